@@ -1,0 +1,100 @@
+import { awscdk, javascript } from 'projen';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-websocket-pusher',
+  description:
+    'AWS CDK L3 construct: a Lambda that pushes notification requests from SNS and SQS to API Gateway WebSocket users (multicast, broadcast, exclusion, stale-connection pruning).',
+  author: 'WebsocketPusher contributors',
+  authorAddress: 'maintainers@example.com',
+  repositoryUrl: 'https://github.com/example/cdk-websocket-pusher.git',
+  license: 'Apache-2.0',
+  keywords: ['cdk', 'awscdk', 'websocket', 'apigateway', 'push', 'sns', 'sqs', 'lambda', 'dynamodb'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  tsconfigDevFile: 'tsconfig.dev.json',
+
+  // A deliberately low floor: the peer dependency is `^cdkVersion`, and the tests run against exactly it.
+  cdkVersion: '2.189.1',
+  jsiiVersion: '~6.0.0',
+
+  publishToPypi: {
+    distName: 'cdk-websocket-pusher',
+    module: 'cdk_websocket_pusher',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkwebsocketpusher',
+    mavenGroupId: 'io.github.cdkwebsocketpusher',
+    mavenArtifactId: 'cdk-websocket-pusher',
+  },
+
+  // Handlers are registered explicitly below, so that the entry point lives in lambda/ (not src/).
+  lambdaAutoDiscover: false,
+
+  // Libraries bundled into the handler asset and the local test stack: never runtime dependencies.
+  devDeps: [
+    '@aws-sdk/client-apigatewaymanagementapi@^3',
+    '@aws-sdk/client-dynamodb@^3',
+    '@aws-sdk/client-sns@^3',
+    '@aws-sdk/client-sqs@^3',
+    '@smithy/node-http-handler',
+    '@smithy/signature-v4',
+    '@aws-crypto/sha256-js',
+    '@aws-lambda-powertools/logger@^2',
+    '@aws-lambda-powertools/metrics@^2',
+    '@aws-lambda-powertools/batch@^2',
+    '@types/aws-lambda',
+    'aws-sdk-client-mock@^4',
+    'aws-sdk-client-mock-jest@^4',
+    'dynalite@^4',
+    'ws@^8',
+    '@types/ws@^8',
+    'cdk-nag@^2',
+    'esbuild',
+  ],
+
+  jestOptions: {
+    // Snapshots must be able to fail: they are updated on purpose with `npx projen test:update`.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testTimeout: 60_000,
+    },
+  },
+
+  gitignore: ['/.bench/', '/examples/**/cdk.out/', '/examples/python/.venv/', '/examples/java/target/'],
+});
+
+for (const pattern of ['/lambda/', '/local/', '/bench/', '/examples/', '/.ci/', '/tsconfig.dev.json', '/.bench/']) {
+  project.addPackageIgnore(pattern);
+}
+
+// The pusher handler: bundled at build time into assets/, loaded by the generated (unexported) PusherFunction.
+new awscdk.LambdaFunction(project, {
+  entrypoint: 'lambda/pusher.lambda.ts',
+  constructFile: 'src/pusher-function.ts',
+  constructName: 'PusherFunction',
+  cdkDeps: project.cdkDeps,
+  runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+  bundlingOptions: {
+    // Bundle the AWS SDK too: the asset pins the versions it was tested with.
+    externals: [],
+  },
+});
+
+// lambda/, local/ and bench/ are TypeScript checked by the dev tsconfig and linted like src/.
+for (const dir of ['lambda', 'local', 'bench', 'examples/typescript']) {
+  project.tsconfigDev.addInclude(`${dir}/**/*.ts`);
+}
+project.eslint?.addLintPattern('lambda');
+project.eslint?.addLintPattern('local');
+project.eslint?.addLintPattern('bench');
+
+// Tests load the bundled handler from assets/: bundle before every test run.
+project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
+
+project.addTask('demo', {
+  description: 'Run the local demo: the bundled pusher against dynalite and the WebSocket emulator (no AWS account)',
+  steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json local/demo.ts' }],
+});
+
+project.synth();
