@@ -58,6 +58,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testTimeout: 60_000,
+      // The examples import the package by its published name, exactly as the README shows them.
+      moduleNameMapper: { '^cdk-websocket-pusher$': '<rootDir>/src/index.ts' },
     },
   },
 
@@ -85,6 +87,7 @@ new awscdk.LambdaFunction(project, {
 for (const dir of ['lambda', 'local', 'bench', 'examples/typescript']) {
   project.tsconfigDev.addInclude(`${dir}/**/*.ts`);
 }
+project.tsconfigDev.file.addOverride('compilerOptions.paths', { 'cdk-websocket-pusher': ['./src/index.ts'] });
 project.eslint?.addLintPattern('lambda');
 project.eslint?.addLintPattern('local');
 project.eslint?.addLintPattern('bench');

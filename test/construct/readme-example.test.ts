@@ -1,0 +1,39 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const root = path.join(__dirname, '..', '..');
+
+function readmeTypeScriptBlock(): string {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const match = /<!-- example:typescript -->\s*```ts\n([\s\S]*?)```/.exec(readme);
+  if (!match) throw new Error('README.md has no TypeScript example block after <!-- example:typescript -->');
+  return match[1];
+}
+
+test('the README TypeScript example is the example app, verbatim', () => {
+  const example = fs.readFileSync(path.join(root, 'examples', 'typescript', 'app.ts'), 'utf8');
+  expect(readmeTypeScriptBlock()).toBe(example);
+});
+
+test('the example app synthesizes a stack with the pusher and a backend allowed to publish', () => {
+  // GIVEN an output directory for the cloud assembly
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'pusher-example-'));
+  process.env.CDK_OUTDIR = outdir;
+  try {
+    // WHEN the example app runs, exactly as written
+    jest.isolateModules(() => require('../../examples/typescript/app'));
+  } finally {
+    delete process.env.CDK_OUTDIR;
+  }
+
+  // THEN its template has the pusher function wired to a queue and a topic, and the backend's grants
+  const template = JSON.parse(fs.readFileSync(path.join(outdir, 'PusherExample.template.json'), 'utf8'));
+  const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
+  expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(2);
+  expect(types).toEqual(expect.arrayContaining(['AWS::DynamoDB::Table', 'AWS::SNS::Subscription', 'AWS::Lambda::EventSourceMapping']));
+  const statements = Object.values(template.Resources as Record<string, any>)
+    .filter((r) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r) => r.Properties.PolicyDocument.Statement);
+  expect(statements.map((s: any) => s.Action)).toEqual(expect.arrayContaining(['sns:Publish']));
+});
