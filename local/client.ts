@@ -1,0 +1,77 @@
+// local/ is development tooling (tests, demo, benchmarks), never shipped: its libraries are devDependencies.
+/* eslint-disable import/no-extraneous-dependencies */
+import WebSocket from 'ws';
+import { CONNECTION_ID_HEADER, USER_ID_HEADER } from './emulator';
+
+/** How a client presents its user id: in the query string, or in a header (as an authorizer would read either). */
+export type UserIdIn = 'query' | 'header';
+
+/** A real `ws` client connected to the emulator that records every message it receives. */
+export class RecordingClient {
+  /** Connects and resolves once the handshake is complete (the connection's row then exists). */
+  static async connect(url: string, userId: string, userIdIn: UserIdIn = 'query'): Promise<RecordingClient> {
+    const target = userIdIn === 'query' ? `${url}?user_id=${encodeURIComponent(userId)}` : url;
+    const ws = new WebSocket(target, userIdIn === 'header' ? { headers: { [USER_ID_HEADER]: userId } } : {});
+    const client = new RecordingClient(userId, ws);
+    let connectionId: string | undefined;
+    ws.once('upgrade', (res) => {
+      connectionId = res.headers[CONNECTION_ID_HEADER] as string | undefined;
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`connect refused: ${res.statusCode}`)));
+    });
+    if (!connectionId) {
+      ws.terminate();
+      throw new Error('the emulator did not report a connection id');
+    }
+    client.connectionId = connectionId;
+    return client;
+  }
+
+  connectionId = '';
+  /** Every text message received, in arrival order. */
+  readonly messages: string[] = [];
+  /** Binary frames received (API Gateway sends PostToConnection data as text frames: expected to stay 0). */
+  binaryFrames = 0;
+  /** The close code, once the socket is closed. */
+  closeCode?: number;
+  private readonly closed: Promise<void>;
+
+  private constructor(readonly userId: string, private readonly ws: WebSocket) {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        this.binaryFrames++;
+      }
+      this.messages.push(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'));
+    });
+    ws.on('error', () => undefined);
+    this.closed = new Promise<void>((resolve) => ws.once('close', (code) => {
+      this.closeCode = code;
+      resolve();
+    }));
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Closes the socket (a client going away; the emulator runs `$disconnect`). */
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      this.ws.close(1000);
+    }
+    await this.closed;
+  }
+
+  /** Drops the socket without a close handshake. */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  /** Resolves once the socket is closed, from either side. */
+  async whenClosed(): Promise<void> {
+    await this.closed;
+  }
+}

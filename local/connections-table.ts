@@ -1,0 +1,133 @@
+// local/ is development tooling (tests, demo, benchmarks), never shipped: its libraries are devDependencies.
+/* eslint-disable import/no-extraneous-dependencies */
+import {
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
+  CreateTableCommand,
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  ScanCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { DEFAULTS, LIMITS } from '../src/shared/constants';
+
+/** One row of the connections table, as the application's `$connect` route writes it. */
+export interface ConnectionRow {
+  readonly userId: string;
+  readonly connectionId: string;
+  /** Epoch seconds; absent when the row never expires. */
+  readonly expiresAt?: number;
+}
+
+/** Attribute names of the table (configurable on the construct for existing tables). */
+export interface TableSchema {
+  readonly userIdAttribute: string;
+  readonly connectionIdAttribute: string;
+  /** Empty string: rows carry no expiry. */
+  readonly ttlAttribute: string;
+}
+
+export const DEFAULT_SCHEMA: TableSchema = {
+  userIdAttribute: DEFAULTS.USER_ID_ATTRIBUTE,
+  connectionIdAttribute: DEFAULTS.CONNECTION_ID_ATTRIBUTE,
+  ttlAttribute: DEFAULTS.TTL_ATTRIBUTE,
+};
+
+/**
+ * The connections table as the application's `$connect` / `$disconnect` routes see it: put a row, delete a
+ * row, plus the inspection and bulk seeding the tests and benchmarks need.
+ */
+export class ConnectionsTable {
+  constructor(
+    private readonly client: DynamoDBClient,
+    readonly tableName: string,
+    readonly schema: TableSchema = DEFAULT_SCHEMA,
+  ) {}
+
+  /** Creates the table as the construct does: hash user id, range connection id, on-demand. */
+  async create(): Promise<void> {
+    const { userIdAttribute, connectionIdAttribute } = this.schema;
+    await this.client.send(new CreateTableCommand({
+      TableName: this.tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: userIdAttribute, AttributeType: 'S' },
+        { AttributeName: connectionIdAttribute, AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: userIdAttribute, KeyType: 'HASH' },
+        { AttributeName: connectionIdAttribute, KeyType: 'RANGE' },
+      ],
+    }));
+  }
+
+  async put(row: ConnectionRow): Promise<void> {
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: this.toItem(row) }));
+  }
+
+  async delete(userId: string, connectionId: string): Promise<void> {
+    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(userId, connectionId) }));
+  }
+
+  /** Writes many rows with BatchWriteItem (25 per call, a few calls in parallel), retrying unprocessed items. */
+  async putMany(rows: readonly ConnectionRow[], parallelism = 8): Promise<void> {
+    const chunks: WriteRequest[][] = [];
+    for (let i = 0; i < rows.length; i += LIMITS.BATCH_WRITE_ITEMS) {
+      chunks.push(rows.slice(i, i + LIMITS.BATCH_WRITE_ITEMS).map((row) => ({ PutRequest: { Item: this.toItem(row) } })));
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) {
+        let pending: WriteRequest[] | undefined = chunks[next++];
+        while (pending && pending.length > 0) {
+          const out: BatchWriteItemCommandOutput = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
+          pending = out.UnprocessedItems?.[this.tableName];
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallelism, chunks.length) }, worker));
+  }
+
+  /** Every row in the table, sorted by user then connection id (a stable order for assertions). */
+  async scan(): Promise<ConnectionRow[]> {
+    const rows: ConnectionRow[] = [];
+    let startKey: Record<string, any> | undefined;
+    do {
+      const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey }));
+      for (const item of page.Items ?? []) {
+        rows.push(this.fromItem(item));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return rows.sort((a, b) => compare(a.userId, b.userId) || compare(a.connectionId, b.connectionId));
+  }
+
+  private key(userId: string, connectionId: string) {
+    return {
+      [this.schema.userIdAttribute]: { S: userId },
+      [this.schema.connectionIdAttribute]: { S: connectionId },
+    };
+  }
+
+  private toItem(row: ConnectionRow) {
+    const item: Record<string, any> = this.key(row.userId, row.connectionId);
+    if (row.expiresAt !== undefined && this.schema.ttlAttribute) {
+      item[this.schema.ttlAttribute] = { N: String(row.expiresAt) };
+    }
+    return item;
+  }
+
+  private fromItem(item: Record<string, any>): ConnectionRow {
+    const expires = this.schema.ttlAttribute ? item[this.schema.ttlAttribute]?.N : undefined;
+    return {
+      userId: item[this.schema.userIdAttribute].S,
+      connectionId: item[this.schema.connectionIdAttribute].S,
+      ...(expires !== undefined ? { expiresAt: Number(expires) } : {}),
+    };
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,594 @@
+// local/ is development tooling (tests, demo, benchmarks), never shipped: its libraries are devDependencies.
+/* eslint-disable import/no-extraneous-dependencies */
+import { createHash } from 'crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
+import type { AddressInfo, Socket } from 'net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ConnectionRow } from './connections-table';
+import { LIMITS } from '../src/shared/constants';
+
+/** Where the emulator keeps connection rows: what an application's `$connect` / `$disconnect` routes do. */
+export interface ConnectionStore {
+  put(row: ConnectionRow): Promise<void>;
+  delete(userId: string, connectionId: string): Promise<void>;
+  putMany?(rows: readonly ConnectionRow[]): Promise<void>;
+}
+
+/** Faults the Management API can be told to inject; all off by default, settable at any time. */
+export interface Faults {
+  /** Token bucket refill rate: POSTs beyond it are answered 429 `LimitExceededException`. */
+  readonly rateLimitPerSecond?: number;
+  /** Token bucket size. @default rateLimitPerSecond */
+  readonly burst?: number;
+  /** Fraction (0..1) of POSTs answered 500, sampled from the emulator's seeded generator. */
+  readonly errorRate?: number;
+  /** The first N POSTs to each connection id are answered 500 (deterministic transient failures). */
+  readonly failFirstN?: number;
+  /** Added to every Management API request before it is answered. */
+  readonly latencyMs?: number;
+  /** Every Management API request is answered 403 `ForbiddenException` (a missing IAM permission). */
+  readonly forbidden?: boolean;
+}
+
+export interface EmulatorOptions {
+  readonly store: ConnectionStore;
+  /** @default 'local' */
+  readonly stage?: string;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 0 (any free port) */
+  readonly port?: number;
+  /** Seeds connection ids and fault sampling, so that runs are reproducible. @default 1 */
+  readonly seed?: number;
+  /** When set, rows are written with an expiry this many seconds after connecting. */
+  readonly ttlSeconds?: number;
+  /** Reject Management API calls that carry no SigV4 `Authorization` header, as API Gateway does. @default true */
+  readonly requireSignature?: boolean;
+}
+
+/** Counters of the Management API, for assertions and benchmarks. */
+export interface EmulatorStats {
+  /** Management API requests received, by method. */
+  readonly requests: { POST: number; GET: number; DELETE: number };
+  /** Responses by HTTP status code. */
+  readonly byStatus: Record<number, number>;
+  /** Messages written to a connection (200 answers to POST). */
+  readonly delivered: number;
+  /** Bytes written to connections. */
+  readonly deliveredBytes: number;
+  /** Requests currently being handled, and the most there ever were at once. */
+  readonly inFlight: number;
+  readonly maxInFlight: number;
+}
+
+/** A live connection, as the emulator knows it. */
+export interface ConnectionInfo {
+  readonly connectionId: string;
+  readonly userId: string;
+  readonly virtual: boolean;
+  /** Messages written to it so far. */
+  readonly sent: number;
+}
+
+/** A connection with no TCP socket: a row plus an in-memory receiver. Behaves like a real one on the Management API. */
+export interface VirtualConnection {
+  readonly connectionId: string;
+  readonly userId: string;
+  /** Messages received, as text (kept only when `keepMessages` was asked for). */
+  readonly messages: string[];
+  readonly received: number;
+  readonly receivedBytes: number;
+}
+
+/** Response header carrying the assigned connection id on the WebSocket upgrade (an emulator-only affordance). */
+export const CONNECTION_ID_HEADER = 'x-connection-id';
+/** Request header accepted instead of the `user_id` query parameter, as an authorizer's context would supply it. */
+export const USER_ID_HEADER = 'x-user-id';
+
+const ERROR_MESSAGES: Record<string, string> = {
+  GoneException: 'Gone',
+  LimitExceededException: 'Rate exceeded',
+  PayloadTooLargeException: 'Message too long',
+  ForbiddenException: 'Forbidden',
+  InternalServerErrorException: 'Internal server error',
+};
+
+interface Receiver {
+  deliver(data: Buffer): Promise<boolean>;
+  close(): void;
+}
+
+interface LiveConnection {
+  readonly connectionId: string;
+  readonly userId: string;
+  readonly connectedAt: Date;
+  lastActiveAt: Date;
+  readonly sourceIp: string;
+  readonly userAgent: string;
+  readonly receiver: Receiver;
+  readonly virtual: boolean;
+  sent: number;
+  /** Set when the connection must vanish without its row being deleted. */
+  stale: boolean;
+  readonly disconnected: Promise<void>;
+}
+
+class ManagementApiError extends Error {
+  constructor(readonly status: number, readonly type: string, message = ERROR_MESSAGES[type] ?? type) {
+    super(message);
+  }
+}
+
+/**
+ * A local API Gateway WebSocket API: a real WebSocket server that writes connection rows like `$connect` /
+ * `$disconnect` routes would, and the Management API (`POST`, `GET`, `DELETE /{stage}/@connections/{id}`)
+ * with API Gateway's status codes and error shapes, plus fault injection.
+ */
+export class ApiGatewayEmulator {
+  /** Starts the emulator on loopback. */
+  static async start(options: EmulatorOptions): Promise<ApiGatewayEmulator> {
+    const emulator = new ApiGatewayEmulator(options);
+    await new Promise<void>((resolve, reject) => {
+      emulator.server.once('error', reject);
+      emulator.server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    });
+    return emulator;
+  }
+
+  readonly stage: string;
+  private readonly server: Server;
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.MAX_PAYLOAD_BYTES });
+  private readonly store: ConnectionStore;
+  private readonly connections = new Map<string, LiveConnection>();
+  private readonly postsByConnection = new Map<string, number>();
+  private readonly pendingDisconnects = new Set<Promise<void>>();
+  private readonly sockets = new Set<Socket>();
+  private random: () => number;
+  private readonly seed: number;
+  private idCounter = 0;
+  private faults: Faults = {};
+  private tokens = 0;
+  private lastRefill = 0;
+  private stopping = false;
+  private counters = emptyStats();
+
+  private constructor(private readonly options: EmulatorOptions) {
+    this.stage = options.stage ?? 'local';
+    this.store = options.store;
+    this.seed = options.seed ?? 1;
+    this.random = seededRandom(this.seed);
+    this.server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+      void this.handleManagementRequest(req, res);
+    });
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    this.server.on('upgrade', (req, socket, head) => {
+      void this.handleUpgrade(req, socket as Socket, head);
+    });
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** The Management API base URL, as the pusher's `CALLBACK_URL`. */
+  get callbackUrl(): string {
+    return `http://127.0.0.1:${this.port}/${this.stage}`;
+  }
+
+  /** The URL a client connects to; `userId` goes in the query string, as an authorizer would read it. */
+  connectUrl(userId?: string): string {
+    const base = `ws://127.0.0.1:${this.port}/${this.stage}`;
+    return userId === undefined ? base : `${base}?user_id=${encodeURIComponent(userId)}`;
+  }
+
+  /** Replaces the injected faults (an empty object turns them all off) and restarts their counters. */
+  setFaults(faults: Faults): void {
+    this.faults = { ...faults };
+    this.tokens = faults.burst ?? faults.rateLimitPerSecond ?? 0;
+    this.lastRefill = Date.now();
+    this.postsByConnection.clear();
+    // Each fault configuration samples the same sequence: a run is reproducible from the seed.
+    this.random = seededRandom(this.seed);
+  }
+
+  get stats(): EmulatorStats {
+    return { ...this.counters, requests: { ...this.counters.requests }, byStatus: { ...this.counters.byStatus } };
+  }
+
+  resetStats(): void {
+    const inFlight = this.counters.inFlight;
+    this.counters = emptyStats();
+    this.counters.inFlight = inFlight;
+    this.counters.maxInFlight = inFlight;
+  }
+
+  /** Live connections (stale and closed ones are gone from this list). */
+  liveConnections(): ConnectionInfo[] {
+    return [...this.connections.values()].map(({ connectionId, userId, virtual, sent }) => ({ connectionId, userId, virtual, sent }));
+  }
+
+  /** How many messages were written to this connection since it connected. */
+  sentTo(connectionId: string): number {
+    return this.connections.get(connectionId)?.sent ?? 0;
+  }
+
+  /**
+   * Makes a connection vanish without `$disconnect` running: the socket is dropped, the row stays, and the
+   * Management API answers 410 for it from now on.
+   */
+  makeStale(connectionId: string): void {
+    const connection = this.connections.get(connectionId);
+    if (!connection) {
+      throw new Error(`no live connection ${connectionId}`);
+    }
+    connection.stale = true;
+    this.connections.delete(connectionId);
+    connection.receiver.close();
+  }
+
+  /** Resolves when the connection is gone and, unless it went stale, its row is deleted. */
+  async disconnected(connectionId: string): Promise<void> {
+    await this.connections.get(connectionId)?.disconnected;
+  }
+
+  /** Resolves once every pending `$disconnect` row deletion is done. */
+  async settled(): Promise<void> {
+    while (this.pendingDisconnects.size > 0) {
+      await Promise.all([...this.pendingDisconnects]);
+    }
+  }
+
+  /** A new connection id in API Gateway's style (16 base64 characters), reproducible from the seed. */
+  nextConnectionId(): string {
+    const digest = createHash('sha256').update(`${this.seed}:${this.idCounter++}`).digest();
+    return digest.subarray(0, 11).toString('base64');
+  }
+
+  /** Connects a virtual client: its row is written, and it receives like a real one, without a TCP socket. */
+  async connectVirtual(userId: string, options: { keepMessages?: boolean } = {}): Promise<VirtualConnection> {
+    const [connection] = this.prepareVirtual([userId], options.keepMessages ?? true);
+    await this.store.put(this.row(connection.userId, connection.connectionId));
+    this.register(connection.live);
+    return connection.view;
+  }
+
+  /** Connects many virtual clients with batched row writes: the fast path for seeding thousands. */
+  async connectVirtualMany(userIds: readonly string[], options: { keepMessages?: boolean } = {}): Promise<VirtualConnection[]> {
+    const prepared = this.prepareVirtual(userIds, options.keepMessages ?? false);
+    const rows = prepared.map((p) => this.row(p.userId, p.connectionId));
+    if (this.store.putMany) {
+      await this.store.putMany(rows);
+    } else {
+      for (const row of rows) {
+        await this.store.put(row);
+      }
+    }
+    prepared.forEach((p) => this.register(p.live));
+    return prepared.map((p) => p.view);
+  }
+
+  /** Closes every connection (running `$disconnect` for each) and stops listening. */
+  async stop(): Promise<void> {
+    for (const connection of [...this.connections.values()]) {
+      connection.receiver.close();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.settled(), new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
+    clearTimeout(timer);
+    this.stopping = true;
+    for (const client of this.wss.clients) {
+      client.terminate();
+    }
+    this.wss.close();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+      for (const socket of this.sockets) {
+        socket.destroy();
+      }
+    });
+  }
+
+  private row(userId: string, connectionId: string): ConnectionRow {
+    const ttl = this.options.ttlSeconds;
+    return { userId, connectionId, ...(ttl !== undefined ? { expiresAt: Math.floor(Date.now() / 1000) + ttl } : {}) };
+  }
+
+  private prepareVirtual(userIds: readonly string[], keepMessages: boolean) {
+    return userIds.map((userId) => {
+      const connectionId = this.nextConnectionId();
+      const view = { connectionId, userId, messages: [] as string[], received: 0, receivedBytes: 0 };
+      let closed = false;
+      let onClose = () => {};
+      const disconnected = new Promise<void>((resolve) => (onClose = resolve));
+      const receiver: Receiver = {
+        deliver: async (data) => {
+          if (closed) {
+            return false;
+          }
+          view.received++;
+          view.receivedBytes += data.length;
+          if (keepMessages) {
+            view.messages.push(data.toString('utf8'));
+          }
+          return true;
+        },
+        close: () => {
+          if (!closed) {
+            closed = true;
+            this.track(this.onDisconnect(live).then(onClose));
+          }
+        },
+      };
+      const now = new Date();
+      const live: LiveConnection = {
+        connectionId,
+        userId,
+        connectedAt: now,
+        lastActiveAt: now,
+        sourceIp: '127.0.0.1',
+        userAgent: 'virtual',
+        receiver,
+        virtual: true,
+        sent: 0,
+        stale: false,
+        disconnected,
+      };
+      return { connectionId, userId, view: view as VirtualConnection, live };
+    });
+  }
+
+  private register(connection: LiveConnection): void {
+    this.connections.set(connection.connectionId, connection);
+  }
+
+  private track(promise: Promise<void>): void {
+    this.pendingDisconnects.add(promise);
+    void promise.finally(() => this.pendingDisconnects.delete(promise));
+  }
+
+  /** `$disconnect`: forget the connection and delete its row, unless it vanished (stale). */
+  private async onDisconnect(connection: LiveConnection): Promise<void> {
+    if (this.connections.get(connection.connectionId) === connection) {
+      this.connections.delete(connection.connectionId);
+    }
+    if (connection.stale || this.stopping) {
+      return;
+    }
+    try {
+      await this.store.delete(connection.userId, connection.connectionId);
+    } catch {
+      // $disconnect is best effort in API Gateway too: a row left behind is a stale row.
+    }
+  }
+
+  private async handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.replace(/\/+$/, '') !== `/${this.stage}`) {
+      return rejectUpgrade(socket, 403, 'Forbidden');
+    }
+    const userId = url.searchParams.get('user_id') ?? headerValue(req, USER_ID_HEADER);
+    if (!userId) {
+      return rejectUpgrade(socket, 401, 'Unauthorized');
+    }
+    const connectionId = this.nextConnectionId();
+    try {
+      // The row exists before the handshake completes: once a client sees 'open', it can be targeted.
+      await this.store.put(this.row(userId, connectionId));
+    } catch {
+      return rejectUpgrade(socket, 500, 'Internal Server Error');
+    }
+    const addHeader = (headers: string[], request: IncomingMessage) => {
+      if (request === req) {
+        headers.push(`${CONNECTION_ID_HEADER}: ${connectionId}`);
+      }
+    };
+    this.wss.on('headers', addHeader);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.wss.off('headers', addHeader);
+      this.acceptSocket(ws, req, userId, connectionId);
+    });
+  }
+
+  private acceptSocket(ws: WebSocket, req: IncomingMessage, userId: string, connectionId: string): void {
+    let onClose = () => {};
+    const disconnected = new Promise<void>((resolve) => (onClose = resolve));
+    const now = new Date();
+    const live: LiveConnection = {
+      connectionId,
+      userId,
+      connectedAt: now,
+      lastActiveAt: now,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      userAgent: headerValue(req, 'user-agent') ?? '',
+      virtual: false,
+      sent: 0,
+      stale: false,
+      disconnected,
+      receiver: {
+        deliver: (data) => new Promise<boolean>((resolve) => {
+          if (ws.readyState !== ws.OPEN) {
+            return resolve(false);
+          }
+          ws.send(data, { binary: false }, (error) => resolve(!error));
+        }),
+        close: () => {
+          if (live.stale) {
+            ws.terminate();
+          } else {
+            // $disconnect is pending from now on: settled() waits for the row deletion.
+            this.track(disconnected);
+            ws.close(1000);
+          }
+        },
+      },
+    };
+    this.register(live);
+    ws.on('message', () => {
+      live.lastActiveAt = new Date();
+    });
+    ws.on('error', () => ws.terminate());
+    ws.once('close', () => this.track(this.onDisconnect(live).then(onClose)));
+  }
+
+  private async handleManagementRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.counters.inFlight++;
+    this.counters.maxInFlight = Math.max(this.counters.maxInFlight, this.counters.inFlight);
+    try {
+      const body = await readBody(req);
+      const { status, payload } = await this.route(req, body);
+      this.respond(res, status, payload);
+    } catch (error) {
+      const e = error instanceof ManagementApiError ? error : new ManagementApiError(500, 'InternalServerErrorException');
+      this.respond(res, e.status, JSON.stringify({ message: e.message }), e.type);
+    } finally {
+      this.counters.inFlight--;
+    }
+  }
+
+  private async route(req: IncomingMessage, body: Buffer): Promise<{ status: number; payload?: string }> {
+    const method = req.method ?? 'GET';
+    const match = /^\/([^/]+)\/@connections\/([^/?]+)\/?(?:\?.*)?$/.exec(req.url ?? '');
+    if (!match || decodeURIComponent(match[1]) !== this.stage || !['POST', 'GET', 'DELETE'].includes(method)) {
+      throw new ManagementApiError(403, 'ForbiddenException');
+    }
+    const connectionId = decodeURIComponent(match[2]);
+    this.counters.requests[method as 'POST' | 'GET' | 'DELETE']++;
+
+    if ((this.options.requireSignature ?? true) && !/^AWS4-HMAC-SHA256 /.test(headerValue(req, 'authorization') ?? '')) {
+      throw new ManagementApiError(403, 'ForbiddenException', 'Missing Authentication Token');
+    }
+    if (this.faults.latencyMs) {
+      await sleep(this.faults.latencyMs);
+    }
+    this.injectFaults(connectionId);
+
+    if (method === 'POST' && body.length > LIMITS.MAX_PAYLOAD_BYTES) {
+      throw new ManagementApiError(413, 'PayloadTooLargeException');
+    }
+    const connection = this.connections.get(connectionId);
+    if (!connection) {
+      throw new ManagementApiError(410, 'GoneException');
+    }
+    switch (method) {
+      case 'POST': {
+        connection.sent++;
+        if (!(await connection.receiver.deliver(body))) {
+          connection.sent--;
+          throw new ManagementApiError(410, 'GoneException');
+        }
+        this.counters.delivered++;
+        this.counters.deliveredBytes += body.length;
+        return { status: 200 };
+      }
+      case 'GET':
+        return {
+          status: 200,
+          payload: JSON.stringify({
+            connectedAt: connection.connectedAt.toISOString(),
+            identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
+            lastActiveAt: connection.lastActiveAt.toISOString(),
+          }),
+        };
+      default:
+        this.connections.delete(connectionId);
+        connection.receiver.close();
+        return { status: 204 };
+    }
+  }
+
+  private injectFaults(connectionId: string): void {
+    const faults = this.faults;
+    if (faults.forbidden) {
+      throw new ManagementApiError(403, 'ForbiddenException');
+    }
+    if (faults.rateLimitPerSecond !== undefined) {
+      const now = Date.now();
+      const burst = faults.burst ?? faults.rateLimitPerSecond;
+      this.tokens = Math.min(burst, this.tokens + ((now - this.lastRefill) * faults.rateLimitPerSecond) / 1000);
+      this.lastRefill = now;
+      if (this.tokens < 1) {
+        throw new ManagementApiError(429, 'LimitExceededException');
+      }
+      this.tokens -= 1;
+    }
+    if (faults.failFirstN) {
+      const seen = (this.postsByConnection.get(connectionId) ?? 0) + 1;
+      this.postsByConnection.set(connectionId, seen);
+      if (seen <= faults.failFirstN) {
+        throw new ManagementApiError(500, 'InternalServerErrorException');
+      }
+    }
+    if (faults.errorRate && this.random() < faults.errorRate) {
+      throw new ManagementApiError(500, 'InternalServerErrorException');
+    }
+  }
+
+  private respond(res: ServerResponse, status: number, payload?: string, errorType?: string): void {
+    this.counters.byStatus[status] = (this.counters.byStatus[status] ?? 0) + 1;
+    const headers: Record<string, string | number> = { 'x-amzn-RequestId': this.requestId() };
+    if (errorType) {
+      headers['x-amzn-ErrorType'] = errorType;
+    }
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = Buffer.byteLength(payload);
+    } else {
+      headers['content-length'] = 0;
+    }
+    res.writeHead(status, headers);
+    res.end(payload);
+  }
+
+  private requestId(): string {
+    const n = this.counters.requests.POST + this.counters.requests.GET + this.counters.requests.DELETE;
+    return createHash('sha256').update(`request:${this.seed}:${n}:${Date.now()}`).digest('hex').slice(0, 32);
+  }
+}
+
+function emptyStats() {
+  return {
+    requests: { POST: 0, GET: 0, DELETE: 0 },
+    byStatus: {} as Record<number, number>,
+    delivered: 0,
+    deliveredBytes: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+  };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function rejectUpgrade(socket: Socket, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** Reads a request body, refusing anything far beyond the payload limit (the 413 needs only the size). */
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 16 * LIMITS.MAX_PAYLOAD_BYTES) {
+      throw new ManagementApiError(413, 'PayloadTooLargeException');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A seeded sequence of numbers in [0, 1), so that an `errorRate` picks the same requests on every run. */
+function seededRandom(seed: number): () => number {
+  let n = 0;
+  return () => createHash('sha256').update(`fault:${seed}:${n++}`).digest().readUInt32BE(0) / 2 ** 32;
+}

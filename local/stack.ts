@@ -1,0 +1,198 @@
+// local/ is development tooling (tests, demo, benchmarks), never shipped: its libraries are devDependencies.
+/* eslint-disable import/no-extraneous-dependencies */
+import type { Server } from 'http';
+import type { AddressInfo } from 'net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { RecordingClient, type UserIdIn } from './client';
+import { ConnectionsTable, DEFAULT_SCHEMA, type ConnectionRow, type TableSchema } from './connections-table';
+import { ApiGatewayEmulator, type Faults, type VirtualConnection } from './emulator';
+import { LOCAL_REGION } from './events';
+import { HandlerRunner } from './handler-runner';
+import { ENV } from '../src/shared/constants';
+
+export interface LocalStackOptions {
+  /** @default 'connections' */
+  readonly tableName?: string;
+  /** @default the construct's defaults (user_id, connection_id, expires_at) */
+  readonly schema?: TableSchema;
+  /** API Gateway stage name. @default 'local' */
+  readonly stage?: string;
+  /** Seeds connection ids and fault sampling. @default 1 */
+  readonly seed?: number;
+  /** When set, rows are written with an expiry this many seconds after connecting. */
+  readonly ttlSeconds?: number;
+}
+
+/** Credentials the local stack hands to every SDK client: dynalite and the emulator accept anything signed. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/**
+ * Everything the pusher needs, on loopback and without an AWS account: dynalite with the connections table,
+ * the API Gateway WebSocket emulator, real `ws` clients, and the bundled handler in a worker.
+ */
+export class LocalStack {
+  static async start(options: LocalStackOptions = {}): Promise<LocalStack> {
+    const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    await new Promise<void>((resolve, reject) => {
+      dynamo.once('error', reject);
+      dynamo.listen(0, '127.0.0.1', () => resolve());
+    });
+    const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+    const client = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const table = new ConnectionsTable(client, options.tableName ?? 'connections', options.schema ?? DEFAULT_SCHEMA);
+    await table.create();
+    const emulator = await ApiGatewayEmulator.start({
+      store: table,
+      stage: options.stage,
+      seed: options.seed,
+      ttlSeconds: options.ttlSeconds,
+    });
+    return new LocalStack(dynamo, dynamoEndpoint, client, table, emulator);
+  }
+
+  /** Every real client connected through this stack, in connection order. */
+  readonly clients: RecordingClient[] = [];
+  private readonly runners: HandlerRunner[] = [];
+
+  private constructor(
+    private readonly dynamo: Server,
+    /** The dynalite endpoint, as `AWS_ENDPOINT_URL_DYNAMODB`. */
+    readonly dynamoEndpoint: string,
+    private readonly dynamoClient: DynamoDBClient,
+    readonly table: ConnectionsTable,
+    readonly emulator: ApiGatewayEmulator,
+  ) {}
+
+  /** Connects `count` real WebSocket clients for a user; resolves once each one's row is written. */
+  async connect(userId: string, count = 1, userIdIn: UserIdIn = 'query'): Promise<RecordingClient[]> {
+    const clients: RecordingClient[] = [];
+    for (let i = 0; i < count; i++) {
+      clients.push(await RecordingClient.connect(this.emulator.connectUrl(), userId, userIdIn));
+    }
+    this.clients.push(...clients);
+    return clients;
+  }
+
+  /** Connects users with several connections each, e.g. `{ alice: 2, bob: 3 }`. */
+  async connectUsers(spec: Record<string, number>): Promise<Record<string, RecordingClient[]>> {
+    const result: Record<string, RecordingClient[]> = {};
+    for (const [userId, count] of Object.entries(spec)) {
+      result[userId] = await this.connect(userId, count);
+    }
+    return result;
+  }
+
+  /** Connects many real clients concurrently (a few hundred handshakes at a time). */
+  async connectMany(userIds: readonly string[], concurrency = 200): Promise<RecordingClient[]> {
+    const clients: RecordingClient[] = new Array(userIds.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < userIds.length) {
+        const i = next++;
+        clients[i] = await RecordingClient.connect(this.emulator.connectUrl(), userIds[i]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, userIds.length) }, worker));
+    this.clients.push(...clients);
+    return clients;
+  }
+
+  /** Connects virtual clients (a row and an in-memory receiver, no socket): for tens of thousands of connections. */
+  async connectVirtual(userIds: readonly string[], options: { keepMessages?: boolean } = {}): Promise<VirtualConnection[]> {
+    return this.emulator.connectVirtualMany(userIds, options);
+  }
+
+  /** Writes a row for a connection API Gateway no longer knows (one whose `$disconnect` never ran). */
+  async putStaleRow(userId: string, connectionId = this.emulator.nextConnectionId()): Promise<ConnectionRow> {
+    const row = { userId, connectionId };
+    await this.table.put(row);
+    return row;
+  }
+
+  /** Makes a connected client's connection vanish without its row being deleted; resolves once its socket is closed. */
+  async makeStale(client: RecordingClient): Promise<void> {
+    this.emulator.makeStale(client.connectionId);
+    await client.whenClosed();
+  }
+
+  /** Closes a client like a user leaving; resolves once `$disconnect` has deleted its row. */
+  async disconnect(client: RecordingClient): Promise<void> {
+    const gone = this.emulator.disconnected(client.connectionId);
+    await client.close();
+    await gone;
+  }
+
+  setFaults(faults: Faults): void {
+    this.emulator.setFaults(faults);
+  }
+
+  /** All rows of the connections table, sorted by user then connection id. */
+  async rows(): Promise<ConnectionRow[]> {
+    return this.table.scan();
+  }
+
+  /** The pusher's environment, as the construct sets it, pointed at this stack. */
+  handlerEnv(overrides: Record<string, string> = {}): Record<string, string> {
+    const { schema } = this.table;
+    return {
+      [ENV.TABLE_NAME]: this.table.tableName,
+      [ENV.USER_ID_ATTRIBUTE]: schema.userIdAttribute,
+      [ENV.CONNECTION_ID_ATTRIBUTE]: schema.connectionIdAttribute,
+      [ENV.TTL_ATTRIBUTE]: schema.ttlAttribute,
+      [ENV.CALLBACK_URL]: this.emulator.callbackUrl,
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: this.dynamoEndpoint,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_LAMBDA_FUNCTION_NAME: 'websocket-pusher',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      POWERTOOLS_SERVICE_NAME: 'websocket-pusher',
+      POWERTOOLS_METRICS_NAMESPACE: 'WebsocketPusher',
+      TZ: 'UTC',
+      ...overrides,
+    };
+  }
+
+  /** Loads the bundled handler (a cold start) configured only through its environment. */
+  async loadHandler(overrides: Record<string, string> = {}): Promise<HandlerRunner> {
+    const runner = await HandlerRunner.load(this.handlerEnv(overrides));
+    this.runners.push(runner);
+    return runner;
+  }
+
+  /**
+   * Resolves once every live client has received every message the emulator wrote to it. Call it after the
+   * handler returned (all its POSTs are answered by then), before asserting what clients received.
+   */
+  async deliveries(timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const behind = this.clients.filter((c) => c.isOpen && c.messages.length < this.emulator.sentTo(c.connectionId));
+      if (behind.length === 0) {
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`${behind.length} clients still waiting for messages the emulator sent`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  /** Stops the handlers, closes every client, the emulator and dynalite. */
+  async stop(): Promise<void> {
+    await Promise.all(this.runners.map((runner) => runner.stop()));
+    for (const client of this.clients) {
+      client.terminate();
+    }
+    await this.emulator.stop();
+    this.dynamoClient.destroy();
+    await new Promise<void>((resolve) => {
+      this.dynamo.close(() => resolve());
+      this.dynamo.closeAllConnections();
+    });
+  }
+}
