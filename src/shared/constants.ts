@@ -21,6 +21,16 @@ export const ENV = {
   MAX_ATTEMPTS: 'MAX_ATTEMPTS',
   /** Segments of the parallel Scan used for broadcast and exclusion requests. */
   SCAN_SEGMENTS: 'SCAN_SEGMENTS',
+  /** Maximum number of DynamoDB Query requests in flight at once per invocation (multicast lookups). */
+  MAX_QUERIES_IN_FLIGHT: 'MAX_QUERIES_IN_FLIGHT',
+  /** First backoff step, in milliseconds, of the exponential backoff with full jitter. */
+  RETRY_BASE_DELAY_MS: 'RETRY_BASE_DELAY_MS',
+  /** Largest backoff step, in milliseconds. */
+  RETRY_MAX_DELAY_MS: 'RETRY_MAX_DELAY_MS',
+  /** CloudWatch namespace of the embedded-metric-format metrics (the Powertools setting). */
+  METRICS_NAMESPACE: 'POWERTOOLS_METRICS_NAMESPACE',
+  /** Service name on every log line and metric dimension (the Powertools setting). */
+  SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
 } as const;
 
 /** Defaults used by both the construct and the handler when a setting is not given. */
@@ -31,6 +41,11 @@ export const DEFAULTS = {
   MAX_IN_FLIGHT: 64,
   MAX_ATTEMPTS: 5,
   SCAN_SEGMENTS: 4,
+  MAX_QUERIES_IN_FLIGHT: 16,
+  RETRY_BASE_DELAY_MS: 50,
+  RETRY_MAX_DELAY_MS: 2_000,
+  METRICS_NAMESPACE: 'WebsocketPusher',
+  SERVICE_NAME: 'websocket-pusher',
 } as const;
 
 /** AWS service limits that shape validation and batching. */

@@ -1,0 +1,81 @@
+import { DEFAULTS, ENV, LIMITS } from '../src/shared/constants';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The pusher's settings, read from the environment variables the construct sets. */
+export interface PusherConfig {
+  readonly tableName: string;
+  readonly userIdAttribute: string;
+  readonly connectionIdAttribute: string;
+  /** Undefined when rows never expire (the variable is set to an empty string). */
+  readonly ttlAttribute?: string;
+  readonly callbackUrl: string;
+  readonly maxInFlight: number;
+  readonly maxAttempts: number;
+  readonly scanSegments: number;
+  readonly maxQueriesInFlight: number;
+  readonly retryBaseDelayMs: number;
+  readonly retryMaxDelayMs: number;
+}
+
+/** Logging and metrics settings: they never fail, so that configuration errors can themselves be logged. */
+export interface TelemetryConfig {
+  readonly serviceName: string;
+  readonly metricsNamespace: string;
+}
+
+export function readTelemetryConfig(env: Env): TelemetryConfig {
+  return {
+    serviceName: env[ENV.SERVICE_NAME]?.trim() || DEFAULTS.SERVICE_NAME,
+    metricsNamespace: env[ENV.METRICS_NAMESPACE]?.trim() || DEFAULTS.METRICS_NAMESPACE,
+  };
+}
+
+/** Thrown when the function is deployed without a setting it cannot work without. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(`pusher configuration error: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) {
+    throw new ConfigError(`environment variable ${name} is required and was not set`);
+  }
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`environment variable ${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+  }
+  return value;
+}
+
+/** Reads and validates the configuration; throws a {@link ConfigError} naming the faulty variable. */
+export function readConfig(env: Env): PusherConfig {
+  const ttl = env[ENV.TTL_ATTRIBUTE];
+  const callbackUrl = required(env, ENV.CALLBACK_URL);
+  if (!/^https?:\/\//.test(callbackUrl)) {
+    throw new ConfigError(`environment variable ${ENV.CALLBACK_URL} must be an http(s) URL, got '${callbackUrl}'`);
+  }
+  return {
+    tableName: required(env, ENV.TABLE_NAME),
+    userIdAttribute: env[ENV.USER_ID_ATTRIBUTE]?.trim() || DEFAULTS.USER_ID_ATTRIBUTE,
+    connectionIdAttribute: env[ENV.CONNECTION_ID_ATTRIBUTE]?.trim() || DEFAULTS.CONNECTION_ID_ATTRIBUTE,
+    // Unset means the default attribute; explicitly empty means the table has no TTL.
+    ttlAttribute: ttl === undefined ? DEFAULTS.TTL_ATTRIBUTE : ttl.trim() || undefined,
+    callbackUrl: callbackUrl.replace(/\/+$/, ''),
+    maxInFlight: integer(env, ENV.MAX_IN_FLIGHT, DEFAULTS.MAX_IN_FLIGHT, 1, 10_000),
+    maxAttempts: integer(env, ENV.MAX_ATTEMPTS, DEFAULTS.MAX_ATTEMPTS, 1, 20),
+    scanSegments: integer(env, ENV.SCAN_SEGMENTS, DEFAULTS.SCAN_SEGMENTS, 1, LIMITS.MAX_SCAN_SEGMENTS),
+    maxQueriesInFlight: integer(env, ENV.MAX_QUERIES_IN_FLIGHT, DEFAULTS.MAX_QUERIES_IN_FLIGHT, 1, 1_000),
+    retryBaseDelayMs: integer(env, ENV.RETRY_BASE_DELAY_MS, DEFAULTS.RETRY_BASE_DELAY_MS, 0, 60_000),
+    retryMaxDelayMs: integer(env, ENV.RETRY_MAX_DELAY_MS, DEFAULTS.RETRY_MAX_DELAY_MS, 0, 600_000),
+  };
+}

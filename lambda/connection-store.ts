@@ -1,0 +1,147 @@
+// Handler libraries are devDependencies: esbuild bundles them into the asset, the npm package never loads them.
+// eslint-disable-next-line import/no-extraneous-dependencies
+import {
+  BatchWriteItemCommand, DynamoDBClient, QueryCommand, ScanCommand,
+  type AttributeValue, type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { realSleep, withRetries, type Random, type RetryPolicy, type Sleep } from './retry';
+import type { ConnectionRow } from './targets';
+import { LIMITS } from '../src/shared/constants';
+
+/** The primary key of a connections-table row. */
+export interface ConnectionKey {
+  readonly userId: string;
+  readonly connectionId: string;
+}
+
+export interface PruneResult {
+  readonly deleted: number;
+  /** Keys still not deleted after the retries, with the last error if a call failed outright. */
+  readonly failed: readonly ConnectionKey[];
+  readonly error?: string;
+}
+
+/** Reads and prunes the connections table, page by page. Injected into the core so tests can use fakes. */
+export interface ConnectionStore {
+  /** One user's connections, one page (≤ 1 MB) at a time. */
+  queryUser(userId: string): AsyncIterable<ConnectionRow[]>;
+  /** One segment of a parallel Scan, one page at a time. */
+  scanSegment(segment: number, totalSegments: number): AsyncIterable<ConnectionRow[]>;
+  /** Deletes stale rows; never throws, reports what it could not delete. */
+  prune(keys: readonly ConnectionKey[]): Promise<PruneResult>;
+}
+
+export interface DynamoConnectionStoreOptions {
+  readonly tableName: string;
+  readonly userIdAttribute: string;
+  readonly connectionIdAttribute: string;
+  readonly ttlAttribute?: string;
+  /** Backoff for `UnprocessedItems`; the SDK's own retries cover throttled calls. */
+  readonly retryPolicy: RetryPolicy;
+  readonly sleep?: Sleep;
+  readonly random?: Random;
+}
+
+type Item = Record<string, AttributeValue>;
+
+/** The connections table in DynamoDB, read keys-only (plus the TTL attribute) with Query and parallel Scan. */
+export class DynamoConnectionStore implements ConnectionStore {
+  private readonly names: Record<string, string>;
+  private readonly projection: string;
+
+  constructor(private readonly client: DynamoDBClient, private readonly options: DynamoConnectionStoreOptions) {
+    this.names = { '#u': options.userIdAttribute, '#c': options.connectionIdAttribute };
+    if (options.ttlAttribute) this.names['#t'] = options.ttlAttribute;
+    this.projection = Object.keys(this.names).join(', ');
+  }
+
+  async *queryUser(userId: string): AsyncIterable<ConnectionRow[]> {
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({
+        TableName: this.options.tableName,
+        KeyConditionExpression: '#u = :u',
+        ExpressionAttributeNames: this.names,
+        ExpressionAttributeValues: { ':u': { S: userId } },
+        ProjectionExpression: this.projection,
+        ExclusiveStartKey: startKey,
+      }));
+      yield this.rows(page.Items);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  async *scanSegment(segment: number, totalSegments: number): AsyncIterable<ConnectionRow[]> {
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(new ScanCommand({
+        TableName: this.options.tableName,
+        Segment: segment,
+        TotalSegments: totalSegments,
+        ExpressionAttributeNames: this.names,
+        ProjectionExpression: this.projection,
+        ExclusiveStartKey: startKey,
+      }));
+      yield this.rows(page.Items);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  async prune(keys: readonly ConnectionKey[]): Promise<PruneResult> {
+    const unique = [...new Map(keys.map((k) => [`${k.userId}\u0000${k.connectionId}`, k])).values()];
+    let deleted = 0;
+    const failed: ConnectionKey[] = [];
+    let error: string | undefined;
+    for (let i = 0; i < unique.length; i += LIMITS.BATCH_WRITE_ITEMS) {
+      const chunk = unique.slice(i, i + LIMITS.BATCH_WRITE_ITEMS);
+      try {
+        const left = await this.deleteChunk(chunk);
+        deleted += chunk.length - left.length;
+        failed.push(...left);
+      } catch (e) {
+        failed.push(...chunk);
+        error = `${(e as Error).name}: ${(e as Error).message}`;
+      }
+    }
+    return { deleted, failed, error };
+  }
+
+  /** Deletes up to 25 keys, retrying `UnprocessedItems`; returns the keys still unprocessed. */
+  private async deleteChunk(chunk: readonly ConnectionKey[]): Promise<ConnectionKey[]> {
+    let pending: WriteRequest[] = chunk.map((key) => ({
+      DeleteRequest: {
+        Key: {
+          [this.options.userIdAttribute]: { S: key.userId },
+          [this.options.connectionIdAttribute]: { S: key.connectionId },
+        },
+      },
+    }));
+    const { result } = await withRetries(
+      async () => {
+        const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.options.tableName]: pending } }));
+        pending = out.UnprocessedItems?.[this.options.tableName] ?? [];
+        return pending;
+      },
+      (left) => left.length > 0,
+      this.options.retryPolicy,
+      this.options.sleep ?? realSleep,
+      this.options.random,
+    );
+    return result.map((request) => ({
+      userId: request.DeleteRequest?.Key?.[this.options.userIdAttribute]?.S ?? '',
+      connectionId: request.DeleteRequest?.Key?.[this.options.connectionIdAttribute]?.S ?? '',
+    }));
+  }
+
+  private rows(items: Item[] | undefined): ConnectionRow[] {
+    const rows: ConnectionRow[] = [];
+    for (const item of items ?? []) {
+      const userId = item[this.options.userIdAttribute]?.S;
+      const connectionId = item[this.options.connectionIdAttribute]?.S;
+      if (!userId || !connectionId) continue;
+      const ttl = this.options.ttlAttribute ? Number(item[this.options.ttlAttribute]?.N) : NaN;
+      rows.push(Number.isFinite(ttl) ? { userId, connectionId, expiresAt: ttl } : { userId, connectionId });
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,38 @@
+import type { Context } from 'aws-lambda';
+
+/** Where a request came from, told apart per record. */
+export type RequestSource = 'sqs' | 'sns' | 'direct' | 'unknown';
+
+/** One request to process: its text (SQS body, SNS message) or, for a direct invocation, the object itself. */
+export type IncomingRequest =
+  | { readonly source: 'sqs' | 'sns'; readonly messageId: string; readonly body: string }
+  | { readonly source: 'direct'; readonly messageId: string; readonly value: unknown }
+  | { readonly source: 'unknown'; readonly messageId: string; readonly reason: string };
+
+/**
+ * Splits an invocation event into requests. A `Records` array is read record by record (by `eventSource` for SQS,
+ * `EventSource` for SNS), so a record is never assumed to share the first record's source; anything else is a
+ * direct invocation carrying one request.
+ */
+export function splitEvent(event: unknown, context: Pick<Context, 'awsRequestId'>): IncomingRequest[] {
+  const records = (event as { Records?: unknown } | null)?.Records;
+  if (!Array.isArray(records)) {
+    return [{ source: 'direct', messageId: context.awsRequestId, value: event }];
+  }
+  return records.map((record: unknown, index): IncomingRequest => {
+    const r = (record ?? {}) as Record<string, unknown>;
+    if (r.eventSource === 'aws:sqs' && typeof r.body === 'string') {
+      return { source: 'sqs', messageId: String(r.messageId ?? `record-${index}`), body: r.body };
+    }
+    const sns = r.Sns as Record<string, unknown> | undefined;
+    if (r.EventSource === 'aws:sns' && typeof sns?.Message === 'string') {
+      return { source: 'sns', messageId: String(sns.MessageId ?? `record-${index}`), body: sns.Message };
+    }
+    return {
+      source: 'unknown',
+      messageId: String(r.messageId ?? sns?.MessageId ?? `record-${index}`),
+      reason: `record ${index} is neither an SQS message nor an SNS notification`,
+    };
+  });
+}
+

@@ -1,0 +1,101 @@
+import { LIMITS } from '../src/shared/constants';
+
+/** Machine-readable reasons a request can never succeed. */
+export type InvalidRequestCode =
+  | 'INVALID_JSON'
+  | 'NOT_AN_OBJECT'
+  | 'MISSING_DATA'
+  | 'INVALID_FIELD'
+  | 'INVALID_ID'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_EVENT';
+
+/** A structured, loggable reason for rejecting a request. */
+export interface RequestError {
+  readonly code: InvalidRequestCode;
+  readonly message: string;
+}
+
+/** A validated notification request; id lists are de-duplicated sets, `payload` is `data` serialized once. */
+export interface NotificationRequest {
+  readonly users: ReadonlySet<string>;
+  readonly connections: ReadonlySet<string>;
+  readonly excludeUsers: ReadonlySet<string>;
+  readonly excludeConnections: ReadonlySet<string>;
+  readonly payload: Buffer;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly request: NotificationRequest }
+  | { readonly ok: false; readonly error: RequestError };
+
+const LIST_FIELDS = ['users', 'connections', 'exclude_users', 'exclude_connections'] as const;
+type ListField = typeof LIST_FIELDS[number];
+
+const invalid = (code: InvalidRequestCode, message: string): ParseResult => ({ ok: false, error: { code, message } });
+
+/** Parses an SQS body or SNS message (JSON text) into a request. */
+export function parseRequestText(text: string): ParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return invalid('INVALID_JSON', `the message is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseRequestValue(value);
+}
+
+/** Validates an already-parsed request (a direct invocation's event) against DESIGN.md's table. */
+export function parseRequestValue(value: unknown): ParseResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return invalid('NOT_AN_OBJECT', `the request must be a JSON object, got ${describe(value)}`);
+  }
+  const fields = value as Record<string, unknown>;
+  if (!('data' in fields) || fields.data === undefined) {
+    return invalid('MISSING_DATA', 'the request has no `data` field (use null to send an empty value)');
+  }
+  const lists = {} as Record<ListField, ReadonlySet<string>>;
+  for (const name of LIST_FIELDS) {
+    const list = parseIdList(name, fields[name]);
+    if ('error' in list) return { ok: false, error: list.error };
+    lists[name] = list.ids;
+  }
+  const payload = Buffer.from(JSON.stringify(fields.data), 'utf8');
+  if (payload.length > LIMITS.MAX_PAYLOAD_BYTES) {
+    return invalid('PAYLOAD_TOO_LARGE',
+      `the serialized data is ${payload.length} bytes, over the ${LIMITS.MAX_PAYLOAD_BYTES}-byte API Gateway WebSocket limit`);
+  }
+  return {
+    ok: true,
+    request: {
+      users: lists.users,
+      connections: lists.connections,
+      excludeUsers: lists.exclude_users,
+      excludeConnections: lists.exclude_connections,
+      payload,
+    },
+  };
+}
+
+function parseIdList(name: ListField, value: unknown): { ids: ReadonlySet<string> } | { error: RequestError } {
+  // The seed's demo sends `"users": null`: a null list is an absent list.
+  if (value === undefined || value === null) return { ids: new Set() };
+  if (!Array.isArray(value)) {
+    return { error: { code: 'INVALID_FIELD', message: `\`${name}\` must be an array of strings, got ${describe(value)}` } };
+  }
+  for (const [index, id] of value.entries()) {
+    if (typeof id !== 'string' || id === '') {
+      return {
+        error: { code: 'INVALID_ID', message: `\`${name}[${index}]\` must be a non-empty string, got ${describe(id)}` },
+      };
+    }
+  }
+  return { ids: new Set(value as string[]) };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
+  return `a ${typeof value}`;
+}
