@@ -24,6 +24,8 @@ export interface Faults {
   readonly errorRate?: number;
   /** The first N POSTs to each connection id are answered 500 (deterministic transient failures). */
   readonly failFirstN?: number;
+  /** POSTs to these connection ids are always answered 500 (a connection that keeps failing). */
+  readonly failingConnections?: readonly string[];
   /** Added to every Management API request before it is answered. */
   readonly latencyMs?: number;
   /** Every Management API request is answered 403 `ForbiddenException` (a missing IAM permission). */
@@ -521,6 +523,9 @@ export class ApiGatewayEmulator {
       if (seen <= faults.failFirstN) {
         throw new ManagementApiError(500, 'InternalServerErrorException');
       }
+    }
+    if (faults.failingConnections?.includes(connectionId)) {
+      throw new ManagementApiError(500, 'InternalServerErrorException');
     }
     if (faults.errorRate && this.random() < faults.errorRate) {
       throw new ManagementApiError(500, 'InternalServerErrorException');

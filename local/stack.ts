@@ -1,5 +1,6 @@
 // local/ is development tooling (tests, demo, benchmarks), never shipped: its libraries are devDependencies.
 /* eslint-disable import/no-extraneous-dependencies */
+/// <reference path="./dynalite.d.ts" />
 import type { Server } from 'http';
 import type { AddressInfo } from 'net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -150,6 +151,9 @@ export class LocalStack {
       AWS_LAMBDA_FUNCTION_NAME: 'websocket-pusher',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      // Lambda runs the function on Node.js 22: the SDK's notice about older Node.js versions is noise here.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_SERVICE_NAME: 'websocket-pusher',
       POWERTOOLS_METRICS_NAMESPACE: 'WebsocketPusher',
       TZ: 'UTC',
