@@ -1,0 +1,98 @@
+import type { ConnectionKey, ConnectionStore, PruneResult } from '../../lambda/connection-store';
+import type { CoreLog, DeliveryDeps } from '../../lambda/deliver';
+import { Limiter } from '../../lambda/limiter';
+import type { PostResult, Sender } from '../../lambda/sender';
+import type { ConnectionRow } from '../../lambda/targets';
+
+/** An in-memory connections table that pages its answers and records every call. */
+export class FakeStore implements ConnectionStore {
+  readonly queries: string[] = [];
+  readonly scans: Array<[number, number]> = [];
+  readonly pruneCalls: ConnectionKey[][] = [];
+  readonly failingUsers = new Set<string>();
+  failScan = false;
+
+  constructor(public rows: ConnectionRow[], private readonly pageSize = 2) {}
+
+  async *queryUser(userId: string): AsyncIterable<ConnectionRow[]> {
+    this.queries.push(userId);
+    if (this.failingUsers.has(userId)) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+    yield* this.pages(this.rows.filter((row) => row.userId === userId));
+  }
+
+  async *scanSegment(segment: number, totalSegments: number): AsyncIterable<ConnectionRow[]> {
+    this.scans.push([segment, totalSegments]);
+    if (this.failScan) throw Object.assign(new Error('unavailable'), { name: 'InternalServerError' });
+    yield* this.pages(this.rows.filter((_, i) => i % totalSegments === segment));
+  }
+
+  async prune(keys: readonly ConnectionKey[]): Promise<PruneResult> {
+    this.pruneCalls.push([...keys]);
+    const gone = new Set(keys.map((k) => `${k.userId}/${k.connectionId}`));
+    this.rows = this.rows.filter((row) => !gone.has(`${row.userId}/${row.connectionId}`));
+    return { deleted: keys.length, failed: [] };
+  }
+
+  private async *pages(rows: ConnectionRow[]): AsyncIterable<ConnectionRow[]> {
+    for (let i = 0; i < rows.length; i += this.pageSize) {
+      await Promise.resolve();
+      yield rows.slice(i, i + this.pageSize);
+    }
+  }
+}
+
+/** Records posts; answers from a per-connection script (one result per attempt, the last one repeating). */
+export class FakeSender implements Sender {
+  readonly posts: Array<{ connectionId: string; payload: Uint8Array }> = [];
+  readonly scripts = new Map<string, PostResult[]>();
+  inFlight = 0;
+  peak = 0;
+
+  answer(connectionId: string, ...results: PostResult[]): this {
+    this.scripts.set(connectionId, results);
+    return this;
+  }
+
+  delivered(): string[] {
+    return this.posts.map((p) => p.connectionId);
+  }
+
+  async post(connectionId: string, payload: Uint8Array): Promise<PostResult> {
+    this.posts.push({ connectionId, payload });
+    this.inFlight += 1;
+    this.peak = Math.max(this.peak, this.inFlight);
+    await new Promise((resolve) => setImmediate(resolve));
+    this.inFlight -= 1;
+    const script = this.scripts.get(connectionId);
+    if (!script) return { status: 'delivered' };
+    return script.length > 1 ? script.shift()! : script[0];
+  }
+}
+
+export class RecordingLog implements CoreLog {
+  readonly lines: Array<{ level: 'error' | 'warn'; message: string; fields: Record<string, unknown> }> = [];
+  error(message: string, fields: Record<string, unknown>): void {
+    this.lines.push({ level: 'error', message, fields });
+  }
+  warn(message: string, fields: Record<string, unknown>): void {
+    this.lines.push({ level: 'warn', message, fields });
+  }
+}
+
+export function fakeDeps(store: FakeStore, sender: FakeSender, overrides: Partial<DeliveryDeps> = {}): DeliveryDeps & { log: RecordingLog } {
+  return {
+    store,
+    sender,
+    sendLimiter: new Limiter(8),
+    queryLimiter: new Limiter(4),
+    retryPolicy: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100 },
+    scanSegments: 3,
+    log: new RecordingLog(),
+    sleep: async () => {},
+    now: () => 1_000_000,
+    ...overrides,
+  } as DeliveryDeps & { log: RecordingLog };
+}
+
+export const row = (userId: string, connectionId: string, expiresAt?: number): ConnectionRow =>
+  (expiresAt === undefined ? { userId, connectionId } : { userId, connectionId, expiresAt });

@@ -1,0 +1,85 @@
+import { parseRequestText, parseRequestValue } from '../../lambda/request';
+import { LIMITS } from '../../src/shared/constants';
+
+const big = (bytes: number) => 'x'.repeat(bytes - 2); // JSON.stringify adds the two quotes
+
+describe('parseRequestText: invalid requests', () => {
+  test.each([
+    ['invalid JSON', '{"data": ', 'INVALID_JSON'],
+    ['empty body', '', 'INVALID_JSON'],
+    ['JSON array', '[{"data":1}]', 'NOT_AN_OBJECT'],
+    ['JSON string', '"hello"', 'NOT_AN_OBJECT'],
+    ['JSON number', '42', 'NOT_AN_OBJECT'],
+    ['JSON null', 'null', 'NOT_AN_OBJECT'],
+    ['missing data', '{"users":["u1"]}', 'MISSING_DATA'],
+    ['users as a string', '{"users":"u1","data":1}', 'INVALID_FIELD'],
+    ['users as an object', '{"users":{"0":"u1"},"data":1}', 'INVALID_FIELD'],
+    ['exclude_users as a number', '{"exclude_users":3,"data":1}', 'INVALID_FIELD'],
+    ['connections as true', '{"connections":true,"data":1}', 'INVALID_FIELD'],
+    ['exclude_connections as a string', '{"exclude_connections":"c1","data":1}', 'INVALID_FIELD'],
+    ['null inside users', '{"users":["u1",null],"data":1}', 'INVALID_ID'],
+    ['number inside users', '{"users":[1],"data":1}', 'INVALID_ID'],
+    ['empty user id', '{"users":[""],"data":1}', 'INVALID_ID'],
+    ['empty excluded user id', '{"exclude_users":[""],"data":1}', 'INVALID_ID'],
+    ['object inside connections', '{"connections":[{}],"data":1}', 'INVALID_ID'],
+    ['empty connection id', '{"connections":["c1",""],"data":1}', 'INVALID_ID'],
+    ['null inside exclude_connections', '{"exclude_connections":[null],"data":1}', 'INVALID_ID'],
+    ['payload one byte over 128 KB', JSON.stringify({ data: big(LIMITS.MAX_PAYLOAD_BYTES + 1) }), 'PAYLOAD_TOO_LARGE'],
+  ])('GIVEN %s WHEN parsed THEN it is rejected with %s', (_label, text, code) => {
+    const result = parseRequestText(text);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error.code).toBe(code);
+    expect(!result.ok && result.error.message.length).toBeGreaterThan(10);
+  });
+
+  test('GIVEN a bad id WHEN parsed THEN the message names the field and index', () => {
+    const result = parseRequestText('{"users":["u1",null],"data":1}');
+    expect(!result.ok && result.error.message).toBe('`users[1]` must be a non-empty string, got null');
+  });
+
+  test('GIVEN multi-byte characters WHEN parsed THEN the limit counts UTF-8 bytes, not characters', () => {
+    // 'é' is two bytes: half as many characters as the limit still exceeds it.
+    const result = parseRequestValue({ data: 'é'.repeat(LIMITS.MAX_PAYLOAD_BYTES / 2) });
+    expect(!result.ok && result.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('parseRequestText: valid requests', () => {
+  test.each([
+    ['seed multicast', { users: ['u1', 'u2'], data: { type: 'n' } }, ['u1', 'u2'], [], [], []],
+    ['seed broadcast', { data: 'hi' }, [], [], [], []],
+    ['seed broadcast with "users": null', { users: null, data: 'hi' }, [], [], [], []],
+    ['seed exclusion', { exclude_users: ['u1'], data: 1 }, [], ['u1'], [], []],
+    ['all null lists', { users: null, exclude_users: null, connections: null, exclude_connections: null, data: 1 }, [], [], [], []],
+    ['duplicates folded', { users: ['u1', 'u1'], connections: ['c1', 'c1'], data: 1 }, ['u1'], [], ['c1'], []],
+    ['extensions', { connections: ['c1'], exclude_connections: ['c2'], data: 1 }, [], [], ['c1'], ['c2']],
+  ])('GIVEN %s WHEN parsed THEN the id sets are as given', (_label, body, users, excludeUsers, connections, excludeConnections) => {
+    const result = parseRequestText(JSON.stringify(body));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect([...result.request.users]).toEqual(users);
+    expect([...result.request.excludeUsers]).toEqual(excludeUsers);
+    expect([...result.request.connections]).toEqual(connections);
+    expect([...result.request.excludeConnections]).toEqual(excludeConnections);
+  });
+
+  test.each([
+    ['null', null, 'null'],
+    ['false', false, 'false'],
+    ['zero', 0, '0'],
+    ['empty string', '', '""'],
+    ['object', { a: [1, 'b'] }, '{"a":[1,"b"]}'],
+  ])('GIVEN data %s WHEN parsed THEN the payload is its JSON text', (_label, data, text) => {
+    const result = parseRequestValue({ data });
+    expect(result.ok && result.request.payload.toString('utf8')).toBe(text);
+  });
+
+  test('GIVEN a payload of exactly 128 KB WHEN parsed THEN it is accepted', () => {
+    const result = parseRequestValue({ data: big(LIMITS.MAX_PAYLOAD_BYTES) });
+    expect(result.ok && result.request.payload.length).toBe(LIMITS.MAX_PAYLOAD_BYTES);
+  });
+
+  test('GIVEN unknown extra fields WHEN parsed THEN they are ignored', () => {
+    expect(parseRequestValue({ data: 1, priority: 'high' }).ok).toBe(true);
+  });
+});
