@@ -143,7 +143,7 @@ export class ApiGatewayEmulator {
   private readonly store: ConnectionStore;
   private readonly connections = new Map<string, LiveConnection>();
   private readonly postsByConnection = new Map<string, number>();
-  private readonly pendingDisconnects = new Set<Promise<void>>();
+  private readonly pendingStoreOps = new Set<Promise<void>>();
   private readonly sockets = new Set<Socket>();
   private random: () => number;
   private readonly seed: number;
@@ -236,10 +236,10 @@ export class ApiGatewayEmulator {
     await this.connections.get(connectionId)?.disconnected;
   }
 
-  /** Resolves once every pending `$disconnect` row deletion is done. */
+  /** Resolves once every pending `$connect` / `$disconnect` row write is done. */
   async settled(): Promise<void> {
-    while (this.pendingDisconnects.size > 0) {
-      await Promise.all([...this.pendingDisconnects]);
+    while (this.pendingStoreOps.size > 0) {
+      await Promise.all([...this.pendingStoreOps]);
     }
   }
 
@@ -272,19 +272,16 @@ export class ApiGatewayEmulator {
     return prepared.map((p) => p.view);
   }
 
-  /** Closes every connection (running `$disconnect` for each) and stops listening. */
+  /** Drops every connection and stops listening, once pending row writes are done. */
   async stop(): Promise<void> {
-    for (const connection of [...this.connections.values()]) {
-      connection.receiver.close();
-    }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.settled(), new Promise((resolve) => (timer = setTimeout(resolve, 2_000)))]);
-    clearTimeout(timer);
+    // The table goes away with the stack: no new $connect / $disconnect writes, the ones in flight finish first.
     this.stopping = true;
+    this.connections.clear();
     for (const client of this.wss.clients) {
       client.terminate();
     }
     this.wss.close();
+    await this.settled();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -348,8 +345,8 @@ export class ApiGatewayEmulator {
   }
 
   private track(promise: Promise<void>): void {
-    this.pendingDisconnects.add(promise);
-    void promise.finally(() => this.pendingDisconnects.delete(promise));
+    this.pendingStoreOps.add(promise);
+    void promise.finally(() => this.pendingStoreOps.delete(promise));
   }
 
   /** `$disconnect`: forget the connection and delete its row, unless it vanished (stale). */
@@ -376,10 +373,15 @@ export class ApiGatewayEmulator {
     if (!userId) {
       return rejectUpgrade(socket, 401, 'Unauthorized');
     }
+    if (this.stopping) {
+      return rejectUpgrade(socket, 503, 'Service Unavailable');
+    }
     const connectionId = this.nextConnectionId();
+    const put = this.store.put(this.row(userId, connectionId));
+    this.track(put.catch(() => undefined));
     try {
       // The row exists before the handshake completes: once a client sees 'open', it can be targeted.
-      await this.store.put(this.row(userId, connectionId));
+      await put;
     } catch {
       return rejectUpgrade(socket, 500, 'Internal Server Error');
     }

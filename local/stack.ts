@@ -189,10 +189,10 @@ export class LocalStack {
   /** Stops the handlers, closes every client, the emulator and dynalite. */
   async stop(): Promise<void> {
     await Promise.all(this.runners.map((runner) => runner.stop()));
+    await this.emulator.stop();
     for (const client of this.clients) {
       client.terminate();
     }
-    await this.emulator.stop();
     this.dynamoClient.destroy();
     await new Promise<void>((resolve) => {
       this.dynamo.close(() => resolve());
