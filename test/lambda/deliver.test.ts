@@ -1,7 +1,7 @@
+import { FakeSender, FakeStore, fakeDeps, row } from './fakes';
 import { deliverAll, FORBIDDEN_MESSAGE, type DeliveryJob } from '../../lambda/deliver';
 import { Limiter } from '../../lambda/limiter';
 import { parseRequestValue } from '../../lambda/request';
-import { FakeSender, FakeStore, fakeDeps, row } from './fakes';
 
 function job(body: Record<string, unknown>, messageId = 'm1'): DeliveryJob {
   const result = parseRequestValue({ data: { hello: 'world' }, ...body });
