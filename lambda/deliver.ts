@@ -149,7 +149,7 @@ class RequestRun {
     for (const row of rows) {
       if (this.stopped) return;
       if (this.goneUnowned.delete(row.connectionId)) this.goneKeys.push(row);
-      if (this.targets.admitRow(row)) await this.schedule(row.connectionId);
+      if (this.targets.admitRow(row)) await this.schedule(row.connectionId, row.userId);
     }
   }
 
@@ -178,7 +178,7 @@ class RequestRun {
   }
 
   /** Waits for a send slot (so reading pauses while every slot is busy), then posts without waiting. */
-  private async schedule(connectionId: string): Promise<void> {
+  private async schedule(connectionId: string, owner?: string): Promise<void> {
     await this.deps.sendLimiter.acquire();
     if (this.stopped) {
       this.deps.sendLimiter.release();
@@ -186,7 +186,7 @@ class RequestRun {
     }
     this.counts.targets += 1;
     this.pending += 1;
-    void this.send(connectionId).catch((e: Error) => {
+    void this.send(connectionId, owner).catch((e: Error) => {
       // A Sender classifies its own errors; anything escaping it is a bug, never a reason to drop the message.
       this.counts.failed += 1;
       this.transient ??= { code: 'SEND_FAILED', message: `posting to ${connectionId} threw ${e.name}: ${e.message}` };
@@ -197,7 +197,7 @@ class RequestRun {
     });
   }
 
-  private async send(connectionId: string): Promise<void> {
+  private async send(connectionId: string, owner: string | undefined): Promise<void> {
     const { result, retries } = await withRetries(
       () => this.deps.sender.post(connectionId, this.job.request.payload),
       (r) => r.status === 'retryable',
@@ -212,7 +212,8 @@ class RequestRun {
         return;
       case 'gone': {
         this.counts.gone += 1;
-        const userId = this.targets.ownerOf(connectionId);
+        // A direct id's owner may have been learned from a row read while the post was in flight.
+        const userId = owner ?? this.targets.ownerOf(connectionId);
         if (userId !== undefined) this.goneKeys.push({ userId, connectionId });
         else this.goneUnowned.add(connectionId);
         return;

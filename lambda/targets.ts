@@ -43,15 +43,21 @@ export function isExpired(row: ConnectionRow, nowSeconds: number): boolean {
 
 /**
  * The set of connections one request has claimed, so that none receives the request twice, whichever way it was
- * reached (several users, a user and a direct id, several scan segments).
+ * reached (several users, the same user listed twice, a user and a direct id).
+ *
+ * A broadcast keeps no per-connection state, so that its memory does not grow with the table: a Scan returns each
+ * row once across all segments, and a connection id has one row (the `$connect` route writes it under one user).
  */
 export class TargetSet {
   /** connection id → owning user id, when known. */
   private readonly claimed = new Map<string, string | undefined>();
+  private readonly dedupe: boolean;
 
-  constructor(private readonly request: NotificationRequest, private readonly nowSeconds: number) {}
+  constructor(private readonly request: NotificationRequest, private readonly nowSeconds: number) {
+    this.dedupe = !isBroadcast(request);
+  }
 
-  /** Number of distinct connections claimed so far. */
+  /** Number of connections remembered (always 0 for a broadcast). */
   get size(): number {
     return this.claimed.size;
   }
@@ -60,6 +66,7 @@ export class TargetSet {
   admitRow(row: ConnectionRow): boolean {
     if (isExpired(row, this.nowSeconds) || this.request.excludeUsers.has(row.userId)) return false;
     if (this.request.excludeConnections.has(row.connectionId)) return false;
+    if (!this.dedupe) return true;
     if (this.claimed.has(row.connectionId)) {
       // Reached directly before: now its owner is known, which lets a Gone answer prune its row.
       if (this.claimed.get(row.connectionId) === undefined) this.claimed.set(row.connectionId, row.userId);

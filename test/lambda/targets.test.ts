@@ -68,6 +68,13 @@ describe('TargetSet', () => {
     expect(set.admitRow({ userId: 'ok', connectionId: 'y' })).toBe(true);
   });
 
+  test('GIVEN a broadcast WHEN rows are admitted THEN nothing is remembered per connection (memory independent of the table)', () => {
+    const set = new TargetSet(request({ exclude_users: ['bad'] }), now);
+    const rows = Array.from({ length: 1_000 }, (_, i) => ({ userId: `u${i}`, connectionId: `c${i}` }));
+    expect(rows.filter((r) => set.admitRow(r))).toHaveLength(1_000);
+    expect(set.size).toBe(0);
+  });
+
   test('GIVEN an expired row WHEN admitted THEN it is refused', () => {
     const set = new TargetSet(request({}), now);
     expect(set.admitRow({ userId: 'u', connectionId: 'old', expiresAt: now - 1 })).toBe(false);
