@@ -9,7 +9,7 @@ import { RecordingClient, type UserIdIn } from './client';
 import { ConnectionsTable, DEFAULT_SCHEMA, type ConnectionRow, type TableSchema } from './connections-table';
 import { ApiGatewayEmulator, type Faults, type VirtualConnection } from './emulator';
 import { LOCAL_REGION } from './events';
-import { HandlerRunner } from './handler-runner';
+import { BUNDLED_HANDLER, HandlerRunner } from './handler-runner';
 import { ENV } from '../src/shared/constants';
 
 export interface LocalStackOptions {
@@ -161,9 +161,12 @@ export class LocalStack {
     };
   }
 
-  /** Loads the bundled handler (a cold start) configured only through its environment. */
+  /**
+   * Loads the bundled handler (a cold start) configured only through its environment. `PUSHER_BUNDLE` points
+   * the stack at another build of the handler (e.g. to compare two versions); the shipped asset by default.
+   */
   async loadHandler(overrides: Record<string, string> = {}): Promise<HandlerRunner> {
-    const runner = await HandlerRunner.load(this.handlerEnv(overrides));
+    const runner = await HandlerRunner.load(this.handlerEnv(overrides), process.env.PUSHER_BUNDLE || BUNDLED_HANDLER);
     this.runners.push(runner);
     return runner;
   }

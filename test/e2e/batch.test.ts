@@ -1,7 +1,7 @@
+import { expectedInboxes, FAST_RETRIES, inboxes, metricLines, reports, rowsOf, wire } from './support';
 import { snsEvent, sqsEvent } from '../../local/events';
 import type { HandlerRunner } from '../../local/handler-runner';
 import { LocalStack } from '../../local/stack';
-import { expectedInboxes, FAST_RETRIES, inboxes, metricLines, reports, rowsOf, wire } from './support';
 
 // A batch mixing valid, invalid and oversize requests: valid ones delivered, invalid ones reported with a clear
 // error and never retried, `batchItemFailures` exactly the transient failures.

@@ -1,8 +1,8 @@
+import { expectedInboxes, inboxes, reports, rowsOf, wire } from './support';
 import type { RecordingClient } from '../../local/client';
 import { snsEvent, sqsEvent } from '../../local/events';
 import type { HandlerRunner } from '../../local/handler-runner';
 import { LocalStack } from '../../local/stack';
-import { expectedInboxes, inboxes, reports, rowsOf, wire } from './support';
 
 // Broadcast through the bundled handler: every connection in the table, minus exclusions, exactly once.
 

@@ -1,7 +1,7 @@
+import { expectedInboxes, inboxes, reports, rowsOf, wire } from './support';
 import { snsEvent, sqsEvent } from '../../local/events';
 import type { HandlerRunner } from '../../local/handler-runner';
 import { LocalStack } from '../../local/stack';
-import { expectedInboxes, inboxes, reports, rowsOf, wire } from './support';
 
 // Multicast through the bundled handler: real WebSocket clients, dynalite, real SQS / SNS event shapes.
 

@@ -1,7 +1,7 @@
+import { expectedInboxes, inboxes, reports, rowsOf, wire } from './support';
 import { sqsEvent } from '../../local/events';
 import type { HandlerRunner } from '../../local/handler-runner';
 import { LocalStack } from '../../local/stack';
-import { expectedInboxes, inboxes, reports, rowsOf, wire } from './support';
 
 // Stale rows (connections that vanished without `$disconnect`) are pruned after 410 Gone, and only those.
 
