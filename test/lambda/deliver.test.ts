@@ -150,6 +150,20 @@ describe('Management API answers', () => {
     expect(outcomes.map((o) => [o.status, o.gone, o.pruned, o.failed])).toEqual([['delivered', 2, 2, 0], ['delivered', 2, 2, 0]]);
   });
 
+  test('GIVEN the prune fails WHEN delivered THEN it is logged and not counted, and the request is still delivered', async () => {
+    const store = new FakeStore(table());
+    store.prune = async (keys) => ({ deleted: 0, failed: [...keys], error: 'ProvisionedThroughputExceededException: slow' });
+    const sender = new FakeSender().answer('b1', { status: 'gone' });
+    const deps = fakeDeps(store, sender);
+    const [outcome] = await deliverAll([job({ users: ['u2'] }, 'm9')], deps);
+    expect(outcome).toMatchObject({ status: 'delivered', gone: 1, pruned: 0, failed: 0 });
+    expect(deps.log.lines).toEqual([{
+      level: 'warn',
+      message: 'stale connections not pruned',
+      fields: { messageId: 'm9', count: 1, error: 'ProvisionedThroughputExceededException: slow' },
+    }]);
+  });
+
   test('GIVEN a throttled connection that recovers WHEN delivered THEN it is retried and delivered', async () => {
     const sender = new FakeSender().answer('b1', { status: 'retryable', reason: 'LimitExceededException' }, { status: 'delivered' });
     const [outcome] = await deliverAll([job({ users: ['u2'] })], fakeDeps(new FakeStore(table()), sender));
