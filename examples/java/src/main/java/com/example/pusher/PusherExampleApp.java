@@ -1,0 +1,52 @@
+package com.example.pusher;
+
+// example:start
+import io.github.cdkwebsocketpusher.WebsocketPusher;
+import java.util.Map;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Environment;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.apigatewayv2.WebSocketApi;
+import software.amazon.awscdk.services.apigatewayv2.WebSocketStage;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Runtime;
+
+public final class PusherExampleApp {
+    public static void main(final String[] args) {
+        App app = new App();
+        Stack stack = new Stack(app, "PusherExample", StackProps.builder()
+                .env(Environment.builder().account("111111111111").region("eu-west-1").build())
+                .build());
+
+        // The WebSocket API whose users receive the pushes.
+        WebSocketApi api = new WebSocketApi(stack, "Api");
+        WebSocketStage stage = WebSocketStage.Builder.create(stack, "Stage")
+                .webSocketApi(api)
+                .stageName("live")
+                .autoDeploy(true)
+                .build();
+
+        WebsocketPusher pusher = WebsocketPusher.Builder.create(stack, "Pusher")
+                .webSocketStage(stage)
+                .maxInFlight(128)
+                .timeout(Duration.minutes(2))
+                .build();
+
+        // A backend that publishes notification requests to the pusher's topic and queue.
+        Function backend = Function.Builder.create(stack, "Backend")
+                .runtime(Runtime.NODEJS_22_X)
+                .handler("index.handler")
+                .code(Code.fromInline("exports.handler = async () => {};"))
+                .environment(Map.of(
+                        "NOTIFICATIONS_TOPIC_ARN", pusher.getTopic().getTopicArn(),
+                        "NOTIFICATIONS_QUEUE_URL", pusher.getQueue().getQueueUrl()))
+                .build();
+        pusher.grantPublish(backend);
+
+        app.synth();
+    }
+}
+// example:end

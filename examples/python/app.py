@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+"""The README example app in Python: synthesizes the same stack as examples/typescript/app.ts."""
+# example:start
+from aws_cdk import App, Duration, Environment, Stack
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_lambda as lambda_
+from cdk_websocket_pusher import WebsocketPusher
+
+app = App()
+stack = Stack(app, "PusherExample", env=Environment(account="111111111111", region="eu-west-1"))
+
+# The WebSocket API whose users receive the pushes.
+api = apigwv2.WebSocketApi(stack, "Api")
+stage = apigwv2.WebSocketStage(stack, "Stage", web_socket_api=api, stage_name="live", auto_deploy=True)
+
+pusher = WebsocketPusher(stack, "Pusher",
+    web_socket_stage=stage,
+    max_in_flight=128,
+    timeout=Duration.minutes(2),
+)
+
+# A backend that publishes notification requests to the pusher's topic and queue.
+backend = lambda_.Function(stack, "Backend",
+    runtime=lambda_.Runtime.NODEJS_22_X,
+    handler="index.handler",
+    code=lambda_.Code.from_inline("exports.handler = async () => {};"),
+    environment={
+        "NOTIFICATIONS_TOPIC_ARN": pusher.topic.topic_arn,
+        "NOTIFICATIONS_QUEUE_URL": pusher.queue.queue_url,
+    },
+)
+pusher.grant_publish(backend)
+
+app.synth()
+# example:end
