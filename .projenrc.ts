@@ -53,6 +53,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild',
   ],
 
+  eslintOptions: {
+    dirs: ['src'],
+    // Handler, local stack, bench and tests are checked with the dev tsconfig and may import devDependencies
+    // (the handler's libraries are bundled into its asset).
+    devdirs: ['test', 'lambda', 'local', 'bench', 'examples/typescript'],
+    tsconfigPath: './tsconfig.dev.json',
+    projectService: false,
+  },
+
   jestOptions: {
     // Snapshots must be able to fail: they are updated on purpose with `npx projen test:update`.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
@@ -87,10 +96,8 @@ new awscdk.LambdaFunction(project, {
 for (const dir of ['lambda', 'local', 'bench', 'examples/typescript']) {
   project.tsconfigDev.addInclude(`${dir}/**/*.ts`);
 }
+project.tsconfigDev.addInclude('.projenrc.ts');
 project.tsconfigDev.file.addOverride('compilerOptions.paths', { 'cdk-websocket-pusher': ['./src/index.ts'] });
-project.eslint?.addLintPattern('lambda');
-project.eslint?.addLintPattern('local');
-project.eslint?.addLintPattern('bench');
 
 // Tests load the bundled handler from assets/: bundle before every test run.
 project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);

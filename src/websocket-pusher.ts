@@ -470,7 +470,7 @@ export class WebsocketPusher extends Construct {
     this.connectionsTable.encryptionKey?.grantDecrypt(grantee);
   }
 
-  /** `execute-api:ManageConnections` on `POST @connections/*` of this one stage, nothing else. */
+  /*` of this one stage, nothing else. */
   private grantManageConnections(grantee: iam.IGrantable, stage: apigwv2.IWebSocketStage) {
     iam.Grant.addToPrincipal({
       grantee,

@@ -22,6 +22,7 @@ test('the example app synthesizes a stack with the pusher and a backend allowed 
   process.env.CDK_OUTDIR = outdir;
   try {
     // WHEN the example app runs, exactly as written
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the app synthesizes when loaded, in isolation
     jest.isolateModules(() => require('../../examples/typescript/app'));
   } finally {
     delete process.env.CDK_OUTDIR;

@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
-import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebsocketPusher } from '../../src';
 
 /**
