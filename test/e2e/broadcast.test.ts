@@ -123,4 +123,4 @@ test('a broadcast reaches 2,000 real WebSocket connections, each exactly once', 
   expect(await stack.rows()).toEqual(rowsOf(clients));
   expect(stale).toHaveLength(10);
   expect(reports(invocation)['msg-1']).toMatchObject({ targets: 2010, delivered: 2000, gone: 10, pruned: 10, failed: 0 });
-});
+}, 300_000); // 2,000 handshakes on a busy CI machine: room to finish, nothing asserted about speed
