@@ -1,5 +1,3 @@
-// local/ is development tooling (tests, demo, benchmarks), never shipped: its libraries are devDependencies.
-/* eslint-disable import/no-extraneous-dependencies */
 import WebSocket from 'ws';
 import { CONNECTION_ID_HEADER, USER_ID_HEADER } from './emulator';
 

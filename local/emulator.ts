@@ -1,5 +1,3 @@
-// local/ is development tooling (tests, demo, benchmarks), never shipped: its libraries are devDependencies.
-/* eslint-disable import/no-extraneous-dependencies */
 import { createHash } from 'crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
 import type { AddressInfo, Socket } from 'net';

@@ -1,5 +1,3 @@
-// local/ is development tooling (tests, demo, benchmarks), never shipped: its libraries are devDependencies.
-/* eslint-disable import/no-extraneous-dependencies */
 /// <reference path="./dynalite.d.ts" />
 import type { Server } from 'http';
 import type { AddressInfo } from 'net';
