@@ -1,0 +1,95 @@
+/**
+ * Benchmark subject: the ceiling. A load generator that POSTs the payload to the Management API for the given
+ * connection ids with a fixed number of requests in flight, over a keep-alive agent, and nothing else (no
+ * DynamoDB, no SDK middleware, no retries): what the emulator and the loopback network allow.
+ *
+ * Each request is SigV4-signed like the SDK signs `PostToConnection` (service `execute-api`): the emulator
+ * answers 403 to unsigned requests, as API Gateway does, and a real client always pays for the signature. The
+ * hash is Node's native crypto, as the SDK's in Node.js (`@smithy/hash-node`), not the slower pure-JS one.
+ */
+import { createHash, createHmac, type Hash, type Hmac } from 'crypto';
+import { readFileSync } from 'fs';
+import * as http from 'http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { measureWhenTold, setting } from './measure';
+
+/** The signer's checksum interface over Node's native SHA-256 / HMAC-SHA256. */
+class NativeSha256 {
+  private hash: Hash | Hmac;
+
+  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = this.create();
+  }
+
+  update(data: Uint8Array): void {
+    this.hash.update(data);
+  }
+
+  async digest(): Promise<Uint8Array> {
+    return this.hash.digest();
+  }
+
+  reset(): void {
+    this.hash = this.create();
+  }
+
+  private create(): Hash | Hmac {
+    const secret = this.secret;
+    if (secret === undefined) return createHash('sha256');
+    const key = typeof secret === 'string' ? secret
+      : ArrayBuffer.isView(secret) ? Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength) : Buffer.from(secret);
+    return createHmac('sha256', key);
+  }
+}
+
+let ids: string[];
+let agent: http.Agent;
+
+function postOnce(url: URL, signer: SignatureV4, connectionId: string, body: Buffer): Promise<number> {
+  const path = `${url.pathname.replace(/\/+$/, '')}/@connections/${encodeURIComponent(connectionId)}`;
+  return signer.sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path,
+    query: {},
+    headers: { 'host': url.host, 'content-type': 'application/json', 'content-length': String(body.length) },
+    body,
+  }).then((signed) => new Promise<number>((resolve, reject) => {
+    const req = http.request({ agent, method: 'POST', host: url.hostname, port: url.port, path, headers: signed.headers }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.once('error', reject);
+    req.end(body);
+  }));
+}
+
+measureWhenTold(
+  async () => {
+    ids = JSON.parse(readFileSync(setting('BENCH_IDS_FILE'), 'utf8')) as string[];
+    agent = new http.Agent({ keepAlive: true, maxSockets: Number(setting('BENCH_IN_FLIGHT')) });
+  },
+  async () => {
+    const url = new URL(setting('BENCH_CALLBACK_URL'));
+    const inFlight = Number(setting('BENCH_IN_FLIGHT'));
+    const signer = new SignatureV4({
+      service: 'execute-api',
+      region: setting('AWS_REGION'),
+      credentials: { accessKeyId: setting('AWS_ACCESS_KEY_ID'), secretAccessKey: setting('AWS_SECRET_ACCESS_KEY') },
+      sha256: NativeSha256,
+    });
+    const body = Buffer.from(JSON.stringify((JSON.parse(setting('BENCH_REQUEST')) as { data: unknown }).data));
+    const byStatus: Record<number, number> = {};
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const status = await postOnce(url, signer, ids[next++], body);
+        byStatus[status] = (byStatus[status] ?? 0) + 1;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(inFlight, ids.length) }, worker));
+    return { posted: ids.length, byStatus };
+  },
+);

@@ -1,0 +1,314 @@
+/**
+ * `npm run bench`: fan-out throughput, CPU time and memory of the bundled pusher against the local stack
+ * (dynalite + the API Gateway emulator with a per-request latency), side by side with the AWS samples' baseline
+ * and the ceiling (a bare load generator), on the same data and emulator. See BENCHMARKS.md.
+ *
+ * The stack runs in this process; every measured subject runs in a child process of its own.
+ */
+import { writeFileSync, mkdirSync } from 'fs';
+import { Session } from 'inspector';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { machine, printReport, type Options, type Row, type Scenario } from './report';
+import { buildSubjects, runSubject, WORK_DIR, type SubjectKind, type SubjectRun } from './subjects';
+import { LocalStack } from '../local/stack';
+import { DEFAULTS, ENV } from '../src/shared/constants';
+
+const HELP = `usage: npm run bench -- [options]
+  --quick                 broadcasts to 1,000 and 10,000 only, a shorter sweep
+  --sizes 1000,10000,...  broadcast sizes (default 1000,10000,50000)
+  --latency MS            Management API latency added by the emulator (default 20)
+  --in-flight N           MAX_IN_FLIGHT of the pusher and in-flight count of the ceiling (default ${DEFAULTS.MAX_IN_FLIGHT})
+  --segments N            SCAN_SEGMENTS of the pusher (default ${DEFAULTS.SCAN_SEGMENTS})
+  --sweep 8,16,...        MAX_IN_FLIGHT values to sweep (default 8,16,32,64,128,256,512; 'none' to skip)
+  --sweep-size N          broadcast size of the sweep (default 10000)
+  --multicast-users N     users of the multicast scenario, 3 connections each (default 1000)
+  --sequential-sample N   posts measured for the sequential baseline (default 300)
+  --payload-bytes N       approximate size of the pushed data (default 256)
+  --subjects a,b,...      pusher,ceiling,baseline-all,baseline-seq (default all)
+  --profile               write V8 CPU profiles of the stack and of each subject to .bench/profiles/
+  --out FILE              results JSON (default bench/results/latest.json)`;
+
+const CONNECTIONS_PER_USER = 3;
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      'quick': { type: 'boolean' },
+      'sizes': { type: 'string' },
+      'latency': { type: 'string' },
+      'in-flight': { type: 'string' },
+      'segments': { type: 'string' },
+      'sweep': { type: 'string' },
+      'sweep-size': { type: 'string' },
+      'multicast-users': { type: 'string' },
+      'sequential-sample': { type: 'string' },
+      'payload-bytes': { type: 'string' },
+      'subjects': { type: 'string' },
+      'profile': { type: 'boolean' },
+      'out': { type: 'string' },
+      'help': { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const list = (raw: string | undefined, fallback: number[]) => (raw === undefined ? fallback
+    : raw === 'none' ? [] : raw.split(',').map((v) => positive(v.replace(/_/g, ''))));
+  const quick = values.quick ?? false;
+  return {
+    quick,
+    sizes: list(values.sizes, quick ? [1_000, 10_000] : [1_000, 10_000, 50_000]).sort((a, b) => a - b),
+    latencyMs: values.latency === undefined ? 20 : Number(values.latency),
+    inFlight: values['in-flight'] === undefined ? DEFAULTS.MAX_IN_FLIGHT : positive(values['in-flight']),
+    scanSegments: values.segments === undefined ? DEFAULTS.SCAN_SEGMENTS : positive(values.segments),
+    sweep: list(values.sweep, quick ? [16, 64, 256] : [8, 16, 32, 64, 128, 256, 512]),
+    sweepSize: values['sweep-size'] === undefined ? 10_000 : positive(values['sweep-size']),
+    multicastUsers: values['multicast-users'] === undefined ? 1_000 : Number(values['multicast-users']),
+    sequentialSample: values['sequential-sample'] === undefined ? 300 : positive(values['sequential-sample']),
+    payloadBytes: values['payload-bytes'] === undefined ? 256 : positive(values['payload-bytes']),
+    subjects: (values.subjects ?? 'pusher,ceiling,baseline-all,baseline-seq').split(','),
+    profile: values.profile ?? false,
+    out: values.out ?? path.join(__dirname, 'results', 'latest.json'),
+  };
+}
+
+function positive(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive integer, got '${raw}'`);
+  return n;
+}
+
+/** A notification of roughly `bytes` bytes once serialized, the same for every subject. */
+function payload(bytes: number): Record<string, unknown> {
+  const base = { type: 'announcement', id: 'bench-0001', at: '2025-01-01T00:00:00.000Z', text: '' };
+  return { ...base, text: 'x'.repeat(Math.max(0, bytes - JSON.stringify(base).length)) };
+}
+
+/** The CPU profiler of this process (the stack: dynalite + emulator), when `--profile` is on. */
+class StackProfiler {
+  private readonly session = new Session();
+
+  constructor(private readonly dir: string) {
+    this.session.connect();
+    this.session.post('Profiler.enable');
+  }
+
+  start(): void {
+    this.session.post('Profiler.start');
+  }
+
+  async stop(name: string): Promise<void> {
+    const profile = await new Promise<unknown>((resolve, reject) =>
+      this.session.post('Profiler.stop', (error, result) => (error ? reject(error) : resolve(result.profile))));
+    writeFileSync(path.join(this.dir, `${name}.cpuprofile`), JSON.stringify(profile));
+  }
+}
+
+class Bench {
+  readonly rows: Row[] = [];
+  /** Connection ids in seeding order; row i belongs to user `user-{floor(i / 3)}`. */
+  private readonly ids: string[] = [];
+  private readonly request: { data: Record<string, unknown> };
+  private readonly profiler?: StackProfiler;
+  private readonly profileDir = path.join(WORK_DIR, 'profiles');
+
+  constructor(private readonly stack: LocalStack, readonly options: Options) {
+    this.request = { data: payload(options.payloadBytes) };
+    if (options.profile) {
+      mkdirSync(this.profileDir, { recursive: true });
+      this.profiler = new StackProfiler(this.profileDir);
+    }
+  }
+
+  /** Grows the table to `size` rows (virtual connections: a row and an in-memory receiver each). */
+  async seed(size: number): Promise<number> {
+    const started = Date.now();
+    const users = Array.from({ length: size - this.ids.length }, (_, k) => `user-${Math.floor((this.ids.length + k) / CONNECTIONS_PER_USER)}`);
+    for (let i = 0; i < users.length; i += 5_000) {
+      const connections = await this.stack.connectVirtual(users.slice(i, i + 5_000));
+      this.ids.push(...connections.map((c) => c.connectionId));
+    }
+    return Date.now() - started;
+  }
+
+  async broadcast(size: number): Promise<void> {
+    const scenario: Scenario = { name: `broadcast ${size.toLocaleString('en-US')}`, kind: 'broadcast', connections: size, table: this.ids.length };
+    await this.scenario(scenario, this.request, this.ids.slice(0, size), this.options.inFlight, this.options.subjects);
+  }
+
+  async multicast(users: number): Promise<void> {
+    const request = { ...this.request, users: Array.from({ length: users }, (_, u) => `user-${u}`) };
+    const targets = this.ids.slice(0, users * CONNECTIONS_PER_USER);
+    const scenario: Scenario = {
+      name: `multicast ${users.toLocaleString('en-US')}×${CONNECTIONS_PER_USER}`, kind: 'multicast', connections: targets.length, table: this.ids.length,
+    };
+    await this.scenario(scenario, request, targets, this.options.inFlight, this.options.subjects);
+  }
+
+  async sweep(size: number, values: readonly number[]): Promise<void> {
+    for (const inFlight of values) {
+      const scenario: Scenario = { name: `sweep ${size.toLocaleString('en-US')}`, kind: 'sweep', connections: size, table: this.ids.length };
+      await this.scenario(scenario, this.request, this.ids.slice(0, size), inFlight, ['ceiling', 'pusher']);
+    }
+  }
+
+  private async scenario(scenario: Scenario, request: object, targets: string[], inFlight: number, subjects: readonly string[]) {
+    const idsFile = path.join(WORK_DIR, 'ids.json');
+    writeFileSync(idsFile, JSON.stringify(targets));
+    const common = { ...this.stack.handlerEnv(), BENCH_REQUEST: JSON.stringify(request), BENCH_CALLBACK_URL: this.stack.emulator.callbackUrl };
+    const order: Array<[string, SubjectKind, Record<string, string>]> = [
+      ['ceiling', 'ceiling', { BENCH_IDS_FILE: idsFile, BENCH_IN_FLIGHT: String(inFlight) }],
+      ['pusher', 'pusher', {
+        BENCH_HANDLER: process.env.PUSHER_BUNDLE || path.resolve(__dirname, '..', 'assets', 'lambda', 'pusher.lambda', 'index.js'),
+        [ENV.MAX_IN_FLIGHT]: String(inFlight),
+        [ENV.SCAN_SEGMENTS]: String(this.options.scanSegments),
+      }],
+      ['baseline-all', 'baseline', { BENCH_MODE: 'promise-all', BENCH_TABLE: this.stack.table.tableName }],
+      ['baseline-seq', 'baseline', {
+        BENCH_MODE: 'sequential', BENCH_TABLE: this.stack.table.tableName, BENCH_SAMPLE: String(this.options.sequentialSample),
+      }],
+    ];
+    for (const [subject, kind, env] of order.filter(([name]) => subjects.includes(name))) {
+      const label = `${scenario.name}/${subject}/${inFlight}`.replace(/[^\w]+/g, '-');
+      process.stdout.write(`  ${scenario.name.padEnd(18)} ${subject.padEnd(13)} in-flight ${String(subject.startsWith('baseline') ? '-' : inFlight).padStart(3)} … `);
+      const run = await this.measure(kind, { ...common, ...env }, label);
+      const row = this.row(scenario, subject, subject.startsWith('baseline') ? undefined : inFlight, targets.length, run.run, run.stack);
+      this.rows.push(row);
+      console.log(`${row.deliveries} deliveries in ${(row.wallMs / 1000).toFixed(1)} s: ${Math.round(row.perSecond)}/s` +
+        `${row.sampled ? ` (sampled ${row.deliveries} of ${row.targets})` : ''}, CPU ${row.cpuMsPer1000.toFixed(1)} ms/1k, ` +
+        `max RSS ${(row.maxRssBytes / 2 ** 20).toFixed(0)} MB${row.error ? `, ERROR ${row.error}` : ''}`);
+    }
+  }
+
+  private async measure(kind: SubjectKind, env: Record<string, string>, label: string) {
+    let stackCpu = process.cpuUsage();
+    const run: SubjectRun = await runSubject(kind, {
+      env,
+      profile: this.profiler ? { dir: this.profileDir, name: `${label}-subject` } : undefined,
+      beforeGo: () => {
+        this.stack.emulator.resetStats();
+        this.profiler?.start();
+        stackCpu = process.cpuUsage();
+      },
+    });
+    const cpu = process.cpuUsage(stackCpu);
+    await this.profiler?.stop(`${label}-stack`);
+    return { run, stack: { cpuUs: cpu.user + cpu.system, emulator: this.stack.emulator.stats } };
+  }
+
+  private row(scenario: Scenario, subject: string, inFlight: number | undefined, targets: number, run: SubjectRun,
+    stack: { cpuUs: number; emulator: LocalStack['emulator']['stats'] }): Row {
+    const delivered = stack.emulator.delivered;
+    const details = run.details as {
+      sampled?: boolean; posted?: number; read?: { wallMs: number; cpuUs: number }; send?: { wallMs: number; cpuUs: number };
+    };
+    const cpuUs = run.cpuUserUs + run.cpuSystemUs;
+    let perSecond = delivered / (run.wallMs / 1000);
+    let cpuMsPer1000 = cpuUs / 1000 / delivered * 1000;
+    const sampled = details.sampled === true;
+    if (sampled && details.read && details.send) {
+      // Sequential baseline on a sample: the send loop's rate, and its CPU per post plus the read's CPU per row.
+      perSecond = delivered / (details.send.wallMs / 1000);
+      cpuMsPer1000 = (details.send.cpuUs / delivered + details.read.cpuUs / targets) * 1000 / 1000;
+    }
+    const pusherLog = run.lines.map(parseJson).find((line) => line?.message === 'request processed');
+    const expected = sampled ? Math.min(targets, this.options.sequentialSample) : targets;
+    const errors = [
+      run.error,
+      delivered !== expected ? `emulator delivered ${delivered}, expected ${expected}` : undefined,
+      pusherLog && pusherLog.outcome !== 'delivered' ? `pusher outcome ${pusherLog.outcome}` : undefined,
+    ].filter(Boolean);
+    return {
+      scenario: scenario.name,
+      kind: scenario.kind,
+      connections: scenario.connections,
+      tableRows: scenario.table,
+      subject,
+      inFlight,
+      targets,
+      deliveries: delivered,
+      sampled,
+      wallMs: round(run.wallMs),
+      perSecond: round(perSecond),
+      cpuMsPer1000: round(cpuMsPer1000),
+      cpuMs: round(cpuUs / 1000),
+      maxRssBytes: run.maxRssBytes,
+      peakRssBytes: run.peakRssBytes,
+      peakHeapUsedBytes: run.peakHeapUsedBytes,
+      startRssBytes: run.startRssBytes,
+      startHeapUsedBytes: run.startHeapUsedBytes,
+      stackCpuMs: round(stack.cpuUs / 1000),
+      emulator: { byStatus: stack.emulator.byStatus, maxInFlight: stack.emulator.maxInFlight },
+      details: { ...run.details, ...(pusherLog ? { log: pusherLog } : {}) },
+      ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
+    };
+  }
+}
+
+function parseJson(line: string): Record<string, any> | undefined {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  // The stack's own SDK client (seeding) runs on whatever Node.js the bench runs on: its upgrade notice is noise.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const started = Date.now();
+  mkdirSync(WORK_DIR, { recursive: true });
+  buildSubjects();
+  const stack = await LocalStack.start({ seed: 6 });
+  stack.setFaults({ latencyMs: options.latencyMs });
+  const bench = new Bench(stack, options);
+  const seeding: Record<number, number> = {};
+  try {
+    console.log(`bench: ${options.latencyMs} ms Management API latency, in-flight ${options.inFlight}, ${options.scanSegments} scan segments, ` +
+      `payload ${options.payloadBytes} B, node ${process.version}, ${machine().cpus} CPUs`);
+    const multicastRows = options.multicastUsers * CONNECTIONS_PER_USER;
+    let multicastDone = false;
+    let sweepDone = false;
+    const sizes = [...new Set([...options.sizes, ...(options.sweep.length > 0 ? [options.sweepSize] : [])])].sort((a, b) => a - b);
+    for (const size of sizes) {
+      seeding[size] = await bench.seed(size);
+      console.log(`table: ${size.toLocaleString('en-US')} rows (seeded in ${(seeding[size] / 1000).toFixed(1)} s)`);
+      if (options.sizes.includes(size)) await bench.broadcast(size);
+      if (!multicastDone && size >= multicastRows && options.multicastUsers > 0) {
+        await bench.multicast(options.multicastUsers);
+        multicastDone = true;
+      }
+      if (!sweepDone && size === options.sweepSize && options.sweep.length > 0) {
+        await bench.sweep(size, options.sweep);
+        sweepDone = true;
+      }
+    }
+  } finally {
+    await stack.stop();
+  }
+  const results = {
+    date: new Date().toISOString(),
+    durationS: Math.round((Date.now() - started) / 1000),
+    machine: machine(),
+    options,
+    seedingMs: seeding,
+    rows: bench.rows,
+  };
+  mkdirSync(path.dirname(options.out), { recursive: true });
+  writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`);
+  printReport(results);
+  console.log(`\nresults: ${path.relative(process.cwd(), options.out)} (${results.durationS} s in all)`);
+  if (bench.rows.some((row) => row.error)) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
