@@ -37,6 +37,7 @@ function synthesizeTypeScript(): any {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'pusher-example-ts-'));
   process.env.CDK_OUTDIR = outdir;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the app synthesizes when loaded, in isolation
     jest.isolateModules(() => require('../../examples/typescript/app'));
   } finally {
     delete process.env.CDK_OUTDIR;
