@@ -43,6 +43,13 @@ wheel="dist/python/cdk_websocket_pusher-$version-py3-none-any.whl"
 jar="dist/java/io/github/cdkwebsocketpusher/cdk-websocket-pusher/$version/cdk-websocket-pusher-$version.jar"
 python=${PYTHON:-python3}
 
+# The examples pin the jsii runtime to the jsii-pacmak that generates the bindings: check the pins are current.
+pacmak=$(node -p "require('jsii-pacmak/package.json').version")
+grep -qx "jsii==$pacmak" examples/python/requirements.txt \
+  || { echo "::: FAILED: examples/python/requirements.txt must pin jsii==$pacmak (the jsii-pacmak version)"; status=1; }
+grep -q "<jsii.version>$pacmak</jsii.version>" examples/java/pom.xml \
+  || { echo "::: FAILED: examples/java/pom.xml must set <jsii.version>$pacmak</jsii.version> (the jsii-pacmak version)"; status=1; }
+
 # 1. Packages: the handler bundle, the jsii assembly, then the wheel and the jar (the npm tarball too).
 packaged=true
 if $package; then
