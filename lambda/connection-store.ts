@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { realSleep, withRetries, type Random, type RetryPolicy, type Sleep } from './retry';
 import type { ConnectionRow } from './targets';
+import type { StartKey } from './work-item';
 import { LIMITS } from '../src/shared/constants';
 
 /** The primary key of a connections-table row. */
@@ -31,6 +32,20 @@ export interface ConnectionStore {
   prune(keys: readonly ConnectionKey[]): Promise<PruneResult>;
 }
 
+/** One page of a Scan segment, with the key to resume from (absent once the segment is exhausted). */
+export interface SegmentPage {
+  readonly rows: ConnectionRow[];
+  readonly lastKey?: StartKey;
+}
+
+/** What a segmented-broadcast worker needs besides the store: resumable pages, and a bounded row count. */
+export interface SegmentStore extends ConnectionStore {
+  /** One page (at most `limit` rows) of a Scan segment, from `startKey` (the previous page's `lastKey`). */
+  scanPage(segment: number, totalSegments: number, startKey: StartKey | undefined, limit: number): Promise<SegmentPage>;
+  /** Counts rows up to `limit` (a keys-only counting Scan that stops there): is the table at least that big? */
+  countUpTo(limit: number): Promise<number>;
+}
+
 export interface DynamoConnectionStoreOptions {
   readonly tableName: string;
   readonly userIdAttribute: string;
@@ -45,7 +60,7 @@ export interface DynamoConnectionStoreOptions {
 type Item = Record<string, AttributeValue>;
 
 /** The connections table in DynamoDB, read keys-only (plus the TTL attribute) with Query and parallel Scan. */
-export class DynamoConnectionStore implements ConnectionStore {
+export class DynamoConnectionStore implements SegmentStore {
   private readonly names: Record<string, string>;
   private readonly projection: string;
 
@@ -85,6 +100,36 @@ export class DynamoConnectionStore implements ConnectionStore {
       yield this.rows(page.Items);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+  }
+
+  async scanPage(segment: number, totalSegments: number, startKey: StartKey | undefined, limit: number): Promise<SegmentPage> {
+    const page = await this.client.send(new ScanCommand({
+      TableName: this.options.tableName,
+      Segment: segment,
+      TotalSegments: totalSegments,
+      ExpressionAttributeNames: this.names,
+      ProjectionExpression: this.projection,
+      ExclusiveStartKey: startKey as Item | undefined,
+      Limit: limit,
+    }));
+    const rows = this.rows(page.Items);
+    return page.LastEvaluatedKey ? { rows, lastKey: page.LastEvaluatedKey as StartKey } : { rows };
+  }
+
+  async countUpTo(limit: number): Promise<number> {
+    let count = 0;
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(new ScanCommand({
+        TableName: this.options.tableName,
+        Select: 'COUNT',
+        Limit: limit - count,
+        ExclusiveStartKey: startKey,
+      }));
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && count < limit);
+    return count;
   }
 
   async prune(keys: readonly ConnectionKey[]): Promise<PruneResult> {

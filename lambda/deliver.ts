@@ -122,9 +122,20 @@ async function lookUpTargets(run: RequestRun, deps: DeliveryDeps): Promise<void>
   await Promise.all([direct(), ...usersToQuery(request).map((user) => readUser(user, (rows) => run.offerRows(rows)))]);
 }
 
+/** Options of a run driven by a segmented-broadcast worker. */
+export interface RunOptions {
+  /**
+   * Called for a connection still failing transiently after `MAX_ATTEMPTS`, instead of failing the request: the
+   * worker carries it forward in a follow-up work item. Only connections whose row (owner) is known are carried.
+   */
+  readonly carry?: (key: ConnectionKey) => void;
+}
+
 /** The state of one request while it is delivered. */
-class RequestRun {
+export class RequestRun {
   readonly counts: DeliveryCounts = { targets: 0, delivered: 0, gone: 0, pruned: 0, retried: 0, failed: 0 };
+  /** Connections handed to `RunOptions.carry`. */
+  carried = 0;
   /** Set once no further post should be started for this request. */
   stopped = false;
   private readonly kind: RequestKind;
@@ -139,7 +150,7 @@ class RequestRun {
   private drained?: () => void;
 
   constructor(readonly job: DeliveryJob, private readonly deps: DeliveryDeps, private readonly pruner: BatchPruner,
-    private readonly now: () => number) {
+    private readonly now: () => number, private readonly options: RunOptions = {}) {
     this.started = now();
     this.kind = requestKind(job.request);
     this.targets = new TargetSet(job.request, Math.floor(this.started / 1000));
@@ -164,8 +175,13 @@ class RequestRun {
     this.stopped = true;
   }
 
-  async finish(): Promise<DeliveryOutcome> {
+  /** Resolves once every post started so far has settled (retries included). */
+  async settled(): Promise<void> {
     if (this.pending > 0) await new Promise<void>((resolve) => { this.drained = resolve; });
+  }
+
+  async finish(): Promise<DeliveryOutcome> {
+    await this.settled();
     if (this.goneKeys.length > 0) this.counts.pruned = await this.pruner.prune(this.goneKeys, this.job.messageId);
     const error = this.permanent ?? this.transient;
     return {
@@ -218,13 +234,20 @@ class RequestRun {
         else this.goneUnowned.add(connectionId);
         return;
       }
-      case 'retryable':
+      case 'retryable': {
+        const key = owner ?? this.targets.ownerOf(connectionId);
+        if (this.options.carry && key !== undefined) {
+          this.carried += 1;
+          this.options.carry({ userId: key, connectionId });
+          return;
+        }
         this.counts.failed += 1;
         this.transient ??= {
           code: 'SEND_FAILED',
           message: `connection ${connectionId} still failing after ${retries + 1} attempts: ${result.reason}`,
         };
         return;
+      }
       case 'payload-too-large':
         this.counts.failed += 1;
         this.permanent ??= { code: 'PAYLOAD_TOO_LARGE', message: `the Management API refused the payload: ${result.reason}` };
@@ -248,7 +271,7 @@ class RequestRun {
 }
 
 /** Prunes gone rows for all requests of an invocation, deleting each key once even if several requests met it. */
-class BatchPruner {
+export class BatchPruner {
   private readonly results = new Map<string, Promise<boolean>>();
 
   constructor(private readonly deps: DeliveryDeps) {}

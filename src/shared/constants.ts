@@ -31,6 +31,27 @@ export const ENV = {
   METRICS_NAMESPACE: 'POWERTOOLS_METRICS_NAMESPACE',
   /** Service name on every log line and metric dimension (the Powertools setting). */
   SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
+  /**
+   * Segmented broadcast: a broadcast or exclusion request is split into work items when the table holds at least
+   * this many rows (`0`: always). Unset: the feature is off and the other `FANOUT_*` / `WORK_*` variables are ignored.
+   */
+  FANOUT_THRESHOLD: 'FANOUT_THRESHOLD',
+  /** URL of the internal work queue (segmented broadcast). */
+  WORK_QUEUE_URL: 'WORK_QUEUE_URL',
+  /** ARN of the internal work queue: an SQS record from this queue is a work item, any other a public request. */
+  WORK_QUEUE_ARN: 'WORK_QUEUE_ARN',
+  /** Parallel-Scan segments, hence work items, a split request is cut into. */
+  FANOUT_SEGMENTS: 'FANOUT_SEGMENTS',
+  /** The work queue event source's maximum concurrency: the pace budget is shared by this many workers. */
+  WORKER_CONCURRENCY: 'WORKER_CONCURRENCY',
+  /** Total PostToConnection requests per second across all workers (each worker paces at this / concurrency). */
+  RATE_LIMIT_PER_SECOND: 'RATE_LIMIT_PER_SECOND',
+  /** A worker stops and enqueues a continuation when less than this many milliseconds remain. */
+  TIME_MARGIN_MS: 'TIME_MARGIN_MS',
+  /** Rows per Scan page in a worker (`Limit`); default sized so that a page takes at most half the margin. */
+  FANOUT_PAGE_SIZE: 'FANOUT_PAGE_SIZE',
+  /** Work-item attempts for connections still failing after their retries (carried forward until this bound). */
+  FANOUT_MAX_ATTEMPTS: 'FANOUT_MAX_ATTEMPTS',
 } as const;
 
 /** Defaults used by both the construct and the handler when a setting is not given. */
@@ -46,6 +67,16 @@ export const DEFAULTS = {
   RETRY_MAX_DELAY_MS: 2_000,
   METRICS_NAMESPACE: 'WebsocketPusher',
   SERVICE_NAME: 'websocket-pusher',
+  /** Rows from which the construct splits a broadcast when segmented broadcast is on. */
+  FANOUT_THRESHOLD: 10_000,
+  FANOUT_SEGMENTS: 16,
+  WORKER_CONCURRENCY: 4,
+  /** Well under API Gateway's account-level 10,000 requests/s (shared with every other API of the account). */
+  RATE_LIMIT_PER_SECOND: 3_000,
+  TIME_MARGIN_MS: 10_000,
+  FANOUT_MAX_ATTEMPTS: 3,
+  /** Upper bound of the computed default page size. */
+  FANOUT_MAX_PAGE_SIZE: 1_000,
 } as const;
 
 /** AWS service limits that shape validation and batching. */
@@ -56,4 +87,12 @@ export const LIMITS = {
   BATCH_WRITE_ITEMS: 25,
   /** Parallel Scan segments accepted by DynamoDB. */
   MAX_SCAN_SEGMENTS: 1_000_000,
+  /** SQS message size limit (and SendMessageBatch total), in bytes. */
+  MAX_SQS_MESSAGE_BYTES: 256 * 1024,
+  /** Entries per SQS SendMessageBatch call. */
+  SQS_BATCH_ENTRIES: 10,
+  /** Largest SQS DelaySeconds. */
+  MAX_SQS_DELAY_SECONDS: 900,
+  /** Receives of a work item before the work queue moves it to its dead-letter queue. */
+  WORK_MAX_RECEIVE_COUNT: 3,
 } as const;

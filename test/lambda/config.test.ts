@@ -36,3 +36,45 @@ describe('readConfig', () => {
     expect(() => readConfig(env)).toThrow(message);
   });
 });
+
+describe('readConfig: segmented broadcast', () => {
+  const fanoutEnv = {
+    ...minimal,
+    [ENV.FANOUT_THRESHOLD]: '5000',
+    [ENV.WORK_QUEUE_URL]: 'https://sqs.us-east-1.amazonaws.com/123456789012/work',
+    [ENV.WORK_QUEUE_ARN]: 'arn:aws:sqs:us-east-1:123456789012:work',
+  };
+
+  test('GIVEN no FANOUT_THRESHOLD THEN the feature is off, whatever else is set', () => {
+    expect(readConfig({ ...minimal, [ENV.WORK_QUEUE_ARN]: 'x' }).fanout).toBeUndefined();
+  });
+
+  test('GIVEN the threshold and the work queue THEN defaults apply; the page fits half the margin at a worker\'s share', () => {
+    expect(readConfig(fanoutEnv).fanout).toEqual({
+      threshold: 5000,
+      workQueueUrl: fanoutEnv[ENV.WORK_QUEUE_URL],
+      workQueueArn: fanoutEnv[ENV.WORK_QUEUE_ARN],
+      totalSegments: DEFAULTS.FANOUT_SEGMENTS,
+      workerConcurrency: DEFAULTS.WORKER_CONCURRENCY,
+      ratePerSecond: DEFAULTS.RATE_LIMIT_PER_SECOND,
+      timeMarginMs: DEFAULTS.TIME_MARGIN_MS,
+      pageSize: DEFAULTS.FANOUT_MAX_PAGE_SIZE,
+      maxAttempts: DEFAULTS.FANOUT_MAX_ATTEMPTS,
+    });
+    // 100/s over 10 workers = 10/s; half of a 4 s margin = 2 s: 20 rows
+    expect(readConfig({ ...fanoutEnv, [ENV.RATE_LIMIT_PER_SECOND]: '100', [ENV.WORKER_CONCURRENCY]: '10', [ENV.TIME_MARGIN_MS]: '4000' })
+      .fanout?.pageSize).toBe(20);
+    expect(readConfig({ ...fanoutEnv, [ENV.FANOUT_THRESHOLD]: '0', [ENV.FANOUT_PAGE_SIZE]: '7' }).fanout).toMatchObject({ threshold: 0, pageSize: 7 });
+  });
+
+  test.each([
+    [{ ...fanoutEnv, [ENV.WORK_QUEUE_URL]: '' }, /WORK_QUEUE_URL is required/],
+    [{ ...fanoutEnv, [ENV.WORK_QUEUE_ARN]: undefined }, /WORK_QUEUE_ARN is required/],
+    [{ ...fanoutEnv, [ENV.WORK_QUEUE_ARN]: 'work' }, /WORK_QUEUE_ARN must be an SQS queue ARN/],
+    [{ ...fanoutEnv, [ENV.FANOUT_THRESHOLD]: '-1' }, /FANOUT_THRESHOLD must be an integer from 0/],
+    [{ ...fanoutEnv, [ENV.RATE_LIMIT_PER_SECOND]: '0' }, /RATE_LIMIT_PER_SECOND must be an integer from 1/],
+    [{ ...fanoutEnv, [ENV.FANOUT_MAX_ATTEMPTS]: '21' }, /FANOUT_MAX_ATTEMPTS must be an integer from 1 to 20/],
+  ])('GIVEN %j THEN a ConfigError names the variable', (env, message) => {
+    expect(() => readConfig(env)).toThrow(message);
+  });
+});

@@ -116,3 +116,43 @@ describe('prune', () => {
     expect(result).toMatchObject({ deleted: 0, failed: keys(2), error: 'ProvisionedThroughputExceededException: slow' });
   });
 });
+
+describe('scanPage and countUpTo (segmented broadcast)', () => {
+  test('GIVEN a segment WHEN a page is read from a start key THEN Limit and ExclusiveStartKey are passed and the next key returned', async () => {
+    const start = { user_id: { S: 'u1' }, connection_id: { S: 'c1' } };
+    const next = { user_id: { S: 'u2' }, connection_id: { S: 'c2' } };
+    ddb.on(ScanCommand).resolves({ Items: [item('u2', 'c2', 5)], LastEvaluatedKey: next });
+    const page = await store().scanPage(3, 8, start, 100);
+    expect(page).toEqual({ rows: [{ userId: 'u2', connectionId: 'c2', expiresAt: 5 }], lastKey: next });
+    expect(ddb).toHaveReceivedCommandWith(ScanCommand, {
+      TableName: 'connections',
+      Segment: 3,
+      TotalSegments: 8,
+      ExclusiveStartKey: start,
+      Limit: 100,
+      ProjectionExpression: '#u, #c, #t',
+    });
+  });
+
+  test('GIVEN the segment\'s last page THEN no key is returned', async () => {
+    ddb.on(ScanCommand).resolves({ Items: [] });
+    expect(await store().scanPage(0, 1, undefined, 10)).toEqual({ rows: [] });
+  });
+
+  test('GIVEN a threshold WHEN counting THEN a COUNT Scan stops as soon as the threshold is reached', async () => {
+    const lek = { user_id: { S: 'u' }, connection_id: { S: 'c' } };
+    ddb.on(ScanCommand)
+      .resolvesOnce({ Count: 600, LastEvaluatedKey: lek })
+      .resolvesOnce({ Count: 400, LastEvaluatedKey: lek })
+      .resolves({ Count: 1 });
+    expect(await store().countUpTo(1_000)).toBe(1_000);
+    expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 2);
+    expect(ddb).toHaveReceivedNthCommandWith(1, ScanCommand, { Select: 'COUNT', Limit: 1_000 });
+    expect(ddb).toHaveReceivedNthCommandWith(2, ScanCommand, { Select: 'COUNT', Limit: 400, ExclusiveStartKey: lek });
+  });
+
+  test('GIVEN a table smaller than the threshold THEN its row count', async () => {
+    ddb.on(ScanCommand).resolves({ Count: 7 });
+    expect(await store().countUpTo(1_000)).toBe(7);
+  });
+});

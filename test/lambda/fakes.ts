@@ -1,16 +1,22 @@
-import type { ConnectionKey, ConnectionStore, PruneResult } from '../../lambda/connection-store';
+import type { ConnectionKey, PruneResult, SegmentPage, SegmentStore } from '../../lambda/connection-store';
 import type { CoreLog, DeliveryDeps } from '../../lambda/deliver';
 import { Limiter } from '../../lambda/limiter';
 import type { PostResult, Sender } from '../../lambda/sender';
 import type { ConnectionRow } from '../../lambda/targets';
+import type { StartKey } from '../../lambda/work-item';
+import type { WorkMessage, WorkQueue } from '../../lambda/work-queue';
 
 /** An in-memory connections table that pages its answers and records every call. */
-export class FakeStore implements ConnectionStore {
+export class FakeStore implements SegmentStore {
   readonly queries: string[] = [];
   readonly scans: Array<[number, number]> = [];
+  readonly pageCalls: Array<{ segment: number; totalSegments: number; startKey?: StartKey; limit: number }> = [];
   readonly pruneCalls: ConnectionKey[][] = [];
   readonly failingUsers = new Set<string>();
   failScan = false;
+  /** `scanPage` throws from this call on (0-based), when set. */
+  failPageFrom?: number;
+  counted = 0;
 
   constructor(public rows: ConnectionRow[], private readonly pageSize = 2) {}
 
@@ -24,6 +30,30 @@ export class FakeStore implements ConnectionStore {
     this.scans.push([segment, totalSegments]);
     if (this.failScan) throw Object.assign(new Error('unavailable'), { name: 'InternalServerError' });
     yield* this.pages(this.rows.filter((_, i) => i % totalSegments === segment));
+  }
+
+  /** Rows of a segment in table order; the start key is the last row's (user_id, connection_id). */
+  async scanPage(segment: number, totalSegments: number, startKey: StartKey | undefined, limit: number): Promise<SegmentPage> {
+    this.pageCalls.push({ segment, totalSegments, ...(startKey ? { startKey } : {}), limit });
+    if (this.failPageFrom !== undefined && this.pageCalls.length > this.failPageFrom) {
+      throw Object.assign(new Error('unavailable'), { name: 'InternalServerError' });
+    }
+    await Promise.resolve();
+    const rows = this.rows.filter((_, i) => i % totalSegments === segment);
+    const from = startKey
+      ? rows.findIndex((r) => r.userId === startKey.user_id.S && r.connectionId === startKey.connection_id.S) + 1
+      : 0;
+    const page = rows.slice(from, from + limit);
+    const last = page[page.length - 1];
+    // Like DynamoDB, a page cut by `Limit` has a LastEvaluatedKey even when nothing follows it.
+    return page.length === limit && last
+      ? { rows: page, lastKey: { user_id: { S: last.userId }, connection_id: { S: last.connectionId } } }
+      : { rows: page };
+  }
+
+  async countUpTo(limit: number): Promise<number> {
+    this.counted += 1;
+    return Math.min(limit, this.rows.length);
   }
 
   async prune(keys: readonly ConnectionKey[]): Promise<PruneResult> {
@@ -96,3 +126,22 @@ export function fakeDeps(store: FakeStore, sender: FakeSender, overrides: Partia
 
 export const row = (userId: string, connectionId: string, expiresAt?: number): ConnectionRow =>
   (expiresAt === undefined ? { userId, connectionId } : { userId, connectionId, expiresAt });
+
+/** Records enqueued work items; fails the next `failNext` sends. */
+export class FakeQueue implements WorkQueue {
+  readonly sent: WorkMessage[][] = [];
+  failNext = 0;
+
+  async send(messages: readonly WorkMessage[]): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error('the work queue is unavailable');
+    }
+    this.sent.push([...messages]);
+  }
+
+  /** Every enqueued body, parsed. */
+  bodies(): Array<Record<string, any>> {
+    return this.sent.flat().map((m) => JSON.parse(m.body));
+  }
+}

@@ -1,0 +1,214 @@
+import type { ConnectionKey } from './connection-store';
+import { LIMITS } from '../src/shared/constants';
+
+/** The version written in every work item; a body of any other version is invalid. */
+export const WORK_ITEM_VERSION = 1;
+
+/** Where a Scan segment resumes: the key attributes of the last row read, as DynamoDB returns them. */
+export type StartKey = Readonly<Record<string, { readonly S: string }>>;
+
+/**
+ * A slice of a split broadcast, as a worker receives it from the work queue. Either one Scan segment (from its
+ * start, or from `exclusiveStartKey` when it is a continuation), or a list of carried-forward `connections`.
+ */
+export interface WorkItem {
+  /** The public request's message id: correlates every work item, log line and metric of one broadcast. */
+  readonly requestId: string;
+  /** The request's `data`, serialized once: exactly what every connection receives. */
+  readonly payload: Buffer;
+  readonly excludeUsers: ReadonlySet<string>;
+  readonly excludeConnections: ReadonlySet<string>;
+  readonly segment: number;
+  readonly totalSegments: number;
+  readonly exclusiveStartKey?: StartKey;
+  /** Carried-forward connections (already filtered): sent to directly, no Scan. */
+  readonly connections?: readonly ConnectionKey[];
+  /** 1 for the segment items and their continuations; +1 for each carry-forward. */
+  readonly attempt: number;
+  /** When the request was split, in epoch milliseconds: the request's wall time is measured from it. */
+  readonly startedAt: number;
+}
+
+/** What validation needs to know: the key attribute names (for `exclusiveStartKey`) and the attempt bound. */
+export interface WorkItemRules {
+  readonly userIdAttribute: string;
+  readonly connectionIdAttribute: string;
+  readonly maxAttempts: number;
+}
+
+export type WorkItemParse =
+  | { readonly ok: true; readonly item: WorkItem }
+  | { readonly ok: false; readonly reason: string };
+
+const TOP_LEVEL = new Set([
+  'v', 'requestId', 'segment', 'totalSegments', 'attempt', 'startedAt', 'targeting', 'exclusiveStartKey', 'connections', 'data',
+]);
+const TARGETING = new Set(['exclude_users', 'exclude_connections']);
+const KEY_FIELDS = new Set(['userId', 'connectionId']);
+
+const fail = (reason: string): WorkItemParse => ({ ok: false, reason });
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isId = (value: unknown): value is string => typeof value === 'string' && value !== '';
+const isCount = (value: unknown, min: number, max: number): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+
+/**
+ * Parses a work item strictly: unknown fields, a missing one, a wrong type or an out-of-range number make it
+ * invalid. Work items are written only by the pusher, so an invalid one is a bug or a forgery: it is sent to the
+ * work dead-letter queue, never processed.
+ */
+export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return fail(`not valid JSON: ${(e as Error).message}`);
+  }
+  if (!isObject(value)) return fail('not a JSON object');
+  const unknown = Object.keys(value).filter((key) => !TOP_LEVEL.has(key));
+  if (unknown.length > 0) return fail(`unknown field(s): ${unknown.join(', ')}`);
+  if (value.v !== WORK_ITEM_VERSION) return fail(`unsupported version ${JSON.stringify(value.v)}, expected ${WORK_ITEM_VERSION}`);
+  if (!isId(value.requestId) || value.requestId.length > 512) return fail('`requestId` must be a non-empty string of at most 512 characters');
+  if (!isCount(value.totalSegments, 1, LIMITS.MAX_SCAN_SEGMENTS)) return fail(`\`totalSegments\` must be an integer from 1 to ${LIMITS.MAX_SCAN_SEGMENTS}`);
+  if (!isCount(value.segment, 0, value.totalSegments - 1)) return fail('`segment` must be an integer from 0 to totalSegments - 1');
+  if (!isCount(value.attempt, 1, rules.maxAttempts)) return fail(`\`attempt\` must be an integer from 1 to ${rules.maxAttempts}`);
+  if (!isCount(value.startedAt, 1, Number.MAX_SAFE_INTEGER)) return fail('`startedAt` must be a positive integer (epoch milliseconds)');
+  if (!('data' in value) || value.data === undefined) return fail('`data` is missing');
+
+  const targeting = value.targeting ?? {};
+  if (!isObject(targeting)) return fail('`targeting` must be an object');
+  const unknownTargeting = Object.keys(targeting).filter((key) => !TARGETING.has(key));
+  if (unknownTargeting.length > 0) return fail(`unknown targeting field(s): ${unknownTargeting.join(', ')}`);
+  const excludeUsers = idList(targeting.exclude_users, 'targeting.exclude_users');
+  if (typeof excludeUsers === 'string') return fail(excludeUsers);
+  const excludeConnections = idList(targeting.exclude_connections, 'targeting.exclude_connections');
+  if (typeof excludeConnections === 'string') return fail(excludeConnections);
+
+  if (value.exclusiveStartKey !== undefined && value.connections !== undefined) {
+    return fail('`exclusiveStartKey` and `connections` cannot both be given');
+  }
+  let exclusiveStartKey: StartKey | undefined;
+  if (value.exclusiveStartKey !== undefined) {
+    const key = startKey(value.exclusiveStartKey, rules);
+    if (typeof key === 'string') return fail(key);
+    exclusiveStartKey = key;
+  }
+  let connections: ConnectionKey[] | undefined;
+  if (value.connections !== undefined) {
+    const list = connectionList(value.connections);
+    if (typeof list === 'string') return fail(list);
+    connections = list;
+  }
+
+  const payload = Buffer.from(JSON.stringify(value.data), 'utf8');
+  if (payload.length > LIMITS.MAX_PAYLOAD_BYTES) return fail(`\`data\` serializes to ${payload.length} bytes, over ${LIMITS.MAX_PAYLOAD_BYTES}`);
+  return {
+    ok: true,
+    item: {
+      requestId: value.requestId,
+      payload,
+      excludeUsers: new Set(excludeUsers),
+      excludeConnections: new Set(excludeConnections),
+      segment: value.segment,
+      totalSegments: value.totalSegments,
+      attempt: value.attempt,
+      startedAt: value.startedAt,
+      ...(exclusiveStartKey ? { exclusiveStartKey } : {}),
+      ...(connections ? { connections } : {}),
+    },
+  };
+}
+
+function idList(value: unknown, name: string): string[] | string {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every(isId)) return `\`${name}\` must be an array of non-empty strings`;
+  return value;
+}
+
+function startKey(value: unknown, rules: WorkItemRules): StartKey | string {
+  const message = `\`exclusiveStartKey\` must be {"${rules.userIdAttribute}":{"S":…},"${rules.connectionIdAttribute}":{"S":…}}`;
+  if (!isObject(value)) return message;
+  const names = Object.keys(value).sort();
+  const expected = [rules.userIdAttribute, rules.connectionIdAttribute].sort();
+  if (names.length !== 2 || names[0] !== expected[0] || names[1] !== expected[1]) return message;
+  for (const name of names) {
+    const attribute = value[name];
+    if (!isObject(attribute) || Object.keys(attribute).length !== 1 || !isId(attribute.S)) return message;
+  }
+  return value as StartKey;
+}
+
+function connectionList(value: unknown): ConnectionKey[] | string {
+  const message = '`connections` must be a non-empty array of {"userId","connectionId"} with non-empty strings';
+  if (!Array.isArray(value) || value.length === 0) return message;
+  for (const entry of value) {
+    if (!isObject(entry) || Object.keys(entry).some((key) => !KEY_FIELDS.has(key))) return message;
+    if (!isId(entry.userId) || !isId(entry.connectionId)) return message;
+  }
+  return value as ConnectionKey[];
+}
+
+/** The fields of a work item to write; the payload is spliced in as the request's JSON text, not re-encoded. */
+export type WorkItemFields = Omit<WorkItem, 'payload' | 'excludeUsers' | 'excludeConnections'> & {
+  readonly excludeUsers?: ReadonlySet<string>;
+  readonly excludeConnections?: ReadonlySet<string>;
+};
+
+/**
+ * The work item's body. `payloadText` (the serialized `data`) goes in as JSON text, last, so a 128 KB payload
+ * costs 128 KB of the 256 KB SQS message, not the up to 2× of a JSON string with its escapes.
+ */
+export function serializeWorkItem(fields: WorkItemFields, payloadText: string): string {
+  const targeting: Record<string, string[]> = {};
+  if (fields.excludeUsers?.size) targeting.exclude_users = [...fields.excludeUsers];
+  if (fields.excludeConnections?.size) targeting.exclude_connections = [...fields.excludeConnections];
+  const header = JSON.stringify({
+    v: WORK_ITEM_VERSION,
+    requestId: fields.requestId,
+    segment: fields.segment,
+    totalSegments: fields.totalSegments,
+    attempt: fields.attempt,
+    startedAt: fields.startedAt,
+    ...(Object.keys(targeting).length ? { targeting } : {}),
+    ...(fields.exclusiveStartKey ? { exclusiveStartKey: fields.exclusiveStartKey } : {}),
+    ...(fields.connections ? { connections: fields.connections.map(({ userId, connectionId }) => ({ userId, connectionId })) } : {}),
+  });
+  return `${header.slice(0, -1)},"data":${payloadText}}`;
+}
+
+export const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/**
+ * Bodies of follow-up work items carrying `connections` forward, each within the SQS message limit. Connections
+ * that do not fit even alone (a payload near 128 KB with very long ids) are returned in `unsendable`.
+ */
+export function carryForwardBodies(
+  fields: Omit<WorkItemFields, 'connections' | 'exclusiveStartKey'>, payloadText: string, connections: readonly ConnectionKey[],
+  maxBytes: number = LIMITS.MAX_SQS_MESSAGE_BYTES,
+): { bodies: string[]; unsendable: ConnectionKey[] } {
+  // Exclusions were applied when the connections were first admitted: a follow-up carries no targeting.
+  const base = { ...fields, excludeUsers: undefined, excludeConnections: undefined };
+  const baseBytes = byteLength(serializeWorkItem({ ...base, connections: [] }, payloadText));
+  const bodies: string[] = [];
+  const unsendable: ConnectionKey[] = [];
+  let chunk: ConnectionKey[] = [];
+  let chunkBytes = baseBytes;
+  const flush = () => {
+    if (chunk.length > 0) bodies.push(serializeWorkItem({ ...base, connections: chunk }, payloadText));
+    chunk = [];
+    chunkBytes = baseBytes;
+  };
+  for (const key of connections) {
+    const entryBytes = byteLength(JSON.stringify({ userId: key.userId, connectionId: key.connectionId })) + 1;
+    if (baseBytes + entryBytes > maxBytes) {
+      unsendable.push(key);
+      continue;
+    }
+    if (chunkBytes + entryBytes > maxBytes) flush();
+    chunk.push(key);
+    chunkBytes += entryBytes;
+  }
+  flush();
+  return { bodies, unsendable };
+}

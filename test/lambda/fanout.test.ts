@@ -1,0 +1,292 @@
+import { fakeDeps, FakeQueue, FakeSender, FakeStore, RecordingLog, row } from './fakes';
+import type { FanoutConfig } from '../../lambda/config';
+import { planSplit, runWorkItem, SplitDecision, type FanoutDeps } from '../../lambda/fanout';
+import { parseRequestValue, type NotificationRequest } from '../../lambda/request';
+import { serializeWorkItem } from '../../lambda/work-item';
+import { LIMITS } from '../../src/shared/constants';
+
+const config: FanoutConfig = {
+  threshold: 0,
+  workQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/work',
+  workQueueArn: 'arn:aws:sqs:us-east-1:123456789012:work',
+  totalSegments: 2,
+  workerConcurrency: 2,
+  ratePerSecond: 1_000,
+  timeMarginMs: 1_000,
+  pageSize: 3,
+  maxAttempts: 3,
+};
+const STARTED = 1_000_000 - 5_000;
+
+function setup(rows = Array.from({ length: 20 }, (_, i) => row(`u${i % 7}`, `c${String(i).padStart(2, '0')}`)), overrides: Partial<FanoutConfig> = {}) {
+  const store = new FakeStore(rows);
+  const sender = new FakeSender();
+  const queue = new FakeQueue();
+  const log = new RecordingLog();
+  const workerDeps = fakeDeps(store, sender);
+  const deps: FanoutDeps = {
+    config: { ...config, ...overrides },
+    store,
+    queue,
+    workerDeps,
+    userIdAttribute: 'user_id',
+    connectionIdAttribute: 'connection_id',
+    splitDecision: new SplitDecision(store, 0),
+    log,
+    now: () => 1_000_000,
+  };
+  return { store, sender, queue, log, deps, workerDeps };
+}
+
+const item = (fields: Partial<Parameters<typeof serializeWorkItem>[0]> = {}, data: unknown = { hi: 1 }) =>
+  serializeWorkItem({ requestId: 'req-1', segment: 0, totalSegments: 2, attempt: 1, startedAt: STARTED, ...fields }, JSON.stringify(data));
+const plenty = () => 60_000;
+
+/** Runs work items from the fake queue until it is empty, like the event source; returns every report. */
+async function drain(deps: FanoutDeps, queue: FakeQueue, first: string[], remaining: () => number = plenty) {
+  const pending = [...first];
+  const reports = [];
+  let n = 0;
+  while (pending.length > 0) {
+    const before = queue.sent.length;
+    reports.push(await runWorkItem(`work-${++n}`, pending.shift()!, deps, remaining));
+    pending.push(...queue.sent.slice(before).flat().map((m) => m.body));
+    if (n > 500) throw new Error('work items loop');
+  }
+  return reports;
+}
+
+describe('runWorkItem: a Scan segment', () => {
+  test('GIVEN time enough THEN the segment is sent page by page, each connection once, and the item completes', async () => {
+    // GIVEN
+    const { store, sender, queue, deps } = setup();
+
+    // WHEN
+    const report = await runWorkItem('work-1', item(), deps, plenty);
+
+    // THEN: rows 0, 2, 4, ... of the fake table are segment 0
+    expect(sender.delivered()).toEqual(Array.from({ length: 10 }, (_, i) => `c${String(i * 2).padStart(2, '0')}`));
+    expect(store.pageCalls.map((c) => c.limit)).toEqual([3, 3, 3, 3]);
+    expect(queue.sent).toEqual([]);
+    expect(report).toMatchObject({
+      requestId: 'req-1',
+      messageId: 'work-1',
+      kind: 'segment',
+      segment: 0,
+      totalSegments: 2,
+      attempt: 1,
+      outcome: 'completed',
+      targets: 10,
+      delivered: 10,
+      failed: 0,
+      carried: 0,
+      pages: 4,
+      continued: 0,
+      wallTimeMs: 5_000,
+    });
+    expect(sender.posts[0].payload.toString()).toBe('{"hi":1}');
+  });
+
+  test('GIVEN exclusions in the targeting THEN excluded users and connections are skipped', async () => {
+    const { sender, deps } = setup();
+    await runWorkItem('w', item({ excludeUsers: new Set(['u0']), excludeConnections: new Set(['c02']) }), deps, plenty);
+    // u0 holds c00 and c14 (i % 7 === 0) in segment 0
+    expect(sender.delivered()).toEqual(['c04', 'c06', 'c08', 'c10', 'c12', 'c16', 'c18']);
+  });
+
+  test('GIVEN the remaining time falls below the margin THEN a continuation from the last page\'s key is enqueued, and nothing is sent twice', async () => {
+    // GIVEN: time for two pages
+    const { sender, queue, deps } = setup();
+    let checks = 0;
+    const remaining = () => (++checks <= 1 ? 5_000 : 500);
+
+    // WHEN
+    const report = await runWorkItem('w', item({ excludeUsers: new Set(['u6']) }), deps, remaining);
+
+    // THEN
+    expect(report).toMatchObject({ outcome: 'continued', continued: 1, pages: 2, targets: 5, delivered: 5 });
+    const [continuation] = queue.bodies();
+    expect(continuation).toEqual({
+      v: 1,
+      requestId: 'req-1',
+      segment: 0,
+      totalSegments: 2,
+      attempt: 1,
+      startedAt: STARTED,
+      targeting: { exclude_users: ['u6'] },
+      exclusiveStartKey: { user_id: { S: 'u3' }, connection_id: { S: 'c10' } },
+      data: { hi: 1 },
+    });
+
+    // WHEN the continuation runs
+    const next = await runWorkItem('w2', queue.sent[0][0].body, deps, plenty);
+
+    // THEN the rest of the segment, once
+    expect(next).toMatchObject({ outcome: 'completed', targets: 4 });
+    // u6 holds c06: excluded from both
+    expect(sender.delivered()).toEqual(['c00', 'c02', 'c04', 'c08', 'c10', 'c12', 'c14', 'c16', 'c18']);
+  });
+
+  test('GIVEN no time at all THEN each invocation still sends one page, and the chain covers every connection exactly once', async () => {
+    const { sender, queue, deps } = setup();
+    const reports = await drain(deps, queue, [item({ segment: 0 }), item({ segment: 1 })], () => 0);
+    expect(sender.delivered().sort()).toEqual(Array.from({ length: 20 }, (_, i) => `c${String(i).padStart(2, '0')}`));
+    expect(reports.filter((r) => r.outcome === 'continued')).toHaveLength(reports.length - 2);
+    expect(reports.every((r) => r.pages === 1)).toBe(true);
+  });
+
+  test('GIVEN gone connections THEN their rows are pruned by the worker', async () => {
+    const { sender, store, deps } = setup();
+    sender.answer('c02', { status: 'gone' }).answer('c04', { status: 'gone' });
+    const report = await runWorkItem('w', item(), deps, plenty);
+    expect(report).toMatchObject({ gone: 2, pruned: 2, delivered: 8 });
+    expect(store.rows.map((r) => r.connectionId)).not.toContain('c02');
+  });
+});
+
+describe('runWorkItem: carry-forward', () => {
+  test('GIVEN connections still throttled after their retries THEN they are carried forward with a delay, then delivered', async () => {
+    // GIVEN: c02 throttled for 4 attempts (3 per item), c04 for 3
+    const { sender, queue, deps } = setup();
+    const throttled = { status: 'retryable', reason: 'LimitExceededException (429)' } as const;
+    sender.answer('c02', throttled, throttled, throttled, throttled, { status: 'delivered' });
+    sender.answer('c04', throttled, throttled, throttled, { status: 'delivered' });
+
+    // WHEN
+    const first = await runWorkItem('w1', item(), deps, plenty);
+
+    // THEN
+    expect(first).toMatchObject({ outcome: 'completed', targets: 10, delivered: 8, carried: 2, failed: 0 });
+    expect(queue.sent[0]).toHaveLength(1);
+    expect(queue.sent[0][0].delaySeconds).toBe(1);
+    expect(queue.bodies()[0]).toEqual({
+      v: 1,
+      requestId: 'req-1',
+      segment: 0,
+      totalSegments: 2,
+      attempt: 2,
+      startedAt: STARTED,
+      connections: [{ userId: 'u2', connectionId: 'c02' }, { userId: 'u4', connectionId: 'c04' }],
+      data: { hi: 1 },
+    });
+
+    // WHEN the follow-up runs
+    const second = await runWorkItem('w2', queue.sent[0][0].body, deps, plenty);
+
+    // THEN
+    expect(second).toMatchObject({ kind: 'carry-forward', outcome: 'completed', attempt: 2, targets: 0, retargeted: 2, delivered: 2, carried: 0 });
+    expect(sender.delivered().filter((c) => c === 'c02')).toHaveLength(5);
+  });
+
+  test('GIVEN a connection that never recovers THEN it is carried up to the bound, then counted failed and logged; no loop', async () => {
+    // GIVEN
+    const { sender, queue, deps, log } = setup();
+    sender.answer('c02', { status: 'retryable', reason: '500' });
+
+    // WHEN
+    const reports = await drain(deps, queue, [item()]);
+
+    // THEN: attempts 1, 2, 3; the third gives up
+    expect(reports.map((r) => [r.attempt, r.carried, r.failed])).toEqual([[1, 1, 0], [2, 1, 0], [3, 0, 1]]);
+    expect(queue.sent.map((batch) => batch[0].delaySeconds)).toEqual([1, 2]);
+    expect(sender.delivered().filter((c) => c === 'c02')).toHaveLength(9);
+    expect(log.lines).toContainEqual(expect.objectContaining({
+      level: 'error',
+      message: 'connections not delivered: still failing after 3 work-item attempts',
+      fields: expect.objectContaining({ requestId: 'req-1', count: 1, connections: ['c02'] }),
+    }));
+    const total = (key: 'targets' | 'delivered' | 'failed' | 'gone') => reports.reduce((n, r) => n + r[key], 0);
+    expect(total('targets')).toBe(total('delivered') + total('gone') + total('failed'));
+  });
+});
+
+describe('runWorkItem: failures', () => {
+  test('GIVEN a malformed body THEN the item is invalid, with the reason, and nothing is read or sent', async () => {
+    const { store, sender, deps } = setup();
+    const report = await runWorkItem('w', '{"v":1,"requestId":"r"}', deps, plenty);
+    expect(report).toMatchObject({ outcome: 'invalid', kind: 'invalid', error: { code: 'INVALID_WORK_ITEM', message: expect.stringMatching(/totalSegments/) } });
+    expect(store.pageCalls).toEqual([]);
+    expect(sender.posts).toEqual([]);
+  });
+
+  test('GIVEN the first page cannot be read THEN the item fails (it is retried whole: nothing was sent)', async () => {
+    const { store, queue, deps } = setup();
+    store.failPageFrom = 0;
+    const report = await runWorkItem('w', item(), deps, plenty);
+    expect(report).toMatchObject({ outcome: 'failed', error: { code: 'LOOKUP_FAILED' } });
+    expect(queue.sent).toEqual([]);
+  });
+
+  test('GIVEN a later page cannot be read THEN the pages sent are kept and the rest continues in a new item', async () => {
+    const { store, queue, deps, log } = setup();
+    store.failPageFrom = 2;
+    const report = await runWorkItem('w', item(), deps, plenty);
+    expect(report).toMatchObject({ outcome: 'continued', pages: 2, delivered: 6 });
+    expect(queue.bodies()[0].exclusiveStartKey).toEqual({ user_id: { S: 'u3' }, connection_id: { S: 'c10' } });
+    expect(log.lines.map((l) => l.message)).toContain('scan failed after some pages; continuing in a new work item');
+  });
+
+  test('GIVEN the continuation cannot be enqueued THEN the item fails, so that SQS redelivers it', async () => {
+    const { queue, deps } = setup();
+    queue.failNext = 1;
+    const report = await runWorkItem('w', item(), deps, () => 0);
+    expect(report).toMatchObject({ outcome: 'failed', error: { code: 'ENQUEUE_FAILED' } });
+  });
+
+  test('GIVEN Forbidden THEN the item fails (a configuration error, retried then dead-lettered)', async () => {
+    const { sender, deps } = setup();
+    sender.answer('c00', { status: 'forbidden', reason: '403' });
+    const report = await runWorkItem('w', item(), deps, plenty);
+    expect(report).toMatchObject({ outcome: 'failed', error: { code: 'FORBIDDEN' } });
+  });
+
+  test('GIVEN the payload is refused as too large THEN the item completes with the error, never retried', async () => {
+    const { sender, queue, deps } = setup();
+    sender.answer('c00', { status: 'payload-too-large', reason: '413' });
+    const report = await runWorkItem('w', item(), deps, plenty);
+    expect(report).toMatchObject({ outcome: 'completed', error: { code: 'PAYLOAD_TOO_LARGE' }, pages: 1 });
+    expect(queue.sent).toEqual([]);
+  });
+});
+
+describe('planSplit and SplitDecision', () => {
+  const request = (value: object): NotificationRequest => {
+    const parsed = parseRequestValue(value);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    return parsed.request;
+  };
+
+  test('GIVEN an exclusion request THEN one work item per segment, each with the payload and targeting', () => {
+    const plan = planSplit({ messageId: 'm-1', request: request({ data: 'x', exclude_users: ['a'] }) }, { ...config, totalSegments: 3 }, 42);
+    expect(plan.ok).toBe(true);
+    if (!plan.ok) return;
+    expect(plan.messages.map((m) => JSON.parse(m.body))).toEqual([0, 1, 2].map((segment) => ({
+      v: 1, requestId: 'm-1', segment, totalSegments: 3, attempt: 1, startedAt: 42, targeting: { exclude_users: ['a'] }, data: 'x',
+    })));
+  });
+
+  test('GIVEN exclusions that do not fit beside the payload THEN the request is not split, with the reason', () => {
+    const excluded = Array.from({ length: 10_000 }, (_, i) => `excluded-user-${i}`);
+    const plan = planSplit({ messageId: 'm', request: request({ data: 'p'.repeat(100_000), exclude_users: excluded }) }, config, 1);
+    expect(plan).toEqual({ ok: false, reason: expect.stringMatching(/over SQS's 262144/) });
+  });
+
+  test('GIVEN a threshold THEN the table is counted up to it, once a minute', async () => {
+    const store = new FakeStore([row('a', '1'), row('b', '2')]);
+    let t = 0;
+    const decision = new SplitDecision(store, 2, () => t);
+    expect(await decision.shouldSplit()).toBe(true);
+    expect(await decision.shouldSplit()).toBe(true);
+    expect(store.counted).toBe(1);
+    store.rows = [row('a', '1')];
+    t = 61_000;
+    expect(await decision.shouldSplit()).toBe(false);
+    expect(await new SplitDecision(store, 0).shouldSplit()).toBe(true);
+    expect(store.counted).toBe(2);
+  });
+
+  test('GIVEN the largest payload and no exclusions THEN a work item fits in an SQS message', () => {
+    const plan = planSplit({ messageId: 'm', request: request({ data: 'p'.repeat(LIMITS.MAX_PAYLOAD_BYTES - 2) }) }, config, 1);
+    expect(plan.ok).toBe(true);
+  });
+});

@@ -1,0 +1,165 @@
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { handler } from '../../lambda/pusher.lambda';
+import { ENV } from '../../src/shared/constants';
+
+// The handler with segmented broadcast on, as the construct configures it: SDK edges mocked.
+const WORK_QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:work';
+const WORK_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/work';
+Object.assign(process.env, {
+  AWS_REGION: 'us-east-1',
+  [ENV.TABLE_NAME]: 'connections',
+  [ENV.CALLBACK_URL]: 'http://127.0.0.1:9/local',
+  [ENV.MAX_ATTEMPTS]: '2',
+  [ENV.RETRY_BASE_DELAY_MS]: '1',
+  [ENV.RETRY_MAX_DELAY_MS]: '2',
+  [ENV.FANOUT_THRESHOLD]: '0',
+  [ENV.WORK_QUEUE_URL]: WORK_QUEUE_URL,
+  [ENV.WORK_QUEUE_ARN]: WORK_QUEUE_ARN,
+  [ENV.FANOUT_SEGMENTS]: '3',
+  [ENV.WORKER_CONCURRENCY]: '2',
+  [ENV.RATE_LIMIT_PER_SECOND]: '10000',
+  [ENV.TIME_MARGIN_MS]: '1000',
+  [ENV.FANOUT_PAGE_SIZE]: '2',
+});
+
+const ddb = mockClient(DynamoDBClient);
+const api = mockClient(ApiGatewayManagementApiClient);
+const sqsMock = mockClient(SQSClient);
+
+const context = (remainingMs = 60_000) => ({
+  awsRequestId: 'invocation-1',
+  functionName: 'pusher',
+  getRemainingTimeInMillis: () => remainingMs,
+} as unknown as Context);
+const record = (messageId: string, body: unknown, queueArn: string) => ({
+  messageId,
+  receiptHandle: 'rh',
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+  attributes: {},
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: queueArn,
+  awsRegion: 'us-east-1',
+});
+const publicRecord = (id: string, body: unknown) => record(id, body, 'arn:aws:sqs:us-east-1:123456789012:notifications');
+const workRecord = (id: string, body: unknown) => record(id, body, WORK_QUEUE_ARN);
+const item = (user: string, connection: string) => ({ user_id: { S: user }, connection_id: { S: connection } });
+const workItem = (fields: Record<string, unknown> = {}) => ({
+  v: 1, requestId: 'req-1', segment: 1, totalSegments: 3, attempt: 1, startedAt: Date.now() - 1_000, data: { hi: 1 }, ...fields,
+});
+
+let lines: Array<Record<string, any>>;
+beforeEach(() => {
+  ddb.reset();
+  api.reset();
+  sqsMock.reset();
+  api.on(PostToConnectionCommand).resolves({});
+  sqsMock.on(SendMessageBatchCommand).resolves({});
+  lines = [];
+  for (const stream of [process.stdout, process.stderr]) {
+    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      for (const line of String(chunk).split('\n').filter(Boolean)) {
+        try {
+          lines.push(JSON.parse(line));
+        } catch {
+          lines.push({ raw: line });
+        }
+      }
+      return true;
+    });
+  }
+});
+afterEach(() => jest.restoreAllMocks());
+
+const sentBodies = () => sqsMock.commandCalls(SendMessageBatchCommand)
+  .flatMap((c) => c.args[0].input.Entries!.map((e) => JSON.parse(e.MessageBody!)));
+const line = (message: string, id: string) => lines.find((l) => l.message === message && l.messageId === id);
+
+describe('splitting public requests', () => {
+  test('GIVEN a broadcast and an exclusion WHEN handled THEN each is split into one work item per segment, nothing is posted', async () => {
+    const result = await handler({ Records: [publicRecord('b1', { data: 'all' }), publicRecord('x1', { data: 'most', exclude_connections: ['c9'] })] }, context());
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(api.calls()).toHaveLength(0);
+    expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 0);
+    expect(sqsMock).toHaveReceivedCommandWith(SendMessageBatchCommand, { QueueUrl: WORK_QUEUE_URL });
+    const bodies = sentBodies();
+    expect(bodies.filter((b) => b.requestId === 'b1').map((b) => b.segment).sort()).toEqual([0, 1, 2]);
+    expect(bodies.find((b) => b.requestId === 'x1')).toMatchObject({ totalSegments: 3, attempt: 1, targeting: { exclude_connections: ['c9'] }, data: 'most' });
+    expect(line('request processed', 'b1')).toMatchObject({ level: 'INFO', kind: 'broadcast', outcome: 'split', segments: 3, targets: 0 });
+  });
+
+  test('GIVEN a multicast WHEN handled THEN it is delivered inline, never split', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [item('u1', 'c1')] });
+    const result = await handler({ Records: [publicRecord('m1', { data: 1, users: ['u1'] })] }, context());
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sqsMock.calls()).toHaveLength(0);
+    expect(line('request processed', 'm1')).toMatchObject({ outcome: 'delivered', delivered: 1 });
+  });
+
+  test('GIVEN the work queue refuses the items WHEN a broadcast is handled THEN the request is in batchItemFailures', async () => {
+    sqsMock.on(SendMessageBatchCommand).rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable' }));
+    const result = await handler({ Records: [publicRecord('b1', { data: 'all' })] }, context());
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'b1' }] });
+    expect(line('request processed', 'b1')).toMatchObject({ level: 'ERROR', outcome: 'failed', error: { code: 'ENQUEUE_FAILED' } });
+  }, 20_000);
+
+  test('GIVEN a work item\'s body sent to the public queue THEN it is a public request: split afresh, its start key ignored', async () => {
+    const forged = workItem({ exclusiveStartKey: { user_id: { S: 'z' }, connection_id: { S: 'z' } } });
+    const result = await handler({ Records: [publicRecord('forged', forged)] }, context());
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sentBodies().map((b) => [b.requestId, b.segment, b.exclusiveStartKey])).toEqual([
+      ['forged', 0, undefined], ['forged', 1, undefined], ['forged', 2, undefined],
+    ]);
+  });
+});
+
+describe('work items', () => {
+  test('GIVEN a work item from the work queue THEN its segment is sent page by page, with one report carrying the request id', async () => {
+    // GIVEN: segment 1 of 3 holds three rows over two pages
+    const lek = item('u2', 'c2');
+    ddb.on(ScanCommand).resolvesOnce({ Items: [item('u1', 'c1'), item('u2', 'c2')], LastEvaluatedKey: lek }).resolves({ Items: [item('u3', 'c3')] });
+
+    // WHEN
+    const result = await handler({ Records: [workRecord('w1', workItem())] }, context());
+
+    // THEN
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(api.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input.ConnectionId)).toEqual(['c1', 'c2', 'c3']);
+    expect(ddb).toHaveReceivedNthCommandWith(1, ScanCommand, { Segment: 1, TotalSegments: 3, Limit: 2 });
+    expect(ddb).toHaveReceivedNthCommandWith(2, ScanCommand, { Segment: 1, TotalSegments: 3, Limit: 2, ExclusiveStartKey: lek });
+    expect(line('work item processed', 'w1')).toMatchObject({
+      level: 'INFO', requestId: 'req-1', kind: 'segment', outcome: 'completed', targets: 3, delivered: 3, pages: 2, continued: 0,
+    });
+    const emf = lines.find((l) => l._aws && l.requestId === 'req-1');
+    expect(emf).toMatchObject({ WorkItems: 1, Delivered: 3, CarriedForward: 0, Continuations: 0, messageId: 'w1', outcome: 'completed' });
+    expect(emf!.WallTime).toBeGreaterThanOrEqual(1_000);
+  });
+
+  test('GIVEN little time left THEN one page is sent and a continuation enqueued before the item succeeds', async () => {
+    const lek = item('u2', 'c2');
+    ddb.on(ScanCommand).resolvesOnce({ Items: [item('u1', 'c1'), item('u2', 'c2')], LastEvaluatedKey: lek }).resolves({ Items: [item('u3', 'c3')] });
+
+    const result = await handler({ Records: [workRecord('w1', workItem())] }, context(500));
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 1);
+    expect(sentBodies()).toEqual([{ ...workItem(), startedAt: expect.any(Number), exclusiveStartKey: lek }]);
+    expect(line('work item processed', 'w1')).toMatchObject({ outcome: 'continued', continued: 1, delivered: 2 });
+  });
+
+  test('GIVEN a malformed work item THEN it is reported in batchItemFailures (towards the DLQ), logged with the reason', async () => {
+    const result = await handler({ Records: [workRecord('bad', { ...workItem(), attempt: 99 })] }, context());
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });
+    expect(ddb.calls()).toHaveLength(0);
+    expect(line('work item processed', 'bad')).toMatchObject({
+      level: 'ERROR', outcome: 'invalid', error: { code: 'INVALID_WORK_ITEM', message: expect.stringMatching(/attempt/) },
+    });
+  });
+});

@@ -1,0 +1,111 @@
+import { carryForwardBodies, parseWorkItem, serializeWorkItem, WORK_ITEM_VERSION } from '../../lambda/work-item';
+import { LIMITS } from '../../src/shared/constants';
+
+const rules = { userIdAttribute: 'user_id', connectionIdAttribute: 'connection_id', maxAttempts: 3 };
+const base = { requestId: 'req-1', segment: 2, totalSegments: 4, attempt: 1, startedAt: 1_700_000_000_000 };
+const valid = { v: WORK_ITEM_VERSION, ...base, data: { hello: 'world' } };
+const parse = (value: unknown) => parseWorkItem(typeof value === 'string' ? value : JSON.stringify(value), rules);
+
+describe('serializeWorkItem / parseWorkItem', () => {
+  test('GIVEN a segment item with exclusions and a start key THEN it round-trips, the payload byte for byte', () => {
+    // GIVEN
+    const payloadText = JSON.stringify({ text: 'quotes " and \\ backslashes', n: 1e21, list: [1, 'two', null] });
+    const startKey = { user_id: { S: 'u9' }, connection_id: { S: 'c9' } };
+
+    // WHEN
+    const body = serializeWorkItem({
+      ...base, excludeUsers: new Set(['alice']), excludeConnections: new Set(['c1']), exclusiveStartKey: startKey,
+    }, payloadText);
+    const parsed = parseWorkItem(body, rules);
+
+    // THEN
+    expect(JSON.parse(body)).toEqual({
+      v: 1, ...base, targeting: { exclude_users: ['alice'], exclude_connections: ['c1'] }, exclusiveStartKey: startKey, data: JSON.parse(payloadText),
+    });
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.item.payload.toString('utf8')).toBe(payloadText);
+    expect(parsed.item).toMatchObject({ ...base, exclusiveStartKey: startKey });
+    expect([...parsed.item.excludeUsers]).toEqual(['alice']);
+    expect([...parsed.item.excludeConnections]).toEqual(['c1']);
+  });
+
+  test('GIVEN a 128 KB payload THEN the work item costs its bytes once (no string escaping)', () => {
+    const payloadText = JSON.stringify('"'.repeat(LIMITS.MAX_PAYLOAD_BYTES / 2 - 2));
+    const body = serializeWorkItem(base, payloadText);
+    expect(Buffer.byteLength(body)).toBeLessThan(payloadText.length + 200);
+    expect(Buffer.byteLength(body)).toBeLessThan(LIMITS.MAX_SQS_MESSAGE_BYTES);
+  });
+
+  test('GIVEN a carry-forward item THEN its connections are parsed and it has no targeting', () => {
+    const body = serializeWorkItem({ ...base, attempt: 2, connections: [{ userId: 'u', connectionId: 'c' }] }, '"x"');
+    const parsed = parseWorkItem(body, rules);
+    expect(parsed).toMatchObject({ ok: true, item: { attempt: 2, connections: [{ userId: 'u', connectionId: 'c' }] } });
+    expect(JSON.parse(body).targeting).toBeUndefined();
+  });
+
+  test('GIVEN data null THEN it is a value like any other', () => {
+    expect(parse({ ...valid, data: null })).toMatchObject({ ok: true });
+  });
+
+  test.each([
+    ['not JSON', '{', /not valid JSON/],
+    ['an array', [], /not a JSON object/],
+    ['an unknown field', { ...valid, users: ['x'] }, /unknown field\(s\): users/],
+    ['another version', { ...valid, v: 2 }, /unsupported version 2/],
+    ['no version', { ...base, data: 1 }, /unsupported version undefined/],
+    ['no requestId', { ...valid, requestId: '' }, /requestId/],
+    ['a segment out of range', { ...valid, segment: 4 }, /segment/],
+    ['a negative segment', { ...valid, segment: -1 }, /segment/],
+    ['a fractional totalSegments', { ...valid, totalSegments: 1.5 }, /totalSegments/],
+    ['attempt 0', { ...valid, attempt: 0 }, /attempt/],
+    ['attempt past the bound (never loops)', { ...valid, attempt: 4 }, /attempt. must be an integer from 1 to 3/],
+    ['startedAt as a string', { ...valid, startedAt: '2025' }, /startedAt/],
+    ['no data', { ...valid, data: undefined }, /data. is missing/],
+    ['targeting not an object', { ...valid, targeting: [] }, /targeting. must be an object/],
+    ['an unknown targeting field', { ...valid, targeting: { users: ['a'] } }, /unknown targeting field/],
+    ['an empty excluded id', { ...valid, targeting: { exclude_users: [''] } }, /exclude_users/],
+    ['a start key with another attribute', { ...valid, exclusiveStartKey: { user_id: { S: 'u' }, other: { S: 'c' } } }, /exclusiveStartKey/],
+    ['a start key of numbers', { ...valid, exclusiveStartKey: { user_id: { N: '1' }, connection_id: { S: 'c' } } }, /exclusiveStartKey/],
+    ['both a start key and connections', {
+      ...valid, exclusiveStartKey: { user_id: { S: 'u' }, connection_id: { S: 'c' } }, connections: [{ userId: 'u', connectionId: 'c' }],
+    }, /cannot both be given/],
+    ['empty connections', { ...valid, connections: [] }, /connections/],
+    ['a connection with an extra field', { ...valid, connections: [{ userId: 'u', connectionId: 'c', x: 1 }] }, /connections/],
+    ['data over 128 KB', { ...valid, data: 'x'.repeat(LIMITS.MAX_PAYLOAD_BYTES) }, /over 131072/],
+  ])('GIVEN %s THEN the work item is invalid, with the reason', (_name, value, reason) => {
+    const parsed = parse(value);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.reason).toMatch(reason);
+  });
+});
+
+describe('carryForwardBodies', () => {
+  const key = (i: number) => ({ userId: `user-${i}`, connectionId: `connection-${String(i).padStart(6, '0')}` });
+
+  test('GIVEN more connections than fit in one message THEN they are spread over items within the SQS limit, none lost', () => {
+    // GIVEN: a 100 KB payload and 5,000 connections (about 260 KB of ids)
+    const payloadText = JSON.stringify('p'.repeat(100_000));
+    const keys = Array.from({ length: 5_000 }, (_, i) => key(i));
+
+    // WHEN
+    const { bodies, unsendable } = carryForwardBodies({ ...base, attempt: 2 }, payloadText, keys);
+
+    // THEN
+    expect(unsendable).toEqual([]);
+    expect(bodies.length).toBeGreaterThan(1);
+    for (const body of bodies) expect(Buffer.byteLength(body)).toBeLessThanOrEqual(LIMITS.MAX_SQS_MESSAGE_BYTES);
+    const carried = bodies.flatMap((body) => {
+      const parsed = parseWorkItem(body, rules);
+      if (!parsed.ok) throw new Error(parsed.reason);
+      return parsed.item.connections!;
+    });
+    expect(carried).toEqual(keys);
+  });
+
+  test('GIVEN a connection that cannot fit beside the payload THEN it is returned as unsendable', () => {
+    const { bodies, unsendable } = carryForwardBodies(base, JSON.stringify('p'.repeat(200)), [key(1)], 250);
+    expect(bodies).toEqual([]);
+    expect(unsendable).toEqual([key(1)]);
+  });
+});
