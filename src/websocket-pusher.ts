@@ -12,7 +12,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
 import { PusherFunction } from './pusher-function';
-import { DEFAULTS, ENV } from './shared/constants';
+import { DEFAULTS, ENV, LIMITS } from './shared/constants';
 
 /**
  * Settings of the connections table that `WebsocketPusher` creates when no existing table is given.
@@ -60,6 +60,64 @@ export interface ConnectionsTableProps {
    * @default - a key is created when `encryption` is `CUSTOMER_MANAGED`, none otherwise
    */
   readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * Settings of the segmented broadcast: a broadcast or exclusion request to a big table is split into work items,
+ * one per parallel-Scan segment, on an internal work queue consumed by the same function. Each worker sends page
+ * by page, hands the rest of its segment to a continuation before its time runs out, carries connections that
+ * still fail forward in follow-up work items, and paces its posts so that all workers together stay within
+ * `sendRatePerSecond`.
+ */
+export interface SegmentedBroadcastOptions {
+  /**
+   * Split a broadcast or exclusion request when the connections table holds at least this many rows (counted by a
+   * keys-only counting Scan that stops at this number, its answer reused for a minute). 0 splits every one.
+   *
+   * @default 10000
+   */
+  readonly threshold?: number;
+
+  /**
+   * Parallel-Scan segments, hence work items, per split request (1 to 1,000). More segments than
+   * `workerConcurrency` keeps every worker busy.
+   *
+   * @default 16
+   */
+  readonly totalSegments?: number;
+
+  /**
+   * Maximum concurrent invocations processing work items: the work queue event source's maximum concurrency
+   * (2 to 1,000). The send rate is shared among them.
+   *
+   * @default 4
+   */
+  readonly workerConcurrency?: number;
+
+  /**
+   * `PostToConnection` requests per second of all workers together. API Gateway throttles the account at
+   * 10,000 requests per second per Region (2,500 in some newer Regions), shared with every API of the account;
+   * raise that quota in Service Quotas (API Gateway, "Throttle rate") before raising this.
+   *
+   * @default 3000
+   */
+  readonly sendRatePerSecond?: number;
+
+  /**
+   * A worker stops reading pages and enqueues a continuation when less than this time remains in its invocation.
+   * It must exceed the time to send one page (the page size is derived from it).
+   *
+   * @default - a sixth of the function's timeout, at least 5 seconds (10 seconds for the default 1 minute)
+   */
+  readonly timeMargin?: Duration;
+
+  /**
+   * Work-item attempts for connections still failing after `maxAttempts` posts: they are carried forward in
+   * follow-up work items up to this many times, then counted as failed (1 to 20).
+   *
+   * @default 3
+   */
+  readonly maxCarryForwardAttempts?: number;
 }
 
 /**
@@ -265,6 +323,14 @@ export interface WebsocketPusherProps {
    * @default 4
    */
   readonly scanSegments?: number;
+
+  /**
+   * Segmented broadcast: split big broadcasts into work items processed by several invocations, so that a
+   * broadcast is not bounded by one invocation's 15 minutes and no connection receives it twice.
+   *
+   * @default - off: every request is delivered by the invocation that receives it
+   */
+  readonly segmentedBroadcast?: SegmentedBroadcastOptions;
 }
 
 /**
@@ -314,6 +380,15 @@ export class WebsocketPusher extends Construct {
 
   /** The Management API endpoint the pusher posts to. */
   public readonly callbackUrl: string;
+
+  /**
+   * The internal queue of segmented-broadcast work items, consumed by the pusher; undefined when
+   * `segmentedBroadcast` is not set. Only the pusher sends to it.
+   */
+  public readonly workQueue?: sqs.IQueue;
+
+  /** Where work items land after failing 3 receives; undefined when `segmentedBroadcast` is not set. */
+  public readonly workDeadLetterQueue?: sqs.IQueue;
 
   constructor(scope: Construct, id: string, props: WebsocketPusherProps) {
     super(scope, id);
@@ -394,6 +469,12 @@ export class WebsocketPusher extends Construct {
       }));
     }
 
+    if (props.segmentedBroadcast) {
+      const created = this.enableSegmentedBroadcast(props.segmentedBroadcast, timeout, role);
+      this.workQueue = created.workQueue;
+      this.workDeadLetterQueue = created.workDeadLetterQueue;
+    }
+
     suppressNag(role.node.findChild('DefaultPolicy'), 'AwsSolutions-IAM5',
       'Connection ids are only known at run time: the wildcard is limited to POST @connections/* of one API stage.',
       [{ regex: '/^Resource::arn:<AWS::Partition>:execute-api:.*\\/POST\\/@connections\\/\\*$/g' }]);
@@ -460,6 +541,48 @@ export class WebsocketPusher extends Construct {
     return { queue, deadLetterQueue };
   }
 
+  /**
+   * The work queue and its dead-letter queue, the event source that feeds work items to the function one at a
+   * time, `sqs:SendMessage` on the work queue only (no GetQueueUrl / GetQueueAttributes: the handler gets the URL
+   * from its environment), and the handler settings.
+   */
+  private enableSegmentedBroadcast(options: SegmentedBroadcastOptions, timeout: Duration, role: iam.IRole) {
+    const workDeadLetterQueue = new sqs.Queue(this, 'WorkDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const workQueue = new sqs.Queue(this, 'WorkQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+      // A work item that keeps failing (malformed, or a configuration error) is kept, never looped.
+      deadLetterQueue: { queue: workDeadLetterQueue, maxReceiveCount: LIMITS.WORK_MAX_RECEIVE_COUNT },
+    });
+    const workerConcurrency = options.workerConcurrency ?? DEFAULTS.WORKER_CONCURRENCY;
+    // One work item per invocation, so that each has the whole time budget; at most workerConcurrency at once.
+    this.pusherFunction.addEventSource(new SqsEventSource(workQueue, {
+      batchSize: 1,
+      reportBatchItemFailures: true,
+      maxConcurrency: workerConcurrency,
+    }));
+    iam.Grant.addToPrincipal({ grantee: role, actions: ['sqs:SendMessage'], resourceArns: [workQueue.queueArn] });
+
+    const margin = options.timeMargin ?? Duration.seconds(Math.max(5, Math.floor(timeout.toSeconds() / 6)));
+    const settings: Record<string, string> = {
+      [ENV.FANOUT_THRESHOLD]: String(options.threshold ?? DEFAULTS.FANOUT_THRESHOLD),
+      [ENV.WORK_QUEUE_URL]: workQueue.queueUrl,
+      [ENV.WORK_QUEUE_ARN]: workQueue.queueArn,
+      [ENV.FANOUT_SEGMENTS]: String(options.totalSegments ?? DEFAULTS.FANOUT_SEGMENTS),
+      [ENV.WORKER_CONCURRENCY]: String(workerConcurrency),
+      [ENV.RATE_LIMIT_PER_SECOND]: String(options.sendRatePerSecond ?? DEFAULTS.RATE_LIMIT_PER_SECOND),
+      [ENV.TIME_MARGIN_MS]: String(margin.toMilliseconds()),
+      [ENV.FANOUT_MAX_ATTEMPTS]: String(options.maxCarryForwardAttempts ?? DEFAULTS.FANOUT_MAX_ATTEMPTS),
+    };
+    for (const [name, value] of Object.entries(settings)) this.pusherFunction.addEnvironment(name, value);
+    return { workQueue, workDeadLetterQueue };
+  }
+
   /** Only what the handler does: Query per user, Scan for broadcasts, BatchWriteItem to prune stale rows. */
   private grantTableAccess(grantee: iam.IGrantable) {
     iam.Grant.addToPrincipal({
@@ -514,6 +637,7 @@ function validate(props: WebsocketPusherProps) {
   integer('scanSegments', props.scanSegments, 1, 1_000);
   integer('maxReceiveCount', props.maxReceiveCount, 1, 1_000);
   integer('retryAttempts', props.retryAttempts, 0, 2);
+  validateSegmentedBroadcast(props);
   for (const [name, value] of Object.entries({
     userIdAttribute: props.userIdAttribute,
     connectionIdAttribute: props.connectionIdAttribute,
@@ -525,6 +649,27 @@ function validate(props: WebsocketPusherProps) {
   }
   if (props.userIdAttribute !== undefined && props.userIdAttribute === props.connectionIdAttribute) {
     throw new Error('WebsocketPusher: userIdAttribute and connectionIdAttribute must differ');
+  }
+}
+
+function validateSegmentedBroadcast(props: WebsocketPusherProps) {
+  const options = props.segmentedBroadcast;
+  if (!options) return;
+  integer('segmentedBroadcast.threshold', options.threshold, 0, 100_000_000);
+  integer('segmentedBroadcast.totalSegments', options.totalSegments, 1, 1_000);
+  integer('segmentedBroadcast.workerConcurrency', options.workerConcurrency, 2, 1_000);
+  integer('segmentedBroadcast.sendRatePerSecond', options.sendRatePerSecond, 1, 1_000_000);
+  integer('segmentedBroadcast.maxCarryForwardAttempts', options.maxCarryForwardAttempts, 1, 20);
+  const timeout = props.timeout ?? Duration.minutes(1);
+  const margin = options.timeMargin;
+  if (margin && !margin.isUnresolved() && !timeout.isUnresolved()
+    && (margin.toMilliseconds() < 1_000 || margin.toMilliseconds() >= timeout.toMilliseconds())) {
+    throw new Error(`WebsocketPusher: segmentedBroadcast.timeMargin must be at least 1 second and less than the timeout (${timeout.toHumanString()}), got ${margin.toHumanString()}`);
+  }
+  const workers = options.workerConcurrency ?? DEFAULTS.WORKER_CONCURRENCY;
+  const reserved = props.reservedConcurrentExecutions;
+  if (reserved !== undefined && !Token.isUnresolved(reserved) && !Token.isUnresolved(workers) && reserved < workers) {
+    throw new Error(`WebsocketPusher: reservedConcurrentExecutions (${reserved}) must be at least segmentedBroadcast.workerConcurrency (${workers})`);
   }
 }
 

@@ -1,0 +1,186 @@
+import { Aspects, App, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { WebsocketPusher, WebsocketPusherProps } from '../../src';
+
+// Segmented broadcast: the work queue, its DLQ, its event source and the one extra permission, only when asked for.
+
+function synth(props: Partial<WebsocketPusherProps> = {}) {
+  const app = new App();
+  const stack = new Stack(app, 'TestStack', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const api = new apigwv2.WebSocketApi(stack, 'Api');
+  const stage = new apigwv2.WebSocketStage(stack, 'Stage', { webSocketApi: api, stageName: 'live', autoDeploy: true });
+  const pusher = new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage, ...props });
+  return { app, stack, pusher, template: () => Template.fromStack(stack) };
+}
+
+const statements = (template: Template): any[] =>
+  Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+const ref = (template: Template, logicalPrefix: string) => {
+  const ids = Object.keys(template.findResources('AWS::SQS::Queue')).filter((id) => id.startsWith(logicalPrefix));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+};
+
+describe('segmented broadcast off (the default)', () => {
+  test('no work queue, no second event source, no fan-out setting, no new permission', () => {
+    const { pusher, template } = synth();
+    const t = template();
+    expect(pusher.workQueue).toBeUndefined();
+    expect(pusher.workDeadLetterQueue).toBeUndefined();
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    const variables = Object.values(t.findResources('AWS::Lambda::Function'))
+      .flatMap((f: any) => Object.keys(f.Properties.Environment?.Variables ?? {}));
+    expect(variables.filter((v) => /FANOUT|WORK_QUEUE|WORKER|RATE_LIMIT|TIME_MARGIN/.test(v))).toEqual([]);
+    // The only sqs:SendMessage is the SNS path's on-failure destination, as before.
+    expect(statements(t).filter((s) => [s.Action].flat().includes('sqs:SendMessage')).map((s) => s.Resource))
+      .toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^PusherFailedEventsQueue/), 'Arn'] }]);
+  });
+});
+
+describe('segmented broadcast on', () => {
+  test('a TLS-only, encrypted work queue (visibility 6x the timeout) with a dead-letter queue after 3 receives', () => {
+    const { pusher, template } = synth({ segmentedBroadcast: {} });
+    const t = template();
+    const dlq = ref(t, 'PusherWorkDeadLetterQueue');
+    t.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 360,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 3 },
+    });
+    t.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    const workQueue = ref(t, 'PusherWorkQueue');
+    for (const queue of [workQueue, dlq]) {
+      t.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queue }],
+        PolicyDocument: {
+          Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })],
+        },
+      });
+    }
+    expect(pusher.workQueue).toBeDefined();
+    expect(pusher.workDeadLetterQueue).toBeDefined();
+  });
+
+  test('its event source: one work item per invocation, partial batch failures, maximum concurrency = workerConcurrency', () => {
+    const t = synth({ segmentedBroadcast: { workerConcurrency: 8 } }).template();
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [ref(t, 'PusherWorkQueue'), 'Arn'] },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 8 },
+    });
+  });
+
+  test('the only new permissions: sqs:SendMessage on the work queue alone, and consuming it (for the event source)', () => {
+    const t = synth({ segmentedBroadcast: {} }).template();
+    const workQueueArn = { 'Fn::GetAtt': [ref(t, 'PusherWorkQueue'), 'Arn'] };
+    const onWorkQueue = statements(t).filter((s) => JSON.stringify(s.Resource) === JSON.stringify(workQueueArn));
+    expect(onWorkQueue).toEqual([
+      {
+        Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        Effect: 'Allow',
+        Resource: workQueueArn,
+      },
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: workQueueArn },
+    ]);
+    // Sending elsewhere is unchanged: only the SNS path's on-failure destination.
+    expect(statements(t).filter((s) => [s.Action].flat().includes('sqs:SendMessage')).length).toBe(2);
+    // The table grant is unchanged: the threshold is checked by a Scan, so no dynamodb:DescribeTable.
+    expect(statements(t).flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith('dynamodb:')).sort())
+      .toEqual(['dynamodb:BatchWriteItem', 'dynamodb:Query', 'dynamodb:Scan']);
+  });
+
+  test('defaults in the environment: threshold 10,000, 16 segments, 4 workers, 3,000/s, a 10 s margin, 3 attempts', () => {
+    const t = synth({ segmentedBroadcast: {} }).template();
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          FANOUT_THRESHOLD: '10000',
+          FANOUT_SEGMENTS: '16',
+          WORKER_CONCURRENCY: '4',
+          RATE_LIMIT_PER_SECOND: '3000',
+          TIME_MARGIN_MS: '10000',
+          FANOUT_MAX_ATTEMPTS: '3',
+          WORK_QUEUE_URL: { Ref: ref(t, 'PusherWorkQueue') },
+          WORK_QUEUE_ARN: { 'Fn::GetAtt': [ref(t, 'PusherWorkQueue'), 'Arn'] },
+        }),
+      },
+    });
+  });
+
+  test('every option overridden; the default margin follows the timeout', () => {
+    const t = synth({
+      timeout: Duration.minutes(15),
+      segmentedBroadcast: { threshold: 0, totalSegments: 64, workerConcurrency: 20, sendRatePerSecond: 8_000, maxCarryForwardAttempts: 5 },
+    }).template();
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          FANOUT_THRESHOLD: '0',
+          FANOUT_SEGMENTS: '64',
+          WORKER_CONCURRENCY: '20',
+          RATE_LIMIT_PER_SECOND: '8000',
+          TIME_MARGIN_MS: '150000',
+          FANOUT_MAX_ATTEMPTS: '5',
+        }),
+      },
+    });
+    t.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 5400, RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }) });
+    const explicit = synth({ segmentedBroadcast: { timeMargin: Duration.seconds(20) } }).template();
+    explicit.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ TIME_MARGIN_MS: '20000' }) } });
+  });
+
+  test('works without the public queue (SNS only)', () => {
+    const t = synth({ enableQueue: false, segmentedBroadcast: {} }).template();
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 1 });
+  });
+
+  test('grantPublish never covers the work queue', () => {
+    const { stack, pusher, template } = synth({ segmentedBroadcast: {} });
+    const backend = new iam.Role(stack, 'Backend', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    pusher.grantPublish(backend);
+    const t = template();
+    const workQueueArn = { 'Fn::GetAtt': [ref(t, 'PusherWorkQueue'), 'Arn'] };
+    const backendPolicy = Object.values(t.findResources('AWS::IAM::Policy'))
+      .find((p: any) => p.Properties.Roles.some((r: any) => JSON.stringify(r).includes('Backend'))) as any;
+    expect(JSON.stringify(backendPolicy.Properties.PolicyDocument)).not.toContain(JSON.stringify(workQueueArn));
+  });
+});
+
+describe('validation', () => {
+  test.each([
+    [{ segmentedBroadcast: { threshold: -1 } }, 'segmentedBroadcast.threshold must be an integer from 0 to 100000000, got -1'],
+    [{ segmentedBroadcast: { totalSegments: 0 } }, 'segmentedBroadcast.totalSegments must be an integer from 1 to 1000, got 0'],
+    [{ segmentedBroadcast: { workerConcurrency: 1 } }, 'segmentedBroadcast.workerConcurrency must be an integer from 2 to 1000, got 1'],
+    [{ segmentedBroadcast: { sendRatePerSecond: 0.5 } }, 'segmentedBroadcast.sendRatePerSecond must be an integer from 1 to 1000000, got 0.5'],
+    [{ segmentedBroadcast: { maxCarryForwardAttempts: 21 } }, 'segmentedBroadcast.maxCarryForwardAttempts must be an integer from 1 to 20, got 21'],
+    [{ segmentedBroadcast: { timeMargin: Duration.minutes(1) } }, 'segmentedBroadcast.timeMargin must be at least 1 second and less than the timeout (1 minute), got 1 minute'],
+    [{ segmentedBroadcast: { timeMargin: Duration.millis(500) } }, 'segmentedBroadcast.timeMargin must be at least 1 second'],
+    [{ reservedConcurrentExecutions: 3, segmentedBroadcast: {} }, 'reservedConcurrentExecutions (3) must be at least segmentedBroadcast.workerConcurrency (4)'],
+  ])('%j throws', (props, message) => {
+    expect(() => synth(props as Partial<WebsocketPusherProps>)).toThrow(message);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  test('no unsuppressed finding with segmented broadcast on, and no new suppression', () => {
+    const { app, stack } = synth({ segmentedBroadcast: { threshold: 0 } });
+    Aspects.of(stack).add(new AwsSolutionsChecks());
+    app.synth();
+
+    const isPusher = (entry: { id: string }) => entry.id.startsWith('/TestStack/Pusher/');
+    const findings = [
+      ...Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+      ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+    ].filter(isPusher);
+    expect(findings.map((e) => `${e.id}: ${e.entry.data}`)).toEqual([]);
+    const suppressions = Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, any>)
+      .flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+    expect(suppressions.map((s: any) => s.id).sort()).toEqual(['AwsSolutions-IAM5', 'AwsSolutions-SQS3']);
+  });
+});
