@@ -1,0 +1,146 @@
+import { spawn, type ChildProcess } from 'child_process';
+import { existsSync } from 'fs';
+import { createServer } from 'net';
+import * as path from 'path';
+import {
+  CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type QueueAttributeName,
+} from '@aws-sdk/client-sqs';
+import { LOCAL_REGION } from './events';
+
+/** Where `local/install-moto.sh` installs moto's server. */
+export const MOTO_VENV = path.resolve(__dirname, '..', '.venv-moto');
+
+/** Credentials for moto: it accepts any signature. */
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** A queue created on the server, with what a Lambda event source and the handler need to know of it. */
+export interface LocalQueue {
+  readonly name: string;
+  readonly url: string;
+  readonly arn: string;
+}
+
+export interface QueueOptions {
+  /** Dead-letter queue and the receives before a message moves there. */
+  readonly deadLetter?: { readonly queue: LocalQueue; readonly maxReceiveCount: number };
+  /** @default 30 */
+  readonly visibilityTimeoutSeconds?: number;
+}
+
+/** Message counts of a queue, as SQS reports them (exact on moto). */
+export interface QueueDepth {
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * moto's server (a real SQS-compatible endpoint, from PyPI) in a child process on a free loopback port. Install it
+ * first with `local/install-moto.sh`; `start()` fails, never skips, when it is missing.
+ */
+export class SqsServer {
+  static async start(options: { timeoutMs?: number } = {}): Promise<SqsServer> {
+    const python = path.join(MOTO_VENV, 'bin', 'python');
+    if (!existsSync(python)) {
+      throw new Error(`moto is not installed: ${python} is missing. Run local/install-moto.sh first.`);
+    }
+    const port = await freePort();
+    const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    });
+    const stderr: string[] = [];
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      stderr.push(chunk);
+      if (stderr.length > 50) stderr.shift();
+    });
+    const server = new SqsServer(child, `http://127.0.0.1:${port}`);
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    for (;;) {
+      if (child.exitCode !== null) {
+        throw new Error(`moto exited with code ${child.exitCode}: ${stderr.join('').slice(-2_000)}`);
+      }
+      try {
+        await server.client.send(new GetQueueAttributesCommand({ QueueUrl: `${server.endpoint}/000000000000/none` }));
+        break;
+      } catch (e) {
+        // Any SQS answer (here: no such queue) means the server is up; a refused connection means not yet.
+        if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode) break;
+      }
+      if (Date.now() > deadline) {
+        await server.stop();
+        throw new Error(`moto did not answer on ${server.endpoint} in time: ${stderr.join('').slice(-2_000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return server;
+  }
+
+  readonly client: SQSClient;
+
+  private constructor(private readonly child: ChildProcess, readonly endpoint: string) {
+    this.client = new SQSClient({ endpoint, region: LOCAL_REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+  }
+
+  /** The handler's environment to reach this server (the SDK's service-specific endpoint setting). */
+  handlerEnv(): Record<string, string> {
+    return { AWS_ENDPOINT_URL_SQS: this.endpoint };
+  }
+
+  async createQueue(name: string, options: QueueOptions = {}): Promise<LocalQueue> {
+    const attributes: Partial<Record<QueueAttributeName, string>> = {
+      VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
+    };
+    if (options.deadLetter) {
+      attributes.RedrivePolicy = JSON.stringify({
+        deadLetterTargetArn: options.deadLetter.queue.arn, maxReceiveCount: options.deadLetter.maxReceiveCount,
+      });
+    }
+    const { QueueUrl: url } = await this.client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    const { Attributes } = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+    return { name, url: url!, arn: Attributes!.QueueArn! };
+  }
+
+  async depth(queue: LocalQueue): Promise<QueueDepth> {
+    const { Attributes = {} } = await this.client.send(new GetQueueAttributesCommand({
+      QueueUrl: queue.url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }));
+    return {
+      visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+    };
+  }
+
+  /** Receives (and hides for a minute) every visible message of a queue: to inspect a dead-letter queue. */
+  async drain(queue: LocalQueue): Promise<Array<{ body: string; receiveCount: number }>> {
+    const out: Array<{ body: string; receiveCount: number }> = [];
+    for (;;) {
+      const { Messages = [] } = await this.client.send(new ReceiveMessageCommand({
+        QueueUrl: queue.url, MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }));
+      if (Messages.length === 0) return out;
+      out.push(...Messages.map((m) => ({ body: m.Body ?? '', receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 0) })));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.client.destroy();
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
