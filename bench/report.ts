@@ -15,6 +15,8 @@ export interface Options {
   readonly payloadBytes: number;
   readonly subjects: string[];
   readonly profile: boolean;
+  readonly repeat: number;
+  readonly pusherHeapMb?: number;
   readonly out: string;
 }
 
@@ -52,6 +54,8 @@ export interface Row {
   readonly startHeapUsedBytes: number;
   /** CPU time of the stack process (dynalite + emulator) during the run. */
   readonly stackCpuMs: number;
+  /** CPU time every other process on the machine used during the run (from /proc/stat): noise. */
+  readonly othersCpuMs?: number;
   readonly emulator: { readonly byStatus: Record<number, number>; readonly maxInFlight: number };
   readonly details: Record<string, unknown>;
   readonly error?: string;
@@ -102,7 +106,7 @@ export function mainTable(results: Results): string {
   const rows = results.rows.filter((r) => r.kind !== 'sweep');
   return table(
     ['scenario', 'subject', 'in flight', 'deliveries', 'wall s', 'deliveries/s', '÷ ceiling', '÷ baseline all', '÷ baseline seq',
-      'CPU ms / 1k', 'max RSS MB', 'peak heap MB', 'stack CPU s'],
+      'CPU ms / 1k', 'max RSS MB', 'peak heap MB', 'stack CPU s', 'others CPU s'],
     rows.map((r) => {
       const ceiling = find(rows, r.scenario, 'ceiling');
       return [
@@ -119,6 +123,7 @@ export function mainTable(results: Results): string {
         fmt(r.maxRssBytes / MB),
         fmt(r.peakHeapUsedBytes / MB, 1),
         fmt(r.stackCpuMs / 1000, 1),
+        r.othersCpuMs === undefined ? '–' : fmt(r.othersCpuMs / 1000, 1),
       ].map((cell, i) => (r.error && i === 1 ? `${cell} ⚠ ${r.error}` : cell));
     }),
   );
@@ -157,7 +162,8 @@ export function sweepTable(results: Results): string {
   const values = [...new Set(rows.map((r) => r.inFlight!))].sort((a, b) => a - b);
   let previous: number | undefined;
   return table(
-    ['in flight', 'ceiling /s', 'pusher /s', 'pusher ÷ ceiling', 'pusher gain vs previous', 'pusher CPU ms / 1k', 'pusher max RSS MB', 'stack CPU s (pusher run)'],
+    ['in flight', 'ceiling /s', 'pusher /s', 'pusher ÷ ceiling', 'pusher gain vs previous', 'pusher CPU ms / 1k', 'pusher max RSS MB', 'stack CPU s (pusher run)',
+      'others CPU s (pusher run)'],
     values.map((value) => {
       const ceiling = rows.find((r) => r.inFlight === value && r.subject === 'ceiling');
       const pusher = rows.find((r) => r.inFlight === value && r.subject === 'pusher');
@@ -172,6 +178,7 @@ export function sweepTable(results: Results): string {
         pusher ? fmt(pusher.cpuMsPer1000, 1) : '–',
         pusher ? fmt(pusher.maxRssBytes / MB) : '–',
         pusher ? fmt(pusher.stackCpuMs / 1000, 1) : '–',
+        pusher?.othersCpuMs === undefined ? '–' : fmt(pusher.othersCpuMs / 1000, 1),
       ];
     }),
   );

@@ -32,6 +32,8 @@ export interface SubjectRun extends SubjectResult {
 
 export interface RunOptions {
   readonly env: Record<string, string>;
+  /** Extra node options for the subject, e.g. `--max-old-space-size=64`. */
+  readonly nodeArgs?: readonly string[];
   /** Called once the subject is loaded, just before it is told to go: reset counters, start profilers. */
   readonly beforeGo?: () => void;
   /** Writes a V8 CPU profile of the subject into this directory under `name`. */
@@ -39,9 +41,9 @@ export interface RunOptions {
 }
 
 export async function runSubject(kind: SubjectKind, options: RunOptions): Promise<SubjectRun> {
-  const execArgv = options.profile
+  const execArgv = [...(options.nodeArgs ?? []), ...(options.profile
     ? ['--cpu-prof', `--cpu-prof-dir=${options.profile.dir}`, `--cpu-prof-name=${options.profile.name}.cpuprofile`]
-    : [];
+    : [])];
   const child = fork(path.join(BUILD_DIR, `${kind}.js`), [], {
     env: { PATH: process.env.PATH ?? '', ...options.env },
     execArgv,
