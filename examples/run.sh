@@ -7,8 +7,9 @@
 #   --no-java     Python only: no jar, no Maven (the Java steps take 1.5 to 5 minutes).
 #   --no-package  use the packages already in dist/ (from a previous run or a local `npx projen build`).
 #
-# Run from a clone after `npm ci` (and `npx projen build`, or at least `npx projen bundle`). Idempotent: the
-# venv is reused, the wheel and the jar are reinstalled every run, the cdk.out folders are re-created.
+# Needs only `npm ci` before it (it bundles the handler and compiles the library itself), so it runs the same
+# from a clean clone and after `npx projen build`. Idempotent: the venv is reused, the wheel and the jar are
+# reinstalled every run, the cdk.out folders are re-created.
 # Needs Python >= 3.10 ($PYTHON, default python3), Java >= 17 and Maven >= 3.6 (unless --no-java).
 # Writes test-reports/examples-junit.xml; exits non-zero when any step fails.
 set -uo pipefail
