@@ -4,16 +4,30 @@ import * as path from 'path';
 
 const root = path.join(__dirname, '..', '..');
 
-function readmeTypeScriptBlock(): string {
-  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-  const match = /<!-- example:typescript -->\s*```ts\n([\s\S]*?)```/.exec(readme);
-  if (!match) throw new Error('README.md has no TypeScript example block after <!-- example:typescript -->');
-  return match[1];
+function region(file: string, comment: string): string {
+  const text = fs.readFileSync(path.join(root, file), 'utf8');
+  const m = new RegExp(`^${comment} example:start\\n([\\s\\S]*?)^${comment} example:end$`, 'm').exec(text);
+  if (!m) throw new Error(`${file} has no ${comment} example:start / example:end region`);
+  return m[1];
 }
+
+function readmeBlock(lang: string, fence = lang): string {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const m = new RegExp(`<!-- example:${lang} -->\\s*\`\`\`${fence}\\n([\\s\\S]*?)\`\`\``).exec(readme);
+  if (!m) throw new Error(`README.md has no ${lang} block after <!-- example:${lang} -->`);
+  return m[1];
+}
+
+test.each([
+  ['python', 'examples/python/app.py', '#'],
+  ['java', 'examples/java/src/main/java/com/example/pusher/PusherExampleApp.java', '//'],
+])('the README %s example is the example app, verbatim', (lang, file, comment) => {
+  expect(readmeBlock(lang)).toBe(region(file, comment));
+});
 
 test('the README TypeScript example is the example app, verbatim', () => {
   const example = fs.readFileSync(path.join(root, 'examples', 'typescript', 'app.ts'), 'utf8');
-  expect(readmeTypeScriptBlock()).toBe(example);
+  expect(readmeBlock('typescript', 'ts')).toBe(example);
 });
 
 test('the example app synthesizes a stack with the pusher and a backend allowed to publish', () => {
