@@ -39,6 +39,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-sqs@^3',
     '@smithy/node-http-handler',
     '@smithy/signature-v4',
+    '@smithy/types',
+    '@aws-sdk/credential-provider-node@^3',
     '@aws-crypto/sha256-js',
     '@aws-lambda-powertools/logger@^2',
     '@aws-lambda-powertools/metrics@^2',

@@ -1,0 +1,216 @@
+import * as crypto from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { errorFromAnswer, refreshingCredentials, SignedHttpSender } from '../../lambda/signed-http-sender';
+import { verifySigV4 } from '../../local/sigv4';
+
+const CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret', sessionToken: 'local-session-token' };
+const REGION = 'eu-west-1';
+
+interface Received {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  verdict: Awaited<ReturnType<typeof verifySigV4>>;
+}
+
+/** A Management API stand-in that checks every signature and answers what the test scripts. */
+async function managementApi(answer: (r: Received) => { status: number; headers?: Record<string, string>; body?: string } | 'hang') {
+  const received: Received[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      const request = { method: req.method!, url: req.url!, headers: req.headers };
+      const verdict = await verifySigV4(request, body, { credentials: CREDENTIALS, region: REGION });
+      const r = { method: req.method!, url: req.url!, headers: req.headers, body, verdict };
+      received.push(r);
+      const a = answer(r);
+      if (a === 'hang') return;
+      res.writeHead(a.status, a.headers).end(a.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    received,
+    url: `http://127.0.0.1:${port}/live`,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+const error = (status: number, type: string, message = type) => ({
+  status, headers: { 'x-amzn-ErrorType': type, 'content-type': 'application/json' }, body: JSON.stringify({ message }),
+});
+
+describe('SignedHttpSender', () => {
+  let api: Awaited<ReturnType<typeof managementApi>> | undefined;
+  let sender: SignedHttpSender | undefined;
+  afterEach(async () => {
+    sender?.destroy();
+    await api?.close();
+    api = undefined;
+    sender = undefined;
+  });
+
+  const start = async (answer: Parameters<typeof managementApi>[0], timeoutMs?: number) => {
+    api = await managementApi(answer);
+    sender = new SignedHttpSender({
+      callbackUrl: api.url, region: REGION, maxSockets: 4, credentials: async () => CREDENTIALS, requestTimeoutMs: timeoutMs,
+    });
+    return { api, sender };
+  };
+
+  test('POSTs the payload to {callbackUrl}/@connections/{id} with a SigV4 signature the signer itself accepts', async () => {
+    // GIVEN a Management API that verifies signatures
+    const { api: server, sender: s } = await start(() => ({ status: 200 }));
+    const payload = Buffer.from(JSON.stringify({ hello: 'world' }));
+
+    // WHEN posting to a connection id with base64 characters
+    const result = await s.post('Reefv2y+8Vz/RTg=', payload);
+
+    // THEN it is delivered, to the encoded path, with the payload byte for byte, signed, with the session token
+    expect(result).toEqual({ status: 'delivered' });
+    expect(server.received).toHaveLength(1);
+    const [r] = server.received;
+    expect(r.method).toBe('POST');
+    expect(r.url).toBe('/live/@connections/Reefv2y%2B8Vz%2FRTg%3D');
+    expect(r.body.equals(payload)).toBe(true);
+    expect(r.verdict).toEqual({ ok: true });
+    expect(r.headers['x-amz-security-token']).toBe('local-session-token');
+    expect(r.headers['x-amz-content-sha256']).toBe(crypto.createHash('sha256').update(payload).digest('hex'));
+    expect(r.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDLOCAL\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=/);
+  });
+
+  test('sends the same request as the SDK PostToConnectionCommand: path, body, signed headers', async () => {
+    // GIVEN the same connection and payload, sent once by the AWS SDK client and once by the lean sender
+    const { api: server, sender: s } = await start(() => ({ status: 200 }));
+    const sdk = new ApiGatewayManagementApiClient({ endpoint: server.url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+    const payload = Buffer.from('{"a":1}');
+    await sdk.send(new PostToConnectionCommand({ ConnectionId: 'Reefv2y+8Vz/RTg=', Data: payload }));
+    sdk.destroy();
+    await s.post('Reefv2y+8Vz/RTg=', payload);
+
+    // THEN the verifier accepts both, and they agree on everything API Gateway reads
+    const [bySdk, byLean] = server.received;
+    expect(bySdk.verdict).toEqual({ ok: true });
+    expect(byLean.verdict).toEqual({ ok: true });
+    expect(byLean.url).toBe(bySdk.url);
+    expect(byLean.body.equals(bySdk.body)).toBe(true);
+    const signed = (r: Received) => /SignedHeaders=([^,]+)/.exec(r.headers.authorization!)![1].split(';').filter((h) => !h.startsWith('amz-sdk') && h !== 'x-amz-user-agent');
+    expect(signed(byLean)).toEqual(signed(bySdk));
+  });
+
+  test('a signature made with the wrong secret is refused by the verifier (the check can fail)', async () => {
+    const { api: server } = await start(() => ({ status: 200 }));
+    const wrong = new SignedHttpSender({
+      callbackUrl: server.url, region: REGION, maxSockets: 1, credentials: async () => ({ ...CREDENTIALS, secretAccessKey: 'wrong' }),
+    });
+    await wrong.post('abc=', Buffer.from('{}'));
+    wrong.destroy();
+    expect(server.received[0].verdict).toEqual({ ok: false, reason: 'The request signature we calculated does not match the signature you provided.' });
+  });
+
+  test('the payload SHA-256 is computed once per payload, not once per connection', async () => {
+    // GIVEN one payload for many connections, and every SHA-256 update in this process observed
+    const { api: server, sender: s } = await start(() => ({ status: 200 }));
+    const payload = Buffer.from(JSON.stringify({ n: 1 }));
+    const update = jest.spyOn(crypto.Hash.prototype, 'update');
+
+    // WHEN it is posted to 10 connections
+    try {
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => s.post(`c${i}`, payload)));
+
+      // THEN all 10 are delivered with valid signatures, and the payload itself was hashed exactly once
+      expect(results.every((r) => r.status === 'delivered')).toBe(true);
+      expect(server.received.map((r) => r.verdict.ok)).toEqual(Array(10).fill(true));
+      expect(update.mock.calls.filter(([data]) => data === payload)).toHaveLength(1);
+    } finally {
+      update.mockRestore();
+    }
+  });
+
+  test.each([
+    ['GoneException', 410, 'gone'],
+    ['LimitExceededException', 429, 'retryable'],
+    ['PayloadTooLargeException', 413, 'payload-too-large'],
+    ['ForbiddenException', 403, 'forbidden'],
+    ['InternalServerErrorException', 500, 'retryable'],
+    ['BadRequestException', 400, 'rejected'],
+  ])('an answer %s (%i) is classified %s, as the SDK sender did', async (type, status, expected) => {
+    const { sender: s } = await start(() => error(status, type));
+    expect((await s.post('abc=', Buffer.from('{}'))).status).toBe(expected);
+  });
+
+  test('an error type with a namespace suffix, a __type body, and a non-JSON body are all classified', () => {
+    expect(errorFromAnswer(410, { 'x-amzn-errortype': 'GoneException:http://internal.amazon.com/coral/com.amazonaws.gatewayapi/' }, Buffer.from('{}')))
+      .toEqual({ name: 'GoneException', message: 'HTTP 410', $metadata: { httpStatusCode: 410 } });
+    expect(errorFromAnswer(429, {}, Buffer.from('{"__type":"com.amazonaws#LimitExceededException","message":"slow down"}')))
+      .toEqual({ name: 'LimitExceededException', message: 'slow down', $metadata: { httpStatusCode: 429 } });
+    expect(errorFromAnswer(502, {}, Buffer.from('<html>Bad Gateway</html>')))
+      .toEqual({ name: 'HTTP502', message: 'HTTP 502', $metadata: { httpStatusCode: 502 } });
+  });
+
+  test('no answer within the request timeout is a retryable network error', async () => {
+    const { sender: s } = await start(() => 'hang', 200);
+    const result = await s.post('abc=', Buffer.from('{}'));
+    expect(result).toEqual({ status: 'retryable', reason: expect.stringContaining('TimeoutError') });
+  });
+
+  test('a refused connection is a retryable network error', async () => {
+    const { api: server } = await start(() => ({ status: 200 }));
+    const url = server.url;
+    await server.close();
+    api = undefined;
+    const s = new SignedHttpSender({ callbackUrl: url, region: REGION, maxSockets: 1, credentials: async () => CREDENTIALS });
+    const result = await s.post('abc=', Buffer.from('{}'));
+    s.destroy();
+    expect(result).toEqual({ status: 'retryable', reason: expect.stringContaining('ECONNREFUSED') });
+  });
+});
+
+describe('refreshingCredentials', () => {
+  test('reuses credentials until 5 minutes before they expire, then fetches new ones; concurrent callers share a fetch', async () => {
+    // GIVEN a provider whose credentials expire in 10 minutes
+    let clock = 0;
+    let fetches = 0;
+    const provider = jest.fn(async () => {
+      fetches++;
+      return { accessKeyId: `AKID${fetches}`, secretAccessKey: 's', expiration: new Date(clock + 10 * 60_000) };
+    });
+    const credentials = refreshingCredentials(provider, 5 * 60_000, () => clock);
+
+    // WHEN many callers ask at once, and again later
+    const first = await Promise.all([credentials(), credentials(), credentials()]);
+    clock += 4 * 60_000;
+    const stillValid = await credentials();
+    clock += 2 * 60_000; // 4 minutes left: inside the margin
+    const refreshed = await credentials();
+
+    // THEN one fetch served the first callers, the cache served the next, and a new fetch came before expiry
+    expect(first.map((c) => c.accessKeyId)).toEqual(['AKID1', 'AKID1', 'AKID1']);
+    expect(stillValid.accessKeyId).toBe('AKID1');
+    expect(refreshed.accessKeyId).toBe('AKID2');
+    expect(provider).toHaveBeenCalledTimes(2);
+  });
+
+  test('credentials without an expiry (Lambda environment) are fetched once', async () => {
+    const provider = jest.fn(async () => ({ accessKeyId: 'A', secretAccessKey: 's' }));
+    const credentials = refreshingCredentials(provider);
+    await credentials();
+    await credentials();
+    expect(provider).toHaveBeenCalledTimes(1);
+  });
+
+  test('a failed fetch is not cached', async () => {
+    const provider = jest.fn()
+      .mockRejectedValueOnce(new Error('IMDS unreachable'))
+      .mockResolvedValueOnce({ accessKeyId: 'A', secretAccessKey: 's' });
+    const credentials = refreshingCredentials(provider);
+    await expect(credentials()).rejects.toThrow('IMDS unreachable');
+    await expect(credentials()).resolves.toEqual({ accessKeyId: 'A', secretAccessKey: 's' });
+  });
+});
