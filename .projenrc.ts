@@ -109,4 +109,10 @@ project.addTask('demo', {
   steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json local/demo.ts' }],
 });
 
+project.addTask('bench', {
+  description: "Benchmark: fan-out throughput, CPU and memory of the bundled pusher vs the AWS samples' baseline and the ceiling (see BENCHMARKS.md)",
+  receiveArgs: true,
+  steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json bench/run.ts', receiveArgs: true }],
+});
+
 project.synth();
