@@ -77,7 +77,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['/.bench/', '/.venv-moto/', '/examples/**/cdk.out/', '/examples/python/.venv/', '/examples/java/target/'],
 });
 
-for (const pattern of ['/lambda/', '/local/', '/bench/', '/examples/', '/.ci/', '/tsconfig.dev.json', '/.bench/']) {
+for (const pattern of ['/lambda/', '/local/', '/bench/', '/examples/', '/.ci/', '/tsconfig.dev.json', '/.bench/', '/.venv-moto/']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -101,7 +101,9 @@ for (const dir of ['lambda', 'local', 'bench', 'examples/typescript']) {
 project.tsconfigDev.addInclude('.projenrc.ts');
 project.tsconfigDev.file.addOverride('compilerOptions.paths', { 'cdk-websocket-pusher': ['./src/index.ts'] });
 
-// Tests load the bundled handler from assets/: bundle before every test run.
+// Tests load the bundled handler from assets/ and drive the segmented broadcast through moto's SQS server:
+// bundle and install moto (a no-op once installed) before every test run.
+project.testTask.prependExec('bash local/install-moto.sh');
 project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 
 project.addTask('demo', {
@@ -113,6 +115,16 @@ project.addTask('bench', {
   description: "Benchmark: fan-out throughput, CPU and memory of the bundled pusher vs the AWS samples' baseline and the ceiling (see BENCHMARKS.md)",
   receiveArgs: true,
   steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json bench/run.ts', receiveArgs: true }],
+});
+
+project.addTask('bench:segmented', {
+  description: 'Segmented broadcast benchmark: 50,000 connections with 1, 4 and 16 workers through moto SQS; writes bench/results/segmented-latest.json',
+  receiveArgs: true,
+  steps: [
+    { spawn: 'bundle' },
+    { exec: 'bash local/install-moto.sh' },
+    { exec: 'ts-node --project tsconfig.dev.json bench/segmented.ts', receiveArgs: true },
+  ],
 });
 
 project.synth();
