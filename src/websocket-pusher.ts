@@ -593,7 +593,7 @@ export class WebsocketPusher extends Construct {
     this.connectionsTable.encryptionKey?.grantDecrypt(grantee);
   }
 
-  /*` of this one stage, nothing else. */
+  /** `execute-api:ManageConnections` on `POST @connections/{id}` of this one stage, nothing else. */
   private grantManageConnections(grantee: iam.IGrantable, stage: apigwv2.IWebSocketStage) {
     iam.Grant.addToPrincipal({
       grantee,
