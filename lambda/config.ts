@@ -74,6 +74,15 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+/** The Region the Management API requests are signed for (Lambda sets `AWS_REGION`). */
+export function readRegion(env: Env): string {
+  const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim();
+  if (!region) {
+    throw new ConfigError('environment variable AWS_REGION is required and was not set');
+  }
+  return region;
+}
+
 /** Reads and validates the configuration; throws a {@link ConfigError} naming the faulty variable. */
 export function readConfig(env: Env): PusherConfig {
   const ttl = env[ENV.TTL_ATTRIBUTE];

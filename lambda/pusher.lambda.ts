@@ -1,18 +1,18 @@
 /**
- * The pusher: SQS batches, SNS notifications or a direct invocation in, PostToConnection out. Wiring only; the
+ * The pusher: SQS batches, SNS notifications or a direct invocation in, `POST @connections/{id}` out. Wiring only; the
  * behaviour lives in the modules it composes.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { readConfig, readTelemetryConfig } from './config';
+import { readConfig, readRegion, readTelemetryConfig } from './config';
 import { DynamoConnectionStore } from './connection-store';
 import type { DeliveryDeps } from './deliver';
 import { SplitDecision, type FanoutDeps } from './fanout';
 import { Limiter } from './limiter';
 import { PacedSender, workerBucket } from './pace';
 import { processEvent } from './process';
-import { createManagementApiClient, ManagementApiSender } from './sender';
+import { SignedHttpSender } from './signed-http-sender';
 import { PowertoolsReporter } from './telemetry';
 import { SqsWorkQueue } from './work-queue';
 
@@ -40,7 +40,8 @@ function dependencies(): Dependencies {
   });
   const delivery: DeliveryDeps = {
     store,
-    sender: new ManagementApiSender(createManagementApiClient(config.callbackUrl, config.maxInFlight)),
+    // One keep-alive socket per request in flight; credentials from the standard chain (Lambda's role).
+    sender: new SignedHttpSender({ callbackUrl: config.callbackUrl, region: readRegion(process.env), maxSockets: config.maxInFlight }),
     sendLimiter: new Limiter(config.maxInFlight),
     queryLimiter: new Limiter(config.maxQueriesInFlight),
     retryPolicy,

@@ -1,12 +1,4 @@
-import * as http from 'node:http';
-import * as https from 'node:https';
-// Handler libraries are devDependencies: esbuild bundles them into the asset, the npm package never loads them.
-// eslint-disable-next-line import/no-extraneous-dependencies
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-// eslint-disable-next-line import/no-extraneous-dependencies
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-
-/** What one PostToConnection attempt came to, by the Management API's error names. */
+/** What one `POST @connections/{id}` attempt came to, by the Management API's error names. */
 export type PostResult =
   | { readonly status: 'delivered' }
   /** 410 GoneException: the connection is closed; its row is stale. */
@@ -20,7 +12,10 @@ export type PostResult =
   /** Any other 4xx (e.g. a malformed connection id): permanent for this connection only. */
   | { readonly status: 'rejected'; readonly reason: string };
 
-/** Posts a payload to one connection. The SDK sender below is one implementation; tests use fakes. */
+/**
+ * Posts a payload to one connection and never throws: every answer and network error becomes a {@link PostResult}.
+ * `SignedHttpSender` (signed-http-sender.ts) is the implementation; tests use fakes.
+ */
 export interface Sender {
   post(connectionId: string, payload: Uint8Array): Promise<PostResult>;
 }
@@ -47,37 +42,4 @@ export function classifyPostError(error: unknown): PostResult {
   // No HTTP answer at all: ECONNRESET, ECONNREFUSED, socket timeouts, DNS hiccups.
   if (status === undefined) return { status: 'retryable', reason };
   return { status: 'rejected', reason };
-}
-
-/**
- * The Management API client: created once per container, keep-alive sockets sized to the in-flight bound, and
- * `maxAttempts: 1` because the pusher applies its own backoff (the SDK's would multiply with it).
- */
-export function createManagementApiClient(callbackUrl: string, maxInFlight: number): ApiGatewayManagementApiClient {
-  const agentOptions = { keepAlive: true, maxSockets: maxInFlight };
-  return new ApiGatewayManagementApiClient({
-    endpoint: callbackUrl,
-    maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new http.Agent(agentOptions),
-      httpsAgent: new https.Agent(agentOptions),
-      connectionTimeout: 3_000,
-      requestTimeout: 10_000,
-      throwOnRequestTimeout: true,
-    }),
-  });
-}
-
-/** Sends through the AWS SDK's `PostToConnection`. */
-export class ManagementApiSender implements Sender {
-  constructor(private readonly client: ApiGatewayManagementApiClient) {}
-
-  async post(connectionId: string, payload: Uint8Array): Promise<PostResult> {
-    try {
-      await this.client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: payload }));
-      return { status: 'delivered' };
-    } catch (error) {
-      return classifyPostError(error);
-    }
-  }
 }

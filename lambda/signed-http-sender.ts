@@ -9,6 +9,12 @@ import { classifyPostError, type PostResult, type Sender } from './sender';
 /** Refresh temporary credentials this long before they expire, so no request is signed with stale ones. */
 export const CREDENTIALS_REFRESH_MARGIN_MS = 5 * 60_000;
 
+/**
+ * A request not answered within this long (no byte received, connecting included) is a network error, retried. API
+ * Gateway answers `PostToConnection` in milliseconds; the bound only frees an in-flight slot held by a dead socket.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
 const SHA256_HEADER = 'x-amz-content-sha256';
 
 /**
@@ -77,7 +83,7 @@ export interface SignedHttpSenderOptions {
   readonly maxSockets: number;
   /** Credentials; default: the AWS SDK's standard provider chain (environment, profile, container, instance). */
   readonly credentials?: AwsCredentialIdentityProvider;
-  /** Abort a request that has not been answered after this long (a network error, retried). */
+  /** Abort a request that has not been answered after this long (a network error, retried). @default 10 s */
   readonly requestTimeoutMs?: number;
 }
 
@@ -109,7 +115,7 @@ export class SignedHttpSender implements Sender {
     this.request = secure ? https.request : http.request;
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
     this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.timeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.signer = new SignatureV4({
       service: 'execute-api',
       region: options.region,

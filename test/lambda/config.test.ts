@@ -1,4 +1,4 @@
-import { ConfigError, readConfig } from '../../lambda/config';
+import { ConfigError, readConfig, readRegion } from '../../lambda/config';
 import { DEFAULTS, ENV } from '../../src/shared/constants';
 
 const minimal = { [ENV.TABLE_NAME]: 'connections', [ENV.CALLBACK_URL]: 'http://127.0.0.1:3001/local/' };
@@ -76,5 +76,16 @@ describe('readConfig: segmented broadcast', () => {
     [{ ...fanoutEnv, [ENV.FANOUT_MAX_ATTEMPTS]: '21' }, /FANOUT_MAX_ATTEMPTS must be an integer from 1 to 20/],
   ])('GIVEN %j THEN a ConfigError names the variable', (env, message) => {
     expect(() => readConfig(env)).toThrow(message);
+  });
+});
+
+describe('readRegion', () => {
+  test('GIVEN AWS_REGION (as Lambda sets it) THEN requests are signed for it; AWS_DEFAULT_REGION is the fallback', () => {
+    expect(readRegion({ AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-1' })).toBe('eu-west-1');
+    expect(readRegion({ AWS_DEFAULT_REGION: 'us-east-1' })).toBe('us-east-1');
+  });
+
+  test('GIVEN no Region THEN a ConfigError names AWS_REGION', () => {
+    expect(() => readRegion({})).toThrow(/AWS_REGION is required/);
   });
 });

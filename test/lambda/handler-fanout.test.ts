@@ -1,19 +1,23 @@
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { ScriptedManagementApi, TEST_CREDENTIALS, TEST_REGION } from './management-api';
 import { handler } from '../../lambda/pusher.lambda';
 import { ENV } from '../../src/shared/constants';
 
-// The handler with segmented broadcast on, as the construct configures it: SDK edges mocked.
+// The handler with segmented broadcast on, as the construct configures it: DynamoDB and SQS mocked, the
+// Management API a local server that checks signatures (CALLBACK_URL is set once it listens).
 const WORK_QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:work';
 const WORK_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/work';
 Object.assign(process.env, {
-  AWS_REGION: 'us-east-1',
+  AWS_REGION: TEST_REGION,
+  AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+  AWS_SESSION_TOKEN: TEST_CREDENTIALS.sessionToken,
+  AWS_EC2_METADATA_DISABLED: 'true',
   [ENV.TABLE_NAME]: 'connections',
-  [ENV.CALLBACK_URL]: 'http://127.0.0.1:9/local',
   [ENV.MAX_ATTEMPTS]: '2',
   [ENV.RETRY_BASE_DELAY_MS]: '1',
   [ENV.RETRY_MAX_DELAY_MS]: '2',
@@ -28,7 +32,12 @@ Object.assign(process.env, {
 });
 
 const ddb = mockClient(DynamoDBClient);
-const api = mockClient(ApiGatewayManagementApiClient);
+let api: ScriptedManagementApi;
+beforeAll(async () => {
+  api = await ScriptedManagementApi.start();
+  process.env[ENV.CALLBACK_URL] = api.url;
+});
+afterAll(() => api.close());
 const sqsMock = mockClient(SQSClient);
 
 const context = (remainingMs = 60_000) => ({
@@ -59,7 +68,6 @@ beforeEach(() => {
   ddb.reset();
   api.reset();
   sqsMock.reset();
-  api.on(PostToConnectionCommand).resolves({});
   sqsMock.on(SendMessageBatchCommand).resolves({});
   lines = [];
   for (const stream of [process.stdout, process.stderr]) {
@@ -75,7 +83,10 @@ beforeEach(() => {
     });
   }
 });
-afterEach(() => jest.restoreAllMocks());
+afterEach(() => {
+  jest.restoreAllMocks();
+  expect(api.received.filter((r) => !r.verdict.ok).map((r) => r.verdict)).toEqual([]);
+});
 
 const sentBodies = () => sqsMock.commandCalls(SendMessageBatchCommand)
   .flatMap((c) => c.args[0].input.Entries!.map((e) => JSON.parse(e.MessageBody!)));
@@ -86,7 +97,7 @@ describe('splitting public requests', () => {
     const result = await handler({ Records: [publicRecord('b1', { data: 'all' }), publicRecord('x1', { data: 'most', exclude_connections: ['c9'] })] }, context());
 
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(api.calls()).toHaveLength(0);
+    expect(api.received).toHaveLength(0);
     expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 0);
     expect(sqsMock).toHaveReceivedCommandWith(SendMessageBatchCommand, { QueueUrl: WORK_QUEUE_URL });
     const bodies = sentBodies();
@@ -131,7 +142,8 @@ describe('work items', () => {
 
     // THEN
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(api.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input.ConnectionId)).toEqual(['c1', 'c2', 'c3']);
+    expect(api.posted()).toEqual(['c1', 'c2', 'c3']);
+    expect(api.received.map((r) => r.body.toString())).toEqual(Array(3).fill('{"hi":1}'));
     expect(ddb).toHaveReceivedNthCommandWith(1, ScanCommand, { Segment: 1, TotalSegments: 3, Limit: 2 });
     expect(ddb).toHaveReceivedNthCommandWith(2, ScanCommand, { Segment: 1, TotalSegments: 3, Limit: 2, ExclusiveStartKey: lek });
     expect(line('work item processed', 'w1')).toMatchObject({

@@ -1,20 +1,24 @@
-import {
-  ApiGatewayManagementApiClient, ForbiddenException, GoneException, LimitExceededException, PayloadTooLargeException,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
 import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import {
+  FORBIDDEN, GONE, INTERNAL_ERROR, LIMIT_EXCEEDED, OK, PAYLOAD_TOO_LARGE, ScriptedManagementApi, TEST_CREDENTIALS, TEST_REGION, UNAVAILABLE,
+} from './management-api';
 import { FORBIDDEN_MESSAGE } from '../../lambda/deliver';
 import { handler } from '../../lambda/pusher.lambda';
 import { ENV, LIMITS } from '../../src/shared/constants';
 
-// The handler reads its configuration on the first invocation.
+// The handler reads its configuration on the first invocation (CALLBACK_URL is set once the API below listens).
+// DynamoDB is mocked; the Management API is a local server that checks every SigV4 signature and answers as each
+// test scripts, so that the real sender (signing, HTTP, error parsing) is under test.
 Object.assign(process.env, {
-  AWS_REGION: 'us-east-1',
+  AWS_REGION: TEST_REGION,
+  AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+  AWS_SESSION_TOKEN: TEST_CREDENTIALS.sessionToken,
+  AWS_EC2_METADATA_DISABLED: 'true',
   [ENV.TABLE_NAME]: 'connections',
-  [ENV.CALLBACK_URL]: 'http://127.0.0.1:9/local',
   [ENV.MAX_ATTEMPTS]: '3',
   [ENV.SCAN_SEGMENTS]: '2',
   [ENV.RETRY_BASE_DELAY_MS]: '1',
@@ -22,7 +26,12 @@ Object.assign(process.env, {
 });
 
 const ddb = mockClient(DynamoDBClient);
-const api = mockClient(ApiGatewayManagementApiClient);
+let api: ScriptedManagementApi;
+beforeAll(async () => {
+  api = await ScriptedManagementApi.start();
+  process.env[ENV.CALLBACK_URL] = api.url;
+});
+afterAll(() => api.close());
 
 const context = {
   awsRequestId: 'invocation-1',
@@ -57,7 +66,6 @@ let lines: Array<Record<string, any>>;
 beforeEach(() => {
   ddb.reset();
   api.reset();
-  api.on(PostToConnectionCommand).resolves({});
   ddb.on(BatchWriteItemCommand).resolves({});
   lines = [];
   // INFO lines go to stdout, WARN and ERROR lines to stderr (Node console semantics); Lambda captures both.
@@ -74,11 +82,15 @@ beforeEach(() => {
     });
   }
 });
-afterEach(() => jest.restoreAllMocks());
+afterEach(() => {
+  jest.restoreAllMocks();
+  // Every request the handler made was signed with its credentials, for its Region.
+  expect(api.received.filter((r) => !r.verdict.ok).map((r) => r.verdict)).toEqual([]);
+});
 
 const requestLines = () => lines.filter((l) => l.message === 'request processed');
 const requestLine = (messageId: string) => requestLines().find((l) => l.messageId === messageId)!;
-const posted = () => api.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input.ConnectionId);
+const posted = () => api.posted();
 
 describe('SQS batches', () => {
   test('GIVEN a batch mixing good and bad records WHEN handled THEN good ones are delivered, bad ones logged and acknowledged', async () => {
@@ -95,6 +107,7 @@ describe('SQS batches', () => {
 
     expect(result).toEqual({ batchItemFailures: [] });
     expect(posted().sort()).toEqual(['c1', 'c2']);
+    expect(api.received.map((r) => r.body.toString())).toEqual(['{"n":1}', '{"n":1}']);
     expect(requestLine('good')).toMatchObject({ source: 'sqs', kind: 'multicast', outcome: 'delivered', targets: 2, delivered: 2 });
     for (const [id, , code] of bad) {
       expect(requestLine(id)).toMatchObject({ level: 'WARN', source: 'sqs', kind: 'invalid', outcome: 'invalid', error: { code } });
@@ -105,7 +118,7 @@ describe('SQS batches', () => {
     const result = await handler({ Records: [sqs('huge', { data: 'x'.repeat(LIMITS.MAX_PAYLOAD_BYTES) })] }, context);
     expect(result).toEqual({ batchItemFailures: [] });
     expect(ddb.calls()).toHaveLength(0);
-    expect(api.calls()).toHaveLength(0);
+    expect(api.received).toHaveLength(0);
     expect(requestLine('huge')).toMatchObject({ outcome: 'invalid', error: { code: 'PAYLOAD_TOO_LARGE' } });
   });
 
@@ -146,7 +159,7 @@ describe('SQS batches', () => {
 describe('Management API errors by name', () => {
   test('GIVEN GoneException WHEN handled THEN exactly that row is deleted with BatchWriteItem and counted as pruned', async () => {
     userRows('u1', 'live', 'stale');
-    api.on(PostToConnectionCommand, { ConnectionId: 'stale' }).rejects(new GoneException({ message: 'gone', ...meta(410) }));
+    api.answer('stale', GONE);
     const result = await handler({ Records: [sqs('m', { users: ['u1'], data: 1 })] }, context);
     expect(result).toEqual({ batchItemFailures: [] });
     expect(ddb).toHaveReceivedCommandTimes(BatchWriteItemCommand, 1);
@@ -158,7 +171,7 @@ describe('Management API errors by name', () => {
 
   test('GIVEN UnprocessedItems on the prune WHEN handled THEN the delete is retried', async () => {
     userRows('u1', 'stale');
-    api.on(PostToConnectionCommand).rejects(new GoneException({ message: 'gone', ...meta(410) }));
+    api.answerAll(GONE);
     const del = { DeleteRequest: { Key: { user_id: { S: 'u1' }, connection_id: { S: 'stale' } } } };
     ddb.on(BatchWriteItemCommand).resolvesOnce({ UnprocessedItems: { connections: [del] } }).resolves({});
     await handler({ Records: [sqs('m', { users: ['u1'], data: 1 })] }, context);
@@ -168,43 +181,43 @@ describe('Management API errors by name', () => {
 
   test('GIVEN LimitExceededException once WHEN handled THEN the post is retried and delivered', async () => {
     userRows('u1', 'c1');
-    api.on(PostToConnectionCommand).rejectsOnce(new LimitExceededException({ message: 'slow down', ...meta(429) })).resolves({});
+    api.answer('c1', LIMIT_EXCEEDED, OK);
     const result = await handler({ Records: [sqs('m', { users: ['u1'], data: 1 })] }, context);
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(api).toHaveReceivedCommandTimes(PostToConnectionCommand, 2);
+    expect(posted()).toEqual(['c1', 'c1']);
     expect(requestLine('m')).toMatchObject({ outcome: 'delivered', delivered: 1, retried: 1, failed: 0 });
   });
 
   test('GIVEN a 500 once WHEN handled THEN the post is retried and delivered', async () => {
     userRows('u1', 'c1');
-    api.on(PostToConnectionCommand).rejectsOnce(Object.assign(new Error('boom'), { name: 'InternalServerError', ...meta(500) })).resolves({});
+    api.answer('c1', INTERNAL_ERROR, OK);
     await handler({ Records: [sqs('m', { users: ['u1'], data: 1 })] }, context);
-    expect(api).toHaveReceivedCommandTimes(PostToConnectionCommand, 2);
+    expect(posted()).toEqual(['c1', 'c1']);
     expect(requestLine('m')).toMatchObject({ outcome: 'delivered', retried: 1 });
   });
 
   test('GIVEN a connection still throttled after MAX_ATTEMPTS WHEN handled THEN the record is reported for retry', async () => {
     userRows('u1', 'c1');
-    api.on(PostToConnectionCommand).rejects(new LimitExceededException({ message: 'slow down', ...meta(429) }));
+    api.answer('c1', LIMIT_EXCEEDED);
     const result = await handler({ Records: [sqs('m', { users: ['u1'], data: 1 })] }, context);
-    expect(api).toHaveReceivedCommandTimes(PostToConnectionCommand, 3);
+    expect(posted()).toEqual(['c1', 'c1', 'c1']);
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm' }] });
     expect(requestLine('m')).toMatchObject({ outcome: 'failed', retried: 2, failed: 1, error: { code: 'SEND_FAILED' } });
   });
 
   test('GIVEN PayloadTooLargeException WHEN handled THEN the request fails permanently and is not retried', async () => {
-    api.on(PostToConnectionCommand).rejects(new PayloadTooLargeException({ message: 'too big', ...meta(413) }));
+    api.answer('c1', PAYLOAD_TOO_LARGE);
     const result = await handler({ Records: [sqs('m', { connections: ['c1'], data: 1 })] }, context);
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(api).toHaveReceivedCommandTimes(PostToConnectionCommand, 1);
+    expect(posted()).toEqual(['c1']);
     expect(requestLine('m')).toMatchObject({ outcome: 'invalid', error: { code: 'PAYLOAD_TOO_LARGE' } });
   });
 
   test('GIVEN ForbiddenException WHEN handled THEN a configuration error is logged and the record is kept for retry', async () => {
-    api.on(PostToConnectionCommand).rejects(new ForbiddenException({ message: 'Forbidden', ...meta(403) }));
+    api.answer('c1', FORBIDDEN);
     const result = await handler({ Records: [sqs('m', { connections: ['c1'], data: 1 })] }, context);
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm' }] });
-    expect(api).toHaveReceivedCommandTimes(PostToConnectionCommand, 1);
+    expect(posted()).toEqual(['c1']);
     expect(lines).toContainEqual(expect.objectContaining({ level: 'ERROR', message: FORBIDDEN_MESSAGE, messageId: 'm' }));
     expect(requestLine('m')).toMatchObject({ outcome: 'failed', error: { code: 'FORBIDDEN' } });
   });
@@ -223,8 +236,11 @@ describe('SNS, mixed events and direct invocation', () => {
   });
 
   test('GIVEN an SNS notification that fails transiently WHEN handled THEN the handler throws so Lambda retries', async () => {
-    api.on(PostToConnectionCommand).rejects(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
+    // The connection is reset before any answer, on every attempt: a network error, retried up to MAX_ATTEMPTS.
+    api.answer('c1', 'reset');
     await expect(handler({ Records: [sns('sns-2', { connections: ['c1'], data: 1 })] }, context)).rejects.toThrow(/sns-2: SEND_FAILED/);
+    expect(posted()).toEqual(['c1', 'c1', 'c1']);
+    expect(requestLine('sns-2')).toMatchObject({ outcome: 'failed', retried: 2, failed: 1, error: { code: 'SEND_FAILED' } });
   });
 
   test('GIVEN an event mixing SQS and SNS records WHEN handled THEN each record is read by its own source', async () => {
@@ -252,8 +268,9 @@ describe('SNS, mixed events and direct invocation', () => {
   });
 
   test('GIVEN a direct invocation that fails transiently WHEN handled THEN it throws', async () => {
-    api.on(PostToConnectionCommand).rejects(Object.assign(new Error('unavailable'), { name: 'ServiceUnavailable', ...meta(503) }));
+    api.answer('c1', UNAVAILABLE);
     await expect(handler({ connections: ['c1'], data: 1 }, context)).rejects.toThrow('must be retried');
+    expect(posted()).toEqual(['c1', 'c1', 'c1']);
   });
 });
 

@@ -1,53 +1,13 @@
 import * as crypto from 'node:crypto';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { errorAnswer, OK, ScriptedManagementApi, type Answer, type Received } from './management-api';
 import { errorFromAnswer, refreshingCredentials, SignedHttpSender } from '../../lambda/signed-http-sender';
-import { verifySigV4 } from '../../local/sigv4';
 
 const CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret', sessionToken: 'local-session-token' };
 const REGION = 'eu-west-1';
 
-interface Received {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-  verdict: Awaited<ReturnType<typeof verifySigV4>>;
-}
-
-/** A Management API stand-in that checks every signature and answers what the test scripts. */
-async function managementApi(answer: (r: Received) => { status: number; headers?: Record<string, string>; body?: string } | 'hang') {
-  const received: Received[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const body = Buffer.concat(chunks);
-      const request = { method: req.method!, url: req.url!, headers: req.headers };
-      const verdict = await verifySigV4(request, body, { credentials: CREDENTIALS, region: REGION });
-      const r = { method: req.method!, url: req.url!, headers: req.headers, body, verdict };
-      received.push(r);
-      const a = answer(r);
-      if (a === 'hang') return;
-      res.writeHead(a.status, a.headers).end(a.body ?? '');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    received,
-    url: `http://127.0.0.1:${port}/live`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
-
-const error = (status: number, type: string, message = type) => ({
-  status, headers: { 'x-amzn-ErrorType': type, 'content-type': 'application/json' }, body: JSON.stringify({ message }),
-});
-
 describe('SignedHttpSender', () => {
-  let api: Awaited<ReturnType<typeof managementApi>> | undefined;
+  let api: ScriptedManagementApi | undefined;
   let sender: SignedHttpSender | undefined;
   afterEach(async () => {
     sender?.destroy();
@@ -56,17 +16,23 @@ describe('SignedHttpSender', () => {
     sender = undefined;
   });
 
-  const start = async (answer: Parameters<typeof managementApi>[0], timeoutMs?: number) => {
-    api = await managementApi(answer);
+  /** A Management API that verifies signatures with CREDENTIALS and answers `answer`, and a sender pointed at it. */
+  const start = async (answer: Answer = OK, options: { timeoutMs?: number; maxSockets?: number } = {}) => {
+    api = await ScriptedManagementApi.start({ stage: 'live', credentials: CREDENTIALS, region: REGION });
+    api.answerAll(answer);
     sender = new SignedHttpSender({
-      callbackUrl: api.url, region: REGION, maxSockets: 4, credentials: async () => CREDENTIALS, requestTimeoutMs: timeoutMs,
+      callbackUrl: api.url,
+      region: REGION,
+      maxSockets: options.maxSockets ?? 4,
+      credentials: async () => CREDENTIALS,
+      requestTimeoutMs: options.timeoutMs,
     });
     return { api, sender };
   };
 
   test('POSTs the payload to {callbackUrl}/@connections/{id} with a SigV4 signature the signer itself accepts', async () => {
     // GIVEN a Management API that verifies signatures
-    const { api: server, sender: s } = await start(() => ({ status: 200 }));
+    const { api: server, sender: s } = await start();
     const payload = Buffer.from(JSON.stringify({ hello: 'world' }));
 
     // WHEN posting to a connection id with base64 characters
@@ -87,7 +53,7 @@ describe('SignedHttpSender', () => {
 
   test('sends the same request as the SDK PostToConnectionCommand: path, body, signed headers', async () => {
     // GIVEN the same connection and payload, sent once by the AWS SDK client and once by the lean sender
-    const { api: server, sender: s } = await start(() => ({ status: 200 }));
+    const { api: server, sender: s } = await start();
     const sdk = new ApiGatewayManagementApiClient({ endpoint: server.url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
     const payload = Buffer.from('{"a":1}');
     await sdk.send(new PostToConnectionCommand({ ConnectionId: 'Reefv2y+8Vz/RTg=', Data: payload }));
@@ -104,19 +70,60 @@ describe('SignedHttpSender', () => {
     expect(signed(byLean)).toEqual(signed(bySdk));
   });
 
-  test('a signature made with the wrong secret is refused by the verifier (the check can fail)', async () => {
-    const { api: server } = await start(() => ({ status: 200 }));
+  test('a signature made with the wrong secret is refused (the check can fail) and the post is forbidden', async () => {
+    const { api: server } = await start();
     const wrong = new SignedHttpSender({
       callbackUrl: server.url, region: REGION, maxSockets: 1, credentials: async () => ({ ...CREDENTIALS, secretAccessKey: 'wrong' }),
     });
-    await wrong.post('abc=', Buffer.from('{}'));
+    const result = await wrong.post('abc=', Buffer.from('{}'));
     wrong.destroy();
     expect(server.received[0].verdict).toEqual({ ok: false, reason: 'The request signature we calculated does not match the signature you provided.' });
+    expect(result).toEqual({
+      status: 'forbidden',
+      reason: 'ForbiddenException (403): The request signature we calculated does not match the signature you provided.',
+    });
+  });
+
+  test('a signature scoped to another Region is refused', async () => {
+    const { api: server } = await start();
+    const elsewhere = new SignedHttpSender({ callbackUrl: server.url, region: 'us-west-2', maxSockets: 1, credentials: async () => CREDENTIALS });
+    const result = await elsewhere.post('abc=', Buffer.from('{}'));
+    elsewhere.destroy();
+    expect(result.status).toBe('forbidden');
+    expect(server.received[0].verdict.ok).toBe(false);
+  });
+
+  test('keep-alive sockets: never more than maxSockets, reused by later posts', async () => {
+    // GIVEN a sender with 3 sockets
+    const { api: server, sender: s } = await start(OK, { maxSockets: 3 });
+    const payload = Buffer.from('{}');
+
+    // WHEN 12 posts are made at once, then 12 more
+    await Promise.all(Array.from({ length: 12 }, (_, i) => s.post(`a${i}`, payload)));
+    const afterFirst = server.connectionsAccepted;
+    await Promise.all(Array.from({ length: 12 }, (_, i) => s.post(`b${i}`, payload)));
+
+    // THEN all 24 arrived over the same 3 connections
+    expect(server.posted()).toHaveLength(24);
+    expect(afterFirst).toBe(3);
+    expect(server.connectionsAccepted).toBe(3);
+  });
+
+  test('one attempt per post: a 500 is returned to the caller (whose backoff retries), not retried inside', async () => {
+    const { api: server, sender: s } = await start(errorAnswer(500, 'InternalServerErrorException'));
+    expect((await s.post('abc=', Buffer.from('{}'))).status).toBe('retryable');
+    expect(server.posted()).toEqual(['abc=']);
+  });
+
+  test('a connection reset before any answer is a retryable network error', async () => {
+    const { sender: s } = await start('reset');
+    const result = await s.post('abc=', Buffer.from('{}'));
+    expect(result).toEqual({ status: 'retryable', reason: expect.stringMatching(/ECONNRESET/) });
   });
 
   test('the payload SHA-256 is computed once per payload, not once per connection', async () => {
     // GIVEN one payload for many connections, and every SHA-256 update in this process observed
-    const { api: server, sender: s } = await start(() => ({ status: 200 }));
+    const { api: server, sender: s } = await start();
     const payload = Buffer.from(JSON.stringify({ n: 1 }));
     const update = jest.spyOn(crypto.Hash.prototype, 'update');
 
@@ -141,7 +148,7 @@ describe('SignedHttpSender', () => {
     ['InternalServerErrorException', 500, 'retryable'],
     ['BadRequestException', 400, 'rejected'],
   ])('an answer %s (%i) is classified %s, as the SDK sender did', async (type, status, expected) => {
-    const { sender: s } = await start(() => error(status, type));
+    const { sender: s } = await start(errorAnswer(status, type));
     expect((await s.post('abc=', Buffer.from('{}'))).status).toBe(expected);
   });
 
@@ -155,13 +162,13 @@ describe('SignedHttpSender', () => {
   });
 
   test('no answer within the request timeout is a retryable network error', async () => {
-    const { sender: s } = await start(() => 'hang', 200);
+    const { sender: s } = await start('hang', { timeoutMs: 200 });
     const result = await s.post('abc=', Buffer.from('{}'));
     expect(result).toEqual({ status: 'retryable', reason: expect.stringContaining('TimeoutError') });
   });
 
   test('a refused connection is a retryable network error', async () => {
-    const { api: server } = await start(() => ({ status: 200 }));
+    const { api: server } = await start();
     const url = server.url;
     await server.close();
     api = undefined;
