@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ConnectionRow } from './connections-table';
+import { NativeSha256, verifySigV4, type SigningCredentials } from './sigv4';
 import { LIMITS } from '../src/shared/constants';
 
 /** Where the emulator keeps connection rows: what an application's `$connect` / `$disconnect` routes do. */
@@ -42,8 +43,12 @@ export interface EmulatorOptions {
   readonly seed?: number;
   /** When set, rows are written with an expiry this many seconds after connecting. */
   readonly ttlSeconds?: number;
-  /** Reject Management API calls that carry no SigV4 `Authorization` header, as API Gateway does. @default true */
-  readonly requireSignature?: boolean;
+  /**
+   * What every Management API request must be SigV4-signed with (service `execute-api`): the credentials the stack
+   * gives the handler and its Region. A missing or bad signature is answered 403 `ForbiddenException` with API
+   * Gateway's message, before anything else. `'off'` accepts anything (see `setSignatureCheck`).
+   */
+  readonly signing: { readonly credentials: SigningCredentials; readonly region: string } | 'off';
 }
 
 /** Counters of the Management API, for assertions and benchmarks. */
@@ -150,6 +155,7 @@ export class ApiGatewayEmulator {
   private tokens = 0;
   private lastRefill = 0;
   private stopping = false;
+  private signatureCheck: boolean;
   private counters = emptyStats();
 
   private constructor(private readonly options: EmulatorOptions) {
@@ -157,6 +163,7 @@ export class ApiGatewayEmulator {
     this.store = options.store;
     this.seed = options.seed ?? 1;
     this.random = seededRandom(this.seed);
+    this.signatureCheck = options.signing !== 'off';
     this.server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
       void this.handleManagementRequest(req, res);
     });
@@ -192,6 +199,15 @@ export class ApiGatewayEmulator {
     this.postsByConnection.clear();
     // Each fault configuration samples the same sequence: a run is reproducible from the seed.
     this.random = seededRandom(this.seed);
+  }
+
+  /**
+   * Turns the signature check off (or back on): only for a client that legitimately does not sign, such as the
+   * benchmark's unsigned raw-HTTP subject. Every request is checked by default.
+   */
+  setSignatureCheck(enabled: boolean): void {
+    if (enabled && this.options.signing === 'off') throw new Error('the emulator was started without signing credentials');
+    this.signatureCheck = enabled;
   }
 
   get stats(): EmulatorStats {
@@ -460,8 +476,10 @@ export class ApiGatewayEmulator {
     const connectionId = decodeURIComponent(match[2]);
     this.counters.requests[method as 'POST' | 'GET' | 'DELETE']++;
 
-    if ((this.options.requireSignature ?? true) && !/^AWS4-HMAC-SHA256 /.test(headerValue(req, 'authorization') ?? '')) {
-      throw new ManagementApiError(403, 'ForbiddenException', 'Missing Authentication Token');
+    const signing = this.options.signing;
+    if (this.signatureCheck && signing !== 'off') {
+      const verdict = await verifySigV4({ method, url: req.url ?? '', headers: req.headers }, body, { ...signing, sha256: NativeSha256 });
+      if (!verdict.ok) throw new ManagementApiError(403, 'ForbiddenException', verdict.reason);
     }
     if (this.faults.latencyMs) {
       await sleep(this.faults.latencyMs);

@@ -23,8 +23,11 @@ export interface LocalStackOptions {
   readonly ttlSeconds?: number;
 }
 
-/** Credentials the local stack hands to every SDK client: dynalite and the emulator accept anything signed. */
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/**
+ * Credentials the local stack hands to the handler and every SDK client. dynalite accepts anything signed; the
+ * emulator checks every Management API signature against these and `LOCAL_REGION`.
+ */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /**
  * Everything the pusher needs, on loopback and without an AWS account: dynalite with the connections table,
@@ -46,6 +49,7 @@ export class LocalStack {
       stage: options.stage,
       seed: options.seed,
       ttlSeconds: options.ttlSeconds,
+      signing: { credentials: LOCAL_CREDENTIALS, region: LOCAL_REGION },
     });
     return new LocalStack(dynamo, dynamoEndpoint, client, table, emulator);
   }

@@ -165,6 +165,30 @@ describe('Management API', () => {
     expect(await res.json()).toEqual({ message: 'Missing Authentication Token' });
     expect(client.messages).toEqual([]);
   });
+
+  test.each([
+    ['the wrong secret', { credentials: { accessKeyId: 'local', secretAccessKey: 'wrong' } }, 'The request signature we calculated does not match the signature you provided.'],
+    ['an unknown access key', { credentials: { accessKeyId: 'AKIDOTHER', secretAccessKey: 'local' } }, 'The security token included in the request is invalid.'],
+    ['another Region', { region: 'eu-west-1' }, 'Credential should be scoped to a valid region (us-east-1) and service (execute-api).'],
+  ])('a request signed with %s is 403 ForbiddenException with API Gateway\'s message, and nothing is delivered', async (_label, override, message) => {
+    // GIVEN the SDK's own client, signing with something other than the stack's credentials and Region
+    const [client] = await stack.connect('alice');
+    const wrong = new ApiGatewayManagementApiClient({
+      endpoint: stack.emulator.callbackUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1, ...override,
+    });
+
+    // WHEN / THEN
+    try {
+      const error = await wrong.send(new PostToConnectionCommand({ ConnectionId: client.connectionId, Data: Buffer.from('x') })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ForbiddenException);
+      expect(error).toMatchObject({ message, $metadata: { httpStatusCode: 403 } });
+    } finally {
+      wrong.destroy();
+    }
+    await post(client.connectionId, 'signed right');
+    await stack.deliveries();
+    expect(client.messages).toEqual(['signed right']);
+  });
 });
 
 describe('faults', () => {

@@ -146,6 +146,36 @@ test('403 ForbiddenException fails the records loudly (a configuration error, fi
   expect(stack.clients.every((c) => c.messages.length === 0)).toBe(true);
 });
 
+test('a handler signing with the wrong secret is refused 403 by the emulator: its records fail as Forbidden, nothing is delivered', async () => {
+  // GIVEN: the bundled handler with the right access key id but the wrong secret (the emulator checks every signature)
+  await stack.connectUsers({ alice: 2, bob: 1 });
+  const pusher = await stack.loadHandler({ ...FAST_RETRIES, AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
+
+  // WHEN
+  const invocation = await pusher.invoke(sqsEvent([{ data: 'x', users: ['alice'] }, { data: 'y', users: ['bob'] }]));
+
+  // THEN: every post was answered 403, each record failed as Forbidden (kept for retry), loudly, and no client got a message
+  expect(invocation.result).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-1' }, { itemIdentifier: 'msg-2' }] });
+  const byId = reports(invocation);
+  for (const id of ['msg-1', 'msg-2']) {
+    expect(byId[id]).toMatchObject({
+      outcome: 'failed', delivered: 0, error: { code: 'FORBIDDEN', message: expect.stringContaining('The request signature we calculated does not match') },
+    });
+  }
+  const { byStatus, requests } = stack.emulator.stats;
+  expect(requests.POST).toBeGreaterThanOrEqual(2);
+  expect(byStatus).toEqual({ 403: requests.POST });
+  expect(invocation.json.some((line) => line.level === 'ERROR' && /execute-api:ManageConnections/.test(line.message))).toBe(true);
+  expect(stack.clients.every((c) => c.messages.length === 0)).toBe(true);
+
+  // AND the same handler with the right secret delivers (the refusal was the signature, nothing else)
+  const fixed = await stack.loadHandler(FAST_RETRIES);
+  const retried = await fixed.invoke(sqsEvent([{ data: 'x', users: ['alice'] }, { data: 'y', users: ['bob'] }]));
+  expect(retried.result).toEqual({ batchItemFailures: [] });
+  await stack.deliveries();
+  expect(inboxes(stack.clients)).toEqual(expectedInboxes(stack.clients, (c) => [c.userId === 'alice' ? wire('x') : wire('y')]));
+});
+
 test('an unreachable table fails every valid record of an SQS batch, reported, and posts nothing', async () => {
   // GIVEN
   await stack.connectUsers({ alice: 2 });
