@@ -4,8 +4,11 @@
  * DynamoDB, no SDK middleware, no retries): what the emulator and the loopback network allow.
  *
  * Each request is SigV4-signed like the SDK signs `PostToConnection` (service `execute-api`): the emulator
- * answers 403 to unsigned requests, as API Gateway does, and a real client always pays for the signature. The
- * hash is Node's native crypto, as the SDK's in Node.js (`@smithy/hash-node`), not the slower pure-JS one.
+ * checks every signature, as API Gateway does, and a real client always pays for the signature. The hash is
+ * Node's native crypto, as the SDK's in Node.js (`@smithy/hash-node`), not the slower pure-JS one.
+ *
+ * `BENCH_SIGNED=false` makes it the unsigned raw-HTTP subject (the bench turns the emulator's check off for it): the
+ * same requests without the `Authorization`, `x-amz-date` and `x-amz-content-sha256` headers, to price the signature.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'crypto';
 import { readFileSync } from 'fs';
@@ -45,25 +48,23 @@ class NativeSha256 {
 let ids: string[];
 let agent: http.Agent;
 
-function postOnce(url: URL, signer: SignatureV4, connectionId: string, body: Buffer): Promise<number> {
-  const path = `${url.pathname.replace(/\/+$/, '')}/@connections/${encodeURIComponent(connectionId)}`;
-  return signer.sign({
-    method: 'POST',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path,
-    query: {},
-    headers: { 'host': url.host, 'content-type': 'application/json', 'content-length': String(body.length) },
-    body,
-  }).then((signed) => new Promise<number>((resolve, reject) => {
-    const req = http.request({ agent, method: 'POST', host: url.hostname, port: url.port, path, headers: signed.headers }, (res) => {
+function send(url: URL, path: string, headers: Record<string, string>, body: Buffer): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const req = http.request({ agent, method: 'POST', host: url.hostname, port: url.port, path, headers }, (res) => {
       res.resume();
       res.once('end', () => resolve(res.statusCode ?? 0));
     });
     req.once('error', reject);
     req.end(body);
-  }));
+  });
+}
+
+async function postOnce(url: URL, signer: SignatureV4 | undefined, connectionId: string, body: Buffer): Promise<number> {
+  const path = `${url.pathname.replace(/\/+$/, '')}/@connections/${encodeURIComponent(connectionId)}`;
+  const headers = { 'host': url.host, 'content-type': 'application/json', 'content-length': String(body.length) };
+  if (!signer) return send(url, path, headers, body);
+  const signed = await signer.sign({ method: 'POST', protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path, query: {}, headers, body });
+  return send(url, path, signed.headers, body);
 }
 
 measureWhenTold(
@@ -74,7 +75,7 @@ measureWhenTold(
   async () => {
     const url = new URL(setting('BENCH_CALLBACK_URL'));
     const inFlight = Number(setting('BENCH_IN_FLIGHT'));
-    const signer = new SignatureV4({
+    const signer = process.env.BENCH_SIGNED === 'false' ? undefined : new SignatureV4({
       service: 'execute-api',
       region: setting('AWS_REGION'),
       credentials: { accessKeyId: setting('AWS_ACCESS_KEY_ID'), secretAccessKey: setting('AWS_SECRET_ACCESS_KEY') },

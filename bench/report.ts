@@ -14,6 +14,10 @@ export interface Options {
   readonly sequentialSample: number;
   readonly payloadBytes: number;
   readonly subjects: string[];
+  /** Latencies of the senders' comparison (issue 8); empty: skipped. */
+  readonly senders: number[];
+  readonly sendersSize: number;
+  readonly sendersPayloadBytes: number;
   readonly profile: boolean;
   readonly repeat: number;
   readonly pusherHeapMb?: number;
@@ -22,17 +26,20 @@ export interface Options {
 
 export interface Scenario {
   readonly name: string;
-  readonly kind: 'broadcast' | 'multicast' | 'sweep';
+  readonly kind: 'broadcast' | 'multicast' | 'sweep' | 'senders';
   /** Target connections. */
   readonly connections: number;
   /** Rows in the table when it ran. */
   readonly table: number;
+  /** The emulator's added latency, when the scenario sets its own (the senders' comparison). */
+  readonly latencyMs?: number;
 }
 
 /** One subject in one scenario. */
 export interface Row {
   readonly scenario: string;
   readonly kind: Scenario['kind'];
+  readonly latencyMs?: number;
   readonly connections: number;
   readonly tableRows: number;
   readonly subject: string;
@@ -103,7 +110,7 @@ function find(rows: readonly Row[], scenario: string, subject: string, inFlight?
 
 /** Per scenario and subject: rate, ratios to the ceiling and baselines, CPU per 1,000 deliveries, memory. */
 export function mainTable(results: Results): string {
-  const rows = results.rows.filter((r) => r.kind !== 'sweep');
+  const rows = results.rows.filter((r) => r.kind !== 'sweep' && r.kind !== 'senders');
   return table(
     ['scenario', 'subject', 'in flight', 'deliveries', 'wall s', 'deliveries/s', '÷ ceiling', '÷ baseline all', '÷ baseline seq',
       'CPU ms / 1k', 'max RSS MB', 'peak heap MB', 'stack CPU s', 'others CPU s'],
@@ -184,6 +191,53 @@ export function sweepTable(results: Results): string {
   );
 }
 
+/** The median of the repeats' CPU per 1,000 deliveries (the row itself is the run with the median rate). */
+function medianCpu(r: Row): number {
+  const repeats = (r.details.repeats as Array<{ cpuMsPer1000: number }> | undefined)?.map((x) => x.cpuMsPer1000) ?? [r.cpuMsPer1000];
+  const sorted = [...repeats].sort((a, b) => a - b);
+  return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+}
+
+const SENDER_LABELS: Record<string, string> = {
+  pusher: 'pusher end to end (DynamoDB reads included)',
+  sdk: 'SDK client `PostToConnectionCommand` alone',
+  ceiling: 'signed raw HTTP (`@smithy/signature-v4`)',
+  unsigned: 'unsigned raw HTTP',
+};
+
+/** Issue 8: CPU per 1,000 deliveries and deliveries per second of each sender, at each latency. */
+export function sendersTable(results: Results): string {
+  const rows = results.rows.filter((r) => r.kind === 'senders');
+  const latencies = [...new Set(rows.map((r) => r.latencyMs!))].sort((a, b) => a - b);
+  const out: string[][] = [];
+  for (const latency of latencies) {
+    const at = rows.filter((r) => r.latencyMs === latency);
+    const signed = at.find((r) => r.subject === 'ceiling');
+    const sdk = at.find((r) => r.subject === 'sdk');
+    for (const subject of ['pusher', 'sdk', 'ceiling', 'unsigned']) {
+      const r = at.find((x) => x.subject === subject);
+      if (!r) continue;
+      const runs = (r.details.repeats as Array<{ cpuMsPer1000: number }> | undefined)?.map((x) => fmt(x.cpuMsPer1000, 0)).join(' / ');
+      out.push([
+        `${latency} ms`,
+        SENDER_LABELS[subject] ?? subject,
+        fmt(medianCpu(r), 1) + (runs ? ` (${runs})` : ''),
+        signed ? ratio(medianCpu(r), medianCpu(signed)) : '–',
+        fmt(1_000_000 / medianCpu(r)),
+        fmt(r.perSecond),
+        ratio(r.perSecond, sdk?.perSecond),
+        fmt(r.stackCpuMs / 1000, 1),
+        r.othersCpuMs === undefined ? '–' : fmt(r.othersCpuMs / 1000, 1),
+      ].map((cell, i) => (r.error && i === 1 ? `${cell} ⚠ ${r.error}` : cell)));
+    }
+  }
+  return table(
+    ['latency', 'path', 'CPU ms / 1k deliveries (median; runs)', '÷ signed raw CPU', 'one core\'s ceiling /s', 'deliveries/s (median run)',
+      '÷ SDK deliveries/s', 'stack CPU s', 'others CPU s'],
+    out,
+  );
+}
+
 /** The issue's targets, as measured. */
 export function targets(results: Results): string[] {
   const lines: string[] = [];
@@ -193,6 +247,22 @@ export function targets(results: Results): string[] {
   if (pusher10k && ceiling10k) {
     const r = pusher10k.perSecond / ceiling10k.perSecond;
     lines.push(`pusher ÷ ceiling at 10,000 connections, ${results.options.latencyMs} ms: ${r.toFixed(2)} (target ≥ 0.80): ${r >= 0.8 ? 'met' : 'MISSED'}`);
+  }
+  const senders = results.rows.filter((r) => r.kind === 'senders');
+  for (const latency of [...new Set(senders.map((r) => r.latencyMs!))].sort((a, b) => a - b)) {
+    const at = (subject: string) => senders.find((r) => r.latencyMs === latency && r.subject === subject);
+    const pusher = at('pusher');
+    const signed = at('ceiling');
+    const sdk = at('sdk');
+    if (pusher && signed) {
+      const r = medianCpu(pusher) / medianCpu(signed);
+      lines.push(`pusher ÷ signed raw HTTP, CPU per delivery at ${latency} ms: ${r.toFixed(2)} (target ≤ 1.50): ${r <= 1.5 ? 'met' : 'MISSED'}`);
+    }
+    if (pusher && sdk) {
+      const r = pusher.perSecond / sdk.perSecond;
+      const goal = latency === 0 ? ` (target ≥ 3.00): ${r >= 3 ? 'met' : 'MISSED'}` : '';
+      lines.push(`pusher ÷ SDK client, deliveries/s at ${latency} ms: ${r.toFixed(2)}${goal}`);
+    }
   }
   const pusher50k = rows.find((r) => r.subject === 'pusher' && r.connections === 50_000);
   if (pusher10k && pusher50k) {
@@ -209,6 +279,10 @@ export function printReport(results: Results): void {
   console.log(mainTable(results));
   console.log('\n## Growth with the broadcast size\n');
   console.log(growthTable(results));
+  if (results.rows.some((r) => r.kind === 'senders')) {
+    console.log(`\n## Senders (issue 8: broadcast to ${fmt(results.options.sendersSize)}, payload ${results.options.sendersPayloadBytes} B, in-flight ${results.options.inFlight})\n`);
+    console.log(sendersTable(results));
+  }
   if (results.rows.some((r) => r.kind === 'sweep')) {
     console.log(`\n## In-flight sweep (broadcast to ${fmt(results.options.sweepSize)})\n`);
     console.log(sweepTable(results));

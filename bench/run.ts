@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: fan-out throughput, CPU time and memory of the bundled pusher against the local stack
  * (dynalite + the API Gateway emulator with a per-request latency), side by side with the AWS samples' baseline
- * and the ceiling (a bare load generator), on the same data and emulator. See BENCHMARKS.md.
+ * and the ceiling (a bare load generator), on the same data and emulator; and the senders' comparison (issue 8):
+ * the pusher, the SDK client alone, signed and unsigned raw HTTP at 0 and 20 ms. See BENCHMARKS.md.
  *
  * The stack runs in this process; every measured subject runs in a child process of its own.
  */
@@ -26,6 +27,10 @@ const HELP = `usage: npm run bench -- [options]
   --sequential-sample N   posts measured for the sequential baseline (default 200)
   --payload-bytes N       approximate size of the pushed data (default 256)
   --subjects a,b,...      pusher,ceiling,baseline-all,baseline-seq (default all)
+  --senders 0,20          latencies of the senders' comparison: pusher, sdk, ceiling (signed raw HTTP), unsigned
+                          (default 0,20; 'none' to skip)
+  --senders-size N        connections of the senders' comparison (default 10000)
+  --senders-payload-bytes N  payload of the senders' comparison (default 60)
   --repeat N              run each subject N times, interleaved, and keep the median run (default 1)
   --pusher-heap-mb N      run the pusher with --max-old-space-size=N (shows the memory it really needs)
   --profile               write V8 CPU profiles of the stack and of each subject to .bench/profiles/
@@ -47,6 +52,9 @@ function parseOptions(): Options {
       'sequential-sample': { type: 'string' },
       'payload-bytes': { type: 'string' },
       'subjects': { type: 'string' },
+      'senders': { type: 'string' },
+      'senders-size': { type: 'string' },
+      'senders-payload-bytes': { type: 'string' },
       'profile': { type: 'boolean' },
       'repeat': { type: 'string' },
       'pusher-heap-mb': { type: 'string' },
@@ -58,8 +66,8 @@ function parseOptions(): Options {
     console.log(HELP);
     process.exit(0);
   }
-  const list = (raw: string | undefined, fallback: number[]) => (raw === undefined ? fallback
-    : raw === 'none' ? [] : raw.split(',').map((v) => positive(v.replace(/_/g, ''))));
+  const list = (raw: string | undefined, fallback: number[], parse = positive) => (raw === undefined ? fallback
+    : raw === 'none' ? [] : raw.split(',').map((v) => parse(v.replace(/_/g, ''))));
   const quick = values.quick ?? false;
   return {
     quick,
@@ -73,11 +81,20 @@ function parseOptions(): Options {
     sequentialSample: values['sequential-sample'] === undefined ? 200 : positive(values['sequential-sample']),
     payloadBytes: values['payload-bytes'] === undefined ? 256 : positive(values['payload-bytes']),
     subjects: (values.subjects ?? 'pusher,ceiling,baseline-all,baseline-seq').split(','),
+    senders: list(values.senders, [0, 20], nonNegative),
+    sendersSize: values['senders-size'] === undefined ? 10_000 : positive(values['senders-size']),
+    sendersPayloadBytes: values['senders-payload-bytes'] === undefined ? 60 : positive(values['senders-payload-bytes']),
     profile: values.profile ?? false,
     repeat: values.repeat === undefined ? 1 : positive(values.repeat),
     pusherHeapMb: values['pusher-heap-mb'] === undefined ? undefined : positive(values['pusher-heap-mb']),
     out: values.out ?? path.join(__dirname, 'results', 'latest.json'),
   };
+}
+
+function nonNegative(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`expected an integer ≥ 0, got '${raw}'`);
+  return n;
 }
 
 function positive(raw: string): number {
@@ -153,6 +170,23 @@ class Bench {
     await this.scenario(scenario, request, targets, this.options.inFlight, this.options.subjects);
   }
 
+  /**
+   * Issue 8: what one delivery costs through each sender, at each latency, on the same emulator and connections.
+   * The pusher broadcasts to the whole table (DynamoDB reads included); the others post to the same ids.
+   */
+  async senders(size: number, latencies: readonly number[]): Promise<void> {
+    const request = { data: payload(this.options.sendersPayloadBytes) };
+    try {
+      for (const latencyMs of latencies) {
+        this.stack.setFaults({ latencyMs });
+        const scenario: Scenario = { name: `senders ${latencyMs} ms`, kind: 'senders', connections: size, table: this.ids.length, latencyMs };
+        await this.scenario(scenario, request, this.ids.slice(0, size), this.options.inFlight, ['pusher', 'sdk', 'ceiling', 'unsigned']);
+      }
+    } finally {
+      this.stack.setFaults({ latencyMs: this.options.latencyMs });
+    }
+  }
+
   async sweep(size: number, values: readonly number[]): Promise<void> {
     for (const inFlight of values) {
       const scenario: Scenario = { name: `sweep ${size.toLocaleString('en-US')}`, kind: 'sweep', connections: size, table: this.ids.length };
@@ -166,6 +200,9 @@ class Bench {
     const common = { ...this.stack.handlerEnv(), BENCH_REQUEST: JSON.stringify(request), BENCH_CALLBACK_URL: this.stack.emulator.callbackUrl };
     const order: Array<[string, SubjectKind, Record<string, string>]> = [
       ['ceiling', 'ceiling', { BENCH_IDS_FILE: idsFile, BENCH_IN_FLIGHT: String(inFlight) }],
+      // The emulator's signature check is off for this one subject only (it sends no signature to check).
+      ['unsigned', 'ceiling', { BENCH_IDS_FILE: idsFile, BENCH_IN_FLIGHT: String(inFlight), BENCH_SIGNED: 'false' }],
+      ['sdk', 'sdk-sender', { BENCH_IDS_FILE: idsFile, BENCH_IN_FLIGHT: String(inFlight) }],
       ['pusher', 'pusher', {
         BENCH_HANDLER: process.env.PUSHER_BUNDLE || path.resolve(__dirname, '..', 'assets', 'lambda', 'pusher.lambda', 'index.js'),
         [ENV.MAX_IN_FLIGHT]: String(inFlight),
@@ -183,7 +220,7 @@ class Bench {
         const label = `${scenario.name}/${subject}/${inFlight}/${repeat + 1}`.replace(/[^\w]+/g, '-');
         process.stdout.write(`  ${scenario.name.padEnd(18)} ${subject.padEnd(13)} in-flight ${String(subject.startsWith('baseline') ? '-' : inFlight).padStart(3)} … `);
         const nodeArgs = kind === 'pusher' && this.options.pusherHeapMb ? [`--max-old-space-size=${this.options.pusherHeapMb}`] : [];
-        const run = await this.measure(kind, { ...common, ...env }, label, nodeArgs);
+        const run = await this.measure(kind, { ...common, ...env }, label, nodeArgs, env.BENCH_SIGNED !== 'false');
         const row = this.row(scenario, subject, subject.startsWith('baseline') ? undefined : inFlight, targets.length, run.run, run.stack);
         runs.set(subject, [...(runs.get(subject) ?? []), row]);
         console.log(`${row.deliveries} deliveries in ${(row.wallMs / 1000).toFixed(1)} s: ${Math.round(row.perSecond)}/s` +
@@ -200,27 +237,35 @@ class Bench {
         ...median,
         details: {
           ...median.details,
-          repeats: rows.map((r) => ({ perSecond: r.perSecond, cpuMsPer1000: r.cpuMsPer1000, maxRssBytes: r.maxRssBytes })),
+          repeats: rows.map((r) => ({
+            perSecond: r.perSecond, cpuMsPer1000: r.cpuMsPer1000, maxRssBytes: r.maxRssBytes, othersCpuMs: r.othersCpuMs,
+          })),
         },
         ...(rows.some((r) => r.error) ? { error: rows.map((r) => r.error).filter(Boolean).join('; ') } : {}),
       });
     }
   }
 
-  private async measure(kind: SubjectKind, env: Record<string, string>, label: string, nodeArgs: string[]) {
+  private async measure(kind: SubjectKind, env: Record<string, string>, label: string, nodeArgs: string[], signatureCheck: boolean) {
     let stackCpu = process.cpuUsage();
     let busy = machineBusyMs();
-    const run: SubjectRun = await runSubject(kind, {
-      env,
-      nodeArgs,
-      profile: this.profiler ? { dir: this.profileDir, name: `${label}-subject` } : undefined,
-      beforeGo: () => {
-        this.stack.emulator.resetStats();
-        this.profiler?.start();
-        stackCpu = process.cpuUsage();
-        busy = machineBusyMs();
-      },
-    });
+    this.stack.emulator.setSignatureCheck(signatureCheck);
+    let run: SubjectRun;
+    try {
+      run = await runSubject(kind, {
+        env,
+        nodeArgs,
+        profile: this.profiler ? { dir: this.profileDir, name: `${label}-subject` } : undefined,
+        beforeGo: () => {
+          this.stack.emulator.resetStats();
+          this.profiler?.start();
+          stackCpu = process.cpuUsage();
+          busy = machineBusyMs();
+        },
+      });
+    } finally {
+      this.stack.emulator.setSignatureCheck(true);
+    }
     const cpu = process.cpuUsage(stackCpu);
     const busyNow = machineBusyMs();
     const machineMs = busy !== undefined && busyNow !== undefined ? busyNow - busy : undefined;
@@ -257,6 +302,7 @@ class Bench {
     return {
       scenario: scenario.name,
       kind: scenario.kind,
+      ...(scenario.latencyMs !== undefined ? { latencyMs: scenario.latencyMs } : {}),
       connections: scenario.connections,
       tableRows: scenario.table,
       subject,
@@ -323,7 +369,10 @@ async function main(): Promise<void> {
     const multicastRows = options.multicastUsers * CONNECTIONS_PER_USER;
     let multicastDone = false;
     let sweepDone = false;
-    const sizes = [...new Set([...options.sizes, ...(options.sweep.length > 0 ? [options.sweepSize] : [])])].sort((a, b) => a - b);
+    let sendersDone = false;
+    const sizes = [...new Set([
+      ...options.sizes, ...(options.sweep.length > 0 ? [options.sweepSize] : []), ...(options.senders.length > 0 ? [options.sendersSize] : []),
+    ])].sort((a, b) => a - b);
     for (const size of sizes) {
       seeding[size] = await bench.seed(size);
       console.log(`table: ${size.toLocaleString('en-US')} rows (seeded in ${(seeding[size] / 1000).toFixed(1)} s)`);
@@ -331,6 +380,10 @@ async function main(): Promise<void> {
       if (!multicastDone && size >= multicastRows && options.multicastUsers > 0) {
         await bench.multicast(options.multicastUsers);
         multicastDone = true;
+      }
+      if (!sendersDone && size === options.sendersSize && options.senders.length > 0) {
+        await bench.senders(size, options.senders);
+        sendersDone = true;
       }
       if (!sweepDone && size === options.sweepSize && options.sweep.length > 0) {
         await bench.sweep(size, options.sweep);

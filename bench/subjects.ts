@@ -1,6 +1,6 @@
 /**
  * Starts a benchmark subject in its own process and collects its figures. The subjects (bench/pusher.ts,
- * bench/baseline.ts, bench/ceiling.ts) are bundled with esbuild first, so that a child process loads no
+ * bench/baseline.ts, bench/ceiling.ts, bench/sdk-sender.ts) are bundled with esbuild first, so that a child process loads no
  * TypeScript compiler: its memory and CPU are the subject's own.
  */
 import { fork } from 'child_process';
@@ -8,7 +8,7 @@ import * as path from 'path';
 import { buildSync } from 'esbuild';
 import type { SubjectResult } from './measure';
 
-export type SubjectKind = 'pusher' | 'baseline' | 'ceiling';
+export type SubjectKind = 'pusher' | 'baseline' | 'ceiling' | 'sdk-sender';
 
 export const WORK_DIR = path.resolve(__dirname, '..', '.bench');
 const BUILD_DIR = path.join(WORK_DIR, 'build');
@@ -16,7 +16,7 @@ const BUILD_DIR = path.join(WORK_DIR, 'build');
 /** Bundles the subjects into `.bench/build/` (git-ignored). */
 export function buildSubjects(): void {
   buildSync({
-    entryPoints: ['pusher', 'baseline', 'ceiling'].map((name) => path.join(__dirname, `${name}.ts`)),
+    entryPoints: ['pusher', 'baseline', 'ceiling', 'sdk-sender'].map((name) => path.join(__dirname, `${name}.ts`)),
     outdir: BUILD_DIR,
     bundle: true,
     platform: 'node',
