@@ -59,7 +59,7 @@ export const DEFAULTS = {
   USER_ID_ATTRIBUTE: 'user_id',
   CONNECTION_ID_ATTRIBUTE: 'connection_id',
   TTL_ATTRIBUTE: 'expires_at',
-  MAX_IN_FLIGHT: 64,
+  MAX_IN_FLIGHT: 128,
   MAX_ATTEMPTS: 5,
   SCAN_SEGMENTS: 4,
   MAX_QUERIES_IN_FLIGHT: 16,

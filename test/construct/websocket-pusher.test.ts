@@ -83,7 +83,7 @@ describe('defaults', () => {
           CALLBACK_URL: {
             'Fn::Join': ['', ['https://', { Ref: Match.stringLikeRegexp('Api') }, '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/live']],
           },
-          MAX_IN_FLIGHT: '64',
+          MAX_IN_FLIGHT: '128',
           MAX_ATTEMPTS: '5',
           SCAN_SEGMENTS: '4',
         },
