@@ -10,40 +10,11 @@
  * `BENCH_SIGNED=false` makes it the unsigned raw-HTTP subject (the bench turns the emulator's check off for it): the
  * same requests without the `Authorization`, `x-amz-date` and `x-amz-content-sha256` headers, to price the signature.
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'crypto';
 import { readFileSync } from 'fs';
 import * as http from 'http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { measureWhenTold, setting } from './measure';
-
-/** The signer's checksum interface over Node's native SHA-256 / HMAC-SHA256. */
-class NativeSha256 {
-  private hash: Hash | Hmac;
-
-  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = this.create();
-  }
-
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return this.hash.digest();
-  }
-
-  reset(): void {
-    this.hash = this.create();
-  }
-
-  private create(): Hash | Hmac {
-    const secret = this.secret;
-    if (secret === undefined) return createHash('sha256');
-    const key = typeof secret === 'string' ? secret
-      : ArrayBuffer.isView(secret) ? Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength) : Buffer.from(secret);
-    return createHmac('sha256', key);
-  }
-}
+import { NativeSha256 } from '../lambda/native-sha256';
 
 let ids: string[];
 let agent: http.Agent;

@@ -17,6 +17,8 @@ export interface Options {
   /** Latencies of the senders' comparison (issue 8); empty: skipped. */
   readonly senders: number[];
   readonly sendersSize: number;
+  /** Subjects of the senders' comparison (default pusher, sdk, ceiling, unsigned). */
+  readonly sendersSubjects: readonly string[];
   readonly sendersPayloadBytes: number;
   readonly profile: boolean;
   readonly repeat: number;

@@ -30,6 +30,7 @@ const HELP = `usage: npm run bench -- [options]
   --senders 0,20          latencies of the senders' comparison: pusher, sdk, ceiling (signed raw HTTP), unsigned
                           (default 0,20; 'none' to skip)
   --senders-size N        connections of the senders' comparison (default 10000)
+  --senders-subjects a,b  subjects of the senders' comparison (default pusher,sdk,ceiling,unsigned)
   --senders-payload-bytes N  payload of the senders' comparison (default 60)
   --repeat N              run each subject N times, interleaved, and keep the median run (default 1)
   --pusher-heap-mb N      run the pusher with --max-old-space-size=N (shows the memory it really needs)
@@ -54,6 +55,7 @@ function parseOptions(): Options {
       'subjects': { type: 'string' },
       'senders': { type: 'string' },
       'senders-size': { type: 'string' },
+      'senders-subjects': { type: 'string' },
       'senders-payload-bytes': { type: 'string' },
       'profile': { type: 'boolean' },
       'repeat': { type: 'string' },
@@ -82,6 +84,7 @@ function parseOptions(): Options {
     payloadBytes: values['payload-bytes'] === undefined ? 256 : positive(values['payload-bytes']),
     subjects: (values.subjects ?? 'pusher,ceiling,baseline-all,baseline-seq').split(','),
     senders: list(values.senders, [0, 20], nonNegative),
+    sendersSubjects: (values['senders-subjects'] ?? 'pusher,sdk,ceiling,unsigned').split(','),
     sendersSize: values['senders-size'] === undefined ? 10_000 : positive(values['senders-size']),
     sendersPayloadBytes: values['senders-payload-bytes'] === undefined ? 60 : positive(values['senders-payload-bytes']),
     profile: values.profile ?? false,
@@ -180,7 +183,7 @@ class Bench {
       for (const latencyMs of latencies) {
         this.stack.setFaults({ latencyMs });
         const scenario: Scenario = { name: `senders ${latencyMs} ms`, kind: 'senders', connections: size, table: this.ids.length, latencyMs };
-        await this.scenario(scenario, request, this.ids.slice(0, size), this.options.inFlight, ['pusher', 'sdk', 'ceiling', 'unsigned']);
+        await this.scenario(scenario, request, this.ids.slice(0, size), this.options.inFlight, this.options.sendersSubjects);
       }
     } finally {
       this.stack.setFaults({ latencyMs: this.options.latencyMs });

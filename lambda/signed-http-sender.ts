@@ -1,9 +1,10 @@
-import { createHash, createHmac, type Hash as NodeHash, type Hmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { NativeSha256 } from './native-sha256';
 import { classifyPostError, type PostResult, type Sender } from './sender';
 
 /** Refresh temporary credentials this long before they expire, so no request is signed with stale ones. */
@@ -16,36 +17,6 @@ export const CREDENTIALS_REFRESH_MARGIN_MS = 5 * 60_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 const SHA256_HEADER = 'x-amz-content-sha256';
-
-/**
- * SHA-256 (or HMAC-SHA256 with a secret) on Node's native crypto, in the shape the SigV4 signer takes. The
- * signer's default, a pure-JavaScript SHA-256, costs several times more CPU per signature.
- */
-class NodeSha256 implements Checksum {
-  private readonly hash: NodeHash | Hmac;
-
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(secret));
-  }
-
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return this.hash.digest();
-  }
-
-  reset(): void {
-    throw new Error('NodeSha256 is single-use');
-  }
-}
-
-function toBuffer(data: SourceData): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
 
 /**
  * Caches credentials from `provider` and fetches new ones `marginMs` before they expire (Lambda's come from
@@ -120,7 +91,7 @@ export class SignedHttpSender implements Sender {
       service: 'execute-api',
       region: options.region,
       credentials: options.credentials ?? refreshingCredentials(defaultProvider()),
-      sha256: NodeSha256,
+      sha256: NativeSha256,
     });
   }
 
@@ -167,14 +138,17 @@ export class SignedHttpSender implements Sender {
       const req = this.request({
         hostname: this.hostname, port: this.port, method: 'POST', path, headers, agent: this.agent, timeout: this.timeoutMs,
       }, (res) => {
+        const status = res.statusCode ?? 0;
+        res.on('error', reject);
+        if (status >= 200 && status < 300) {
+          // The body of a 2xx is empty: drained, not collected.
+          res.on('end', () => resolve({ status: 'delivered' }));
+          res.resume();
+          return;
+        }
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) return resolve({ status: 'delivered' });
-          resolve(classifyPostError(errorFromAnswer(status, res.headers, Buffer.concat(chunks))));
-        });
+        res.on('end', () => resolve(classifyPostError(errorFromAnswer(status, res.headers, Buffer.concat(chunks)))));
       });
       req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { name: 'TimeoutError' })));
       req.on('error', reject);

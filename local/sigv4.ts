@@ -1,8 +1,8 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { ChecksumConstructor, SourceData } from '@smithy/types';
+import type { ChecksumConstructor } from '@smithy/types';
 
 /** The credentials a local stack hands to the handler, and checks its signatures against. */
 export interface SigningCredentials {
@@ -13,37 +13,8 @@ export interface SigningCredentials {
 
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
-/**
- * SHA-256 / HMAC-SHA256 on Node's native crypto in the signer's checksum shape, written apart from the handler's: for
- * the emulator, which verifies thousands of requests a second (the pure-JS hash costs ~3× the CPU per request).
- */
-export class NativeSha256 {
-  private hash: Hash | Hmac;
-
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.create();
-  }
-
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return this.hash.digest();
-  }
-
-  reset(): void {
-    this.hash = this.create();
-  }
-
-  private create(): Hash | Hmac {
-    const secret = this.secret;
-    if (secret === undefined) return createHash('sha256');
-    const key = typeof secret === 'string' ? secret
-      : ArrayBuffer.isView(secret) ? Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength) : Buffer.from(secret);
-    return createHmac('sha256', key);
-  }
-}
+/** Node-native SHA-256 for the emulator's check, which verifies thousands of requests a second (the pure-JS hash costs ~3× the CPU). */
+export { NativeSha256 } from '../lambda/native-sha256';
 
 /** What a request must be signed with. */
 export interface SigV4Expectation {
