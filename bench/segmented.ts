@@ -108,6 +108,7 @@ async function main() {
         // Far above what the workers reach: the pace must not bind, so that the per-worker rate is measured.
         [ENV.RATE_LIMIT_PER_SECOND]: '1000000',
         [ENV.TIME_MARGIN_MS]: String(o.marginMs),
+        ...(process.env.BENCH_MAX_IN_FLIGHT ? { [ENV.MAX_IN_FLIGHT]: process.env.BENCH_MAX_IN_FLIGHT } : {}),
       };
       const runners = await Promise.all(Array.from({ length: workers + 1 }, () => stack.loadHandler(env)));
       const requestSource = new SqsEventSource({ client: sqs.client, queue: requests, runners: runners.slice(0, 1), batchSize: 10 });
@@ -126,8 +127,16 @@ async function main() {
       await Promise.all(runners.map((r) => r.stop()));
 
       const wrong = live.filter((c) => c.received !== index + 1).length;
-      if (wrong > 0) throw new Error(`${wrong} connections did not receive broadcast ${index} exactly once`);
       const items = workSource.lines.filter((l) => l.message === 'work item processed');
+      if (wrong > 0) {
+        const byCount: Record<number, number> = {};
+        for (const c of live) byCount[c.received - index] = (byCount[c.received - index] ?? 0) + 1;
+        const outcomes: Record<string, number> = {};
+        for (const l of items) outcomes[String(l.outcome)] = (outcomes[String(l.outcome)] ?? 0) + 1;
+        throw new Error(`${wrong} connections did not receive broadcast ${index} exactly once: connections by times received ` +
+          `${JSON.stringify(byCount)}, work items by outcome ${JSON.stringify(outcomes)}, emulator ${JSON.stringify(stack.emulator.stats)}, ` +
+          `errors: ${JSON.stringify(items.filter((l) => l.outcome !== 'completed' && l.outcome !== 'continued').slice(0, 3))}`);
+      }
       const busyMs = items.reduce((n, l) => n + (l.durationMs as number), 0);
       const result: RunResult = {
         workers,
