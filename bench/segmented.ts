@@ -133,7 +133,10 @@ async function main() {
         for (const c of live) byCount[c.received - index] = (byCount[c.received - index] ?? 0) + 1;
         const outcomes: Record<string, number> = {};
         for (const l of items) outcomes[String(l.outcome)] = (outcomes[String(l.outcome)] ?? 0) + 1;
-        throw new Error(`${wrong} connections did not receive broadcast ${index} exactly once: connections by times received ` +
+        // Where the extra posts come from: rows read twice (Σtargets over the table size) or posts retried (Σretried).
+        const sum = (field: string) => items.reduce((n, l) => n + (Number(l[field]) || 0), 0);
+        const handlerSums = { targets: sum('targets'), delivered: sum('delivered'), retried: sum('retried'), pages: sum('pages') };
+        throw new Error(`${wrong} connections did not receive broadcast ${index} exactly once: handler totals ${JSON.stringify(handlerSums)}, connections by times received ` +
           `${JSON.stringify(byCount)}, work items by outcome ${JSON.stringify(outcomes)}, emulator ${JSON.stringify(stack.emulator.stats)}, ` +
           `errors: ${JSON.stringify(items.filter((l) => l.outcome !== 'completed' && l.outcome !== 'continued').slice(0, 3))}`);
       }
