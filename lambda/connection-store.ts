@@ -87,22 +87,16 @@ export class DynamoConnectionStore implements SegmentStore {
   }
 
   async *scanSegment(segment: number, totalSegments: number): AsyncIterable<ConnectionRow[]> {
-    let startKey: Item | undefined;
+    let startKey: StartKey | undefined;
     do {
-      const page = await this.client.send(new ScanCommand({
-        TableName: this.options.tableName,
-        Segment: segment,
-        TotalSegments: totalSegments,
-        ExpressionAttributeNames: this.names,
-        ProjectionExpression: this.projection,
-        ExclusiveStartKey: startKey,
-      }));
-      yield this.rows(page.Items);
-      startKey = page.LastEvaluatedKey;
+      const page = await this.scanPage(segment, totalSegments, startKey);
+      yield page.rows;
+      startKey = page.lastKey;
     } while (startKey);
   }
 
-  async scanPage(segment: number, totalSegments: number, startKey: StartKey | undefined, limit: number): Promise<SegmentPage> {
+  /** One page of a segment; without `limit`, DynamoDB's own 1 MB page. */
+  async scanPage(segment: number, totalSegments: number, startKey: StartKey | undefined, limit?: number): Promise<SegmentPage> {
     const page = await this.client.send(new ScanCommand({
       TableName: this.options.tableName,
       Segment: segment,
