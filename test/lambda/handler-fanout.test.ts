@@ -3,6 +3,7 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { captureLogLines } from './log-lines';
 import { ScriptedManagementApi, TEST_CREDENTIALS, TEST_REGION } from './management-api';
 import { handler } from '../../lambda/pusher.lambda';
 import { ENV } from '../../src/shared/constants';
@@ -69,19 +70,7 @@ beforeEach(() => {
   api.reset();
   sqsMock.reset();
   sqsMock.on(SendMessageBatchCommand).resolves({});
-  lines = [];
-  for (const stream of [process.stdout, process.stderr]) {
-    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      for (const line of String(chunk).split('\n').filter(Boolean)) {
-        try {
-          lines.push(JSON.parse(line));
-        } catch {
-          lines.push({ raw: line });
-        }
-      }
-      return true;
-    });
-  }
+  lines = captureLogLines();
 });
 afterEach(() => {
   jest.restoreAllMocks();

@@ -2,6 +2,7 @@ import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, ScanCommand } from
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { captureLogLines } from './log-lines';
 import {
   FORBIDDEN, GONE, INTERNAL_ERROR, LIMIT_EXCEEDED, OK, PAYLOAD_TOO_LARGE, ScriptedManagementApi, TEST_CREDENTIALS, TEST_REGION, UNAVAILABLE,
 } from './management-api';
@@ -67,20 +68,7 @@ beforeEach(() => {
   ddb.reset();
   api.reset();
   ddb.on(BatchWriteItemCommand).resolves({});
-  lines = [];
-  // INFO lines go to stdout, WARN and ERROR lines to stderr (Node console semantics); Lambda captures both.
-  for (const stream of [process.stdout, process.stderr]) {
-    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      for (const line of String(chunk).split('\n').filter(Boolean)) {
-        try {
-          lines.push(JSON.parse(line));
-        } catch {
-          lines.push({ raw: line });
-        }
-      }
-      return true;
-    });
-  }
+  lines = captureLogLines();
 });
 afterEach(() => {
   jest.restoreAllMocks();
