@@ -1,1 +1,3 @@
+export * from './segmented-broadcast-options';
+export * from './websocket-pusher-props';
 export * from './websocket-pusher';

@@ -1,6 +1,6 @@
 /**
- * The contract between the construct and the pusher handler: environment variable names, defaults and AWS
- * limits. Dependency-free on purpose, so that the handler bundle and the jsii library can both import it.
+ * The contract between the construct and the pusher handler: environment variable names, defaults, AWS limits and
+ * metric names. Dependency-free on purpose, so that the handler bundle and the jsii library can both import it.
  */
 
 /** Environment variables the construct sets on the pusher function and the handler reads. */
@@ -95,4 +95,41 @@ export const LIMITS = {
   MAX_SQS_DELAY_SECONDS: 900,
   /** Receives of a work item before the work queue moves it to its dead-letter queue. */
   WORK_MAX_RECEIVE_COUNT: 3,
+} as const;
+
+/**
+ * CloudWatch metric names the handler publishes (embedded metric format, dimension `service`). The per-request
+ * and per-work-item lines share the delivery figures (`Targets` … `Failed`, `Duration`), so a sum over time covers
+ * both paths.
+ */
+export const METRICS = {
+  /** Requests processed (one per SQS message, SNS notification or direct invocation). */
+  REQUESTS: 'Requests',
+  /** Requests that can never succeed (malformed, payload too large): not retried. */
+  INVALID_REQUESTS: 'InvalidRequests',
+  /** Requests that failed transiently: retried by SQS or Lambda. */
+  FAILED_REQUESTS: 'FailedRequests',
+  /** Connections a post was attempted to. */
+  TARGETS: 'Targets',
+  DELIVERED: 'Delivered',
+  /** Connections that answered 410 Gone. */
+  GONE: 'Gone',
+  /** Gone rows deleted from the table. */
+  PRUNED: 'Pruned',
+  /** Post attempts after the first. */
+  RETRIED: 'Retried',
+  /** Connections not delivered for any reason but Gone. */
+  FAILED: 'Failed',
+  /** Milliseconds from the start of a request (or work item) to its report. */
+  DURATION: 'Duration',
+  /** Work items processed (segmented broadcast). */
+  WORK_ITEMS: 'WorkItems',
+  INVALID_WORK_ITEMS: 'InvalidWorkItems',
+  FAILED_WORK_ITEMS: 'FailedWorkItems',
+  /** Work items that enqueued a continuation of their Scan segment. */
+  CONTINUATIONS: 'Continuations',
+  /** Connections handed to a follow-up work item. */
+  CARRIED_FORWARD: 'CarriedForward',
+  /** Milliseconds since the request was split, at the end of a work item. */
+  WALL_TIME: 'WallTime',
 } as const;

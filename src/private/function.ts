@@ -1,0 +1,55 @@
+import { Duration } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { TableAttributes } from './connections-table';
+import { PusherFunction } from '../pusher-function';
+import { DEFAULTS, ENV } from '../shared/constants';
+import { WebsocketPusherProps } from '../websocket-pusher-props';
+
+/** What the pusher function is given, besides the user's settings. */
+export interface PusherFunctionResources {
+  readonly role: iam.IRole;
+  readonly logGroup: logs.ILogGroup;
+  readonly connectionsTable: dynamodb.ITable;
+  readonly attributes: TableAttributes;
+  readonly callbackUrl: string;
+  readonly timeout: Duration;
+  /** Only with the SNS source: the destination of asynchronous invocations that still fail after retries. */
+  readonly failedEventsQueue?: sqs.IQueue;
+}
+
+export function createPusherFunction(
+  scope: Construct,
+  props: WebsocketPusherProps,
+  resources: PusherFunctionResources,
+): lambda.Function {
+  const { failedEventsQueue } = resources;
+  return new PusherFunction(scope, 'Function', {
+    description: 'WebsocketPusher: pushes notification requests to API Gateway WebSocket connections',
+    role: resources.role,
+    logGroup: resources.logGroup,
+    architecture: props.architecture ?? lambda.Architecture.ARM_64,
+    memorySize: props.memorySize ?? 512,
+    timeout: resources.timeout,
+    reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    retryAttempts: failedEventsQueue ? props.retryAttempts ?? 2 : undefined,
+    onFailure: failedEventsQueue ? new destinations.SqsDestination(failedEventsQueue) : undefined,
+    environment: {
+      [ENV.TABLE_NAME]: resources.connectionsTable.tableName,
+      [ENV.USER_ID_ATTRIBUTE]: resources.attributes.userIdAttribute,
+      [ENV.CONNECTION_ID_ATTRIBUTE]: resources.attributes.connectionIdAttribute,
+      [ENV.TTL_ATTRIBUTE]: resources.attributes.ttlAttribute,
+      [ENV.CALLBACK_URL]: resources.callbackUrl,
+      [ENV.MAX_IN_FLIGHT]: String(props.maxInFlight ?? DEFAULTS.MAX_IN_FLIGHT),
+      [ENV.MAX_ATTEMPTS]: String(props.maxAttempts ?? DEFAULTS.MAX_ATTEMPTS),
+      [ENV.SCAN_SEGMENTS]: String(props.scanSegments ?? DEFAULTS.SCAN_SEGMENTS),
+      POWERTOOLS_SERVICE_NAME: 'websocket-pusher',
+      POWERTOOLS_METRICS_NAMESPACE: 'WebsocketPusher',
+    },
+  });
+}

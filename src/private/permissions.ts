@@ -1,0 +1,43 @@
+import { Stack } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { suppressNag } from './nag';
+
+/** A role of its own, so the function can write only to its log group (no AWSLambdaBasicExecutionRole). */
+export function createServiceRole(scope: Construct, logGroup: logs.ILogGroup): iam.Role {
+  const role = new iam.Role(scope, 'ServiceRole', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: 'Pusher function: its log group, the connections table, ManageConnections on one stage',
+  });
+  logGroup.grantWrite(role);
+  return role;
+}
+
+/** Only what the handler does: Query per user, Scan for broadcasts, BatchWriteItem to prune stale rows. */
+export function grantTableAccess(grantee: iam.IGrantable, table: dynamodb.ITable) {
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchWriteItem'],
+    resourceArns: [table.tableArn],
+  });
+  table.encryptionKey?.grantDecrypt(grantee);
+}
+
+/** `execute-api:ManageConnections` on `POST @connections/{id}` of this one stage, nothing else. */
+export function grantManageConnections(scope: Construct, role: iam.Role, stage: apigwv2.IWebSocketStage) {
+  iam.Grant.addToPrincipal({
+    grantee: role,
+    actions: ['execute-api:ManageConnections'],
+    resourceArns: [Stack.of(scope).formatArn({
+      service: 'execute-api',
+      resource: stage.api.apiId,
+      resourceName: `${stage.stageName}/POST/@connections/*`,
+    })],
+  });
+  suppressNag(role.node.findChild('DefaultPolicy'), 'AwsSolutions-IAM5',
+    'Connection ids are only known at run time: the wildcard is limited to POST @connections/* of one API stage.',
+    [{ regex: '/^Resource::arn:<AWS::Partition>:execute-api:.*\\/POST\\/@connections\\/\\*$/g' }]);
+}

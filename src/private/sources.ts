@@ -1,0 +1,67 @@
+import { Duration } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { suppressNag } from './nag';
+import { eventSourceVisibilityTimeout, FAILED_MESSAGE_RETENTION, secureQueue } from './secure-queue';
+import { WebsocketPusherProps } from '../websocket-pusher-props';
+
+/** The SQS source: the given queue, or a created one with its dead-letter queue, feeding the function. */
+export function addQueueSource(scope: Construct, fn: lambda.IFunction, props: WebsocketPusherProps, timeout: Duration) {
+  const source: { queue: sqs.IQueue; deadLetterQueue?: sqs.IQueue } = props.queue
+    ? { queue: props.queue }
+    : createQueue(scope, props, timeout);
+  fn.addEventSource(new SqsEventSource(source.queue, {
+    reportBatchItemFailures: true,
+    batchSize: props.batchSize ?? 10,
+    maxBatchingWindow: props.maxBatchingWindow,
+    maxConcurrency: props.maxConcurrency,
+  }));
+  return source;
+}
+
+function createQueue(scope: Construct, props: WebsocketPusherProps, timeout: Duration) {
+  const deadLetterQueue = props.queueProps?.deadLetterQueue ? undefined : secureQueue(scope, 'DeadLetterQueue', {
+    retentionPeriod: FAILED_MESSAGE_RETENTION,
+    ...props.deadLetterQueueProps,
+  });
+  const queue = secureQueue(scope, 'Queue', {
+    visibilityTimeout: eventSourceVisibilityTimeout(timeout),
+    deadLetterQueue: deadLetterQueue
+      ? { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 }
+      : undefined,
+    ...props.queueProps,
+  });
+  return { queue, deadLetterQueue };
+}
+
+/**
+ * The first half of the SNS source, created before the function because it is the function's on-failure
+ * destination: where events are kept that the SNS path could not process.
+ */
+export function createFailedEventsQueue(scope: Construct): sqs.Queue {
+  const queue = secureQueue(scope, 'FailedEventsQueue', { retentionPeriod: FAILED_MESSAGE_RETENTION });
+  suppressNag(queue, 'AwsSolutions-SQS3',
+    'This queue is the terminal destination of failed SNS-path events (Lambda on-failure destination and subscription dead-letter queue); it has no consumer to fail.');
+  return queue;
+}
+
+/** The second half of the SNS source: the given topic, or a created one, subscribed to by the function. */
+export function addTopicSource(
+  scope: Construct,
+  fn: lambda.IFunction,
+  props: WebsocketPusherProps,
+  failedEventsQueue: sqs.IQueue,
+): sns.ITopic {
+  const topic = props.topic ?? new sns.Topic(scope, 'Topic', {
+    masterKey: kms.Alias.fromAliasName(scope, 'SnsManagedKey', 'alias/aws/sns'),
+    enforceSSL: true,
+    ...props.topicProps,
+  });
+  topic.addSubscription(new subscriptions.LambdaSubscription(fn, { deadLetterQueue: failedEventsQueue }));
+  return topic;
+}

@@ -1,0 +1,77 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { DEFAULTS } from '../shared/constants';
+import { WebsocketPusherProps } from '../websocket-pusher-props';
+
+/** Checked at synthesis, so that a wrong setting fails `cdk synth` rather than the deployment or the handler. */
+export function validateProps(props: WebsocketPusherProps) {
+  const both = (existing: unknown, created: unknown, existingName: string, createdName: string) => {
+    if (existing !== undefined && created !== undefined) {
+      throw new Error(`WebsocketPusher: give either ${existingName} (an existing resource) or ${createdName} (to customise the created one), not both`);
+    }
+  };
+  both(props.connectionsTable, props.connectionsTableProps, 'connectionsTable', 'connectionsTableProps');
+  both(props.queue, props.queueProps, 'queue', 'queueProps');
+  both(props.queue, props.deadLetterQueueProps, 'queue', 'deadLetterQueueProps');
+  both(props.queue, props.maxReceiveCount, 'queue', 'maxReceiveCount');
+  both(props.topic, props.topicProps, 'topic', 'topicProps');
+
+  if (props.enableQueue === false) {
+    const given = (['queue', 'queueProps', 'deadLetterQueueProps', 'maxReceiveCount', 'batchSize', 'maxBatchingWindow', 'maxConcurrency'] as const)
+      .filter((name) => props[name] !== undefined);
+    if (given.length) throw new Error(`WebsocketPusher: enableQueue is false, so ${given.join(', ')} cannot be given`);
+  }
+  if (props.enableTopic === false) {
+    const given = (['topic', 'topicProps', 'retryAttempts'] as const).filter((name) => props[name] !== undefined);
+    if (given.length) throw new Error(`WebsocketPusher: enableTopic is false, so ${given.join(', ')} cannot be given`);
+  }
+  if (props.enableQueue === false && props.enableTopic === false) {
+    throw new Error('WebsocketPusher: at least one source is needed; enableQueue and enableTopic are both false');
+  }
+
+  integer('maxInFlight', props.maxInFlight, 1, 10_000);
+  integer('maxAttempts', props.maxAttempts, 1, 20);
+  integer('scanSegments', props.scanSegments, 1, 1_000);
+  integer('maxReceiveCount', props.maxReceiveCount, 1, 1_000);
+  integer('retryAttempts', props.retryAttempts, 0, 2);
+  validateSegmentedBroadcast(props);
+  for (const [name, value] of Object.entries({
+    userIdAttribute: props.userIdAttribute,
+    connectionIdAttribute: props.connectionIdAttribute,
+    timeToLiveAttribute: props.timeToLiveAttribute,
+  })) {
+    if (value !== undefined && !Token.isUnresolved(value) && value.trim() === '') {
+      throw new Error(`WebsocketPusher: ${name} must not be empty`);
+    }
+  }
+  if (props.userIdAttribute !== undefined && props.userIdAttribute === props.connectionIdAttribute) {
+    throw new Error('WebsocketPusher: userIdAttribute and connectionIdAttribute must differ');
+  }
+}
+
+function validateSegmentedBroadcast(props: WebsocketPusherProps) {
+  const options = props.segmentedBroadcast;
+  if (!options) return;
+  integer('segmentedBroadcast.threshold', options.threshold, 0, 100_000_000);
+  integer('segmentedBroadcast.totalSegments', options.totalSegments, 1, 1_000);
+  integer('segmentedBroadcast.workerConcurrency', options.workerConcurrency, 2, 1_000);
+  integer('segmentedBroadcast.sendRatePerSecond', options.sendRatePerSecond, 1, 1_000_000);
+  integer('segmentedBroadcast.maxCarryForwardAttempts', options.maxCarryForwardAttempts, 1, 20);
+  const timeout = props.timeout ?? Duration.minutes(1);
+  const margin = options.timeMargin;
+  if (margin && !margin.isUnresolved() && !timeout.isUnresolved()
+    && (margin.toMilliseconds() < 1_000 || margin.toMilliseconds() >= timeout.toMilliseconds())) {
+    throw new Error(`WebsocketPusher: segmentedBroadcast.timeMargin must be at least 1 second and less than the timeout (${timeout.toHumanString()}), got ${margin.toHumanString()}`);
+  }
+  const workers = options.workerConcurrency ?? DEFAULTS.WORKER_CONCURRENCY;
+  const reserved = props.reservedConcurrentExecutions;
+  if (reserved !== undefined && !Token.isUnresolved(reserved) && !Token.isUnresolved(workers) && reserved < workers) {
+    throw new Error(`WebsocketPusher: reservedConcurrentExecutions (${reserved}) must be at least segmentedBroadcast.workerConcurrency (${workers})`);
+  }
+}
+
+function integer(name: string, value: number | undefined, min: number, max: number) {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`WebsocketPusher: ${name} must be an integer from ${min} to ${max}, got ${value}`);
+  }
+}
