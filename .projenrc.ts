@@ -94,6 +94,46 @@ new awscdk.LambdaFunction(project, {
   },
 });
 
+// The map stays true: no import cycle anywhere; the handler's layers import only downwards (entry → invocation →
+// work → core; adapters implement core's ports), core, work and invocation do no I/O of their own, and the
+// construct and the handler share only src/shared/.
+project.eslint?.addRules({
+  'import/no-cycle': ['error', { ignoreExternal: true }],
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      {
+        target: './lambda/core',
+        from: ['./lambda/adapters', './lambda/work', './lambda/invocation', './lambda/pusher.lambda.ts'],
+        message: 'lambda/core is the pure core: it imports no adapter, work item or invocation code',
+      },
+      {
+        target: './lambda/work',
+        from: ['./lambda/adapters', './lambda/invocation', './lambda/pusher.lambda.ts'],
+        message: 'lambda/work builds on the core only; adapters are injected by the entry',
+      },
+      {
+        target: './lambda/invocation',
+        from: ['./lambda/adapters', './lambda/pusher.lambda.ts'],
+        message: 'lambda/invocation gets its adapters injected by the entry',
+      },
+      { target: './lambda/adapters', from: ['./lambda/invocation', './lambda/pusher.lambda.ts'] },
+      { target: './lambda', from: './src', except: ['./shared'], message: 'the handler shares only src/shared/ with the construct' },
+      { target: './src', from: ['./lambda', './local', './bench', './test'], message: 'the construct library ships src/ alone' },
+    ],
+  }],
+});
+project.eslint?.addOverride({
+  files: ['lambda/core/**/*.ts', 'lambda/work/**/*.ts', 'lambda/invocation/**/*.ts'],
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: [{
+        group: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'node:http', 'node:https', 'http', 'https'],
+        message: 'no I/O outside lambda/adapters/: define a port in lambda/core/ports/ and implement it there',
+      }],
+    }],
+  },
+});
+
 // lambda/, local/ and bench/ are TypeScript checked by the dev tsconfig and linted like src/.
 for (const dir of ['lambda', 'local', 'bench', 'examples/typescript']) {
   project.tsconfigDev.addInclude(`${dir}/**/*.ts`);

@@ -14,7 +14,7 @@ import { readFileSync } from 'fs';
 import * as http from 'http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { measureWhenTold, setting } from './measure';
-import { NativeSha256 } from '../lambda/native-sha256';
+import { NativeSha256 } from '../lambda/adapters/native-sha256';
 
 let ids: string[];
 let agent: http.Agent;

@@ -1,27 +1,32 @@
 /**
- * The pusher: SQS batches, SNS notifications or a direct invocation in, `POST @connections/{id}` out. Wiring only; the
- * behaviour lives in the modules it composes.
+ * The pusher: SQS batches, SNS notifications or a direct invocation in, `POST @connections/{id}` out. The composition
+ * root: it reads the configuration, builds the adapters once per container and hands them to the core.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { readConfig, readRegion, readTelemetryConfig } from './config';
-import { DynamoConnectionStore } from './connection-store';
-import type { DeliveryDeps } from './deliver';
-import { SplitDecision, type FanoutDeps } from './fanout';
-import { Limiter } from './limiter';
-import { PacedSender, workerBucket } from './pace';
-import { processEvent } from './process';
-import { SignedHttpSender } from './signed-http-sender';
-import { PowertoolsReporter } from './telemetry';
-import { SqsWorkQueue } from './work-queue';
+import { readConfig, readRegion, readTelemetryConfig, type PusherConfig } from './adapters/config';
+import { DynamoConnectionStore } from './adapters/dynamo-connection-store';
+import { PowertoolsReporter } from './adapters/powertools-reporter';
+import { SignedHttpSender } from './adapters/signed-http-sender';
+import { SqsWorkQueue } from './adapters/sqs-work-queue';
+import type { DeliveryDeps } from './core/delivery/deps';
+import { PacedSender, workerBucket } from './core/pace';
+import type { RetryPolicy } from './core/retry';
+import { Semaphore } from './core/semaphore';
+import { processEvent } from './invocation/process-event';
+import type { WorkDeps } from './work/deps';
+import { SplitDecision } from './work/split';
+
+/** `SendMessageBatch` entries SQS refuses for a transient reason are sent again, this many calls in all. */
+const ENQUEUE_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 2_000 };
 
 const telemetry = readTelemetryConfig(process.env);
 const reporter = new PowertoolsReporter(telemetry.serviceName, telemetry.metricsNamespace);
 
 interface Dependencies {
   readonly delivery: DeliveryDeps;
-  readonly fanout?: FanoutDeps;
+  readonly work?: WorkDeps;
 }
 
 let deps: Dependencies | undefined;
@@ -30,40 +35,43 @@ let deps: Dependencies | undefined;
 function dependencies(): Dependencies {
   if (deps) return deps;
   const config = readConfig(process.env);
-  const retryPolicy = { maxAttempts: config.maxAttempts, baseDelayMs: config.retryBaseDelayMs, maxDelayMs: config.retryMaxDelayMs };
+  const postRetry: RetryPolicy = { attempts: config.maxAttempts, baseDelayMs: config.retryBaseDelayMs, maxDelayMs: config.retryMaxDelayMs };
   const store = new DynamoConnectionStore(new DynamoDBClient({}), {
     tableName: config.tableName,
     userIdAttribute: config.userIdAttribute,
     connectionIdAttribute: config.connectionIdAttribute,
     ttlAttribute: config.ttlAttribute,
-    retryPolicy,
+    unprocessedRetry: postRetry,
   });
   const delivery: DeliveryDeps = {
     store,
     // One keep-alive socket per request in flight; credentials from the standard chain (Lambda's role).
     sender: new SignedHttpSender({ callbackUrl: config.callbackUrl, region: readRegion(process.env), maxSockets: config.maxInFlight }),
-    sendLimiter: new Limiter(config.maxInFlight),
-    queryLimiter: new Limiter(config.maxQueriesInFlight),
-    retryPolicy,
+    sendSlots: new Semaphore(config.maxInFlight),
+    querySlots: new Semaphore(config.maxQueriesInFlight),
+    postRetry,
     scanSegments: config.scanSegments,
     log: reporter,
   };
-  const fanout = config.fanout;
-  deps = {
-    delivery,
-    fanout: fanout && {
-      config: fanout,
-      store,
-      queue: new SqsWorkQueue(new SQSClient({}), fanout.workQueueUrl, { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 2_000 }),
-      // Workers pace every post, so that all of them together stay within RATE_LIMIT_PER_SECOND.
-      workerDeps: { ...delivery, sender: new PacedSender(delivery.sender, workerBucket(fanout.ratePerSecond, fanout.workerConcurrency)) },
-      userIdAttribute: config.userIdAttribute,
-      connectionIdAttribute: config.connectionIdAttribute,
-      splitDecision: new SplitDecision(store, fanout.threshold),
-      log: reporter,
-    },
-  };
+  deps = { delivery, work: workDependencies(config, store, delivery) };
   return deps;
+}
+
+/** The segmented broadcast's dependencies, when it is on. */
+function workDependencies(config: PusherConfig, store: DynamoConnectionStore, delivery: DeliveryDeps): WorkDeps | undefined {
+  const segmented = config.segmentedBroadcast;
+  if (!segmented) return undefined;
+  return {
+    config: segmented,
+    store,
+    queue: new SqsWorkQueue(new SQSClient({}), segmented.workQueueUrl, ENQUEUE_RETRY),
+    // Workers pace every post, so that all of them together stay within RATE_LIMIT_PER_SECOND.
+    workerDeps: { ...delivery, sender: new PacedSender(delivery.sender, workerBucket(segmented.sendRatePerSecond, segmented.workerConcurrency)) },
+    userIdAttribute: config.userIdAttribute,
+    connectionIdAttribute: config.connectionIdAttribute,
+    splitDecision: new SplitDecision(store, segmented.threshold),
+    log: reporter,
+  };
 }
 
 export const handler = async (event: unknown, context: Context) => {
@@ -75,5 +83,5 @@ export const handler = async (event: unknown, context: Context) => {
     reporter.logger.error((e as Error).message, { error: e as Error });
     throw e;
   }
-  return processEvent(event, context, resolved.delivery, reporter, resolved.fanout);
+  return processEvent(event, context, resolved.delivery, reporter, resolved.work);
 };

@@ -14,7 +14,7 @@ export interface SigningCredentials {
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 /** Node-native SHA-256 for the emulator's check, which verifies thousands of requests a second (the pure-JS hash costs ~3× the CPU). */
-export { NativeSha256 } from '../lambda/native-sha256';
+export { NativeSha256 } from '../lambda/adapters/native-sha256';
 
 /** What a request must be signed with. */
 export interface SigV4Expectation {

@@ -1,4 +1,5 @@
-import { DEFAULTS, ENV, LIMITS } from '../src/shared/constants';
+import { DEFAULTS, ENV, LIMITS } from '../../src/shared/constants';
+import type { SegmentedBroadcastConfig } from '../work/deps';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -11,28 +12,14 @@ export interface PusherConfig {
   readonly ttlAttribute?: string;
   readonly callbackUrl: string;
   readonly maxInFlight: number;
+  /** Posts per connection (the construct's `maxAttempts`). */
   readonly maxAttempts: number;
   readonly scanSegments: number;
   readonly maxQueriesInFlight: number;
   readonly retryBaseDelayMs: number;
   readonly retryMaxDelayMs: number;
   /** Segmented broadcast; undefined when `FANOUT_THRESHOLD` is not set (the feature is off). */
-  readonly fanout?: FanoutConfig;
-}
-
-/** Settings of the segmented broadcast (work queue, workers, pace). */
-export interface FanoutConfig {
-  /** Split when the table holds at least this many rows; 0 = always. */
-  readonly threshold: number;
-  readonly workQueueUrl: string;
-  readonly workQueueArn: string;
-  readonly totalSegments: number;
-  readonly workerConcurrency: number;
-  /** Budget of all workers together, requests per second. */
-  readonly ratePerSecond: number;
-  readonly timeMarginMs: number;
-  readonly pageSize: number;
-  readonly maxAttempts: number;
+  readonly segmentedBroadcast?: SegmentedBroadcastConfig;
 }
 
 /** Logging and metrics settings: they never fail, so that configuration errors can themselves be logged. */
@@ -103,11 +90,11 @@ export function readConfig(env: Env): PusherConfig {
     maxQueriesInFlight: integer(env, ENV.MAX_QUERIES_IN_FLIGHT, DEFAULTS.MAX_QUERIES_IN_FLIGHT, 1, 1_000),
     retryBaseDelayMs: integer(env, ENV.RETRY_BASE_DELAY_MS, DEFAULTS.RETRY_BASE_DELAY_MS, 0, 60_000),
     retryMaxDelayMs: integer(env, ENV.RETRY_MAX_DELAY_MS, DEFAULTS.RETRY_MAX_DELAY_MS, 0, 600_000),
-    ...readFanoutConfig(env),
+    ...readSegmentedBroadcastConfig(env),
   };
 }
 
-function readFanoutConfig(env: Env): { fanout?: FanoutConfig } {
+function readSegmentedBroadcastConfig(env: Env): { segmentedBroadcast?: SegmentedBroadcastConfig } {
   const raw = env[ENV.FANOUT_THRESHOLD]?.trim();
   if (raw === undefined || raw === '') return {};
   const workQueueArn = required(env, ENV.WORK_QUEUE_ARN);
@@ -115,22 +102,22 @@ function readFanoutConfig(env: Env): { fanout?: FanoutConfig } {
     throw new ConfigError(`environment variable ${ENV.WORK_QUEUE_ARN} must be an SQS queue ARN, got '${workQueueArn}'`);
   }
   const workerConcurrency = integer(env, ENV.WORKER_CONCURRENCY, DEFAULTS.WORKER_CONCURRENCY, 1, 1_000);
-  const ratePerSecond = integer(env, ENV.RATE_LIMIT_PER_SECOND, DEFAULTS.RATE_LIMIT_PER_SECOND, 1, 1_000_000);
+  const sendRatePerSecond = integer(env, ENV.RATE_LIMIT_PER_SECOND, DEFAULTS.RATE_LIMIT_PER_SECOND, 1, 1_000_000);
   const timeMarginMs = integer(env, ENV.TIME_MARGIN_MS, DEFAULTS.TIME_MARGIN_MS, 0, 900_000);
   // A page must be sent, paced, well within the margin: half of it, at this worker's share of the budget.
-  const fittingPage = Math.floor((ratePerSecond / workerConcurrency) * (timeMarginMs / 2_000));
+  const fittingPage = Math.floor((sendRatePerSecond / workerConcurrency) * (timeMarginMs / 2_000));
   const defaultPageSize = Math.min(DEFAULTS.FANOUT_MAX_PAGE_SIZE, Math.max(10, fittingPage));
   return {
-    fanout: {
+    segmentedBroadcast: {
       threshold: integer(env, ENV.FANOUT_THRESHOLD, 0, 0, 100_000_000),
       workQueueUrl: required(env, ENV.WORK_QUEUE_URL),
       workQueueArn,
       totalSegments: integer(env, ENV.FANOUT_SEGMENTS, DEFAULTS.FANOUT_SEGMENTS, 1, LIMITS.MAX_SCAN_SEGMENTS),
       workerConcurrency,
-      ratePerSecond,
+      sendRatePerSecond,
       timeMarginMs,
       pageSize: integer(env, ENV.FANOUT_PAGE_SIZE, defaultPageSize, 1, 100_000),
-      maxAttempts: integer(env, ENV.FANOUT_MAX_ATTEMPTS, DEFAULTS.FANOUT_MAX_ATTEMPTS, 1, 20),
+      maxCarryForwardAttempts: integer(env, ENV.FANOUT_MAX_ATTEMPTS, DEFAULTS.FANOUT_MAX_ATTEMPTS, 1, 20),
     },
   };
 }

@@ -4,47 +4,10 @@ import {
   BatchWriteItemCommand, DynamoDBClient, QueryCommand, ScanCommand,
   type AttributeValue, type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { realSleep, withRetries, type Random, type RetryPolicy, type Sleep } from './retry';
-import type { ConnectionRow } from './targets';
-import type { StartKey } from './work-item';
-import { LIMITS } from '../src/shared/constants';
-
-/** The primary key of a connections-table row. */
-export interface ConnectionKey {
-  readonly userId: string;
-  readonly connectionId: string;
-}
-
-export interface PruneResult {
-  readonly deleted: number;
-  /** Keys still not deleted after the retries, with the last error if a call failed outright. */
-  readonly failed: readonly ConnectionKey[];
-  readonly error?: string;
-}
-
-/** Reads and prunes the connections table, page by page. Injected into the core so tests can use fakes. */
-export interface ConnectionStore {
-  /** One user's connections, one page (≤ 1 MB) at a time. */
-  queryUser(userId: string): AsyncIterable<ConnectionRow[]>;
-  /** One segment of a parallel Scan, one page at a time. */
-  scanSegment(segment: number, totalSegments: number): AsyncIterable<ConnectionRow[]>;
-  /** Deletes stale rows; never throws, reports what it could not delete. */
-  prune(keys: readonly ConnectionKey[]): Promise<PruneResult>;
-}
-
-/** One page of a Scan segment, with the key to resume from (absent once the segment is exhausted). */
-export interface SegmentPage {
-  readonly rows: ConnectionRow[];
-  readonly lastKey?: StartKey;
-}
-
-/** What a segmented-broadcast worker needs besides the store: resumable pages, and a bounded row count. */
-export interface SegmentStore extends ConnectionStore {
-  /** One page (at most `limit` rows) of a Scan segment, from `startKey` (the previous page's `lastKey`). */
-  scanPage(segment: number, totalSegments: number, startKey: StartKey | undefined, limit: number): Promise<SegmentPage>;
-  /** Counts rows up to `limit` (a keys-only counting Scan that stops there): is the table at least that big? */
-  countUpTo(limit: number): Promise<number>;
-}
+import { LIMITS } from '../../src/shared/constants';
+import { describeError } from '../core/errors';
+import type { ConnectionKey, ConnectionRow, PruneResult, SegmentPage, SegmentStore, StartKey } from '../core/ports/connection-store';
+import { realSleep, withRetries, type Random, type RetryPolicy, type Sleep } from '../core/retry';
 
 export interface DynamoConnectionStoreOptions {
   readonly tableName: string;
@@ -52,7 +15,7 @@ export interface DynamoConnectionStoreOptions {
   readonly connectionIdAttribute: string;
   readonly ttlAttribute?: string;
   /** Backoff for `UnprocessedItems`; the SDK's own retries cover throttled calls. */
-  readonly retryPolicy: RetryPolicy;
+  readonly unprocessedRetry: RetryPolicy;
   readonly sleep?: Sleep;
   readonly random?: Random;
 }
@@ -139,7 +102,7 @@ export class DynamoConnectionStore implements SegmentStore {
         failed.push(...left);
       } catch (e) {
         failed.push(...chunk);
-        error = `${(e as Error).name}: ${(e as Error).message}`;
+        error = describeError(e);
       }
     }
     return { deleted, failed, error };
@@ -162,7 +125,7 @@ export class DynamoConnectionStore implements SegmentStore {
         return pending;
       },
       (left) => left.length > 0,
-      this.options.retryPolicy,
+      this.options.unprocessedRetry,
       this.options.sleep ?? realSleep,
       this.options.random,
     );

@@ -1,24 +1,5 @@
-/** What one `POST @connections/{id}` attempt came to, by the Management API's error names. */
-export type PostResult =
-  | { readonly status: 'delivered' }
-  /** 410 GoneException: the connection is closed; its row is stale. */
-  | { readonly status: 'gone' }
-  /** Throttling (LimitExceededException, 429), 5xx, or a network error: worth retrying. */
-  | { readonly status: 'retryable'; readonly reason: string }
-  /** 413 PayloadTooLargeException: no connection will ever accept this payload. */
-  | { readonly status: 'payload-too-large'; readonly reason: string }
-  /** 403 ForbiddenException: missing execute-api:ManageConnections, or a wrong CALLBACK_URL. */
-  | { readonly status: 'forbidden'; readonly reason: string }
-  /** Any other 4xx (e.g. a malformed connection id): permanent for this connection only. */
-  | { readonly status: 'rejected'; readonly reason: string };
-
-/**
- * Posts a payload to one connection and never throws: every answer and network error becomes a {@link PostResult}.
- * `SignedHttpSender` (signed-http-sender.ts) is the implementation; tests use fakes.
- */
-export interface Sender {
-  post(connectionId: string, payload: Uint8Array): Promise<PostResult>;
-}
+import type { IncomingHttpHeaders } from 'node:http';
+import type { PostResult } from '../core/ports/sender';
 
 const RETRYABLE_NAMES = new Set([
   'LimitExceededException', 'TooManyRequestsException', 'ThrottlingException', 'InternalServerErrorException',
@@ -42,4 +23,23 @@ export function classifyPostError(error: unknown): PostResult {
   // No HTTP answer at all: ECONNRESET, ECONNREFUSED, socket timeouts, DNS hiccups.
   if (status === undefined) return { status: 'retryable', reason };
   return { status: 'rejected', reason };
+}
+
+/**
+ * The Management API's error answer as the SDK would raise it: the name from the `x-amzn-ErrorType` header
+ * (`GoneException:http://internal.amazon.com/...` → `GoneException`) or the body's `__type`, the status code
+ * in `$metadata`, and the body's `message`.
+ */
+export function errorFromAnswer(status: number, headers: IncomingHttpHeaders, body: Buffer) {
+  let parsed: { message?: unknown; Message?: unknown; __type?: unknown } = {};
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    // A body that is not JSON (a proxy's HTML page): the status code alone classifies it.
+  }
+  const header = headers['x-amzn-errortype'];
+  const typeName = (Array.isArray(header) ? header[0] : header) ?? (typeof parsed.__type === 'string' ? parsed.__type : undefined);
+  const name = typeName?.split(':')[0].split('#').pop() || `HTTP${status}`;
+  const message = typeof parsed.message === 'string' ? parsed.message : typeof parsed.Message === 'string' ? parsed.Message : `HTTP ${status}`;
+  return { name, message, $metadata: { httpStatusCode: status } };
 }

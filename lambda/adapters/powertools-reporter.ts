@@ -3,12 +3,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { CoreLog } from './deliver';
-import type { WorkReport } from './fanout';
-import type { Reporter, RequestReport } from './process';
+import { METRICS } from '../../src/shared/constants';
+import type { Log, Reporter } from '../core/ports/reporter';
+import type { DeliveryCounts, RequestReport, WorkReport } from '../core/reports';
 
 /** Powertools logger and metrics: one JSON log line and one EMF metric line per request and per work item. */
-export class PowertoolsReporter implements Reporter, CoreLog {
+export class PowertoolsReporter implements Reporter, Log {
   readonly logger: Logger;
   private readonly metrics: Metrics;
 
@@ -23,16 +23,11 @@ export class PowertoolsReporter implements Reporter, CoreLog {
 
     // Added and flushed synchronously, so concurrent requests never mix their figures in one EMF blob.
     const m = this.metrics;
-    m.addMetric('Requests', MetricUnit.Count, 1);
-    m.addMetric('InvalidRequests', MetricUnit.Count, report.outcome === 'invalid' ? 1 : 0);
-    m.addMetric('FailedRequests', MetricUnit.Count, report.outcome === 'failed' ? 1 : 0);
-    m.addMetric('Targets', MetricUnit.Count, report.targets);
-    m.addMetric('Delivered', MetricUnit.Count, report.delivered);
-    m.addMetric('Gone', MetricUnit.Count, report.gone);
-    m.addMetric('Pruned', MetricUnit.Count, report.pruned);
-    m.addMetric('Retried', MetricUnit.Count, report.retried);
-    m.addMetric('Failed', MetricUnit.Count, report.failed);
-    m.addMetric('Duration', MetricUnit.Milliseconds, report.durationMs);
+    m.addMetric(METRICS.REQUESTS, MetricUnit.Count, 1);
+    m.addMetric(METRICS.INVALID_REQUESTS, MetricUnit.Count, report.outcome === 'invalid' ? 1 : 0);
+    m.addMetric(METRICS.FAILED_REQUESTS, MetricUnit.Count, report.outcome === 'failed' ? 1 : 0);
+    this.addDelivery(report);
+    m.addMetric(METRICS.DURATION, MetricUnit.Milliseconds, report.durationMs);
     m.addMetadata('messageId', report.messageId);
     m.addMetadata('source', report.source);
     m.addMetadata('kind', report.kind);
@@ -49,19 +44,13 @@ export class PowertoolsReporter implements Reporter, CoreLog {
     this.logger[level]('work item processed', { ...report });
 
     const m = this.metrics;
-    m.addMetric('WorkItems', MetricUnit.Count, 1);
-    m.addMetric('InvalidWorkItems', MetricUnit.Count, report.outcome === 'invalid' ? 1 : 0);
-    m.addMetric('FailedWorkItems', MetricUnit.Count, report.outcome === 'failed' ? 1 : 0);
-    m.addMetric('Continuations', MetricUnit.Count, report.continued);
-    m.addMetric('Targets', MetricUnit.Count, report.targets);
-    m.addMetric('Delivered', MetricUnit.Count, report.delivered);
-    m.addMetric('Gone', MetricUnit.Count, report.gone);
-    m.addMetric('Pruned', MetricUnit.Count, report.pruned);
-    m.addMetric('Retried', MetricUnit.Count, report.retried);
-    m.addMetric('CarriedForward', MetricUnit.Count, report.carried);
-    m.addMetric('Failed', MetricUnit.Count, report.failed);
-    m.addMetric('Duration', MetricUnit.Milliseconds, report.durationMs);
-    m.addMetric('WallTime', MetricUnit.Milliseconds, report.wallTimeMs);
+    m.addMetric(METRICS.WORK_ITEMS, MetricUnit.Count, 1);
+    m.addMetric(METRICS.INVALID_WORK_ITEMS, MetricUnit.Count, report.outcome === 'invalid' ? 1 : 0);
+    m.addMetric(METRICS.FAILED_WORK_ITEMS, MetricUnit.Count, report.outcome === 'failed' ? 1 : 0);
+    m.addMetric(METRICS.CONTINUATIONS, MetricUnit.Count, report.continued);
+    this.addDelivery(report, report.carried);
+    m.addMetric(METRICS.DURATION, MetricUnit.Milliseconds, report.durationMs);
+    m.addMetric(METRICS.WALL_TIME, MetricUnit.Milliseconds, report.wallTimeMs);
     m.addMetadata('requestId', report.requestId);
     m.addMetadata('messageId', report.messageId);
     m.addMetadata('kind', report.kind);
@@ -76,5 +65,17 @@ export class PowertoolsReporter implements Reporter, CoreLog {
 
   warn(message: string, fields: Record<string, unknown>): void {
     this.logger.warn(message, fields);
+  }
+
+  /** The delivery figures both lines share; `carriedForward` only on work items, before `Failed` as before. */
+  private addDelivery(counts: DeliveryCounts, carriedForward?: number): void {
+    const m = this.metrics;
+    m.addMetric(METRICS.TARGETS, MetricUnit.Count, counts.targets);
+    m.addMetric(METRICS.DELIVERED, MetricUnit.Count, counts.delivered);
+    m.addMetric(METRICS.GONE, MetricUnit.Count, counts.gone);
+    m.addMetric(METRICS.PRUNED, MetricUnit.Count, counts.pruned);
+    m.addMetric(METRICS.RETRIED, MetricUnit.Count, counts.retried);
+    if (carriedForward !== undefined) m.addMetric(METRICS.CARRIED_FORWARD, MetricUnit.Count, carriedForward);
+    m.addMetric(METRICS.FAILED, MetricUnit.Count, counts.failed);
   }
 }

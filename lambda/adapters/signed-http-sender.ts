@@ -5,7 +5,8 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { NativeSha256 } from './native-sha256';
-import { classifyPostError, type PostResult, type Sender } from './sender';
+import { classifyPostError, errorFromAnswer } from './post-error';
+import type { PostResult, Sender } from '../core/ports/sender';
 
 /** Refresh temporary credentials this long before they expire, so no request is signed with stale ones. */
 export const CREDENTIALS_REFRESH_MARGIN_MS = 5 * 60_000;
@@ -155,23 +156,4 @@ export class SignedHttpSender implements Sender {
       req.end(payload);
     });
   }
-}
-
-/**
- * The Management API's error answer as the SDK would raise it: the name from the `x-amzn-ErrorType` header
- * (`GoneException:http://internal.amazon.com/...` → `GoneException`) or the body's `__type`, the status code
- * in `$metadata`, and the body's `message`.
- */
-export function errorFromAnswer(status: number, headers: http.IncomingHttpHeaders, body: Buffer) {
-  let parsed: { message?: unknown; Message?: unknown; __type?: unknown } = {};
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    // A body that is not JSON (a proxy's HTML page): the status code alone classifies it.
-  }
-  const header = headers['x-amzn-errortype'];
-  const typeName = (Array.isArray(header) ? header[0] : header) ?? (typeof parsed.__type === 'string' ? parsed.__type : undefined);
-  const name = typeName?.split(':')[0].split('#').pop() || `HTTP${status}`;
-  const message = typeof parsed.message === 'string' ? parsed.message : typeof parsed.Message === 'string' ? parsed.Message : `HTTP ${status}`;
-  return { name, message, $metadata: { httpStatusCode: status } };
 }

@@ -1,31 +1,12 @@
 // Handler libraries are devDependencies: esbuild bundles them into the asset, the npm package never loads them.
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import { Limiter } from './limiter';
-import { realSleep, withRetries, type Random, type RetryPolicy, type Sleep } from './retry';
-import { byteLength } from './work-item';
-import { LIMITS } from '../src/shared/constants';
-
-/** One work item to enqueue. */
-export interface WorkMessage {
-  readonly body: string;
-  /** SQS `DelaySeconds` (0 to 900): carried-forward connections wait before their next attempt. */
-  readonly delaySeconds?: number;
-}
-
-/** Thrown when some work items could not be enqueued after the retries. */
-export class WorkQueueError extends Error {
-  constructor(readonly unsent: number, readonly total: number, readonly reason: string) {
-    super(`${unsent} of ${total} work item(s) could not be enqueued: ${reason}`);
-    this.name = 'WorkQueueError';
-  }
-}
-
-/** Where work items go. The SQS implementation below is one; unit tests use fakes. */
-export interface WorkQueue {
-  /** Enqueues every message or throws a {@link WorkQueueError}; never leaves a message half-known. */
-  send(messages: readonly WorkMessage[]): Promise<void>;
-}
+import { LIMITS } from '../../src/shared/constants';
+import { describeError, WorkQueueError } from '../core/errors';
+import type { WorkMessage, WorkQueue } from '../core/ports/work-queue';
+import { realSleep, withRetries, type Random, type RetryPolicy, type Sleep } from '../core/retry';
+import { Semaphore } from '../core/semaphore';
+import { byteLength } from '../work/work-item';
 
 /**
  * The work queue in SQS: `SendMessageBatch` calls of at most 10 entries and 256 KB, a few in parallel; entries SQS
@@ -33,12 +14,12 @@ export interface WorkQueue {
  * Needs only `sqs:SendMessage` (which also authorizes `SendMessageBatch`).
  */
 export class SqsWorkQueue implements WorkQueue {
-  private readonly limiter = new Limiter(4);
+  private readonly batchSlots = new Semaphore(4);
 
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string,
-    private readonly retryPolicy: RetryPolicy,
+    private readonly enqueueRetry: RetryPolicy,
     private readonly sleep: Sleep = realSleep,
     private readonly random: Random = Math.random,
   ) {}
@@ -46,7 +27,7 @@ export class SqsWorkQueue implements WorkQueue {
   async send(messages: readonly WorkMessage[]): Promise<void> {
     const failures: string[] = [];
     let unsent = 0;
-    await Promise.all(batches(messages).map((batch) => this.limiter.run(async () => {
+    await Promise.all(batches(messages).map((batch) => this.batchSlots.run(async () => {
       const left = await this.sendBatch(batch, failures);
       unsent += left;
     })));
@@ -66,10 +47,10 @@ export class SqsWorkQueue implements WorkQueue {
         const retry = new Set(failed.filter((f) => !f.SenderFault).map((f) => f.Id));
         pending = pending.filter((entry) => retry.has(entry.Id));
       } catch (e) {
-        failures.push(`${(e as Error).name}: ${(e as Error).message}`);
+        failures.push(describeError(e));
       }
       return pending;
-    }, (left) => left.length > 0, this.retryPolicy, this.sleep, this.random);
+    }, (left) => left.length > 0, this.enqueueRetry, this.sleep, this.random);
     return result.length + permanent;
   }
 }

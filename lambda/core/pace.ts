@@ -1,5 +1,5 @@
+import type { PostResult, Sender } from './ports/sender';
 import { realSleep, type Sleep } from './retry';
-import type { PostResult, Sender } from './sender';
 
 /**
  * A token bucket, as the generic cell rate algorithm: each `take()` reserves the next slot synchronously, so

@@ -1,20 +1,5 @@
-import { LIMITS } from '../src/shared/constants';
-
-/** Machine-readable reasons a request can never succeed. */
-export type InvalidRequestCode =
-  | 'INVALID_JSON'
-  | 'NOT_AN_OBJECT'
-  | 'MISSING_DATA'
-  | 'INVALID_FIELD'
-  | 'INVALID_ID'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_EVENT';
-
-/** A structured, loggable reason for rejecting a request. */
-export interface RequestError {
-  readonly code: InvalidRequestCode;
-  readonly message: string;
-}
+import type { InvalidRequestCode, RequestError } from './errors';
+import { LIMITS } from '../../src/shared/constants';
 
 /** A validated notification request; id lists are de-duplicated sets, `payload` is `data` serialized once. */
 export interface NotificationRequest {

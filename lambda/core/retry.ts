@@ -1,7 +1,7 @@
 /** Bounds of the exponential backoff with full jitter used for every retried call. */
 export interface RetryPolicy {
-  /** Total attempts, the first included (1 = no retry). */
-  readonly maxAttempts: number;
+  /** Total calls, the first included (1 = no retry). */
+  readonly attempts: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
 }
@@ -27,7 +27,7 @@ export interface Retried<T> {
 }
 
 /**
- * Calls `attempt` until its result is not retryable or `policy.maxAttempts` calls were made, sleeping a full-jitter
+ * Calls `attempt` until its result is not retryable or `policy.attempts` calls were made, sleeping a full-jitter
  * backoff in between. Returns the last result: the caller decides what an exhausted retryable result means.
  */
 export async function withRetries<T>(
@@ -39,7 +39,7 @@ export async function withRetries<T>(
 ): Promise<Retried<T>> {
   let result = await attempt();
   let retries = 0;
-  while (isRetryable(result) && retries + 1 < policy.maxAttempts) {
+  while (isRetryable(result) && retries + 1 < policy.attempts) {
     retries += 1;
     await sleep(backoffDelay(retries, policy, random));
     result = await attempt();

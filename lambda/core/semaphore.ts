@@ -2,7 +2,7 @@
  * A counting semaphore bounding work in flight. Hand-written because p-limit is ESM-only (ts-jest runs CommonJS)
  * and the producer needs `acquire()` on its own, to stop reading pages while every slot is busy.
  */
-export class Limiter {
+export class Semaphore {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
 

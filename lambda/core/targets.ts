@@ -1,15 +1,8 @@
+import type { ConnectionRow } from './ports/connection-store';
 import type { NotificationRequest } from './request';
 
 /** How a request selects its targets; logged and used as a metric dimension-free label. */
 export type RequestKind = 'multicast' | 'broadcast' | 'exclusion' | 'direct';
-
-/** The key of a row in the connections table, plus its expiry when the table has a TTL attribute. */
-export interface ConnectionRow {
-  readonly userId: string;
-  readonly connectionId: string;
-  /** Epoch seconds; absent when the row never expires. */
-  readonly expiresAt?: number;
-}
 
 /** A request with no `users` and no `connections` goes to every connection (the seed's broadcast). */
 export function isBroadcast(request: NotificationRequest): boolean {

@@ -1,10 +1,7 @@
 import type { Context } from 'aws-lambda';
 
-/** Where a request came from, told apart per record. */
-export type RequestSource = 'sqs' | 'sns' | 'direct' | 'unknown';
-
-/** One request to process: its text (SQS body, SNS message) or, for a direct invocation, the object itself. */
-export type IncomingRequest =
+/** One record to process: its text (SQS body, SNS message) or, for a direct invocation, the object itself. */
+export type IncomingRecord =
   | { readonly source: 'sqs' | 'sns'; readonly messageId: string; readonly body: string }
   /** A segmented-broadcast work item: an SQS record from the work queue (told by its `eventSourceARN`). */
   | { readonly source: 'work'; readonly messageId: string; readonly body: string }
@@ -12,17 +9,17 @@ export type IncomingRequest =
   | { readonly source: 'unknown'; readonly messageId: string; readonly reason: string };
 
 /**
- * Splits an invocation event into requests. A `Records` array is read record by record (by `eventSource` for SQS,
+ * Reads an invocation event's records. A `Records` array is read record by record (by `eventSource` for SQS,
  * `EventSource` for SNS), so a record is never assumed to share the first record's source; anything else is a
  * direct invocation carrying one request. An SQS record whose `eventSourceARN` is `workQueueArn` is a work item:
  * recognised by where it comes from, never by its content, so a public request cannot pass for one.
  */
-export function splitEvent(event: unknown, context: Pick<Context, 'awsRequestId'>, workQueueArn?: string): IncomingRequest[] {
+export function readRecords(event: unknown, context: Pick<Context, 'awsRequestId'>, workQueueArn?: string): IncomingRecord[] {
   const records = (event as { Records?: unknown } | null)?.Records;
   if (!Array.isArray(records)) {
     return [{ source: 'direct', messageId: context.awsRequestId, value: event }];
   }
-  return records.map((record: unknown, index): IncomingRequest => {
+  return records.map((record: unknown, index): IncomingRecord => {
     const r = (record ?? {}) as Record<string, unknown>;
     if (r.eventSource === 'aws:sqs' && typeof r.body === 'string') {
       if (workQueueArn !== undefined && r.eventSourceARN === workQueueArn) {

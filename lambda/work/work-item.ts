@@ -1,18 +1,15 @@
-import type { ConnectionKey } from './connection-store';
-import { LIMITS } from '../src/shared/constants';
+import { LIMITS } from '../../src/shared/constants';
+import type { ConnectionKey, StartKey } from '../core/ports/connection-store';
 
 /** The version written in every work item; a body of any other version is invalid. */
 export const WORK_ITEM_VERSION = 1;
-
-/** Where a Scan segment resumes: the key attributes of the last row read, as DynamoDB returns them. */
-export type StartKey = Readonly<Record<string, { readonly S: string }>>;
 
 /**
  * A slice of a split broadcast, as a worker receives it from the work queue. Either one Scan segment (from its
  * start, or from `exclusiveStartKey` when it is a continuation), or a list of carried-forward `connections`.
  */
 export interface WorkItem {
-  /** The public request's message id: correlates every work item, log line and metric of one broadcast. */
+  /** The message id of the request the item belongs to: correlates every work item, log line and metric of it. */
   readonly requestId: string;
   /** The request's `data`, serialized once: exactly what every connection receives. */
   readonly payload: Buffer;
@@ -33,7 +30,7 @@ export interface WorkItem {
 export interface WorkItemRules {
   readonly userIdAttribute: string;
   readonly connectionIdAttribute: string;
-  readonly maxAttempts: number;
+  readonly maxCarryForwardAttempts: number;
 }
 
 export type WorkItemParse =
@@ -72,18 +69,12 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
   if (!isId(value.requestId) || value.requestId.length > 512) return fail('`requestId` must be a non-empty string of at most 512 characters');
   if (!isCount(value.totalSegments, 1, LIMITS.MAX_SCAN_SEGMENTS)) return fail(`\`totalSegments\` must be an integer from 1 to ${LIMITS.MAX_SCAN_SEGMENTS}`);
   if (!isCount(value.segment, 0, value.totalSegments - 1)) return fail('`segment` must be an integer from 0 to totalSegments - 1');
-  if (!isCount(value.attempt, 1, rules.maxAttempts)) return fail(`\`attempt\` must be an integer from 1 to ${rules.maxAttempts}`);
+  if (!isCount(value.attempt, 1, rules.maxCarryForwardAttempts)) return fail(`\`attempt\` must be an integer from 1 to ${rules.maxCarryForwardAttempts}`);
   if (!isCount(value.startedAt, 1, Number.MAX_SAFE_INTEGER)) return fail('`startedAt` must be a positive integer (epoch milliseconds)');
   if (!('data' in value) || value.data === undefined) return fail('`data` is missing');
 
-  const targeting = value.targeting ?? {};
-  if (!isObject(targeting)) return fail('`targeting` must be an object');
-  const unknownTargeting = Object.keys(targeting).filter((key) => !TARGETING.has(key));
-  if (unknownTargeting.length > 0) return fail(`unknown targeting field(s): ${unknownTargeting.join(', ')}`);
-  const excludeUsers = idList(targeting.exclude_users, 'targeting.exclude_users');
-  if (typeof excludeUsers === 'string') return fail(excludeUsers);
-  const excludeConnections = idList(targeting.exclude_connections, 'targeting.exclude_connections');
-  if (typeof excludeConnections === 'string') return fail(excludeConnections);
+  const targeting = parseTargeting(value.targeting);
+  if (typeof targeting === 'string') return fail(targeting);
 
   if (value.exclusiveStartKey !== undefined && value.connections !== undefined) {
     return fail('`exclusiveStartKey` and `connections` cannot both be given');
@@ -108,8 +99,8 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
     item: {
       requestId: value.requestId,
       payload,
-      excludeUsers: new Set(excludeUsers),
-      excludeConnections: new Set(excludeConnections),
+      excludeUsers: new Set(targeting.excludeUsers),
+      excludeConnections: new Set(targeting.excludeConnections),
       segment: value.segment,
       totalSegments: value.totalSegments,
       attempt: value.attempt,
@@ -118,6 +109,19 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
       ...(connections ? { connections } : {}),
     },
   };
+}
+
+/** The exclusions of a segment item (absent in carry-forward items: they were applied), or why they are invalid. */
+function parseTargeting(value: unknown): { excludeUsers: string[]; excludeConnections: string[] } | string {
+  const targeting = value ?? {};
+  if (!isObject(targeting)) return '`targeting` must be an object';
+  const unknown = Object.keys(targeting).filter((key) => !TARGETING.has(key));
+  if (unknown.length > 0) return `unknown targeting field(s): ${unknown.join(', ')}`;
+  const excludeUsers = idList(targeting.exclude_users, 'targeting.exclude_users');
+  if (typeof excludeUsers === 'string') return excludeUsers;
+  const excludeConnections = idList(targeting.exclude_connections, 'targeting.exclude_connections');
+  if (typeof excludeConnections === 'string') return excludeConnections;
+  return { excludeUsers, excludeConnections };
 }
 
 function idList(value: unknown, name: string): string[] | string {

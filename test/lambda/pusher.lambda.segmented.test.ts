@@ -3,8 +3,8 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { captureLogLines } from './log-lines';
-import { ScriptedManagementApi, TEST_CREDENTIALS, TEST_REGION } from './management-api';
+import { captureLogLines } from './support/log-lines';
+import { ScriptedManagementApi, TEST_CREDENTIALS, TEST_REGION } from './support/management-api';
 import { handler } from '../../lambda/pusher.lambda';
 import { ENV } from '../../src/shared/constants';
 

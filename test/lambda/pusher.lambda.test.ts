@@ -2,11 +2,11 @@ import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, ScanCommand } from
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { captureLogLines } from './log-lines';
+import { captureLogLines } from './support/log-lines';
 import {
   FORBIDDEN, GONE, INTERNAL_ERROR, LIMIT_EXCEEDED, OK, PAYLOAD_TOO_LARGE, ScriptedManagementApi, TEST_CREDENTIALS, TEST_REGION, UNAVAILABLE,
-} from './management-api';
-import { FORBIDDEN_MESSAGE } from '../../lambda/deliver';
+} from './support/management-api';
+import { FORBIDDEN_MESSAGE } from '../../lambda/core/errors';
 import { handler } from '../../lambda/pusher.lambda';
 import { ENV, LIMITS } from '../../src/shared/constants';
 

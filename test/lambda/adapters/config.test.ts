@@ -1,5 +1,5 @@
-import { ConfigError, readConfig, readRegion } from '../../lambda/config';
-import { DEFAULTS, ENV } from '../../src/shared/constants';
+import { ConfigError, readConfig, readRegion } from '../../../lambda/adapters/config';
+import { DEFAULTS, ENV } from '../../../src/shared/constants';
 
 const minimal = { [ENV.TABLE_NAME]: 'connections', [ENV.CALLBACK_URL]: 'http://127.0.0.1:3001/local/' };
 
@@ -46,25 +46,25 @@ describe('readConfig: segmented broadcast', () => {
   };
 
   test('GIVEN no FANOUT_THRESHOLD THEN the feature is off, whatever else is set', () => {
-    expect(readConfig({ ...minimal, [ENV.WORK_QUEUE_ARN]: 'x' }).fanout).toBeUndefined();
+    expect(readConfig({ ...minimal, [ENV.WORK_QUEUE_ARN]: 'x' }).segmentedBroadcast).toBeUndefined();
   });
 
   test('GIVEN the threshold and the work queue THEN defaults apply; the page fits half the margin at a worker\'s share', () => {
-    expect(readConfig(fanoutEnv).fanout).toEqual({
+    expect(readConfig(fanoutEnv).segmentedBroadcast).toEqual({
       threshold: 5000,
       workQueueUrl: fanoutEnv[ENV.WORK_QUEUE_URL],
       workQueueArn: fanoutEnv[ENV.WORK_QUEUE_ARN],
       totalSegments: DEFAULTS.FANOUT_SEGMENTS,
       workerConcurrency: DEFAULTS.WORKER_CONCURRENCY,
-      ratePerSecond: DEFAULTS.RATE_LIMIT_PER_SECOND,
+      sendRatePerSecond: DEFAULTS.RATE_LIMIT_PER_SECOND,
       timeMarginMs: DEFAULTS.TIME_MARGIN_MS,
       pageSize: DEFAULTS.FANOUT_MAX_PAGE_SIZE,
-      maxAttempts: DEFAULTS.FANOUT_MAX_ATTEMPTS,
+      maxCarryForwardAttempts: DEFAULTS.FANOUT_MAX_ATTEMPTS,
     });
     // 100/s over 10 workers = 10/s; half of a 4 s margin = 2 s: 20 rows
     expect(readConfig({ ...fanoutEnv, [ENV.RATE_LIMIT_PER_SECOND]: '100', [ENV.WORKER_CONCURRENCY]: '10', [ENV.TIME_MARGIN_MS]: '4000' })
-      .fanout?.pageSize).toBe(20);
-    expect(readConfig({ ...fanoutEnv, [ENV.FANOUT_THRESHOLD]: '0', [ENV.FANOUT_PAGE_SIZE]: '7' }).fanout).toMatchObject({ threshold: 0, pageSize: 7 });
+      .segmentedBroadcast?.pageSize).toBe(20);
+    expect(readConfig({ ...fanoutEnv, [ENV.FANOUT_THRESHOLD]: '0', [ENV.FANOUT_PAGE_SIZE]: '7' }).segmentedBroadcast).toMatchObject({ threshold: 0, pageSize: 7 });
   });
 
   test.each([

@@ -1,7 +1,8 @@
 import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { DynamoConnectionStore, type ConnectionKey } from '../../lambda/connection-store';
+import { DynamoConnectionStore } from '../../../lambda/adapters/dynamo-connection-store';
+import type { ConnectionKey } from '../../../lambda/core/ports/connection-store';
 
 const ddb = mockClient(DynamoDBClient);
 const options = {
@@ -9,7 +10,7 @@ const options = {
   userIdAttribute: 'user_id',
   connectionIdAttribute: 'connection_id',
   ttlAttribute: 'expires_at',
-  retryPolicy: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 100 },
+  unprocessedRetry: { attempts: 4, baseDelayMs: 10, maxDelayMs: 100 },
   sleep: async () => {},
 };
 const store = () => new DynamoConnectionStore(new DynamoDBClient({ region: 'us-east-1' }), options);

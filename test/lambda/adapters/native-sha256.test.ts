@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import { Sha256 } from '@aws-crypto/sha256-js';
-import { NativeSha256 } from '../../lambda/native-sha256';
+import { NativeSha256 } from '../../../lambda/adapters/native-sha256';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 

@@ -1,4 +1,4 @@
-import { classifyPostError } from '../../lambda/sender';
+import { classifyPostError } from '../../../lambda/adapters/post-error';
 
 // The errors classifyPostError receives: a Management API error answer as errorFromAnswer shapes it (name from
 // x-amzn-ErrorType, status in $metadata), or a Node.js network error (a code, no status).

@@ -1,7 +1,8 @@
 import * as crypto from 'node:crypto';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { errorAnswer, OK, ScriptedManagementApi, type Answer, type Received } from './management-api';
-import { errorFromAnswer, refreshingCredentials, SignedHttpSender } from '../../lambda/signed-http-sender';
+import { errorFromAnswer } from '../../../lambda/adapters/post-error';
+import { refreshingCredentials, SignedHttpSender } from '../../../lambda/adapters/signed-http-sender';
+import { errorAnswer, OK, ScriptedManagementApi, type Answer, type Received } from '../support/management-api';
 
 const CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret', sessionToken: 'local-session-token' };
 const REGION = 'eu-west-1';

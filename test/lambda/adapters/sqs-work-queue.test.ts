@@ -1,12 +1,13 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { batches, SqsWorkQueue, WorkQueueError } from '../../lambda/work-queue';
-import { LIMITS } from '../../src/shared/constants';
+import { batches, SqsWorkQueue } from '../../../lambda/adapters/sqs-work-queue';
+import { WorkQueueError } from '../../../lambda/core/errors';
+import { LIMITS } from '../../../src/shared/constants';
 
 const sqs = mockClient(SQSClient);
 const url = 'https://sqs.us-east-1.amazonaws.com/123456789012/work';
-const policy = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
+const policy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
 const queue = () => new SqsWorkQueue(new SQSClient({ region: 'us-east-1' }), url, policy, async () => {});
 
 beforeEach(() => sqs.reset());

@@ -1,5 +1,5 @@
-import { FakeSender } from './fakes';
-import { PacedSender, TokenBucket, workerBucket } from '../../lambda/pace';
+import { PacedSender, TokenBucket, workerBucket } from '../../../lambda/core/pace';
+import { FakeSender } from '../support/fakes';
 
 /** A clock that only moves when the bucket sleeps. */
 function fakeClock() {

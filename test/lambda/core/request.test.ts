@@ -1,5 +1,5 @@
-import { parseRequestText, parseRequestValue } from '../../lambda/request';
-import { LIMITS } from '../../src/shared/constants';
+import { parseRequestText, parseRequestValue } from '../../../lambda/core/request';
+import { LIMITS } from '../../../src/shared/constants';
 
 const big = (bytes: number) => 'x'.repeat(bytes - 2); // JSON.stringify adds the two quotes
 

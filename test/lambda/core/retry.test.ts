@@ -1,7 +1,6 @@
-import { Limiter } from '../../lambda/limiter';
-import { backoffDelay, withRetries, type RetryPolicy } from '../../lambda/retry';
+import { backoffDelay, withRetries, type RetryPolicy } from '../../../lambda/core/retry';
 
-const policy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1_000 };
+const policy: RetryPolicy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 1_000 };
 
 describe('backoffDelay (full jitter)', () => {
   test.each([
@@ -43,35 +42,7 @@ describe('withRetries', () => {
 
   test('GIVEN maxAttempts 1 THEN nothing is retried', async () => {
     const attempt = jest.fn(async () => 'throttled');
-    await withRetries(attempt, () => true, { ...policy, maxAttempts: 1 }, async () => {});
+    await withRetries(attempt, () => true, { ...policy, attempts: 1 }, async () => {});
     expect(attempt).toHaveBeenCalledTimes(1);
-  });
-});
-
-describe('Limiter', () => {
-  test('GIVEN limit 3 WHEN 20 tasks run THEN at most 3 are in flight and all complete', async () => {
-    const limiter = new Limiter(3);
-    let inFlight = 0;
-    let peak = 0;
-    const done = await Promise.all(Array.from({ length: 20 }, (_, i) => limiter.run(async () => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      inFlight -= 1;
-      return i;
-    })));
-    expect(peak).toBe(3);
-    expect(done).toHaveLength(20);
-    expect(limiter.inFlight).toBe(0);
-  });
-
-  test('GIVEN a failing task THEN its slot is released', async () => {
-    const limiter = new Limiter(1);
-    await expect(limiter.run(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
-    await expect(limiter.run(async () => 'next')).resolves.toBe('next');
-  });
-
-  test.each([0, -1, 1.5])('GIVEN limit %p THEN construction fails', (limit) => {
-    expect(() => new Limiter(limit)).toThrow('positive integer');
   });
 });

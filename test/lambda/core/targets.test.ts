@@ -1,5 +1,5 @@
-import { parseRequestValue, type NotificationRequest } from '../../lambda/request';
-import { excludedUsersToQuery, isExpired, requestKind, TargetSet, usersToQuery } from '../../lambda/targets';
+import { parseRequestValue, type NotificationRequest } from '../../../lambda/core/request';
+import { excludedUsersToQuery, isExpired, requestKind, TargetSet, usersToQuery } from '../../../lambda/core/targets';
 
 function request(body: Record<string, unknown>): NotificationRequest {
   const result = parseRequestValue({ data: 1, ...body });

@@ -1,10 +1,9 @@
-import type { ConnectionKey, PruneResult, SegmentPage, SegmentStore } from '../../lambda/connection-store';
-import type { CoreLog, DeliveryDeps } from '../../lambda/deliver';
-import { Limiter } from '../../lambda/limiter';
-import type { PostResult, Sender } from '../../lambda/sender';
-import type { ConnectionRow } from '../../lambda/targets';
-import type { StartKey } from '../../lambda/work-item';
-import type { WorkMessage, WorkQueue } from '../../lambda/work-queue';
+import type { DeliveryDeps } from '../../../lambda/core/delivery/deps';
+import type { ConnectionKey, ConnectionRow, PruneResult, SegmentPage, SegmentStore, StartKey } from '../../../lambda/core/ports/connection-store';
+import type { Log } from '../../../lambda/core/ports/reporter';
+import type { PostResult, Sender } from '../../../lambda/core/ports/sender';
+import type { WorkMessage, WorkQueue } from '../../../lambda/core/ports/work-queue';
+import { Semaphore } from '../../../lambda/core/semaphore';
 
 /** An in-memory connections table that pages its answers and records every call. */
 export class FakeStore implements SegmentStore {
@@ -99,7 +98,7 @@ export class FakeSender implements Sender {
   }
 }
 
-export class RecordingLog implements CoreLog {
+export class RecordingLog implements Log {
   readonly lines: Array<{ level: 'error' | 'warn'; message: string; fields: Record<string, unknown> }> = [];
   error(message: string, fields: Record<string, unknown>): void {
     this.lines.push({ level: 'error', message, fields });
@@ -113,9 +112,9 @@ export function fakeDeps(store: FakeStore, sender: FakeSender, overrides: Partia
   return {
     store,
     sender,
-    sendLimiter: new Limiter(8),
-    queryLimiter: new Limiter(4),
-    retryPolicy: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100 },
+    sendSlots: new Semaphore(8),
+    querySlots: new Semaphore(4),
+    postRetry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 100 },
     scanSegments: 3,
     log: new RecordingLog(),
     sleep: async () => {},

@@ -1,30 +1,19 @@
-import { fakeDeps, FakeQueue, FakeSender, FakeStore, RecordingLog, row } from './fakes';
-import type { FanoutConfig } from '../../lambda/config';
-import { planSplit, runWorkItem, SplitDecision, type FanoutDeps } from '../../lambda/fanout';
-import { parseRequestValue, type NotificationRequest } from '../../lambda/request';
-import { serializeWorkItem } from '../../lambda/work-item';
-import { LIMITS } from '../../src/shared/constants';
+import type { SegmentedBroadcastConfig, WorkDeps } from '../../../lambda/work/deps';
+import { runWorkItem } from '../../../lambda/work/run-work-item';
+import { SplitDecision } from '../../../lambda/work/split';
+import { serializeWorkItem } from '../../../lambda/work/work-item';
+import { fakeDeps, FakeQueue, FakeSender, FakeStore, RecordingLog, row } from '../support/fakes';
+import { WORK_CONFIG as config } from '../support/work-config';
 
-const config: FanoutConfig = {
-  threshold: 0,
-  workQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/work',
-  workQueueArn: 'arn:aws:sqs:us-east-1:123456789012:work',
-  totalSegments: 2,
-  workerConcurrency: 2,
-  ratePerSecond: 1_000,
-  timeMarginMs: 1_000,
-  pageSize: 3,
-  maxAttempts: 3,
-};
 const STARTED = 1_000_000 - 5_000;
 
-function setup(rows = Array.from({ length: 20 }, (_, i) => row(`u${i % 7}`, `c${String(i).padStart(2, '0')}`)), overrides: Partial<FanoutConfig> = {}) {
+function setup(rows = Array.from({ length: 20 }, (_, i) => row(`u${i % 7}`, `c${String(i).padStart(2, '0')}`)), overrides: Partial<SegmentedBroadcastConfig> = {}) {
   const store = new FakeStore(rows);
   const sender = new FakeSender();
   const queue = new FakeQueue();
   const log = new RecordingLog();
   const workerDeps = fakeDeps(store, sender);
-  const deps: FanoutDeps = {
+  const deps: WorkDeps = {
     config: { ...config, ...overrides },
     store,
     queue,
@@ -43,7 +32,7 @@ const item = (fields: Partial<Parameters<typeof serializeWorkItem>[0]> = {}, dat
 const plenty = () => 60_000;
 
 /** Runs work items from the fake queue until it is empty, like the event source; returns every report. */
-async function drain(deps: FanoutDeps, queue: FakeQueue, first: string[], remaining: () => number = plenty) {
+async function drain(deps: WorkDeps, queue: FakeQueue, first: string[], remaining: () => number = plenty) {
   const pending = [...first];
   const reports = [];
   let n = 0;
@@ -246,47 +235,5 @@ describe('runWorkItem: failures', () => {
     const report = await runWorkItem('w', item(), deps, plenty);
     expect(report).toMatchObject({ outcome: 'completed', error: { code: 'PAYLOAD_TOO_LARGE' }, pages: 1 });
     expect(queue.sent).toEqual([]);
-  });
-});
-
-describe('planSplit and SplitDecision', () => {
-  const request = (value: object): NotificationRequest => {
-    const parsed = parseRequestValue(value);
-    if (!parsed.ok) throw new Error(parsed.error.message);
-    return parsed.request;
-  };
-
-  test('GIVEN an exclusion request THEN one work item per segment, each with the payload and targeting', () => {
-    const plan = planSplit({ messageId: 'm-1', request: request({ data: 'x', exclude_users: ['a'] }) }, { ...config, totalSegments: 3 }, 42);
-    expect(plan.ok).toBe(true);
-    if (!plan.ok) return;
-    expect(plan.messages.map((m) => JSON.parse(m.body))).toEqual([0, 1, 2].map((segment) => ({
-      v: 1, requestId: 'm-1', segment, totalSegments: 3, attempt: 1, startedAt: 42, targeting: { exclude_users: ['a'] }, data: 'x',
-    })));
-  });
-
-  test('GIVEN exclusions that do not fit beside the payload THEN the request is not split, with the reason', () => {
-    const excluded = Array.from({ length: 10_000 }, (_, i) => `excluded-user-${i}`);
-    const plan = planSplit({ messageId: 'm', request: request({ data: 'p'.repeat(100_000), exclude_users: excluded }) }, config, 1);
-    expect(plan).toEqual({ ok: false, reason: expect.stringMatching(/over SQS's 262144/) });
-  });
-
-  test('GIVEN a threshold THEN the table is counted up to it, once a minute', async () => {
-    const store = new FakeStore([row('a', '1'), row('b', '2')]);
-    let t = 0;
-    const decision = new SplitDecision(store, 2, () => t);
-    expect(await decision.shouldSplit()).toBe(true);
-    expect(await decision.shouldSplit()).toBe(true);
-    expect(store.counted).toBe(1);
-    store.rows = [row('a', '1')];
-    t = 61_000;
-    expect(await decision.shouldSplit()).toBe(false);
-    expect(await new SplitDecision(store, 0).shouldSplit()).toBe(true);
-    expect(store.counted).toBe(2);
-  });
-
-  test('GIVEN the largest payload and no exclusions THEN a work item fits in an SQS message', () => {
-    const plan = planSplit({ messageId: 'm', request: request({ data: 'p'.repeat(LIMITS.MAX_PAYLOAD_BYTES - 2) }) }, config, 1);
-    expect(plan.ok).toBe(true);
   });
 });

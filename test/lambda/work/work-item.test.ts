@@ -1,7 +1,7 @@
-import { carryForwardBodies, parseWorkItem, serializeWorkItem, WORK_ITEM_VERSION } from '../../lambda/work-item';
-import { LIMITS } from '../../src/shared/constants';
+import { carryForwardBodies, parseWorkItem, serializeWorkItem, WORK_ITEM_VERSION } from '../../../lambda/work/work-item';
+import { LIMITS } from '../../../src/shared/constants';
 
-const rules = { userIdAttribute: 'user_id', connectionIdAttribute: 'connection_id', maxAttempts: 3 };
+const rules = { userIdAttribute: 'user_id', connectionIdAttribute: 'connection_id', maxCarryForwardAttempts: 3 };
 const base = { requestId: 'req-1', segment: 2, totalSegments: 4, attempt: 1, startedAt: 1_700_000_000_000 };
 const valid = { v: WORK_ITEM_VERSION, ...base, data: { hello: 'world' } };
 const parse = (value: unknown) => parseWorkItem(typeof value === 'string' ? value : JSON.stringify(value), rules);

@@ -1,7 +1,9 @@
-import { FakeSender, FakeStore, fakeDeps, row } from './fakes';
-import { deliverAll, FORBIDDEN_MESSAGE, type DeliveryJob } from '../../lambda/deliver';
-import { Limiter } from '../../lambda/limiter';
-import { parseRequestValue } from '../../lambda/request';
+import { deliverAll } from '../../../../lambda/core/delivery/deliver';
+import type { DeliveryJob } from '../../../../lambda/core/delivery/deps';
+import { FORBIDDEN_MESSAGE } from '../../../../lambda/core/errors';
+import { parseRequestValue } from '../../../../lambda/core/request';
+import { Semaphore } from '../../../../lambda/core/semaphore';
+import { FakeSender, FakeStore, fakeDeps, row } from '../../support/fakes';
 
 function job(body: Record<string, unknown>, messageId = 'm1'): DeliveryJob {
   const result = parseRequestValue({ data: { hello: 'world' }, ...body });
@@ -181,7 +183,7 @@ describe('Management API answers', () => {
 
   test('GIVEN PayloadTooLarge WHEN delivered THEN the request is invalid and no further post is started', async () => {
     const sender = new FakeSender().answer('a1', { status: 'payload-too-large', reason: 'PayloadTooLargeException' });
-    const deps = fakeDeps(new FakeStore(table(), 10), sender, { sendLimiter: new Limiter(1) });
+    const deps = fakeDeps(new FakeStore(table(), 10), sender, { sendSlots: new Semaphore(1) });
     const [outcome] = await deliverAll([job({ users: ['u1'] })], deps);
     expect(sender.delivered()).toEqual(['a1']);
     expect(outcome).toMatchObject({ status: 'invalid', failed: 1, error: { code: 'PAYLOAD_TOO_LARGE' } });
@@ -190,7 +192,7 @@ describe('Management API answers', () => {
   test('GIVEN Forbidden WHEN delivered THEN a configuration error is logged once and the request fails transiently', async () => {
     const sender = new FakeSender();
     for (const c of ['a1', 'a2', 'a3']) sender.answer(c, { status: 'forbidden', reason: 'ForbiddenException (403)' });
-    const deps = fakeDeps(new FakeStore(table(), 10), sender, { sendLimiter: new Limiter(2) });
+    const deps = fakeDeps(new FakeStore(table(), 10), sender, { sendSlots: new Semaphore(2) });
     const [outcome] = await deliverAll([job({ users: ['u1'] }, 'msg-7')], deps);
     expect(outcome).toMatchObject({ status: 'failed', error: { code: 'FORBIDDEN' } });
     expect(sender.posts.length).toBeLessThan(3);
@@ -227,7 +229,7 @@ describe('lookups and flow control', () => {
   test('GIVEN a send limit of 3 and a large table WHEN broadcast THEN never more than 3 posts are in flight', async () => {
     const rows = Array.from({ length: 200 }, (_, i) => row(`u${i % 17}`, `c${i}`));
     const sender = new FakeSender();
-    const [outcome] = await deliverAll([job({})], fakeDeps(new FakeStore(rows, 25), sender, { sendLimiter: new Limiter(3), scanSegments: 4 }));
+    const [outcome] = await deliverAll([job({})], fakeDeps(new FakeStore(rows, 25), sender, { sendSlots: new Semaphore(3), scanSegments: 4 }));
     expect(outcome.delivered).toBe(200);
     expect(sender.peak).toBe(3);
   });
@@ -247,7 +249,7 @@ describe('lookups and flow control', () => {
       }
     };
     const users = Array.from({ length: 40 }, (_, i) => `u${i}`);
-    const [outcome] = await deliverAll([job({ users })], fakeDeps(store, new FakeSender(), { queryLimiter: new Limiter(2) }));
+    const [outcome] = await deliverAll([job({ users })], fakeDeps(store, new FakeSender(), { querySlots: new Semaphore(2) }));
     expect(outcome.delivered).toBe(40);
     expect(peak).toBe(2);
   });

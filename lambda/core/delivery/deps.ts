@@ -1,0 +1,30 @@
+import type { ConnectionStore } from '../ports/connection-store';
+import type { Log } from '../ports/reporter';
+import type { Sender } from '../ports/sender';
+import type { NotificationRequest } from '../request';
+import type { Random, RetryPolicy, Sleep } from '../retry';
+import type { Semaphore } from '../semaphore';
+
+/** One valid request to deliver, under the message id it is reported with. */
+export interface DeliveryJob {
+  readonly messageId: string;
+  readonly request: NotificationRequest;
+}
+
+/** What delivery needs, injected: the ports, the bounds shared by the invocation's requests, the clock. */
+export interface DeliveryDeps {
+  readonly store: ConnectionStore;
+  readonly sender: Sender;
+  /** Bounds PostToConnection calls in flight across every request of the invocation (`MAX_IN_FLIGHT`). */
+  readonly sendSlots: Semaphore;
+  /** Bounds DynamoDB Queries in flight across every request of the invocation (`MAX_QUERIES_IN_FLIGHT`). */
+  readonly querySlots: Semaphore;
+  /** Posts per connection (`MAX_ATTEMPTS`) and their backoff. */
+  readonly postRetry: RetryPolicy;
+  readonly scanSegments: number;
+  readonly log: Log;
+  readonly sleep?: Sleep;
+  readonly random?: Random;
+  /** Milliseconds since the epoch. */
+  readonly now?: () => number;
+}

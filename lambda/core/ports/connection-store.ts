@@ -1,0 +1,49 @@
+/**
+ * The connection store port: how the core reads and prunes the connections table. `DynamoConnectionStore`
+ * (adapters/) implements it; the unit tests use an in-memory fake.
+ */
+/** The primary key of a connections-table row. */
+export interface ConnectionKey {
+  readonly userId: string;
+  readonly connectionId: string;
+}
+
+/** A row of the connections table: its key, plus its expiry when the table has a TTL attribute. */
+export interface ConnectionRow extends ConnectionKey {
+  /** Epoch seconds; absent when the row never expires. */
+  readonly expiresAt?: number;
+}
+
+/** Where a Scan segment resumes: the key attributes of the last row read, as DynamoDB returns them. */
+export type StartKey = Readonly<Record<string, { readonly S: string }>>;
+
+/** One page of a Scan segment, with the key to resume from (absent once the segment is exhausted). */
+export interface SegmentPage {
+  readonly rows: ConnectionRow[];
+  readonly lastKey?: StartKey;
+}
+
+export interface PruneResult {
+  readonly deleted: number;
+  /** Keys still not deleted after the retries, with the last error if a call failed outright. */
+  readonly failed: readonly ConnectionKey[];
+  readonly error?: string;
+}
+
+/** Reads and prunes the connections table, page by page. */
+export interface ConnectionStore {
+  /** One user's connections, one page (≤ 1 MB) at a time. */
+  queryUser(userId: string): AsyncIterable<ConnectionRow[]>;
+  /** One segment of a parallel Scan, one page at a time. */
+  scanSegment(segment: number, totalSegments: number): AsyncIterable<ConnectionRow[]>;
+  /** Deletes stale rows; never throws, reports what it could not delete. */
+  prune(keys: readonly ConnectionKey[]): Promise<PruneResult>;
+}
+
+/** What a segmented-broadcast worker needs besides the store: resumable pages, and a bounded row count. */
+export interface SegmentStore extends ConnectionStore {
+  /** One page (at most `limit` rows) of a Scan segment, from `startKey` (the previous page's `lastKey`). */
+  scanPage(segment: number, totalSegments: number, startKey: StartKey | undefined, limit: number): Promise<SegmentPage>;
+  /** Counts rows up to `limit` (a keys-only counting Scan that stops there): is the table at least that big? */
+  countUpTo(limit: number): Promise<number>;
+}

@@ -1,0 +1,111 @@
+import type { SegmentedBroadcastConfig, SplitPolicy, WorkDeps } from './deps';
+import { byteLength, serializeWorkItem } from './work-item';
+import { LIMITS } from '../../src/shared/constants';
+import type { DeliveryJob } from '../core/delivery/deps';
+import { describeError } from '../core/errors';
+import type { SegmentStore } from '../core/ports/connection-store';
+import type { WorkMessage } from '../core/ports/work-queue';
+import { zeroCounts, type RequestReport, type RequestSource } from '../core/reports';
+import { isBroadcast, requestKind } from '../core/targets';
+
+/** How long a "the table is at least `threshold` rows" answer is reused by a container. */
+const SIZE_CACHE_MS = 60_000;
+
+/**
+ * Whether broadcast-like requests are split: always with a threshold of 0, else when a counting Scan finds at least
+ * `threshold` rows. DescribeTable's `ItemCount` is not used: DynamoDB refreshes it about every six hours (a new or
+ * fast-growing table reads 0) and dynalite always reports 0. The answer is cached for a minute per container.
+ */
+export class SplitDecision implements SplitPolicy {
+  private cached?: { readonly split: boolean; readonly until: number };
+
+  constructor(private readonly store: SegmentStore, private readonly threshold: number, private readonly now: () => number = Date.now) {}
+
+  async shouldSplit(): Promise<boolean> {
+    if (this.threshold === 0) return true;
+    if (this.cached && this.now() < this.cached.until) return this.cached.split;
+    const split = (await this.store.countUpTo(this.threshold)) >= this.threshold;
+    this.cached = { split, until: this.now() + SIZE_CACHE_MS };
+    return split;
+  }
+}
+
+/** The split of one request: every segment's work item, or why the request must be delivered inline. */
+export type SplitPlan =
+  | { readonly ok: true; readonly messages: WorkMessage[] }
+  | { readonly ok: false; readonly reason: string };
+
+/** One work item per Scan segment, each carrying the payload and the exclusions, all within the SQS message limit. */
+export function planSplit(job: DeliveryJob, config: SegmentedBroadcastConfig, startedAt: number): SplitPlan {
+  const payloadText = job.request.payload.toString('utf8');
+  const messages: WorkMessage[] = [];
+  for (let segment = 0; segment < config.totalSegments; segment++) {
+    const body = serializeWorkItem({
+      requestId: job.messageId,
+      segment,
+      totalSegments: config.totalSegments,
+      attempt: 1,
+      startedAt,
+      excludeUsers: job.request.excludeUsers,
+      excludeConnections: job.request.excludeConnections,
+    }, payloadText);
+    if (byteLength(body) > LIMITS.MAX_SQS_MESSAGE_BYTES) {
+      return {
+        ok: false,
+        reason: `a work item would be ${byteLength(body)} bytes (payload and exclusions), over SQS's ${LIMITS.MAX_SQS_MESSAGE_BYTES}`,
+      };
+    }
+    messages.push({ body });
+  }
+  return { ok: true, messages };
+}
+
+/** A valid request of the invocation, with where it came from (for its report). */
+export interface SourcedJob extends DeliveryJob {
+  readonly source: RequestSource;
+}
+
+/** What {@link splitBroadcasts} did: the jobs still to deliver inline, and the reports of those it split. */
+export interface SplitResult<J extends SourcedJob> {
+  readonly inline: J[];
+  readonly reports: ReadonlyMap<J, RequestReport>;
+}
+
+/**
+ * Splits the broadcast-like jobs into work items when the table is big enough and enqueues them; each split job is
+ * reported `split`, or `failed` (`ENQUEUE_FAILED`) when the work queue refused its items, so that it is retried.
+ * Jobs too large to split, and every job when the table cannot be counted, stay inline.
+ */
+export async function splitBroadcasts<J extends SourcedJob>(jobs: readonly J[], deps: WorkDeps): Promise<SplitResult<J>> {
+  const reports = new Map<J, RequestReport>();
+  const candidates = jobs.filter((job) => isBroadcast(job.request));
+  if (candidates.length === 0 || !(await shouldSplit(deps))) return { inline: [...jobs], reports };
+  const now = deps.now ?? Date.now;
+  await Promise.all(candidates.map(async (job) => {
+    const started = now();
+    const plan = planSplit(job, deps.config, started);
+    if (!plan.ok) {
+      deps.log.warn('request too large to split; broadcasting inline', { messageId: job.messageId, reason: plan.reason });
+      return;
+    }
+    const base = { messageId: job.messageId, source: job.source, kind: requestKind(job.request), ...zeroCounts() };
+    try {
+      await deps.queue.send(plan.messages);
+      reports.set(job, { ...base, outcome: 'split', segments: plan.messages.length, durationMs: now() - started });
+    } catch (e) {
+      reports.set(job, {
+        ...base, outcome: 'failed', durationMs: now() - started, error: { code: 'ENQUEUE_FAILED', message: (e as Error).message },
+      });
+    }
+  }));
+  return { inline: jobs.filter((job) => !reports.has(job)), reports };
+}
+
+async function shouldSplit(deps: WorkDeps): Promise<boolean> {
+  try {
+    return await deps.splitDecision.shouldSplit();
+  } catch (e) {
+    deps.log.warn('could not count the table\'s rows; broadcasting inline', { error: describeError(e) });
+    return false;
+  }
+}
