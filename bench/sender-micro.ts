@@ -6,7 +6,7 @@
  *
  *   npx ts-node --project tsconfig.dev.json bench/sender-micro.ts [--posts 20000] [--in-flight 64] [--repeat 5] MODULE.ts ...
  *
- * Each MODULE exports `SignedHttpSender` (the constructor and `post` of lambda/signed-http-sender.ts).
+ * Each MODULE exports `SignedHttpSender` (the constructor and `post` of lambda/adapters/signed-http-sender.ts).
  */
 import { fork, type ChildProcess } from 'child_process';
 import * as http from 'http';

@@ -34,8 +34,8 @@ export class TokenBucket {
 }
 
 /** A worker's share of the budget: the global rate over the workers that may run at once; a tenth of a second of burst. */
-export function workerBucket(ratePerSecond: number, workerConcurrency: number, now?: () => number, sleep?: Sleep): TokenBucket {
-  const share = ratePerSecond / workerConcurrency;
+export function workerBucket(sendRatePerSecond: number, workerConcurrency: number, now?: () => number, sleep?: Sleep): TokenBucket {
+  const share = sendRatePerSecond / workerConcurrency;
   return new TokenBucket(share, Math.max(1, Math.floor(share / 10)), now, sleep);
 }
 

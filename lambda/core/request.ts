@@ -30,7 +30,7 @@ export function parseRequestText(text: string): ParseResult {
   return parseRequestValue(value);
 }
 
-/** Validates an already-parsed request (a direct invocation's event) against DESIGN.md's table. */
+/** Validates an already-parsed request (a direct invocation's event) against the request table of the README. */
 export function parseRequestValue(value: unknown): ParseResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return invalid('NOT_AN_OBJECT', `the request must be a JSON object, got ${describe(value)}`);
