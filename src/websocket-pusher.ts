@@ -1,4 +1,3 @@
-import { Duration } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +7,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { defaultCallbackUrl } from './private/callback-url';
 import { createConnectionsTable, tableAttributes } from './private/connections-table';
+import { CONSTRUCT_DEFAULTS, functionTimeout } from './private/defaults';
 import { createPusherFunction } from './private/function';
 import { createServiceRole, grantManageConnections, grantTableAccess } from './private/permissions';
 import { addQueueSource, addTopicSource, createFailedEventsQueue } from './private/sources';
@@ -75,7 +75,7 @@ export class WebsocketPusher extends Construct {
   constructor(scope: Construct, id: string, props: WebsocketPusherProps) {
     super(scope, id);
     validateProps(props);
-    const timeout = props.timeout ?? Duration.minutes(1);
+    const timeout = functionTimeout(props.timeout);
     const attributes = tableAttributes(props);
 
     // Creation order is the order of the template's resources and of the role's policy statements.
@@ -83,7 +83,7 @@ export class WebsocketPusher extends Construct {
       ?? createConnectionsTable(this, props.connectionsTableProps ?? {}, attributes);
     this.callbackUrl = props.callbackUrl ?? defaultCallbackUrl(props.webSocketStage);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      retention: props.logRetention ?? CONSTRUCT_DEFAULTS.LOG_RETENTION,
     });
     const role = createServiceRole(this, this.logGroup);
     this.failedEventsQueue = (props.enableTopic ?? true) ? createFailedEventsQueue(this) : undefined;

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TableAttributes } from './connections-table';
+import { CONSTRUCT_DEFAULTS } from './defaults';
 import { PusherFunction } from '../pusher-function';
 import { DEFAULTS, ENV } from '../shared/constants';
 import { WebsocketPusherProps } from '../websocket-pusher-props';
@@ -34,10 +35,10 @@ export function createPusherFunction(
     role: resources.role,
     logGroup: resources.logGroup,
     architecture: props.architecture ?? lambda.Architecture.ARM_64,
-    memorySize: props.memorySize ?? 512,
+    memorySize: props.memorySize ?? CONSTRUCT_DEFAULTS.MEMORY_SIZE,
     timeout: resources.timeout,
     reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-    retryAttempts: failedEventsQueue ? props.retryAttempts ?? 2 : undefined,
+    retryAttempts: failedEventsQueue ? props.retryAttempts ?? CONSTRUCT_DEFAULTS.RETRY_ATTEMPTS : undefined,
     onFailure: failedEventsQueue ? new destinations.SqsDestination(failedEventsQueue) : undefined,
     environment: {
       [ENV.TABLE_NAME]: resources.connectionsTable.tableName,
@@ -48,8 +49,8 @@ export function createPusherFunction(
       [ENV.MAX_IN_FLIGHT]: String(props.maxInFlight ?? DEFAULTS.MAX_IN_FLIGHT),
       [ENV.MAX_ATTEMPTS]: String(props.maxAttempts ?? DEFAULTS.MAX_ATTEMPTS),
       [ENV.SCAN_SEGMENTS]: String(props.scanSegments ?? DEFAULTS.SCAN_SEGMENTS),
-      POWERTOOLS_SERVICE_NAME: 'websocket-pusher',
-      POWERTOOLS_METRICS_NAMESPACE: 'WebsocketPusher',
+      [ENV.SERVICE_NAME]: DEFAULTS.SERVICE_NAME,
+      [ENV.METRICS_NAMESPACE]: DEFAULTS.METRICS_NAMESPACE,
     },
   });
 }

@@ -6,6 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CONSTRUCT_DEFAULTS } from './defaults';
 import { suppressNag } from './nag';
 import { eventSourceVisibilityTimeout, FAILED_MESSAGE_RETENTION, secureQueue } from './secure-queue';
 import { WebsocketPusherProps } from '../websocket-pusher-props';
@@ -17,7 +18,7 @@ export function addQueueSource(scope: Construct, fn: lambda.IFunction, props: We
     : createQueue(scope, props, timeout);
   fn.addEventSource(new SqsEventSource(source.queue, {
     reportBatchItemFailures: true,
-    batchSize: props.batchSize ?? 10,
+    batchSize: props.batchSize ?? CONSTRUCT_DEFAULTS.BATCH_SIZE,
     maxBatchingWindow: props.maxBatchingWindow,
     maxConcurrency: props.maxConcurrency,
   }));
@@ -32,7 +33,7 @@ function createQueue(scope: Construct, props: WebsocketPusherProps, timeout: Dur
   const queue = secureQueue(scope, 'Queue', {
     visibilityTimeout: eventSourceVisibilityTimeout(timeout),
     deadLetterQueue: deadLetterQueue
-      ? { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 }
+      ? { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? CONSTRUCT_DEFAULTS.MAX_RECEIVE_COUNT }
       : undefined,
     ...props.queueProps,
   });

@@ -1,4 +1,5 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib';
+import { functionTimeout } from './defaults';
 import { DEFAULTS } from '../shared/constants';
 import { WebsocketPusherProps } from '../websocket-pusher-props';
 
@@ -56,7 +57,7 @@ function validateSegmentedBroadcast(props: WebsocketPusherProps) {
   integer('segmentedBroadcast.workerConcurrency', options.workerConcurrency, 2, 1_000);
   integer('segmentedBroadcast.sendRatePerSecond', options.sendRatePerSecond, 1, 1_000_000);
   integer('segmentedBroadcast.maxCarryForwardAttempts', options.maxCarryForwardAttempts, 1, 20);
-  const timeout = props.timeout ?? Duration.minutes(1);
+  const timeout = functionTimeout(props.timeout);
   const margin = options.timeMargin;
   if (margin && !margin.isUnresolved() && !timeout.isUnresolved()
     && (margin.toMilliseconds() < 1_000 || margin.toMilliseconds() >= timeout.toMilliseconds())) {
