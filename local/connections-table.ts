@@ -8,15 +8,11 @@ import {
   ScanCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import type { ConnectionRow } from '../lambda/core/ports/connection-store';
 import { DEFAULTS, LIMITS } from '../src/shared/constants';
 
-/** One row of the connections table, as the application's `$connect` route writes it. */
-export interface ConnectionRow {
-  readonly userId: string;
-  readonly connectionId: string;
-  /** Epoch seconds; absent when the row never expires. */
-  readonly expiresAt?: number;
-}
+/** One row of the connections table, as the application's `$connect` route writes it (the handler's own type). */
+export type { ConnectionRow };
 
 /** Attribute names of the table (configurable on the construct for existing tables). */
 export interface TableSchema {
