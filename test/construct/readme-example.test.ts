@@ -1,6 +1,6 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { EXAMPLE_TEMPLATE, synthesizeTypeScriptExample } from '../examples/typescript-example';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -22,28 +22,24 @@ test.each([
   ['python', 'examples/python/app.py', '#'],
   ['java', 'examples/java/src/main/java/com/example/pusher/PusherExampleApp.java', '//'],
 ])('the README %s example is the example app, verbatim', (lang, file, comment) => {
+  // WHEN / THEN
   expect(readmeBlock(lang)).toBe(region(file, comment));
 });
 
 test('the README TypeScript example is the example app, verbatim', () => {
+  // GIVEN
   const example = fs.readFileSync(path.join(root, 'examples', 'typescript', 'app.ts'), 'utf8');
+
+  // WHEN / THEN
   expect(readmeBlock('typescript', 'ts')).toBe(example);
 });
 
 test('the example app synthesizes a stack with the pusher and a backend allowed to publish', () => {
-  // GIVEN an output directory for the cloud assembly
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'pusher-example-'));
-  process.env.CDK_OUTDIR = outdir;
-  try {
-    // WHEN the example app runs, exactly as written
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the app synthesizes when loaded, in isolation
-    jest.isolateModules(() => require('../../examples/typescript/app'));
-  } finally {
-    delete process.env.CDK_OUTDIR;
-  }
+  // WHEN the example app runs, exactly as written, into a new output directory
+  const outdir = synthesizeTypeScriptExample();
 
   // THEN its template has the pusher function wired to a queue and a topic, and the backend's grants
-  const template = JSON.parse(fs.readFileSync(path.join(outdir, 'PusherExample.template.json'), 'utf8'));
+  const template = JSON.parse(fs.readFileSync(path.join(outdir, EXAMPLE_TEMPLATE), 'utf8'));
   const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
   expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(2);
   expect(types).toEqual(expect.arrayContaining(['AWS::DynamoDB::Table', 'AWS::SNS::Subscription', 'AWS::Lambda::EventSourceMapping']));

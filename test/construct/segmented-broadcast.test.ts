@@ -26,8 +26,11 @@ const ref = (template: Template, logicalPrefix: string) => {
 
 describe('segmented broadcast off (the default)', () => {
   test('no work queue, no second event source, no fan-out setting, no new permission', () => {
+    // WHEN the pusher is added without segmentedBroadcast
     const { pusher, template } = synth();
     const t = template();
+
+    // THEN
     expect(pusher.workQueue).toBeUndefined();
     expect(pusher.workDeadLetterQueue).toBeUndefined();
     t.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
@@ -41,9 +44,12 @@ describe('segmented broadcast off (the default)', () => {
 });
 
 describe('segmented broadcast on', () => {
-  test('a TLS-only, encrypted work queue (visibility 6x the timeout) with a dead-letter queue after 3 receives', () => {
+  test('a TLS-only, encrypted work queue (visibility 6x the timeout) with a DLQ after 3 receives', () => {
+    // WHEN
     const { pusher, template } = synth({ segmentedBroadcast: {} });
     const t = template();
+
+    // THEN
     const dlq = ref(t, 'PusherWorkDeadLetterQueue');
     t.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
@@ -64,8 +70,11 @@ describe('segmented broadcast on', () => {
     expect(pusher.workDeadLetterQueue).toBeDefined();
   });
 
-  test('its event source: one work item per invocation, partial batch failures, maximum concurrency = workerConcurrency', () => {
+  test('its event source: one item per invocation, partial batch failures, workerConcurrency', () => {
+    // WHEN segmented broadcast is on with 8 workers
     const t = synth({ segmentedBroadcast: { workerConcurrency: 8 } }).template();
+
+    // THEN one work item per invocation, partial batch failures, maximum concurrency = workerConcurrency
     t.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [ref(t, 'PusherWorkQueue'), 'Arn'] },
@@ -75,8 +84,11 @@ describe('segmented broadcast on', () => {
     });
   });
 
-  test('the only new permissions: sqs:SendMessage on the work queue alone, and consuming it (for the event source)', () => {
+  test('the only new permissions: sqs:SendMessage on the work queue, and consuming it', () => {
+    // WHEN
     const t = synth({ segmentedBroadcast: {} }).template();
+
+    // THEN sqs:SendMessage on the work queue alone, and consuming it (for the event source)
     const workQueueArn = { 'Fn::GetAtt': [ref(t, 'PusherWorkQueue'), 'Arn'] };
     const onWorkQueue = statements(t).filter((s) => JSON.stringify(s.Resource) === JSON.stringify(workQueueArn));
     expect(onWorkQueue).toEqual([
@@ -94,8 +106,11 @@ describe('segmented broadcast on', () => {
       .toEqual(['dynamodb:BatchWriteItem', 'dynamodb:Query', 'dynamodb:Scan']);
   });
 
-  test('defaults in the environment: threshold 10,000, 16 segments, 4 workers, 3,000/s, a 10 s margin, 3 attempts', () => {
+  test('the defaults in the environment: 10,000, 16 segments, 4 workers, 3,000/s, 10 s, 3 attempts', () => {
+    // WHEN segmented broadcast is on with its defaults
     const t = synth({ segmentedBroadcast: {} }).template();
+
+    // THEN threshold 10,000, 16 segments, 4 workers, 3,000/s, a 10 s margin, 3 attempts
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
@@ -113,10 +128,13 @@ describe('segmented broadcast on', () => {
   });
 
   test('every option overridden; the default margin follows the timeout', () => {
+    // WHEN every option is overridden, and the timeout is 15 minutes
     const t = synth({
       timeout: Duration.minutes(15),
       segmentedBroadcast: { threshold: 0, totalSegments: 64, workerConcurrency: 20, sendRatePerSecond: 8_000, maxCarryForwardAttempts: 5 },
     }).template();
+
+    // THEN every setting is in the environment, and the default margin follows the timeout
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
@@ -130,20 +148,32 @@ describe('segmented broadcast on', () => {
       },
     });
     t.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 5400, RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }) });
+
+    // WHEN the margin is given
     const explicit = synth({ segmentedBroadcast: { timeMargin: Duration.seconds(20) } }).template();
+
+    // THEN it is used
     explicit.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ TIME_MARGIN_MS: '20000' }) } });
   });
 
   test('works without the public queue (SNS only)', () => {
+    // WHEN the public queue is off (SNS only)
     const t = synth({ enableQueue: false, segmentedBroadcast: {} }).template();
+
+    // THEN
     t.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 1 });
   });
 
   test('grantPublish never covers the work queue', () => {
+    // GIVEN segmented broadcast on, and a backend role
     const { stack, pusher, template } = synth({ segmentedBroadcast: {} });
     const backend = new iam.Role(stack, 'Backend', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+    // WHEN
     pusher.grantPublish(backend);
+
+    // THEN
     const t = template();
     const workQueueArn = { 'Fn::GetAtt': [ref(t, 'PusherWorkQueue'), 'Arn'] };
     const backendPolicy = Object.values(t.findResources('AWS::IAM::Policy'))
@@ -163,16 +193,21 @@ describe('validation', () => {
     [{ segmentedBroadcast: { timeMargin: Duration.millis(500) } }, 'segmentedBroadcast.timeMargin must be at least 1 second'],
     [{ reservedConcurrentExecutions: 3, segmentedBroadcast: {} }, 'reservedConcurrentExecutions (3) must be at least segmentedBroadcast.workerConcurrency (4)'],
   ])('%j throws', (props, message) => {
+    // WHEN / THEN
     expect(() => synth(props as Partial<WebsocketPusherProps>)).toThrow(message);
   });
 });
 
 describe('cdk-nag AwsSolutions', () => {
   test('no unsuppressed finding with segmented broadcast on, and no new suppression', () => {
+    // GIVEN segmented broadcast on
     const { app, stack } = synth({ segmentedBroadcast: { threshold: 0 } });
+
+    // WHEN the AwsSolutions checks run
     Aspects.of(stack).add(new AwsSolutionsChecks());
     app.synth();
 
+    // THEN
     const isPusher = (entry: { id: string }) => entry.id.startsWith('/TestStack/Pusher/');
     const findings = [
       ...Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),

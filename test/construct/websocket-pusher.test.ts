@@ -46,7 +46,10 @@ function statementFor(template: Template, action: string): any {
 
 describe('defaults', () => {
   test('creates the connections table: user_id / connection_id, on-demand, PITR, TTL', () => {
+    // WHEN the pusher is added with its defaults
     const { template } = synth();
+
+    // THEN
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
@@ -64,8 +67,11 @@ describe('defaults', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
   });
 
-  test('the function: Node.js 22 on ARM64, 512 MB, 1 minute, its own log group, handler settings in its environment', () => {
+  test('the function: Node.js 22 on ARM64, 512 MB, 1 minute, its own log group, its settings', () => {
+    // WHEN the pusher is added with its defaults
     const { template } = synth();
+
+    // THEN the handler settings are in its environment
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
@@ -96,7 +102,10 @@ describe('defaults', () => {
   });
 
   test('the function role has no managed policy (only its own log group)', () => {
+    // WHEN the pusher is added with its defaults
     const { template } = synth();
+
+    // THEN
     const roles = Object.values(template.findResources('AWS::IAM::Role')) as any[];
     expect(roles).toHaveLength(1);
     expect(roles[0].Properties.ManagedPolicyArns).toBeUndefined();
@@ -108,7 +117,10 @@ describe('defaults', () => {
   });
 
   test('SQS source: an encrypted, TLS-only queue with a dead-letter queue after 5 receives', () => {
+    // WHEN the pusher is added with its defaults
     const { template } = synth();
+
+    // THEN
     template.resourceCountIs('AWS::SQS::Queue', 3); // queue, its DLQ, the failed-events queue
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
@@ -130,7 +142,10 @@ describe('defaults', () => {
   });
 
   test('SQS event source reports partial batch failures, batches of 10', () => {
+    // WHEN the pusher is added with its defaults
     const { template } = synth();
+
+    // THEN
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('PusherQueue'), 'Arn'] },
@@ -142,8 +157,11 @@ describe('defaults', () => {
     });
   });
 
-  test('SNS source: an encrypted, TLS-only topic subscribed by the function, with a dead-letter queue', () => {
+  test('SNS source: an encrypted, TLS-only topic the function subscribes to, with a DLQ', () => {
+    // WHEN the pusher is added with its defaults
     const { template } = synth();
+
+    // THEN
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:eu-west-1:111111111111:alias/aws/sns']] },
@@ -169,7 +187,10 @@ describe('defaults', () => {
   });
 
   test('SNS path: an on-failure destination queue and 2 async retries', () => {
+    // WHEN the pusher is added with its defaults
     const { template } = synth();
+
+    // THEN
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       MaximumRetryAttempts: 2,
       DestinationConfig: {
@@ -182,8 +203,11 @@ describe('defaults', () => {
 });
 
 describe('least privilege', () => {
-  test('on the table: Query, Scan, BatchWriteItem on the table ARN only (no index, no other action)', () => {
+  test('on the table: Query, Scan, BatchWriteItem on its ARN only (no index, no other action)', () => {
+    // WHEN the pusher is added with its defaults
     const { template } = synth();
+
+    // THEN
     const dynamo = policyStatements(template).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
     expect(dynamo).toEqual([{
       Action: ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchWriteItem'],
@@ -193,7 +217,10 @@ describe('least privilege', () => {
   });
 
   test('execute-api:ManageConnections only on POST @connections/* of the one stage', () => {
+    // WHEN the pusher is added with its defaults
     const { template } = synth();
+
+    // THEN
     expect(statementFor(template, 'execute-api:ManageConnections')).toEqual({
       Action: 'execute-api:ManageConnections',
       Effect: 'Allow',
@@ -207,7 +234,10 @@ describe('least privilege', () => {
   });
 
   test('the SQS statement covers only the consumption actions on the queue', () => {
+    // WHEN the pusher is added with its defaults
     const { template } = synth();
+
+    // THEN
     expect(statementFor(template, 'sqs:ReceiveMessage')).toEqual({
       Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
       Effect: 'Allow',
@@ -216,16 +246,22 @@ describe('least privilege', () => {
   });
 
   test('a customer-managed table key: decrypt only', () => {
+    // WHEN the created table is encrypted with a customer-managed key
     const { template } = synth({ connectionsTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED } });
+
+    // THEN
     const kmsStatements = policyStatements(template).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('kms:')));
     expect(kmsStatements).toEqual([expect.objectContaining({ Action: 'kms:Decrypt' })]);
   });
 });
 
 describe('overrides', () => {
-  test('an existing table: no table created, its ARN in the grant, custom key names in the environment', () => {
+  test('an existing table: none created, its ARN in the grant, its key names in the environment', () => {
+    // GIVEN an existing table with custom key names
     const { stack, stage } = stackWithStage();
     const table = dynamodb.Table.fromTableName(stack, 'Existing', 'app-connections');
+
+    // WHEN
     const pusher = new WebsocketPusher(stack, 'Pusher', {
       webSocketStage: stage,
       connectionsTable: table,
@@ -233,6 +269,8 @@ describe('overrides', () => {
       connectionIdAttribute: 'cid',
       timeToLiveAttribute: 'ttl',
     });
+
+    // THEN no table is created, its ARN is in the grant, its key names in the environment
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::DynamoDB::Table', 0);
     expect(pusher.connectionsTable).toBe(table);
@@ -249,12 +287,15 @@ describe('overrides', () => {
   });
 
   test('created table settings: custom key names become the key schema and TTL, props applied', () => {
+    // WHEN the created table is given custom key names and props
     const { template } = synth({
       userIdAttribute: 'uid',
       connectionIdAttribute: 'cid',
       timeToLiveAttribute: 'ttl',
       connectionsTableProps: { tableName: 'conns', removalPolicy: RemovalPolicy.DESTROY, pointInTimeRecovery: false, deletionProtection: true },
     });
+
+    // THEN the key names become the key schema and TTL, the props are applied
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: 'conns',
       KeySchema: [{ AttributeName: 'uid', KeyType: 'HASH' }, { AttributeName: 'cid', KeyType: 'RANGE' }],
@@ -266,11 +307,16 @@ describe('overrides', () => {
   });
 
   test('an imported stage with a custom callback URL', () => {
+    // GIVEN an imported stage
     const app = new App();
     const stack = new Stack(app, 'Imported', { env: ENV });
     const api = apigwv2.WebSocketApi.fromWebSocketApiAttributes(stack, 'Api', { webSocketId: 'abc123' });
     const stage = apigwv2.WebSocketStage.fromWebSocketStageAttributes(stack, 'Stage', { api, stageName: 'prod' });
+
+    // WHEN a custom callback URL is given
     const pusher = new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage, callbackUrl: 'https://live.example.com/push' });
+
+    // THEN
     const template = Template.fromStack(stack);
     expect(pusher.callbackUrl).toBe('https://live.example.com/push');
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -281,12 +327,17 @@ describe('overrides', () => {
     });
   });
 
-  test('an imported stage without a callback URL gets the execute-api endpoint computed from its attributes', () => {
+  test('an imported stage without a callback URL gets the endpoint computed from its attributes', () => {
+    // GIVEN an imported stage
     const app = new App();
     const stack = new Stack(app, 'Imported', { env: ENV });
     const api = apigwv2.WebSocketApi.fromWebSocketApiAttributes(stack, 'Api', { webSocketId: 'abc123' });
     const stage = apigwv2.WebSocketStage.fromWebSocketStageAttributes(stack, 'Stage', { api, stageName: 'prod' });
+
+    // WHEN no callback URL is given
     new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage });
+
+    // THEN the execute-api endpoint is computed from the stage's attributes
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
@@ -297,6 +348,7 @@ describe('overrides', () => {
   });
 
   test('function settings and handler tuning', () => {
+    // WHEN
     const { template } = synth({
       memorySize: 1024,
       timeout: Duration.minutes(5),
@@ -308,6 +360,8 @@ describe('overrides', () => {
       scanSegments: 16,
       retryAttempts: 0,
     });
+
+    // THEN
     template.hasResourceProperties('AWS::Lambda::Function', {
       MemorySize: 1024,
       Timeout: 300,
@@ -322,7 +376,10 @@ describe('overrides', () => {
   });
 
   test('event source settings: batch size, batching window, maximum concurrency', () => {
+    // WHEN
     const { template } = synth({ batchSize: 500, maxBatchingWindow: Duration.seconds(2), maxConcurrency: 20 });
+
+    // THEN
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 500,
       MaximumBatchingWindowInSeconds: 2,
@@ -331,12 +388,15 @@ describe('overrides', () => {
     });
   });
 
-  test('created queue customised: queueProps merged over the defaults, DLQ props and maxReceiveCount', () => {
+  test('a customised created queue: queueProps over the defaults, DLQ props, maxReceiveCount', () => {
+    // WHEN
     const { template } = synth({
       queueProps: { queueName: 'notifications', receiveMessageWaitTime: Duration.seconds(0) },
       deadLetterQueueProps: { queueName: 'notifications-dlq' },
       maxReceiveCount: 3,
     });
+
+    // THEN queueProps are merged over the defaults; the DLQ props and maxReceiveCount apply
     template.hasResourceProperties('AWS::SQS::Queue', {
       QueueName: 'notifications',
       ReceiveMessageWaitTimeSeconds: 0,
@@ -347,10 +407,15 @@ describe('overrides', () => {
   });
 
   test('an existing queue and topic: none created, both wired', () => {
+    // GIVEN an existing queue and topic
     const { stack, stage } = stackWithStage();
     const queue = sqs.Queue.fromQueueArn(stack, 'Q', 'arn:aws:sqs:eu-west-1:111111111111:requests');
     const topic = sns.Topic.fromTopicArn(stack, 'T', 'arn:aws:sns:eu-west-1:111111111111:requests');
+
+    // WHEN
     const pusher = new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage, queue, topic });
+
+    // THEN
     const template = Template.fromStack(stack);
     expect(pusher.queue).toBe(queue);
     expect(pusher.topic).toBe(topic);
@@ -367,9 +432,14 @@ describe('overrides', () => {
   });
 
   test('topic customised with topicProps', () => {
+    // GIVEN a key for the topic
     const { stack, stage } = stackWithStage();
     const key = new kms.Key(stack, 'Key');
+
+    // WHEN
     new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage, topicProps: { topicName: 'requests', masterKey: key } });
+
+    // THEN
     Template.fromStack(stack).hasResourceProperties('AWS::SNS::Topic', {
       TopicName: 'requests',
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('Key'), 'Arn'] },
@@ -377,7 +447,10 @@ describe('overrides', () => {
   });
 
   test('SQS off: no queue, no event source mapping', () => {
+    // WHEN
     const { template, pusher } = synth({ enableQueue: false });
+
+    // THEN
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
     template.resourceCountIs('AWS::SQS::Queue', 1); // the failed-events queue of the SNS path
     expect(pusher.queue).toBeUndefined();
@@ -385,7 +458,10 @@ describe('overrides', () => {
   });
 
   test('SNS off: no topic, no subscription, no on-failure destination', () => {
+    // WHEN
     const { template, pusher } = synth({ enableTopic: false });
+
+    // THEN
     template.resourceCountIs('AWS::SNS::Topic', 0);
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
@@ -397,9 +473,14 @@ describe('overrides', () => {
 
 describe('grantPublish', () => {
   test('grants sns:Publish on the topic and sqs:SendMessage on the queue', () => {
+    // GIVEN a pusher with its defaults, and a backend role
     const { stack, pusher } = synth();
     const backend = new iam.Role(stack, 'Backend', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+    // WHEN
     pusher.grantPublish(backend);
+
+    // THEN
     const template = Template.fromStack(stack);
     const policy = Object.entries(template.findResources('AWS::IAM::Policy'))
       .find(([id]) => id.startsWith('BackendDefaultPolicy'))![1] as any;
@@ -414,9 +495,14 @@ describe('grantPublish', () => {
   });
 
   test('with only the queue, grants only on the queue', () => {
+    // GIVEN a pusher without a topic, and a backend role
     const { stack, pusher } = synth({ enableTopic: false });
     const backend = new iam.Role(stack, 'Backend', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+    // WHEN
     const grant = pusher.grantPublish(backend);
+
+    // THEN
     expect(grant.success).toBe(true);
     const statements = policyStatements(Template.fromStack(stack))
       .filter((s) => [s.Action].flat().some((a: string) => a === 'sns:Publish' || a === 'sqs:SendMessage'));
@@ -435,13 +521,19 @@ describe('validation', () => {
     ['queue', 'deadLetterQueueProps', (s: Stack) => ({ queue: sqs.Queue.fromQueueArn(s, 'Q', 'arn:aws:sqs:eu-west-1:111111111111:q'), deadLetterQueueProps: {} })],
     ['topic', 'topicProps', (s: Stack) => ({ topic: sns.Topic.fromTopicArn(s, 'T', 'arn:aws:sns:eu-west-1:111111111111:t'), topicProps: {} })],
   ])('%s together with %s throws', (existing, created, make) => {
+    // GIVEN
     const { stack, stage: st } = stage();
+
+    // WHEN / THEN
     expect(() => new WebsocketPusher(stack, 'Pusher', { webSocketStage: st, ...make(stack) }))
       .toThrow(`WebsocketPusher: give either ${existing} (an existing resource) or ${created} (to customise the created one), not both`);
   });
 
   test('a disabled source with its settings throws', () => {
+    // GIVEN
     const { stack, stage: st } = stage();
+
+    // WHEN / THEN
     expect(() => new WebsocketPusher(stack, 'P1', { webSocketStage: st, enableQueue: false, batchSize: 5 }))
       .toThrow('WebsocketPusher: enableQueue is false, so batchSize cannot be given');
     expect(() => new WebsocketPusher(stack, 'P2', { webSocketStage: st, enableTopic: false, retryAttempts: 1 }))
@@ -449,7 +541,10 @@ describe('validation', () => {
   });
 
   test('both sources off throws', () => {
+    // GIVEN
     const { stack, stage: st } = stage();
+
+    // WHEN / THEN
     expect(() => new WebsocketPusher(stack, 'P', { webSocketStage: st, enableQueue: false, enableTopic: false }))
       .toThrow('WebsocketPusher: at least one source is needed; enableQueue and enableTopic are both false');
   });
@@ -462,12 +557,18 @@ describe('validation', () => {
     [{ userIdAttribute: ' ' }, 'WebsocketPusher: userIdAttribute must not be empty'],
     [{ userIdAttribute: 'id', connectionIdAttribute: 'id' }, 'WebsocketPusher: userIdAttribute and connectionIdAttribute must differ'],
   ])('invalid setting %j throws', (props, message) => {
+    // GIVEN
     const { stack, stage: st } = stage();
+
+    // WHEN / THEN
     expect(() => new WebsocketPusher(stack, 'P', { webSocketStage: st, ...props })).toThrow(message);
   });
 
   test('a batch size above 10 without a batching window is refused (by the SQS event source)', () => {
+    // GIVEN
     const { stack, stage: st } = stage();
+
+    // WHEN / THEN
     expect(() => new WebsocketPusher(stack, 'P', { webSocketStage: st, batchSize: 100 }))
       .toThrow('Maximum batch size must be between 1 and 10 inclusive (given 100) when batching window is not specified.');
   });
@@ -475,13 +576,17 @@ describe('validation', () => {
 
 describe('cdk-nag AwsSolutions', () => {
   test('no unsuppressed finding, and every suppression states a reason', () => {
+    // GIVEN the pusher and a backend allowed to publish
     const { app, stack, stage } = stackWithStage();
     const pusher = new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage });
     const backend = new iam.Role(stack, 'Backend', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     pusher.grantPublish(backend);
+
+    // WHEN the AwsSolutions checks run
     Aspects.of(stack).add(new AwsSolutionsChecks());
     app.synth();
 
+    // THEN
     const isPusher = (entry: { id: string }) => entry.id.startsWith('/TestStack/Pusher/');
     const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')).filter(isPusher);
     const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')).filter(isPusher);

@@ -1,30 +1,18 @@
-import { expectedInboxes, FAST_RETRIES, inboxes, metricLines, reports, rowsOf, wire } from './support';
+import { expectedInboxes, FAST_RETRIES, inboxes, metricLines, reports, rowsOf, useLocalStack, wire } from './support';
 import { snsEvent, sqsEvent } from '../../local/events';
-import type { HandlerRunner } from '../../local/handler-runner';
-import { LocalStack } from '../../local/stack';
 
 // A batch mixing valid, invalid and oversize requests: valid ones delivered, invalid ones reported with a clear
 // error and never retried, `batchItemFailures` exactly the transient failures.
 
-let stack: LocalStack;
-let pusher: HandlerRunner;
-
-beforeEach(async () => {
-  stack = await LocalStack.start();
-  pusher = await stack.loadHandler({ ...FAST_RETRIES, MAX_ATTEMPTS: '3' });
-});
-
-afterEach(async () => {
-  await stack.stop();
-});
+const local = useLocalStack({ handler: { ...FAST_RETRIES, MAX_ATTEMPTS: '3' } });
 
 const OVERSIZE = { blob: 'x'.repeat(128 * 1024) };
 // Exactly at the limit once serialized: `"` + 131070 characters + `"` is 131,072 bytes.
 const AT_LIMIT = 'y'.repeat(128 * 1024 - 2);
 
 test('valid requests are delivered, invalid ones reported and acknowledged, none retried', async () => {
-  // GIVEN
-  const { alice, bob } = await stack.connectUsers({ alice: 2, bob: 1 });
+  // GIVEN a batch of valid, invalid and oversize requests
+  const { alice, bob } = await local.stack.connectUsers({ alice: 2, bob: 1 });
   const batch = [
     { data: { ok: 1 }, users: ['alice'] }, // msg-1 valid multicast
     '{"data": "unterminated', // msg-2 invalid JSON
@@ -40,19 +28,19 @@ test('valid requests are delivered, invalid ones reported and acknowledged, none
   ];
 
   // WHEN
-  const invocation = await pusher.invoke(sqsEvent(batch));
-  await stack.deliveries();
+  const invocation = await local.pusher.invoke(sqsEvent(batch));
+  await local.stack.deliveries();
 
-  // THEN: nothing is retried (no transient failure), the valid requests arrived once each
+  // THEN nothing is retried (no transient failure), the valid requests arrived once each
   expect(invocation.error).toBeUndefined();
   expect(invocation.result).toEqual({ batchItemFailures: [] });
-  expect(inboxes(stack.clients)).toEqual(expectedInboxes(stack.clients, (c) =>
+  expect(inboxes(local.stack.clients)).toEqual(expectedInboxes(local.stack.clients, (c) =>
     (alice.includes(c) ? [wire({ ok: 1 }), wire('to everyone')] : [wire(null), wire(AT_LIMIT), wire('to everyone')])));
   expect(bob[0].messages.some((m) => m.length > 128 * 1024)).toBe(false);
-  expect(stack.emulator.stats.byStatus).toEqual({ 200: 7 });
-  expect(await stack.rows()).toEqual(rowsOf(stack.clients));
+  expect(local.stack.emulator.stats.byStatus).toEqual({ 200: 7 });
+  expect(await local.stack.rows()).toEqual(rowsOf(local.stack.clients));
 
-  // THEN: each invalid request is logged with its message id and a clear reason
+  // THEN each invalid request is logged with its message id and a clear reason
   const byId = reports(invocation);
   expect(Object.keys(byId).sort()).toEqual(batch.map((_, i) => `msg-${i + 1}`).sort());
   const invalid = { outcome: 'invalid', delivered: 0, targets: 0 };
@@ -67,50 +55,50 @@ test('valid requests are delivered, invalid ones reported and acknowledged, none
     expect(byId[id]).toMatchObject({ outcome: 'delivered', failed: 0 });
   }
 
-  // THEN: one metric set per request, invalid ones counted
+  // THEN one metric set per request, invalid ones counted
   const metrics = metricLines(invocation);
   expect(metrics).toHaveLength(batch.length);
   expect(metrics.filter((m) => m.InvalidRequests === 1)).toHaveLength(7);
 });
 
 test('batchItemFailures lists exactly the records that failed for a transient reason', async () => {
-  // GIVEN: one of alice's connections keeps answering 500; bob's are healthy
-  const { alice } = await stack.connectUsers({ alice: 2, bob: 2 });
+  // GIVEN one of alice's connections keeps answering 500; bob's are healthy
+  const { alice } = await local.stack.connectUsers({ alice: 2, bob: 2 });
   const [broken, healthy] = alice;
-  stack.setFaults({ failingConnections: [broken.connectionId] });
+  local.stack.setFaults({ failingConnections: [broken.connectionId] });
 
   // WHEN
-  const invocation = await pusher.invoke(sqsEvent([
+  const invocation = await local.pusher.invoke(sqsEvent([
     { data: 'to alice', users: ['alice'] }, // msg-1 transient failure on one connection
     'garbage', // msg-2 invalid: not retried
     { data: 'to bob', users: ['bob'] }, // msg-3 delivered
     { data: OVERSIZE }, // msg-4 invalid: not retried
     { data: 'to all but alice', exclude_users: ['alice'] }, // msg-5 delivered
   ]));
-  await stack.deliveries();
+  await local.stack.deliveries();
 
   // THEN
   expect(invocation.result).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-1' }] });
   expect(broken.messages).toEqual([]);
   expect(healthy.messages).toEqual([wire('to alice')]);
-  expect(inboxes(stack.clients.filter((c) => c.userId === 'bob')))
-    .toEqual(expectedInboxes(stack.clients.filter((c) => c.userId === 'bob'), () => [wire('to bob'), wire('to all but alice')]));
+  expect(inboxes(local.stack.clients.filter((c) => c.userId === 'bob')))
+    .toEqual(expectedInboxes(local.stack.clients.filter((c) => c.userId === 'bob'), () => [wire('to bob'), wire('to all but alice')]));
   const byId = reports(invocation);
   expect(byId['msg-1']).toMatchObject({
     outcome: 'failed', targets: 2, delivered: 1, failed: 1, retried: 2, error: { code: 'SEND_FAILED' },
   });
   // Three attempts, as MAX_ATTEMPTS says, and never more.
-  expect(stack.emulator.stats.byStatus[500]).toBe(3);
-  expect(await stack.rows()).toEqual(rowsOf(stack.clients));
+  expect(local.stack.emulator.stats.byStatus[500]).toBe(3);
+  expect(await local.stack.rows()).toEqual(rowsOf(local.stack.clients));
 });
 
-test('an SNS notification that failed transiently makes the invocation fail, so Lambda retries it', async () => {
-  // GIVEN
-  const [broken] = await stack.connect('alice');
-  stack.setFaults({ failingConnections: [broken.connectionId] });
+test('a transiently failed SNS notification fails the invocation, so that Lambda retries it', async () => {
+  // GIVEN a connection that keeps answering 500
+  const [broken] = await local.stack.connect('alice');
+  local.stack.setFaults({ failingConnections: [broken.connectionId] });
 
   // WHEN
-  const invocation = await pusher.invoke(snsEvent({ data: 'x', users: ['alice'] }, { messageIds: ['sns-1'] }));
+  const invocation = await local.pusher.invoke(snsEvent({ data: 'x', users: ['alice'] }, { messageIds: ['sns-1'] }));
 
   // THEN
   expect(invocation.error?.message).toMatch(/sns-1/);
@@ -118,11 +106,11 @@ test('an SNS notification that failed transiently makes the invocation fail, so 
 });
 
 test('an invalid SNS notification is reported and acknowledged (a retry could never help)', async () => {
-  // GIVEN
-  const [client] = await stack.connect('alice');
+  // GIVEN a connected client
+  const [client] = await local.stack.connect('alice');
 
   // WHEN
-  const invocation = await pusher.invoke(snsEvent('{"users": ["alice"]}', { messageIds: ['sns-2'] }));
+  const invocation = await local.pusher.invoke(snsEvent('{"users": ["alice"]}', { messageIds: ['sns-2'] }));
 
   // THEN
   expect(invocation.error).toBeUndefined();

@@ -8,76 +8,74 @@ import {
   PayloadTooLargeException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { useLocalStack } from './support';
 import { RecordingClient } from '../../local/client';
-import { LocalStack } from '../../local/stack';
 
 // The emulator on its own, driven by the AWS SDK's own Management API client: if the SDK maps its answers to
 // the right exceptions, the pusher sees what it would see in AWS.
 
-let stack: LocalStack;
+const local = useLocalStack({ handler: false });
 let api: ApiGatewayManagementApiClient;
 
-beforeEach(async () => {
-  stack = await LocalStack.start();
+beforeEach(() => {
   api = new ApiGatewayManagementApiClient({
-    endpoint: stack.emulator.callbackUrl,
+    endpoint: local.stack.emulator.callbackUrl,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
   });
 });
 
-afterEach(async () => {
+afterEach(() => {
   api.destroy();
-  await stack.stop();
 });
 
 const post = (connectionId: string, data: string | Uint8Array) =>
   api.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: typeof data === 'string' ? Buffer.from(data) : data }));
 
 describe('connections', () => {
-  test('a client connecting writes its row before the handshake completes, and disconnecting deletes it', async () => {
-    // GIVEN
-    const [a1, a2] = await stack.connect('alice', 2);
-    const [b1] = await stack.connect('bob', 1, 'header');
+  test('connecting writes the row before the handshake completes; disconnecting deletes it', async () => {
+    // WHEN alice connects twice, bob once with his user id in a header
+    const [a1, a2] = await local.stack.connect('alice', 2);
+    const [b1] = await local.stack.connect('bob', 1, 'header');
 
-    // THEN
+    // THEN each has a row by the time its handshake completed
     expect(a1.connectionId).toMatch(/^[A-Za-z0-9+/]{15}=$/);
     expect(new Set([a1.connectionId, a2.connectionId, b1.connectionId]).size).toBe(3);
-    expect(await stack.rows()).toEqual(expect.arrayContaining([
+    expect(await local.stack.rows()).toEqual(expect.arrayContaining([
       { userId: 'alice', connectionId: a1.connectionId },
       { userId: 'alice', connectionId: a2.connectionId },
       { userId: 'bob', connectionId: b1.connectionId },
     ]));
-    expect(await stack.rows()).toHaveLength(3);
+    expect(await local.stack.rows()).toHaveLength(3);
 
-    // WHEN
-    await stack.disconnect(a1);
+    // WHEN one of alice's clients disconnects
+    await local.stack.disconnect(a1);
 
-    // THEN
-    expect(await stack.rows()).toEqual(expect.arrayContaining([
+    // THEN its row is deleted
+    expect(await local.stack.rows()).toEqual(expect.arrayContaining([
       { userId: 'alice', connectionId: a2.connectionId },
       { userId: 'bob', connectionId: b1.connectionId },
     ]));
-    expect(await stack.rows()).toHaveLength(2);
+    expect(await local.stack.rows()).toHaveLength(2);
   });
 
   test('a client without a user id is refused, as by a $connect authorizer', async () => {
-    await expect(RecordingClient.connect(stack.emulator.connectUrl(), '', 'header')).rejects.toThrow(/401/);
-    expect(await stack.rows()).toEqual([]);
+    // WHEN / THEN
+    await expect(RecordingClient.connect(local.stack.emulator.connectUrl(), '', 'header')).rejects.toThrow(/401/);
+    expect(await local.stack.rows()).toEqual([]);
   });
 
   test('rows carry the expiry when the stack is given a TTL', async () => {
-    // GIVEN
-    await stack.stop();
-    stack = await LocalStack.start({ ttlSeconds: 7200 });
+    // GIVEN a stack that writes an expiry 2 hours after connecting
+    await local.restart({ ttlSeconds: 7200 });
     const before = Math.floor(Date.now() / 1000);
 
     // WHEN
-    const [client] = await stack.connect('alice');
+    const [client] = await local.stack.connect('alice');
 
     // THEN
-    const [row] = await stack.rows();
+    const [row] = await local.stack.rows();
     expect(row.connectionId).toBe(client.connectionId);
     expect(row.expiresAt).toBeGreaterThanOrEqual(before + 7200);
     expect(row.expiresAt).toBeLessThanOrEqual(before + 7201 + 60);
@@ -86,24 +84,24 @@ describe('connections', () => {
 
 describe('Management API', () => {
   test('POST delivers the bytes as one text frame to that connection only', async () => {
-    // GIVEN
-    const [a1, a2] = await stack.connect('alice', 2);
+    // GIVEN alice with two connections
+    const [a1, a2] = await local.stack.connect('alice', 2);
     const payload = JSON.stringify({ hello: 'wörld', n: [1, 2, 3] });
 
     // WHEN
     await post(a1.connectionId, payload);
-    await stack.deliveries();
+    await local.stack.deliveries();
 
     // THEN
     expect(a1.messages).toEqual([payload]);
     expect(a1.binaryFrames).toBe(0);
     expect(a2.messages).toEqual([]);
-    expect(stack.emulator.stats.byStatus).toEqual({ 200: 1 });
+    expect(local.stack.emulator.stats.byStatus).toEqual({ 200: 1 });
   });
 
   test('GET describes the connection, DELETE closes it and $disconnect deletes its row', async () => {
-    // GIVEN
-    const [client] = await stack.connect('alice');
+    // GIVEN a connected client
+    const [client] = await local.stack.connect('alice');
 
     // WHEN
     const info = await api.send(new GetConnectionCommand({ ConnectionId: client.connectionId }));
@@ -113,19 +111,22 @@ describe('Management API', () => {
     expect(info.Identity?.SourceIp).toBe('127.0.0.1');
     expect(info.LastActiveAt).toBeInstanceOf(Date);
 
-    // WHEN
+    // WHEN the connection is deleted
     const deleted = await api.send(new DeleteConnectionCommand({ ConnectionId: client.connectionId }));
     await client.whenClosed();
-    await stack.emulator.settled();
+    await local.stack.emulator.settled();
 
     // THEN
     expect(deleted.$metadata.httpStatusCode).toBe(204);
-    expect(await stack.rows()).toEqual([]);
+    expect(await local.stack.rows()).toEqual([]);
     await expect(post(client.connectionId, 'x')).rejects.toBeInstanceOf(GoneException);
   });
 
   test('an unknown connection is 410 GoneException with the x-amzn-ErrorType header', async () => {
+    // WHEN posting to a connection id the emulator never issued
     const error = await post('Zm9vYmFyYmF6cXV4PQ=', 'x').catch((e) => e);
+
+    // THEN
     expect(error).toBeInstanceOf(GoneException);
     expect(error.$metadata.httpStatusCode).toBe(410);
     await expect(api.send(new GetConnectionCommand({ ConnectionId: 'nope' }))).rejects.toBeInstanceOf(GoneException);
@@ -133,33 +134,38 @@ describe('Management API', () => {
   });
 
   test('a stale connection: the socket is gone, the row stays, POST is 410', async () => {
-    // GIVEN
-    const [client] = await stack.connect('alice');
+    // GIVEN a connected client
+    const [client] = await local.stack.connect('alice');
 
     // WHEN
-    await stack.makeStale(client);
-    await stack.emulator.settled();
+    await local.stack.makeStale(client);
+    await local.stack.emulator.settled();
 
     // THEN
-    expect(await stack.rows()).toEqual([{ userId: 'alice', connectionId: client.connectionId }]);
+    expect(await local.stack.rows()).toEqual([{ userId: 'alice', connectionId: client.connectionId }]);
     await expect(post(client.connectionId, 'x')).rejects.toBeInstanceOf(GoneException);
     expect(client.messages).toEqual([]);
   });
 
   test('a payload over 128 KB is 413 PayloadTooLargeException; exactly 128 KB is delivered', async () => {
-    // GIVEN
-    const [client] = await stack.connect('alice');
+    // GIVEN a connected client
+    const [client] = await local.stack.connect('alice');
 
     // WHEN / THEN
     await expect(post(client.connectionId, 'a'.repeat(128 * 1024 + 1))).rejects.toBeInstanceOf(PayloadTooLargeException);
     await post(client.connectionId, 'b'.repeat(128 * 1024));
-    await stack.deliveries();
+    await local.stack.deliveries();
     expect(client.messages).toEqual(['b'.repeat(128 * 1024)]);
   });
 
   test('an unsigned request is 403 ForbiddenException', async () => {
-    const [client] = await stack.connect('alice');
-    const res = await fetch(`${stack.emulator.callbackUrl}/@connections/${encodeURIComponent(client.connectionId)}`, { method: 'POST', body: 'x' });
+    // GIVEN a connected client
+    const [client] = await local.stack.connect('alice');
+
+    // WHEN a POST without a signature reaches the callback URL
+    const res = await fetch(`${local.stack.emulator.callbackUrl}/@connections/${encodeURIComponent(client.connectionId)}`, { method: 'POST', body: 'x' });
+
+    // THEN
     expect(res.status).toBe(403);
     expect(res.headers.get('x-amzn-errortype')).toBe('ForbiddenException');
     expect(await res.json()).toEqual({ message: 'Missing Authentication Token' });
@@ -170,14 +176,14 @@ describe('Management API', () => {
     ['the wrong secret', { credentials: { accessKeyId: 'local', secretAccessKey: 'wrong' } }, 'The request signature we calculated does not match the signature you provided.'],
     ['an unknown access key', { credentials: { accessKeyId: 'AKIDOTHER', secretAccessKey: 'local' } }, 'The security token included in the request is invalid.'],
     ['another Region', { region: 'eu-west-1' }, 'Credential should be scoped to a valid region (us-east-1) and service (execute-api).'],
-  ])('a request signed with %s is 403 ForbiddenException with API Gateway\'s message, and nothing is delivered', async (_label, override, message) => {
+  ])('a request signed with %s is 403 ForbiddenException with API Gateway\'s message', async (_label, override, message) => {
     // GIVEN the SDK's own client, signing with something other than the stack's credentials and Region
-    const [client] = await stack.connect('alice');
+    const [client] = await local.stack.connect('alice');
     const wrong = new ApiGatewayManagementApiClient({
-      endpoint: stack.emulator.callbackUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1, ...override,
+      endpoint: local.stack.emulator.callbackUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1, ...override,
     });
 
-    // WHEN / THEN
+    // WHEN / THEN it is refused with API Gateway's message, and nothing is delivered
     try {
       const error = await wrong.send(new PostToConnectionCommand({ ConnectionId: client.connectionId, Data: Buffer.from('x') })).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ForbiddenException);
@@ -186,20 +192,20 @@ describe('Management API', () => {
       wrong.destroy();
     }
     await post(client.connectionId, 'signed right');
-    await stack.deliveries();
+    await local.stack.deliveries();
     expect(client.messages).toEqual(['signed right']);
   });
 });
 
 describe('faults', () => {
   test('a rate limit answers 429 LimitExceededException beyond the bucket', async () => {
-    // GIVEN
-    const [client] = await stack.connect('alice');
-    stack.setFaults({ rateLimitPerSecond: 0.001, burst: 2 });
+    // GIVEN a bucket of 2 that hardly refills
+    const [client] = await local.stack.connect('alice');
+    local.stack.setFaults({ rateLimitPerSecond: 0.001, burst: 2 });
 
     // WHEN
     const results = await Promise.allSettled([1, 2, 3, 4].map((n) => post(client.connectionId, `m${n}`)));
-    await stack.deliveries();
+    await local.stack.deliveries();
 
     // THEN
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
@@ -210,15 +216,15 @@ describe('faults', () => {
   });
 
   test('failFirstN answers 500 to the first posts of each connection, then delivers', async () => {
-    // GIVEN
-    const [client] = await stack.connect('alice');
-    stack.setFaults({ failFirstN: 2 });
+    // GIVEN failFirstN 2
+    const [client] = await local.stack.connect('alice');
+    local.stack.setFaults({ failFirstN: 2 });
 
     // WHEN
     const first = await post(client.connectionId, 'one').catch((e) => e);
     const second = await post(client.connectionId, 'two').catch((e) => e);
     await post(client.connectionId, 'three');
-    await stack.deliveries();
+    await local.stack.deliveries();
 
     // THEN
     expect(first.$metadata.httpStatusCode).toBe(500);
@@ -228,10 +234,10 @@ describe('faults', () => {
   });
 
   test('errorRate is reproducible from the seed', async () => {
-    // GIVEN
-    const [client] = await stack.connect('alice');
+    // GIVEN a run of 20 posts with half of them failing at random
+    const [client] = await local.stack.connect('alice');
     const run = async () => {
-      stack.setFaults({ errorRate: 0.5 });
+      local.stack.setFaults({ errorRate: 0.5 });
       const outcomes: number[] = [];
       for (let i = 0; i < 20; i++) {
         outcomes.push(await post(client.connectionId, 'x').then(() => 200, (e) => e.$metadata.httpStatusCode));
@@ -251,32 +257,35 @@ describe('faults', () => {
   });
 
   test('forbidden answers 403 ForbiddenException', async () => {
-    const [client] = await stack.connect('alice');
-    stack.setFaults({ forbidden: true });
+    // GIVEN
+    const [client] = await local.stack.connect('alice');
+    local.stack.setFaults({ forbidden: true });
+
+    // WHEN / THEN
     await expect(post(client.connectionId, 'x')).rejects.toBeInstanceOf(ForbiddenException);
   });
 
   test('latency holds requests, and the in-flight high-water mark counts them', async () => {
-    // GIVEN
-    const clients = await stack.connect('alice', 5);
-    stack.setFaults({ latencyMs: 50 });
-    stack.emulator.resetStats();
+    // GIVEN five connections and 50 ms added to every request
+    const clients = await local.stack.connect('alice', 5);
+    local.stack.setFaults({ latencyMs: 50 });
+    local.stack.emulator.resetStats();
 
     // WHEN
     await Promise.all(clients.map((c) => post(c.connectionId, 'x')));
-    await stack.deliveries();
+    await local.stack.deliveries();
 
     // THEN
-    expect(stack.emulator.stats.maxInFlight).toBe(5);
-    expect(stack.emulator.stats.delivered).toBe(5);
+    expect(local.stack.emulator.stats.maxInFlight).toBe(5);
+    expect(local.stack.emulator.stats.delivered).toBe(5);
     clients.forEach((c) => expect(c.messages).toEqual(['x']));
   });
 });
 
 describe('virtual connections', () => {
   test('receive like real ones and have rows', async () => {
-    // GIVEN
-    const [v1, v2] = await stack.connectVirtual(['u1', 'u2'], { keepMessages: true });
+    // GIVEN two virtual connections
+    const [v1, v2] = await local.stack.connectVirtual(['u1', 'u2'], { keepMessages: true });
 
     // WHEN
     await post(v1.connectionId, 'hello');
@@ -284,9 +293,13 @@ describe('virtual connections', () => {
     // THEN
     expect(v1.messages).toEqual(['hello']);
     expect(v2.received).toBe(0);
-    expect(await stack.rows()).toHaveLength(2);
-    stack.emulator.makeStale(v2.connectionId);
+    expect(await local.stack.rows()).toHaveLength(2);
+
+    // WHEN one of them goes stale
+    local.stack.emulator.makeStale(v2.connectionId);
+
+    // THEN a post to it is 410 and its row stays
     await expect(post(v2.connectionId, 'x')).rejects.toBeInstanceOf(GoneException);
-    expect(await stack.rows()).toHaveLength(2);
+    expect(await local.stack.rows()).toHaveLength(2);
   });
 });

@@ -1,85 +1,73 @@
-import { expectedInboxes, inboxes, reports, rowsOf, wire } from './support';
+import { expectedInboxes, inboxes, reports, rowsOf, useLocalStack, wire } from './support';
 import { snsEvent, sqsEvent } from '../../local/events';
-import type { HandlerRunner } from '../../local/handler-runner';
-import { LocalStack } from '../../local/stack';
 
 // Multicast through the bundled handler: real WebSocket clients, dynalite, real SQS / SNS event shapes.
 
-let stack: LocalStack;
-let pusher: HandlerRunner;
-
-beforeEach(async () => {
-  stack = await LocalStack.start();
-  pusher = await stack.loadHandler();
-});
-
-afterEach(async () => {
-  await stack.stop();
-});
+const local = useLocalStack();
 
 test('multicast reaches every connection of the listed users, once, and nobody else', async () => {
-  // GIVEN
-  const { alice, bob, carol } = await stack.connectUsers({ alice: 3, bob: 2, carol: 2 });
+  // GIVEN alice, bob and carol connected, and a payload with nested and non-ASCII values
+  const { alice, bob, carol } = await local.stack.connectUsers({ alice: 3, bob: 2, carol: 2 });
   const data = { type: 'chat', text: 'héllo 👋', at: 1700000000, nested: { list: [1, null, true] } };
 
   // WHEN
-  const invocation = await pusher.invoke(sqsEvent([{ data, users: ['alice', 'bob'] }]));
-  await stack.deliveries();
+  const invocation = await local.pusher.invoke(sqsEvent([{ data, users: ['alice', 'bob'] }]));
+  await local.stack.deliveries();
 
   // THEN
   expect(invocation.error).toBeUndefined();
   expect(invocation.result).toEqual({ batchItemFailures: [] });
   const targeted = new Set([...alice, ...bob]);
-  expect(inboxes(stack.clients)).toEqual(expectedInboxes(stack.clients, (c) => (targeted.has(c) ? [wire(data)] : [])));
+  expect(inboxes(local.stack.clients)).toEqual(expectedInboxes(local.stack.clients, (c) => (targeted.has(c) ? [wire(data)] : [])));
   expect(carol.every((c) => c.messages.length === 0)).toBe(true);
-  expect(stack.clients.every((c) => c.binaryFrames === 0)).toBe(true);
-  expect(await stack.rows()).toEqual(rowsOf(stack.clients));
+  expect(local.stack.clients.every((c) => c.binaryFrames === 0)).toBe(true);
+  expect(await local.stack.rows()).toEqual(rowsOf(local.stack.clients));
   expect(reports(invocation)['msg-1']).toMatchObject({
     source: 'sqs', kind: 'multicast', outcome: 'delivered', targets: 5, delivered: 5, pruned: 0, failed: 0,
   });
 });
 
 test('a user listed several times receives the request once per connection', async () => {
-  // GIVEN
-  await stack.connectUsers({ alice: 2, bob: 2 });
+  // GIVEN alice and bob with two connections each
+  await local.stack.connectUsers({ alice: 2, bob: 2 });
 
   // WHEN
-  const invocation = await pusher.invoke(sqsEvent([{ data: 'ping', users: ['alice', 'bob', 'alice', 'alice', 'bob'] }]));
-  await stack.deliveries();
+  const invocation = await local.pusher.invoke(sqsEvent([{ data: 'ping', users: ['alice', 'bob', 'alice', 'alice', 'bob'] }]));
+  await local.stack.deliveries();
 
   // THEN
   expect(invocation.result).toEqual({ batchItemFailures: [] });
-  expect(inboxes(stack.clients)).toEqual(expectedInboxes(stack.clients, () => [wire('ping')]));
-  expect(stack.emulator.stats.requests.POST).toBe(4);
+  expect(inboxes(local.stack.clients)).toEqual(expectedInboxes(local.stack.clients, () => [wire('ping')]));
+  expect(local.stack.emulator.stats.requests.POST).toBe(4);
 });
 
 test('exclude_users removes users from a multicast', async () => {
-  // GIVEN
-  const { bob } = await stack.connectUsers({ alice: 2, bob: 2, carol: 1 });
+  // GIVEN alice, bob and carol connected
+  const { bob } = await local.stack.connectUsers({ alice: 2, bob: 2, carol: 1 });
 
   // WHEN
-  const invocation = await pusher.invoke(sqsEvent([{ data: { presence: 'bob' }, users: ['alice', 'bob', 'carol'], exclude_users: ['bob'] }]));
-  await stack.deliveries();
+  const invocation = await local.pusher.invoke(sqsEvent([{ data: { presence: 'bob' }, users: ['alice', 'bob', 'carol'], exclude_users: ['bob'] }]));
+  await local.stack.deliveries();
 
   // THEN
   expect(invocation.result).toEqual({ batchItemFailures: [] });
-  expect(inboxes(stack.clients)).toEqual(expectedInboxes(stack.clients, (c) => (bob.includes(c) ? [] : [wire({ presence: 'bob' })])));
+  expect(inboxes(local.stack.clients)).toEqual(expectedInboxes(local.stack.clients, (c) => (bob.includes(c) ? [] : [wire({ presence: 'bob' })])));
   expect(reports(invocation)['msg-1']).toMatchObject({ targets: 3, delivered: 3 });
 });
 
 test('connections and exclude_connections target and skip individual sockets', async () => {
-  // GIVEN
-  const { alice, bob } = await stack.connectUsers({ alice: 3, bob: 2, carol: 1 });
+  // GIVEN alice with three sockets, bob with two, carol with one
+  const { alice, bob } = await local.stack.connectUsers({ alice: 3, bob: 2, carol: 1 });
   const [a1, a2, a3] = alice;
   const [b1, b2] = bob;
 
-  // WHEN: the sender's own socket (a1) is excluded from a multicast to its user; b2 is targeted directly
-  const invocation = await pusher.invoke(sqsEvent([
+  // WHEN the sender's own socket (a1) is excluded from a multicast to its user; b2 is targeted directly
+  const invocation = await local.pusher.invoke(sqsEvent([
     { data: 'to-alice-but-sender', users: ['alice'], exclude_connections: [a1.connectionId] },
     { data: 'direct', connections: [b2.connectionId, a3.connectionId, b2.connectionId], exclude_connections: [a3.connectionId] },
     { data: 'direct-minus-user', connections: [a2.connectionId, b1.connectionId], exclude_users: ['alice'] },
   ]));
-  await stack.deliveries();
+  await local.stack.deliveries();
 
   // THEN
   expect(invocation.result).toEqual({ batchItemFailures: [] });
@@ -89,82 +77,80 @@ test('connections and exclude_connections target and skip individual sockets', a
     [b2, ['direct']],
     [b1, ['direct-minus-user']],
   ]);
-  expect(inboxes(stack.clients)).toEqual(expectedInboxes(stack.clients, (c) => (expected.get(c) ?? []).map(wire)));
-  expect(await stack.rows()).toEqual(rowsOf(stack.clients));
+  expect(inboxes(local.stack.clients)).toEqual(expectedInboxes(local.stack.clients, (c) => (expected.get(c) ?? []).map(wire)));
+  expect(await local.stack.rows()).toEqual(rowsOf(local.stack.clients));
 });
 
 test('several requests of one batch reach a shared user, each once', async () => {
-  // GIVEN
-  const { alice } = await stack.connectUsers({ alice: 2, bob: 1 });
+  // GIVEN alice and bob connected
+  const { alice } = await local.stack.connectUsers({ alice: 2, bob: 1 });
 
   // WHEN
-  const invocation = await pusher.invoke(sqsEvent([
+  const invocation = await local.pusher.invoke(sqsEvent([
     { data: 1, users: ['alice'] },
     { data: 2, users: ['alice', 'bob'] },
     { data: 3, users: ['bob'] },
   ]));
-  await stack.deliveries();
+  await local.stack.deliveries();
 
   // THEN
   expect(invocation.result).toEqual({ batchItemFailures: [] });
-  expect(inboxes(stack.clients)).toEqual(expectedInboxes(stack.clients, (c) => (alice.includes(c) ? ['1', '2'] : ['2', '3'])));
+  expect(inboxes(local.stack.clients)).toEqual(expectedInboxes(local.stack.clients, (c) => (alice.includes(c) ? ['1', '2'] : ['2', '3'])));
 });
 
 test('an SNS notification is delivered and the invocation resolves', async () => {
-  // GIVEN
-  const { alice } = await stack.connectUsers({ alice: 2, bob: 1 });
+  // GIVEN alice and bob connected
+  const { alice } = await local.stack.connectUsers({ alice: 2, bob: 1 });
 
   // WHEN
-  const invocation = await pusher.invoke(snsEvent({ data: { via: 'sns' }, users: ['alice'] }, { messageIds: ['sns-1'] }));
-  await stack.deliveries();
+  const invocation = await local.pusher.invoke(snsEvent({ data: { via: 'sns' }, users: ['alice'] }, { messageIds: ['sns-1'] }));
+  await local.stack.deliveries();
 
   // THEN
   expect(invocation.error).toBeUndefined();
-  expect(inboxes(stack.clients)).toEqual(expectedInboxes(stack.clients, (c) => (alice.includes(c) ? [wire({ via: 'sns' })] : [])));
+  expect(inboxes(local.stack.clients)).toEqual(expectedInboxes(local.stack.clients, (c) => (alice.includes(c) ? [wire({ via: 'sns' })] : [])));
   expect(reports(invocation)['sns-1']).toMatchObject({ source: 'sns', outcome: 'delivered', delivered: 2 });
 });
 
 test('a direct invocation answers with its summary', async () => {
-  // GIVEN
-  await stack.connectUsers({ alice: 2 });
+  // GIVEN alice with two connections
+  await local.stack.connectUsers({ alice: 2 });
 
   // WHEN
-  const invocation = await pusher.invoke({ data: null, users: ['alice'] });
-  await stack.deliveries();
+  const invocation = await local.pusher.invoke({ data: null, users: ['alice'] });
+  await local.stack.deliveries();
 
   // THEN
   expect(invocation.result).toMatchObject({ status: 'delivered', targets: 2, delivered: 2, pruned: 0, retried: 0, failed: 0 });
-  expect(inboxes(stack.clients)).toEqual(expectedInboxes(stack.clients, () => ['null']));
+  expect(inboxes(local.stack.clients)).toEqual(expectedInboxes(local.stack.clients, () => ['null']));
 });
 
 test('clients that sent their user id in a header are found like the others', async () => {
-  // GIVEN
-  const viaHeader = await stack.connect('dana', 2, 'header');
-  await stack.connect('erin', 1);
+  // GIVEN dana connected with her user id in a header, erin in the query string
+  const viaHeader = await local.stack.connect('dana', 2, 'header');
+  await local.stack.connect('erin', 1);
 
   // WHEN
-  await pusher.invoke(sqsEvent([{ data: 'hi dana', users: ['dana'] }]));
-  await stack.deliveries();
+  await local.pusher.invoke(sqsEvent([{ data: 'hi dana', users: ['dana'] }]));
+  await local.stack.deliveries();
 
   // THEN
-  expect(inboxes(stack.clients)).toEqual(expectedInboxes(stack.clients, (c) => (viaHeader.includes(c) ? [wire('hi dana')] : [])));
+  expect(inboxes(local.stack.clients)).toEqual(expectedInboxes(local.stack.clients, (c) => (viaHeader.includes(c) ? [wire('hi dana')] : [])));
 });
 
 test('a row whose TTL has passed is skipped, not posted to', async () => {
-  // GIVEN
-  await stack.stop();
-  stack = await LocalStack.start({ ttlSeconds: 3600 });
-  pusher = await stack.loadHandler();
-  const [fresh, expired] = await stack.connect('alice', 2);
-  await stack.table.put({ userId: 'alice', connectionId: expired.connectionId, expiresAt: Math.floor(Date.now() / 1000) - 60 });
+  // GIVEN a stack that writes expiries, and one of alice's rows expired a minute ago
+  await local.restart({ ttlSeconds: 3600 });
+  const [fresh, expired] = await local.stack.connect('alice', 2);
+  await local.stack.table.put({ userId: 'alice', connectionId: expired.connectionId, expiresAt: Math.floor(Date.now() / 1000) - 60 });
 
   // WHEN
-  const invocation = await pusher.invoke(sqsEvent([{ data: 'fresh only', users: ['alice'] }]));
-  await stack.deliveries();
+  const invocation = await local.pusher.invoke(sqsEvent([{ data: 'fresh only', users: ['alice'] }]));
+  await local.stack.deliveries();
 
   // THEN
   expect(fresh.messages).toEqual([wire('fresh only')]);
   expect(expired.messages).toEqual([]);
-  expect(stack.emulator.stats.requests.POST).toBe(1);
+  expect(local.stack.emulator.stats.requests.POST).toBe(1);
   expect(reports(invocation)['msg-1']).toMatchObject({ targets: 1, delivered: 1 });
 });

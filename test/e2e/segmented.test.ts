@@ -66,8 +66,8 @@ const workLines = (source: SqsEventSource) => source.lines.filter((l) => l.messa
 const sum = (lines: Record<string, any>[], key: string) => lines.reduce((n, l) => n + (l[key] as number), 0);
 const users = (n: number, prefix = 'user') => Array.from({ length: n }, (_, i) => `${prefix}-${String(Math.floor(i / 2)).padStart(5, '0')}`);
 
-test('a broadcast to 20,000 connections: split over 8 segments, continued, throttled, each connection receives it exactly once', async () => {
-  // GIVEN: 20,000 live connections (2 per user), 50 rows whose connections are gone, a throttled Management API
+test('a broadcast to 20,000 connections reaches each once, split, continued and throttled', async () => {
+  // GIVEN 20,000 live connections (2 per user), 50 rows whose connections are gone, a throttled Management API
   const live = await stack.connectVirtual(users(20_000));
   const stale = await Promise.all(Array.from({ length: 50 }, (_, i) => stack.putStaleRow(`gone-${i}`)));
   const { requestSource, workSource } = await startSources({
@@ -91,7 +91,7 @@ test('a broadcast to 20,000 connections: split over 8 segments, continued, throt
   await drained([requestSource, workSource], [requests, work, workDlq], (q) => sqs.depth(q), 150_000);
   const elapsedMs = Date.now() - started;
 
-  // THEN: the request was split once, into 8 segment items
+  // THEN the request was split once, into 8 segment items
   const split = requestSource.lines.filter((l) => l.message === 'request processed');
   expect(split).toEqual([expect.objectContaining({ kind: 'broadcast', outcome: 'split', segments: 8 })]);
   const items = workLines(workSource);
@@ -141,8 +141,8 @@ test('a broadcast to 20,000 connections: split over 8 segments, continued, throt
   process.stdout.write(`segmented e2e: ${JSON.stringify(figures)}\n`);
 }, 240_000);
 
-test('connections still failing after their retries are carried forward, delivered once, or failed at the bound; never looped', async () => {
-  // GIVEN: every connection fails its first 3 posts (2 per work item), and one connection fails forever
+test('connections still failing are carried forward, then delivered once or failed; never looped', async () => {
+  // GIVEN every connection fails its first 3 posts (2 per work item), and one connection fails forever
   const live = await stack.connectVirtual(users(300, 'carry'));
   const broken = live[7];
   const { requestSource, workSource } = await startSources({
@@ -154,7 +154,7 @@ test('connections still failing after their retries are carried forward, deliver
   await publish({ data: 'carried', exclude_users: [live[0].userId] });
   await drained([requestSource, workSource], [requests, work, workDlq], (q) => sqs.depth(q), 60_000);
 
-  // THEN: everyone but the excluded user and the broken connection received it once
+  // THEN everyone but the excluded user and the broken connection received it once; the broken one failed at the bound
   const excluded = new Set(live.filter((c) => c.userId === live[0].userId));
   const expected = (c: VirtualConnection) => (excluded.has(c) || c === broken ? 0 : 1);
   expect(live.filter((c) => c.received !== expected(c)).map((c) => `${c.connectionId}: ${c.received}`)).toEqual([]);
@@ -171,19 +171,19 @@ test('connections still failing after their retries are carried forward, deliver
   expect(await sqs.depth(workDlq)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
 }, 120_000);
 
-test('a malformed work item lands in the work dead-letter queue after 3 receives, logged with its reason, and never loops', async () => {
-  // GIVEN: workers with a 1 s visibility timeout, so that redeliveries come quickly
+test('a malformed work item is dead-lettered after 3 receives, logged with its reason', async () => {
+  // GIVEN workers with a 1 s visibility timeout, so that redeliveries come quickly
   await stack.connectVirtual(users(10, 'quiet'));
   const { workSource } = await startSources({}, 5_000, 1);
   const malformed = JSON.stringify({ v: 1, requestId: 'forged', segment: 0, totalSegments: 1, attempt: 1, startedAt: 1, data: 'x', users: ['a'] });
 
-  // WHEN: a body that is not a valid work item reaches the work queue
+  // WHEN a body that is not a valid work item reaches the work queue
   await sqs.client.send(new SendMessageCommand({ QueueUrl: work.url, MessageBody: malformed }));
   const deadline = Date.now() + 30_000;
   while ((await sqs.depth(workDlq)).visible === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
   await drained([workSource], [work], (q) => sqs.depth(q), 15_000);
 
-  // THEN
+  // THEN it is in the work dead-letter queue, logged on each receive, and it never looped
   expect(await sqs.drain(workDlq)).toEqual([expect.objectContaining({ body: malformed })]);
   const lines = workLines(workSource);
   expect(lines).toHaveLength(LIMITS.WORK_MAX_RECEIVE_COUNT);

@@ -1,6 +1,65 @@
 import type { RecordingClient } from '../../local/client';
 import type { ConnectionRow } from '../../local/connections-table';
-import type { Invocation } from '../../local/handler-runner';
+import type { HandlerRunner, Invocation } from '../../local/handler-runner';
+import { LocalStack, type LocalStackOptions } from '../../local/stack';
+
+export interface UseLocalStackOptions extends LocalStackOptions {
+  /**
+   * The environment overrides of the handler loaded before each test, or `false` to load none (the file's tests
+   * load their own, or need no handler). @default {} (the handler as the construct configures it)
+   */
+  readonly handler?: Record<string, string> | false;
+}
+
+/** The current test's local stack and handler, as `useLocalStack` gives them. */
+export interface LocalStackFixture {
+  /** The stack started for the current test. */
+  readonly stack: LocalStack;
+  /** The handler loaded into it before the test (not with `handler: false`). */
+  readonly pusher: HandlerRunner;
+  /** Stops the current stack and starts another, the file's options overridden by these; the handler as before. */
+  restart(options: LocalStackOptions): Promise<void>;
+}
+
+/**
+ * Registers the `beforeEach` / `afterEach` of an e2e file: a fresh `LocalStack` with these options for every test,
+ * the bundled handler loaded into it, and everything stopped after the test. Read `stack` and `pusher` inside tests
+ * and hooks only: they are the current test's.
+ */
+export function useLocalStack(options: UseLocalStackOptions = {}): LocalStackFixture {
+  const { handler = {}, ...stackOptions } = options;
+  let stack: LocalStack | undefined;
+  let pusher: HandlerRunner | undefined;
+
+  const start = async (startOptions: LocalStackOptions) => {
+    stack = await LocalStack.start(startOptions);
+    pusher = handler === false ? undefined : await stack.loadHandler(handler);
+  };
+  const stop = async () => {
+    const current = stack;
+    stack = undefined;
+    pusher = undefined;
+    await current?.stop();
+  };
+
+  beforeEach(() => start(stackOptions));
+  afterEach(stop);
+
+  return {
+    get stack() {
+      if (!stack) throw new Error('useLocalStack: the stack exists only while a test runs');
+      return stack;
+    },
+    get pusher() {
+      if (!pusher) throw new Error(handler === false ? 'useLocalStack: no handler is loaded with `handler: false`' : 'useLocalStack: the handler exists only while a test runs');
+      return pusher;
+    },
+    async restart(overrides) {
+      await stop();
+      await start({ ...stackOptions, ...overrides });
+    },
+  };
+}
 
 /** What a connection receives for a request's `data`: the JSON text, serialized once. */
 export const wire = (data: unknown): string => JSON.stringify(data);

@@ -9,11 +9,10 @@
  * - EXAMPLE_PYTHON_TEMPLATE / EXAMPLE_JAVA_TEMPLATE: the templates (default `examples/<language>/cdk.out/PusherExample.template.json`).
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { EXAMPLE_TEMPLATE as TEMPLATE, synthesizeTypeScriptExample } from './typescript-example';
 
 const root = path.join(__dirname, '..', '..');
-const TEMPLATE = 'PusherExample.template.json';
 
 const languages = (process.env.EXAMPLE_LANGUAGES ?? 'python,java').split(',').map((l) => l.trim()).filter(Boolean);
 const unknown = languages.filter((l) => l !== 'python' && l !== 'java');
@@ -34,15 +33,7 @@ function readTemplate(file: string, language: string): any {
 
 /** The TypeScript example, synthesized here from src/ the way test/construct/readme-example.test.ts does. */
 function synthesizeTypeScript(): any {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'pusher-example-ts-'));
-  process.env.CDK_OUTDIR = outdir;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the app synthesizes when loaded, in isolation
-    jest.isolateModules(() => require('../../examples/typescript/app'));
-  } finally {
-    delete process.env.CDK_OUTDIR;
-  }
-  return readTemplate(path.join(outdir, TEMPLATE), 'TypeScript');
+  return readTemplate(path.join(synthesizeTypeScriptExample(), TEMPLATE), 'TypeScript');
 }
 
 const ASSET_KEY = /^[0-9a-f]{64}\.zip$/;
@@ -90,8 +81,11 @@ function normalize(template: any): any {
 describe('the Python and Java examples synthesize the TypeScript example\'s template', () => {
   const typescript = synthesizeTypeScript();
 
-  test('the TypeScript template has the app: the pusher, its sources and a backend allowed to publish', () => {
+  test('the TypeScript template has the app: the pusher, its sources, a backend that publishes', () => {
+    // WHEN its resource types are listed
     const types = Object.values(typescript.Resources as Record<string, { Type: string }>).map((r) => r.Type);
+
+    // THEN
     expect(types).toEqual(expect.arrayContaining([
       'AWS::ApiGatewayV2::Api', 'AWS::ApiGatewayV2::Stage', 'AWS::DynamoDB::Table', 'AWS::SQS::Queue',
       'AWS::SNS::Topic', 'AWS::SNS::Subscription', 'AWS::Lambda::EventSourceMapping', 'AWS::Lambda::Function',
@@ -103,9 +97,14 @@ describe('the Python and Java examples synthesize the TypeScript example\'s temp
     const file = templatePath(language);
 
     test('has the same resources, with the same properties, as TypeScript (asset hashes aside)', () => {
+      // GIVEN this language's template
       const template = readTemplate(file, language);
+
+      // WHEN both are normalized: asset hashes aside
       const expected = normalize(typescript);
       const actual = normalize(template);
+
+      // THEN
       // Resource ids first, for a readable failure when a resource is missing or extra.
       expect(Object.keys(actual.Resources).sort()).toEqual(Object.keys(expected.Resources).sort());
       for (const id of Object.keys(expected.Resources)) {
@@ -116,14 +115,18 @@ describe('the Python and Java examples synthesize the TypeScript example\'s temp
     });
 
     test('uses one handler asset, as TypeScript does', () => {
+      // WHEN / THEN
       expect(assetKeys(readTemplate(file, language))).toHaveLength(assetKeys(typescript).length);
     });
   });
 
   if (languages.includes('python') && languages.includes('java')) {
     test('the wheel and the jar embed the same handler bundle (same asset hash)', () => {
+      // WHEN the asset keys of both templates are read
       const python = assetKeys(readTemplate(templatePath('python'), 'python'));
       const java = assetKeys(readTemplate(templatePath('java'), 'java'));
+
+      // THEN
       expect(java).toEqual(python);
     });
   }

@@ -3,8 +3,9 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { connectionItem, sqsRecord } from './support/events';
+import { HANDLER_TEST_ENV, useManagementApi } from './support/handler-setup';
 import { captureLogLines } from './support/log-lines';
-import { ScriptedManagementApi, TEST_CREDENTIALS, TEST_REGION } from './support/management-api';
 import { handler } from '../../lambda/pusher.lambda';
 import { ENV } from '../../src/shared/constants';
 
@@ -13,15 +14,8 @@ import { ENV } from '../../src/shared/constants';
 const WORK_QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:work';
 const WORK_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/work';
 Object.assign(process.env, {
-  AWS_REGION: TEST_REGION,
-  AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-  AWS_SESSION_TOKEN: TEST_CREDENTIALS.sessionToken,
-  AWS_EC2_METADATA_DISABLED: 'true',
-  [ENV.TABLE_NAME]: 'connections',
+  ...HANDLER_TEST_ENV,
   [ENV.MAX_ATTEMPTS]: '2',
-  [ENV.RETRY_BASE_DELAY_MS]: '1',
-  [ENV.RETRY_MAX_DELAY_MS]: '2',
   [ENV.FANOUT_THRESHOLD]: '0',
   [ENV.WORK_QUEUE_URL]: WORK_QUEUE_URL,
   [ENV.WORK_QUEUE_ARN]: WORK_QUEUE_ARN,
@@ -33,33 +27,16 @@ Object.assign(process.env, {
 });
 
 const ddb = mockClient(DynamoDBClient);
-let api: ScriptedManagementApi;
-beforeAll(async () => {
-  api = await ScriptedManagementApi.start();
-  process.env[ENV.CALLBACK_URL] = api.url;
-});
-afterAll(() => api.close());
 const sqsMock = mockClient(SQSClient);
+const api = useManagementApi();
 
 const context = (remainingMs = 60_000) => ({
   awsRequestId: 'invocation-1',
   functionName: 'pusher',
   getRemainingTimeInMillis: () => remainingMs,
 } as unknown as Context);
-const record = (messageId: string, body: unknown, queueArn: string) => ({
-  messageId,
-  receiptHandle: 'rh',
-  body: typeof body === 'string' ? body : JSON.stringify(body),
-  attributes: {},
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: queueArn,
-  awsRegion: 'us-east-1',
-});
-const publicRecord = (id: string, body: unknown) => record(id, body, 'arn:aws:sqs:us-east-1:123456789012:notifications');
-const workRecord = (id: string, body: unknown) => record(id, body, WORK_QUEUE_ARN);
-const item = (user: string, connection: string) => ({ user_id: { S: user }, connection_id: { S: connection } });
+const publicRecord = (id: string, body: unknown) => sqsRecord(id, body);
+const workRecord = (id: string, body: unknown) => sqsRecord(id, body, WORK_QUEUE_ARN);
 const workItem = (fields: Record<string, unknown> = {}) => ({
   v: 1, requestId: 'req-1', segment: 1, totalSegments: 3, attempt: 1, startedAt: Date.now() - 1_000, data: { hi: 1 }, ...fields,
 });
@@ -82,9 +59,11 @@ const sentBodies = () => sqsMock.commandCalls(SendMessageBatchCommand)
 const line = (message: string, id: string) => lines.find((l) => l.message === message && l.messageId === id);
 
 describe('splitting public requests', () => {
-  test('GIVEN a broadcast and an exclusion WHEN handled THEN each is split into one work item per segment, nothing is posted', async () => {
+  test('a broadcast and an exclusion are split into one work item per segment, nothing posted', async () => {
+    // WHEN a broadcast and an exclusion are handled
     const result = await handler({ Records: [publicRecord('b1', { data: 'all' }), publicRecord('x1', { data: 'most', exclude_connections: ['c9'] })] }, context());
 
+    // THEN
     expect(result).toEqual({ batchItemFailures: [] });
     expect(api.received).toHaveLength(0);
     expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 0);
@@ -95,24 +74,39 @@ describe('splitting public requests', () => {
     expect(line('request processed', 'b1')).toMatchObject({ level: 'INFO', kind: 'broadcast', outcome: 'split', segments: 3, targets: 0 });
   });
 
-  test('GIVEN a multicast WHEN handled THEN it is delivered inline, never split', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [item('u1', 'c1')] });
+  test('a multicast is delivered inline, never split', async () => {
+    // GIVEN
+    ddb.on(QueryCommand).resolves({ Items: [connectionItem('u1', 'c1')] });
+
+    // WHEN
     const result = await handler({ Records: [publicRecord('m1', { data: 1, users: ['u1'] })] }, context());
+
+    // THEN
     expect(result).toEqual({ batchItemFailures: [] });
     expect(sqsMock.calls()).toHaveLength(0);
     expect(line('request processed', 'm1')).toMatchObject({ outcome: 'delivered', delivered: 1 });
   });
 
-  test('GIVEN the work queue refuses the items WHEN a broadcast is handled THEN the request is in batchItemFailures', async () => {
+  test('a broadcast whose work items the queue refuses is in batchItemFailures', async () => {
+    // GIVEN the work queue refuses the items
     sqsMock.on(SendMessageBatchCommand).rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable' }));
+
+    // WHEN a broadcast is handled
     const result = await handler({ Records: [publicRecord('b1', { data: 'all' })] }, context());
+
+    // THEN
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'b1' }] });
     expect(line('request processed', 'b1')).toMatchObject({ level: 'ERROR', outcome: 'failed', error: { code: 'ENQUEUE_FAILED' } });
   }, 20_000);
 
-  test('GIVEN a work item\'s body sent to the public queue THEN it is a public request: split afresh, its start key ignored', async () => {
+  test('a work item\'s body on the public queue is a public request: split afresh, no start key', async () => {
+    // GIVEN a work item's body, with a start key, sent to the public queue
     const forged = workItem({ exclusiveStartKey: { user_id: { S: 'z' }, connection_id: { S: 'z' } } });
+
+    // WHEN
     const result = await handler({ Records: [publicRecord('forged', forged)] }, context());
+
+    // THEN it is split afresh, its start key ignored
     expect(result).toEqual({ batchItemFailures: [] });
     expect(sentBodies().map((b) => [b.requestId, b.segment, b.exclusiveStartKey])).toEqual([
       ['forged', 0, undefined], ['forged', 1, undefined], ['forged', 2, undefined],
@@ -121,12 +115,12 @@ describe('splitting public requests', () => {
 });
 
 describe('work items', () => {
-  test('GIVEN a work item from the work queue THEN its segment is sent page by page, with one report carrying the request id', async () => {
-    // GIVEN: segment 1 of 3 holds three rows over two pages
-    const lek = item('u2', 'c2');
-    ddb.on(ScanCommand).resolvesOnce({ Items: [item('u1', 'c1'), item('u2', 'c2')], LastEvaluatedKey: lek }).resolves({ Items: [item('u3', 'c3')] });
+  test('a work item sends its segment page by page, with one report carrying the request id', async () => {
+    // GIVEN segment 1 of 3 holds three rows over two pages
+    const lek = connectionItem('u2', 'c2');
+    ddb.on(ScanCommand).resolvesOnce({ Items: [connectionItem('u1', 'c1'), connectionItem('u2', 'c2')], LastEvaluatedKey: lek }).resolves({ Items: [connectionItem('u3', 'c3')] });
 
-    // WHEN
+    // WHEN a work item from the work queue is handled
     const result = await handler({ Records: [workRecord('w1', workItem())] }, context());
 
     // THEN
@@ -143,20 +137,26 @@ describe('work items', () => {
     expect(emf!.WallTime).toBeGreaterThanOrEqual(1_000);
   });
 
-  test('GIVEN little time left THEN one page is sent and a continuation enqueued before the item succeeds', async () => {
-    const lek = item('u2', 'c2');
-    ddb.on(ScanCommand).resolvesOnce({ Items: [item('u1', 'c1'), item('u2', 'c2')], LastEvaluatedKey: lek }).resolves({ Items: [item('u3', 'c3')] });
+  test('with little time left, one page is sent and a continuation enqueued; the item succeeds', async () => {
+    // GIVEN a segment of two pages
+    const lek = connectionItem('u2', 'c2');
+    ddb.on(ScanCommand).resolvesOnce({ Items: [connectionItem('u1', 'c1'), connectionItem('u2', 'c2')], LastEvaluatedKey: lek }).resolves({ Items: [connectionItem('u3', 'c3')] });
 
+    // WHEN the item is handled with 500 ms left
     const result = await handler({ Records: [workRecord('w1', workItem())] }, context(500));
 
+    // THEN
     expect(result).toEqual({ batchItemFailures: [] });
     expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 1);
     expect(sentBodies()).toEqual([{ ...workItem(), startedAt: expect.any(Number), exclusiveStartKey: lek }]);
     expect(line('work item processed', 'w1')).toMatchObject({ outcome: 'continued', continued: 1, delivered: 2 });
   });
 
-  test('GIVEN a malformed work item THEN it is reported in batchItemFailures (towards the DLQ), logged with the reason', async () => {
+  test('a malformed work item is in batchItemFailures (towards the DLQ), logged with the reason', async () => {
+    // WHEN a work item with an attempt past the bound is handled
     const result = await handler({ Records: [workRecord('bad', { ...workItem(), attempt: 99 })] }, context());
+
+    // THEN
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });
     expect(ddb.calls()).toHaveLength(0);
     expect(line('work item processed', 'bad')).toMatchObject({

@@ -2,10 +2,10 @@ import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, ScanCommand } from
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { connectionItem, snsRecord, sqsRecord } from './support/events';
+import { HANDLER_TEST_ENV, useManagementApi } from './support/handler-setup';
 import { captureLogLines } from './support/log-lines';
-import {
-  FORBIDDEN, GONE, INTERNAL_ERROR, LIMIT_EXCEEDED, OK, PAYLOAD_TOO_LARGE, ScriptedManagementApi, TEST_CREDENTIALS, TEST_REGION, UNAVAILABLE,
-} from './support/management-api';
+import { FORBIDDEN, GONE, INTERNAL_ERROR, LIMIT_EXCEEDED, OK, PAYLOAD_TOO_LARGE, UNAVAILABLE } from './support/management-api';
 import { FORBIDDEN_MESSAGE } from '../../lambda/core/errors';
 import { handler } from '../../lambda/pusher.lambda';
 import { ENV, LIMITS } from '../../src/shared/constants';
@@ -14,25 +14,13 @@ import { ENV, LIMITS } from '../../src/shared/constants';
 // DynamoDB is mocked; the Management API is a local server that checks every SigV4 signature and answers as each
 // test scripts, so that the real sender (signing, HTTP, error parsing) is under test.
 Object.assign(process.env, {
-  AWS_REGION: TEST_REGION,
-  AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-  AWS_SESSION_TOKEN: TEST_CREDENTIALS.sessionToken,
-  AWS_EC2_METADATA_DISABLED: 'true',
-  [ENV.TABLE_NAME]: 'connections',
+  ...HANDLER_TEST_ENV,
   [ENV.MAX_ATTEMPTS]: '3',
   [ENV.SCAN_SEGMENTS]: '2',
-  [ENV.RETRY_BASE_DELAY_MS]: '1',
-  [ENV.RETRY_MAX_DELAY_MS]: '2',
 });
 
 const ddb = mockClient(DynamoDBClient);
-let api: ScriptedManagementApi;
-beforeAll(async () => {
-  api = await ScriptedManagementApi.start();
-  process.env[ENV.CALLBACK_URL] = api.url;
-});
-afterAll(() => api.close());
+const api = useManagementApi();
 
 const context = {
   awsRequestId: 'invocation-1',
@@ -41,26 +29,8 @@ const context = {
   memoryLimitInMB: '256',
   invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:pusher',
 } as Context;
-const sqs = (messageId: string, body: unknown) => ({
-  messageId,
-  receiptHandle: 'rh',
-  body: typeof body === 'string' ? body : JSON.stringify(body),
-  attributes: {},
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:notifications',
-  awsRegion: 'us-east-1',
-});
-const sns = (messageId: string, message: unknown) => ({
-  EventSource: 'aws:sns',
-  EventVersion: '1.0',
-  EventSubscriptionArn: 'arn:aws:sns:us-east-1:123456789012:n:sub',
-  Sns: { Type: 'Notification', MessageId: messageId, TopicArn: 'arn:aws:sns:us-east-1:123456789012:n', Message: typeof message === 'string' ? message : JSON.stringify(message) },
-});
-const item = (user: string, connection: string) => ({ user_id: { S: user }, connection_id: { S: connection } });
 const userRows = (user: string, ...connections: string[]) =>
-  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':u': { S: user } } }).resolves({ Items: connections.map((c) => item(user, c)) });
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':u': { S: user } } }).resolves({ Items: connections.map((c) => connectionItem(user, c)) });
 const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 
 let lines: Array<Record<string, any>>;
@@ -81,7 +51,8 @@ const requestLine = (messageId: string) => requestLines().find((l) => l.messageI
 const posted = () => api.posted();
 
 describe('SQS batches', () => {
-  test('GIVEN a batch mixing good and bad records WHEN handled THEN good ones are delivered, bad ones logged and acknowledged', async () => {
+  test('good records are delivered, bad ones logged and acknowledged', async () => {
+    // GIVEN a batch mixing good and bad records
     userRows('u1', 'c1', 'c2');
     const bad: Array<[string, string, string]> = [
       ['bad-json', '{"users": [', 'INVALID_JSON'],
@@ -91,8 +62,11 @@ describe('SQS batches', () => {
       ['bad-null-id', '{"users":[null],"data":1}', 'INVALID_ID'],
       ['bad-empty-id', '{"connections":[""],"data":1}', 'INVALID_ID'],
     ];
-    const result = await handler({ Records: [sqs('good', { users: ['u1'], data: { n: 1 } }), ...bad.map(([id, body]) => sqs(id, body))] }, context);
 
+    // WHEN
+    const result = await handler({ Records: [sqsRecord('good', { users: ['u1'], data: { n: 1 } }), ...bad.map(([id, body]) => sqsRecord(id, body))] }, context);
+
+    // THEN
     expect(result).toEqual({ batchItemFailures: [] });
     expect(posted().sort()).toEqual(['c1', 'c2']);
     expect(api.received.map((r) => r.body.toString())).toEqual(['{"n":1}', '{"n":1}']);
@@ -102,31 +76,43 @@ describe('SQS batches', () => {
     }
   });
 
-  test('GIVEN a payload over 128 KB WHEN handled THEN it is rejected before any lookup or post', async () => {
-    const result = await handler({ Records: [sqs('huge', { data: 'x'.repeat(LIMITS.MAX_PAYLOAD_BYTES) })] }, context);
+  test('a payload over 128 KB is rejected before any lookup or post', async () => {
+    // WHEN a record with a payload over 128 KB is handled
+    const result = await handler({ Records: [sqsRecord('huge', { data: 'x'.repeat(LIMITS.MAX_PAYLOAD_BYTES) })] }, context);
+
+    // THEN
     expect(result).toEqual({ batchItemFailures: [] });
     expect(ddb.calls()).toHaveLength(0);
     expect(api.received).toHaveLength(0);
     expect(requestLine('huge')).toMatchObject({ outcome: 'invalid', error: { code: 'PAYLOAD_TOO_LARGE' } });
   });
 
-  test('GIVEN DynamoDB throttles one record\'s Query WHEN handled THEN exactly that record is in batchItemFailures', async () => {
+  test('a record whose Query is throttled is exactly the one in batchItemFailures', async () => {
+    // GIVEN DynamoDB throttles one record's Query
     userRows('u1', 'c1');
     ddb.on(QueryCommand, { ExpressionAttributeValues: { ':u': { S: 'hot' } } })
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException', ...meta(400) }));
-    const result = await handler({ Records: [sqs('ok', { users: ['u1'], data: 1 }), sqs('throttled', { users: ['hot'], data: 1 })] }, context);
+
+    // WHEN
+    const result = await handler({ Records: [sqsRecord('ok', { users: ['u1'], data: 1 }), sqsRecord('throttled', { users: ['hot'], data: 1 })] }, context);
+
+    // THEN
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'throttled' }] });
     expect(requestLine('throttled')).toMatchObject({ level: 'ERROR', outcome: 'failed', error: { code: 'LOOKUP_FAILED' } });
   });
 
-  test('GIVEN two broadcasts and an exclusion in one batch WHEN handled THEN each Scan segment is read once and paginated', async () => {
-    const lek = item('u1', 'c1');
-    ddb.on(ScanCommand, { Segment: 0 }).resolvesOnce({ Items: [item('u1', 'c1')], LastEvaluatedKey: lek }).resolves({ Items: [item('u2', 'c2')] });
-    ddb.on(ScanCommand, { Segment: 1 }).resolves({ Items: [item('u3', 'c3')] });
+  test('broadcasts and an exclusion of one batch read each Scan segment once, paginated', async () => {
+    // GIVEN a table whose segment 0 spans two pages
+    const lek = connectionItem('u1', 'c1');
+    ddb.on(ScanCommand, { Segment: 0 }).resolvesOnce({ Items: [connectionItem('u1', 'c1')], LastEvaluatedKey: lek }).resolves({ Items: [connectionItem('u2', 'c2')] });
+    ddb.on(ScanCommand, { Segment: 1 }).resolves({ Items: [connectionItem('u3', 'c3')] });
+
+    // WHEN two broadcasts and an exclusion are handled in one batch
     const result = await handler({
-      Records: [sqs('b1', { data: 'one' }), sqs('b2', { users: [], data: 'two' }), sqs('x1', { exclude_users: ['u2'], data: 'three' })],
+      Records: [sqsRecord('b1', { data: 'one' }), sqsRecord('b2', { users: [], data: 'two' }), sqsRecord('x1', { exclude_users: ['u2'], data: 'three' })],
     }, context);
 
+    // THEN
     expect(result).toEqual({ batchItemFailures: [] });
     expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 3); // segment 0: two pages, segment 1: one page
     expect(ddb).toHaveReceivedCommandWith(ScanCommand, { Segment: 0, TotalSegments: 2, ExclusiveStartKey: lek });
@@ -135,20 +121,30 @@ describe('SQS batches', () => {
     expect(posted()).toHaveLength(8);
   });
 
-  test('GIVEN a user whose connections span two Query pages WHEN handled THEN all pages are delivered', async () => {
-    const lek = item('u1', 'c1');
-    ddb.on(QueryCommand).resolvesOnce({ Items: [item('u1', 'c1')], LastEvaluatedKey: lek }).resolves({ Items: [item('u1', 'c2')] });
-    await handler({ Records: [sqs('m', { users: ['u1'], data: 1 })] }, context);
+  test('a user whose connections span two Query pages gets all pages delivered', async () => {
+    // GIVEN
+    const lek = connectionItem('u1', 'c1');
+    ddb.on(QueryCommand).resolvesOnce({ Items: [connectionItem('u1', 'c1')], LastEvaluatedKey: lek }).resolves({ Items: [connectionItem('u1', 'c2')] });
+
+    // WHEN
+    await handler({ Records: [sqsRecord('m', { users: ['u1'], data: 1 })] }, context);
+
+    // THEN
     expect(ddb).toHaveReceivedNthSpecificCommandWith(2, QueryCommand, { ExclusiveStartKey: lek });
     expect(posted()).toEqual(['c1', 'c2']);
   });
 });
 
 describe('Management API errors by name', () => {
-  test('GIVEN GoneException WHEN handled THEN exactly that row is deleted with BatchWriteItem and counted as pruned', async () => {
+  test('GoneException deletes exactly that row with BatchWriteItem, counted as pruned', async () => {
+    // GIVEN one of the user's connections answers GoneException
     userRows('u1', 'live', 'stale');
     api.answer('stale', GONE);
-    const result = await handler({ Records: [sqs('m', { users: ['u1'], data: 1 })] }, context);
+
+    // WHEN
+    const result = await handler({ Records: [sqsRecord('m', { users: ['u1'], data: 1 })] }, context);
+
+    // THEN
     expect(result).toEqual({ batchItemFailures: [] });
     expect(ddb).toHaveReceivedCommandTimes(BatchWriteItemCommand, 1);
     expect(ddb).toHaveReceivedCommandWith(BatchWriteItemCommand, {
@@ -157,53 +153,83 @@ describe('Management API errors by name', () => {
     expect(requestLine('m')).toMatchObject({ outcome: 'delivered', targets: 2, delivered: 1, gone: 1, pruned: 1, failed: 0 });
   });
 
-  test('GIVEN UnprocessedItems on the prune WHEN handled THEN the delete is retried', async () => {
+  test('a prune answered with UnprocessedItems is retried', async () => {
+    // GIVEN a gone connection whose first delete comes back unprocessed
     userRows('u1', 'stale');
     api.answerAll(GONE);
     const del = { DeleteRequest: { Key: { user_id: { S: 'u1' }, connection_id: { S: 'stale' } } } };
     ddb.on(BatchWriteItemCommand).resolvesOnce({ UnprocessedItems: { connections: [del] } }).resolves({});
-    await handler({ Records: [sqs('m', { users: ['u1'], data: 1 })] }, context);
+
+    // WHEN
+    await handler({ Records: [sqsRecord('m', { users: ['u1'], data: 1 })] }, context);
+
+    // THEN
     expect(ddb).toHaveReceivedCommandTimes(BatchWriteItemCommand, 2);
     expect(requestLine('m').pruned).toBe(1);
   });
 
-  test('GIVEN LimitExceededException once WHEN handled THEN the post is retried and delivered', async () => {
+  test('LimitExceededException once: the post is retried and delivered', async () => {
+    // GIVEN
     userRows('u1', 'c1');
     api.answer('c1', LIMIT_EXCEEDED, OK);
-    const result = await handler({ Records: [sqs('m', { users: ['u1'], data: 1 })] }, context);
+
+    // WHEN
+    const result = await handler({ Records: [sqsRecord('m', { users: ['u1'], data: 1 })] }, context);
+
+    // THEN
     expect(result).toEqual({ batchItemFailures: [] });
     expect(posted()).toEqual(['c1', 'c1']);
     expect(requestLine('m')).toMatchObject({ outcome: 'delivered', delivered: 1, retried: 1, failed: 0 });
   });
 
-  test('GIVEN a 500 once WHEN handled THEN the post is retried and delivered', async () => {
+  test('a 500 once: the post is retried and delivered', async () => {
+    // GIVEN
     userRows('u1', 'c1');
     api.answer('c1', INTERNAL_ERROR, OK);
-    await handler({ Records: [sqs('m', { users: ['u1'], data: 1 })] }, context);
+
+    // WHEN
+    await handler({ Records: [sqsRecord('m', { users: ['u1'], data: 1 })] }, context);
+
+    // THEN
     expect(posted()).toEqual(['c1', 'c1']);
     expect(requestLine('m')).toMatchObject({ outcome: 'delivered', retried: 1 });
   });
 
-  test('GIVEN a connection still throttled after MAX_ATTEMPTS WHEN handled THEN the record is reported for retry', async () => {
+  test('a connection still throttled after MAX_ATTEMPTS reports the record for retry', async () => {
+    // GIVEN a connection that answers LimitExceededException every time
     userRows('u1', 'c1');
     api.answer('c1', LIMIT_EXCEEDED);
-    const result = await handler({ Records: [sqs('m', { users: ['u1'], data: 1 })] }, context);
+
+    // WHEN
+    const result = await handler({ Records: [sqsRecord('m', { users: ['u1'], data: 1 })] }, context);
+
+    // THEN
     expect(posted()).toEqual(['c1', 'c1', 'c1']);
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm' }] });
     expect(requestLine('m')).toMatchObject({ outcome: 'failed', retried: 2, failed: 1, error: { code: 'SEND_FAILED' } });
   });
 
-  test('GIVEN PayloadTooLargeException WHEN handled THEN the request fails permanently and is not retried', async () => {
+  test('PayloadTooLargeException fails the request permanently: not retried', async () => {
+    // GIVEN
     api.answer('c1', PAYLOAD_TOO_LARGE);
-    const result = await handler({ Records: [sqs('m', { connections: ['c1'], data: 1 })] }, context);
+
+    // WHEN
+    const result = await handler({ Records: [sqsRecord('m', { connections: ['c1'], data: 1 })] }, context);
+
+    // THEN
     expect(result).toEqual({ batchItemFailures: [] });
     expect(posted()).toEqual(['c1']);
     expect(requestLine('m')).toMatchObject({ outcome: 'invalid', error: { code: 'PAYLOAD_TOO_LARGE' } });
   });
 
-  test('GIVEN ForbiddenException WHEN handled THEN a configuration error is logged and the record is kept for retry', async () => {
+  test('ForbiddenException logs a configuration error and keeps the record for retry', async () => {
+    // GIVEN
     api.answer('c1', FORBIDDEN);
-    const result = await handler({ Records: [sqs('m', { connections: ['c1'], data: 1 })] }, context);
+
+    // WHEN
+    const result = await handler({ Records: [sqsRecord('m', { connections: ['c1'], data: 1 })] }, context);
+
+    // THEN
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm' }] });
     expect(posted()).toEqual(['c1']);
     expect(lines).toContainEqual(expect.objectContaining({ level: 'ERROR', message: FORBIDDEN_MESSAGE, messageId: 'm' }));
@@ -212,60 +238,83 @@ describe('Management API errors by name', () => {
 });
 
 describe('SNS, mixed events and direct invocation', () => {
-  test('GIVEN an SNS notification WHEN delivered THEN the handler resolves', async () => {
+  test('a delivered SNS notification resolves the handler', async () => {
+    // GIVEN
     userRows('u1', 'c1');
-    await expect(handler({ Records: [sns('sns-1', { users: ['u1'], data: 1 })] }, context)).resolves.toBeUndefined();
+
+    // WHEN / THEN
+    await expect(handler({ Records: [snsRecord('sns-1', { users: ['u1'], data: 1 })] }, context)).resolves.toBeUndefined();
     expect(requestLine('sns-1')).toMatchObject({ source: 'sns', outcome: 'delivered', delivered: 1 });
   });
 
-  test('GIVEN an invalid SNS notification WHEN handled THEN it is logged, not thrown', async () => {
-    await expect(handler({ Records: [sns('sns-bad', 'not json')] }, context)).resolves.toBeUndefined();
+  test('an invalid SNS notification is logged, not thrown', async () => {
+    // WHEN / THEN
+    await expect(handler({ Records: [snsRecord('sns-bad', 'not json')] }, context)).resolves.toBeUndefined();
     expect(requestLine('sns-bad')).toMatchObject({ source: 'sns', outcome: 'invalid', error: { code: 'INVALID_JSON' } });
   });
 
-  test('GIVEN an SNS notification that fails transiently WHEN handled THEN the handler throws so Lambda retries', async () => {
-    // The connection is reset before any answer, on every attempt: a network error, retried up to MAX_ATTEMPTS.
+  test('an SNS notification that fails transiently makes the handler throw, so Lambda retries', async () => {
+    // GIVEN a connection reset before any answer, on every attempt: a network error, retried up to MAX_ATTEMPTS
     api.answer('c1', 'reset');
-    await expect(handler({ Records: [sns('sns-2', { connections: ['c1'], data: 1 })] }, context)).rejects.toThrow(/sns-2: SEND_FAILED/);
+
+    // WHEN / THEN
+    await expect(handler({ Records: [snsRecord('sns-2', { connections: ['c1'], data: 1 })] }, context)).rejects.toThrow(/sns-2: SEND_FAILED/);
     expect(posted()).toEqual(['c1', 'c1', 'c1']);
     expect(requestLine('sns-2')).toMatchObject({ outcome: 'failed', retried: 2, failed: 1, error: { code: 'SEND_FAILED' } });
   });
 
-  test('GIVEN an event mixing SQS and SNS records WHEN handled THEN each record is read by its own source', async () => {
+  test('an event mixing SQS and SNS records has each record read by its own source', async () => {
+    // GIVEN
     userRows('u1', 'c1');
     userRows('u2', 'c2');
-    const result = await handler({ Records: [sqs('q1', { users: ['u1'], data: 1 }), sns('n1', { users: ['u2'], data: 2 }), { foo: 1 }] }, context);
+
+    // WHEN an event holds an SQS record, an SNS record and one of neither
+    const result = await handler({ Records: [sqsRecord('q1', { users: ['u1'], data: 1 }), snsRecord('n1', { users: ['u2'], data: 2 }), { foo: 1 }] }, context);
+
+    // THEN
     expect(result).toEqual({ batchItemFailures: [] });
     expect(requestLine('q1')).toMatchObject({ source: 'sqs', delivered: 1 });
     expect(requestLine('n1')).toMatchObject({ source: 'sns', delivered: 1 });
     expect(requestLines().find((l) => l.source === 'unknown')).toMatchObject({ outcome: 'invalid', error: { code: 'UNSUPPORTED_EVENT' } });
   });
 
-  test('GIVEN a direct invocation WHEN delivered THEN it returns the summary', async () => {
+  test('a delivered direct invocation returns the summary', async () => {
+    // GIVEN
     userRows('u1', 'c1', 'c2');
+
+    // WHEN / THEN
     await expect(handler({ users: ['u1'], data: { hello: 'world' } }, context)).resolves.toEqual({
       status: 'delivered', kind: 'multicast', targets: 2, delivered: 2, gone: 0, pruned: 0, retried: 0, failed: 0,
     });
     expect(requestLine('invocation-1')).toMatchObject({ source: 'direct' });
   });
 
-  test('GIVEN an invalid direct invocation WHEN handled THEN it returns the structured error without throwing', async () => {
+  test('an invalid direct invocation returns the structured error without throwing', async () => {
+    // WHEN / THEN
     await expect(handler({ users: ['u1'] }, context)).resolves.toMatchObject({
       status: 'invalid', error: { code: 'MISSING_DATA', message: expect.any(String) },
     });
   });
 
-  test('GIVEN a direct invocation that fails transiently WHEN handled THEN it throws', async () => {
+  test('a direct invocation that fails transiently throws', async () => {
+    // GIVEN
     api.answer('c1', UNAVAILABLE);
+
+    // WHEN / THEN
     await expect(handler({ connections: ['c1'], data: 1 }, context)).rejects.toThrow('must be retried');
     expect(posted()).toEqual(['c1', 'c1', 'c1']);
   });
 });
 
 describe('observability', () => {
-  test('GIVEN a processed request THEN one JSON log line and one EMF metric line carry its figures', async () => {
+  test('a processed request has one JSON log line and one EMF metric line with its figures', async () => {
+    // GIVEN
     userRows('u1', 'c1');
-    await handler({ Records: [sqs('m-obs', { users: ['u1'], data: 1 })] }, context);
+
+    // WHEN
+    await handler({ Records: [sqsRecord('m-obs', { users: ['u1'], data: 1 })] }, context);
+
+    // THEN
     const logLines = requestLines();
     expect(logLines).toHaveLength(1);
     expect(logLines[0]).toEqual(expect.objectContaining({
@@ -291,16 +340,22 @@ describe('observability', () => {
     expect(emf[0]).toMatchObject({ messageId: 'm-obs', Targets: 1, Delivered: 1, Failed: 0, service: 'websocket-pusher' });
   });
 
-  test('GIVEN a batch of three WHEN handled THEN each request gets its own EMF line', async () => {
+  test('each request of a batch gets its own EMF line', async () => {
+    // GIVEN
     userRows('u1', 'c1');
-    await handler({ Records: [sqs('a', { users: ['u1'], data: 1 }), sqs('b', { connections: ['x', 'y'], data: 1 }), sqs('c', 'bad')] }, context);
+
+    // WHEN a batch of three is handled
+    await handler({ Records: [sqsRecord('a', { users: ['u1'], data: 1 }), sqsRecord('b', { connections: ['x', 'y'], data: 1 }), sqsRecord('c', 'bad')] }, context);
+
+    // THEN
     const emf = lines.filter((l) => l._aws);
     expect(emf.map((l) => [l.messageId, l.Targets])).toEqual([['a', 1], ['b', 2], ['c', 0]]);
   });
 });
 
 describe('configuration', () => {
-  test('GIVEN no table name WHEN invoked THEN it fails with a clear error naming the variable', async () => {
+  test('without a table name, an invocation fails with a clear error naming the variable', async () => {
+    // GIVEN no table name in the environment
     const saved = process.env[ENV.TABLE_NAME];
     delete process.env[ENV.TABLE_NAME];
     try {
@@ -310,6 +365,8 @@ describe('configuration', () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         fresh = require('../../lambda/pusher.lambda').handler;
       });
+
+      // WHEN / THEN
       expect(fresh).not.toBe(handler);
       await expect(fresh({ data: 1 }, context)).rejects.toThrow('environment variable CONNECTIONS_TABLE_NAME is required');
       expect(lines).toContainEqual(expect.objectContaining({ level: 'ERROR', message: expect.stringContaining('CONNECTIONS_TABLE_NAME') }));

@@ -4,7 +4,8 @@ import { DEFAULTS, ENV } from '../../../src/shared/constants';
 const minimal = { [ENV.TABLE_NAME]: 'connections', [ENV.CALLBACK_URL]: 'http://127.0.0.1:3001/local/' };
 
 describe('readConfig', () => {
-  test('GIVEN only the required variables THEN defaults apply and the URL loses its trailing slash', () => {
+  test('only the required variables: defaults apply, the URL loses its trailing slash', () => {
+    // WHEN / THEN only the required variables are set
     expect(readConfig(minimal)).toEqual({
       tableName: 'connections',
       callbackUrl: 'http://127.0.0.1:3001/local',
@@ -20,7 +21,8 @@ describe('readConfig', () => {
     });
   });
 
-  test('GIVEN an empty TTL attribute THEN rows never expire', () => {
+  test('an empty TTL attribute: rows never expire', () => {
+    // WHEN / THEN
     expect(readConfig({ ...minimal, [ENV.TTL_ATTRIBUTE]: '' }).ttlAttribute).toBeUndefined();
   });
 
@@ -31,7 +33,8 @@ describe('readConfig', () => {
     [{ ...minimal, [ENV.MAX_IN_FLIGHT]: '0' }, /MAX_IN_FLIGHT must be an integer from 1/],
     [{ ...minimal, [ENV.MAX_ATTEMPTS]: 'five' }, /MAX_ATTEMPTS must be an integer/],
     [{ ...minimal, [ENV.SCAN_SEGMENTS]: '2.5' }, /SCAN_SEGMENTS must be an integer/],
-  ])('GIVEN %j THEN a ConfigError names the variable', (env, message) => {
+  ])('%j is refused with a ConfigError naming the variable', (env, message) => {
+    // WHEN / THEN
     expect(() => readConfig(env)).toThrow(ConfigError);
     expect(() => readConfig(env)).toThrow(message);
   });
@@ -45,11 +48,13 @@ describe('readConfig: segmented broadcast', () => {
     [ENV.WORK_QUEUE_ARN]: 'arn:aws:sqs:us-east-1:123456789012:work',
   };
 
-  test('GIVEN no FANOUT_THRESHOLD THEN the feature is off, whatever else is set', () => {
+  test('no FANOUT_THRESHOLD: the feature is off, whatever else is set', () => {
+    // WHEN / THEN
     expect(readConfig({ ...minimal, [ENV.WORK_QUEUE_ARN]: 'x' }).segmentedBroadcast).toBeUndefined();
   });
 
-  test('GIVEN the threshold and the work queue THEN defaults apply; the page fits half the margin at a worker\'s share', () => {
+  test('the threshold and the work queue: defaults apply, the page fits half the margin', () => {
+    // WHEN / THEN the rest defaults; the page is what a worker's share of the rate sends in half the margin
     expect(readConfig(fanoutEnv).segmentedBroadcast).toEqual({
       threshold: 5000,
       workQueueUrl: fanoutEnv[ENV.WORK_QUEUE_URL],
@@ -74,18 +79,21 @@ describe('readConfig: segmented broadcast', () => {
     [{ ...fanoutEnv, [ENV.FANOUT_THRESHOLD]: '-1' }, /FANOUT_THRESHOLD must be an integer from 0/],
     [{ ...fanoutEnv, [ENV.RATE_LIMIT_PER_SECOND]: '0' }, /RATE_LIMIT_PER_SECOND must be an integer from 1/],
     [{ ...fanoutEnv, [ENV.FANOUT_MAX_ATTEMPTS]: '21' }, /FANOUT_MAX_ATTEMPTS must be an integer from 1 to 20/],
-  ])('GIVEN %j THEN a ConfigError names the variable', (env, message) => {
+  ])('%j is refused with a ConfigError naming the variable', (env, message) => {
+    // WHEN / THEN
     expect(() => readConfig(env)).toThrow(message);
   });
 });
 
 describe('readRegion', () => {
-  test('GIVEN AWS_REGION (as Lambda sets it) THEN requests are signed for it; AWS_DEFAULT_REGION is the fallback', () => {
+  test('AWS_REGION is the Region requests are signed for; AWS_DEFAULT_REGION the fallback', () => {
+    // WHEN / THEN AWS_REGION is set, as Lambda sets it
     expect(readRegion({ AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-1' })).toBe('eu-west-1');
     expect(readRegion({ AWS_DEFAULT_REGION: 'us-east-1' })).toBe('us-east-1');
   });
 
-  test('GIVEN no Region THEN a ConfigError names AWS_REGION', () => {
+  test('no Region: a ConfigError names AWS_REGION', () => {
+    // WHEN / THEN
     expect(() => readRegion({})).toThrow(/AWS_REGION is required/);
   });
 });

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { DynamoConnectionStore } from '../../../lambda/adapters/dynamo-connection-store';
 import type { ConnectionKey } from '../../../lambda/core/ports/connection-store';
+import { connectionItem } from '../support/events';
 
 const ddb = mockClient(DynamoDBClient);
 const options = {
@@ -14,9 +15,6 @@ const options = {
   sleep: async () => {},
 };
 const store = () => new DynamoConnectionStore(new DynamoDBClient({ region: 'us-east-1' }), options);
-const item = (user: string, connection: string, ttl?: number) => ({
-  user_id: { S: user }, connection_id: { S: connection }, ...(ttl === undefined ? {} : { expires_at: { N: String(ttl) } }),
-});
 const collect = async <T>(pages: AsyncIterable<T[]>) => {
   const out: T[][] = [];
   for await (const page of pages) out.push(page);
@@ -27,12 +25,17 @@ const keys = (n: number, user = 'u'): ConnectionKey[] => Array.from({ length: n 
 beforeEach(() => ddb.reset());
 
 describe('queryUser', () => {
-  test('GIVEN a user whose rows span two pages WHEN queried THEN it follows LastEvaluatedKey, keys and TTL only', async () => {
+  test('follows LastEvaluatedKey over pages, reading the keys and TTL only', async () => {
+    // GIVEN a user whose rows span two pages
     const lek = { user_id: { S: 'u1' }, connection_id: { S: 'c2' } };
     ddb.on(QueryCommand)
-      .resolvesOnce({ Items: [item('u1', 'c1', 2_000), item('u1', 'c2')], LastEvaluatedKey: lek })
-      .resolvesOnce({ Items: [item('u1', 'c3')] });
+      .resolvesOnce({ Items: [connectionItem('u1', 'c1', 2_000), connectionItem('u1', 'c2')], LastEvaluatedKey: lek })
+      .resolvesOnce({ Items: [connectionItem('u1', 'c3')] });
+
+    // WHEN
     const pages = await collect(store().queryUser('u1'));
+
+    // THEN
     expect(pages).toEqual([
       [{ userId: 'u1', connectionId: 'c1', expiresAt: 2_000 }, { userId: 'u1', connectionId: 'c2' }],
       [{ userId: 'u1', connectionId: 'c3' }],
@@ -49,26 +52,37 @@ describe('queryUser', () => {
     expect(ddb).toHaveReceivedNthSpecificCommandWith(2, QueryCommand, { ExclusiveStartKey: lek });
   });
 
-  test('GIVEN a table without TTL WHEN queried THEN only the key attributes are projected', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [item('u1', 'c1', 5)] });
+  test('a table without TTL has only the key attributes projected', async () => {
+    // GIVEN
+    ddb.on(QueryCommand).resolves({ Items: [connectionItem('u1', 'c1', 5)] });
     const noTtl = new DynamoConnectionStore(new DynamoDBClient({ region: 'us-east-1' }), { ...options, ttlAttribute: undefined });
+
+    // WHEN / THEN
     expect(await collect(noTtl.queryUser('u1'))).toEqual([[{ userId: 'u1', connectionId: 'c1' }]]);
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, { ProjectionExpression: '#u, #c', ExpressionAttributeNames: { '#u': 'user_id', '#c': 'connection_id' } });
   });
 
-  test('GIVEN DynamoDB throttles the Query WHEN queried THEN the error reaches the caller', async () => {
+  test('a throttled Query reaches the caller', async () => {
+    // GIVEN
     ddb.on(QueryCommand).rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }));
+
+    // WHEN / THEN
     await expect(collect(store().queryUser('u1'))).rejects.toThrow('slow down');
   });
 });
 
 describe('scanSegment', () => {
-  test('GIVEN a segment spanning two pages WHEN scanned THEN it passes Segment/TotalSegments and follows LastEvaluatedKey', async () => {
+  test('passes Segment/TotalSegments and follows LastEvaluatedKey', async () => {
+    // GIVEN a segment spanning two pages
     const lek = { user_id: { S: 'u1' }, connection_id: { S: 'c1' } };
     ddb.on(ScanCommand)
-      .resolvesOnce({ Items: [item('u1', 'c1')], LastEvaluatedKey: lek })
-      .resolvesOnce({ Items: [item('u2', 'c2')] });
+      .resolvesOnce({ Items: [connectionItem('u1', 'c1')], LastEvaluatedKey: lek })
+      .resolvesOnce({ Items: [connectionItem('u2', 'c2')] });
+
+    // WHEN
     const pages = await collect(store().scanSegment(2, 4));
+
+    // THEN
     expect(pages.flat().map((r) => r.connectionId)).toEqual(['c1', 'c2']);
     expect(ddb).toHaveReceivedNthSpecificCommandWith(1, ScanCommand, { Segment: 2, TotalSegments: 4, ProjectionExpression: '#u, #c, #t' });
     expect(ddb).toHaveReceivedNthSpecificCommandWith(2, ScanCommand, { Segment: 2, TotalSegments: 4, ExclusiveStartKey: lek });
@@ -76,54 +90,84 @@ describe('scanSegment', () => {
 });
 
 describe('prune', () => {
-  test('GIVEN 60 keys with duplicates WHEN pruned THEN 25 distinct deletes per BatchWriteItem', async () => {
+  test('60 keys with duplicates: 25 distinct deletes per BatchWriteItem', async () => {
+    // GIVEN
     ddb.on(BatchWriteItemCommand).resolves({});
+
+    // WHEN
     const result = await store().prune([...keys(60), ...keys(10)]);
+
+    // THEN
     expect(result).toEqual({ deleted: 60, failed: [], error: undefined });
     const sizes = ddb.commandCalls(BatchWriteItemCommand).map((c) => c.args[0].input.RequestItems!.connections.length);
     expect(sizes).toEqual([25, 25, 10]);
   });
 
-  test('GIVEN one key WHEN pruned THEN exactly that row is deleted by its full key', async () => {
+  test('one key: exactly that row is deleted by its full key', async () => {
+    // GIVEN
     ddb.on(BatchWriteItemCommand).resolves({});
+
+    // WHEN
     await store().prune([{ userId: 'u9', connectionId: 'gone=' }]);
+
+    // THEN
     expect(ddb).toHaveReceivedCommandWith(BatchWriteItemCommand, {
       RequestItems: { connections: [{ DeleteRequest: { Key: { user_id: { S: 'u9' }, connection_id: { S: 'gone=' } } } }] },
     });
   });
 
-  test('GIVEN UnprocessedItems WHEN pruned THEN only the unprocessed deletes are sent again', async () => {
+  test('UnprocessedItems: only the unprocessed deletes are sent again', async () => {
+    // GIVEN
     const unprocessed = { DeleteRequest: { Key: { user_id: { S: 'u' }, connection_id: { S: 'c1' } } } };
     ddb.on(BatchWriteItemCommand)
       .resolvesOnce({ UnprocessedItems: { connections: [unprocessed] } })
       .resolvesOnce({});
+
+    // WHEN
     const result = await store().prune(keys(3));
+
+    // THEN
     expect(result.deleted).toBe(3);
     expect(ddb).toHaveReceivedCommandTimes(BatchWriteItemCommand, 2);
     expect(ddb).toHaveReceivedNthSpecificCommandWith(2, BatchWriteItemCommand, { RequestItems: { connections: [unprocessed] } });
   });
 
-  test('GIVEN UnprocessedItems that never clear WHEN pruned THEN it gives up after maxAttempts and reports them', async () => {
+  test('UnprocessedItems that never clear: gives up after maxAttempts and reports them', async () => {
+    // GIVEN
     const unprocessed = { DeleteRequest: { Key: { user_id: { S: 'u' }, connection_id: { S: 'c1' } } } };
     ddb.on(BatchWriteItemCommand).resolves({ UnprocessedItems: { connections: [unprocessed] } });
+
+    // WHEN
     const result = await store().prune(keys(3));
+
+    // THEN
     expect(ddb).toHaveReceivedCommandTimes(BatchWriteItemCommand, 4);
     expect(result).toMatchObject({ deleted: 2, failed: [{ userId: 'u', connectionId: 'c1' }] });
   });
 
-  test('GIVEN BatchWriteItem throttled WHEN pruned THEN it does not throw and reports the keys', async () => {
+  test('a throttled BatchWriteItem does not throw: the keys are reported', async () => {
+    // GIVEN
     ddb.on(BatchWriteItemCommand).rejects(Object.assign(new Error('slow'), { name: 'ProvisionedThroughputExceededException' }));
+
+    // WHEN
     const result = await store().prune(keys(2));
+
+    // THEN
     expect(result).toMatchObject({ deleted: 0, failed: keys(2), error: 'ProvisionedThroughputExceededException: slow' });
   });
 });
 
 describe('scanPage and countUpTo (segmented broadcast)', () => {
-  test('GIVEN a segment WHEN a page is read from a start key THEN Limit and ExclusiveStartKey are passed and the next key returned', async () => {
+  test('a page read from a start key passes Limit and ExclusiveStartKey, returns the next key', async () => {
+    // GIVEN a segment with a page after the start key
     const start = { user_id: { S: 'u1' }, connection_id: { S: 'c1' } };
     const next = { user_id: { S: 'u2' }, connection_id: { S: 'c2' } };
-    ddb.on(ScanCommand).resolves({ Items: [item('u2', 'c2', 5)], LastEvaluatedKey: next });
+    ddb.on(ScanCommand).resolves({ Items: [connectionItem('u2', 'c2', 5)], LastEvaluatedKey: next });
+
+    // WHEN
     const page = await store().scanPage(3, 8, start, 100);
+
+    // THEN
     expect(page).toEqual({ rows: [{ userId: 'u2', connectionId: 'c2', expiresAt: 5 }], lastKey: next });
     expect(ddb).toHaveReceivedCommandWith(ScanCommand, {
       TableName: 'connections',
@@ -135,25 +179,34 @@ describe('scanPage and countUpTo (segmented broadcast)', () => {
     });
   });
 
-  test('GIVEN the segment\'s last page THEN no key is returned', async () => {
+  test('the segment\'s last page returns no key', async () => {
+    // GIVEN
     ddb.on(ScanCommand).resolves({ Items: [] });
+
+    // WHEN / THEN
     expect(await store().scanPage(0, 1, undefined, 10)).toEqual({ rows: [] });
   });
 
-  test('GIVEN a threshold WHEN counting THEN a COUNT Scan stops as soon as the threshold is reached', async () => {
+  test('a COUNT Scan stops as soon as the threshold is reached', async () => {
+    // GIVEN a table counted in pages of 600 and 400 rows, and more after them
     const lek = { user_id: { S: 'u' }, connection_id: { S: 'c' } };
     ddb.on(ScanCommand)
       .resolvesOnce({ Count: 600, LastEvaluatedKey: lek })
       .resolvesOnce({ Count: 400, LastEvaluatedKey: lek })
       .resolves({ Count: 1 });
+
+    // WHEN / THEN counting up to a threshold of 1,000
     expect(await store().countUpTo(1_000)).toBe(1_000);
     expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 2);
     expect(ddb).toHaveReceivedNthCommandWith(1, ScanCommand, { Select: 'COUNT', Limit: 1_000 });
     expect(ddb).toHaveReceivedNthCommandWith(2, ScanCommand, { Select: 'COUNT', Limit: 400, ExclusiveStartKey: lek });
   });
 
-  test('GIVEN a table smaller than the threshold THEN its row count', async () => {
+  test('a table smaller than the threshold counts its rows', async () => {
+    // GIVEN
     ddb.on(ScanCommand).resolves({ Count: 7 });
+
+    // WHEN / THEN
     expect(await store().countUpTo(1_000)).toBe(7);
   });
 });

@@ -22,17 +22,20 @@ describe('classifyPostError', () => {
     ['ForbiddenException', withStatus('ForbiddenException', 403), 'forbidden'],
     ['a bare 403', withStatus('AccessDeniedException', 403), 'forbidden'],
     ['400 BadRequestException', withStatus('BadRequestException', 400), 'rejected'],
-  ])('GIVEN %s THEN the post is %s', (_label, error, status) => {
+  ])('%s: the post is %s', (_label, error, status) => {
+    // WHEN / THEN
     expect(classifyPostError(error).status).toBe(status);
   });
 
-  test('GIVEN a network error THEN the reason keeps its code for the logs', () => {
+  test('a network error keeps its code in the reason, for the logs', () => {
+    // WHEN / THEN
     expect(classifyPostError(withStatus('Error', undefined, { code: 'ECONNRESET' }))).toEqual({
       status: 'retryable', reason: 'Error ECONNRESET: Error happened',
     });
   });
 
-  test('GIVEN an error answer THEN the reason names the error and the status', () => {
+  test('an error answer\'s reason names the error and the status', () => {
+    // WHEN / THEN
     expect(classifyPostError(withStatus('LimitExceededException', 429))).toEqual({
       status: 'retryable', reason: 'LimitExceededException (429): LimitExceededException happened',
     });

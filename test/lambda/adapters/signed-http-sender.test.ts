@@ -31,7 +31,7 @@ describe('SignedHttpSender', () => {
     return { api, sender };
   };
 
-  test('POSTs the payload to {callbackUrl}/@connections/{id} with a SigV4 signature the signer itself accepts', async () => {
+  test('POSTs the payload to {callbackUrl}/@connections/{id}, signed with SigV4', async () => {
     // GIVEN a Management API that verifies signatures
     const { api: server, sender: s } = await start();
     const payload = Buffer.from(JSON.stringify({ hello: 'world' }));
@@ -39,7 +39,8 @@ describe('SignedHttpSender', () => {
     // WHEN posting to a connection id with base64 characters
     const result = await s.post('Reefv2y+8Vz/RTg=', payload);
 
-    // THEN it is delivered, to the encoded path, with the payload byte for byte, signed, with the session token
+    // THEN it is delivered, to the encoded path, with the payload byte for byte, signed (the verifier accepts it),
+    // with the session token
     expect(result).toEqual({ status: 'delivered' });
     expect(server.received).toHaveLength(1);
     const [r] = server.received;
@@ -53,10 +54,12 @@ describe('SignedHttpSender', () => {
   });
 
   test('sends the same request as the SDK PostToConnectionCommand: path, body, signed headers', async () => {
-    // GIVEN the same connection and payload, sent once by the AWS SDK client and once by the lean sender
+    // GIVEN the AWS SDK client and the lean sender
     const { api: server, sender: s } = await start();
     const sdk = new ApiGatewayManagementApiClient({ endpoint: server.url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
     const payload = Buffer.from('{"a":1}');
+
+    // WHEN each sends the same payload to the same connection
     await sdk.send(new PostToConnectionCommand({ ConnectionId: 'Reefv2y+8Vz/RTg=', Data: payload }));
     sdk.destroy();
     await s.post('Reefv2y+8Vz/RTg=', payload);
@@ -71,13 +74,18 @@ describe('SignedHttpSender', () => {
     expect(signed(byLean)).toEqual(signed(bySdk));
   });
 
-  test('a signature made with the wrong secret is refused (the check can fail) and the post is forbidden', async () => {
+  test('a signature made with the wrong secret is refused, and the post is forbidden', async () => {
+    // GIVEN a sender with the wrong secret
     const { api: server } = await start();
     const wrong = new SignedHttpSender({
       callbackUrl: server.url, region: REGION, maxSockets: 1, credentials: async () => ({ ...CREDENTIALS, secretAccessKey: 'wrong' }),
     });
+
+    // WHEN
     const result = await wrong.post('abc=', Buffer.from('{}'));
     wrong.destroy();
+
+    // THEN the check can fail, and the sender reads the refusal as forbidden
     expect(server.received[0].verdict).toEqual({ ok: false, reason: 'The request signature we calculated does not match the signature you provided.' });
     expect(result).toEqual({
       status: 'forbidden',
@@ -86,10 +94,15 @@ describe('SignedHttpSender', () => {
   });
 
   test('a signature scoped to another Region is refused', async () => {
+    // GIVEN a sender signing for us-west-2
     const { api: server } = await start();
     const elsewhere = new SignedHttpSender({ callbackUrl: server.url, region: 'us-west-2', maxSockets: 1, credentials: async () => CREDENTIALS });
+
+    // WHEN
     const result = await elsewhere.post('abc=', Buffer.from('{}'));
     elsewhere.destroy();
+
+    // THEN
     expect(result.status).toBe('forbidden');
     expect(server.received[0].verdict.ok).toBe(false);
   });
@@ -110,15 +123,23 @@ describe('SignedHttpSender', () => {
     expect(server.connectionsAccepted).toBe(3);
   });
 
-  test('one attempt per post: a 500 is returned to the caller (whose backoff retries), not retried inside', async () => {
+  test('one attempt per post: a 500 goes back to the caller, not retried inside', async () => {
+    // GIVEN an API answering 500
     const { api: server, sender: s } = await start(errorAnswer(500, 'InternalServerErrorException'));
+
+    // WHEN / THEN the post is retryable (the caller's backoff retries it) and was made once
     expect((await s.post('abc=', Buffer.from('{}'))).status).toBe('retryable');
     expect(server.posted()).toEqual(['abc=']);
   });
 
   test('a connection reset before any answer is a retryable network error', async () => {
+    // GIVEN an API resetting the connection
     const { sender: s } = await start('reset');
+
+    // WHEN
     const result = await s.post('abc=', Buffer.from('{}'));
+
+    // THEN
     expect(result).toEqual({ status: 'retryable', reason: expect.stringMatching(/ECONNRESET/) });
   });
 
@@ -149,11 +170,15 @@ describe('SignedHttpSender', () => {
     ['InternalServerErrorException', 500, 'retryable'],
     ['BadRequestException', 400, 'rejected'],
   ])('an answer %s (%i) is classified %s, as the SDK sender did', async (type, status, expected) => {
+    // GIVEN
     const { sender: s } = await start(errorAnswer(status, type));
+
+    // WHEN / THEN
     expect((await s.post('abc=', Buffer.from('{}'))).status).toBe(expected);
   });
 
-  test('an error type with a namespace suffix, a __type body, and a non-JSON body are all classified', () => {
+  test('an error type with a namespace suffix, a __type body, a non-JSON body: all classified', () => {
+    // WHEN / THEN
     expect(errorFromAnswer(410, { 'x-amzn-errortype': 'GoneException:http://internal.amazon.com/coral/com.amazonaws.gatewayapi/' }, Buffer.from('{}')))
       .toEqual({ name: 'GoneException', message: 'HTTP 410', $metadata: { httpStatusCode: 410 } });
     expect(errorFromAnswer(429, {}, Buffer.from('{"__type":"com.amazonaws#LimitExceededException","message":"slow down"}')))
@@ -163,25 +188,35 @@ describe('SignedHttpSender', () => {
   });
 
   test('no answer within the request timeout is a retryable network error', async () => {
+    // GIVEN an API that never answers, and a timeout of 200 ms
     const { sender: s } = await start('hang', { timeoutMs: 200 });
+
+    // WHEN
     const result = await s.post('abc=', Buffer.from('{}'));
+
+    // THEN
     expect(result).toEqual({ status: 'retryable', reason: expect.stringContaining('TimeoutError') });
   });
 
   test('a refused connection is a retryable network error', async () => {
+    // GIVEN a callback URL nothing listens on any more
     const { api: server } = await start();
     const url = server.url;
     await server.close();
     api = undefined;
     const s = new SignedHttpSender({ callbackUrl: url, region: REGION, maxSockets: 1, credentials: async () => CREDENTIALS });
+
+    // WHEN
     const result = await s.post('abc=', Buffer.from('{}'));
     s.destroy();
+
+    // THEN
     expect(result).toEqual({ status: 'retryable', reason: expect.stringContaining('ECONNREFUSED') });
   });
 });
 
 describe('refreshingCredentials', () => {
-  test('reuses credentials until 5 minutes before they expire, then fetches new ones; concurrent callers share a fetch', async () => {
+  test('reuses credentials until 5 minutes before expiry; concurrent callers share a fetch', async () => {
     // GIVEN a provider whose credentials expire in 10 minutes
     let clock = 0;
     let fetches = 0;
@@ -198,7 +233,7 @@ describe('refreshingCredentials', () => {
     clock += 2 * 60_000; // 4 minutes left: inside the margin
     const refreshed = await credentials();
 
-    // THEN one fetch served the first callers, the cache served the next, and a new fetch came before expiry
+    // THEN one fetch served the first callers, the cache served the next, and a new fetch came 5 minutes before expiry
     expect(first.map((c) => c.accessKeyId)).toEqual(['AKID1', 'AKID1', 'AKID1']);
     expect(stillValid.accessKeyId).toBe('AKID1');
     expect(refreshed.accessKeyId).toBe('AKID2');
@@ -206,18 +241,26 @@ describe('refreshingCredentials', () => {
   });
 
   test('credentials without an expiry (Lambda environment) are fetched once', async () => {
+    // GIVEN a provider whose credentials have no expiry
     const provider = jest.fn(async () => ({ accessKeyId: 'A', secretAccessKey: 's' }));
     const credentials = refreshingCredentials(provider);
+
+    // WHEN they are asked for twice
     await credentials();
     await credentials();
+
+    // THEN
     expect(provider).toHaveBeenCalledTimes(1);
   });
 
   test('a failed fetch is not cached', async () => {
+    // GIVEN a provider that fails once, then answers
     const provider = jest.fn()
       .mockRejectedValueOnce(new Error('IMDS unreachable'))
       .mockResolvedValueOnce({ accessKeyId: 'A', secretAccessKey: 's' });
     const credentials = refreshingCredentials(provider);
+
+    // WHEN / THEN the second call fetches again
     await expect(credentials()).rejects.toThrow('IMDS unreachable');
     await expect(credentials()).resolves.toEqual({ accessKeyId: 'A', secretAccessKey: 's' });
   });

@@ -13,12 +13,12 @@ function fakeClock() {
 }
 
 describe('TokenBucket', () => {
-  test('GIVEN an idle bucket THEN `burst` requests pass at once and the rest are spaced by 1/rate', async () => {
-    // GIVEN: 100/s with a burst of 5
+  test('an idle bucket lets `burst` requests pass at once and spaces the rest by 1/rate', async () => {
+    // GIVEN an idle bucket: 100/s with a burst of 5
     const { clock, now, sleep } = fakeClock();
     const bucket = new TokenBucket(100, 5, now, sleep);
 
-    // WHEN: 25 sequential takes
+    // WHEN 25 sequential takes
     const times: number[] = [];
     for (let i = 0; i < 25; i++) {
       await bucket.take();
@@ -32,38 +32,51 @@ describe('TokenBucket', () => {
     expect(times[24]).toBe(200);
   });
 
-  test('GIVEN concurrent callers THEN they are served in order and the long-run rate holds', async () => {
-    // GIVEN: a real clock, 200/s, burst 1
+  test('concurrent callers are served in order and the long-run rate holds', async () => {
+    // GIVEN a real clock, 200/s, burst 1
     const bucket = new TokenBucket(200, 1);
     const started = Date.now();
 
-    // WHEN: 41 concurrent takes
+    // WHEN 41 concurrent takes
     await Promise.all(Array.from({ length: 41 }, () => bucket.take()));
 
-    // THEN: 40 intervals of 5 ms at least
+    // THEN 40 intervals of 5 ms at least
     expect(Date.now() - started).toBeGreaterThanOrEqual(195);
   });
 
-  test('GIVEN a bad rate or burst THEN it throws', () => {
+  test('a bad rate or burst throws', () => {
+    // WHEN / THEN
     expect(() => new TokenBucket(0, 1)).toThrow(/ratePerSecond/);
     expect(() => new TokenBucket(10, 0)).toThrow(/burst/);
   });
 
-  test('GIVEN a global budget and a worker concurrency THEN a worker paces at its share, a tenth of a second of burst', async () => {
+  test('a worker paces at its share of the global budget, with a tenth of a second of burst', async () => {
+    // GIVEN a fake clock
     const { clock, now, sleep } = fakeClock();
+
+    // WHEN a worker's bucket is made from a global budget of 3,000/s over 4 workers
     const bucket = workerBucket(3_000, 4, now, sleep);
+
+    // THEN it takes 750/s, and 75 at once
     expect(bucket.ratePerSecond).toBe(750);
     expect(bucket.burst).toBe(75);
+
+    // WHEN the burst and one second's worth are taken
     for (let i = 0; i < 75 + 750; i++) await bucket.take();
+
+    // THEN a second has passed
     expect(clock.t).toBeCloseTo(1_000, 5);
   });
 });
 
 describe('PacedSender', () => {
-  test('GIVEN a paced sender THEN every post waits for the bucket, then goes to the inner sender', async () => {
+  test('a paced sender\'s posts wait for the bucket, then go to the inner sender', async () => {
+    // GIVEN a sender paced at 10/s, burst 1
     const { clock, now, sleep } = fakeClock();
     const inner = new FakeSender();
     const sender = new PacedSender(inner, new TokenBucket(10, 1, now, sleep));
+
+    // WHEN / THEN three posts
     for (const id of ['a', 'b', 'c']) expect(await sender.post(id, Buffer.from('x'))).toEqual({ status: 'delivered' });
     expect(inner.delivered()).toEqual(['a', 'b', 'c']);
     expect(clock.sleeps).toEqual([100, 100]);

@@ -25,21 +25,29 @@ describe('parseRequestText: invalid requests', () => {
     ['empty connection id', '{"connections":["c1",""],"data":1}', 'INVALID_ID'],
     ['null inside exclude_connections', '{"exclude_connections":[null],"data":1}', 'INVALID_ID'],
     ['payload one byte over 128 KB', JSON.stringify({ data: big(LIMITS.MAX_PAYLOAD_BYTES + 1) }), 'PAYLOAD_TOO_LARGE'],
-  ])('GIVEN %s WHEN parsed THEN it is rejected with %s', (_label, text, code) => {
+  ])('%s is rejected with %s', (_label, text, code) => {
+    // WHEN
     const result = parseRequestText(text);
+
+    // THEN
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error.code).toBe(code);
     expect(!result.ok && result.error.message.length).toBeGreaterThan(10);
   });
 
-  test('GIVEN a bad id WHEN parsed THEN the message names the field and index', () => {
+  test('a bad id\'s message names the field and index', () => {
+    // WHEN
     const result = parseRequestText('{"users":["u1",null],"data":1}');
+
+    // THEN
     expect(!result.ok && result.error.message).toBe('`users[1]` must be a non-empty string, got null');
   });
 
-  test('GIVEN multi-byte characters WHEN parsed THEN the limit counts UTF-8 bytes, not characters', () => {
-    // 'é' is two bytes: half as many characters as the limit still exceeds it.
+  test('the size limit counts UTF-8 bytes, not characters', () => {
+    // WHEN multi-byte characters are parsed: 'é' is two bytes, so half as many characters as the limit exceed it
     const result = parseRequestValue({ data: 'é'.repeat(LIMITS.MAX_PAYLOAD_BYTES / 2) });
+
+    // THEN
     expect(!result.ok && result.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 });
@@ -53,8 +61,11 @@ describe('parseRequestText: valid requests', () => {
     ['all null lists', { users: null, exclude_users: null, connections: null, exclude_connections: null, data: 1 }, [], [], [], []],
     ['duplicates folded', { users: ['u1', 'u1'], connections: ['c1', 'c1'], data: 1 }, ['u1'], [], ['c1'], []],
     ['extensions', { connections: ['c1'], exclude_connections: ['c2'], data: 1 }, [], [], ['c1'], ['c2']],
-  ])('GIVEN %s WHEN parsed THEN the id sets are as given', (_label, body, users, excludeUsers, connections, excludeConnections) => {
+  ])('%s: the id sets are as given', (_label, body, users, excludeUsers, connections, excludeConnections) => {
+    // WHEN
     const result = parseRequestText(JSON.stringify(body));
+
+    // THEN
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect([...result.request.users]).toEqual(users);
@@ -69,17 +80,24 @@ describe('parseRequestText: valid requests', () => {
     ['zero', 0, '0'],
     ['empty string', '', '""'],
     ['object', { a: [1, 'b'] }, '{"a":[1,"b"]}'],
-  ])('GIVEN data %s WHEN parsed THEN the payload is its JSON text', (_label, data, text) => {
+  ])('data %s: the payload is its JSON text', (_label, data, text) => {
+    // WHEN
     const result = parseRequestValue({ data });
+
+    // THEN
     expect(result.ok && result.request.payload.toString('utf8')).toBe(text);
   });
 
-  test('GIVEN a payload of exactly 128 KB WHEN parsed THEN it is accepted', () => {
+  test('a payload of exactly 128 KB is accepted', () => {
+    // WHEN
     const result = parseRequestValue({ data: big(LIMITS.MAX_PAYLOAD_BYTES) });
+
+    // THEN
     expect(result.ok && result.request.payload.length).toBe(LIMITS.MAX_PAYLOAD_BYTES);
   });
 
-  test('GIVEN unknown extra fields WHEN parsed THEN they are ignored', () => {
+  test('unknown extra fields are ignored', () => {
+    // WHEN / THEN
     expect(parseRequestValue({ data: 1, priority: 'high' }).ok).toBe(true);
   });
 });

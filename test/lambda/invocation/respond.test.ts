@@ -1,9 +1,14 @@
+import { zeroCounts, type RequestReport, type WorkReport } from '../../../lambda/core/reports';
 import type { IncomingRecord } from '../../../lambda/invocation/records';
 import { respond, TransientDeliveryError } from '../../../lambda/invocation/respond';
-import { zeroCounts, type RequestReport, type WorkReport } from '../../../lambda/core/reports';
 
 const report = (messageId: string, source: RequestReport['source'], outcome: RequestReport['outcome']): RequestReport => ({
-  messageId, source, kind: 'broadcast', outcome, ...zeroCounts(), durationMs: 1,
+  messageId,
+  source,
+  kind: 'broadcast',
+  outcome,
+  ...zeroCounts(),
+  durationMs: 1,
   ...(outcome === 'failed' ? { error: { code: 'SEND_FAILED', message: 'still throttled' } } : {}),
 });
 const record = (messageId: string, source: 'sqs' | 'sns' | 'work'): IncomingRecord => ({ source, messageId, body: '{}' });

@@ -54,9 +54,14 @@ export interface ScriptedManagementApiOptions {
  */
 export class ScriptedManagementApi {
   static async start(options: ScriptedManagementApiOptions = {}): Promise<ScriptedManagementApi> {
-    const api = new ScriptedManagementApi(options);
-    await new Promise<void>((resolve) => api.server.listen(0, '127.0.0.1', resolve));
+    const api = ScriptedManagementApi.create(options);
+    await api.listen();
     return api;
+  }
+
+  /** An API not listening yet (for a file-level `const` that a `beforeAll` starts): `listen()` starts it. */
+  static create(options: ScriptedManagementApiOptions = {}): ScriptedManagementApi {
+    return new ScriptedManagementApi(options);
   }
 
   readonly received: Received[] = [];
@@ -76,6 +81,11 @@ export class ScriptedManagementApi {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
+  }
+
+  /** Listens on a free loopback port. */
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
   }
 
   /** The `CALLBACK_URL` to give the handler. */

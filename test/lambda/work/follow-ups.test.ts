@@ -5,8 +5,13 @@ const rules = { userIdAttribute: 'user_id', connectionIdAttribute: 'connection_i
 
 function item(fields: Partial<Parameters<typeof serializeWorkItem>[0]> = {}, data = '"hi"'): WorkItem {
   const parsed = parseWorkItem(serializeWorkItem({
-    requestId: 'req-1', segment: 2, totalSegments: 4, attempt: 1, startedAt: 1_700_000_000_000,
-    excludeUsers: new Set(['x']), ...fields,
+    requestId: 'req-1',
+    segment: 2,
+    totalSegments: 4,
+    attempt: 1,
+    startedAt: 1_700_000_000_000,
+    excludeUsers: new Set(['x']),
+    ...fields,
   }, data), rules);
   if (!parsed.ok) throw new Error(parsed.reason);
   return parsed.item;
@@ -31,8 +36,15 @@ describe('planFollowUps', () => {
     // THEN one item of attempt 3, delayed 2 s, names exactly them
     expect(plan.carried).toBe(2);
     expect(bodies(plan)).toEqual([{
-      v: 1, requestId: 'req-1', segment: 2, totalSegments: 4, attempt: 3, startedAt: 1_700_000_000_000,
-      connections: keys('c1', 'c2'), data: 'hi', delay: 2,
+      v: 1,
+      requestId: 'req-1',
+      segment: 2,
+      totalSegments: 4,
+      attempt: 3,
+      startedAt: 1_700_000_000_000,
+      connections: keys('c1', 'c2'),
+      data: 'hi',
+      delay: 2,
     }]);
   });
 
@@ -54,8 +66,16 @@ describe('planFollowUps', () => {
 
     // THEN a continuation, not delayed
     expect(bodies(plan)).toEqual([{
-      v: 1, requestId: 'req-1', segment: 2, totalSegments: 4, attempt: 1, startedAt: 1_700_000_000_000,
-      targeting: { exclude_users: ['x'] }, exclusiveStartKey: startKey, data: 'hi', delay: undefined,
+      v: 1,
+      requestId: 'req-1',
+      segment: 2,
+      totalSegments: 4,
+      attempt: 1,
+      startedAt: 1_700_000_000_000,
+      targeting: { exclude_users: ['x'] },
+      exclusiveStartKey: startKey,
+      data: 'hi',
+      delay: undefined,
     }]);
   });
 

@@ -46,14 +46,14 @@ async function drain(deps: WorkDeps, queue: FakeQueue, first: string[], remainin
 }
 
 describe('runWorkItem: a Scan segment', () => {
-  test('GIVEN time enough THEN the segment is sent page by page, each connection once, and the item completes', async () => {
-    // GIVEN
+  test('with time enough, the segment is sent page by page, each connection once; completed', async () => {
+    // GIVEN a table of 20 rows, and time enough
     const { store, sender, queue, deps } = setup();
 
     // WHEN
     const report = await runWorkItem('work-1', item(), deps, plenty);
 
-    // THEN: rows 0, 2, 4, ... of the fake table are segment 0
+    // THEN every connection of segment 0 (rows 0, 2, 4, ... of the fake table) once, and the item completes
     expect(sender.delivered()).toEqual(Array.from({ length: 10 }, (_, i) => `c${String(i * 2).padStart(2, '0')}`));
     expect(store.pageCalls.map((c) => c.limit)).toEqual([3, 3, 3, 3]);
     expect(queue.sent).toEqual([]);
@@ -76,15 +76,19 @@ describe('runWorkItem: a Scan segment', () => {
     expect(sender.posts[0].payload.toString()).toBe('{"hi":1}');
   });
 
-  test('GIVEN exclusions in the targeting THEN excluded users and connections are skipped', async () => {
+  test('excluded users and connections of the targeting are skipped', async () => {
+    // GIVEN
     const { sender, deps } = setup();
+
+    // WHEN an item with exclusions runs
     await runWorkItem('w', item({ excludeUsers: new Set(['u0']), excludeConnections: new Set(['c02']) }), deps, plenty);
-    // u0 holds c00 and c14 (i % 7 === 0) in segment 0
+
+    // THEN segment 0 but c02, and c00 and c14 (u0 holds them: i % 7 === 0)
     expect(sender.delivered()).toEqual(['c04', 'c06', 'c08', 'c10', 'c12', 'c16', 'c18']);
   });
 
-  test('GIVEN the remaining time falls below the margin THEN a continuation from the last page\'s key is enqueued, and nothing is sent twice', async () => {
-    // GIVEN: time for two pages
+  test('below the time margin, a continuation from the last page\'s key is enqueued', async () => {
+    // GIVEN time for two pages, then the remaining time below the margin
     const { sender, queue, deps } = setup();
     let checks = 0;
     const remaining = () => (++checks <= 1 ? 5_000 : 500);
@@ -92,7 +96,7 @@ describe('runWorkItem: a Scan segment', () => {
     // WHEN
     const report = await runWorkItem('w', item({ excludeUsers: new Set(['u6']) }), deps, remaining);
 
-    // THEN
+    // THEN a continuation from the last page's key is enqueued
     expect(report).toMatchObject({ outcome: 'continued', continued: 1, pages: 2, targets: 5, delivered: 5 });
     const [continuation] = queue.bodies();
     expect(continuation).toEqual({
@@ -110,32 +114,42 @@ describe('runWorkItem: a Scan segment', () => {
     // WHEN the continuation runs
     const next = await runWorkItem('w2', queue.sent[0][0].body, deps, plenty);
 
-    // THEN the rest of the segment, once
+    // THEN the rest of the segment, once: nothing is sent twice
     expect(next).toMatchObject({ outcome: 'completed', targets: 4 });
     // u6 holds c06: excluded from both
     expect(sender.delivered()).toEqual(['c00', 'c02', 'c04', 'c08', 'c10', 'c12', 'c14', 'c16', 'c18']);
   });
 
-  test('GIVEN no time at all THEN each invocation still sends one page, and the chain covers every connection exactly once', async () => {
+  test('with no time at all, each item still sends a page; the chain covers every connection once', async () => {
+    // GIVEN
     const { sender, queue, deps } = setup();
+
+    // WHEN both segments run, with no time left in any invocation
     const reports = await drain(deps, queue, [item({ segment: 0 }), item({ segment: 1 })], () => 0);
+
+    // THEN each invocation sent one page, and the chain covered every connection exactly once
     expect(sender.delivered().sort()).toEqual(Array.from({ length: 20 }, (_, i) => `c${String(i).padStart(2, '0')}`));
     expect(reports.filter((r) => r.outcome === 'continued')).toHaveLength(reports.length - 2);
     expect(reports.every((r) => r.pages === 1)).toBe(true);
   });
 
-  test('GIVEN gone connections THEN their rows are pruned by the worker', async () => {
+  test('the worker prunes the rows of gone connections', async () => {
+    // GIVEN two gone connections
     const { sender, store, deps } = setup();
     sender.answer('c02', { status: 'gone' }).answer('c04', { status: 'gone' });
+
+    // WHEN
     const report = await runWorkItem('w', item(), deps, plenty);
+
+    // THEN
     expect(report).toMatchObject({ gone: 2, pruned: 2, delivered: 8 });
     expect(store.rows.map((r) => r.connectionId)).not.toContain('c02');
   });
 });
 
 describe('runWorkItem: carry-forward', () => {
-  test('GIVEN connections still throttled after their retries THEN they are carried forward with a delay, then delivered', async () => {
-    // GIVEN: c02 throttled for 4 attempts (3 per item), c04 for 3
+  test('connections still throttled after their retries are carried forward, then delivered', async () => {
+    // GIVEN c02 throttled for 4 attempts (3 per item), c04 for 3
     const { sender, queue, deps } = setup();
     const throttled = { status: 'retryable', reason: 'LimitExceededException (429)' } as const;
     sender.answer('c02', throttled, throttled, throttled, throttled, { status: 'delivered' });
@@ -144,7 +158,7 @@ describe('runWorkItem: carry-forward', () => {
     // WHEN
     const first = await runWorkItem('w1', item(), deps, plenty);
 
-    // THEN
+    // THEN both are carried forward, with a delay
     expect(first).toMatchObject({ outcome: 'completed', targets: 10, delivered: 8, carried: 2, failed: 0 });
     expect(queue.sent[0]).toHaveLength(1);
     expect(queue.sent[0][0].delaySeconds).toBe(1);
@@ -162,20 +176,20 @@ describe('runWorkItem: carry-forward', () => {
     // WHEN the follow-up runs
     const second = await runWorkItem('w2', queue.sent[0][0].body, deps, plenty);
 
-    // THEN
+    // THEN both are delivered
     expect(second).toMatchObject({ kind: 'carry-forward', outcome: 'completed', attempt: 2, targets: 0, retargeted: 2, delivered: 2, carried: 0 });
     expect(sender.delivered().filter((c) => c === 'c02')).toHaveLength(5);
   });
 
-  test('GIVEN a connection that never recovers THEN it is carried up to the bound, then counted failed and logged; no loop', async () => {
-    // GIVEN
+  test('a connection that never recovers is carried up to the bound, then failed and logged', async () => {
+    // GIVEN a connection that answers 500 to every post
     const { sender, queue, deps, log } = setup();
     sender.answer('c02', { status: 'retryable', reason: '500' });
 
     // WHEN
     const reports = await drain(deps, queue, [item()]);
 
-    // THEN: attempts 1, 2, 3; the third gives up
+    // THEN attempts 1, 2, 3; the third gives up, counts it failed and logs it; no loop
     expect(reports.map((r) => [r.attempt, r.carried, r.failed])).toEqual([[1, 1, 0], [2, 1, 0], [3, 0, 1]]);
     expect(queue.sent.map((batch) => batch[0].delaySeconds)).toEqual([1, 2]);
     expect(sender.delivered().filter((c) => c === 'c02')).toHaveLength(9);
@@ -190,49 +204,79 @@ describe('runWorkItem: carry-forward', () => {
 });
 
 describe('runWorkItem: failures', () => {
-  test('GIVEN a malformed body THEN the item is invalid, with the reason, and nothing is read or sent', async () => {
+  test('a malformed body is invalid, with the reason; nothing is read or sent', async () => {
+    // GIVEN
     const { store, sender, deps } = setup();
+
+    // WHEN
     const report = await runWorkItem('w', '{"v":1,"requestId":"r"}', deps, plenty);
+
+    // THEN
     expect(report).toMatchObject({ outcome: 'invalid', kind: 'invalid', error: { code: 'INVALID_WORK_ITEM', message: expect.stringMatching(/totalSegments/) } });
     expect(store.pageCalls).toEqual([]);
     expect(sender.posts).toEqual([]);
   });
 
-  test('GIVEN the first page cannot be read THEN the item fails (it is retried whole: nothing was sent)', async () => {
+  test('the item fails when its first page cannot be read (retried whole: nothing was sent)', async () => {
+    // GIVEN a table whose first page cannot be read
     const { store, queue, deps } = setup();
     store.failPageFrom = 0;
+
+    // WHEN
     const report = await runWorkItem('w', item(), deps, plenty);
+
+    // THEN
     expect(report).toMatchObject({ outcome: 'failed', error: { code: 'LOOKUP_FAILED' } });
     expect(queue.sent).toEqual([]);
   });
 
-  test('GIVEN a later page cannot be read THEN the pages sent are kept and the rest continues in a new item', async () => {
+  test('when a later page cannot be read, the rest continues in a new item', async () => {
+    // GIVEN a table whose third page cannot be read
     const { store, queue, deps, log } = setup();
     store.failPageFrom = 2;
+
+    // WHEN
     const report = await runWorkItem('w', item(), deps, plenty);
+
+    // THEN the pages sent are kept
     expect(report).toMatchObject({ outcome: 'continued', pages: 2, delivered: 6 });
     expect(queue.bodies()[0].exclusiveStartKey).toEqual({ user_id: { S: 'u3' }, connection_id: { S: 'c10' } });
     expect(log.lines.map((l) => l.message)).toContain('scan failed after some pages; continuing in a new work item');
   });
 
-  test('GIVEN the continuation cannot be enqueued THEN the item fails, so that SQS redelivers it', async () => {
+  test('the item fails when its continuation cannot be enqueued, so that SQS redelivers it', async () => {
+    // GIVEN a work queue that refuses the next send
     const { queue, deps } = setup();
     queue.failNext = 1;
+
+    // WHEN the item runs with no time left
     const report = await runWorkItem('w', item(), deps, () => 0);
+
+    // THEN
     expect(report).toMatchObject({ outcome: 'failed', error: { code: 'ENQUEUE_FAILED' } });
   });
 
-  test('GIVEN Forbidden THEN the item fails (a configuration error, retried then dead-lettered)', async () => {
+  test('Forbidden fails the item (a configuration error, retried then dead-lettered)', async () => {
+    // GIVEN
     const { sender, deps } = setup();
     sender.answer('c00', { status: 'forbidden', reason: '403' });
+
+    // WHEN
     const report = await runWorkItem('w', item(), deps, plenty);
+
+    // THEN
     expect(report).toMatchObject({ outcome: 'failed', error: { code: 'FORBIDDEN' } });
   });
 
-  test('GIVEN the payload is refused as too large THEN the item completes with the error, never retried', async () => {
+  test('a payload refused as too large completes the item with the error, never retried', async () => {
+    // GIVEN
     const { sender, queue, deps } = setup();
     sender.answer('c00', { status: 'payload-too-large', reason: '413' });
+
+    // WHEN
     const report = await runWorkItem('w', item(), deps, plenty);
+
+    // THEN
     expect(report).toMatchObject({ outcome: 'completed', error: { code: 'PAYLOAD_TOO_LARGE' }, pages: 1 });
     expect(queue.sent).toEqual([]);
   });

@@ -11,8 +11,11 @@ describe('planSplit and SplitDecision', () => {
     return parsed.request;
   };
 
-  test('GIVEN an exclusion request THEN one work item per segment, each with the payload and targeting', () => {
+  test('an exclusion request is split into one work item per segment, with payload and targeting', () => {
+    // WHEN an exclusion request is split over 3 segments
     const plan = planSplit({ messageId: 'm-1', request: request({ data: 'x', exclude_users: ['a'] }) }, { ...config, totalSegments: 3 }, 42);
+
+    // THEN
     expect(plan.ok).toBe(true);
     if (!plan.ok) return;
     expect(plan.messages.map((m) => JSON.parse(m.body))).toEqual([0, 1, 2].map((segment) => ({
@@ -20,28 +23,43 @@ describe('planSplit and SplitDecision', () => {
     })));
   });
 
-  test('GIVEN exclusions that do not fit beside the payload THEN the request is not split, with the reason', () => {
+  test('a request whose exclusions do not fit beside the payload is not split, with the reason', () => {
+    // GIVEN 10,000 excluded users beside a 100 KB payload
     const excluded = Array.from({ length: 10_000 }, (_, i) => `excluded-user-${i}`);
+
+    // WHEN
     const plan = planSplit({ messageId: 'm', request: request({ data: 'p'.repeat(100_000), exclude_users: excluded }) }, config, 1);
+
+    // THEN
     expect(plan).toEqual({ ok: false, reason: expect.stringMatching(/over SQS's 262144/) });
   });
 
-  test('GIVEN a threshold THEN the table is counted up to it, once a minute', async () => {
+  test('the table is counted up to the threshold, once a minute', async () => {
+    // GIVEN a table of 2 rows, a threshold of 2 and a clock
     const store = new FakeStore([row('a', '1'), row('b', '2')]);
     let t = 0;
     const decision = new SplitDecision(store, 2, () => t);
+
+    // WHEN / THEN the first two decisions share one count
     expect(await decision.shouldSplit()).toBe(true);
     expect(await decision.shouldSplit()).toBe(true);
     expect(store.counted).toBe(1);
+
+    // WHEN the table shrinks below the threshold, and a minute passes
     store.rows = [row('a', '1')];
     t = 61_000;
+
+    // THEN a new count decides (a threshold of 0 never counts)
     expect(await decision.shouldSplit()).toBe(false);
     expect(await new SplitDecision(store, 0).shouldSplit()).toBe(true);
     expect(store.counted).toBe(2);
   });
 
-  test('GIVEN the largest payload and no exclusions THEN a work item fits in an SQS message', () => {
+  test('a work item with the largest payload and no exclusions fits in an SQS message', () => {
+    // WHEN
     const plan = planSplit({ messageId: 'm', request: request({ data: 'p'.repeat(LIMITS.MAX_PAYLOAD_BYTES - 2) }) }, config, 1);
+
+    // THEN
     expect(plan.ok).toBe(true);
   });
 });

@@ -7,8 +7,8 @@ const valid = { v: WORK_ITEM_VERSION, ...base, data: { hello: 'world' } };
 const parse = (value: unknown) => parseWorkItem(typeof value === 'string' ? value : JSON.stringify(value), rules);
 
 describe('serializeWorkItem / parseWorkItem', () => {
-  test('GIVEN a segment item with exclusions and a start key THEN it round-trips, the payload byte for byte', () => {
-    // GIVEN
+  test('a segment item with exclusions and a start key round-trips, the payload byte for byte', () => {
+    // GIVEN a payload with escapes and a start key
     const payloadText = JSON.stringify({ text: 'quotes " and \\ backslashes', n: 1e21, list: [1, 'two', null] });
     const startKey = { user_id: { S: 'u9' }, connection_id: { S: 'c9' } };
 
@@ -30,21 +30,30 @@ describe('serializeWorkItem / parseWorkItem', () => {
     expect([...parsed.item.excludeConnections]).toEqual(['c1']);
   });
 
-  test('GIVEN a 128 KB payload THEN the work item costs its bytes once (no string escaping)', () => {
+  test('a work item costs its 128 KB payload\'s bytes once (no string escaping)', () => {
+    // GIVEN a 128 KB payload of quotes
     const payloadText = JSON.stringify('"'.repeat(LIMITS.MAX_PAYLOAD_BYTES / 2 - 2));
+
+    // WHEN
     const body = serializeWorkItem(base, payloadText);
+
+    // THEN
     expect(Buffer.byteLength(body)).toBeLessThan(payloadText.length + 200);
     expect(Buffer.byteLength(body)).toBeLessThan(LIMITS.MAX_SQS_MESSAGE_BYTES);
   });
 
-  test('GIVEN a carry-forward item THEN its connections are parsed and it has no targeting', () => {
+  test('a carry-forward item\'s connections are parsed; it has no targeting', () => {
+    // WHEN a carry-forward item is serialized and parsed
     const body = serializeWorkItem({ ...base, attempt: 2, connections: [{ userId: 'u', connectionId: 'c' }] }, '"x"');
     const parsed = parseWorkItem(body, rules);
+
+    // THEN
     expect(parsed).toMatchObject({ ok: true, item: { attempt: 2, connections: [{ userId: 'u', connectionId: 'c' }] } });
     expect(JSON.parse(body).targeting).toBeUndefined();
   });
 
-  test('GIVEN data null THEN it is a value like any other', () => {
+  test('data null is a value like any other', () => {
+    // WHEN / THEN
     expect(parse({ ...valid, data: null })).toMatchObject({ ok: true });
   });
 
@@ -73,8 +82,11 @@ describe('serializeWorkItem / parseWorkItem', () => {
     ['empty connections', { ...valid, connections: [] }, /connections/],
     ['a connection with an extra field', { ...valid, connections: [{ userId: 'u', connectionId: 'c', x: 1 }] }, /connections/],
     ['data over 128 KB', { ...valid, data: 'x'.repeat(LIMITS.MAX_PAYLOAD_BYTES) }, /over 131072/],
-  ])('GIVEN %s THEN the work item is invalid, with the reason', (_name, value, reason) => {
+  ])('%s: the work item is invalid, with the reason', (_name, value, reason) => {
+    // WHEN
     const parsed = parse(value);
+
+    // THEN
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.reason).toMatch(reason);
   });
@@ -83,15 +95,15 @@ describe('serializeWorkItem / parseWorkItem', () => {
 describe('carryForwardBodies', () => {
   const key = (i: number) => ({ userId: `user-${i}`, connectionId: `connection-${String(i).padStart(6, '0')}` });
 
-  test('GIVEN more connections than fit in one message THEN they are spread over items within the SQS limit, none lost', () => {
-    // GIVEN: a 100 KB payload and 5,000 connections (about 260 KB of ids)
+  test('more connections than fit in one message are spread over items, none lost', () => {
+    // GIVEN a 100 KB payload and 5,000 connections (about 260 KB of ids)
     const payloadText = JSON.stringify('p'.repeat(100_000));
     const keys = Array.from({ length: 5_000 }, (_, i) => key(i));
 
     // WHEN
     const { bodies, unsendable } = carryForwardBodies({ ...base, attempt: 2 }, payloadText, keys);
 
-    // THEN
+    // THEN every item is within the SQS limit, and every connection is in one
     expect(unsendable).toEqual([]);
     expect(bodies.length).toBeGreaterThan(1);
     for (const body of bodies) expect(Buffer.byteLength(body)).toBeLessThanOrEqual(LIMITS.MAX_SQS_MESSAGE_BYTES);
@@ -103,8 +115,11 @@ describe('carryForwardBodies', () => {
     expect(carried).toEqual(keys);
   });
 
-  test('GIVEN a connection that cannot fit beside the payload THEN it is returned as unsendable', () => {
+  test('a connection that cannot fit beside the payload is returned as unsendable', () => {
+    // WHEN a 200-byte payload and a connection do not fit in 250 bytes
     const { bodies, unsendable } = carryForwardBodies(base, JSON.stringify('p'.repeat(200)), [key(1)], 250);
+
+    // THEN
     expect(bodies).toEqual([]);
     expect(unsendable).toEqual([key(1)]);
   });
