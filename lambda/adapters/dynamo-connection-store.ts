@@ -49,11 +49,11 @@ export class DynamoConnectionStore implements SegmentStore {
     } while (startKey);
   }
 
-  async *scanSegment(segment: number, totalSegments: number): AsyncIterable<ConnectionRow[]> {
+  async *scanSegment(segment: number, totalSegments: number): AsyncIterable<SegmentPage> {
     let startKey: StartKey | undefined;
     do {
       const page = await this.scanPage(segment, totalSegments, startKey);
-      yield page.rows;
+      yield page;
       startKey = page.lastKey;
     } while (startKey);
   }

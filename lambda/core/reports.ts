@@ -3,6 +3,7 @@
  * and turned into the invocation's answer. Types only, plus the one zero-counts factory.
  */
 import type { DeliveryError, RequestError, WorkError } from './errors';
+import type { CarriedConnection, StartKey } from './ports/connection-store';
 import type { RequestKind } from './targets';
 
 /** Per-request figures, logged and published as metrics. */
@@ -28,12 +29,43 @@ export function zeroCounts(): DeliveryCounts {
 /** `invalid`: can never succeed, not retried. `failed`: transient, the message must be retried. */
 export type DeliveryStatus = 'delivered' | 'invalid' | 'failed';
 
+/** An unread part of a Scan segment: from `startKey` (from the segment's start when absent). */
+export interface UnreadSegment {
+  readonly segment: number;
+  readonly totalSegments: number;
+  readonly startKey?: StartKey;
+}
+
+/**
+ * What a request could not finish in this invocation, exactly: connections still failing after their retries,
+ * users whose lookup failed, and unread parts of a Scan. Handed to follow-up work items; nothing else of the
+ * request is sent again.
+ */
+export interface Remainder {
+  readonly connections: readonly CarriedConnection[];
+  readonly users: readonly string[];
+  readonly segments: readonly UnreadSegment[];
+  /** Connections given directly that the request already reached: a follow-up of users must skip them. */
+  readonly reachedDirectly: readonly string[];
+}
+
+/** How many connections and users a remainder hands on (a Scan part counts as nothing: its size is unknown). */
+export function remainderSize(remainder: Remainder): number {
+  return remainder.connections.length + remainder.users.length;
+}
+
+export function isEmptyRemainder(remainder: Remainder): boolean {
+  return remainderSize(remainder) === 0 && remainder.segments.length === 0;
+}
+
 /** What delivering one request in this invocation came to. */
 export interface DeliveryOutcome extends DeliveryCounts {
   readonly status: DeliveryStatus;
   readonly kind: RequestKind;
   readonly durationMs: number;
   readonly error?: DeliveryError;
+  /** With follow-ups on: what is left, when anything is. */
+  readonly remainder?: Remainder;
 }
 
 /** Where a request came from, told apart per record. */
@@ -44,8 +76,14 @@ export interface RequestReport extends DeliveryCounts {
   readonly messageId: string;
   readonly source: RequestSource;
   readonly kind: RequestKind | 'invalid';
-  /** `split`: handed to the work queue as `segments` work items (segmented broadcast), acknowledged. */
-  readonly outcome: DeliveryStatus | 'split';
+  /**
+   * `split`: handed to the work queue as `segments` work items (segmented broadcast). `requeued`: delivered but for
+   * what was handed to follow-ups. `duplicate`: already completed within the deduplication window, skipped.
+   * `blocked`: a FIFO record not sent because an earlier record of its message group failed.
+   */
+  readonly outcome: DeliveryStatus | 'split' | 'requeued' | 'duplicate' | 'blocked';
+  /** Connections and users handed to follow-up work items. */
+  readonly requeued: number;
   readonly durationMs: number;
   readonly segments?: number;
   readonly error?: DeliveryError | RequestError | WorkError;
@@ -63,7 +101,7 @@ export interface WorkReport extends DeliveryCounts {
   readonly requestId: string;
   /** The work item's own SQS message id. */
   readonly messageId: string;
-  readonly kind: 'segment' | 'carry-forward' | 'invalid';
+  readonly kind: 'segment' | 'carry-forward' | 'users' | 'invalid';
   readonly segment: number;
   readonly totalSegments: number;
   readonly attempt: number;

@@ -44,6 +44,7 @@ export function isExpired(row: ConnectionRow, nowSeconds: number): boolean {
 export class TargetSet {
   /** connection id → owning user id, when known. */
   private readonly claimed = new Map<string, string | undefined>();
+  private readonly direct: string[] = [];
   private readonly dedupe: boolean;
 
   constructor(private readonly request: NotificationRequest, private readonly nowSeconds: number) {
@@ -74,7 +75,13 @@ export class TargetSet {
     if (this.request.excludeConnections.has(connectionId) || excludedByUser.has(connectionId)) return false;
     if (this.claimed.has(connectionId)) return false;
     this.claimed.set(connectionId, undefined);
+    this.direct.push(connectionId);
     return true;
+  }
+
+  /** The connections claimed directly (by id, not by a row): at most the request's own `connections`. */
+  reachedDirectly(): readonly string[] {
+    return this.direct;
   }
 
   /** The user owning a claimed connection, if it was read from the table. */

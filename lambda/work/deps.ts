@@ -30,6 +30,8 @@ export interface WorkDeps {
   readonly config: SegmentedBroadcastConfig;
   readonly store: SegmentStore;
   readonly queue: WorkQueue;
+  /** The work queue's dead-letter queue: where an exhausted leftover is kept (and from where it can be redriven). */
+  readonly deadLetters: WorkQueue;
   /** The delivery core's dependencies for workers: the same store, a paced sender. */
   readonly workerDeps: DeliveryDeps;
   /** Key attribute names, to validate a continuation's `exclusiveStartKey`. */

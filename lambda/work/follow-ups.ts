@@ -1,56 +1,113 @@
-import { carryForwardBodies, serializeWorkItem, type WorkItem, type WorkItemFields } from './work-item';
+import { byteLength, carryForwardBodies, serializeWorkItem, type WorkItemFields } from './work-item';
 import { LIMITS } from '../../src/shared/constants';
-import type { ConnectionKey, StartKey } from '../core/ports/connection-store';
+import type { CarriedConnection, StartKey } from '../core/ports/connection-store';
 import type { WorkMessage } from '../core/ports/work-queue';
+import type { UnreadSegment } from '../core/reports';
 
-/** Connections the item stops trying, and why: counted failed and logged at ERROR, never looped. */
+/** Connections or users the request stops trying, and why: counted failed, logged at ERROR, never looped. */
 export interface GivenUp {
-  readonly keys: readonly ConnectionKey[];
+  readonly connections: readonly CarriedConnection[];
+  readonly users: readonly string[];
   readonly why: string;
 }
 
-/** What a work item leaves to later items: the messages to enqueue, how many connections they carry, what is dropped. */
+/** What is left, as the follow-ups see it: a request's {@link Remainder}, or a work item's. */
+export interface Leftover {
+  readonly connections: readonly CarriedConnection[];
+  readonly users: readonly string[];
+  /** Unread Scan parts: continued at the same attempt (progress, not a retry). */
+  readonly segments: readonly UnreadSegment[];
+  /** Connections already reached directly: a follow-up of users skips them. */
+  readonly reachedDirectly: readonly string[];
+}
+
+/** Who the follow-ups belong to and what they send. */
+export interface FollowUpOrigin {
+  /** The request's message id. */
+  readonly requestId: string;
+  readonly startedAt: number;
+  /** The attempt that left this: 1 for the request itself and for segment items and their continuations. */
+  readonly attempt: number;
+  /** The scan segment the leftover comes from (0 of 1 for an inline request's connections and users). */
+  readonly segment: number;
+  readonly totalSegments: number;
+  readonly payloadText: string;
+  readonly excludeUsers: ReadonlySet<string>;
+  readonly excludeConnections: ReadonlySet<string>;
+}
+
+/** What to enqueue, what to dead-letter, how much was handed on, what was given up. */
 export interface FollowUpPlan {
   readonly messages: WorkMessage[];
-  /** Connections carried forward in the messages. */
-  readonly carried: number;
+  /** The exhausted leftover, as work items, for the work queue's dead-letter queue (kept, and redrivable). */
+  readonly deadLetters: WorkMessage[];
+  /** Connections and users handed to follow-ups. */
+  readonly requeued: number;
   readonly givenUp: GivenUp[];
 }
 
 /**
- * Plans the follow-ups of a work item (pure): connections still failing are carried forward in items of
- * `attempt + 1` (delayed 1, 2, 4 … seconds so the throttle cools down) until `maxCarryForwardAttempts`; the unread
- * rest of a segment, from `continueFrom`, becomes a continuation of the same attempt.
+ * Plans the follow-ups of a request or a work item (pure). Connections still failing and users whose lookup failed
+ * go to items of `attempt + 1`, delayed 1, 2, 4 … seconds so that a throttle cools down, until
+ * `maxCarryForwardAttempts`; then they are given up and dead-lettered. Unread Scan parts become continuations.
  */
-export function planFollowUps(
-  item: WorkItem, carried: readonly ConnectionKey[], continueFrom: StartKey | undefined, maxCarryForwardAttempts: number,
-): FollowUpPlan {
-  const messages: WorkMessage[] = [];
-  const givenUp: GivenUp[] = [];
-  const payloadText = item.payload.toString('utf8');
-  let carriedCount = 0;
-  if (carried.length > 0 && item.attempt < maxCarryForwardAttempts) {
-    const { bodies, unsendable } = carryForwardBodies(followUpFields(item, item.attempt + 1), payloadText, carried);
-    const delaySeconds = Math.min(LIMITS.MAX_SQS_DELAY_SECONDS, 2 ** (item.attempt - 1));
-    messages.push(...bodies.map((body) => ({ body, delaySeconds })));
-    carriedCount = carried.length - unsendable.length;
-    if (unsendable.length > 0) givenUp.push({ keys: unsendable, why: 'too large to carry forward' });
-  } else if (carried.length > 0) {
-    givenUp.push({ keys: carried, why: `still failing after ${maxCarryForwardAttempts} work-item attempts` });
+export function planFollowUps(origin: FollowUpOrigin, leftover: Leftover, maxCarryForwardAttempts: number): FollowUpPlan {
+  const messages: WorkMessage[] = leftover.segments.map((unread) => ({ body: continuation(origin, unread) }));
+  const retries = retryBodies(origin, leftover, origin.attempt + 1);
+  if (origin.attempt < maxCarryForwardAttempts) {
+    const delaySeconds = Math.min(LIMITS.MAX_SQS_DELAY_SECONDS, 2 ** (origin.attempt - 1));
+    messages.push(...retries.bodies.map((body) => ({ body, delaySeconds })));
+    const givenUp = retries.unsendable.length > 0 ? [{ connections: retries.unsendable, users: [], why: 'too large to carry forward' }] : [];
+    return { messages, deadLetters: [], requeued: retries.count - retries.unsendable.length, givenUp };
   }
-  if (continueFrom) {
-    messages.push({
-      body: serializeWorkItem({
-        ...followUpFields(item, item.attempt),
-        exclusiveStartKey: continueFrom,
-        excludeUsers: item.excludeUsers,
-        excludeConnections: item.excludeConnections,
-      }, payloadText),
-    });
-  }
-  return { messages, carried: carriedCount, givenUp };
+  const exhausted = retryBodies(origin, leftover, origin.attempt);
+  const hasAny = leftover.connections.length > 0 || leftover.users.length > 0;
+  return {
+    messages,
+    deadLetters: exhausted.bodies.map((body) => ({ body })),
+    requeued: 0,
+    givenUp: hasAny ? [{ connections: leftover.connections, users: leftover.users, why: `still failing after ${maxCarryForwardAttempts} work-item attempts` }] : [],
+  };
 }
 
-function followUpFields(item: WorkItem, attempt: number): Omit<WorkItemFields, 'connections' | 'exclusiveStartKey'> {
-  return { requestId: item.requestId, segment: item.segment, totalSegments: item.totalSegments, attempt, startedAt: item.startedAt };
+/** The items naming the leftover's connections and users, at `attempt`. */
+function retryBodies(origin: FollowUpOrigin, leftover: Leftover, attempt: number) {
+  const fields = { requestId: origin.requestId, segment: origin.segment, totalSegments: origin.totalSegments, attempt, startedAt: origin.startedAt };
+  const carried = leftover.connections.length > 0
+    ? carryForwardBodies(fields, origin.payloadText, leftover.connections)
+    : { bodies: [], unsendable: [] };
+  const bodies = [...carried.bodies, ...usersBodies(fields, origin, leftover)];
+  return { bodies, unsendable: carried.unsendable, count: leftover.connections.length + leftover.users.length };
+}
+
+/** Users to look up again, with the request's exclusions and the connections it already reached directly. */
+function usersBodies(fields: Omit<WorkItemFields, 'users'>, origin: FollowUpOrigin, leftover: Leftover): string[] {
+  if (leftover.users.length === 0) return [];
+  const excludeConnections = new Set([...origin.excludeConnections, ...leftover.reachedDirectly]);
+  const bodies: string[] = [];
+  let chunk: string[] = [];
+  const body = (users: string[]) => serializeWorkItem({ ...fields, users, excludeUsers: origin.excludeUsers, excludeConnections }, origin.payloadText);
+  for (const user of leftover.users) {
+    if (chunk.length > 0 && byteLength(body([...chunk, user])) > LIMITS.MAX_SQS_MESSAGE_BYTES) {
+      bodies.push(body(chunk));
+      chunk = [];
+    }
+    chunk.push(user);
+  }
+  bodies.push(body(chunk));
+  return bodies;
+}
+
+function continuation(origin: FollowUpOrigin, unread: UnreadSegment): string {
+  const fields: WorkItemFields & { exclusiveStartKey?: StartKey } = {
+    requestId: origin.requestId,
+    segment: unread.segment,
+    totalSegments: unread.totalSegments,
+    attempt: origin.attempt,
+    startedAt: origin.startedAt,
+    ...(unread.startKey ? { exclusiveStartKey: unread.startKey } : {}),
+    excludeUsers: origin.excludeUsers,
+    excludeConnections: origin.excludeConnections,
+  };
+  return serializeWorkItem(fields, origin.payloadText);
 }

@@ -1,30 +1,31 @@
 import type { WorkDeps } from './deps';
-import { planFollowUps, type GivenUp } from './follow-ups';
-import { parseWorkItem, type WorkItem } from './work-item';
+import { planFollowUps, type FollowUpOrigin, type GivenUp, type Leftover } from './follow-ups';
+import { parseWorkItem, workItemKind, type WorkItem } from './work-item';
+import { ConnectionOrder } from '../core/delivery/connection-order';
+import { lookUpTargets } from '../core/delivery/deliver';
 import { BatchPruner } from '../core/delivery/pruner';
 import { RequestRun } from '../core/delivery/request-run';
-import { describeError, WorkQueueError, type DeliveryError } from '../core/errors';
-import type { ConnectionKey, StartKey } from '../core/ports/connection-store';
+import { describeError, WorkQueueError, type DeliveryError, type WorkError } from '../core/errors';
+import type { StartKey } from '../core/ports/connection-store';
+import type { WorkMessage, WorkQueue } from '../core/ports/work-queue';
 import { zeroCounts, type DeliveryOutcome, type WorkOutcome, type WorkReport } from '../core/reports';
 
-/** At most this many carried ids are named in a log line. */
-const LOGGED_IDS = 20;
+/** At most this many ids are named in a log line. */
+export const LOGGED_IDS = 20;
 
 /** What sending a work item's connections came to, before its follow-ups are planned. */
 interface ItemSent {
   readonly outcome: DeliveryOutcome;
   readonly pages: number;
-  /** Connections still failing after their retries, to carry forward. */
-  readonly carried: readonly ConnectionKey[];
   /** Where the unread rest of the segment starts, when it is left to a continuation. */
   readonly continueFrom?: StartKey;
   readonly lookupError?: unknown;
 }
 
 /**
- * Processes one work item: parse → send its pages (or its carried-forward connections) → plan the follow-ups (pure)
- * → enqueue them → report. Follow-ups are enqueued before the item is reported successful, so nothing is lost if
- * the queue refuses them (the item fails and is redelivered).
+ * Processes one work item: parse → send its pages, its carried-forward connections or its users → plan the
+ * follow-ups (pure) → enqueue them (and dead-letter what is exhausted) → report. Follow-ups are enqueued before
+ * the item is reported successful, so nothing is lost if the queue refuses them (the item fails and is redelivered).
  */
 export async function runWorkItem(
   messageId: string, body: string, deps: WorkDeps, remainingMs: () => number,
@@ -50,59 +51,93 @@ export async function runWorkItem(
       requestId: item.requestId, messageId, segment: item.segment, error: describeError(sent.lookupError),
     });
   }
-  const plan = planFollowUps(item, sent.carried, sent.continueFrom, deps.config.maxCarryForwardAttempts);
-  for (const dropped of plan.givenUp) givenUpCount += logGivenUp(dropped, item, messageId, deps);
-  if (plan.messages.length > 0) {
-    try {
-      await deps.queue.send(plan.messages);
-    } catch (e) {
-      const reason = e instanceof WorkQueueError ? e.message : describeError(e);
-      return report('failed', 0, { code: 'ENQUEUE_FAILED', message: reason });
-    }
-  }
+  const plan = planFollowUps(origin(item), leftover(item, sent), deps.config.maxCarryForwardAttempts);
+  for (const dropped of plan.givenUp) givenUpCount += logGivenUp(dropped, { requestId: item.requestId, messageId, segment: item.segment, attempt: item.attempt }, deps);
+  const enqueued = await enqueue(deps.queue, plan.messages) ?? await enqueue(deps.deadLetters, plan.deadLetters);
+  if (enqueued) return report('failed', 0, enqueued);
   const permanent = sent.outcome.error?.code === 'PAYLOAD_TOO_LARGE' ? sent.outcome.error : undefined;
-  return report(sent.continueFrom ? 'continued' : 'completed', plan.carried, permanent);
+  return report(sent.continueFrom ? 'continued' : 'completed', plan.requeued, permanent);
+}
+
+/** Sends `messages` (if any); the error to report when the queue refused them. */
+export async function enqueue(queue: WorkQueue, messages: readonly WorkMessage[]): Promise<WorkError | undefined> {
+  if (messages.length === 0) return undefined;
+  try {
+    await queue.send(messages);
+    return undefined;
+  } catch (e) {
+    return { code: 'ENQUEUE_FAILED', message: e instanceof WorkQueueError ? e.message : describeError(e) };
+  }
+}
+
+function origin(item: WorkItem): FollowUpOrigin {
+  return {
+    requestId: item.requestId,
+    startedAt: item.startedAt,
+    attempt: item.attempt,
+    segment: item.segment,
+    totalSegments: item.totalSegments,
+    payloadText: item.payload.toString('utf8'),
+    excludeUsers: item.excludeUsers,
+    excludeConnections: item.excludeConnections,
+  };
+}
+
+function leftover(item: WorkItem, sent: ItemSent): Leftover {
+  const remainder = sent.outcome.remainder;
+  return {
+    connections: remainder?.connections ?? [],
+    users: remainder?.users ?? [],
+    reachedDirectly: remainder?.reachedDirectly ?? [],
+    segments: sent.continueFrom ? [{ segment: item.segment, totalSegments: item.totalSegments, startKey: sent.continueFrom }] : [],
+  };
 }
 
 /**
- * Sends the item's carried-forward connections, or its Scan segment page by page: each page settles before the
- * clock is read; below the margin, the rest is left to a continuation from the page's `LastEvaluatedKey`.
+ * Sends the item's carried-forward connections, its users, or its Scan segment page by page: each page settles
+ * before the clock is read; below the margin, the rest is left to a continuation from the page's `LastEvaluatedKey`.
  */
 async function sendItem(
   item: WorkItem, messageId: string, deps: WorkDeps, remainingMs: () => number, now: () => number,
 ): Promise<ItemSent> {
-  const carried: ConnectionKey[] = [];
   const request = {
-    users: new Set<string>(),
-    connections: new Set<string>(),
-    excludeUsers: item.excludeUsers,
-    excludeConnections: item.excludeConnections,
-    payload: item.payload,
+    users: new Set(item.users ?? []), connections: new Set<string>(),
+    excludeUsers: item.excludeUsers, excludeConnections: item.excludeConnections, payload: item.payload,
   };
-  const run = new RequestRun({ messageId, request }, deps.workerDeps, new BatchPruner(deps.workerDeps), now, {
-    carry: (key) => carried.push(key),
-  });
+  const run = new RequestRun({ messageId, request }, deps.workerDeps, new BatchPruner(deps.workerDeps),
+    new ConnectionOrder(deps.workerDeps.sendSlots), now, { followUps: true });
   if (item.connections) {
-    await run.offerRows(item.connections);
-    return { outcome: await run.finish(), pages: 0, carried };
+    for (const carried of item.connections) {
+      if (carried.userId !== undefined) await run.offerRow({ userId: carried.userId, connectionId: carried.connectionId });
+      else await run.offerDirect(carried.connectionId, new Set());
+    }
+    return { outcome: await run.finish(), pages: 0 };
   }
+  if (item.users) {
+    await lookUpTargets(run, deps.workerDeps);
+    return { outcome: await run.finish(), pages: 0 };
+  }
+  return sendSegment(item, run, deps, remainingMs);
+}
+
+async function sendSegment(item: WorkItem, run: RequestRun, deps: WorkDeps, remainingMs: () => number): Promise<ItemSent> {
   let pages = 0;
   let key = item.exclusiveStartKey;
   for (;;) {
     // At least one page per invocation, so that every item makes progress whatever the margin.
-    if (pages > 0 && remainingMs() < deps.config.timeMarginMs) return { outcome: await run.finish(), pages, carried, continueFrom: key };
+    if (pages > 0 && remainingMs() < deps.config.timeMarginMs) return { outcome: await run.finish(), pages, continueFrom: key };
     let page;
     try {
       page = await deps.store.scanPage(item.segment, item.totalSegments, key, deps.config.pageSize);
     } catch (lookupError) {
       // Pages already sent are not sent again: the rest of the segment continues in a new item.
       const continueFrom = pages > 0 ? key : undefined;
-      return { outcome: await run.finish(), pages, carried, lookupError, ...(continueFrom ? { continueFrom } : {}) };
+      return { outcome: await run.finish(), pages, lookupError, ...(continueFrom ? { continueFrom } : {}) };
     }
     await run.offerRows(page.rows);
     await run.settled();
     pages += 1;
-    if (run.stopped || !page.lastKey) return { outcome: await run.finish(), pages, carried };
+    if (run.stopped || !page.lastKey) return { outcome: await run.finish(), pages };
     key = page.lastKey;
   }
 }
@@ -117,22 +152,22 @@ function stoppingError(sent: ItemSent): DeliveryError | undefined {
   return undefined;
 }
 
-function logGivenUp(dropped: GivenUp, item: WorkItem, messageId: string, deps: WorkDeps): number {
+/** Logs what is given up at ERROR, naming the first ids; returns how many connections and users it counts as failed. */
+export function logGivenUp(dropped: GivenUp, fields: Record<string, unknown>, deps: Pick<WorkDeps, 'log'>): number {
+  const count = dropped.connections.length + dropped.users.length;
   deps.log.error(`connections not delivered: ${dropped.why}`, {
-    requestId: item.requestId,
-    messageId,
-    segment: item.segment,
-    attempt: item.attempt,
-    count: dropped.keys.length,
-    connections: dropped.keys.slice(0, LOGGED_IDS).map((k) => k.connectionId),
+    ...fields,
+    count,
+    connections: dropped.connections.slice(0, LOGGED_IDS).map((c) => c.connectionId),
+    ...(dropped.users.length > 0 ? { users: dropped.users.slice(0, LOGGED_IDS) } : {}),
   });
-  return dropped.keys.length;
+  return count;
 }
 
 interface Ending {
   readonly outcome: WorkOutcome;
   readonly carried: number;
-  /** Connections given up by this item: counted in `failed`. */
+  /** Connections and users given up by this item: counted in `failed`. */
   readonly givenUp: number;
   readonly error?: WorkReport['error'];
   readonly durationMs: number;
@@ -140,18 +175,18 @@ interface Ending {
 }
 
 function workReport(item: WorkItem, messageId: string, sent: ItemSent, end: Ending): WorkReport {
-  const carryForward = item.connections !== undefined;
+  const kind = workItemKind(item);
   const { outcome } = sent;
   return {
     requestId: item.requestId,
     messageId,
-    kind: carryForward ? 'carry-forward' : 'segment',
+    kind,
     segment: item.segment,
     totalSegments: item.totalSegments,
     attempt: item.attempt,
-    retargeted: carryForward ? outcome.targets : 0,
+    retargeted: kind === 'carry-forward' ? outcome.targets : 0,
     pages: sent.pages,
-    targets: carryForward ? 0 : outcome.targets,
+    targets: kind === 'carry-forward' ? 0 : outcome.targets,
     delivered: outcome.delivered,
     gone: outcome.gone,
     pruned: outcome.pruned,

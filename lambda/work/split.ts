@@ -88,7 +88,7 @@ export async function splitBroadcasts<J extends SourcedJob>(jobs: readonly J[], 
       deps.log.warn('request too large to split; broadcasting inline', { messageId: job.messageId, reason: plan.reason });
       return;
     }
-    const base = { messageId: job.messageId, source: job.source, kind: requestKind(job.request), ...zeroCounts() };
+    const base = { messageId: job.messageId, source: job.source, kind: requestKind(job.request), ...zeroCounts(), requeued: 0 };
     try {
       await deps.queue.send(plan.messages);
       reports.set(job, { ...base, outcome: 'split', segments: plan.messages.length, durationMs: now() - started });

@@ -1,12 +1,14 @@
 import { LIMITS } from '../../src/shared/constants';
-import type { ConnectionKey, StartKey } from '../core/ports/connection-store';
+import type { CarriedConnection, StartKey } from '../core/ports/connection-store';
 
 /** The version written in every work item; a body of any other version is invalid. */
 export const WORK_ITEM_VERSION = 1;
 
 /**
- * A slice of a split broadcast, as a worker receives it from the work queue. Either one Scan segment (from its
- * start, or from `exclusiveStartKey` when it is a continuation), or a list of carried-forward `connections`.
+ * What is left of a request, as a worker receives it from the work queue: one Scan segment (from its start, or
+ * from `exclusiveStartKey` when it is a continuation: a segment of a split broadcast, or the unread rest of an
+ * inline one), a list of carried-forward `connections` (still failing after their retries), or `users` whose
+ * lookup failed.
  */
 export interface WorkItem {
   /** The message id of the request the item belongs to: correlates every work item, log line and metric of it. */
@@ -15,15 +17,24 @@ export interface WorkItem {
   readonly payload: Buffer;
   readonly excludeUsers: ReadonlySet<string>;
   readonly excludeConnections: ReadonlySet<string>;
+  /** The Scan segment of a segment item, and of the connections carried from it; 0 in an inline request's follow-ups. */
   readonly segment: number;
+  /** The Scan's segments of a segment item (1 in an inline request's follow-ups of connections or users). */
   readonly totalSegments: number;
   readonly exclusiveStartKey?: StartKey;
   /** Carried-forward connections (already filtered): sent to directly, no Scan. */
-  readonly connections?: readonly ConnectionKey[];
-  /** 1 for the segment items and their continuations; +1 for each carry-forward. */
+  readonly connections?: readonly CarriedConnection[];
+  /** Users whose connections are to be read again (their lookup failed); `targeting` applies to their rows. */
+  readonly users?: readonly string[];
+  /** 1 for the segment items and their continuations; +1 for each follow-up of connections or users. */
   readonly attempt: number;
   /** When the request was split, in epoch milliseconds: the request's wall time is measured from it. */
   readonly startedAt: number;
+}
+
+/** What kind of slice an item is: a Scan segment, carried-forward connections, or users to look up again. */
+export function workItemKind(item: WorkItem): 'segment' | 'carry-forward' | 'users' {
+  return item.connections ? 'carry-forward' : item.users ? 'users' : 'segment';
 }
 
 /** What validation needs to know: the key attribute names (for `exclusiveStartKey`) and the attempt bound. */
@@ -38,7 +49,8 @@ export type WorkItemParse =
   | { readonly ok: false; readonly reason: string };
 
 const TOP_LEVEL = new Set([
-  'v', 'requestId', 'segment', 'totalSegments', 'attempt', 'startedAt', 'targeting', 'exclusiveStartKey', 'connections', 'data',
+  'v', 'requestId', 'segment', 'totalSegments', 'attempt', 'startedAt', 'targeting', 'exclusiveStartKey', 'connections', 'users',
+  'data',
 ]);
 const TARGETING = new Set(['exclude_users', 'exclude_connections']);
 const KEY_FIELDS = new Set(['userId', 'connectionId']);
@@ -67,8 +79,8 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
   if (unknown.length > 0) return fail(`unknown field(s): ${unknown.join(', ')}`);
   if (value.v !== WORK_ITEM_VERSION) return fail(`unsupported version ${JSON.stringify(value.v)}, expected ${WORK_ITEM_VERSION}`);
   if (!isId(value.requestId) || value.requestId.length > 512) return fail('`requestId` must be a non-empty string of at most 512 characters');
-  if (!isCount(value.totalSegments, 1, LIMITS.MAX_SCAN_SEGMENTS)) return fail(`\`totalSegments\` must be an integer from 1 to ${LIMITS.MAX_SCAN_SEGMENTS}`);
-  if (!isCount(value.segment, 0, value.totalSegments - 1)) return fail('`segment` must be an integer from 0 to totalSegments - 1');
+  const segment = parseSegment(value);
+  if (typeof segment === 'string') return fail(segment);
   if (!isCount(value.attempt, 1, rules.maxCarryForwardAttempts)) return fail(`\`attempt\` must be an integer from 1 to ${rules.maxCarryForwardAttempts}`);
   if (!isCount(value.startedAt, 1, Number.MAX_SAFE_INTEGER)) return fail('`startedAt` must be a positive integer (epoch milliseconds)');
   if (!('data' in value) || value.data === undefined) return fail('`data` is missing');
@@ -76,8 +88,8 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
   const targeting = parseTargeting(value.targeting);
   if (typeof targeting === 'string') return fail(targeting);
 
-  if (value.exclusiveStartKey !== undefined && value.connections !== undefined) {
-    return fail('`exclusiveStartKey` and `connections` cannot both be given');
+  if ([value.exclusiveStartKey, value.connections, value.users].filter((field) => field !== undefined).length > 1) {
+    return fail('only one of `exclusiveStartKey`, `connections` and `users` can be given');
   }
   let exclusiveStartKey: StartKey | undefined;
   if (value.exclusiveStartKey !== undefined) {
@@ -85,12 +97,8 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
     if (typeof key === 'string') return fail(key);
     exclusiveStartKey = key;
   }
-  let connections: ConnectionKey[] | undefined;
-  if (value.connections !== undefined) {
-    const list = connectionList(value.connections);
-    if (typeof list === 'string') return fail(list);
-    connections = list;
-  }
+  const slice = parseSlice(value);
+  if (typeof slice === 'string') return fail(slice);
 
   const payload = Buffer.from(JSON.stringify(value.data), 'utf8');
   if (payload.length > LIMITS.MAX_PAYLOAD_BYTES) return fail(`\`data\` serializes to ${payload.length} bytes, over ${LIMITS.MAX_PAYLOAD_BYTES}`);
@@ -101,12 +109,11 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
       payload,
       excludeUsers: new Set(targeting.excludeUsers),
       excludeConnections: new Set(targeting.excludeConnections),
-      segment: value.segment,
-      totalSegments: value.totalSegments,
+      ...segment,
       attempt: value.attempt,
       startedAt: value.startedAt,
       ...(exclusiveStartKey ? { exclusiveStartKey } : {}),
-      ...(connections ? { connections } : {}),
+      ...slice,
     },
   };
 }
@@ -143,14 +150,31 @@ function startKey(value: unknown, rules: WorkItemRules): StartKey | string {
   return value as StartKey;
 }
 
-function connectionList(value: unknown): ConnectionKey[] | string {
-  const message = '`connections` must be a non-empty array of {"userId","connectionId"} with non-empty strings';
-  if (!Array.isArray(value) || value.length === 0) return message;
-  for (const entry of value) {
-    if (!isObject(entry) || Object.keys(entry).some((key) => !KEY_FIELDS.has(key))) return message;
-    if (!isId(entry.userId) || !isId(entry.connectionId)) return message;
+/** The Scan segment: required in a segment item; a follow-up of connections or users may leave it out (0 of 1). */
+function parseSegment(value: Record<string, unknown>): { segment: number; totalSegments: number } | string {
+  const sliced = value.connections !== undefined || value.users !== undefined;
+  if (sliced && value.segment === undefined && value.totalSegments === undefined) return { segment: 0, totalSegments: 1 };
+  if (!isCount(value.totalSegments, 1, LIMITS.MAX_SCAN_SEGMENTS)) return `\`totalSegments\` must be an integer from 1 to ${LIMITS.MAX_SCAN_SEGMENTS}`;
+  if (!isCount(value.segment, 0, value.totalSegments - 1)) return '`segment` must be an integer from 0 to totalSegments - 1';
+  return { segment: value.segment, totalSegments: value.totalSegments };
+}
+
+/** The carried-forward `connections` or the `users` of a follow-up, when it has them. */
+function parseSlice(value: Record<string, unknown>): { connections?: CarriedConnection[]; users?: string[] } | string {
+  if (value.users !== undefined) {
+    if (!Array.isArray(value.users) || value.users.length === 0 || !value.users.every(isId)) {
+      return '`users` must be a non-empty array of non-empty strings';
+    }
+    return { users: value.users };
   }
-  return value as ConnectionKey[];
+  if (value.connections === undefined) return {};
+  const message = '`connections` must be a non-empty array of {"userId"?,"connectionId"} with non-empty strings';
+  if (!Array.isArray(value.connections) || value.connections.length === 0) return message;
+  for (const entry of value.connections) {
+    if (!isObject(entry) || Object.keys(entry).some((key) => !KEY_FIELDS.has(key))) return message;
+    if ((entry.userId !== undefined && !isId(entry.userId)) || !isId(entry.connectionId)) return message;
+  }
+  return { connections: value.connections as CarriedConnection[] };
 }
 
 /** The fields of a work item to write; the payload is spliced in as the request's JSON text, not re-encoded. */
@@ -176,27 +200,30 @@ export function serializeWorkItem(fields: WorkItemFields, payloadText: string): 
     startedAt: fields.startedAt,
     ...(Object.keys(targeting).length ? { targeting } : {}),
     ...(fields.exclusiveStartKey ? { exclusiveStartKey: fields.exclusiveStartKey } : {}),
-    ...(fields.connections ? { connections: fields.connections.map(({ userId, connectionId }) => ({ userId, connectionId })) } : {}),
+    ...(fields.connections ? { connections: fields.connections.map(carriedEntry) } : {}),
+    ...(fields.users ? { users: fields.users } : {}),
   });
   return `${header.slice(0, -1)},"data":${payloadText}}`;
 }
 
 export const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
 
+const carriedEntry = ({ userId, connectionId }: CarriedConnection) => (userId === undefined ? { connectionId } : { userId, connectionId });
+
 /**
  * Bodies of follow-up work items carrying `connections` forward, each within the SQS message limit. Connections
  * that do not fit even alone (a payload near 128 KB with very long ids) are returned in `unsendable`.
  */
 export function carryForwardBodies(
-  fields: Omit<WorkItemFields, 'connections' | 'exclusiveStartKey'>, payloadText: string, connections: readonly ConnectionKey[],
+  fields: Omit<WorkItemFields, 'connections' | 'exclusiveStartKey' | 'users'>, payloadText: string, connections: readonly CarriedConnection[],
   maxBytes: number = LIMITS.MAX_SQS_MESSAGE_BYTES,
-): { bodies: string[]; unsendable: ConnectionKey[] } {
+): { bodies: string[]; unsendable: CarriedConnection[] } {
   // Exclusions were applied when the connections were first admitted: a follow-up carries no targeting.
   const base = { ...fields, excludeUsers: undefined, excludeConnections: undefined };
   const baseBytes = byteLength(serializeWorkItem({ ...base, connections: [] }, payloadText));
   const bodies: string[] = [];
-  const unsendable: ConnectionKey[] = [];
-  let chunk: ConnectionKey[] = [];
+  const unsendable: CarriedConnection[] = [];
+  let chunk: CarriedConnection[] = [];
   let chunkBytes = baseBytes;
   const flush = () => {
     if (chunk.length > 0) bodies.push(serializeWorkItem({ ...base, connections: chunk }, payloadText));
@@ -204,7 +231,7 @@ export function carryForwardBodies(
     chunkBytes = baseBytes;
   };
   for (const key of connections) {
-    const entryBytes = byteLength(JSON.stringify({ userId: key.userId, connectionId: key.connectionId })) + 1;
+    const entryBytes = byteLength(JSON.stringify(carriedEntry(key))) + 1;
     if (baseBytes + entryBytes > maxBytes) {
       unsendable.push(key);
       continue;

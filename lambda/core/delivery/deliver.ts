@@ -1,43 +1,84 @@
+import { ConnectionOrder } from './connection-order';
 import type { DeliveryDeps, DeliveryJob } from './deps';
 import { BatchPruner } from './pruner';
-import { RequestRun } from './request-run';
-import type { ConnectionRow } from '../ports/connection-store';
+import { RequestRun, type RunOptions } from './request-run';
+import type { ConnectionRow, StartKey } from '../ports/connection-store';
 import type { DeliveryOutcome } from '../reports';
 import { excludedUsersToQuery, isBroadcast, usersToQuery } from '../targets';
 
 /**
- * Delivers every job of one invocation concurrently and returns their outcomes in order. Broadcast and exclusion
- * jobs share a single parallel Scan whose pages are fanned out to each job's filter; multicast jobs Query per user.
+ * Delivers every job of one invocation and returns their outcomes in order. Each connection receives the jobs in
+ * their order (a post waits for the earlier post to the same connection, retries included), while different
+ * connections are served concurrently within `MAX_IN_FLIGHT`.
+ *
+ * Jobs are taken in waves of consecutive jobs of one kind. A wave of broadcast and exclusion jobs shares one
+ * parallel Scan, each row offered to the jobs in their order; a wave of multicast and direct jobs looks its users up
+ * concurrently and offers each job's targets once the job before it has offered all of its own. A wave starts once
+ * the one before it has offered its targets (not waited for their posts).
  */
-export async function deliverAll(jobs: readonly DeliveryJob[], deps: DeliveryDeps): Promise<DeliveryOutcome[]> {
+export async function deliverAll(jobs: readonly DeliveryJob[], deps: DeliveryDeps, options: RunOptions = {}): Promise<DeliveryOutcome[]> {
   const now = deps.now ?? Date.now;
   const pruner = new BatchPruner(deps);
-  const runs = jobs.map((job) => new RequestRun(job, deps, pruner, now));
-  const scanning = runs.filter((run) => isBroadcast(run.job.request));
-  const lookups = runs.filter((run) => !isBroadcast(run.job.request)).map((run) => lookUpTargets(run, deps));
-  if (scanning.length > 0) lookups.push(sharedScan(scanning, deps));
-  await Promise.all(lookups);
+  const order = new ConnectionOrder(deps.sendSlots);
+  const runs = jobs.map((job) => new RequestRun(job, deps, pruner, order, now, options));
+  for (const wave of waves(runs)) {
+    if (isBroadcast(wave[0].job.request)) await sharedScan(wave, deps);
+    else await lookUpInOrder(wave, deps);
+  }
   return Promise.all(runs.map((run) => run.finish()));
 }
 
-/** One table read for all broadcast-like runs: pages are offered to every run still accepting targets. */
+/** Consecutive runs of the same kind (broadcast-like or targeted). */
+function waves(runs: readonly RequestRun[]): RequestRun[][] {
+  const out: RequestRun[][] = [];
+  for (const run of runs) {
+    const last = out[out.length - 1];
+    if (last && isBroadcast(last[0].job.request) === isBroadcast(run.job.request)) last.push(run);
+    else out.push([run]);
+  }
+  return out;
+}
+
+/**
+ * One table read for all broadcast-like runs: each row is offered to every run in their order. A segment that fails
+ * is handed to each run from the key after its last page read (with follow-ups), or fails them.
+ */
 async function sharedScan(runs: readonly RequestRun[], deps: DeliveryDeps): Promise<void> {
-  const segments = Array.from({ length: deps.scanSegments }, async (_, segment) => {
+  const total = deps.scanSegments;
+  const segments = Array.from({ length: total }, async (_, segment) => {
+    let lastKey: StartKey | undefined;
     try {
-      for await (const page of deps.store.scanSegment(segment, deps.scanSegments)) {
-        await Promise.all(runs.map((run) => run.offerRows(page)));
+      for await (const page of deps.store.scanSegment(segment, total)) {
+        for (const row of page.rows) {
+          for (const run of runs) await run.offerRow(row);
+        }
+        lastKey = page.lastKey;
         if (runs.every((run) => run.stopped)) return;
       }
     } catch (e) {
-      for (const run of runs) run.lookupFailed(e);
+      for (const run of runs) run.scanFailed(e, segment, total, lastKey);
     }
   });
   await Promise.all(segments);
 }
 
-/** Multicast and direct requests: a Query per user (bounded by `querySlots`), then the direct ids. */
-async function lookUpTargets(run: RequestRun, deps: DeliveryDeps): Promise<void> {
-  const readUser = (userId: string, onPage: (rows: ConnectionRow[]) => Promise<void> | void) =>
+/** Targeted runs look up concurrently; each offers its targets once the run before it has offered all of its own. */
+async function lookUpInOrder(runs: readonly RequestRun[], deps: DeliveryDeps): Promise<void> {
+  let previous: Promise<void> = Promise.resolve();
+  const lookups = runs.map((run) => {
+    const done = lookUpTargets(run, deps, previous);
+    previous = done;
+    return done;
+  });
+  await Promise.all(lookups);
+}
+
+/**
+ * Multicast and direct requests: a Query per user (bounded by `querySlots`), then the direct ids; targets are offered
+ * once `turn` resolves (a page read before then waits, so what waits is a page per user being read).
+ */
+export async function lookUpTargets(run: RequestRun, deps: DeliveryDeps, turn: Promise<void> = Promise.resolve()): Promise<void> {
+  const readUser = (userId: string, onPage: (rows: ConnectionRow[]) => Promise<void> | void, target: boolean) =>
     deps.querySlots.run(async () => {
       try {
         for await (const page of deps.store.queryUser(userId)) {
@@ -45,17 +86,22 @@ async function lookUpTargets(run: RequestRun, deps: DeliveryDeps): Promise<void>
           await onPage(page);
         }
       } catch (e) {
-        run.lookupFailed(e);
+        run.lookupFailed(e, target ? userId : undefined);
       }
     });
   const request = run.job.request;
+  const offer = async (rows: ConnectionRow[]) => {
+    await turn;
+    await run.offerRows(rows);
+  };
 
   // Directly given ids have no known owner: the excluded users' connections are read to subtract them.
   const excludedByUser = new Set<string>();
   const direct = async () => {
     await Promise.all(excludedUsersToQuery(request).map((user) =>
-      readUser(user, (rows) => rows.forEach((row) => excludedByUser.add(row.connectionId)))));
+      readUser(user, (rows) => rows.forEach((row) => excludedByUser.add(row.connectionId)), false)));
+    await turn;
     for (const connectionId of request.connections) await run.offerDirect(connectionId, excludedByUser);
   };
-  await Promise.all([direct(), ...usersToQuery(request).map((user) => readUser(user, (rows) => run.offerRows(rows)))]);
+  await Promise.all([direct(), ...usersToQuery(request).map((user) => readUser(user, offer, true))]);
 }

@@ -1,20 +1,22 @@
+import type { ConnectionOrder } from './connection-order';
 import type { DeliveryDeps, DeliveryJob } from './deps';
 import { InFlight } from './in-flight';
 import type { BatchPruner } from './pruner';
 import { describeError, FORBIDDEN_MESSAGE, type DeliveryError } from '../errors';
-import type { ConnectionKey, ConnectionRow } from '../ports/connection-store';
+import type { CarriedConnection, ConnectionKey, ConnectionRow, StartKey } from '../ports/connection-store';
 import type { PostResult } from '../ports/sender';
-import { zeroCounts, type DeliveryCounts, type DeliveryOutcome } from '../reports';
+import { isEmptyRemainder, zeroCounts, type DeliveryCounts, type DeliveryOutcome, type Remainder, type UnreadSegment } from '../reports';
 import { realSleep, withRetries } from '../retry';
 import { requestKind, TargetSet, type RequestKind } from '../targets';
 
-/** Options of a run driven by a segmented-broadcast worker. */
+/** How a run ends what it cannot finish. */
 export interface RunOptions {
   /**
-   * Called for a connection still failing transiently after `MAX_ATTEMPTS`, instead of failing the request: the
-   * worker carries it forward in a follow-up work item. Only connections whose row (owner) is known are carried.
+   * With follow-ups, what the request cannot finish (connections still failing after `MAX_ATTEMPTS`, users whose
+   * lookup failed, unread Scan parts) is kept in its {@link Remainder} for follow-up work items, and the rest is
+   * delivered once. Without (a FIFO source, where order wins), the request fails and is retried whole.
    */
-  readonly carry?: (key: ConnectionKey) => void;
+  readonly followUps?: boolean;
 }
 
 /** One connection's post: its id, its owner when known, and how many attempts it took. */
@@ -42,9 +44,12 @@ export class RequestRun {
   private readonly goneUnowned = new Set<string>();
   private transient?: DeliveryError;
   private permanent?: DeliveryError;
+  private readonly carried: CarriedConnection[] = [];
+  private readonly failedUsers: string[] = [];
+  private readonly unread: UnreadSegment[] = [];
 
   constructor(readonly job: DeliveryJob, private readonly deps: DeliveryDeps, private readonly pruner: BatchPruner,
-    private readonly now: () => number, private readonly options: RunOptions = {}) {
+    private readonly order: ConnectionOrder, private readonly now: () => number, private readonly options: RunOptions = {}) {
     this.started = now();
     this.kind = requestKind(job.request);
     this.targets = new TargetSet(job.request, Math.floor(this.started / 1000));
@@ -53,19 +58,41 @@ export class RequestRun {
   async offerRows(rows: readonly ConnectionRow[]): Promise<void> {
     for (const row of rows) {
       if (this.stopped) return;
-      if (this.goneUnowned.delete(row.connectionId)) this.goneKeys.push(row);
-      if (this.targets.admitRow(row)) await this.schedule(row.connectionId, row.userId);
+      await this.offerRow(row);
     }
+  }
+
+  async offerRow(row: ConnectionRow): Promise<void> {
+    if (this.stopped) return;
+    if (this.goneUnowned.delete(row.connectionId)) this.goneKeys.push(row);
+    if (this.targets.admitRow(row)) await this.schedule(row.connectionId, row.userId);
   }
 
   async offerDirect(connectionId: string, excludedByUser: ReadonlySet<string>): Promise<void> {
     if (!this.stopped && this.targets.admitDirect(connectionId, excludedByUser)) await this.schedule(connectionId);
   }
 
-  lookupFailed(error: unknown): void {
-    this.transient ??= { code: 'LOOKUP_FAILED', message: `reading the connections table failed: ${describeError(error)}` };
-    // The whole message will be retried: posting to more connections now would only duplicate them.
-    this.stopped = true;
+  /** A Query failed: with follow-ups, `userId` is looked up again later; without, the request stops. */
+  lookupFailed(error: unknown, userId?: string): void {
+    if (this.options.followUps && userId !== undefined) {
+      this.failedUsers.push(userId);
+      return;
+    }
+    this.fail(error);
+  }
+
+  /** A Scan segment failed after the pages before `startKey`: with follow-ups, the rest is read later. */
+  scanFailed(error: unknown, segment: number, totalSegments: number, startKey?: StartKey): void {
+    if (this.options.followUps) {
+      this.unread.push({ segment, totalSegments, ...(startKey ? { startKey } : {}) });
+      return;
+    }
+    this.fail(error);
+  }
+
+  /** Connections still failing transiently, handed on (only with follow-ups). */
+  get carriedConnections(): readonly CarriedConnection[] {
+    return this.carried;
   }
 
   /** Resolves once every post started so far has settled (retries included). */
@@ -77,26 +104,47 @@ export class RequestRun {
     await this.settled();
     if (this.goneKeys.length > 0) this.counts.pruned = await this.pruner.prune(this.goneKeys, this.job.messageId);
     const error = this.permanent ?? this.transient;
+    const remainder = this.remainder();
     return {
       status: this.permanent ? 'invalid' : this.transient ? 'failed' : 'delivered',
       kind: this.kind,
       ...this.counts,
       durationMs: this.now() - this.started,
       ...(error ? { error } : {}),
+      ...(remainder && !error ? { remainder } : {}),
     };
   }
 
-  /** Waits for a send slot (so reading pauses while every slot is busy), then posts without waiting. */
+  private remainder(): Remainder | undefined {
+    if (!this.options.followUps) return undefined;
+    const remainder: Remainder = {
+      connections: this.carried, users: this.failedUsers, segments: this.unread, reachedDirectly: this.targets.reachedDirectly(),
+    };
+    return isEmptyRemainder(remainder) ? undefined : remainder;
+  }
+
+  private fail(error: unknown): void {
+    this.transient ??= { code: 'LOOKUP_FAILED', message: `reading the connections table failed: ${describeError(error)}` };
+    // The whole message will be retried: posting to more connections now would only duplicate them.
+    this.stopped = true;
+  }
+
+  /**
+   * Queues the post behind any earlier one to the same connection and waits for a send slot (so reading pauses
+   * while every slot is busy); the post itself runs without being waited for.
+   */
   private async schedule(connectionId: string, owner?: string): Promise<void> {
-    await this.deps.sendSlots.acquire();
-    if (this.stopped) {
-      this.deps.sendSlots.release();
-      return;
-    }
-    this.counts.targets += 1;
-    this.inFlight.track(this.post(connectionId, owner)
-      .catch((e: unknown) => this.postThrew(connectionId, e))
-      .finally(() => this.deps.sendSlots.release()));
+    let settle!: () => void;
+    this.inFlight.track(new Promise<void>((resolve) => { settle = resolve; }));
+    await this.order.schedule(connectionId, async () => {
+      try {
+        if (this.stopped) return;
+        this.counts.targets += 1;
+        await this.post(connectionId, owner).catch((e: unknown) => this.postThrew(connectionId, e));
+      } finally {
+        settle();
+      }
+    });
   }
 
   private async post(connectionId: string, owner: string | undefined): Promise<void> {
@@ -135,9 +183,9 @@ export class RequestRun {
   }
 
   private stillFailing(post: Post, reason: string): void {
-    const userId = this.ownerOf(post);
-    if (this.options.carry && userId !== undefined) {
-      this.options.carry({ userId, connectionId: post.connectionId });
+    if (this.options.followUps) {
+      const userId = this.ownerOf(post);
+      this.carried.push(userId === undefined ? { connectionId: post.connectionId } : { userId, connectionId: post.connectionId });
       return;
     }
     this.counts.failed += 1;

@@ -14,6 +14,12 @@ export interface ConnectionRow extends ConnectionKey {
   readonly expiresAt?: number;
 }
 
+/** A connection handed to a follow-up: its owner is known when it was read from the table, not when given directly. */
+export interface CarriedConnection {
+  readonly userId?: string;
+  readonly connectionId: string;
+}
+
 /** Where a Scan segment resumes: the key attributes of the last row read, as DynamoDB returns them. */
 export type StartKey = Readonly<Record<string, { readonly S: string }>>;
 
@@ -34,8 +40,8 @@ export interface PruneResult {
 export interface ConnectionStore {
   /** One user's connections, one page (≤ 1 MB) at a time. */
   queryUser(userId: string): AsyncIterable<ConnectionRow[]>;
-  /** One segment of a parallel Scan, one page at a time. */
-  scanSegment(segment: number, totalSegments: number): AsyncIterable<ConnectionRow[]>;
+  /** One segment of a parallel Scan, one page at a time, each with the key to resume after it. */
+  scanSegment(segment: number, totalSegments: number): AsyncIterable<SegmentPage>;
   /** Deletes stale rows; never throws, reports what it could not delete. */
   prune(keys: readonly ConnectionKey[]): Promise<PruneResult>;
 }
@@ -43,7 +49,7 @@ export interface ConnectionStore {
 /** What a segmented-broadcast worker needs besides the store: resumable pages, and a bounded row count. */
 export interface SegmentStore extends ConnectionStore {
   /** One page (at most `limit` rows) of a Scan segment, from `startKey` (the previous page's `lastKey`). */
-  scanPage(segment: number, totalSegments: number, startKey: StartKey | undefined, limit: number): Promise<SegmentPage>;
+  scanPage(segment: number, totalSegments: number, startKey: StartKey | undefined, limit?: number): Promise<SegmentPage>;
   /** Counts rows up to `limit` (a keys-only counting Scan that stops there): is the table at least that big? */
   countUpTo(limit: number): Promise<number>;
 }
