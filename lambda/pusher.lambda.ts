@@ -7,6 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { readConfig, readRegion, readTelemetryConfig, type PusherConfig } from './adapters/config';
 import { DynamoConnectionStore } from './adapters/dynamo-connection-store';
+import { PowertoolsDeduplication } from './adapters/powertools-deduplication';
 import { PowertoolsReporter } from './adapters/powertools-reporter';
 import { SignedHttpSender } from './adapters/signed-http-sender';
 import { SqsWorkQueue } from './adapters/sqs-work-queue';
@@ -14,7 +15,7 @@ import type { DeliveryDeps } from './core/delivery/deps';
 import { PacedSender, workerBucket } from './core/pace';
 import type { RetryPolicy } from './core/retry';
 import { Semaphore } from './core/semaphore';
-import { processEvent } from './invocation/process-event';
+import { processEvent, type InvocationDeps } from './invocation/process-event';
 import type { WorkDeps } from './work/deps';
 import { SplitDecision } from './work/split';
 
@@ -26,7 +27,7 @@ const reporter = new PowertoolsReporter(telemetry.serviceName, telemetry.metrics
 
 interface Dependencies {
   readonly delivery: DeliveryDeps;
-  readonly work?: WorkDeps;
+  readonly invocation: InvocationDeps;
 }
 
 let deps: Dependencies | undefined;
@@ -36,7 +37,8 @@ function dependencies(): Dependencies {
   if (deps) return deps;
   const config = readConfig(process.env);
   const postRetry: RetryPolicy = { attempts: config.maxAttempts, baseDelayMs: config.retryBaseDelayMs, maxDelayMs: config.retryMaxDelayMs };
-  const store = new DynamoConnectionStore(new DynamoDBClient({}), {
+  const dynamodb = new DynamoDBClient({});
+  const store = new DynamoConnectionStore(dynamodb, {
     tableName: config.tableName,
     userIdAttribute: config.userIdAttribute,
     connectionIdAttribute: config.connectionIdAttribute,
@@ -53,23 +55,27 @@ function dependencies(): Dependencies {
     scanSegments: config.scanSegments,
     log: reporter,
   };
-  deps = { delivery, work: workDependencies(config, store, delivery) };
+  const deduplication = config.deduplication && new PowertoolsDeduplication(
+    dynamodb, config.deduplication.tableName, config.deduplication.windowSeconds, process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'pusher');
+  deps = { delivery, invocation: { work: workDependencies(config, store, delivery), ...(deduplication ? { deduplication } : {}) } };
   return deps;
 }
 
-/** The segmented broadcast's dependencies, when it is on. */
+/** The work queue's dependencies (follow-ups, and the segmented broadcast when it is on). */
 function workDependencies(config: PusherConfig, store: DynamoConnectionStore, delivery: DeliveryDeps): WorkDeps | undefined {
-  const segmented = config.segmentedBroadcast;
-  if (!segmented) return undefined;
+  const work = config.work;
+  if (!work) return undefined;
+  const sqs = new SQSClient({});
   return {
-    config: segmented,
+    config: work,
     store,
-    queue: new SqsWorkQueue(new SQSClient({}), segmented.workQueueUrl, ENQUEUE_RETRY),
+    queue: new SqsWorkQueue(sqs, work.workQueueUrl, ENQUEUE_RETRY),
+    deadLetters: work.deadLetterQueueUrl ? new SqsWorkQueue(sqs, work.deadLetterQueueUrl, ENQUEUE_RETRY) : { send: async () => undefined },
     // Workers pace every post, so that all of them together stay within RATE_LIMIT_PER_SECOND.
-    workerDeps: { ...delivery, sender: new PacedSender(delivery.sender, workerBucket(segmented.sendRatePerSecond, segmented.workerConcurrency)) },
+    workerDeps: { ...delivery, sender: new PacedSender(delivery.sender, workerBucket(work.sendRatePerSecond, work.workerConcurrency)) },
     userIdAttribute: config.userIdAttribute,
     connectionIdAttribute: config.connectionIdAttribute,
-    splitDecision: new SplitDecision(store, segmented.threshold),
+    ...(work.split ? { splitDecision: new SplitDecision(store, work.split.threshold) } : {}),
     log: reporter,
   };
 }
@@ -83,5 +89,5 @@ export const handler = async (event: unknown, context: Context) => {
     reporter.logger.error((e as Error).message, { error: e as Error });
     throw e;
   }
-  return processEvent(event, context, resolved.delivery, reporter, resolved.work);
+  return processEvent(event, context, resolved.delivery, reporter, resolved.invocation);
 };

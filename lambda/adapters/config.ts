@@ -1,5 +1,5 @@
 import { DEFAULTS, ENV, LIMITS } from '../../src/shared/constants';
-import type { SegmentedBroadcastConfig } from '../work/deps';
+import type { WorkConfig } from '../work/deps';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -18,8 +18,15 @@ export interface PusherConfig {
   readonly maxQueriesInFlight: number;
   readonly retryBaseDelayMs: number;
   readonly retryMaxDelayMs: number;
-  /** Segmented broadcast; undefined when `FANOUT_THRESHOLD` is not set (the feature is off). */
-  readonly segmentedBroadcast?: SegmentedBroadcastConfig;
+  /** The work queue; undefined when `WORK_QUEUE_URL` is not set (then nothing is handed to follow-ups). */
+  readonly work?: WorkConfig;
+  readonly deduplication?: DeduplicationConfig;
+}
+
+/** Deduplication of requests by id within a window (Powertools idempotency on a DynamoDB table). */
+export interface DeduplicationConfig {
+  readonly tableName: string;
+  readonly windowSeconds: number;
 }
 
 /** Logging and metrics settings: they never fail, so that configuration errors can themselves be logged. */
@@ -90,13 +97,19 @@ export function readConfig(env: Env): PusherConfig {
     maxQueriesInFlight: integer(env, ENV.MAX_QUERIES_IN_FLIGHT, DEFAULTS.MAX_QUERIES_IN_FLIGHT, 1, 1_000),
     retryBaseDelayMs: integer(env, ENV.RETRY_BASE_DELAY_MS, DEFAULTS.RETRY_BASE_DELAY_MS, 0, 60_000),
     retryMaxDelayMs: integer(env, ENV.RETRY_MAX_DELAY_MS, DEFAULTS.RETRY_MAX_DELAY_MS, 0, 600_000),
-    ...readSegmentedBroadcastConfig(env),
+    ...readWorkConfig(env),
+    ...readDeduplicationConfig(env),
   };
 }
 
-function readSegmentedBroadcastConfig(env: Env): { segmentedBroadcast?: SegmentedBroadcastConfig } {
-  const raw = env[ENV.FANOUT_THRESHOLD]?.trim();
-  if (raw === undefined || raw === '') return {};
+/**
+ * The work queue and its workers: set by the construct on every pusher (follow-ups of every request); absent only
+ * when the function runs without it (then what a request cannot finish fails the request, retried whole).
+ */
+function readWorkConfig(env: Env): { work?: WorkConfig } {
+  const threshold = env[ENV.FANOUT_THRESHOLD]?.trim();
+  const url = env[ENV.WORK_QUEUE_URL]?.trim();
+  if (!url && (threshold === undefined || threshold === '')) return {};
   const workQueueArn = required(env, ENV.WORK_QUEUE_ARN);
   if (!/^arn:[\w-]+:sqs:/.test(workQueueArn)) {
     throw new ConfigError(`environment variable ${ENV.WORK_QUEUE_ARN} must be an SQS queue ARN, got '${workQueueArn}'`);
@@ -107,17 +120,35 @@ function readSegmentedBroadcastConfig(env: Env): { segmentedBroadcast?: Segmente
   // A page must be sent, paced, well within the margin: half of it, at this worker's share of the budget.
   const fittingPage = Math.floor((sendRatePerSecond / workerConcurrency) * (timeMarginMs / 2_000));
   const defaultPageSize = Math.min(DEFAULTS.FANOUT_MAX_PAGE_SIZE, Math.max(10, fittingPage));
+  const deadLetterQueueUrl = env[ENV.WORK_DEAD_LETTER_QUEUE_URL]?.trim();
   return {
-    segmentedBroadcast: {
-      threshold: integer(env, ENV.FANOUT_THRESHOLD, 0, 0, 100_000_000),
+    work: {
       workQueueUrl: required(env, ENV.WORK_QUEUE_URL),
       workQueueArn,
-      totalSegments: integer(env, ENV.FANOUT_SEGMENTS, DEFAULTS.FANOUT_SEGMENTS, 1, LIMITS.MAX_SCAN_SEGMENTS),
+      ...(deadLetterQueueUrl ? { deadLetterQueueUrl } : {}),
       workerConcurrency,
       sendRatePerSecond,
       timeMarginMs,
       pageSize: integer(env, ENV.FANOUT_PAGE_SIZE, defaultPageSize, 1, 100_000),
       maxCarryForwardAttempts: integer(env, ENV.FANOUT_MAX_ATTEMPTS, DEFAULTS.FANOUT_MAX_ATTEMPTS, 1, 20),
+      ...(threshold === undefined || threshold === '' ? {} : {
+        split: {
+          threshold: integer(env, ENV.FANOUT_THRESHOLD, 0, 0, 100_000_000),
+          totalSegments: integer(env, ENV.FANOUT_SEGMENTS, DEFAULTS.FANOUT_SEGMENTS, 1, LIMITS.MAX_SCAN_SEGMENTS),
+        },
+      }),
+    },
+  };
+}
+
+/** Deduplication of requests (the construct's `deduplication`): the idempotency table and the window. */
+function readDeduplicationConfig(env: Env): { deduplication?: DeduplicationConfig } {
+  const tableName = env[ENV.IDEMPOTENCY_TABLE_NAME]?.trim();
+  if (!tableName) return {};
+  return {
+    deduplication: {
+      tableName,
+      windowSeconds: integer(env, ENV.DEDUPLICATION_WINDOW_SECONDS, DEFAULTS.DEDUPLICATION_WINDOW_SECONDS, 1, 7 * 24 * 3600),
     },
   };
 }

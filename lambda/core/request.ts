@@ -8,7 +8,12 @@ export interface NotificationRequest {
   readonly excludeUsers: ReadonlySet<string>;
   readonly excludeConnections: ReadonlySet<string>;
   readonly payload: Buffer;
+  /** The publisher's idempotency key (`id`), when given: with deduplication on, it names the request. */
+  readonly id?: string;
 }
+
+/** Longest request `id` accepted (the idempotency key). */
+export const MAX_REQUEST_ID_LENGTH = 256;
 
 export type ParseResult =
   | { readonly ok: true; readonly request: NotificationRequest }
@@ -45,6 +50,10 @@ export function parseRequestValue(value: unknown): ParseResult {
     if ('error' in list) return { ok: false, error: list.error };
     lists[name] = list.ids;
   }
+  const id = fields.id;
+  if (id !== undefined && (typeof id !== 'string' || id === '' || id.length > MAX_REQUEST_ID_LENGTH)) {
+    return invalid('INVALID_FIELD', `\`id\` must be a non-empty string of at most ${MAX_REQUEST_ID_LENGTH} characters, got ${describe(id)}`);
+  }
   const payload = Buffer.from(JSON.stringify(fields.data), 'utf8');
   if (payload.length > LIMITS.MAX_PAYLOAD_BYTES) {
     return invalid('PAYLOAD_TOO_LARGE',
@@ -58,6 +67,7 @@ export function parseRequestValue(value: unknown): ParseResult {
       excludeUsers: lists.exclude_users,
       excludeConnections: lists.exclude_connections,
       payload,
+      ...(id === undefined ? {} : { id }),
     },
   };
 }

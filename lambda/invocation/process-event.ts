@@ -1,59 +1,63 @@
 import type { Context } from 'aws-lambda';
+import { claim, settle } from './deduplicate';
+import { deliverFifo, deliverStandard, type InlineJob } from './deliver-inline';
 import { readRecords, type IncomingRecord } from './records';
 import { respond, type DirectSummary, type SqsBatchResponse } from './respond';
-import { deliverAll } from '../core/delivery/deliver';
 import type { DeliveryDeps } from '../core/delivery/deps';
+import type { Deduplication } from '../core/ports/deduplication';
 import type { Reporter } from '../core/ports/reporter';
 import { zeroCounts, type RequestReport, type WorkReport } from '../core/reports';
 import { parseRequestText, parseRequestValue, type ParseResult } from '../core/request';
 import type { WorkDeps } from '../work/deps';
 import { runWorkItem } from '../work/run-work-item';
-import { splitBroadcasts, type SourcedJob } from '../work/split';
+import { splitBroadcasts } from '../work/split';
 
 /** What the invocation needs to know of the Lambda context. */
 export type InvocationContext = Pick<Context, 'awsRequestId'> & Partial<Pick<Context, 'getRemainingTimeInMillis'>>;
 
-/** A valid request, with the index of its record (reports are emitted in record order). */
-interface IndexedJob extends SourcedJob {
-  readonly index: number;
-}
-
 /** The invocation's records, classified: valid requests, invalid ones (already reported), and work items. */
 interface Classified {
-  readonly jobs: IndexedJob[];
+  readonly jobs: InlineJob[];
   readonly invalid: ReadonlyMap<number, RequestReport>;
   readonly workItems: Array<{ readonly messageId: string; readonly body: string }>;
 }
 
+/** What an invocation is handed besides the delivery core: the work queue and deduplication, when configured. */
+export interface InvocationDeps {
+  readonly work?: WorkDeps;
+  readonly deduplication?: Deduplication;
+}
+
 /**
- * Handles one invocation: classify the records → plan (split big broadcasts into work items) → execute (deliver the
- * rest inline, run the work items) → report (one line per request and per work item) → respond per source.
- * Invalid requests are reported and acknowledged: retrying them can never help.
- *
- * With `work` (segmented broadcast), big enough broadcast and exclusion requests are split into work items, and
- * records from the work queue are processed as work items; an invalid work item is reported in
- * `batchItemFailures`, so that it reaches the work dead-letter queue instead of being dropped silently.
+ * Handles one invocation: classify the records → plan (split big broadcasts into work items, skip duplicates) →
+ * execute (deliver the rest, hand what is left to follow-ups, run the work items) → report (one line per request
+ * and per work item) → respond per source. Invalid requests are reported and acknowledged: retrying them can never
+ * help. An invalid work item is reported in `batchItemFailures`, so that it reaches the work dead-letter queue.
  */
 export async function processEvent(
-  event: unknown, context: InvocationContext, deps: DeliveryDeps, reporter: Reporter, work?: WorkDeps,
+  event: unknown, context: InvocationContext, deps: DeliveryDeps, reporter: Reporter, options: InvocationDeps = {},
 ): Promise<SqsBatchResponse | DirectSummary | void> {
+  const { work, deduplication } = options;
+  const remainingMs = () => context.getRemainingTimeInMillis?.() ?? Infinity;
   const records = readRecords(event, context, work?.config.workQueueArn);
   const { jobs, invalid, workItems } = classify(records);
-  const { inline, reports: splitReports } = work ? await splitBroadcasts(jobs, work) : { inline: jobs, reports: new Map() };
+  const split = work ? await splitBroadcasts(jobs, work) : { inline: jobs, reports: new Map<InlineJob, RequestReport>() };
+  const claimed = deduplication
+    ? await claim(split.inline, deduplication, Number.isFinite(remainingMs()) ? remainingMs() : undefined)
+    : { fresh: split.inline, reports: new Map<InlineJob, RequestReport>() };
 
-  const remainingMs = () => context.getRemainingTimeInMillis?.() ?? Infinity;
   const workReports: WorkReport[] = [];
-  const [outcomes] = await Promise.all([
-    deliverAll(inline, deps),
+  const [standard, fifo] = await Promise.all([
+    deliverStandard(claimed.fresh.filter((job) => job.groupId === undefined), deps, work),
+    deliverFifo(claimed.fresh.filter((job) => job.groupId !== undefined), deps),
     ...(work ? workItems.map((item) => runWorkItem(item.messageId, item.body, work, remainingMs).then((r) => { workReports.push(r); })) : []),
   ]);
+  if (deduplication) await settle(new Map([...standard, ...fifo]), deduplication);
 
   const byIndex = new Map(invalid);
-  for (const [job, report] of splitReports) byIndex.set(job.index, report);
-  outcomes.forEach(({ status, ...outcome }, i) => {
-    const { index, messageId, source } = inline[i];
-    byIndex.set(index, { messageId, source, outcome: status, ...outcome });
-  });
+  for (const reports of [split.reports, claimed.reports, standard, fifo]) {
+    for (const [job, report] of reports) byIndex.set(job.index, report);
+  }
   const requestReports = [...byIndex.keys()].sort((a, b) => a - b).map((index) => byIndex.get(index)!);
   for (const report of requestReports) reporter.report(report);
   for (const report of workReports) reporter.reportWork(report);
@@ -62,7 +66,7 @@ export async function processEvent(
 
 /** Parses every request record (pure); work items are kept for the worker, which parses them strictly. */
 function classify(records: readonly IncomingRecord[]): Classified {
-  const jobs: IndexedJob[] = [];
+  const jobs: InlineJob[] = [];
   const invalid = new Map<number, RequestReport>();
   const workItems: Classified['workItems'] = [];
   records.forEach((record, index) => {
@@ -72,10 +76,12 @@ function classify(records: readonly IncomingRecord[]): Classified {
     }
     const parsed = parse(record);
     if (parsed.ok) {
-      jobs.push({ index, messageId: record.messageId, source: record.source, request: parsed.request });
+      const groupId = record.source === 'sqs' ? record.groupId : undefined;
+      jobs.push({ index, messageId: record.messageId, source: record.source, request: parsed.request, ...(groupId ? { groupId } : {}) });
     } else {
       invalid.set(index, {
-        messageId: record.messageId, source: record.source, kind: 'invalid', outcome: 'invalid', ...zeroCounts(), durationMs: 0, error: parsed.error,
+        messageId: record.messageId, source: record.source, kind: 'invalid', outcome: 'invalid', ...zeroCounts(), requeued: 0, durationMs: 0,
+        error: parsed.error,
       });
     }
   });

@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 
 /** One record to process: its text (SQS body, SNS message) or, for a direct invocation, the object itself. */
 export type IncomingRecord =
-  | { readonly source: 'sqs' | 'sns'; readonly messageId: string; readonly body: string }
+  | { readonly source: 'sqs' | 'sns'; readonly messageId: string; readonly body: string; readonly groupId?: string }
   /** A segmented-broadcast work item: an SQS record from the work queue (told by its `eventSourceARN`). */
   | { readonly source: 'work'; readonly messageId: string; readonly body: string }
   | { readonly source: 'direct'; readonly messageId: string; readonly value: unknown }
@@ -25,7 +25,12 @@ export function readRecords(event: unknown, context: Pick<Context, 'awsRequestId
       if (workQueueArn !== undefined && r.eventSourceARN === workQueueArn) {
         return { source: 'work', messageId: String(r.messageId ?? `record-${index}`), body: r.body };
       }
-      return { source: 'sqs', messageId: String(r.messageId ?? `record-${index}`), body: r.body };
+      // Only a FIFO queue's records carry a message group: their order within the group wins over the re-queue.
+      const groupId = (r.attributes as Record<string, unknown> | undefined)?.MessageGroupId;
+      return {
+        source: 'sqs', messageId: String(r.messageId ?? `record-${index}`), body: r.body,
+        ...(typeof groupId === 'string' && groupId !== '' ? { groupId } : {}),
+      };
     }
     const sns = r.Sns as Record<string, unknown> | undefined;
     if (r.EventSource === 'aws:sns' && typeof sns?.Message === 'string') {

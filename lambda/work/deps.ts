@@ -3,21 +3,29 @@ import type { SegmentStore } from '../core/ports/connection-store';
 import type { Log } from '../core/ports/reporter';
 import type { WorkQueue } from '../core/ports/work-queue';
 
-/** Settings of the segmented broadcast (the construct's `segmentedBroadcast`): work queue, workers, pace. */
-export interface SegmentedBroadcastConfig {
+/** The segmented broadcast (the construct's `segmentedBroadcast`): when and into how many work items to split. */
+export interface SplitConfig {
   /** Split when the table holds at least this many rows; 0 = always. */
   readonly threshold: number;
+  readonly totalSegments: number;
+}
+
+/** The work queue and its workers: where follow-ups and split broadcasts go, and how workers pace themselves. */
+export interface WorkConfig {
   readonly workQueueUrl: string;
   /** An SQS record from this queue is a work item; any other is a public request. */
   readonly workQueueArn: string;
-  readonly totalSegments: number;
+  /** Where an exhausted leftover is kept; absent: it is only logged (and counted). */
+  readonly deadLetterQueueUrl?: string;
   readonly workerConcurrency: number;
   /** Posts per second of all workers together. */
   readonly sendRatePerSecond: number;
   readonly timeMarginMs: number;
   readonly pageSize: number;
-  /** Work-item attempts for connections still failing after their posts' retries. */
+  /** Work-item attempts for connections and users still failing after their retries. */
   readonly maxCarryForwardAttempts: number;
+  /** Segmented broadcast; absent: off. */
+  readonly split?: SplitConfig;
 }
 
 /** Whether broadcast-like requests are split now (`SplitDecision` in split.ts). */
@@ -27,7 +35,7 @@ export interface SplitPolicy {
 
 /** What splitting requests and running work items need, injected. */
 export interface WorkDeps {
-  readonly config: SegmentedBroadcastConfig;
+  readonly config: WorkConfig;
   readonly store: SegmentStore;
   readonly queue: WorkQueue;
   /** The work queue's dead-letter queue: where an exhausted leftover is kept (and from where it can be redriven). */
@@ -37,7 +45,8 @@ export interface WorkDeps {
   /** Key attribute names, to validate a continuation's `exclusiveStartKey`. */
   readonly userIdAttribute: string;
   readonly connectionIdAttribute: string;
-  readonly splitDecision: SplitPolicy;
+  /** Present when the segmented broadcast is on. */
+  readonly splitDecision?: SplitPolicy;
   readonly log: Log;
   /** Milliseconds since the epoch. */
   readonly now?: () => number;

@@ -1,17 +1,14 @@
 import type { WorkDeps } from './deps';
-import { planFollowUps, type FollowUpOrigin, type GivenUp, type Leftover } from './follow-ups';
+import { enqueue, logGivenUp } from './enqueue';
+import { planFollowUps, type FollowUpOrigin, type Leftover } from './follow-ups';
 import { parseWorkItem, workItemKind, type WorkItem } from './work-item';
 import { ConnectionOrder } from '../core/delivery/connection-order';
 import { lookUpTargets } from '../core/delivery/deliver';
 import { BatchPruner } from '../core/delivery/pruner';
 import { RequestRun } from '../core/delivery/request-run';
-import { describeError, WorkQueueError, type DeliveryError, type WorkError } from '../core/errors';
+import { describeError, type DeliveryError } from '../core/errors';
 import type { StartKey } from '../core/ports/connection-store';
-import type { WorkMessage, WorkQueue } from '../core/ports/work-queue';
 import { zeroCounts, type DeliveryOutcome, type WorkOutcome, type WorkReport } from '../core/reports';
-
-/** At most this many ids are named in a log line. */
-export const LOGGED_IDS = 20;
 
 /** What sending a work item's connections came to, before its follow-ups are planned. */
 interface ItemSent {
@@ -57,17 +54,6 @@ export async function runWorkItem(
   if (enqueued) return report('failed', 0, enqueued);
   const permanent = sent.outcome.error?.code === 'PAYLOAD_TOO_LARGE' ? sent.outcome.error : undefined;
   return report(sent.continueFrom ? 'continued' : 'completed', plan.requeued, permanent);
-}
-
-/** Sends `messages` (if any); the error to report when the queue refused them. */
-export async function enqueue(queue: WorkQueue, messages: readonly WorkMessage[]): Promise<WorkError | undefined> {
-  if (messages.length === 0) return undefined;
-  try {
-    await queue.send(messages);
-    return undefined;
-  } catch (e) {
-    return { code: 'ENQUEUE_FAILED', message: e instanceof WorkQueueError ? e.message : describeError(e) };
-  }
 }
 
 function origin(item: WorkItem): FollowUpOrigin {
@@ -150,18 +136,6 @@ function stoppingError(sent: ItemSent): DeliveryError | undefined {
     return { code: 'LOOKUP_FAILED', message: `reading the connections table failed: ${describeError(sent.lookupError)}` };
   }
   return undefined;
-}
-
-/** Logs what is given up at ERROR, naming the first ids; returns how many connections and users it counts as failed. */
-export function logGivenUp(dropped: GivenUp, fields: Record<string, unknown>, deps: Pick<WorkDeps, 'log'>): number {
-  const count = dropped.connections.length + dropped.users.length;
-  deps.log.error(`connections not delivered: ${dropped.why}`, {
-    ...fields,
-    count,
-    connections: dropped.connections.slice(0, LOGGED_IDS).map((c) => c.connectionId),
-    ...(dropped.users.length > 0 ? { users: dropped.users.slice(0, LOGGED_IDS) } : {}),
-  });
-  return count;
 }
 
 interface Ending {

@@ -1,4 +1,4 @@
-import type { SegmentedBroadcastConfig, SplitPolicy, WorkDeps } from './deps';
+import type { SplitConfig, SplitPolicy, WorkDeps } from './deps';
 import { byteLength, serializeWorkItem } from './work-item';
 import { LIMITS } from '../../src/shared/constants';
 import type { DeliveryJob } from '../core/delivery/deps';
@@ -36,7 +36,7 @@ export type SplitPlan =
   | { readonly ok: false; readonly reason: string };
 
 /** One work item per Scan segment, each carrying the payload and the exclusions, all within the SQS message limit. */
-export function planSplit(job: DeliveryJob, config: SegmentedBroadcastConfig, startedAt: number): SplitPlan {
+export function planSplit(job: DeliveryJob, config: SplitConfig, startedAt: number): SplitPlan {
   const payloadText = job.request.payload.toString('utf8');
   const messages: WorkMessage[] = [];
   for (let segment = 0; segment < config.totalSegments; segment++) {
@@ -79,11 +79,12 @@ export interface SplitResult<J extends SourcedJob> {
 export async function splitBroadcasts<J extends SourcedJob>(jobs: readonly J[], deps: WorkDeps): Promise<SplitResult<J>> {
   const reports = new Map<J, RequestReport>();
   const candidates = jobs.filter((job) => isBroadcast(job.request));
-  if (candidates.length === 0 || !(await shouldSplit(deps))) return { inline: [...jobs], reports };
+  const split = deps.config.split;
+  if (!split || candidates.length === 0 || !(await shouldSplit(deps))) return { inline: [...jobs], reports };
   const now = deps.now ?? Date.now;
   await Promise.all(candidates.map(async (job) => {
     const started = now();
-    const plan = planSplit(job, deps.config, started);
+    const plan = planSplit(job, split, started);
     if (!plan.ok) {
       deps.log.warn('request too large to split; broadcasting inline', { messageId: job.messageId, reason: plan.reason });
       return;
@@ -103,7 +104,7 @@ export async function splitBroadcasts<J extends SourcedJob>(jobs: readonly J[], 
 
 async function shouldSplit(deps: WorkDeps): Promise<boolean> {
   try {
-    return await deps.splitDecision.shouldSplit();
+    return (await deps.splitDecision?.shouldSplit()) ?? false;
   } catch (e) {
     deps.log.warn('could not count the table\'s rows; broadcasting inline', { error: describeError(e) });
     return false;

@@ -88,9 +88,8 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
   const targeting = parseTargeting(value.targeting);
   if (typeof targeting === 'string') return fail(targeting);
 
-  if ([value.exclusiveStartKey, value.connections, value.users].filter((field) => field !== undefined).length > 1) {
-    return fail('only one of `exclusiveStartKey`, `connections` and `users` can be given');
-  }
+  const slices = (['exclusiveStartKey', 'connections', 'users'] as const).filter((field) => value[field] !== undefined);
+  if (slices.length > 1) return fail(`\`${slices[0]}\` and \`${slices[1]}\` cannot both be given`);
   let exclusiveStartKey: StartKey | undefined;
   if (value.exclusiveStartKey !== undefined) {
     const key = startKey(value.exclusiveStartKey, rules);

@@ -50,8 +50,17 @@ export const ENV = {
   TIME_MARGIN_MS: 'TIME_MARGIN_MS',
   /** Rows per Scan page in a worker (`Limit`); default sized so that a page takes at most half the margin. */
   FANOUT_PAGE_SIZE: 'FANOUT_PAGE_SIZE',
-  /** Work-item attempts for connections still failing after their retries (carried forward until this bound). */
+  /**
+   * Work-item attempts for connections and users still failing after their retries (carried forward until this
+   * bound, then dead-lettered).
+   */
   FANOUT_MAX_ATTEMPTS: 'FANOUT_MAX_ATTEMPTS',
+  /** URL of the work queue's dead-letter queue, where an exhausted leftover is kept (and can be redriven from). */
+  WORK_DEAD_LETTER_QUEUE_URL: 'WORK_DEAD_LETTER_QUEUE_URL',
+  /** Deduplication: the idempotency table (Powertools' DynamoDB persistence); unset: requests are not deduplicated. */
+  IDEMPOTENCY_TABLE_NAME: 'IDEMPOTENCY_TABLE_NAME',
+  /** Deduplication: how long a completed request's id is remembered, in seconds. */
+  DEDUPLICATION_WINDOW_SECONDS: 'DEDUPLICATION_WINDOW_SECONDS',
 } as const;
 
 /** Defaults used by both the construct and the handler when a setting is not given. */
@@ -77,6 +86,7 @@ export const DEFAULTS = {
   FANOUT_MAX_ATTEMPTS: 3,
   /** Upper bound of the computed default page size. */
   FANOUT_MAX_PAGE_SIZE: 1_000,
+  DEDUPLICATION_WINDOW_SECONDS: 3_600,
 } as const;
 
 /** AWS service limits that shape validation and batching. */
@@ -132,4 +142,10 @@ export const METRICS = {
   CARRIED_FORWARD: 'CarriedForward',
   /** Milliseconds since the request was split, at the end of a work item. */
   WALL_TIME: 'WallTime',
+  /** Connections and users of a request handed to follow-up work items. */
+  REQUEUED: 'Requeued',
+  /** Requests skipped because their id was already completed within the deduplication window. */
+  DUPLICATE_REQUESTS: 'DuplicateRequests',
+  /** FIFO records not sent because an earlier record of their message group failed. */
+  BLOCKED_REQUESTS: 'BlockedRequests',
 } as const;

@@ -175,7 +175,7 @@ test('a malformed work item is dead-lettered after 3 receives, logged with its r
   // GIVEN workers with a 1 s visibility timeout, so that redeliveries come quickly
   await stack.connectVirtual(users(10, 'quiet'));
   const { workSource } = await startSources({}, 5_000, 1);
-  const malformed = JSON.stringify({ v: 1, requestId: 'forged', segment: 0, totalSegments: 1, attempt: 1, startedAt: 1, data: 'x', users: ['a'] });
+  const malformed = JSON.stringify({ v: 1, requestId: 'forged', segment: 0, totalSegments: 1, attempt: 1, startedAt: 1, data: 'x', broadcast: true });
 
   // WHEN a body that is not a valid work item reaches the work queue
   await sqs.client.send(new SendMessageCommand({ QueueUrl: work.url, MessageBody: malformed }));
@@ -188,7 +188,7 @@ test('a malformed work item is dead-lettered after 3 receives, logged with its r
   const lines = workLines(workSource);
   expect(lines).toHaveLength(LIMITS.WORK_MAX_RECEIVE_COUNT);
   for (const line of lines) {
-    expect(line).toMatchObject({ level: 'ERROR', outcome: 'invalid', error: { code: 'INVALID_WORK_ITEM', message: 'unknown field(s): users' } });
+    expect(line).toMatchObject({ level: 'ERROR', outcome: 'invalid', error: { code: 'INVALID_WORK_ITEM', message: 'unknown field(s): broadcast' } });
   }
   expect(stack.emulator.stats.requests.POST).toBe(0);
 }, 60_000);

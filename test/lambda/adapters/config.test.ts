@@ -48,18 +48,26 @@ describe('readConfig: segmented broadcast', () => {
     [ENV.WORK_QUEUE_ARN]: 'arn:aws:sqs:us-east-1:123456789012:work',
   };
 
-  test('no FANOUT_THRESHOLD: the feature is off, whatever else is set', () => {
+  test('no work queue URL and no FANOUT_THRESHOLD: no work queue, whatever else is set', () => {
     // WHEN / THEN
-    expect(readConfig({ ...minimal, [ENV.WORK_QUEUE_ARN]: 'x' }).segmentedBroadcast).toBeUndefined();
+    expect(readConfig({ ...minimal, [ENV.WORK_QUEUE_ARN]: 'x' }).work).toBeUndefined();
+  });
+
+  test('the work queue without FANOUT_THRESHOLD: follow-ups on, no split', () => {
+    // WHEN
+    const { work } = readConfig({ ...fanoutEnv, [ENV.FANOUT_THRESHOLD]: undefined, [ENV.WORK_DEAD_LETTER_QUEUE_URL]: 'https://sqs/dlq' });
+
+    // THEN
+    expect(work).toMatchObject({ workQueueUrl: fanoutEnv[ENV.WORK_QUEUE_URL], deadLetterQueueUrl: 'https://sqs/dlq' });
+    expect(work?.split).toBeUndefined();
   });
 
   test('the threshold and the work queue: defaults apply, the page fits half the margin', () => {
     // WHEN / THEN the rest defaults; the page is what a worker's share of the rate sends in half the margin
-    expect(readConfig(fanoutEnv).segmentedBroadcast).toEqual({
-      threshold: 5000,
+    expect(readConfig(fanoutEnv).work).toEqual({
+      split: { threshold: 5000, totalSegments: DEFAULTS.FANOUT_SEGMENTS },
       workQueueUrl: fanoutEnv[ENV.WORK_QUEUE_URL],
       workQueueArn: fanoutEnv[ENV.WORK_QUEUE_ARN],
-      totalSegments: DEFAULTS.FANOUT_SEGMENTS,
       workerConcurrency: DEFAULTS.WORKER_CONCURRENCY,
       sendRatePerSecond: DEFAULTS.RATE_LIMIT_PER_SECOND,
       timeMarginMs: DEFAULTS.TIME_MARGIN_MS,
@@ -68,8 +76,8 @@ describe('readConfig: segmented broadcast', () => {
     });
     // 100/s over 10 workers = 10/s; half of a 4 s margin = 2 s: 20 rows
     expect(readConfig({ ...fanoutEnv, [ENV.RATE_LIMIT_PER_SECOND]: '100', [ENV.WORKER_CONCURRENCY]: '10', [ENV.TIME_MARGIN_MS]: '4000' })
-      .segmentedBroadcast?.pageSize).toBe(20);
-    expect(readConfig({ ...fanoutEnv, [ENV.FANOUT_THRESHOLD]: '0', [ENV.FANOUT_PAGE_SIZE]: '7' }).segmentedBroadcast).toMatchObject({ threshold: 0, pageSize: 7 });
+      .work?.pageSize).toBe(20);
+    expect(readConfig({ ...fanoutEnv, [ENV.FANOUT_THRESHOLD]: '0', [ENV.FANOUT_PAGE_SIZE]: '7' }).work).toMatchObject({ split: { threshold: 0 }, pageSize: 7 });
   });
 
   test.each([

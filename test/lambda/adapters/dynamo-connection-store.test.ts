@@ -15,8 +15,8 @@ const options = {
   sleep: async () => {},
 };
 const store = () => new DynamoConnectionStore(new DynamoDBClient({ region: 'us-east-1' }), options);
-const collect = async <T>(pages: AsyncIterable<T[]>) => {
-  const out: T[][] = [];
+const collect = async <T>(pages: AsyncIterable<T>) => {
+  const out: T[] = [];
   for await (const page of pages) out.push(page);
   return out;
 };
@@ -83,7 +83,8 @@ describe('scanSegment', () => {
     const pages = await collect(store().scanSegment(2, 4));
 
     // THEN
-    expect(pages.flat().map((r) => r.connectionId)).toEqual(['c1', 'c2']);
+    expect(pages.flatMap((p) => p.rows).map((r) => r.connectionId)).toEqual(['c1', 'c2']);
+    expect(pages.map((p) => p.lastKey)).toEqual([lek, undefined]);
     expect(ddb).toHaveReceivedNthSpecificCommandWith(1, ScanCommand, { Segment: 2, TotalSegments: 4, ProjectionExpression: '#u, #c, #t' });
     expect(ddb).toHaveReceivedNthSpecificCommandWith(2, ScanCommand, { Segment: 2, TotalSegments: 4, ExclusiveStartKey: lek });
   });

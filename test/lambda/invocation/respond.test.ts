@@ -8,6 +8,7 @@ const report = (messageId: string, source: RequestReport['source'], outcome: Req
   kind: 'broadcast',
   outcome,
   ...zeroCounts(),
+  requeued: 0,
   durationMs: 1,
   ...(outcome === 'failed' ? { error: { code: 'SEND_FAILED', message: 'still throttled' } } : {}),
 });
@@ -46,7 +47,7 @@ describe('respond', () => {
     const answer = respond(records, [{ ...report('req-1', 'direct', 'delivered'), targets: 2, delivered: 2 }], []);
 
     // THEN
-    expect(answer).toEqual({ status: 'delivered', kind: 'broadcast', ...zeroCounts(), targets: 2, delivered: 2 });
+    expect(answer).toEqual({ status: 'delivered', kind: 'broadcast', ...zeroCounts(), requeued: 0, targets: 2, delivered: 2 });
     expect(() => respond(records, [report('req-1', 'direct', 'failed')], [])).toThrow(TransientDeliveryError);
   });
 });

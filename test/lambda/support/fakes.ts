@@ -13,6 +13,8 @@ export class FakeStore implements SegmentStore {
   readonly pruneCalls: ConnectionKey[][] = [];
   readonly failingUsers = new Set<string>();
   failScan = false;
+  /** Every segment fails after this many more pages, when set. */
+  failScanAfterPages?: number;
   /** `scanPage` throws from this call on (0-based), when set. */
   failPageFrom?: number;
   counted = 0;
@@ -25,14 +27,20 @@ export class FakeStore implements SegmentStore {
     yield* this.pages(this.rows.filter((row) => row.userId === userId));
   }
 
-  async *scanSegment(segment: number, totalSegments: number): AsyncIterable<ConnectionRow[]> {
+  async *scanSegment(segment: number, totalSegments: number): AsyncIterable<SegmentPage> {
     this.scans.push([segment, totalSegments]);
     if (this.failScan) throw Object.assign(new Error('unavailable'), { name: 'InternalServerError' });
-    yield* this.pages(this.rows.filter((_, i) => i % totalSegments === segment));
+    for await (const rows of this.pages(this.rows.filter((_, i) => i % totalSegments === segment))) {
+      const last = rows[rows.length - 1];
+      yield { rows, ...(last ? { lastKey: { user_id: { S: last.userId }, connection_id: { S: last.connectionId } } } : {}) };
+      if (this.failScanAfterPages !== undefined && --this.failScanAfterPages < 0) {
+        throw Object.assign(new Error('unavailable'), { name: 'InternalServerError' });
+      }
+    }
   }
 
   /** Rows of a segment in table order; the start key is the last row's (user_id, connection_id). */
-  async scanPage(segment: number, totalSegments: number, startKey: StartKey | undefined, limit: number): Promise<SegmentPage> {
+  async scanPage(segment: number, totalSegments: number, startKey: StartKey | undefined, limit = this.pageSize): Promise<SegmentPage> {
     this.pageCalls.push({ segment, totalSegments, ...(startKey ? { startKey } : {}), limit });
     if (this.failPageFrom !== undefined && this.pageCalls.length > this.failPageFrom) {
       throw Object.assign(new Error('unavailable'), { name: 'InternalServerError' });

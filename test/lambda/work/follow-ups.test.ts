@@ -1,60 +1,63 @@
-import { planFollowUps } from '../../../lambda/work/follow-ups';
-import { parseWorkItem, serializeWorkItem, type WorkItem } from '../../../lambda/work/work-item';
+import { planFollowUps, type FollowUpOrigin, type Leftover } from '../../../lambda/work/follow-ups';
 
-const rules = { userIdAttribute: 'user_id', connectionIdAttribute: 'connection_id', maxCarryForwardAttempts: 3 };
-
-function item(fields: Partial<Parameters<typeof serializeWorkItem>[0]> = {}, data = '"hi"'): WorkItem {
-  const parsed = parseWorkItem(serializeWorkItem({
-    requestId: 'req-1',
-    segment: 2,
-    totalSegments: 4,
-    attempt: 1,
-    startedAt: 1_700_000_000_000,
-    excludeUsers: new Set(['x']),
-    ...fields,
-  }, data), rules);
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return parsed.item;
-}
-
+const origin = (fields: Partial<FollowUpOrigin> = {}): FollowUpOrigin => ({
+  requestId: 'req-1',
+  startedAt: 1_700_000_000_000,
+  attempt: 1,
+  segment: 2,
+  totalSegments: 4,
+  payloadText: '"hi"',
+  excludeUsers: new Set(['x']),
+  excludeConnections: new Set(['cx']),
+  ...fields,
+});
+const left = (fields: Partial<Leftover> = {}): Leftover => ({ connections: [], users: [], segments: [], reachedDirectly: [], ...fields });
 const keys = (...ids: string[]) => ids.map((id) => ({ userId: `u-${id}`, connectionId: id }));
-const bodies = (plan: ReturnType<typeof planFollowUps>) => plan.messages.map((m) => ({ ...JSON.parse(m.body), delay: m.delaySeconds }));
+const bodies = (messages: Array<{ body: string; delaySeconds?: number }>) =>
+  messages.map((m) => ({ ...JSON.parse(m.body), delay: m.delaySeconds }));
+const header = { v: 1, requestId: 'req-1', startedAt: 1_700_000_000_000 };
 
 describe('planFollowUps', () => {
   test('nothing left: no message', () => {
     // WHEN
-    const plan = planFollowUps(item(), [], undefined, 3);
+    const plan = planFollowUps(origin(), left(), 3);
 
     // THEN
-    expect(plan).toEqual({ messages: [], carried: 0, givenUp: [] });
+    expect(plan).toEqual({ messages: [], deadLetters: [], requeued: 0, givenUp: [] });
   });
 
-  test('carried connections go to the next attempt, delayed, without targeting', () => {
-    // WHEN the second attempt leaves two connections
-    const plan = planFollowUps(item({ attempt: 2 }), keys('c1', 'c2'), undefined, 3);
+  test('connections still failing go to the next attempt, delayed, without targeting', () => {
+    // WHEN the second attempt leaves two connections, one of them given directly (no owner)
+    const plan = planFollowUps(origin({ attempt: 2 }), left({ connections: [...keys('c1'), { connectionId: 'd1' }] }), 3);
 
     // THEN one item of attempt 3, delayed 2 s, names exactly them
-    expect(plan.carried).toBe(2);
-    expect(bodies(plan)).toEqual([{
-      v: 1,
-      requestId: 'req-1',
-      segment: 2,
-      totalSegments: 4,
-      attempt: 3,
-      startedAt: 1_700_000_000_000,
-      connections: keys('c1', 'c2'),
-      data: 'hi',
-      delay: 2,
+    expect(plan.requeued).toBe(2);
+    expect(bodies(plan.messages)).toEqual([{
+      ...header, segment: 2, totalSegments: 4, attempt: 3, connections: [...keys('c1'), { connectionId: 'd1' }], data: 'hi', delay: 2,
     }]);
   });
 
-  test('at the attempt bound, carried connections are given up', () => {
-    // WHEN the last attempt leaves a connection
-    const plan = planFollowUps(item({ attempt: 3 }), keys('c1'), undefined, 3);
+  test('users whose lookup failed are looked up again, skipping what was reached directly', () => {
+    // WHEN a multicast's lookup failed for two users, after it had reached d1 by id
+    const plan = planFollowUps(origin(), left({ users: ['u1', 'u2'], reachedDirectly: ['d1'] }), 3);
 
-    // THEN it is given up, with why, and nothing is enqueued
+    // THEN one item of attempt 2, delayed 1 s, with the exclusions and d1 excluded
+    expect(plan.requeued).toBe(2);
+    expect(bodies(plan.messages)).toEqual([{
+      ...header, segment: 2, totalSegments: 4, attempt: 2, users: ['u1', 'u2'],
+      targeting: { exclude_users: ['x'], exclude_connections: ['cx', 'd1'] }, data: 'hi', delay: 1,
+    }]);
+  });
+
+  test('at the attempt bound, what is left is given up and dead-lettered', () => {
+    // WHEN the last attempt leaves a connection and a user
+    const plan = planFollowUps(origin({ attempt: 3 }), left({ connections: keys('c1'), users: ['u1'] }), 3);
+
+    // THEN nothing is enqueued; both are given up, with why, and kept in the dead-letter queue as they are
     expect(plan.messages).toEqual([]);
-    expect(plan.givenUp).toEqual([{ keys: keys('c1'), why: 'still failing after 3 work-item attempts' }]);
+    expect(plan.requeued).toBe(0);
+    expect(plan.givenUp).toEqual([{ connections: keys('c1'), users: ['u1'], why: 'still failing after 3 work-item attempts' }]);
+    expect(bodies(plan.deadLetters).map((b) => [b.attempt, b.connections ?? b.users])).toEqual([[3, keys('c1')], [3, ['u1']]]);
   });
 
   test('the unread rest of a segment continues at the same attempt, with its exclusions', () => {
@@ -62,32 +65,26 @@ describe('planFollowUps', () => {
     const startKey = { user_id: { S: 'u9' }, connection_id: { S: 'c9' } };
 
     // WHEN
-    const plan = planFollowUps(item(), [], startKey, 3);
+    const plan = planFollowUps(origin(), left({ segments: [{ segment: 1, totalSegments: 4, startKey }] }), 3);
 
-    // THEN a continuation, not delayed
-    expect(bodies(plan)).toEqual([{
-      v: 1,
-      requestId: 'req-1',
-      segment: 2,
-      totalSegments: 4,
-      attempt: 1,
-      startedAt: 1_700_000_000_000,
-      targeting: { exclude_users: ['x'] },
-      exclusiveStartKey: startKey,
-      data: 'hi',
-      delay: undefined,
-    }]);
+    // THEN a continuation, not delayed, even at the bound
+    const expected = [{
+      ...header, segment: 1, totalSegments: 4, attempt: 1, targeting: { exclude_users: ['x'], exclude_connections: ['cx'] },
+      exclusiveStartKey: startKey, data: 'hi', delay: undefined,
+    }];
+    expect(bodies(plan.messages)).toEqual(expected);
+    expect(bodies(planFollowUps(origin(), left({ segments: [{ segment: 1, totalSegments: 4, startKey }] }), 1).messages)).toEqual(expected);
   });
 
   test('a connection too large to carry even alone is given up', () => {
-    // GIVEN a payload near the SQS limit and a very long connection id
-    const big = item({}, JSON.stringify('p'.repeat(130_000)));
+    // GIVEN a payload near the limits and a very long connection id
+    const big = origin({ payloadText: JSON.stringify('p'.repeat(130_000)) });
 
     // WHEN
-    const plan = planFollowUps(big, keys('c'.repeat(140_000)), undefined, 3);
+    const plan = planFollowUps(big, left({ connections: keys('c'.repeat(140_000)) }), 3);
 
     // THEN
-    expect(plan.carried).toBe(0);
-    expect(plan.givenUp).toEqual([{ keys: keys('c'.repeat(140_000)), why: 'too large to carry forward' }]);
+    expect(plan.requeued).toBe(0);
+    expect(plan.givenUp).toEqual([{ connections: keys('c'.repeat(140_000)), users: [], why: 'too large to carry forward' }]);
   });
 });

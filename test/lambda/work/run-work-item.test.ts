@@ -1,4 +1,4 @@
-import type { SegmentedBroadcastConfig, WorkDeps } from '../../../lambda/work/deps';
+import type { WorkConfig, WorkDeps } from '../../../lambda/work/deps';
 import { runWorkItem } from '../../../lambda/work/run-work-item';
 import { SplitDecision } from '../../../lambda/work/split';
 import { serializeWorkItem } from '../../../lambda/work/work-item';
@@ -7,16 +7,18 @@ import { WORK_CONFIG as config } from '../support/work-config';
 
 const STARTED = 1_000_000 - 5_000;
 
-function setup(rows = Array.from({ length: 20 }, (_, i) => row(`u${i % 7}`, `c${String(i).padStart(2, '0')}`)), overrides: Partial<SegmentedBroadcastConfig> = {}) {
+function setup(rows = Array.from({ length: 20 }, (_, i) => row(`u${i % 7}`, `c${String(i).padStart(2, '0')}`)), overrides: Partial<WorkConfig> = {}) {
   const store = new FakeStore(rows);
   const sender = new FakeSender();
   const queue = new FakeQueue();
+  const deadLetters = new FakeQueue();
   const log = new RecordingLog();
   const workerDeps = fakeDeps(store, sender);
   const deps: WorkDeps = {
     config: { ...config, ...overrides },
     store,
     queue,
+    deadLetters,
     workerDeps,
     userIdAttribute: 'user_id',
     connectionIdAttribute: 'connection_id',
@@ -24,7 +26,7 @@ function setup(rows = Array.from({ length: 20 }, (_, i) => row(`u${i % 7}`, `c${
     log,
     now: () => 1_000_000,
   };
-  return { store, sender, queue, log, deps, workerDeps };
+  return { store, sender, queue, deadLetters, log, deps, workerDeps };
 }
 
 const item = (fields: Partial<Parameters<typeof serializeWorkItem>[0]> = {}, data: unknown = { hi: 1 }) =>

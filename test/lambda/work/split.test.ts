@@ -13,7 +13,7 @@ describe('planSplit and SplitDecision', () => {
 
   test('an exclusion request is split into one work item per segment, with payload and targeting', () => {
     // WHEN an exclusion request is split over 3 segments
-    const plan = planSplit({ messageId: 'm-1', request: request({ data: 'x', exclude_users: ['a'] }) }, { ...config, totalSegments: 3 }, 42);
+    const plan = planSplit({ messageId: 'm-1', request: request({ data: 'x', exclude_users: ['a'] }) }, { ...config.split!, totalSegments: 3 }, 42);
 
     // THEN
     expect(plan.ok).toBe(true);
@@ -28,7 +28,7 @@ describe('planSplit and SplitDecision', () => {
     const excluded = Array.from({ length: 10_000 }, (_, i) => `excluded-user-${i}`);
 
     // WHEN
-    const plan = planSplit({ messageId: 'm', request: request({ data: 'p'.repeat(100_000), exclude_users: excluded }) }, config, 1);
+    const plan = planSplit({ messageId: 'm', request: request({ data: 'p'.repeat(100_000), exclude_users: excluded }) }, config.split!, 1);
 
     // THEN
     expect(plan).toEqual({ ok: false, reason: expect.stringMatching(/over SQS's 262144/) });
@@ -57,7 +57,7 @@ describe('planSplit and SplitDecision', () => {
 
   test('a work item with the largest payload and no exclusions fits in an SQS message', () => {
     // WHEN
-    const plan = planSplit({ messageId: 'm', request: request({ data: 'p'.repeat(LIMITS.MAX_PAYLOAD_BYTES - 2) }) }, config, 1);
+    const plan = planSplit({ messageId: 'm', request: request({ data: 'p'.repeat(LIMITS.MAX_PAYLOAD_BYTES - 2) }) }, config.split!, 1);
 
     // THEN
     expect(plan.ok).toBe(true);

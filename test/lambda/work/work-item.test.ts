@@ -60,7 +60,9 @@ describe('serializeWorkItem / parseWorkItem', () => {
   test.each([
     ['not JSON', '{', /not valid JSON/],
     ['an array', [], /not a JSON object/],
-    ['an unknown field', { ...valid, users: ['x'] }, /unknown field\(s\): users/],
+    ['an unknown field', { ...valid, broadcast: true }, /unknown field\(s\): broadcast/],
+    ['users that are not ids', { ...valid, users: ['x', ''] }, /`users` must be a non-empty array/],
+    ['connections and users', { ...valid, users: ['x'], connections: [{ connectionId: 'c' }] }, /`connections` and `users` cannot both be given/],
     ['another version', { ...valid, v: 2 }, /unsupported version 2/],
     ['no version', { ...base, data: 1 }, /unsupported version undefined/],
     ['no requestId', { ...valid, requestId: '' }, /requestId/],

@@ -1,3 +1,4 @@
+import { ConnectionOrder } from '../../../../lambda/core/delivery/connection-order';
 import { BatchPruner } from '../../../../lambda/core/delivery/pruner';
 import { RequestRun } from '../../../../lambda/core/delivery/request-run';
 import { parseRequestValue } from '../../../../lambda/core/request';
@@ -8,11 +9,9 @@ function runFor(value: object, sender = new FakeSender()) {
   if (!parsed.ok) throw new Error(parsed.error.message);
   const store = new FakeStore([]);
   const deps = fakeDeps(store, sender);
-  const carried: string[] = [];
-  const run = new RequestRun({ messageId: 'm-1', request: parsed.request }, deps, new BatchPruner(deps), () => 1_000_000, {
-    carry: (key) => carried.push(key.connectionId),
-  });
-  return { run, sender, store, deps, carried };
+  const run = new RequestRun({ messageId: 'm-1', request: parsed.request }, deps, new BatchPruner(deps),
+    new ConnectionOrder(deps.sendSlots), () => 1_000_000, { followUps: true });
+  return { run, sender, store, deps };
 }
 
 describe('RequestRun', () => {
@@ -45,17 +44,17 @@ describe('RequestRun', () => {
     expect(deps.log.lines).toEqual([expect.objectContaining({ level: 'warn', message: 'connection rejected the post' })]);
   });
 
-  test('hands a connection still failing to carry, instead of failing the request', async () => {
+  test('keeps a connection still failing in its remainder, instead of failing the request', async () => {
     // GIVEN a connection throttled on every attempt, in a run that carries forward
     const sender = new FakeSender().answer('slow', { status: 'retryable', reason: 'LimitExceededException (429)' });
-    const { run, carried } = runFor({ data: 'x' }, sender);
+    const { run } = runFor({ data: 'x' }, sender);
 
     // WHEN it is offered
     await run.offerRows([row('a', 'slow'), row('a', 'fast')]);
     const outcome = await run.finish();
 
-    // THEN it is carried, with every attempt made, and the request is delivered
-    expect(carried).toEqual(['slow']);
+    // THEN it is left for a follow-up, after every attempt, and the request is delivered
+    expect(outcome.remainder?.connections).toEqual([{ userId: 'a', connectionId: 'slow' }]);
     expect(sender.delivered().filter((id) => id === 'slow')).toHaveLength(3);
     expect(outcome).toMatchObject({ status: 'delivered', delivered: 1, failed: 0, retried: 2 });
   });
