@@ -25,8 +25,15 @@ export interface Faults {
   readonly failFirstN?: number;
   /** POSTs to these connection ids are always answered 500 (a connection that keeps failing). */
   readonly failingConnections?: readonly string[];
+  /**
+   * POSTs to these connection ids are answered 429 `LimitExceededException`, as API Gateway answers when a client's
+   * receive buffer is full (a slow client); clear the list and they recover.
+   */
+  readonly throttledConnections?: readonly string[];
   /** Added to every Management API request before it is answered. */
   readonly latencyMs?: number;
+  /** A further random latency, uniform in [0, this) and drawn from the seeded generator, per request. */
+  readonly latencyJitterMs?: number;
   /** Every Management API request is answered 403 `ForbiddenException` (a missing IAM permission). */
   readonly forbidden?: boolean;
 }
@@ -481,8 +488,9 @@ export class ApiGatewayEmulator {
       const verdict = await verifySigV4({ method, url: req.url ?? '', headers: req.headers }, body, { ...signing, sha256: NativeSha256 });
       if (!verdict.ok) throw new ManagementApiError(403, 'ForbiddenException', verdict.reason);
     }
-    if (this.faults.latencyMs) {
-      await sleep(this.faults.latencyMs);
+    const latency = (this.faults.latencyMs ?? 0) + (this.faults.latencyJitterMs ? this.random() * this.faults.latencyJitterMs : 0);
+    if (latency > 0) {
+      await sleep(latency);
     }
     this.injectFaults(connectionId);
 
@@ -544,6 +552,9 @@ export class ApiGatewayEmulator {
     }
     if (faults.failingConnections?.includes(connectionId)) {
       throw new ManagementApiError(500, 'InternalServerErrorException');
+    }
+    if (faults.throttledConnections?.includes(connectionId)) {
+      throw new ManagementApiError(429, 'LimitExceededException');
     }
     if (faults.errorRate && this.random() < faults.errorRate) {
       throw new ManagementApiError(500, 'InternalServerErrorException');

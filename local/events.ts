@@ -13,6 +13,8 @@ export interface EventOptions {
   readonly messageIds?: readonly string[];
   readonly queueName?: string;
   readonly topicName?: string;
+  /** SQS: the message group of each record, as a FIFO queue delivers them (`attributes.MessageGroupId`). */
+  readonly groupIds?: readonly string[];
 }
 
 function text(body: RequestBody): string {
@@ -40,6 +42,7 @@ export function sqsEvent(bodies: readonly RequestBody[], options: EventOptions =
           SentTimestamp: String(now),
           SenderId: 'AIDAIENQZJOLO23YVJ4VO',
           ApproximateFirstReceiveTimestamp: String(now),
+          ...(options.groupIds ? { MessageGroupId: options.groupIds[i], SequenceNumber: String(1e19 + i), MessageDeduplicationId: messageId } : {}),
         },
         messageAttributes: {},
         md5OfBody: md5(body),

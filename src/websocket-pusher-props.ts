@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { DeduplicationOptions } from './deduplication-options';
 import { SegmentedBroadcastOptions } from './segmented-broadcast-options';
 
 /**
@@ -268,4 +269,11 @@ export interface WebsocketPusherProps {
    * @default - off: every request is delivered by the invocation that receives it
    */
   readonly segmentedBroadcast?: SegmentedBroadcastOptions;
+
+  /**
+   * Skip requests already completed within a window, by their `id` (or message id).
+   *
+   * @default - off: a request published twice is delivered twice
+   */
+  readonly deduplication?: DeduplicationOptions;
 }

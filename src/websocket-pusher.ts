@@ -12,6 +12,7 @@ import { createPusherFunction } from './private/function';
 import { createServiceRole, grantManageConnections, grantTableAccess } from './private/permissions';
 import { addQueueSource, addTopicSource, createFailedEventsQueue } from './private/sources';
 import { validateProps } from './private/validate-props';
+import { addDeduplication } from './private/deduplication';
 import { addWorkQueue } from './private/work-queue';
 import { WebsocketPusherProps } from './websocket-pusher-props';
 
@@ -64,13 +65,20 @@ export class WebsocketPusher extends Construct {
   public readonly callbackUrl: string;
 
   /**
-   * The internal queue of segmented-broadcast work items, consumed by the pusher; undefined when
-   * `segmentedBroadcast` is not set. Only the pusher sends to it.
+   * The pusher's internal work queue, consumed by the pusher: follow-up items naming exactly what a request could
+   * not finish (connections still failing, users whose lookup failed, the unread part of a Scan), and the work items
+   * of a segmented broadcast. Only the pusher sends to it.
    */
-  public readonly workQueue?: sqs.IQueue;
+  public readonly workQueue: sqs.IQueue;
 
-  /** Where work items land after failing 3 receives; undefined when `segmentedBroadcast` is not set. */
-  public readonly workDeadLetterQueue?: sqs.IQueue;
+  /**
+   * Where work items land after failing 3 receives, and where the pusher keeps what is still left after the last
+   * follow-up attempt (`segmentedBroadcast.maxCarryForwardAttempts`): never looped, never dropped; redrivable.
+   */
+  public readonly workDeadLetterQueue: sqs.IQueue;
+
+  /** The idempotency table of `deduplication`; undefined when deduplication is off. */
+  public readonly deduplicationTable?: dynamodb.ITable;
 
   constructor(scope: Construct, id: string, props: WebsocketPusherProps) {
     super(scope, id);
@@ -104,11 +112,10 @@ export class WebsocketPusher extends Construct {
       this.queue = source.queue;
       this.deadLetterQueue = source.deadLetterQueue;
     }
-    if (props.segmentedBroadcast) {
-      const work = addWorkQueue(this, this.pusherFunction, role, props.segmentedBroadcast, timeout);
-      this.workQueue = work.workQueue;
-      this.workDeadLetterQueue = work.workDeadLetterQueue;
-    }
+    const work = addWorkQueue(this, this.pusherFunction, role, props.segmentedBroadcast, timeout);
+    this.workQueue = work.workQueue;
+    this.workDeadLetterQueue = work.workDeadLetterQueue;
+    if (props.deduplication) this.deduplicationTable = addDeduplication(this, this.pusherFunction, role, props.deduplication);
     if (this.failedEventsQueue) {
       this.topic = addTopicSource(this, this.pusherFunction, props, this.failedEventsQueue);
     }

@@ -18,7 +18,7 @@ export class PowertoolsReporter implements Reporter, Log {
   }
 
   report(report: RequestReport): void {
-    const level = report.outcome === 'failed' ? 'error' : report.outcome === 'invalid' ? 'warn' : 'info';
+    const level = report.outcome === 'failed' ? 'error' : report.outcome === 'invalid' || report.outcome === 'blocked' ? 'warn' : 'info';
     this.logger[level]('request processed', { ...report });
 
     // Added and flushed synchronously, so concurrent requests never mix their figures in one EMF blob.
@@ -26,6 +26,9 @@ export class PowertoolsReporter implements Reporter, Log {
     m.addMetric(METRICS.REQUESTS, MetricUnit.Count, 1);
     m.addMetric(METRICS.INVALID_REQUESTS, MetricUnit.Count, report.outcome === 'invalid' ? 1 : 0);
     m.addMetric(METRICS.FAILED_REQUESTS, MetricUnit.Count, report.outcome === 'failed' ? 1 : 0);
+    m.addMetric(METRICS.DUPLICATE_REQUESTS, MetricUnit.Count, report.outcome === 'duplicate' ? 1 : 0);
+    m.addMetric(METRICS.BLOCKED_REQUESTS, MetricUnit.Count, report.outcome === 'blocked' ? 1 : 0);
+    m.addMetric(METRICS.REQUEUED, MetricUnit.Count, report.requeued);
     this.addDelivery(report);
     m.addMetric(METRICS.DURATION, MetricUnit.Milliseconds, report.durationMs);
     m.addMetadata('messageId', report.messageId);

@@ -28,6 +28,8 @@ export function addQueueSource(scope: Construct, fn: lambda.IFunction, props: We
 function createQueue(scope: Construct, props: WebsocketPusherProps, timeout: Duration) {
   const deadLetterQueue = props.queueProps?.deadLetterQueue ? undefined : secureQueue(scope, 'DeadLetterQueue', {
     retentionPeriod: FAILED_MESSAGE_RETENTION,
+    // A FIFO queue's dead-letter queue must be FIFO too.
+    ...(props.queueProps?.fifo ? { fifo: true } : {}),
     ...props.deadLetterQueueProps,
   });
   const queue = secureQueue(scope, 'Queue', {

@@ -35,6 +35,8 @@ export function validateProps(props: WebsocketPusherProps) {
   integer('maxReceiveCount', props.maxReceiveCount, 1, 1_000);
   integer('retryAttempts', props.retryAttempts, 0, 2);
   validateSegmentedBroadcast(props);
+  validateFifo(props);
+  validateDeduplication(props);
   for (const [name, value] of Object.entries({
     userIdAttribute: props.userIdAttribute,
     connectionIdAttribute: props.connectionIdAttribute,
@@ -67,6 +69,27 @@ function validateSegmentedBroadcast(props: WebsocketPusherProps) {
   const reserved = props.reservedConcurrentExecutions;
   if (reserved !== undefined && !Token.isUnresolved(reserved) && !Token.isUnresolved(workers) && reserved < workers) {
     throw new Error(`WebsocketPusher: reservedConcurrentExecutions (${reserved}) must be at least segmentedBroadcast.workerConcurrency (${workers})`);
+  }
+}
+
+/**
+ * A FIFO SNS topic cannot invoke a Lambda function (SNS delivers FIFO topics to SQS FIFO queues only); a FIFO queue
+ * takes at most 10 records per batch.
+ */
+function validateFifo(props: WebsocketPusherProps) {
+  if (props.topic?.fifo || props.topicProps?.fifo) {
+    throw new Error(`WebsocketPusher: ${props.topic ? 'topic' : 'topicProps'} is a FIFO topic, which cannot invoke a Lambda function: subscribe a FIFO SQS queue to it and give that queue as \`queue\` (with enableTopic: false)`);
+  }
+  const fifoQueue = props.queue?.fifo || props.queueProps?.fifo;
+  if (fifoQueue && props.batchSize !== undefined && !Token.isUnresolved(props.batchSize) && props.batchSize > 10) {
+    throw new Error(`WebsocketPusher: batchSize must be at most 10 for a FIFO queue, got ${props.batchSize}`);
+  }
+}
+
+function validateDeduplication(props: WebsocketPusherProps) {
+  const window = props.deduplication?.window;
+  if (window && !window.isUnresolved() && (window.toSeconds() < 1 || window.toSeconds() > 7 * 24 * 3600)) {
+    throw new Error(`WebsocketPusher: deduplication.window must be from 1 second to 7 days, got ${window.toHumanString()}`);
   }
 }
 

@@ -25,21 +25,24 @@ const ref = (template: Template, logicalPrefix: string) => {
 };
 
 describe('segmented broadcast off (the default)', () => {
-  test('no work queue, no second event source, no fan-out setting, no new permission', () => {
+  test('the work queue (follow-ups) exists, but no split setting', () => {
     // WHEN the pusher is added without segmentedBroadcast
     const { pusher, template } = synth();
     const t = template();
 
-    // THEN
-    expect(pusher.workQueue).toBeUndefined();
-    expect(pusher.workDeadLetterQueue).toBeUndefined();
-    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    // THEN the work queue carries every request's follow-ups; nothing is split
+    expect(pusher.workQueue).toBeDefined();
+    expect(pusher.workDeadLetterQueue).toBeDefined();
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     const variables = Object.values(t.findResources('AWS::Lambda::Function'))
       .flatMap((f: any) => Object.keys(f.Properties.Environment?.Variables ?? {}));
-    expect(variables.filter((v) => /FANOUT|WORK_QUEUE|WORKER|RATE_LIMIT|TIME_MARGIN/.test(v))).toEqual([]);
-    // The only sqs:SendMessage is the SNS path's on-failure destination, as before.
-    expect(statements(t).filter((s) => [s.Action].flat().includes('sqs:SendMessage')).map((s) => s.Resource))
-      .toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^PusherFailedEventsQueue/), 'Arn'] }]);
+    expect(variables.filter((v) => /FANOUT_THRESHOLD|FANOUT_SEGMENTS/.test(v))).toEqual([]);
+    expect(variables).toEqual(expect.arrayContaining(['WORK_QUEUE_URL', 'WORK_QUEUE_ARN', 'WORK_DEAD_LETTER_QUEUE_URL', 'FANOUT_MAX_ATTEMPTS']));
+    // sqs:SendMessage: the SNS path's on-failure destination, and the work queue with its dead-letter queue.
+    expect(statements(t).filter((s) => [s.Action].flat().includes('sqs:SendMessage')).map((s) => s.Resource)).toEqual([
+      { 'Fn::GetAtt': [expect.stringMatching(/^PusherFailedEventsQueue/), 'Arn'] },
+      [{ 'Fn::GetAtt': [expect.stringMatching(/^PusherWorkQueue/), 'Arn'] }, { 'Fn::GetAtt': [expect.stringMatching(/^PusherWorkDeadLetterQueue/), 'Arn'] }],
+    ]);
   });
 });
 
@@ -84,20 +87,21 @@ describe('segmented broadcast on', () => {
     });
   });
 
-  test('the only new permissions: sqs:SendMessage on the work queue, and consuming it', () => {
+  test('its permissions: sqs:SendMessage on the work queues, and consuming the work queue', () => {
     // WHEN
     const t = synth({ segmentedBroadcast: {} }).template();
 
-    // THEN sqs:SendMessage on the work queue alone, and consuming it (for the event source)
+    // THEN sqs:SendMessage on the work queue and its dead-letter queue alone, and consuming the work queue
     const workQueueArn = { 'Fn::GetAtt': [ref(t, 'PusherWorkQueue'), 'Arn'] };
-    const onWorkQueue = statements(t).filter((s) => JSON.stringify(s.Resource) === JSON.stringify(workQueueArn));
+    const dlqArn = { 'Fn::GetAtt': [ref(t, 'PusherWorkDeadLetterQueue'), 'Arn'] };
+    const onWorkQueue = statements(t).filter((s) => [workQueueArn, dlqArn].some((arn) => JSON.stringify(s.Resource).includes(JSON.stringify(arn))));
     expect(onWorkQueue).toEqual([
       {
         Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
         Effect: 'Allow',
         Resource: workQueueArn,
       },
-      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: workQueueArn },
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: [workQueueArn, dlqArn] },
     ]);
     // Sending elsewhere is unchanged: only the SNS path's on-failure destination.
     expect(statements(t).filter((s) => [s.Action].flat().includes('sqs:SendMessage')).length).toBe(2);

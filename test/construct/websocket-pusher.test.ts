@@ -39,10 +39,17 @@ function policyStatements(template: Template): any[] {
 }
 
 function statementFor(template: Template, action: string): any {
-  const found = policyStatements(template).filter((s) => [s.Action].flat().includes(action));
+  const found = statementsFor(template, action);
   expect(found).toHaveLength(1);
   return found[0];
 }
+
+function statementsFor(template: Template, action: string): any[] {
+  return policyStatements(template).filter((s) => [s.Action].flat().includes(action));
+}
+
+/** The pusher's own work queue and its DLQ exist in every template: two queues, one event source, one SendMessage. */
+const WORK_QUEUES = 2;
 
 describe('defaults', () => {
   test('creates the connections table: user_id / connection_id, on-demand, PITR, TTL', () => {
@@ -121,7 +128,7 @@ describe('defaults', () => {
     const { template } = synth();
 
     // THEN
-    template.resourceCountIs('AWS::SQS::Queue', 3); // queue, its DLQ, the failed-events queue
+    template.resourceCountIs('AWS::SQS::Queue', 3 + WORK_QUEUES); // queue, its DLQ, the failed-events queue, the work queues
     template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       VisibilityTimeout: 360,
@@ -133,7 +140,7 @@ describe('defaults', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
     // Every queue refuses requests that are not TLS.
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')) as any[];
-    expect(policies).toHaveLength(3);
+    expect(policies).toHaveLength(3 + WORK_QUEUES);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([
         expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -145,8 +152,8 @@ describe('defaults', () => {
     // WHEN the pusher is added with its defaults
     const { template } = synth();
 
-    // THEN
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    // THEN (the other event source is the work queue's)
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('PusherQueue'), 'Arn'] },
       FunctionName: { Ref: Match.stringLikeRegexp('PusherFunction') },
@@ -197,8 +204,8 @@ describe('defaults', () => {
         OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('PusherFailedEventsQueue'), 'Arn'] } },
       },
     });
-    expect(statementFor(template, 'sqs:SendMessage').Resource)
-      .toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PusherFailedEventsQueue/), 'Arn'] });
+    expect(statementsFor(template, 'sqs:SendMessage').map((s) => s.Resource)).toContainEqual(
+      { 'Fn::GetAtt': [expect.stringMatching(/^PusherFailedEventsQueue/), 'Arn'] });
   });
 });
 
@@ -238,11 +245,12 @@ describe('least privilege', () => {
     const { template } = synth();
 
     // THEN
-    expect(statementFor(template, 'sqs:ReceiveMessage')).toEqual({
+    const consume = (queue: RegExp) => ({
       Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
       Effect: 'Allow',
-      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^PusherQueue/), 'Arn'] },
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(queue), 'Arn'] },
     });
+    expect(statementsFor(template, 'sqs:ReceiveMessage')).toEqual([consume(/^PusherQueue/), consume(/^PusherWorkQueue/)]);
   });
 
   test('a customer-managed table key: decrypt only', () => {
@@ -421,7 +429,7 @@ describe('overrides', () => {
     expect(pusher.topic).toBe(topic);
     expect(pusher.deadLetterQueue).toBeUndefined();
     template.resourceCountIs('AWS::SNS::Topic', 0);
-    template.resourceCountIs('AWS::SQS::Queue', 1); // only the failed-events queue
+    template.resourceCountIs('AWS::SQS::Queue', 1 + WORK_QUEUES); // only the failed-events queue, and the work queues
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: 'arn:aws:sqs:eu-west-1:111111111111:requests',
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -451,8 +459,8 @@ describe('overrides', () => {
     const { template, pusher } = synth({ enableQueue: false });
 
     // THEN
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
-    template.resourceCountIs('AWS::SQS::Queue', 1); // the failed-events queue of the SNS path
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1); // the work queue's only
+    template.resourceCountIs('AWS::SQS::Queue', 1 + WORK_QUEUES); // the failed-events queue of the SNS path, the work queues
     expect(pusher.queue).toBeUndefined();
     expect(pusher.deadLetterQueue).toBeUndefined();
   });
@@ -465,7 +473,7 @@ describe('overrides', () => {
     template.resourceCountIs('AWS::SNS::Topic', 0);
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.resourceCountIs('AWS::SQS::Queue', 2 + WORK_QUEUES);
     expect(pusher.topic).toBeUndefined();
     expect(pusher.failedEventsQueue).toBeUndefined();
   });
@@ -506,8 +514,12 @@ describe('grantPublish', () => {
     expect(grant.success).toBe(true);
     const statements = policyStatements(Template.fromStack(stack))
       .filter((s) => [s.Action].flat().some((a: string) => a === 'sns:Publish' || a === 'sqs:SendMessage'));
-    // The pusher's own SendMessage (failed-events queue) is absent with SNS off: only the backend's grant is left.
-    expect(statements).toEqual([expect.objectContaining({ Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'] })]);
+    // The pusher's own SendMessage on the failed-events queue is absent with SNS off: the backend's grant, and the
+    // pusher's own on its work queues, are left.
+    expect(statements).toEqual([
+      expect.objectContaining({ Action: 'sqs:SendMessage', Resource: [expect.anything(), expect.anything()] }),
+      expect.objectContaining({ Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'] }),
+    ]);
   });
 });
 

@@ -1,0 +1,128 @@
+import { Aspects, App, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { WebsocketPusher, WebsocketPusherProps } from '../../src';
+
+// Follow-ups, FIFO sources and deduplication: what the template says about each.
+
+function stack() {
+  const app = new App();
+  const s = new Stack(app, 'TestStack', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const api = new apigwv2.WebSocketApi(s, 'Api');
+  const stage = new apigwv2.WebSocketStage(s, 'Stage', { webSocketApi: api, stageName: 'live', autoDeploy: true });
+  return { app, stack: s, stage };
+}
+
+function synth(props: Partial<WebsocketPusherProps> = {}) {
+  const { app, stack: s, stage } = stack();
+  const pusher = new WebsocketPusher(s, 'Pusher', { webSocketStage: stage, ...props });
+  return { app, stack: s, pusher, template: () => Template.fromStack(s) };
+}
+
+const statements = (template: Template): any[] =>
+  Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+const environment = (template: Template): Record<string, unknown> =>
+  (Object.values(template.findResources('AWS::Lambda::Function'))[0] as any).Properties.Environment.Variables;
+
+describe('deduplication', () => {
+  test('off: no idempotency table, no grant, no setting', () => {
+    // WHEN
+    const { template, pusher } = synth();
+    const t = template();
+
+    // THEN
+    t.resourceCountIs('AWS::DynamoDB::Table', 1);
+    expect(pusher.deduplicationTable).toBeUndefined();
+    expect(statements(t).flatMap((s) => [s.Action].flat()).filter((a: string) => /GetItem|PutItem|UpdateItem|DeleteItem/.test(a))).toEqual([]);
+    expect(Object.keys(environment(t))).not.toContain('IDEMPOTENCY_TABLE_NAME');
+  });
+
+  test('on: a table with a TTL, four item actions on it alone, the window in seconds', () => {
+    // WHEN
+    const { template, pusher } = synth({ deduplication: { window: Duration.minutes(30) } });
+    const t = template();
+
+    // THEN
+    expect(pusher.deduplicationTable).toBeDefined();
+    t.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+    });
+    const table = Object.keys(t.findResources('AWS::DynamoDB::Table')).find((id) => id.startsWith('PusherDeduplicationTable'))!;
+    expect(statements(t).filter((s) => JSON.stringify(s.Resource).includes(table))).toEqual([{
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [table, 'Arn'] },
+    }]);
+    expect(environment(t)).toMatchObject({ IDEMPOTENCY_TABLE_NAME: { Ref: table }, DEDUPLICATION_WINDOW_SECONDS: '1800' });
+  });
+
+  test('the default window is an hour; a window out of range is refused', () => {
+    // WHEN / THEN
+    expect(environment(synth({ deduplication: {} }).template())).toMatchObject({ DEDUPLICATION_WINDOW_SECONDS: '3600' });
+    expect(() => synth({ deduplication: { window: Duration.days(8) } }))
+      .toThrow('WebsocketPusher: deduplication.window must be from 1 second to 7 days, got 8 days');
+  });
+});
+
+describe('FIFO sources', () => {
+  test('a FIFO topic is refused, with what to do instead', () => {
+    // GIVEN
+    const { stack: s, stage } = stack();
+    const topic = new sns.Topic(s, 'Fifo', { fifo: true, topicName: 'requests' });
+
+    // WHEN / THEN
+    expect(() => new WebsocketPusher(s, 'Pusher', { webSocketStage: stage, topic }))
+      .toThrow('WebsocketPusher: topic is a FIFO topic, which cannot invoke a Lambda function: subscribe a FIFO SQS queue to it and give that queue as `queue` (with enableTopic: false)');
+    expect(() => synth({ topicProps: { fifo: true, topicName: 'requests' } })).toThrow('WebsocketPusher: topicProps is a FIFO topic');
+  });
+
+  test('a FIFO queue is consumed with partial batch failures; at most 10 per batch', () => {
+    // GIVEN
+    const { stack: s, stage } = stack();
+    const queue = new sqs.Queue(s, 'Requests', { fifo: true });
+
+    // WHEN
+    new WebsocketPusher(s, 'Pusher', { webSocketStage: stage, queue, enableTopic: false });
+
+    // THEN
+    Template.fromStack(s).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Requests'), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(() => synth({ queueProps: { fifo: true }, batchSize: 20, maxBatchingWindow: Duration.seconds(1) }))
+      .toThrow('WebsocketPusher: batchSize must be at most 10 for a FIFO queue, got 20');
+  });
+
+  test('a created FIFO queue gets a FIFO dead-letter queue', () => {
+    // WHEN
+    const t = synth({ queueProps: { fifo: true }, enableTopic: false }).template();
+
+    // THEN
+    const fifoQueues = Object.entries(t.findResources('AWS::SQS::Queue')).filter(([, q]: [string, any]) => q.Properties.FifoQueue);
+    expect(fifoQueues.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['PusherDeadLetterQueue', 'PusherQueue']);
+  });
+});
+
+describe('cdk-nag AwsSolutions with every option', () => {
+  test('no unsuppressed finding with deduplication and segmented broadcast on', () => {
+    // GIVEN
+    const { app, stack: s } = synth({ deduplication: {}, segmentedBroadcast: {} });
+
+    // WHEN
+    Aspects.of(s).add(new AwsSolutionsChecks());
+    app.synth();
+
+    // THEN
+    const isPusher = (entry: { id: string }) => entry.id.startsWith('/TestStack/Pusher/');
+    const findings = [
+      ...Annotations.fromStack(s).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+      ...Annotations.fromStack(s).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+    ].filter(isPusher);
+    expect(findings.map((e) => `${e.id}: ${e.entry.data}`)).toEqual([]);
+  });
+});
