@@ -26,7 +26,8 @@ const HELP = `usage: npm run bench -- [options]
   --multicast-users N     users of the multicast scenario, 3 connections each (default 1000)
   --sequential-sample N   posts measured for the sequential baseline (default 200)
   --payload-bytes N       approximate size of the pushed data (default 256)
-  --subjects a,b,...      pusher,ceiling,baseline-all,baseline-seq (default all)
+  --subjects a,b,...      pusher,ceiling,baseline-all,baseline-seq (default all); pusher-before: the build at
+                          PUSHER_BEFORE_BUNDLE, in the same run
   --senders 0,20          latencies of the senders' comparison: pusher, sdk, ceiling (signed raw HTTP), unsigned
                           (default 0,20; 'none' to skip)
   --senders-size N        connections of the senders' comparison (default 10000)
@@ -211,6 +212,12 @@ class Bench {
         [ENV.MAX_IN_FLIGHT]: String(inFlight),
         [ENV.SCAN_SEGMENTS]: String(this.options.scanSegments),
       }],
+      // Another build of the handler, measured in the same run (PUSHER_BEFORE_BUNDLE), e.g. to price a change.
+      ...(process.env.PUSHER_BEFORE_BUNDLE ? [['pusher-before', 'pusher', {
+        BENCH_HANDLER: process.env.PUSHER_BEFORE_BUNDLE,
+        [ENV.MAX_IN_FLIGHT]: String(inFlight),
+        [ENV.SCAN_SEGMENTS]: String(this.options.scanSegments),
+      }] as [string, SubjectKind, Record<string, string>]] : []),
       ['baseline-all', 'baseline', { BENCH_MODE: 'promise-all', BENCH_TABLE: this.stack.table.tableName }],
       ['baseline-seq', 'baseline', {
         BENCH_MODE: 'sequential', BENCH_TABLE: this.stack.table.tableName, BENCH_SAMPLE: String(this.options.sequentialSample),

@@ -29,9 +29,14 @@ export class DynamoFaults {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  /** The next `times` Query calls for each of `userIds` (the key condition's `:u`) answer 500. */
-  failQueries(userIds: readonly string[], times: number): void {
+  /** The next `times` Query calls for each of `userIds` (the key condition's `:u`) answer 500 (all of them by default). */
+  failQueries(userIds: readonly string[], times = Infinity): void {
     for (const userId of userIds) this.failing.set(userId, times);
+  }
+
+  /** Every call is answered again. */
+  clear(): void {
+    this.failing.clear();
   }
 
   async stop(): Promise<void> {

@@ -26,7 +26,8 @@ export class TransientDeliveryError extends Error {
 /**
  * The invocation's answer, per source: a direct invocation gets its {@link DirectSummary} (or a throw); a failed
  * SNS record throws, so that Lambda retries the event; SQS records (public or work items) get `batchItemFailures`
- * listing exactly the transient failures and the invalid work items (so that those reach the work DLQ).
+ * listing exactly the transient failures, the FIFO records held back behind one, and the invalid work items (so
+ * that those reach the work DLQ).
  */
 export function respond(
   records: readonly IncomingRecord[], requestReports: readonly RequestReport[], workReports: readonly WorkReport[],
@@ -38,7 +39,7 @@ export function respond(
   if (!records.some((record) => record.source === 'sqs' || record.source === 'work')) return;
   return {
     batchItemFailures: [
-      ...requestReports.filter((r) => r.source === 'sqs' && r.outcome === 'failed').map((r) => r.messageId),
+      ...requestReports.filter((r) => r.source === 'sqs' && (r.outcome === 'failed' || r.outcome === 'blocked')).map((r) => r.messageId),
       ...workReports.filter((r) => r.outcome === 'failed' || r.outcome === 'invalid').map((r) => r.messageId),
     ].map((itemIdentifier) => ({ itemIdentifier })),
   };

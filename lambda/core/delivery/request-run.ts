@@ -134,15 +134,16 @@ export class RequestRun {
    * while every slot is busy); the post itself runs without being waited for.
    */
   private async schedule(connectionId: string, owner?: string): Promise<void> {
-    let settle!: () => void;
-    this.inFlight.track(new Promise<void>((resolve) => { settle = resolve; }));
+    this.inFlight.begin();
     await this.order.schedule(connectionId, async () => {
       try {
         if (this.stopped) return;
         this.counts.targets += 1;
-        await this.post(connectionId, owner).catch((e: unknown) => this.postThrew(connectionId, e));
+        await this.post(connectionId, owner);
+      } catch (e) {
+        this.postThrew(connectionId, e);
       } finally {
-        settle();
+        this.inFlight.end();
       }
     });
   }

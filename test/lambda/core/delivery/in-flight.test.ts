@@ -1,20 +1,20 @@
 import { InFlight } from '../../../../lambda/core/delivery/in-flight';
 
 describe('InFlight', () => {
-  test('resolves every concurrent waiter once the last task settles', async () => {
-    // GIVEN two tracked tasks and two waiters
+  test('resolves every concurrent waiter once the last post ends', async () => {
+    // GIVEN two posts begun and two waiters
     const inFlight = new InFlight();
-    const release: Array<() => void> = [];
-    for (let i = 0; i < 2; i++) inFlight.track(new Promise<void>((resolve) => release.push(resolve)));
+    inFlight.begin();
+    inFlight.begin();
     const resolved: string[] = [];
     const first = inFlight.settled().then(() => resolved.push('first'));
     const second = inFlight.settled().then(() => resolved.push('second'));
 
-    // WHEN one task settles, then the other
-    release[0]();
+    // WHEN one post ends, then the other
+    inFlight.end();
     await new Promise((resolve) => setImmediate(resolve));
     const afterOne = [...resolved];
-    release[1]();
+    inFlight.end();
     await Promise.all([first, second]);
 
     // THEN nobody resolved early, and both waiters resolved
@@ -23,9 +23,10 @@ describe('InFlight', () => {
   });
 
   test('resolves at once when nothing is in flight, also after a drain', async () => {
-    // GIVEN a tracker that drained one task
+    // GIVEN a tracker that drained one post
     const inFlight = new InFlight();
-    inFlight.track(Promise.resolve());
+    inFlight.begin();
+    inFlight.end();
     await inFlight.settled();
 
     // WHEN a waiter comes later
