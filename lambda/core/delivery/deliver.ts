@@ -49,8 +49,12 @@ async function sharedScan(runs: readonly RequestRun[], deps: DeliveryDeps): Prom
     let lastKey: StartKey | undefined;
     try {
       for await (const page of deps.store.scanSegment(segment, total)) {
-        for (const row of page.rows) {
-          for (const run of runs) await run.offerRow(row);
+        if (runs.length === 1) {
+          await runs[0].offerRows(page.rows);
+        } else {
+          for (const row of page.rows) {
+            for (const run of runs) await run.offerRow(row);
+          }
         }
         lastKey = page.lastKey;
         if (runs.every((run) => run.stopped)) return;
@@ -64,7 +68,7 @@ async function sharedScan(runs: readonly RequestRun[], deps: DeliveryDeps): Prom
 
 /** Targeted runs look up concurrently; each offers its targets once the run before it has offered all of its own. */
 async function lookUpInOrder(runs: readonly RequestRun[], deps: DeliveryDeps): Promise<void> {
-  let previous: Promise<void> = Promise.resolve();
+  let previous: Promise<void> | undefined;
   const lookups = runs.map((run) => {
     const done = lookUpTargets(run, deps, previous);
     previous = done;
@@ -75,9 +79,9 @@ async function lookUpInOrder(runs: readonly RequestRun[], deps: DeliveryDeps): P
 
 /**
  * Multicast and direct requests: a Query per user (bounded by `querySlots`), then the direct ids; targets are offered
- * once `turn` resolves (a page read before then waits, so what waits is a page per user being read).
+ * once `turn` (the previous run's lookup) resolves: a page read before then waits, so what waits is a page per user.
  */
-export async function lookUpTargets(run: RequestRun, deps: DeliveryDeps, turn: Promise<void> = Promise.resolve()): Promise<void> {
+export async function lookUpTargets(run: RequestRun, deps: DeliveryDeps, turn?: Promise<void>): Promise<void> {
   const readUser = (userId: string, onPage: (rows: ConnectionRow[]) => Promise<void> | void, target: boolean) =>
     deps.querySlots.run(async () => {
       try {
@@ -90,17 +94,17 @@ export async function lookUpTargets(run: RequestRun, deps: DeliveryDeps, turn: P
       }
     });
   const request = run.job.request;
-  const offer = async (rows: ConnectionRow[]) => {
+  const offer = turn ? async (rows: ConnectionRow[]) => {
     await turn;
     await run.offerRows(rows);
-  };
+  } : (rows: ConnectionRow[]) => run.offerRows(rows);
 
   // Directly given ids have no known owner: the excluded users' connections are read to subtract them.
   const excludedByUser = new Set<string>();
   const direct = async () => {
     await Promise.all(excludedUsersToQuery(request).map((user) =>
       readUser(user, (rows) => rows.forEach((row) => excludedByUser.add(row.connectionId)), false)));
-    await turn;
+    if (turn) await turn;
     for (const connectionId of request.connections) await run.offerDirect(connectionId, excludedByUser);
   };
   await Promise.all([direct(), ...usersToQuery(request).map((user) => readUser(user, offer, true))]);

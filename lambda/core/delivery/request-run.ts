@@ -58,14 +58,14 @@ export class RequestRun {
   async offerRows(rows: readonly ConnectionRow[]): Promise<void> {
     for (const row of rows) {
       if (this.stopped) return;
-      await this.offerRow(row);
+      if (this.goneUnowned.delete(row.connectionId)) this.goneKeys.push(row);
+      if (this.targets.admitRow(row)) await this.schedule(row.connectionId, row.userId);
     }
   }
 
-  async offerRow(row: ConnectionRow): Promise<void> {
-    if (this.stopped) return;
-    if (this.goneUnowned.delete(row.connectionId)) this.goneKeys.push(row);
-    if (this.targets.admitRow(row)) await this.schedule(row.connectionId, row.userId);
+  /** One row, when several runs are offered the same page row by row (to keep their order on each connection). */
+  offerRow(row: ConnectionRow): Promise<void> {
+    return this.offerRows([row]);
   }
 
   async offerDirect(connectionId: string, excludedByUser: ReadonlySet<string>): Promise<void> {
