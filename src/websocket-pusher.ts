@@ -7,12 +7,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { defaultCallbackUrl } from './private/callback-url';
 import { createConnectionsTable, tableAttributes } from './private/connections-table';
+import { addDeduplication } from './private/deduplication';
 import { CONSTRUCT_DEFAULTS, functionTimeout } from './private/defaults';
 import { createPusherFunction } from './private/function';
 import { createServiceRole, grantManageConnections, grantTableAccess } from './private/permissions';
 import { addQueueSource, addTopicSource, createFailedEventsQueue } from './private/sources';
 import { validateProps } from './private/validate-props';
-import { addDeduplication } from './private/deduplication';
 import { addWorkQueue } from './private/work-queue';
 import { WebsocketPusherProps } from './websocket-pusher-props';
 

@@ -1,11 +1,11 @@
-import type { SourcedJob } from '../work/split';
 import { deliverAll } from '../core/delivery/deliver';
 import type { DeliveryDeps } from '../core/delivery/deps';
 import { zeroCounts, type DeliveryOutcome, type RequestReport } from '../core/reports';
 import { requestKind } from '../core/targets';
 import type { WorkDeps } from '../work/deps';
-import { planFollowUps, type FollowUpOrigin } from '../work/follow-ups';
 import { enqueue, logGivenUp } from '../work/enqueue';
+import { planFollowUps, type FollowUpOrigin } from '../work/follow-ups';
+import type { SourcedJob } from '../work/split';
 
 /** A valid request of the invocation, with its record's index and, from a FIFO queue, its message group. */
 export interface InlineJob extends SourcedJob {
@@ -55,7 +55,13 @@ export async function deliverFifo(jobs: readonly InlineJob[], deps: DeliveryDeps
 
 function blockedReport(job: InlineJob): RequestReport {
   return {
-    messageId: job.messageId, source: job.source, kind: requestKind(job.request), outcome: 'blocked', ...zeroCounts(), requeued: 0, durationMs: 0,
+    messageId: job.messageId,
+    source: job.source,
+    kind: requestKind(job.request),
+    outcome: 'blocked',
+    ...zeroCounts(),
+    requeued: 0,
+    durationMs: 0,
     error: { code: 'GROUP_BLOCKED', message: `not sent: an earlier record of message group ${job.groupId} failed` },
   };
 }

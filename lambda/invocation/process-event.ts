@@ -80,7 +80,13 @@ function classify(records: readonly IncomingRecord[]): Classified {
       jobs.push({ index, messageId: record.messageId, source: record.source, request: parsed.request, ...(groupId ? { groupId } : {}) });
     } else {
       invalid.set(index, {
-        messageId: record.messageId, source: record.source, kind: 'invalid', outcome: 'invalid', ...zeroCounts(), requeued: 0, durationMs: 0,
+        messageId: record.messageId,
+        source: record.source,
+        kind: 'invalid',
+        outcome: 'invalid',
+        ...zeroCounts(),
+        requeued: 0,
+        durationMs: 0,
         error: parsed.error,
       });
     }

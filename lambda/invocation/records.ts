@@ -28,7 +28,9 @@ export function readRecords(event: unknown, context: Pick<Context, 'awsRequestId
       // Only a FIFO queue's records carry a message group: their order within the group wins over the re-queue.
       const groupId = (r.attributes as Record<string, unknown> | undefined)?.MessageGroupId;
       return {
-        source: 'sqs', messageId: String(r.messageId ?? `record-${index}`), body: r.body,
+        source: 'sqs',
+        messageId: String(r.messageId ?? `record-${index}`),
+        body: r.body,
         ...(typeof groupId === 'string' && groupId !== '' ? { groupId } : {}),
       };
     }

@@ -86,7 +86,8 @@ function usersBodies(fields: Omit<WorkItemFields, 'users'>, origin: FollowUpOrig
   const excludeConnections = new Set([...origin.excludeConnections, ...leftover.reachedDirectly]);
   const bodies: string[] = [];
   let chunk: string[] = [];
-  const body = (users: string[]) => serializeWorkItem({ ...fields, users, excludeUsers: origin.excludeUsers, excludeConnections }, origin.payloadText);
+  const body = (users: string[]) =>
+    serializeWorkItem({ ...fields, users, excludeUsers: origin.excludeUsers, excludeConnections }, origin.payloadText);
   for (const user of leftover.users) {
     if (chunk.length > 0 && byteLength(body([...chunk, user])) > LIMITS.MAX_SQS_MESSAGE_BYTES) {
       bodies.push(body(chunk));

@@ -49,7 +49,8 @@ export async function runWorkItem(
     });
   }
   const plan = planFollowUps(origin(item), leftover(item, sent), deps.config.maxCarryForwardAttempts);
-  for (const dropped of plan.givenUp) givenUpCount += logGivenUp(dropped, { requestId: item.requestId, messageId, segment: item.segment, attempt: item.attempt }, deps);
+  const where = { requestId: item.requestId, messageId, segment: item.segment, attempt: item.attempt };
+  for (const dropped of plan.givenUp) givenUpCount += logGivenUp(dropped, where, deps);
   const enqueued = await enqueue(deps.queue, plan.messages) ?? await enqueue(deps.deadLetters, plan.deadLetters);
   if (enqueued) return report('failed', 0, enqueued);
   const permanent = sent.outcome.error?.code === 'PAYLOAD_TOO_LARGE' ? sent.outcome.error : undefined;
@@ -87,8 +88,11 @@ async function sendItem(
   item: WorkItem, messageId: string, deps: WorkDeps, remainingMs: () => number, now: () => number,
 ): Promise<ItemSent> {
   const request = {
-    users: new Set(item.users ?? []), connections: new Set<string>(),
-    excludeUsers: item.excludeUsers, excludeConnections: item.excludeConnections, payload: item.payload,
+    users: new Set(item.users ?? []),
+    connections: new Set<string>(),
+    excludeUsers: item.excludeUsers,
+    excludeConnections: item.excludeConnections,
+    payload: item.payload,
   };
   const run = new RequestRun({ messageId, request }, deps.workerDeps, new BatchPruner(deps.workerDeps),
     new ConnectionOrder(deps.workerDeps.sendSlots), now, { followUps: true });

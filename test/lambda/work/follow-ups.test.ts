@@ -44,8 +44,14 @@ describe('planFollowUps', () => {
     // THEN one item of attempt 2, delayed 1 s, with the exclusions and d1 excluded
     expect(plan.requeued).toBe(2);
     expect(bodies(plan.messages)).toEqual([{
-      ...header, segment: 2, totalSegments: 4, attempt: 2, users: ['u1', 'u2'],
-      targeting: { exclude_users: ['x'], exclude_connections: ['cx', 'd1'] }, data: 'hi', delay: 1,
+      ...header,
+      segment: 2,
+      totalSegments: 4,
+      attempt: 2,
+      users: ['u1', 'u2'],
+      targeting: { exclude_users: ['x'], exclude_connections: ['cx', 'd1'] },
+      data: 'hi',
+      delay: 1,
     }]);
   });
 
@@ -69,8 +75,14 @@ describe('planFollowUps', () => {
 
     // THEN a continuation, not delayed, even at the bound
     const expected = [{
-      ...header, segment: 1, totalSegments: 4, attempt: 1, targeting: { exclude_users: ['x'], exclude_connections: ['cx'] },
-      exclusiveStartKey: startKey, data: 'hi', delay: undefined,
+      ...header,
+      segment: 1,
+      totalSegments: 4,
+      attempt: 1,
+      targeting: { exclude_users: ['x'], exclude_connections: ['cx'] },
+      exclusiveStartKey: startKey,
+      data: 'hi',
+      delay: undefined,
     }];
     expect(bodies(plan.messages)).toEqual(expected);
     expect(bodies(planFollowUps(origin(), left({ segments: [{ segment: 1, totalSegments: 4, startKey }] }), 1).messages)).toEqual(expected);
