@@ -45,8 +45,8 @@ export interface Remainder {
   readonly connections: readonly CarriedConnection[];
   readonly users: readonly string[];
   readonly segments: readonly UnreadSegment[];
-  /** Connections given directly that the request already reached: a follow-up of users must skip them. */
-  readonly reachedDirectly: readonly string[];
+  /** Connections the request already reached (given directly, or read before a user's Query failed): a follow-up of users skips them. */
+  readonly alreadyReached: readonly string[];
 }
 
 /** How many connections and users a remainder hands on (a Scan part counts as nothing: its size is unknown). */

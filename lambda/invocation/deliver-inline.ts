@@ -33,7 +33,9 @@ export async function deliverStandard(jobs: readonly InlineJob[], deps: Delivery
  * other, each settled before the next; once one fails, it and every later record of its group are reported (and
  * retried by SQS in order) and nothing later in the group is sent. Groups run concurrently.
  */
-export async function deliverFifo(jobs: readonly InlineJob[], deps: DeliveryDeps): Promise<Map<InlineJob, RequestReport>> {
+export async function deliverFifo(
+  jobs: readonly InlineJob[], deps: DeliveryDeps, decided: ReadonlyMap<InlineJob, RequestReport> = new Map(),
+): Promise<Map<InlineJob, RequestReport>> {
   const groups = new Map<string, InlineJob[]>();
   for (const job of jobs) groups.set(job.groupId!, [...(groups.get(job.groupId!) ?? []), job]);
   const reports = new Map<InlineJob, RequestReport>();
@@ -42,6 +44,12 @@ export async function deliverFifo(jobs: readonly InlineJob[], deps: DeliveryDeps
     for (const job of group) {
       if (blocked) {
         reports.set(job, blockedReport(job));
+        continue;
+      }
+      // Decided before delivery (deduplication): a duplicate is skipped, one in progress elsewhere blocks the rest.
+      const before = decided.get(job);
+      if (before) {
+        blocked = before.outcome === 'failed';
         continue;
       }
       const [outcome] = await deliverAll([job], deps);
@@ -78,7 +86,8 @@ async function handOn(job: InlineJob, outcome: DeliveryOutcome, startedAt: numbe
   const plan = planFollowUps(originOf(job, startedAt), remainder, work.config.maxCarryForwardAttempts);
   let givenUp = 0;
   for (const dropped of plan.givenUp) givenUp += logGivenUp(dropped, { requestId: job.messageId, messageId: job.messageId, attempt: 1 }, work);
-  const error = await enqueue(work.queue, plan.messages) ?? await enqueue(work.deadLetters, plan.deadLetters);
+  // Dead letters first (see run-work-item.ts): only the follow-ups' enqueue may decide whether the record completes.
+  const error = await enqueue(work.deadLetters, plan.deadLetters) ?? await enqueue(work.queue, plan.messages);
   if (error) return { ...report, outcome: 'failed', error };
   return { ...report, failed: report.failed + givenUp, requeued: plan.requeued, outcome: plan.messages.length > 0 ? 'requeued' : report.outcome };
 }

@@ -41,21 +41,28 @@ export async function processEvent(
   const remainingMs = () => context.getRemainingTimeInMillis?.() ?? Infinity;
   const records = readRecords(event, context, work?.config.workQueueArn);
   const { jobs, invalid, workItems } = classify(records);
-  const split = work ? await splitBroadcasts(jobs, work) : { inline: jobs, reports: new Map<InlineJob, RequestReport>() };
+  // Claimed first, so that a split request is deduplicated too; a claim that could not be made fails its record only.
   const claimed = deduplication
-    ? await claim(split.inline, deduplication, Number.isFinite(remainingMs()) ? remainingMs() : undefined)
-    : { fresh: split.inline, reports: new Map<InlineJob, RequestReport>() };
+    ? await claim(jobs, deduplication, Number.isFinite(remainingMs()) ? remainingMs() : undefined)
+    : { fresh: jobs, reports: new Map<InlineJob, RequestReport>() };
+  const fifoJobs = jobs.filter((job) => job.groupId !== undefined);
+  // A FIFO record is never split: its group's order wins.
+  const standardJobs = claimed.fresh.filter((job) => job.groupId === undefined);
+  const split = work ? await splitBroadcasts(standardJobs, work) : { inline: standardJobs, reports: new Map<InlineJob, RequestReport>() };
 
   const workReports: WorkReport[] = [];
   const [standard, fifo] = await Promise.all([
-    deliverStandard(claimed.fresh.filter((job) => job.groupId === undefined), deps, work),
-    deliverFifo(claimed.fresh.filter((job) => job.groupId !== undefined), deps),
+    deliverStandard(split.inline, deps, work),
+    deliverFifo(fifoJobs, deps, claimed.reports),
     ...(work ? workItems.map((item) => runWorkItem(item.messageId, item.body, work, remainingMs).then((r) => { workReports.push(r); })) : []),
   ]);
-  if (deduplication) await settle(new Map([...standard, ...fifo]), deduplication);
+  if (deduplication) {
+    const fresh = new Set(claimed.fresh);
+    await settle(new Map([...split.reports, ...standard, ...fifo].filter(([job]) => fresh.has(job))), deduplication, deps.log);
+  }
 
   const byIndex = new Map(invalid);
-  for (const reports of [split.reports, claimed.reports, standard, fifo]) {
+  for (const reports of [claimed.reports, split.reports, standard, fifo]) {
     for (const [job, report] of reports) byIndex.set(job.index, report);
   }
   const requestReports = [...byIndex.keys()].sort((a, b) => a - b).map((index) => byIndex.get(index)!);

@@ -17,8 +17,8 @@ export interface Leftover {
   readonly users: readonly string[];
   /** Unread Scan parts: continued at the same attempt (progress, not a retry). */
   readonly segments: readonly UnreadSegment[];
-  /** Connections already reached directly: a follow-up of users skips them. */
-  readonly reachedDirectly: readonly string[];
+  /** Connections already reached: a follow-up of users skips them. */
+  readonly alreadyReached: readonly string[];
 }
 
 /** Who the follow-ups belong to and what they send. */
@@ -83,17 +83,23 @@ function retryBodies(origin: FollowUpOrigin, leftover: Leftover, attempt: number
 /** Users to look up again, with the request's exclusions and the connections it already reached directly. */
 function usersBodies(fields: Omit<WorkItemFields, 'users'>, origin: FollowUpOrigin, leftover: Leftover): string[] {
   if (leftover.users.length === 0) return [];
-  const excludeConnections = new Set([...origin.excludeConnections, ...leftover.reachedDirectly]);
-  const bodies: string[] = [];
-  let chunk: string[] = [];
+  const excludeConnections = new Set([...origin.excludeConnections, ...leftover.alreadyReached]);
   const body = (users: string[]) =>
     serializeWorkItem({ ...fields, users, excludeUsers: origin.excludeUsers, excludeConnections }, origin.payloadText);
+  // Sized entry by entry (each user id as JSON plus a comma), not by serializing every candidate chunk.
+  const baseBytes = byteLength(body(['']));
+  const bodies: string[] = [];
+  let chunk: string[] = [];
+  let chunkBytes = baseBytes;
   for (const user of leftover.users) {
-    if (chunk.length > 0 && byteLength(body([...chunk, user])) > LIMITS.MAX_SQS_MESSAGE_BYTES) {
+    const entryBytes = byteLength(JSON.stringify(user)) + 1;
+    if (chunk.length > 0 && chunkBytes + entryBytes > LIMITS.MAX_SQS_MESSAGE_BYTES) {
       bodies.push(body(chunk));
       chunk = [];
+      chunkBytes = baseBytes;
     }
     chunk.push(user);
+    chunkBytes += entryBytes;
   }
   bodies.push(body(chunk));
   return bodies;

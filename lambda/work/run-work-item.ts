@@ -51,7 +51,9 @@ export async function runWorkItem(
   const plan = planFollowUps(origin(item), leftover(item, sent), deps.config.maxCarryForwardAttempts);
   const where = { requestId: item.requestId, messageId, segment: item.segment, attempt: item.attempt };
   for (const dropped of plan.givenUp) givenUpCount += logGivenUp(dropped, where, deps);
-  const enqueued = await enqueue(deps.queue, plan.messages) ?? await enqueue(deps.deadLetters, plan.deadLetters);
+  // Dead letters first: if the follow-ups then fail, the redelivered item dead-letters the same thing again, but a
+  // follow-up chain enqueued twice would send twice.
+  const enqueued = await enqueue(deps.deadLetters, plan.deadLetters) ?? await enqueue(deps.queue, plan.messages);
   if (enqueued) return report('failed', 0, enqueued);
   const permanent = sent.outcome.error?.code === 'PAYLOAD_TOO_LARGE' ? sent.outcome.error : undefined;
   return report(sent.continueFrom ? 'continued' : 'completed', plan.requeued, permanent);
@@ -75,7 +77,7 @@ function leftover(item: WorkItem, sent: ItemSent): Leftover {
   return {
     connections: remainder?.connections ?? [],
     users: remainder?.users ?? [],
-    reachedDirectly: remainder?.reachedDirectly ?? [],
+    alreadyReached: remainder?.alreadyReached ?? [],
     segments: sent.continueFrom ? [{ segment: item.segment, totalSegments: item.totalSegments, startKey: sent.continueFrom }] : [],
   };
 }
@@ -134,8 +136,9 @@ async function sendSegment(item: WorkItem, run: RequestRun, deps: WorkDeps, rema
 
 /** Errors that fail the item without follow-ups: Forbidden (a configuration error), or a Scan failing on its first page. */
 function stoppingError(sent: ItemSent): DeliveryError | undefined {
-  // Forbidden: the item is retried (then lands in the DLQ) until the configuration is fixed.
-  if (sent.outcome.error?.code === 'FORBIDDEN') return sent.outcome.error;
+  // Forbidden (a configuration error) and any other transient failure the run could not hand on: the item is
+  // retried, then lands in the DLQ, rather than report what it could not do as done.
+  if (sent.outcome.status === 'failed') return sent.outcome.error;
   if (sent.lookupError !== undefined && sent.pages === 0) {
     return { code: 'LOOKUP_FAILED', message: `reading the connections table failed: ${describeError(sent.lookupError)}` };
   }

@@ -84,27 +84,33 @@ async function lookUpInOrder(runs: readonly RequestRun[], deps: DeliveryDeps): P
 export async function lookUpTargets(run: RequestRun, deps: DeliveryDeps, turn?: Promise<void>): Promise<void> {
   const readUser = (userId: string, onPage: (rows: ConnectionRow[]) => Promise<void> | void, target: boolean) =>
     deps.querySlots.run(async () => {
+      const reached: string[] = [];
       try {
         for await (const page of deps.store.queryUser(userId)) {
           if (run.stopped) return;
           await onPage(page);
+          if (target) reached.push(...page.map((row) => row.connectionId));
         }
       } catch (e) {
-        run.lookupFailed(e, target ? userId : undefined);
+        run.lookupFailed(e, target ? userId : undefined, reached);
       }
     });
   const request = run.job.request;
-  const offer = turn ? async (rows: ConnectionRow[]) => {
-    await turn;
+
+  // Directly given ids have no known owner: the excluded users' connections are read to subtract them, before any
+  // target is offered (a failed exclusion stops the request, and nothing must have been sent by then).
+  const excludedByUser = new Set<string>();
+  const excluded = excludedUsersToQuery(request);
+  const exclusions = excluded.length > 0
+    ? Promise.all(excluded.map((user) => readUser(user, (rows) => rows.forEach((row) => excludedByUser.add(row.connectionId)), false)))
+    : undefined;
+  const gate = exclusions ? Promise.all([turn, exclusions]) : turn;
+  const offer = gate ? async (rows: ConnectionRow[]) => {
+    await gate;
     await run.offerRows(rows);
   } : (rows: ConnectionRow[]) => run.offerRows(rows);
-
-  // Directly given ids have no known owner: the excluded users' connections are read to subtract them.
-  const excludedByUser = new Set<string>();
   const direct = async () => {
-    await Promise.all(excludedUsersToQuery(request).map((user) =>
-      readUser(user, (rows) => rows.forEach((row) => excludedByUser.add(row.connectionId)), false)));
-    if (turn) await turn;
+    if (gate) await gate;
     for (const connectionId of request.connections) await run.offerDirect(connectionId, excludedByUser);
   };
   await Promise.all([direct(), ...usersToQuery(request).map((user) => readUser(user, offer, true))]);

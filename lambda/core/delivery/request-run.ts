@@ -46,6 +46,8 @@ export class RequestRun {
   private permanent?: DeliveryError;
   private readonly carried: CarriedConnection[] = [];
   private readonly failedUsers: string[] = [];
+  /** Connections of users whose Query failed after some pages: reached already, so skipped by their follow-up. */
+  private readonly reachedBeforeFailure: string[] = [];
   private readonly unread: UnreadSegment[] = [];
 
   constructor(readonly job: DeliveryJob, private readonly deps: DeliveryDeps, private readonly pruner: BatchPruner,
@@ -72,10 +74,14 @@ export class RequestRun {
     if (!this.stopped && this.targets.admitDirect(connectionId, excludedByUser)) await this.schedule(connectionId);
   }
 
-  /** A Query failed: with follow-ups, `userId` is looked up again later; without, the request stops. */
-  lookupFailed(error: unknown, userId?: string): void {
+  /**
+   * A Query failed: with follow-ups, `userId` is looked up again later, skipping the connections its earlier pages
+   * reached (`reached`); without, the request stops.
+   */
+  lookupFailed(error: unknown, userId?: string, reached: readonly string[] = []): void {
     if (this.options.followUps && userId !== undefined) {
       this.failedUsers.push(userId);
+      this.reachedBeforeFailure.push(...reached);
       return;
     }
     this.fail(error);
@@ -118,7 +124,7 @@ export class RequestRun {
   private remainder(): Remainder | undefined {
     if (!this.options.followUps) return undefined;
     const remainder: Remainder = {
-      connections: this.carried, users: this.failedUsers, segments: this.unread, reachedDirectly: this.targets.reachedDirectly(),
+      connections: this.carried, users: this.failedUsers, segments: this.unread, alreadyReached: [...this.targets.reachedDirectly(), ...this.reachedBeforeFailure],
     };
     return isEmptyRemainder(remainder) ? undefined : remainder;
   }

@@ -33,7 +33,7 @@ export class FakeStore implements SegmentStore {
     for await (const rows of this.pages(this.rows.filter((_, i) => i % totalSegments === segment))) {
       const last = rows[rows.length - 1];
       yield { rows, ...(last ? { lastKey: { user_id: { S: last.userId }, connection_id: { S: last.connectionId } } } : {}) };
-      if (this.failScanAfterPages !== undefined && --this.failScanAfterPages < 0) {
+      if (this.failScanAfterPages !== undefined && --this.failScanAfterPages <= 0) {
         throw Object.assign(new Error('unavailable'), { name: 'InternalServerError' });
       }
     }

@@ -11,7 +11,7 @@ const origin = (fields: Partial<FollowUpOrigin> = {}): FollowUpOrigin => ({
   excludeConnections: new Set(['cx']),
   ...fields,
 });
-const left = (fields: Partial<Leftover> = {}): Leftover => ({ connections: [], users: [], segments: [], reachedDirectly: [], ...fields });
+const left = (fields: Partial<Leftover> = {}): Leftover => ({ connections: [], users: [], segments: [], alreadyReached: [], ...fields });
 const keys = (...ids: string[]) => ids.map((id) => ({ userId: `u-${id}`, connectionId: id }));
 const bodies = (messages: Array<{ body: string; delaySeconds?: number }>) =>
   messages.map((m) => ({ ...JSON.parse(m.body), delay: m.delaySeconds }));
@@ -39,7 +39,7 @@ describe('planFollowUps', () => {
 
   test('users whose lookup failed are looked up again, skipping what was reached directly', () => {
     // WHEN a multicast's lookup failed for two users, after it had reached d1 by id
-    const plan = planFollowUps(origin(), left({ users: ['u1', 'u2'], reachedDirectly: ['d1'] }), 3);
+    const plan = planFollowUps(origin(), left({ users: ['u1', 'u2'], alreadyReached: ['d1'] }), 3);
 
     // THEN one item of attempt 2, delayed 1 s, with the exclusions and d1 excluded
     expect(plan.requeued).toBe(2);

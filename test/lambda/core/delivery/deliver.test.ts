@@ -374,3 +374,54 @@ describe('lookups and flow control', () => {
     expect(peak).toBe(2);
   });
 });
+
+describe('remainders (follow-ups on)', () => {
+  test('a failed exclusion lookup stops the request before anything is sent', async () => {
+    // GIVEN a request to a user and a direct id, excluding a user whose Query fails
+    const store = new FakeStore(table(), 1);
+    store.failingUsers.add('u2');
+    const sender = new FakeSender();
+
+    // WHEN
+    const [outcome] = await deliverAll([job({ users: ['u1'], connections: ['b1', 'x9'], exclude_users: ['u2'] })], fakeDeps(store, sender), { followUps: true });
+
+    // THEN nothing went out, so retrying the whole request duplicates nothing
+    expect(sender.posts).toEqual([]);
+    expect(outcome).toMatchObject({ status: 'failed', targets: 0, error: { code: 'LOOKUP_FAILED' } });
+  });
+
+  test('a user whose Query fails after a page is handed on, with what that page reached', async () => {
+    // GIVEN u1's Query answers one page, then fails
+    const store = new FakeStore(table(), 1);
+    const inner = store.queryUser.bind(store);
+    store.queryUser = async function* (userId: string) {
+      let pages = 0;
+      for await (const page of inner(userId)) {
+        if (userId === 'u1' && pages++ === 1) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+        yield page;
+      }
+    };
+    const sender = new FakeSender();
+
+    // WHEN
+    const [outcome] = await deliverAll([job({ users: ['u1', 'u2'] })], fakeDeps(store, sender), { followUps: true });
+
+    // THEN u2 and u1's first page are delivered; u1 is left to a follow-up that skips a1
+    expect(sender.delivered().sort()).toEqual(['a1', 'b1']);
+    expect(outcome).toMatchObject({ status: 'delivered', remainder: { users: ['u1'], alreadyReached: ['a1'], connections: [], segments: [] } });
+  });
+
+  test('a Scan segment that fails after a page is handed on from the key after it', async () => {
+    // GIVEN every segment fails after its first page
+    const store = new FakeStore(table(), 1);
+    store.failScanAfterPages = 1;
+    const sender = new FakeSender();
+
+    // WHEN
+    const [outcome] = await deliverAll([job({})], fakeDeps(store, sender, { scanSegments: 1 }), { followUps: true });
+
+    // THEN the first page was sent once, and the rest of the segment is named by its start key
+    expect(sender.delivered()).toEqual(['a1']);
+    expect(outcome.remainder?.segments).toEqual([{ segment: 0, totalSegments: 1, startKey: { user_id: { S: 'u1' }, connection_id: { S: 'a1' } } }]);
+  });
+});
