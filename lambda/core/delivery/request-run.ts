@@ -124,7 +124,10 @@ export class RequestRun {
   private remainder(): Remainder | undefined {
     if (!this.options.followUps) return undefined;
     const remainder: Remainder = {
-      connections: this.carried, users: this.failedUsers, segments: this.unread, alreadyReached: [...this.targets.reachedDirectly(), ...this.reachedBeforeFailure],
+      connections: this.carried,
+      users: this.failedUsers,
+      segments: this.unread,
+      alreadyReached: [...this.targets.reachedDirectly(), ...this.reachedBeforeFailure],
     };
     return isEmptyRemainder(remainder) ? undefined : remainder;
   }
