@@ -108,7 +108,7 @@ export interface WorkReport extends DeliveryCounts {
   readonly outcome: WorkOutcome;
   /** Carried-forward connections this item attempted again (its `targets` counts first attempts only). */
   readonly retargeted: number;
-  /** Connections handed to a follow-up work item. */
+  /** Connections and users handed to follow-up work items. */
   readonly carried: number;
   /** Scan pages sent. */
   readonly pages: number;

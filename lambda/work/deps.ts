@@ -15,7 +15,7 @@ export interface WorkConfig {
   readonly workQueueUrl: string;
   /** An SQS record from this queue is a work item; any other is a public request. */
   readonly workQueueArn: string;
-  /** Where an exhausted leftover is kept; absent: it is only logged (and counted). */
+  /** Where an exhausted remainder is kept; absent: it is only logged (and counted). */
   readonly deadLetterQueueUrl?: string;
   readonly workerConcurrency: number;
   /** Posts per second of all workers together. */
@@ -38,7 +38,7 @@ export interface WorkDeps {
   readonly config: WorkConfig;
   readonly store: SegmentStore;
   readonly queue: WorkQueue;
-  /** The work queue's dead-letter queue: where an exhausted leftover is kept (and from where it can be redriven). */
+  /** The work queue's dead-letter queue: where an exhausted remainder is kept (and from where it can be redriven). */
   readonly deadLetters: WorkQueue;
   /** The delivery core's dependencies for workers: the same store, a paced sender. */
   readonly workerDeps: DeliveryDeps;

@@ -2,23 +2,13 @@ import { byteLength, carryForwardBodies, serializeWorkItem, type WorkItemFields 
 import { LIMITS } from '../../src/shared/constants';
 import type { CarriedConnection, StartKey } from '../core/ports/connection-store';
 import type { WorkMessage } from '../core/ports/work-queue';
-import type { UnreadSegment } from '../core/reports';
+import type { Remainder, UnreadSegment } from '../core/reports';
 
 /** Connections or users the request stops trying, and why: counted failed, logged at ERROR, never looped. */
 export interface GivenUp {
   readonly connections: readonly CarriedConnection[];
   readonly users: readonly string[];
   readonly why: string;
-}
-
-/** What is left, as the follow-ups see it: a request's {@link Remainder}, or a work item's. */
-export interface Leftover {
-  readonly connections: readonly CarriedConnection[];
-  readonly users: readonly string[];
-  /** Unread Scan parts: continued at the same attempt (progress, not a retry). */
-  readonly segments: readonly UnreadSegment[];
-  /** Connections already reached: a follow-up of users skips them. */
-  readonly alreadyReached: readonly string[];
 }
 
 /** Who the follow-ups belong to and what they send. */
@@ -28,7 +18,7 @@ export interface FollowUpOrigin {
   readonly startedAt: number;
   /** The attempt that left this: 1 for the request itself and for segment items and their continuations. */
   readonly attempt: number;
-  /** The scan segment the leftover comes from (0 of 1 for an inline request's connections and users). */
+  /** The scan segment the remainder comes from (0 of 1 for an inline request's connections and users). */
   readonly segment: number;
   readonly totalSegments: number;
   readonly payloadText: string;
@@ -39,7 +29,7 @@ export interface FollowUpOrigin {
 /** What to enqueue, what to dead-letter, how much was handed on, what was given up. */
 export interface FollowUpPlan {
   readonly messages: WorkMessage[];
-  /** The exhausted leftover, as work items, for the work queue's dead-letter queue (kept, and redrivable). */
+  /** The exhausted remainder, as work items, for the work queue's dead-letter queue (kept, and redrivable). */
   readonly deadLetters: WorkMessage[];
   /** Connections and users handed to follow-ups. */
   readonly requeued: number;
@@ -51,39 +41,39 @@ export interface FollowUpPlan {
  * go to items of `attempt + 1`, delayed 1, 2, 4 … seconds so that a throttle cools down, until
  * `maxCarryForwardAttempts`; then they are given up and dead-lettered. Unread Scan parts become continuations.
  */
-export function planFollowUps(origin: FollowUpOrigin, leftover: Leftover, maxCarryForwardAttempts: number): FollowUpPlan {
-  const messages: WorkMessage[] = leftover.segments.map((unread) => ({ body: continuation(origin, unread) }));
-  const retries = retryBodies(origin, leftover, origin.attempt + 1);
+export function planFollowUps(origin: FollowUpOrigin, remainder: Remainder, maxCarryForwardAttempts: number): FollowUpPlan {
+  const messages: WorkMessage[] = remainder.segments.map((unread) => ({ body: continuation(origin, unread) }));
+  const retries = retryBodies(origin, remainder, origin.attempt + 1);
   if (origin.attempt < maxCarryForwardAttempts) {
     const delaySeconds = Math.min(LIMITS.MAX_SQS_DELAY_SECONDS, 2 ** (origin.attempt - 1));
     messages.push(...retries.bodies.map((body) => ({ body, delaySeconds })));
     const givenUp = retries.unsendable.length > 0 ? [{ connections: retries.unsendable, users: [], why: 'too large to carry forward' }] : [];
     return { messages, deadLetters: [], requeued: retries.count - retries.unsendable.length, givenUp };
   }
-  const exhausted = retryBodies(origin, leftover, origin.attempt);
-  const hasAny = leftover.connections.length > 0 || leftover.users.length > 0;
+  const exhausted = retryBodies(origin, remainder, origin.attempt);
+  const hasAny = remainder.connections.length > 0 || remainder.users.length > 0;
   return {
     messages,
     deadLetters: exhausted.bodies.map((body) => ({ body })),
     requeued: 0,
-    givenUp: hasAny ? [{ connections: leftover.connections, users: leftover.users, why: `still failing after ${maxCarryForwardAttempts} work-item attempts` }] : [],
+    givenUp: hasAny ? [{ connections: remainder.connections, users: remainder.users, why: `still failing after ${maxCarryForwardAttempts} work-item attempts` }] : [],
   };
 }
 
-/** The items naming the leftover's connections and users, at `attempt`. */
-function retryBodies(origin: FollowUpOrigin, leftover: Leftover, attempt: number) {
+/** The items naming the remainder's connections and users, at `attempt`. */
+function retryBodies(origin: FollowUpOrigin, remainder: Remainder, attempt: number) {
   const fields = { requestId: origin.requestId, segment: origin.segment, totalSegments: origin.totalSegments, attempt, startedAt: origin.startedAt };
-  const carried = leftover.connections.length > 0
-    ? carryForwardBodies(fields, origin.payloadText, leftover.connections)
+  const carried = remainder.connections.length > 0
+    ? carryForwardBodies(fields, origin.payloadText, remainder.connections)
     : { bodies: [], unsendable: [] };
-  const bodies = [...carried.bodies, ...usersBodies(fields, origin, leftover)];
-  return { bodies, unsendable: carried.unsendable, count: leftover.connections.length + leftover.users.length };
+  const bodies = [...carried.bodies, ...usersBodies(fields, origin, remainder)];
+  return { bodies, unsendable: carried.unsendable, count: remainder.connections.length + remainder.users.length };
 }
 
 /** Users to look up again, with the request's exclusions and the connections it already reached directly. */
-function usersBodies(fields: Omit<WorkItemFields, 'users'>, origin: FollowUpOrigin, leftover: Leftover): string[] {
-  if (leftover.users.length === 0) return [];
-  const excludeConnections = new Set([...origin.excludeConnections, ...leftover.alreadyReached]);
+function usersBodies(fields: Omit<WorkItemFields, 'users'>, origin: FollowUpOrigin, remainder: Remainder): string[] {
+  if (remainder.users.length === 0) return [];
+  const excludeConnections = new Set([...origin.excludeConnections, ...remainder.alreadyReached]);
   const body = (users: string[]) =>
     serializeWorkItem({ ...fields, users, excludeUsers: origin.excludeUsers, excludeConnections }, origin.payloadText);
   // Sized entry by entry (each user id as JSON plus a comma), not by serializing every candidate chunk.
@@ -91,7 +81,7 @@ function usersBodies(fields: Omit<WorkItemFields, 'users'>, origin: FollowUpOrig
   const bodies: string[] = [];
   let chunk: string[] = [];
   let chunkBytes = baseBytes;
-  for (const user of leftover.users) {
+  for (const user of remainder.users) {
     const entryBytes = byteLength(JSON.stringify(user)) + 1;
     if (chunk.length > 0 && chunkBytes + entryBytes > LIMITS.MAX_SQS_MESSAGE_BYTES) {
       bodies.push(body(chunk));

@@ -1,6 +1,6 @@
 import type { WorkDeps } from './deps';
 import { enqueue, logGivenUp } from './enqueue';
-import { planFollowUps, type FollowUpOrigin, type Leftover } from './follow-ups';
+import { planFollowUps, type FollowUpOrigin } from './follow-ups';
 import { parseWorkItem, workItemKind, type WorkItem } from './work-item';
 import { ConnectionOrder } from '../core/delivery/connection-order';
 import { lookUpTargets } from '../core/delivery/deliver';
@@ -8,7 +8,7 @@ import { BatchPruner } from '../core/delivery/pruner';
 import { RequestRun } from '../core/delivery/request-run';
 import { describeError, type DeliveryError } from '../core/errors';
 import type { StartKey } from '../core/ports/connection-store';
-import { zeroCounts, type DeliveryOutcome, type WorkOutcome, type WorkReport } from '../core/reports';
+import { zeroCounts, type DeliveryOutcome, type Remainder, type WorkOutcome, type WorkReport } from '../core/reports';
 
 /** What sending a work item's connections came to, before its follow-ups are planned. */
 interface ItemSent {
@@ -48,7 +48,7 @@ export async function runWorkItem(
       requestId: item.requestId, messageId, segment: item.segment, error: describeError(sent.lookupError),
     });
   }
-  const plan = planFollowUps(origin(item), leftover(item, sent), deps.config.maxCarryForwardAttempts);
+  const plan = planFollowUps(origin(item), remainderOf(item, sent), deps.config.maxCarryForwardAttempts);
   const where = { requestId: item.requestId, messageId, segment: item.segment, attempt: item.attempt };
   for (const dropped of plan.givenUp) givenUpCount += logGivenUp(dropped, where, deps);
   // Dead letters first: if the follow-ups then fail, the redelivered item dead-letters the same thing again, but a
@@ -72,7 +72,7 @@ function origin(item: WorkItem): FollowUpOrigin {
   };
 }
 
-function leftover(item: WorkItem, sent: ItemSent): Leftover {
+function remainderOf(item: WorkItem, sent: ItemSent): Remainder {
   const remainder = sent.outcome.remainder;
   return {
     connections: remainder?.connections ?? [],

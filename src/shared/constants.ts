@@ -55,7 +55,7 @@ export const ENV = {
    * bound, then dead-lettered).
    */
   FANOUT_MAX_ATTEMPTS: 'FANOUT_MAX_ATTEMPTS',
-  /** URL of the work queue's dead-letter queue, where an exhausted leftover is kept (and can be redriven from). */
+  /** URL of the work queue's dead-letter queue, where an exhausted remainder is kept (and can be redriven from). */
   WORK_DEAD_LETTER_QUEUE_URL: 'WORK_DEAD_LETTER_QUEUE_URL',
   /** Deduplication: the idempotency table (Powertools' DynamoDB persistence); unset: requests are not deduplicated. */
   IDEMPOTENCY_TABLE_NAME: 'IDEMPOTENCY_TABLE_NAME',

@@ -1,4 +1,5 @@
-import { planFollowUps, type FollowUpOrigin, type Leftover } from '../../../lambda/work/follow-ups';
+import type { Remainder } from '../../../lambda/core/reports';
+import { planFollowUps, type FollowUpOrigin } from '../../../lambda/work/follow-ups';
 
 const origin = (fields: Partial<FollowUpOrigin> = {}): FollowUpOrigin => ({
   requestId: 'req-1',
@@ -11,7 +12,7 @@ const origin = (fields: Partial<FollowUpOrigin> = {}): FollowUpOrigin => ({
   excludeConnections: new Set(['cx']),
   ...fields,
 });
-const left = (fields: Partial<Leftover> = {}): Leftover => ({ connections: [], users: [], segments: [], alreadyReached: [], ...fields });
+const left = (fields: Partial<Remainder> = {}): Remainder => ({ connections: [], users: [], segments: [], alreadyReached: [], ...fields });
 const keys = (...ids: string[]) => ids.map((id) => ({ userId: `u-${id}`, connectionId: id }));
 const bodies = (messages: Array<{ body: string; delaySeconds?: number }>) =>
   messages.map((m) => ({ ...JSON.parse(m.body), delay: m.delaySeconds }));
