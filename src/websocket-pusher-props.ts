@@ -72,7 +72,8 @@ export interface WebsocketPusherProps {
 
   /**
    * The Management API endpoint the pusher posts to, for a custom domain (for example
-   * `https://live.example.com/push`). The IAM permission is still scoped to `webSocketStage`.
+   * `https://live.example.com/push`): an `https://` URL, checked at synth time. The IAM permission is still scoped
+   * to `webSocketStage`.
    *
    * @default - the stage's execute-api endpoint, `https://{apiId}.execute-api.{region}.{urlSuffix}/{stage}`
    */
@@ -205,14 +206,15 @@ export interface WebsocketPusherProps {
   readonly retryAttempts?: number;
 
   /**
-   * Memory of the pusher function, in MB. More memory also gives more CPU.
+   * Memory of the pusher function, in MB, from 128 to 10,240. More memory also gives more CPU.
    *
    * @default 512
    */
   readonly memorySize?: number;
 
   /**
-   * Timeout of the pusher function.
+   * Timeout of the pusher function, from 1 second to 15 minutes. A given `queue`'s visibility timeout must be at
+   * least this long.
    *
    * @default Duration.minutes(1)
    */

@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { functionTimeout } from './defaults';
 import { DEFAULTS } from '../shared/constants';
 import { WebsocketPusherProps } from '../websocket-pusher-props';
@@ -37,6 +38,7 @@ export function validateProps(props: WebsocketPusherProps) {
   validateSegmentedBroadcast(props);
   validateFifo(props);
   validateDeduplication(props);
+  validateDeployTimeLimits(props);
   for (const [name, value] of Object.entries({
     userIdAttribute: props.userIdAttribute,
     connectionIdAttribute: props.connectionIdAttribute,
@@ -71,6 +73,36 @@ function validateSegmentedBroadcast(props: WebsocketPusherProps) {
     throw new Error(`WebsocketPusher: reservedConcurrentExecutions (${reserved}) must be at least segmentedBroadcast.workerConcurrency (${workers})`);
   }
 }
+
+/**
+ * What would otherwise fail only at deploy time, or after it: a callback URL that is not an https URL (API Gateway's
+ * Management API is HTTPS only), memory and timeout outside Lambda's ranges, and a queue whose messages become visible
+ * again while the function may still be processing them.
+ */
+function validateDeployTimeLimits(props: WebsocketPusherProps) {
+  const url = props.callbackUrl;
+  if (url !== undefined && !Token.isUnresolved(url) && !/^https:\/\/[^/\s]+(\/\S*)?$/.test(url)) {
+    throw new Error(`WebsocketPusher: callbackUrl must be an https:// URL of the Management API (e.g. https://{apiId}.execute-api.{region}.amazonaws.com/{stage}), got '${url}'`);
+  }
+  integer('memorySize', props.memorySize, 128, 10_240);
+  const timeout = functionTimeout(props.timeout);
+  if (timeout.isUnresolved()) return;
+  if (timeout.toSeconds() < 1 || timeout.toSeconds() > 900) {
+    throw new Error(`WebsocketPusher: timeout must be from 1 second to 15 minutes, got ${timeout.toHumanString()}`);
+  }
+  const visibility = props.queueProps?.visibilityTimeout;
+  if (visibility && !visibility.isUnresolved() && visibility.toSeconds() < timeout.toSeconds()) {
+    throw new Error(`WebsocketPusher: queueProps.visibilityTimeout (${visibility.toHumanString()}) must be at least the function's timeout (${timeout.toHumanString()})`);
+  }
+  const given = props.queue?.node.defaultChild;
+  const seconds = given instanceof sqs.CfnQueue ? given.visibilityTimeout ?? SQS_DEFAULT_VISIBILITY_SECONDS : undefined;
+  if (typeof seconds === 'number' && !Token.isUnresolved(seconds) && seconds < timeout.toSeconds()) {
+    throw new Error(`WebsocketPusher: the visibility timeout of queue (${seconds} seconds) must be at least the function's timeout (${timeout.toHumanString()})`);
+  }
+}
+
+/** What SQS uses when a queue sets no visibility timeout. */
+const SQS_DEFAULT_VISIBILITY_SECONDS = 30;
 
 /**
  * A FIFO SNS topic cannot invoke a Lambda function (SNS delivers FIFO topics to SQS FIFO queues only); a FIFO queue

@@ -84,7 +84,7 @@ describe('FIFO sources', () => {
   test('a FIFO queue is consumed with partial batch failures; at most 10 per batch', () => {
     // GIVEN
     const { stack: s, stage } = stack();
-    const queue = new sqs.Queue(s, 'Requests', { fifo: true });
+    const queue = new sqs.Queue(s, 'Requests', { fifo: true, visibilityTimeout: Duration.minutes(6) });
 
     // WHEN
     new WebsocketPusher(s, 'Pusher', { webSocketStage: stage, queue, enableTopic: false });
@@ -124,5 +124,34 @@ describe('cdk-nag AwsSolutions with every option', () => {
       ...Annotations.fromStack(s).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
     ].filter(isPusher);
     expect(findings.map((e) => `${e.id}: ${e.entry.data}`)).toEqual([]);
+  });
+});
+
+describe('what would fail only at deploy time', () => {
+  test.each([
+    [{ callbackUrl: 'wss://abc.execute-api.eu-west-1.amazonaws.com/live' }, "WebsocketPusher: callbackUrl must be an https:// URL of the Management API (e.g. https://{apiId}.execute-api.{region}.amazonaws.com/{stage}), got 'wss://abc.execute-api.eu-west-1.amazonaws.com/live'"],
+    [{ callbackUrl: 'not a url' }, "WebsocketPusher: callbackUrl must be an https:// URL of the Management API (e.g. https://{apiId}.execute-api.{region}.amazonaws.com/{stage}), got 'not a url'"],
+    [{ memorySize: 64 }, 'WebsocketPusher: memorySize must be an integer from 128 to 10240, got 64'],
+    [{ timeout: Duration.minutes(16) }, 'WebsocketPusher: timeout must be from 1 second to 15 minutes, got 16 minutes'],
+    [{ queueProps: { visibilityTimeout: Duration.seconds(30) } }, "WebsocketPusher: queueProps.visibilityTimeout (30 seconds) must be at least the function's timeout (1 minute)"],
+  ])('%j is refused at synth time', (props, message) => {
+    // WHEN / THEN
+    expect(() => synth(props as Partial<WebsocketPusherProps>)).toThrow(message);
+  });
+
+  test('a given queue whose visibility timeout is shorter than the function timeout is refused', () => {
+    // GIVEN a queue with SQS's default 30 s visibility timeout
+    const { stack: s, stage } = stack();
+    const queue = new sqs.Queue(s, 'Requests');
+
+    // WHEN / THEN
+    expect(() => new WebsocketPusher(s, 'Pusher', { webSocketStage: stage, queue }))
+      .toThrow("WebsocketPusher: the visibility timeout of queue (30 seconds) must be at least the function's timeout (1 minute)");
+    expect(() => new WebsocketPusher(s, 'Pusher2', { webSocketStage: stage, queue, timeout: Duration.seconds(30) })).not.toThrow();
+  });
+
+  test('a custom-domain https callback URL is accepted', () => {
+    // WHEN / THEN
+    expect(() => synth({ callbackUrl: 'https://live.example.com/push' })).not.toThrow();
   });
 });
