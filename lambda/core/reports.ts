@@ -26,6 +26,11 @@ export function zeroCounts(): DeliveryCounts {
   return { targets: 0, delivered: 0, gone: 0, pruned: 0, retried: 0, failed: 0 };
 }
 
+/** A request's report before anything was sent for it: zero counts, no duration (outcome and error are the caller's). */
+export function unsentReport(messageId: string, source: RequestSource, kind: RequestKind | 'invalid') {
+  return { messageId, source, kind, ...zeroCounts(), requeued: 0, durationMs: 0 };
+}
+
 /** `invalid`: can never succeed, not retried. `failed`: transient, the message must be retried. */
 export type DeliveryStatus = 'delivered' | 'invalid' | 'failed';
 

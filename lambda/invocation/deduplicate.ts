@@ -2,7 +2,7 @@ import type { InlineJob } from './deliver-inline';
 import { describeError } from '../core/errors';
 import type { Deduplication } from '../core/ports/deduplication';
 import type { Log } from '../core/ports/reporter';
-import { zeroCounts, type RequestReport } from '../core/reports';
+import { unsentReport, type RequestReport } from '../core/reports';
 import { requestKind } from '../core/targets';
 
 /** A request's deduplication key: the publisher's `id`, else its SQS or SNS message id. */
@@ -21,7 +21,7 @@ export async function claim(
   jobs.forEach((job, i) => {
     const result = claims[i];
     if (result === 'fresh') return;
-    const base = { messageId: job.messageId, source: job.source, kind: requestKind(job.request), ...zeroCounts(), requeued: 0, durationMs: 0 };
+    const base = unsentReport(job.messageId, job.source, requestKind(job.request));
     if (result === 'duplicate') reports.set(job, { ...base, outcome: 'duplicate' });
     else if (result === 'in-progress') reports.set(job, { ...base, outcome: 'failed', error: { code: 'IN_PROGRESS', message: `request ${deduplicationKey(job)} is being processed by another invocation` } });
     else reports.set(job, { ...base, outcome: 'failed', error: { code: 'LOOKUP_FAILED', message: `the deduplication table could not be read: ${describeError(result)}` } });

@@ -1,6 +1,6 @@
 import { deliverAll } from '../core/delivery/deliver';
 import type { DeliveryDeps } from '../core/delivery/deps';
-import { zeroCounts, type DeliveryOutcome, type RequestReport } from '../core/reports';
+import { unsentReport, type DeliveryOutcome, type RequestReport } from '../core/reports';
 import { requestKind } from '../core/targets';
 import type { WorkDeps } from '../work/deps';
 import { enqueue, logGivenUp } from '../work/enqueue';
@@ -37,7 +37,11 @@ export async function deliverFifo(
   jobs: readonly InlineJob[], deps: DeliveryDeps, decided: ReadonlyMap<InlineJob, RequestReport> = new Map(),
 ): Promise<Map<InlineJob, RequestReport>> {
   const groups = new Map<string, InlineJob[]>();
-  for (const job of jobs) groups.set(job.groupId!, [...(groups.get(job.groupId!) ?? []), job]);
+  for (const job of jobs) {
+    const group = groups.get(job.groupId!);
+    if (group) group.push(job);
+    else groups.set(job.groupId!, [job]);
+  }
   const reports = new Map<InlineJob, RequestReport>();
   await Promise.all([...groups.values()].map(async (group) => {
     let blocked = false;
@@ -63,13 +67,8 @@ export async function deliverFifo(
 
 function blockedReport(job: InlineJob): RequestReport {
   return {
-    messageId: job.messageId,
-    source: job.source,
-    kind: requestKind(job.request),
+    ...unsentReport(job.messageId, job.source, requestKind(job.request)),
     outcome: 'blocked',
-    ...zeroCounts(),
-    requeued: 0,
-    durationMs: 0,
     error: { code: 'GROUP_BLOCKED', message: `not sent: an earlier record of message group ${job.groupId} failed` },
   };
 }

@@ -6,7 +6,7 @@ import { respond, type DirectSummary, type SqsBatchResponse } from './respond';
 import type { DeliveryDeps } from '../core/delivery/deps';
 import type { Deduplication } from '../core/ports/deduplication';
 import type { Reporter } from '../core/ports/reporter';
-import { zeroCounts, type RequestReport, type WorkReport } from '../core/reports';
+import { unsentReport, type RequestReport, type WorkReport } from '../core/reports';
 import { parseRequestText, parseRequestValue, type ParseResult } from '../core/request';
 import type { WorkDeps } from '../work/deps';
 import { runWorkItem } from '../work/run-work-item';
@@ -86,16 +86,7 @@ function classify(records: readonly IncomingRecord[]): Classified {
       const groupId = record.source === 'sqs' ? record.groupId : undefined;
       jobs.push({ index, messageId: record.messageId, source: record.source, request: parsed.request, ...(groupId ? { groupId } : {}) });
     } else {
-      invalid.set(index, {
-        messageId: record.messageId,
-        source: record.source,
-        kind: 'invalid',
-        outcome: 'invalid',
-        ...zeroCounts(),
-        requeued: 0,
-        durationMs: 0,
-        error: parsed.error,
-      });
+      invalid.set(index, { ...unsentReport(record.messageId, record.source, 'invalid'), outcome: 'invalid', error: parsed.error });
     }
   });
   return { jobs, invalid, workItems };

@@ -43,8 +43,8 @@ export interface FollowUpPlan {
  */
 export function planFollowUps(origin: FollowUpOrigin, remainder: Remainder, maxCarryForwardAttempts: number): FollowUpPlan {
   const messages: WorkMessage[] = remainder.segments.map((unread) => ({ body: continuation(origin, unread) }));
-  const retries = retryBodies(origin, remainder, origin.attempt + 1);
   if (origin.attempt < maxCarryForwardAttempts) {
+    const retries = retryBodies(origin, remainder, origin.attempt + 1);
     const delaySeconds = Math.min(LIMITS.MAX_SQS_DELAY_SECONDS, 2 ** (origin.attempt - 1));
     messages.push(...retries.bodies.map((body) => ({ body, delaySeconds })));
     const givenUp = retries.unsendable.length > 0 ? [{ connections: retries.unsendable, users: [], why: 'too large to carry forward' }] : [];

@@ -5,7 +5,7 @@ import type { DeliveryJob } from '../core/delivery/deps';
 import { describeError } from '../core/errors';
 import type { SegmentStore } from '../core/ports/connection-store';
 import type { WorkMessage } from '../core/ports/work-queue';
-import { zeroCounts, type RequestReport, type RequestSource } from '../core/reports';
+import { unsentReport, type RequestReport, type RequestSource } from '../core/reports';
 import { isBroadcast, requestKind } from '../core/targets';
 
 /** How long a "the table is at least `threshold` rows" answer is reused by a container. */
@@ -89,7 +89,7 @@ export async function splitBroadcasts<J extends SourcedJob>(jobs: readonly J[], 
       deps.log.warn('request too large to split; broadcasting inline', { messageId: job.messageId, reason: plan.reason });
       return;
     }
-    const base = { messageId: job.messageId, source: job.source, kind: requestKind(job.request), ...zeroCounts(), requeued: 0 };
+    const base = unsentReport(job.messageId, job.source, requestKind(job.request));
     try {
       await deps.queue.send(plan.messages);
       reports.set(job, { ...base, outcome: 'split', segments: plan.messages.length, durationMs: now() - started });
