@@ -52,6 +52,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock-jest@^4',
     'dynalite@^4',
     'ws@^8',
+    'velocityjs@^2',
     '@types/ws@^8',
     'cdk-nag@^2',
     'esbuild',

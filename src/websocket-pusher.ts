@@ -1,3 +1,4 @@
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,11 +7,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { defaultCallbackUrl } from './private/callback-url';
+import { addConnectionRoutes, validateConnectionRoutes } from './private/connection-routes';
 import { createConnectionsTable, tableAttributes } from './private/connections-table';
 import { addDeduplication } from './private/deduplication';
 import { CONSTRUCT_DEFAULTS, functionTimeout } from './private/defaults';
 import { createPusherFunction } from './private/function';
-import { createServiceRole, grantManageConnections, grantTableAccess } from './private/permissions';
+import { createServiceRole, grantManageConnections, grantTableAccess, grantWriteConnections } from './private/permissions';
 import { addQueueSource, addTopicSource, createFailedEventsQueue } from './private/sources';
 import { validateProps } from './private/validate-props';
 import { addWorkQueue } from './private/work-queue';
@@ -80,11 +82,24 @@ export class WebsocketPusher extends Construct {
   /** The idempotency table of `deduplication`; undefined when deduplication is off. */
   public readonly deduplicationTable?: dynamodb.ITable;
 
+  /** The `$connect` route of `connectionRoutes` (`PutItem` of the row); undefined without `connectionRoutes`. */
+  public readonly connectRoute?: apigwv2.WebSocketRoute;
+
+  /** The `$disconnect` route of `connectionRoutes` (`DeleteItem` of the row); undefined without `connectionRoutes`. */
+  public readonly disconnectRoute?: apigwv2.WebSocketRoute;
+
+  /**
+   * The role API Gateway assumes in the routes of `connectionRoutes`: `dynamodb:PutItem` and `dynamodb:DeleteItem`
+   * on the connections table, nothing else. Undefined without `connectionRoutes`.
+   */
+  public readonly connectionRoutesRole?: iam.IRole;
+
   constructor(scope: Construct, id: string, props: WebsocketPusherProps) {
     super(scope, id);
     validateProps(props);
     const timeout = functionTimeout(props.timeout);
     const attributes = tableAttributes(props);
+    if (props.connectionRoutes) validateConnectionRoutes(props.connectionRoutes, attributes, props.connectionsTable);
 
     // Creation order is the order of the template's resources and of the role's policy statements.
     this.connectionsTable = props.connectionsTable
@@ -105,7 +120,13 @@ export class WebsocketPusher extends Construct {
       failedEventsQueue: this.failedEventsQueue,
     });
     grantTableAccess(role, this.connectionsTable);
-    grantManageConnections(this, role, props.webSocketStage);
+    grantManageConnections(this, role, props.webSocketStage, props.enableDisconnect ?? false);
+    if (props.connectionRoutes) {
+      const routes = addConnectionRoutes(this, props.webSocketStage.api, this.connectionsTable, attributes, props.connectionRoutes);
+      this.connectRoute = routes.connectRoute;
+      this.disconnectRoute = routes.disconnectRoute;
+      this.connectionRoutesRole = routes.role;
+    }
 
     if (props.enableQueue ?? true) {
       const source = addQueueSource(this, this.pusherFunction, props, timeout);
@@ -132,5 +153,14 @@ export class WebsocketPusher extends Construct {
     if (this.topic) grants.push(this.topic.grantPublish(grantee));
     if (this.queue) grants.push(this.queue.grantSendMessages(grantee));
     return grants.reduce((all, grant) => all.combine(grant));
+  }
+
+  /**
+   * Lets `grantee` write and delete rows of the connections table (`dynamodb:PutItem`, `dynamodb:DeleteItem`, and
+   * the KMS permissions of a customer-managed key): for an application's own `$connect` / `$disconnect` handlers,
+   * instead of `connectionRoutes`.
+   */
+  public grantWriteConnections(grantee: iam.IGrantable): iam.Grant {
+    return grantWriteConnections(grantee, this.connectionsTable);
   }
 }

@@ -51,6 +51,7 @@ export function createPusherFunction(
       [ENV.SCAN_SEGMENTS]: String(props.scanSegments ?? DEFAULTS.SCAN_SEGMENTS),
       [ENV.SERVICE_NAME]: DEFAULTS.SERVICE_NAME,
       [ENV.METRICS_NAMESPACE]: DEFAULTS.METRICS_NAMESPACE,
+      ...(props.enableDisconnect ? { [ENV.DISCONNECT_ENABLED]: 'true' } : {}),
     },
   });
 }

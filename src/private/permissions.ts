@@ -26,18 +26,29 @@ export function grantTableAccess(grantee: iam.IGrantable, table: dynamodb.ITable
   table.encryptionKey?.grantDecrypt(grantee);
 }
 
-/** `execute-api:ManageConnections` on `POST @connections/{id}` of this one stage, nothing else. */
-export function grantManageConnections(scope: Construct, role: iam.Role, stage: apigwv2.IWebSocketStage) {
+/**
+ * `execute-api:ManageConnections` on `POST @connections/{id}` of this one stage, and `DELETE` only with
+ * `enableDisconnect`: nothing else.
+ */
+export function grantManageConnections(scope: Construct, role: iam.Role, stage: apigwv2.IWebSocketStage, disconnect: boolean) {
+  const methods = disconnect ? ['POST', 'DELETE'] : ['POST'];
   iam.Grant.addToPrincipal({
     grantee: role,
     actions: ['execute-api:ManageConnections'],
-    resourceArns: [Stack.of(scope).formatArn({
+    resourceArns: methods.map((method) => Stack.of(scope).formatArn({
       service: 'execute-api',
       resource: stage.api.apiId,
-      resourceName: `${stage.stageName}/POST/@connections/*`,
-    })],
+      resourceName: `${stage.stageName}/${method}/@connections/*`,
+    })),
   });
   suppressNag(role.node.findChild('DefaultPolicy'), 'AwsSolutions-IAM5',
-    'Connection ids are only known at run time: the wildcard is limited to POST @connections/* of one API stage.',
-    [{ regex: '/^Resource::arn:<AWS::Partition>:execute-api:.*\\/POST\\/@connections\\/\\*$/g' }]);
+    `Connection ids are only known at run time: the wildcard is limited to ${methods.join(' and ')} @connections/* of one API stage.`,
+    [{ regex: `/^Resource::arn:<AWS::Partition>:execute-api:.*\\/${methods.length > 1 ? `(${methods.join('|')})` : methods[0]}\\/@connections\\/\\*$/g` }]);
+}
+
+/** What an application's own `$connect` / `$disconnect` handler needs: `PutItem` and `DeleteItem` on the table. */
+export function grantWriteConnections(grantee: iam.IGrantable, table: dynamodb.ITable): iam.Grant {
+  const grant = iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resourceArns: [table.tableArn] });
+  table.encryptionKey?.grantEncryptDecrypt(grantee);
+  return grant;
 }

@@ -1,0 +1,132 @@
+import { Aws, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { WebSocketAwsIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct, IConstruct } from 'constructs';
+import { connectTemplate, disconnectTemplate, RowTemplateInput, TEMPLATE_KEY, TEMPLATE_SELECTION } from './connection-templates';
+import { TableAttributes } from './connections-table';
+import { suppressNag } from './nag';
+import { ConnectionRoutesOptions, ConnectionUserIdSource } from '../connection-routes-options';
+
+/** What `connectionRoutes` adds to the API. */
+export interface ConnectionRoutes {
+  readonly connectRoute: apigwv2.WebSocketRoute;
+  readonly disconnectRoute: apigwv2.WebSocketRoute;
+  /** The role API Gateway assumes to call DynamoDB: `PutItem` and `DeleteItem` on the table. */
+  readonly role: iam.Role;
+}
+
+/** A connection's row can live no shorter than the connection: API Gateway closes every connection after 2 hours. */
+const MIN_TTL = Duration.hours(2);
+const DEFAULT_TTL = Duration.minutes(125);
+/** Attribute names a template can carry verbatim (no `$` or `#`, which VTL would interpret). */
+const TEMPLATE_SAFE_NAME = /^[A-Za-z0-9_.-]{1,255}$/;
+const ROUTE_KEYS = ['$connect', '$disconnect'] as const;
+
+/** Synth-time checks of `connectionRoutes`: each one names the prop that is wrong. */
+export function validateConnectionRoutes(options: ConnectionRoutesOptions, attributes: TableAttributes, table?: dynamodb.ITable) {
+  const source = options.userId.source;
+  if (source !== ConnectionUserIdSource.ANONYMOUS && !options.authorizer) {
+    throw new Error(`WebsocketPusher: connectionRoutes.authorizer is required with ConnectionUserId.${source === ConnectionUserIdSource.IAM_CALLER ? 'fromIamCaller()' : 'fromAuthorizer()'}: without one, nothing vouches for the user id (use ConnectionUserId.anonymous() for connections without users)`);
+  }
+  const iamAuthorizer = options.authorizer instanceof WebSocketIamAuthorizer;
+  if (source === ConnectionUserIdSource.IAM_CALLER && !iamAuthorizer) {
+    throw new Error('WebsocketPusher: ConnectionUserId.fromIamCaller() needs a WebSocketIamAuthorizer as connectionRoutes.authorizer');
+  }
+  if (source === ConnectionUserIdSource.AUTHORIZER && iamAuthorizer) {
+    throw new Error('WebsocketPusher: ConnectionUserId.fromAuthorizer() reads a Lambda authorizer\'s answer; with a WebSocketIamAuthorizer use ConnectionUserId.fromIamCaller()');
+  }
+  const ttl = options.connectionTtl;
+  if (ttl && !ttl.isUnresolved() && ttl.toSeconds() < MIN_TTL.toSeconds()) {
+    throw new Error(`WebsocketPusher: connectionRoutes.connectionTtl must be at least 2 hours (API Gateway's longest connection: the pusher skips expired rows), got ${ttl.toHumanString()}`);
+  }
+  const names: Record<string, string> = {
+    userIdAttribute: attributes.userIdAttribute,
+    connectionIdAttribute: attributes.connectionIdAttribute,
+    timeToLiveAttribute: attributes.ttlAttribute,
+  };
+  for (const [prop, name] of Object.entries(names)) {
+    if (!Token.isUnresolved(name) && !TEMPLATE_SAFE_NAME.test(name)) {
+      throw new Error(`WebsocketPusher: with connectionRoutes, ${prop} must be letters, digits, '_', '-' or '.' (the request template carries it verbatim), got '${name}'`);
+    }
+  }
+  for (const key of options.authorizerContextAttributes ?? []) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(key)) {
+      throw new Error(`WebsocketPusher: connectionRoutes.authorizerContextAttributes: '${key}' is not a key a template can read (letters, digits and _, not starting with a digit)`);
+    }
+    if (Object.values(names).includes(key)) {
+      throw new Error(`WebsocketPusher: connectionRoutes.authorizerContextAttributes: '${key}' is a key or TTL attribute of the connections table`);
+    }
+  }
+  if (table) validateTableKeys(table, attributes);
+}
+
+/** A table of this app whose keys are not the user id and connection id strings: the template could not fill them. */
+function validateTableKeys(table: dynamodb.ITable, attributes: TableAttributes) {
+  if (!(table instanceof dynamodb.Table)) return;
+  const { partitionKey, sortKey } = table.schema();
+  const expected = `${attributes.userIdAttribute} (hash, string) and ${attributes.connectionIdAttribute} (range, string)`;
+  if (partitionKey.name !== attributes.userIdAttribute || partitionKey.type !== dynamodb.AttributeType.STRING
+    || sortKey?.name !== attributes.connectionIdAttribute || sortKey.type !== dynamodb.AttributeType.STRING) {
+    throw new Error(`WebsocketPusher: connectionRoutes cannot fill connectionsTable's key (${partitionKey.name}${sortKey ? `, ${sortKey.name}` : ''}): its key must be ${expected}; set userIdAttribute / connectionIdAttribute to match`);
+  }
+}
+
+/**
+ * Adds `$connect` (`PutItem`) and `$disconnect` (`DeleteItem`) to the API, as AWS service integrations straight to
+ * DynamoDB, with a role allowed exactly those two actions on the table.
+ */
+export function addConnectionRoutes(scope: Construct, api: apigwv2.IWebSocketApi, table: dynamodb.ITable,
+  attributes: TableAttributes, options: ConnectionRoutesOptions): ConnectionRoutes {
+  const role = new iam.Role(scope, 'ConnectionRoutesRole', {
+    assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+    description: '$connect / $disconnect routes: PutItem and DeleteItem on the connections table',
+  });
+  iam.Grant.addToPrincipal({ grantee: role, actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resourceArns: [table.tableArn] });
+  table.encryptionKey?.grantEncryptDecrypt(role);
+  const input: RowTemplateInput = {
+    tableName: table.tableName,
+    attributes,
+    userIdReference: options.userId.reference,
+    ttlSeconds: (options.connectionTtl ?? DEFAULT_TTL).toSeconds(),
+    contextAttributes: options.authorizerContextAttributes ?? [],
+  };
+  const integration = (id: string, action: string, template: string) => new WebSocketAwsIntegration(id, {
+    integrationUri: `arn:${Aws.PARTITION}:apigateway:${Stack.of(scope).region}:dynamodb:action/${action}`,
+    integrationMethod: 'POST',
+    credentialsRole: role,
+    requestTemplates: { [TEMPLATE_KEY]: template },
+    templateSelectionExpression: TEMPLATE_SELECTION,
+    passthroughBehavior: apigwv2.PassthroughBehavior.NEVER,
+  });
+  const connectRoute = new apigwv2.WebSocketRoute(scope, 'ConnectRoute', {
+    webSocketApi: api,
+    routeKey: '$connect',
+    integration: integration('ConnectIntegration', 'PutItem', connectTemplate(input)),
+    authorizer: options.authorizer,
+  });
+  const disconnectRoute = new apigwv2.WebSocketRoute(scope, 'DisconnectRoute', {
+    webSocketApi: api,
+    routeKey: '$disconnect',
+    integration: integration('DisconnectIntegration', 'DeleteItem', disconnectTemplate(input)),
+  });
+  suppressNag(disconnectRoute, 'AwsSolutions-APIG4',
+    'API Gateway authorizes a WebSocket connection once, on $connect; $disconnect takes no authorizer.');
+  if (!options.authorizer) {
+    suppressNag(connectRoute, 'AwsSolutions-APIG4',
+      'ConnectionUserId.anonymous() was chosen: connections have no user, and only broadcasts reach them.');
+  }
+  scope.node.addValidation({ validate: () => duplicateRoutes(scope, api, [connectRoute, disconnectRoute]) });
+  return { connectRoute, disconnectRoute, role };
+}
+
+/** Another `$connect` / `$disconnect` on the same API, anywhere in the app: CloudFormation would fail on it. */
+function duplicateRoutes(scope: IConstruct, api: apigwv2.IWebSocketApi, ours: readonly apigwv2.WebSocketRoute[]): string[] {
+  const own = new Set(ours.map((route) => route.node.defaultChild));
+  return scope.node.root.node.findAll()
+    .filter((c): c is apigwv2.CfnRoute => c instanceof apigwv2.CfnRoute && !own.has(c))
+    .filter((route) => route.apiId === api.apiId && (ROUTE_KEYS as readonly string[]).includes(route.routeKey))
+    .map((route) => `WebsocketPusher: connectionRoutes adds ${route.routeKey} to the API, which already has one (${route.node.path}): remove it, or write the rows yourself without connectionRoutes`);
+}
