@@ -21,6 +21,8 @@ export interface PusherConfig {
   /** The work queue; undefined when `WORK_QUEUE_URL` is not set (then nothing is handed to follow-ups). */
   readonly work?: WorkConfig;
   readonly deduplication?: DeduplicationConfig;
+  /** `DISCONNECT_ENABLED=true`: disconnect requests are accepted (the function may DELETE @connections/{id}). */
+  readonly disconnectEnabled: boolean;
 }
 
 /** Deduplication of requests by id within a window (Powertools idempotency on a DynamoDB table). */
@@ -97,6 +99,7 @@ export function readConfig(env: Env): PusherConfig {
     maxQueriesInFlight: integer(env, ENV.MAX_QUERIES_IN_FLIGHT, DEFAULTS.MAX_QUERIES_IN_FLIGHT, 1, 1_000),
     retryBaseDelayMs: integer(env, ENV.RETRY_BASE_DELAY_MS, DEFAULTS.RETRY_BASE_DELAY_MS, 0, 60_000),
     retryMaxDelayMs: integer(env, ENV.RETRY_MAX_DELAY_MS, DEFAULTS.RETRY_MAX_DELAY_MS, 0, 600_000),
+    disconnectEnabled: env[ENV.DISCONNECT_ENABLED]?.trim() === 'true',
     ...readWorkConfig(env),
     ...readDeduplicationConfig(env),
   };

@@ -80,5 +80,6 @@ export class PowertoolsReporter implements Reporter, Log {
     m.addMetric(METRICS.RETRIED, MetricUnit.Count, counts.retried);
     if (carriedForward !== undefined) m.addMetric(METRICS.CARRIED_FORWARD, MetricUnit.Count, carriedForward);
     m.addMetric(METRICS.FAILED, MetricUnit.Count, counts.failed);
+    if (counts.closed > 0) m.addMetric(METRICS.CLOSED, MetricUnit.Count, counts.closed);
   }
 }

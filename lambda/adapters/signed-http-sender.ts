@@ -18,6 +18,8 @@ export const CREDENTIALS_REFRESH_MARGIN_MS = 5 * 60_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 const SHA256_HEADER = 'x-amz-content-sha256';
+/** SHA-256 of the empty body of a DELETE. */
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /**
  * Caches credentials from `provider` and fetches new ones `marginMs` before they expire (Lambda's come from
@@ -114,7 +116,25 @@ export class SignedHttpSender implements Sender {
         },
         body: payload,
       });
-      return await this.send(signed.path, signed.headers, payload);
+      return await this.send('POST', signed.path, signed.headers, payload);
+    } catch (error) {
+      return classifyPostError(error);
+    }
+  }
+
+  /** `DELETE @connections/{id}` (the SDK's `DeleteConnectionCommand`): API Gateway closes it and runs `$disconnect`. */
+  async disconnect(connectionId: string): Promise<PostResult> {
+    try {
+      const signed = await this.signer.sign({
+        method: 'DELETE',
+        protocol: this.protocol,
+        hostname: this.hostname,
+        port: this.port,
+        path: `${this.basePath}/@connections/${encodeSegment(connectionId)}`,
+        query: {},
+        headers: { host: this.host, [SHA256_HEADER]: EMPTY_SHA256 },
+      });
+      return await this.send('DELETE', signed.path, signed.headers);
     } catch (error) {
       return classifyPostError(error);
     }
@@ -134,10 +154,10 @@ export class SignedHttpSender implements Sender {
     return hash;
   }
 
-  private send(path: string, headers: Record<string, string>, payload: Uint8Array): Promise<PostResult> {
+  private send(method: 'POST' | 'DELETE', path: string, headers: Record<string, string>, payload?: Uint8Array): Promise<PostResult> {
     return new Promise((resolve, reject) => {
       const req = this.request({
-        hostname: this.hostname, port: this.port, method: 'POST', path, headers, agent: this.agent, timeout: this.timeoutMs,
+        hostname: this.hostname, port: this.port, method, path, headers, agent: this.agent, timeout: this.timeoutMs,
       }, (res) => {
         const status = res.statusCode ?? 0;
         res.on('error', reject);

@@ -6,6 +6,7 @@ export type InvalidRequestCode =
   | 'INVALID_FIELD'
   | 'INVALID_ID'
   | 'PAYLOAD_TOO_LARGE'
+  | 'DISCONNECT_DISABLED'
   | 'UNSUPPORTED_EVENT';
 
 /** A structured, loggable reason for rejecting a request. */

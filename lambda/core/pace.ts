@@ -39,12 +39,17 @@ export function workerBucket(sendRatePerSecond: number, workerConcurrency: numbe
   return new TokenBucket(share, Math.max(1, Math.floor(share / 10)), now, sleep);
 }
 
-/** Paces every PostToConnection attempt (retries included: API Gateway counts them too). */
+/** Paces every PostToConnection and DeleteConnection attempt (retries included: API Gateway counts them too). */
 export class PacedSender implements Sender {
   constructor(private readonly inner: Sender, private readonly bucket: TokenBucket) {}
 
   async post(connectionId: string, payload: Uint8Array): Promise<PostResult> {
     await this.bucket.take();
     return this.inner.post(connectionId, payload);
+  }
+
+  async disconnect(connectionId: string): Promise<PostResult> {
+    await this.bucket.take();
+    return this.inner.disconnect(connectionId);
   }
 }

@@ -19,11 +19,13 @@ export interface DeliveryCounts {
   retried: number;
   /** Connections not delivered for any reason but Gone. */
   failed: number;
+  /** Disconnect requests: connections closed (`DELETE @connections/{id}`), or found closed already. */
+  closed: number;
 }
 
 /** Fresh counts, all zero: every report starts from these. */
 export function zeroCounts(): DeliveryCounts {
-  return { targets: 0, delivered: 0, gone: 0, pruned: 0, retried: 0, failed: 0 };
+  return { targets: 0, delivered: 0, gone: 0, pruned: 0, retried: 0, failed: 0, closed: 0 };
 }
 
 /** A request's report before anything was sent for it: zero counts, no duration (outcome and error are the caller's). */
@@ -50,13 +52,15 @@ export interface Remainder {
   readonly connections: readonly CarriedConnection[];
   readonly users: readonly string[];
   readonly segments: readonly UnreadSegment[];
+  /** A disconnect request's connections that received `data` but are not closed yet: their follow-up only closes them. */
+  readonly closing?: readonly CarriedConnection[];
   /** Connections the request already reached (given directly, or read before a user's Query failed): a follow-up of users skips them. */
   readonly alreadyReached: readonly string[];
 }
 
 /** How many connections and users a remainder hands on (a Scan part counts as nothing: its size is unknown). */
 export function remainderSize(remainder: Remainder): number {
-  return remainder.connections.length + remainder.users.length;
+  return remainder.connections.length + remainder.users.length + (remainder.closing?.length ?? 0);
 }
 
 export function isEmptyRemainder(remainder: Remainder): boolean {

@@ -1,13 +1,20 @@
 import type { InvalidRequestCode, RequestError } from './errors';
 import { LIMITS } from '../../src/shared/constants';
 
-/** A validated notification request; id lists are de-duplicated sets, `payload` is `data` serialized once. */
+/** `send` (the default): post `data`. `disconnect`: post `data` if given, then close each connection and delete its row. */
+export type RequestAction = 'send' | 'disconnect';
+
+/**
+ * A validated notification request; id lists are de-duplicated sets, `payload` is `data` serialized once (absent
+ * only in a disconnect request without `data`).
+ */
 export interface NotificationRequest {
+  readonly action: RequestAction;
   readonly users: ReadonlySet<string>;
   readonly connections: ReadonlySet<string>;
   readonly excludeUsers: ReadonlySet<string>;
   readonly excludeConnections: ReadonlySet<string>;
-  readonly payload: Buffer;
+  readonly payload?: Buffer;
   /** The publisher's idempotency key (`id`), when given: with deduplication on, it names the request. */
   readonly id?: string;
 }
@@ -24,24 +31,39 @@ type ListField = typeof LIST_FIELDS[number];
 
 const invalid = (code: InvalidRequestCode, message: string): ParseResult => ({ ok: false, error: { code, message } });
 
+/** What the deployment allows: a disconnect request needs `enableDisconnect` (the `DELETE` permission). */
+export interface RequestRules {
+  readonly disconnectEnabled: boolean;
+}
+
+const SEND_ONLY: RequestRules = { disconnectEnabled: false };
+
 /** Parses an SQS body or SNS message (JSON text) into a request. */
-export function parseRequestText(text: string): ParseResult {
+export function parseRequestText(text: string, rules: RequestRules = SEND_ONLY): ParseResult {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
     return invalid('INVALID_JSON', `the message is not valid JSON: ${(e as Error).message}`);
   }
-  return parseRequestValue(value);
+  return parseRequestValue(value, rules);
 }
 
 /** Validates an already-parsed request (a direct invocation's event) against the request table of the README. */
-export function parseRequestValue(value: unknown): ParseResult {
+export function parseRequestValue(value: unknown, rules: RequestRules = SEND_ONLY): ParseResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return invalid('NOT_AN_OBJECT', `the request must be a JSON object, got ${describe(value)}`);
   }
   const fields = value as Record<string, unknown>;
-  if (!('data' in fields) || fields.data === undefined) {
+  const action = fields.action ?? 'send';
+  if (action !== 'send' && action !== 'disconnect') {
+    return invalid('INVALID_FIELD', `\`action\` must be "send" or "disconnect", got ${typeof action === 'string' ? JSON.stringify(action) : describe(action)}`);
+  }
+  if (action === 'disconnect' && !rules.disconnectEnabled) {
+    return invalid('DISCONNECT_DISABLED', 'a disconnect request needs the construct\'s `enableDisconnect: true` (the permission to close connections)');
+  }
+  const hasData = 'data' in fields && fields.data !== undefined;
+  if (!hasData && action === 'send') {
     return invalid('MISSING_DATA', 'the request has no `data` field (use null to send an empty value)');
   }
   const lists = {} as Record<ListField, ReadonlySet<string>>;
@@ -54,19 +76,20 @@ export function parseRequestValue(value: unknown): ParseResult {
   if (id !== undefined && (typeof id !== 'string' || id === '' || id.length > MAX_REQUEST_ID_LENGTH)) {
     return invalid('INVALID_FIELD', `\`id\` must be a non-empty string of at most ${MAX_REQUEST_ID_LENGTH} characters, got ${describe(id)}`);
   }
-  const payload = Buffer.from(JSON.stringify(fields.data), 'utf8');
-  if (payload.length > LIMITS.MAX_PAYLOAD_BYTES) {
+  const payload = hasData ? Buffer.from(JSON.stringify(fields.data), 'utf8') : undefined;
+  if (payload && payload.length > LIMITS.MAX_PAYLOAD_BYTES) {
     return invalid('PAYLOAD_TOO_LARGE',
       `the serialized data is ${payload.length} bytes, over the ${LIMITS.MAX_PAYLOAD_BYTES}-byte API Gateway WebSocket limit`);
   }
   return {
     ok: true,
     request: {
+      action,
       users: lists.users,
       connections: lists.connections,
       excludeUsers: lists.exclude_users,
       excludeConnections: lists.exclude_connections,
-      payload,
+      ...(payload ? { payload } : {}),
       ...(id === undefined ? {} : { id }),
     },
   };

@@ -98,7 +98,8 @@ function originOf(job: InlineJob, startedAt: number): FollowUpOrigin {
     attempt: 1,
     segment: 0,
     totalSegments: 1,
-    payloadText: job.request.payload.toString('utf8'),
+    action: job.request.action,
+    ...(job.request.payload ? { payloadText: job.request.payload.toString('utf8') } : {}),
     excludeUsers: job.request.excludeUsers,
     excludeConnections: job.request.excludeConnections,
   };

@@ -7,7 +7,7 @@ import type { DeliveryDeps } from '../core/delivery/deps';
 import type { Deduplication } from '../core/ports/deduplication';
 import type { Reporter } from '../core/ports/reporter';
 import { unsentReport, type RequestReport, type WorkReport } from '../core/reports';
-import { parseRequestText, parseRequestValue, type ParseResult } from '../core/request';
+import { parseRequestText, parseRequestValue, type ParseResult, type RequestRules } from '../core/request';
 import type { WorkDeps } from '../work/deps';
 import { runWorkItem } from '../work/run-work-item';
 import { splitBroadcasts } from '../work/split';
@@ -26,6 +26,8 @@ interface Classified {
 export interface InvocationDeps {
   readonly work?: WorkDeps;
   readonly deduplication?: Deduplication;
+  /** What requests the deployment allows. @default send only */
+  readonly rules?: RequestRules;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function processEvent(
   const { work, deduplication } = options;
   const remainingMs = () => context.getRemainingTimeInMillis?.() ?? Infinity;
   const records = readRecords(event, context, work?.config.workQueueArn);
-  const { jobs, invalid, workItems } = classify(records);
+  const { jobs, invalid, workItems } = classify(records, options.rules ?? { disconnectEnabled: false });
   // Claimed first, so that a split request is deduplicated too; a claim that could not be made fails its record only.
   const claimed = deduplication
     ? await claim(jobs, deduplication, Number.isFinite(remainingMs()) ? remainingMs() : undefined)
@@ -72,7 +74,7 @@ export async function processEvent(
 }
 
 /** Parses every request record (pure); work items are kept for the worker, which parses them strictly. */
-function classify(records: readonly IncomingRecord[]): Classified {
+function classify(records: readonly IncomingRecord[], rules: RequestRules): Classified {
   const jobs: InlineJob[] = [];
   const invalid = new Map<number, RequestReport>();
   const workItems: Classified['workItems'] = [];
@@ -81,7 +83,7 @@ function classify(records: readonly IncomingRecord[]): Classified {
       workItems.push({ messageId: record.messageId, body: record.body });
       return;
     }
-    const parsed = parse(record);
+    const parsed = parse(record, rules);
     if (parsed.ok) {
       const groupId = record.source === 'sqs' ? record.groupId : undefined;
       jobs.push({ index, messageId: record.messageId, source: record.source, request: parsed.request, ...(groupId ? { groupId } : {}) });
@@ -92,13 +94,13 @@ function classify(records: readonly IncomingRecord[]): Classified {
   return { jobs, invalid, workItems };
 }
 
-function parse(record: Exclude<IncomingRecord, { source: 'work' }>): ParseResult {
+function parse(record: Exclude<IncomingRecord, { source: 'work' }>, rules: RequestRules): ParseResult {
   switch (record.source) {
     case 'unknown':
       return { ok: false, error: { code: 'UNSUPPORTED_EVENT', message: record.reason } };
     case 'direct':
-      return typeof record.value === 'string' ? parseRequestText(record.value) : parseRequestValue(record.value);
+      return typeof record.value === 'string' ? parseRequestText(record.value, rules) : parseRequestValue(record.value, rules);
     default:
-      return parseRequestText(record.body);
+      return parseRequestText(record.body, rules);
   }
 }

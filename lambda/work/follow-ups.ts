@@ -2,7 +2,8 @@ import { byteLength, carryForwardBodies, serializeWorkItem, type WorkItemFields 
 import { LIMITS } from '../../src/shared/constants';
 import type { CarriedConnection, StartKey } from '../core/ports/connection-store';
 import type { WorkMessage } from '../core/ports/work-queue';
-import type { Remainder, UnreadSegment } from '../core/reports';
+import { remainderSize, type Remainder, type UnreadSegment } from '../core/reports';
+import type { RequestAction } from '../core/request';
 
 /** Connections or users the request stops trying, and why: counted failed, logged at ERROR, never looped. */
 export interface GivenUp {
@@ -21,7 +22,9 @@ export interface FollowUpOrigin {
   /** The scan segment the remainder comes from (0 of 1 for an inline request's connections and users). */
   readonly segment: number;
   readonly totalSegments: number;
-  readonly payloadText: string;
+  readonly action: RequestAction;
+  /** The serialized `data`; undefined in a disconnect without `data`. */
+  readonly payloadText?: string;
   readonly excludeUsers: ReadonlySet<string>;
   readonly excludeConnections: ReadonlySet<string>;
 }
@@ -51,23 +54,29 @@ export function planFollowUps(origin: FollowUpOrigin, remainder: Remainder, maxC
     return { messages, deadLetters: [], requeued: retries.count - retries.unsendable.length, givenUp };
   }
   const exhausted = retryBodies(origin, remainder, origin.attempt);
-  const hasAny = remainder.connections.length > 0 || remainder.users.length > 0;
+  const connections = [...remainder.connections, ...remainder.closing ?? []];
+  const hasAny = connections.length > 0 || remainder.users.length > 0;
   return {
     messages,
     deadLetters: exhausted.bodies.map((body) => ({ body })),
     requeued: 0,
-    givenUp: hasAny ? [{ connections: remainder.connections, users: remainder.users, why: `still failing after ${maxCarryForwardAttempts} work-item attempts` }] : [],
+    givenUp: hasAny ? [{ connections, users: remainder.users, why: `still failing after ${maxCarryForwardAttempts} work-item attempts` }] : [],
   };
 }
 
 /** The items naming the remainder's connections and users, at `attempt`. */
 function retryBodies(origin: FollowUpOrigin, remainder: Remainder, attempt: number) {
-  const fields = { requestId: origin.requestId, segment: origin.segment, totalSegments: origin.totalSegments, attempt, startedAt: origin.startedAt };
-  const carried = remainder.connections.length > 0
-    ? carryForwardBodies(fields, origin.payloadText, remainder.connections)
-    : { bodies: [], unsendable: [] };
-  const bodies = [...carried.bodies, ...usersBodies(fields, origin, remainder)];
-  return { bodies, unsendable: carried.unsendable, count: remainder.connections.length + remainder.users.length };
+  const fields = {
+    requestId: origin.requestId, ...actionField(origin), segment: origin.segment, totalSegments: origin.totalSegments, attempt, startedAt: origin.startedAt,
+  };
+  const carry = (payloadText: string | undefined, connections: readonly CarriedConnection[] = []) => (connections.length > 0
+    ? carryForwardBodies(fields, payloadText, connections)
+    : { bodies: [], unsendable: [] });
+  const carried = carry(origin.payloadText, remainder.connections);
+  // Connections that received the data of a disconnect are only closed by their follow-up: never sent it twice.
+  const closing = carry(undefined, remainder.closing);
+  const bodies = [...carried.bodies, ...closing.bodies, ...usersBodies(fields, origin, remainder)];
+  return { bodies, unsendable: [...carried.unsendable, ...closing.unsendable], count: remainderSize(remainder) };
 }
 
 /** Users to look up again, with the request's exclusions and the connections it already reached directly. */
@@ -102,9 +111,12 @@ function continuation(origin: FollowUpOrigin, unread: UnreadSegment): string {
     totalSegments: unread.totalSegments,
     attempt: origin.attempt,
     startedAt: origin.startedAt,
+    ...actionField(origin),
     ...(unread.startKey ? { exclusiveStartKey: unread.startKey } : {}),
     excludeUsers: origin.excludeUsers,
     excludeConnections: origin.excludeConnections,
   };
   return serializeWorkItem(fields, origin.payloadText);
 }
+
+const actionField = (origin: FollowUpOrigin) => (origin.action === 'disconnect' ? { action: 'disconnect' as const } : {});

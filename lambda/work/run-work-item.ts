@@ -66,7 +66,8 @@ function origin(item: WorkItem): FollowUpOrigin {
     attempt: item.attempt,
     segment: item.segment,
     totalSegments: item.totalSegments,
-    payloadText: item.payload.toString('utf8'),
+    action: item.action ?? 'send',
+    ...(item.payload ? { payloadText: item.payload.toString('utf8') } : {}),
     excludeUsers: item.excludeUsers,
     excludeConnections: item.excludeConnections,
   };
@@ -76,6 +77,7 @@ function remainderOf(item: WorkItem, sent: ItemSent): Remainder {
   const remainder = sent.outcome.remainder;
   return {
     connections: remainder?.connections ?? [],
+    ...(remainder?.closing ? { closing: remainder.closing } : {}),
     users: remainder?.users ?? [],
     alreadyReached: remainder?.alreadyReached ?? [],
     segments: sent.continueFrom ? [{ segment: item.segment, totalSegments: item.totalSegments, startKey: sent.continueFrom }] : [],
@@ -90,11 +92,12 @@ async function sendItem(
   item: WorkItem, messageId: string, deps: WorkDeps, remainingMs: () => number, now: () => number,
 ): Promise<ItemSent> {
   const request = {
+    action: item.action ?? 'send',
     users: new Set(item.users ?? []),
     connections: new Set<string>(),
     excludeUsers: item.excludeUsers,
     excludeConnections: item.excludeConnections,
-    payload: item.payload,
+    ...(item.payload ? { payload: item.payload } : {}),
   };
   const run = new RequestRun({ messageId, request }, deps.workerDeps, new BatchPruner(deps.workerDeps),
     new ConnectionOrder(deps.workerDeps.sendSlots), now, { followUps: true });
@@ -173,6 +176,7 @@ function workReport(item: WorkItem, messageId: string, sent: ItemSent, end: Endi
     pruned: outcome.pruned,
     retried: outcome.retried,
     failed: outcome.failed + end.givenUp,
+    closed: outcome.closed,
     outcome: end.outcome,
     carried: end.carried,
     continued: end.outcome === 'continued' ? 1 : 0,

@@ -37,11 +37,12 @@ export type SplitPlan =
 
 /** One work item per Scan segment, each carrying the payload and the exclusions, all within the SQS message limit. */
 export function planSplit(job: DeliveryJob, config: SplitConfig, startedAt: number): SplitPlan {
-  const payloadText = job.request.payload.toString('utf8');
+  const payloadText = job.request.payload?.toString('utf8');
   const messages: WorkMessage[] = [];
   for (let segment = 0; segment < config.totalSegments; segment++) {
     const body = serializeWorkItem({
       requestId: job.messageId,
+      ...(job.request.action === 'disconnect' ? { action: 'disconnect' as const } : {}),
       segment,
       totalSegments: config.totalSegments,
       attempt: 1,

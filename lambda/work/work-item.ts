@@ -1,5 +1,6 @@
 import { LIMITS } from '../../src/shared/constants';
 import type { CarriedConnection, StartKey } from '../core/ports/connection-store';
+import type { RequestAction } from '../core/request';
 
 /** The version written in every work item; a body of any other version is invalid. */
 export const WORK_ITEM_VERSION = 1;
@@ -13,8 +14,10 @@ export const WORK_ITEM_VERSION = 1;
 export interface WorkItem {
   /** The message id of the request the item belongs to: correlates every work item, log line and metric of it. */
   readonly requestId: string;
-  /** The request's `data`, serialized once: exactly what every connection receives. */
-  readonly payload: Buffer;
+  /** `disconnect`: close each connection after posting `payload` (if any). Absent: `send`. */
+  readonly action?: RequestAction;
+  /** The request's `data`, serialized once: exactly what every connection receives (absent only in a disconnect). */
+  readonly payload?: Buffer;
   readonly excludeUsers: ReadonlySet<string>;
   readonly excludeConnections: ReadonlySet<string>;
   /** The Scan segment of a segment item, and of the connections carried from it; 0 in an inline request's follow-ups. */
@@ -49,7 +52,7 @@ export type WorkItemParse =
   | { readonly ok: false; readonly reason: string };
 
 const TOP_LEVEL = new Set([
-  'v', 'requestId', 'segment', 'totalSegments', 'attempt', 'startedAt', 'targeting', 'exclusiveStartKey', 'connections', 'users',
+  'v', 'requestId', 'action', 'segment', 'totalSegments', 'attempt', 'startedAt', 'targeting', 'exclusiveStartKey', 'connections', 'users',
   'data',
 ]);
 const TARGETING = new Set(['exclude_users', 'exclude_connections']);
@@ -83,7 +86,9 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
   if (typeof segment === 'string') return fail(segment);
   if (!isCount(value.attempt, 1, rules.maxCarryForwardAttempts)) return fail(`\`attempt\` must be an integer from 1 to ${rules.maxCarryForwardAttempts}`);
   if (!isCount(value.startedAt, 1, Number.MAX_SAFE_INTEGER)) return fail('`startedAt` must be a positive integer (epoch milliseconds)');
-  if (!('data' in value) || value.data === undefined) return fail('`data` is missing');
+  if (value.action !== undefined && value.action !== 'disconnect') return fail('`action` must be "disconnect" when given');
+  const hasData = 'data' in value && value.data !== undefined;
+  if (!hasData && value.action !== 'disconnect') return fail('`data` is missing');
 
   const targeting = parseTargeting(value.targeting);
   if (typeof targeting === 'string') return fail(targeting);
@@ -99,13 +104,14 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
   const slice = parseSlice(value);
   if (typeof slice === 'string') return fail(slice);
 
-  const payload = Buffer.from(JSON.stringify(value.data), 'utf8');
-  if (payload.length > LIMITS.MAX_PAYLOAD_BYTES) return fail(`\`data\` serializes to ${payload.length} bytes, over ${LIMITS.MAX_PAYLOAD_BYTES}`);
+  const payload = hasData ? Buffer.from(JSON.stringify(value.data), 'utf8') : undefined;
+  if (payload && payload.length > LIMITS.MAX_PAYLOAD_BYTES) return fail(`\`data\` serializes to ${payload.length} bytes, over ${LIMITS.MAX_PAYLOAD_BYTES}`);
   return {
     ok: true,
     item: {
       requestId: value.requestId,
-      payload,
+      ...(value.action === 'disconnect' ? { action: 'disconnect' as const } : {}),
+      ...(payload ? { payload } : {}),
       excludeUsers: new Set(targeting.excludeUsers),
       excludeConnections: new Set(targeting.excludeConnections),
       ...segment,
@@ -184,15 +190,17 @@ export type WorkItemFields = Omit<WorkItem, 'payload' | 'excludeUsers' | 'exclud
 
 /**
  * The work item's body. `payloadText` (the serialized `data`) goes in as JSON text, last, so a 128 KB payload
- * costs 128 KB of the 256 KB SQS message, not the up to 2× of a JSON string with its escapes.
+ * costs 128 KB of the 256 KB SQS message, not the up to 2× of a JSON string with its escapes. Undefined: no `data`
+ * (a disconnect that only closes).
  */
-export function serializeWorkItem(fields: WorkItemFields, payloadText: string): string {
+export function serializeWorkItem(fields: WorkItemFields, payloadText: string | undefined): string {
   const targeting: Record<string, string[]> = {};
   if (fields.excludeUsers?.size) targeting.exclude_users = [...fields.excludeUsers];
   if (fields.excludeConnections?.size) targeting.exclude_connections = [...fields.excludeConnections];
   const header = JSON.stringify({
     v: WORK_ITEM_VERSION,
     requestId: fields.requestId,
+    ...(fields.action === 'disconnect' ? { action: 'disconnect' } : {}),
     segment: fields.segment,
     totalSegments: fields.totalSegments,
     attempt: fields.attempt,
@@ -202,7 +210,7 @@ export function serializeWorkItem(fields: WorkItemFields, payloadText: string): 
     ...(fields.connections ? { connections: fields.connections.map(carriedEntry) } : {}),
     ...(fields.users ? { users: fields.users } : {}),
   });
-  return `${header.slice(0, -1)},"data":${payloadText}}`;
+  return payloadText === undefined ? header : `${header.slice(0, -1)},"data":${payloadText}}`;
 }
 
 export const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
@@ -214,7 +222,7 @@ const carriedEntry = ({ userId, connectionId }: CarriedConnection) => (userId ==
  * that do not fit even alone (a payload near 128 KB with very long ids) are returned in `unsendable`.
  */
 export function carryForwardBodies(
-  fields: Omit<WorkItemFields, 'connections' | 'exclusiveStartKey' | 'users'>, payloadText: string, connections: readonly CarriedConnection[],
+  fields: Omit<WorkItemFields, 'connections' | 'exclusiveStartKey' | 'users'>, payloadText: string | undefined, connections: readonly CarriedConnection[],
   maxBytes: number = LIMITS.MAX_SQS_MESSAGE_BYTES,
 ): { bodies: string[]; unsendable: CarriedConnection[] } {
   // Exclusions were applied when the connections were first admitted: a follow-up carries no targeting.

@@ -132,6 +132,8 @@ export const METRICS = {
   RETRIED: 'Retried',
   /** Connections not delivered for any reason but Gone. */
   FAILED: 'Failed',
+  /** Disconnect requests: connections closed, or found closed already. */
+  CLOSED: 'Closed',
   /** Milliseconds from the start of a request (or work item) to its report. */
   DURATION: 'Duration',
   /** Work items processed (segmented broadcast). */

@@ -45,6 +45,7 @@ export class RequestRun {
   private transient?: DeliveryError;
   private permanent?: DeliveryError;
   private readonly carried: CarriedConnection[] = [];
+  private readonly closing: CarriedConnection[] = [];
   private readonly failedUsers: string[] = [];
   /** Connections of users whose Query failed after some pages: reached already, so skipped by their follow-up. */
   private readonly reachedBeforeFailure: string[] = [];
@@ -125,6 +126,7 @@ export class RequestRun {
     if (!this.options.followUps) return undefined;
     const remainder: Remainder = {
       connections: this.carried,
+      ...(this.closing.length > 0 ? { closing: this.closing } : {}),
       users: this.failedUsers,
       segments: this.unread,
       alreadyReached: [...this.targets.reachedDirectly(), ...this.reachedBeforeFailure],
@@ -157,16 +159,42 @@ export class RequestRun {
     });
   }
 
+  /** Posts the payload; for a disconnect request, then closes the connection (only once the payload was delivered). */
   private async post(connectionId: string, owner: string | undefined): Promise<void> {
+    const { action, payload } = this.job.request;
+    if (payload) {
+      const posted = await this.attempt(connectionId, owner, () => this.deps.sender.post(connectionId, payload));
+      if (action === 'send' || posted.result.status !== 'delivered') return this.handle(posted.result, posted.post);
+      this.delivered();
+    }
+    const closed = await this.attempt(connectionId, owner, () => this.deps.sender.disconnect(connectionId));
+    this.handleClose(closed.result, closed.post, payload !== undefined);
+  }
+
+  private async attempt(connectionId: string, owner: string | undefined, call: () => Promise<PostResult>) {
     const { result, retries } = await withRetries(
-      () => this.deps.sender.post(connectionId, this.job.request.payload),
+      call,
       (r) => r.status === 'retryable',
       this.deps.postRetry,
       this.deps.sleep ?? realSleep,
       this.deps.random,
     );
     this.counts.retried += retries;
-    this.handle(result, { connectionId, owner, attempts: retries + 1 });
+    return { result, post: { connectionId, owner, attempts: retries + 1 } };
+  }
+
+  /** A close's result: closed or already gone, the row is deleted; still failing, only the close is left to do. */
+  private handleClose(result: PostResult, post: Post, dataSent: boolean): void {
+    if (result.status === 'delivered' || result.status === 'gone') {
+      this.counts.closed += 1;
+      return this.forget(post);
+    }
+    if (result.status === 'retryable' && this.options.followUps && dataSent) {
+      const userId = this.ownerOf(post);
+      this.closing.push(userId === undefined ? { connectionId: post.connectionId } : { userId, connectionId: post.connectionId });
+      return;
+    }
+    this.handle(result, post);
   }
 
   private handle(result: PostResult, post: Post): void {
@@ -186,6 +214,11 @@ export class RequestRun {
 
   private gone(post: Post): void {
     this.counts.gone += 1;
+    this.forget(post);
+  }
+
+  /** The row of a connection that is gone or closed is deleted when the run finishes. */
+  private forget(post: Post): void {
     // A direct id's owner may have been learned from a row read while the post was in flight.
     const userId = this.ownerOf(post);
     if (userId !== undefined) this.goneKeys.push({ userId, connectionId: post.connectionId });

@@ -1,6 +1,6 @@
-/** The sender port: one `POST @connections/{id}`. `SignedHttpSender` (adapters/) implements it. */
+/** The sender port: `POST @connections/{id}` and `DELETE @connections/{id}`. `SignedHttpSender` (adapters/) implements it. */
 
-/** What one `POST @connections/{id}` attempt came to, by the Management API's error names. */
+/** What one `POST` (or `DELETE`) `@connections/{id}` attempt came to, by the Management API's error names; `delivered` is done. */
 export type PostResult =
   | { readonly status: 'delivered' }
   /** 410 GoneException: the connection is closed; its row is stale. */
@@ -14,7 +14,9 @@ export type PostResult =
   /** Any other 4xx (e.g. a malformed connection id): permanent for this connection only. */
   | { readonly status: 'rejected'; readonly reason: string };
 
-/** Posts a payload to one connection and never throws: every answer and network error becomes a {@link PostResult}. */
+/** Talks to one connection and never throws: every answer and network error becomes a {@link PostResult}. */
 export interface Sender {
   post(connectionId: string, payload: Uint8Array): Promise<PostResult>;
+  /** Closes the connection (API Gateway then runs `$disconnect`); `gone` if it was closed already. */
+  disconnect(connectionId: string): Promise<PostResult>;
 }

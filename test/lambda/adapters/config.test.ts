@@ -16,6 +16,7 @@ describe('readConfig', () => {
       maxAttempts: DEFAULTS.MAX_ATTEMPTS,
       scanSegments: DEFAULTS.SCAN_SEGMENTS,
       maxQueriesInFlight: DEFAULTS.MAX_QUERIES_IN_FLIGHT,
+      disconnectEnabled: false,
       retryBaseDelayMs: DEFAULTS.RETRY_BASE_DELAY_MS,
       retryMaxDelayMs: DEFAULTS.RETRY_MAX_DELAY_MS,
     });

@@ -85,7 +85,7 @@ describe('parseRequestText: valid requests', () => {
     const result = parseRequestValue({ data });
 
     // THEN
-    expect(result.ok && result.request.payload.toString('utf8')).toBe(text);
+    expect(result.ok && result.request.payload!.toString('utf8')).toBe(text);
   });
 
   test('a payload of exactly 128 KB is accepted', () => {
@@ -93,7 +93,7 @@ describe('parseRequestText: valid requests', () => {
     const result = parseRequestValue({ data: big(LIMITS.MAX_PAYLOAD_BYTES) });
 
     // THEN
-    expect(result.ok && result.request.payload.length).toBe(LIMITS.MAX_PAYLOAD_BYTES);
+    expect(result.ok && result.request.payload!.length).toBe(LIMITS.MAX_PAYLOAD_BYTES);
   });
 
   test('unknown extra fields are ignored', () => {

@@ -78,15 +78,25 @@ export class FakeStore implements SegmentStore {
   }
 }
 
-/** Records posts; answers from a per-connection script (one result per attempt, the last one repeating). */
+/**
+ * Records posts and closes; answers from a per-connection script (one result per attempt, the last one repeating),
+ * closes from their own script.
+ */
 export class FakeSender implements Sender {
   readonly posts: Array<{ connectionId: string; payload: Uint8Array }> = [];
+  readonly closes: string[] = [];
   readonly scripts = new Map<string, PostResult[]>();
+  readonly closeScripts = new Map<string, PostResult[]>();
   inFlight = 0;
   peak = 0;
 
   answer(connectionId: string, ...results: PostResult[]): this {
     this.scripts.set(connectionId, results);
+    return this;
+  }
+
+  answerClose(connectionId: string, ...results: PostResult[]): this {
+    this.closeScripts.set(connectionId, results);
     return this;
   }
 
@@ -100,10 +110,19 @@ export class FakeSender implements Sender {
     this.peak = Math.max(this.peak, this.inFlight);
     await new Promise((resolve) => setImmediate(resolve));
     this.inFlight -= 1;
-    const script = this.scripts.get(connectionId);
-    if (!script) return { status: 'delivered' };
-    return script.length > 1 ? script.shift()! : script[0];
+    return next(this.scripts.get(connectionId));
   }
+
+  async disconnect(connectionId: string): Promise<PostResult> {
+    this.closes.push(connectionId);
+    await new Promise((resolve) => setImmediate(resolve));
+    return next(this.closeScripts.get(connectionId));
+  }
+}
+
+function next(script: PostResult[] | undefined): PostResult {
+  if (!script) return { status: 'delivered' };
+  return script.length > 1 ? script.shift()! : script[0];
 }
 
 export class RecordingLog implements Log {

@@ -7,6 +7,7 @@ const origin = (fields: Partial<FollowUpOrigin> = {}): FollowUpOrigin => ({
   attempt: 1,
   segment: 2,
   totalSegments: 4,
+  action: 'send',
   payloadText: '"hi"',
   excludeUsers: new Set(['x']),
   excludeConnections: new Set(['cx']),

@@ -24,7 +24,7 @@ describe('serializeWorkItem / parseWorkItem', () => {
     });
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
-    expect(parsed.item.payload.toString('utf8')).toBe(payloadText);
+    expect(parsed.item.payload!.toString('utf8')).toBe(payloadText);
     expect(parsed.item).toMatchObject({ ...base, exclusiveStartKey: startKey });
     expect([...parsed.item.excludeUsers]).toEqual(['alice']);
     expect([...parsed.item.excludeConnections]).toEqual(['c1']);
