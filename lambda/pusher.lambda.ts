@@ -57,11 +57,14 @@ function dependencies(): Dependencies {
   };
   const deduplication = config.deduplication && new PowertoolsDeduplication(
     dynamodb, config.deduplication.tableName, config.deduplication.windowSeconds, process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'pusher');
-  deps = { delivery, invocation: {
-    work: workDependencies(config, store, delivery),
-    rules: { disconnectEnabled: config.disconnectEnabled },
-    ...(deduplication ? { deduplication } : {}),
-  } };
+  deps = {
+    delivery,
+    invocation: {
+      work: workDependencies(config, store, delivery),
+      rules: { disconnectEnabled: config.disconnectEnabled },
+      ...(deduplication ? { deduplication } : {}),
+    },
+  };
   return deps;
 }
 

@@ -4,12 +4,31 @@ import { CONNECTION_ID_HEADER, USER_ID_HEADER } from './emulator';
 /** How a client presents its user id: in the query string, or in a header (as an authorizer would read either). */
 export type UserIdIn = 'query' | 'header';
 
+/** What a client sends with its upgrade request, for the authorizer: a query string and headers. */
+export interface ConnectOptions {
+  readonly query?: Record<string, string>;
+  readonly headers?: Record<string, string>;
+}
+
 /** A real `ws` client connected to the emulator that records every message it receives. */
 export class RecordingClient {
-  /** Connects and resolves once the handshake is complete (the connection's row then exists). */
+  /**
+   * Connects as `userId` (given in the query string or a header, where the local authorizer stand-in
+   * `userIdAuthorizer` reads it) and resolves once the handshake is complete (`$connect` has run).
+   */
   static async connect(url: string, userId: string, userIdIn: UserIdIn = 'query'): Promise<RecordingClient> {
-    const target = userIdIn === 'query' ? `${url}?user_id=${encodeURIComponent(userId)}` : url;
-    const ws = new WebSocket(target, userIdIn === 'header' ? { headers: { [USER_ID_HEADER]: userId } } : {});
+    return userIdIn === 'query'
+      ? RecordingClient.open(url, userId, { query: { user_id: userId } })
+      : RecordingClient.open(url, userId, { headers: { [USER_ID_HEADER]: userId } });
+  }
+
+  /**
+   * Connects with this query string and these headers (e.g. a token for the authorizer); `userId` is the label the
+   * client is known by in tests (what the authorizer is expected to answer).
+   */
+  static async open(url: string, userId: string, request: ConnectOptions = {}): Promise<RecordingClient> {
+    const query = new URLSearchParams(request.query ?? {}).toString();
+    const ws = new WebSocket(query ? `${url}?${query}` : url, { headers: request.headers ?? {} });
     const client = new RecordingClient(userId, ws);
     let connectionId: string | undefined;
     ws.once('upgrade', (res) => {

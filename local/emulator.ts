@@ -6,11 +6,44 @@ import type { ConnectionRow } from './connections-table';
 import { NativeSha256, verifySigV4, type SigningCredentials } from './sigv4';
 import { LIMITS } from '../src/shared/constants';
 
-/** Where the emulator keeps connection rows: what an application's `$connect` / `$disconnect` routes do. */
-export interface ConnectionStore {
-  put(row: ConnectionRow): Promise<void>;
-  delete(userId: string, connectionId: string): Promise<void>;
-  putMany?(rows: readonly ConnectionRow[]): Promise<void>;
+/** A WebSocket upgrade request, as the `$connect` route sees it. */
+export interface ConnectRequest {
+  readonly connectionId: string;
+  /** Epoch milliseconds. */
+  readonly connectedAt: number;
+  readonly query: Readonly<Record<string, string>>;
+  /** Lower-case names, first value of each. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly sourceIp: string;
+  readonly userAgent: string;
+}
+
+/** What API Gateway keeps of an accepted connection for its later routes (`$disconnect`): its authorizer context. */
+export interface KnownConnection {
+  readonly connectionId: string;
+  readonly connectedAt: number;
+  /** `$context.authorizer`: `principalId` and the authorizer's context, stringified. */
+  readonly authorizer: Readonly<Record<string, string>>;
+  /** `$context.identity`. */
+  readonly identity: Readonly<Record<string, string>>;
+}
+
+export type ConnectVerdict =
+  | { readonly accepted: true; readonly connection: KnownConnection }
+  | { readonly accepted: false; readonly status: number; readonly reason: string };
+
+/**
+ * What the API's `$connect` and `$disconnect` routes do: `TemplateRoutes` (routes.ts) runs the synthesized template's
+ * integrations. `connect` decides whether the handshake completes; `disconnect` is best effort, as in API Gateway.
+ */
+export interface ConnectionLifecycle {
+  connect(request: ConnectRequest): Promise<ConnectVerdict>;
+  disconnect(connection: KnownConnection): Promise<void>;
+}
+
+/** Where virtual connections' rows are seeded in bulk (the fast path for tens of thousands of connections). */
+export interface SeedStore {
+  putMany(rows: readonly ConnectionRow[]): Promise<void>;
 }
 
 /** Faults the Management API can be told to inject; all off by default, settable at any time. */
@@ -39,7 +72,9 @@ export interface Faults {
 }
 
 export interface EmulatorOptions {
-  readonly store: ConnectionStore;
+  readonly lifecycle: ConnectionLifecycle;
+  /** Virtual connections' rows, written as if their `$connect` had run with `principalId` = their user id. */
+  readonly seeds: SeedStore;
   /** @default 'local' */
   readonly stage?: string;
   /** @default '127.0.0.1' */
@@ -48,7 +83,7 @@ export interface EmulatorOptions {
   readonly port?: number;
   /** Seeds connection ids and fault sampling, so that runs are reproducible. @default 1 */
   readonly seed?: number;
-  /** When set, rows are written with an expiry this many seconds after connecting. */
+  /** When set, virtual connections' rows are written with an expiry this many seconds after connecting. */
   readonly ttlSeconds?: number;
   /**
    * What every Management API request must be SigV4-signed with (service `execute-api`): the credentials the stack
@@ -94,7 +129,7 @@ export interface VirtualConnection {
 
 /** Response header carrying the assigned connection id on the WebSocket upgrade (an emulator-only affordance). */
 export const CONNECTION_ID_HEADER = 'x-connection-id';
-/** Request header accepted instead of the `user_id` query parameter, as an authorizer's context would supply it. */
+/** Request header the local authorizer stand-in `userIdAuthorizer` reads the user id from (or the `user_id` query parameter). */
 export const USER_ID_HEADER = 'x-user-id';
 
 const ERROR_MESSAGES: Record<string, string> = {
@@ -119,6 +154,8 @@ interface LiveConnection {
   readonly userAgent: string;
   readonly receiver: Receiver;
   readonly virtual: boolean;
+  /** What `$disconnect` is run with. */
+  readonly known: KnownConnection;
   sent: number;
   /** Set when the connection must vanish without its row being deleted. */
   stale: boolean;
@@ -132,8 +169,8 @@ class ManagementApiError extends Error {
 }
 
 /**
- * A local API Gateway WebSocket API: a real WebSocket server that writes connection rows like `$connect` /
- * `$disconnect` routes would, and the Management API (`POST`, `GET`, `DELETE /{stage}/@connections/{id}`)
+ * A local API Gateway WebSocket API: a real WebSocket server that runs the API's `$connect` / `$disconnect` routes
+ * (a {@link ConnectionLifecycle}), and the Management API (`POST`, `GET`, `DELETE /{stage}/@connections/{id}`)
  * with API Gateway's status codes and error shapes, plus fault injection.
  */
 export class ApiGatewayEmulator {
@@ -150,7 +187,6 @@ export class ApiGatewayEmulator {
   readonly stage: string;
   private readonly server: Server;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.MAX_PAYLOAD_BYTES });
-  private readonly store: ConnectionStore;
   private readonly connections = new Map<string, LiveConnection>();
   private readonly postsByConnection = new Map<string, number>();
   private readonly pendingStoreOps = new Set<Promise<void>>();
@@ -167,7 +203,6 @@ export class ApiGatewayEmulator {
 
   private constructor(private readonly options: EmulatorOptions) {
     this.stage = options.stage ?? 'local';
-    this.store = options.store;
     this.seed = options.seed ?? 1;
     this.random = seededRandom(this.seed);
     this.signatureCheck = options.signing !== 'off';
@@ -192,7 +227,7 @@ export class ApiGatewayEmulator {
     return `http://127.0.0.1:${this.port}/${this.stage}`;
   }
 
-  /** The URL a client connects to; `userId` goes in the query string, as an authorizer would read it. */
+  /** The URL a client connects to; `userId` goes in the query string, where the local authorizer stand-in reads it. */
   connectUrl(userId?: string): string {
     const base = `ws://127.0.0.1:${this.port}/${this.stage}`;
     return userId === undefined ? base : `${base}?user_id=${encodeURIComponent(userId)}`;
@@ -272,23 +307,14 @@ export class ApiGatewayEmulator {
 
   /** Connects a virtual client: its row is written, and it receives like a real one, without a TCP socket. */
   async connectVirtual(userId: string, options: { keepMessages?: boolean } = {}): Promise<VirtualConnection> {
-    const [connection] = this.prepareVirtual([userId], options.keepMessages ?? true);
-    await this.store.put(this.row(connection.userId, connection.connectionId));
-    this.register(connection.live);
-    return connection.view;
+    const [connection] = await this.connectVirtualMany([userId], { keepMessages: options.keepMessages ?? true });
+    return connection;
   }
 
   /** Connects many virtual clients with batched row writes: the fast path for seeding thousands. */
   async connectVirtualMany(userIds: readonly string[], options: { keepMessages?: boolean } = {}): Promise<VirtualConnection[]> {
     const prepared = this.prepareVirtual(userIds, options.keepMessages ?? false);
-    const rows = prepared.map((p) => this.row(p.userId, p.connectionId));
-    if (this.store.putMany) {
-      await this.store.putMany(rows);
-    } else {
-      for (const row of rows) {
-        await this.store.put(row);
-      }
-    }
+    await this.options.seeds.putMany(prepared.map((p) => this.row(p.userId, p.connectionId)));
     prepared.forEach((p) => this.register(p.live));
     return prepared.map((p) => p.view);
   }
@@ -353,6 +379,7 @@ export class ApiGatewayEmulator {
         userAgent: 'virtual',
         receiver,
         virtual: true,
+        known: { connectionId, connectedAt: now.getTime(), authorizer: { principalId: userId }, identity: { sourceIp: '127.0.0.1', userAgent: 'virtual' } },
         sent: 0,
         stale: false,
         disconnected,
@@ -370,7 +397,7 @@ export class ApiGatewayEmulator {
     void promise.finally(() => this.pendingStoreOps.delete(promise));
   }
 
-  /** `$disconnect`: forget the connection and delete its row, unless it vanished (stale). */
+  /** `$disconnect`: forget the connection and run the route, unless it vanished (stale). */
   private async onDisconnect(connection: LiveConnection): Promise<void> {
     if (this.connections.get(connection.connectionId) === connection) {
       this.connections.delete(connection.connectionId);
@@ -379,7 +406,7 @@ export class ApiGatewayEmulator {
       return;
     }
     try {
-      await this.store.delete(connection.userId, connection.connectionId);
+      await this.options.lifecycle.disconnect(connection.known);
     } catch {
       // $disconnect is best effort in API Gateway too: a row left behind is a stale row.
     }
@@ -390,22 +417,31 @@ export class ApiGatewayEmulator {
     if (url.pathname.replace(/\/+$/, '') !== `/${this.stage}`) {
       return rejectUpgrade(socket, 403, 'Forbidden');
     }
-    const userId = url.searchParams.get('user_id') ?? headerValue(req, USER_ID_HEADER);
-    if (!userId) {
-      return rejectUpgrade(socket, 401, 'Unauthorized');
-    }
     if (this.stopping) {
       return rejectUpgrade(socket, 503, 'Service Unavailable');
     }
     const connectionId = this.nextConnectionId();
-    const put = this.store.put(this.row(userId, connectionId));
-    this.track(put.catch(() => undefined));
+    const connecting = this.options.lifecycle.connect({
+      connectionId,
+      connectedAt: Date.now(),
+      query: Object.fromEntries(url.searchParams),
+      headers: Object.fromEntries(Object.keys(req.headers).map((name) => [name, headerValue(req, name) ?? ''])),
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      userAgent: headerValue(req, 'user-agent') ?? '',
+    });
+    this.track(connecting.then(() => undefined, () => undefined));
+    let verdict: ConnectVerdict;
     try {
-      // The row exists before the handshake completes: once a client sees 'open', it can be targeted.
-      await put;
+      // $connect completes before the handshake does: once a client sees 'open', its row exists and it can be targeted.
+      verdict = await connecting;
     } catch {
       return rejectUpgrade(socket, 500, 'Internal Server Error');
     }
+    if (!verdict.accepted) {
+      return rejectUpgrade(socket, verdict.status, verdict.reason);
+    }
+    const known = verdict.connection;
+    const userId = known.authorizer.principalId ?? known.identity.userArn ?? connectionId;
     const addHeader = (headers: string[], request: IncomingMessage) => {
       if (request === req) {
         headers.push(`${CONNECTION_ID_HEADER}: ${connectionId}`);
@@ -414,11 +450,12 @@ export class ApiGatewayEmulator {
     this.wss.on('headers', addHeader);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.wss.off('headers', addHeader);
-      this.acceptSocket(ws, req, userId, connectionId);
+      this.acceptSocket(ws, req, userId, known);
     });
   }
 
-  private acceptSocket(ws: WebSocket, req: IncomingMessage, userId: string, connectionId: string): void {
+  private acceptSocket(ws: WebSocket, req: IncomingMessage, userId: string, known: KnownConnection): void {
+    const connectionId = known.connectionId;
     let onClose = () => {};
     const disconnected = new Promise<void>((resolve) => (onClose = resolve));
     const now = new Date();
@@ -430,6 +467,7 @@ export class ApiGatewayEmulator {
       sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
       userAgent: headerValue(req, 'user-agent') ?? '',
       virtual: false,
+      known,
       sent: 0,
       stale: false,
       disconnected,

@@ -3,25 +3,42 @@ import type { Server } from 'http';
 import type { AddressInfo } from 'net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { RecordingClient, type UserIdIn } from './client';
-import { ConnectionsTable, DEFAULT_SCHEMA, type ConnectionRow, type TableSchema } from './connections-table';
+import { RecordingClient, type ConnectOptions, type UserIdIn } from './client';
+import { connectionRoutes, pusherTable, type CloudTemplate } from './cloud-template';
+import { ConnectionsTable, type ConnectionRow, type TableSchema } from './connections-table';
 import { ApiGatewayEmulator, type Faults, type VirtualConnection } from './emulator';
 import { LOCAL_REGION } from './events';
 import { BUNDLED_HANDLER, HandlerRunner } from './handler-runner';
+import { localAppTemplate, type LocalAppOptions } from './local-app';
+import { TemplateRoutes, userIdAuthorizer, type LocalAuthorizer } from './routes';
 import { ENV } from '../src/shared/constants';
 
 export interface LocalStackOptions {
   /** @default 'connections' */
   readonly tableName?: string;
-  /** @default the construct's defaults (user_id, connection_id, expires_at) */
+  /**
+   * A synthesized template whose pusher table and `$connect` / `$disconnect` routes the stack runs.
+   * @default the template of `localAppTemplate(app)`
+   */
+  readonly template?: CloudTemplate;
+  /** The app to synthesize when no `template` is given. @default a pusher with `connectionRoutes` from the authorizer */
+  readonly app?: LocalAppOptions;
+  /** The table's attribute names in the synthesized app (a given `template` declares its own). */
   readonly schema?: TableSchema;
   /** API Gateway stage name. @default 'local' */
   readonly stage?: string;
   /** Seeds connection ids and fault sampling. @default 1 */
   readonly seed?: number;
-  /** When set, rows are written with an expiry this many seconds after connecting. */
+  /** When set, virtual connections' rows are written with an expiry this many seconds after connecting. */
   readonly ttlSeconds?: number;
+  /**
+   * The local stand-in for the `$connect` authorizer. @default `userIdAuthorizer`: `{ principalId }` from the
+   * `user_id` query parameter or the `x-user-id` header
+   */
+  readonly authorizer?: LocalAuthorizer;
 }
+
+const LOCAL_ACCOUNT = '000000000000';
 
 /**
  * Credentials the local stack hands to the handler and every SDK client. dynalite accepts anything signed; the
@@ -42,16 +59,41 @@ export class LocalStack {
     });
     const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
     const client = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    const table = new ConnectionsTable(client, options.tableName ?? 'connections', options.schema ?? DEFAULT_SCHEMA);
+    const template = options.template ?? localAppTemplate({ schema: options.schema, stageName: options.stage, ...options.app });
+    const declared = pusherTable(template);
+    const tableName = options.tableName ?? 'connections';
+    const table = new ConnectionsTable(client, tableName, {
+      userIdAttribute: declared.userIdAttribute,
+      connectionIdAttribute: declared.connectionIdAttribute,
+      ttlAttribute: declared.ttlAttribute ?? '',
+    });
     await table.create();
+    const routes = new TemplateRoutes({
+      routes: connectionRoutes(template),
+      names: {
+        [declared.logicalId]: tableName,
+        [`${declared.logicalId}.Arn`]: `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${tableName}`,
+        'AWS::Partition': 'aws',
+        'AWS::Region': LOCAL_REGION,
+        'AWS::AccountId': LOCAL_ACCOUNT,
+        'AWS::URLSuffix': 'amazonaws.com',
+      },
+      dynamoEndpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      authorizer: options.authorizer ?? userIdAuthorizer,
+      stage: options.stage ?? 'local',
+      apiId: 'local',
+    });
     const emulator = await ApiGatewayEmulator.start({
-      store: table,
+      lifecycle: routes,
+      seeds: table,
       stage: options.stage,
       seed: options.seed,
       ttlSeconds: options.ttlSeconds,
       signing: { credentials: LOCAL_CREDENTIALS, region: LOCAL_REGION },
     });
-    return new LocalStack(dynamo, dynamoEndpoint, client, table, emulator);
+    return new LocalStack(dynamo, dynamoEndpoint, client, table, emulator, routes);
   }
 
   /** Every real client connected through this stack, in connection order. */
@@ -65,6 +107,8 @@ export class LocalStack {
     private readonly dynamoClient: DynamoDBClient,
     readonly table: ConnectionsTable,
     readonly emulator: ApiGatewayEmulator,
+    /** The template's `$connect` / `$disconnect` routes, as the emulator runs them (`failures` tells what DynamoDB refused). */
+    readonly routes: TemplateRoutes,
   ) {}
 
   /** Connects `count` real WebSocket clients for a user; resolves once each one's row is written. */
@@ -75,6 +119,16 @@ export class LocalStack {
     }
     this.clients.push(...clients);
     return clients;
+  }
+
+  /**
+   * Connects one real client with this query string and these headers (e.g. `{ query: { token } }` for the
+   * authorizer stand-in); `label` is the user the test expects it to be. Resolves once `$connect` has run.
+   */
+  async open(label: string, request: ConnectOptions = {}): Promise<RecordingClient> {
+    const client = await RecordingClient.open(this.emulator.connectUrl(), label, request);
+    this.clients.push(client);
+    return client;
   }
 
   /** Connects users with several connections each, e.g. `{ alice: 2, bob: 3 }`. */
@@ -133,6 +187,11 @@ export class LocalStack {
   /** All rows of the connections table, sorted by user then connection id. */
   async rows(): Promise<ConnectionRow[]> {
     return this.table.scan();
+  }
+
+  /** The key (user id, connection id) of every row, sorted by user then connection id. */
+  async keys(): Promise<Array<{ userId: string; connectionId: string }>> {
+    return (await this.rows()).map(({ userId, connectionId }) => ({ userId, connectionId }));
   }
 
   /** The pusher's environment, as the construct sets it, pointed at this stack. */

@@ -243,7 +243,7 @@ export interface WebsocketPusherProps {
   /**
    * Whether requests with `"action": "disconnect"` are accepted: the pusher closes the target connections
    * (`DELETE @connections/{id}`, after sending `data` if given) and deletes their rows. Adds `DELETE
-   * @connections/*` of the one stage to the function's `execute-api:ManageConnections` permission.
+  /*` of the one stage to the function's `execute-api:ManageConnections` permission.
    *
    * @default false - a disconnect request is an invalid request, and the function may only POST
    */

@@ -67,7 +67,12 @@ export function planFollowUps(origin: FollowUpOrigin, remainder: Remainder, maxC
 /** The items naming the remainder's connections and users, at `attempt`. */
 function retryBodies(origin: FollowUpOrigin, remainder: Remainder, attempt: number) {
   const fields = {
-    requestId: origin.requestId, ...actionField(origin), segment: origin.segment, totalSegments: origin.totalSegments, attempt, startedAt: origin.startedAt,
+    requestId: origin.requestId,
+    ...actionField(origin),
+    segment: origin.segment,
+    totalSegments: origin.totalSegments,
+    attempt,
+    startedAt: origin.startedAt,
   };
   const carry = (payloadText: string | undefined, connections: readonly CarriedConnection[] = []) => (connections.length > 0
     ? carryForwardBodies(fields, payloadText, connections)

@@ -1,7 +1,7 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { DEFAULTS } from '../shared/constants';
 import { ConnectionsTableProps } from '../connections-table-props';
+import { DEFAULTS } from '../shared/constants';
 import { WebsocketPusherProps } from '../websocket-pusher-props';
 
 /** The attribute names of the connections table, which the created table and the handler both use. */

@@ -31,7 +31,10 @@ function synth(routes: (s: ReturnType<typeof setup>) => ConnectionRoutesOptions,
   return { ...s, pusher, template: Template.fromStack(s.stack) };
 }
 
-const fromAuthorizer = (s: ReturnType<typeof setup>): ConnectionRoutesOptions => ({ userId: ConnectionUserId.fromAuthorizer(), authorizer: s.authorizer });
+const fromAuthorizer = (s: ReturnType<typeof setup>): ConnectionRoutesOptions => ({
+  userId: ConnectionUserId.fromAuthorizer(),
+  authorizer: s.authorizer,
+});
 
 function integration(template: Template, routeKey: string): any {
   const [route] = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } })) as any[];

@@ -38,7 +38,7 @@ test('valid requests are delivered, invalid ones reported and acknowledged, none
     (alice.includes(c) ? [wire({ ok: 1 }), wire('to everyone')] : [wire(null), wire(AT_LIMIT), wire('to everyone')])));
   expect(bob[0].messages.some((m) => m.length > 128 * 1024)).toBe(false);
   expect(local.stack.emulator.stats.byStatus).toEqual({ 200: 7 });
-  expect(await local.stack.rows()).toEqual(rowsOf(local.stack.clients));
+  expect(await local.stack.keys()).toEqual(rowsOf(local.stack.clients));
 
   // THEN each invalid request is logged with its message id and a clear reason
   const byId = reports(invocation);
@@ -89,7 +89,7 @@ test('batchItemFailures lists exactly the records that failed for a transient re
   });
   // Three attempts, as MAX_ATTEMPTS says, and never more.
   expect(local.stack.emulator.stats.byStatus[500]).toBe(3);
-  expect(await local.stack.rows()).toEqual(rowsOf(local.stack.clients));
+  expect(await local.stack.keys()).toEqual(rowsOf(local.stack.clients));
 });
 
 test('a transiently failed SNS notification fails the invocation, so that Lambda retries it', async () => {

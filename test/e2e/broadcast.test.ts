@@ -18,7 +18,7 @@ test('a broadcast in the seed format ("users": null) reaches every connection on
   // THEN
   expect(invocation.result).toEqual({ batchItemFailures: [] });
   expect(inboxes(local.stack.clients)).toEqual(expectedInboxes(local.stack.clients, () => [wire(data)]));
-  expect(await local.stack.rows()).toEqual(rowsOf(local.stack.clients));
+  expect(await local.stack.keys()).toEqual(rowsOf(local.stack.clients));
   expect(reports(invocation)['msg-1']).toMatchObject({ kind: 'broadcast', outcome: 'delivered', targets: 10, delivered: 10 });
 });
 
@@ -108,7 +108,7 @@ test('a broadcast reaches 2,000 real WebSocket connections, each exactly once', 
   expect(wrong.map((c) => `${c.userId}/${c.connectionId}: ${c.messages.length} messages`)).toEqual([]);
   expect(local.stack.emulator.stats.delivered).toBe(2000);
   expect(local.stack.emulator.stats.byStatus).toEqual({ 200: 2000, 410: 10 });
-  expect(await local.stack.rows()).toEqual(rowsOf(clients));
+  expect(await local.stack.keys()).toEqual(rowsOf(clients));
   expect(stale).toHaveLength(10);
   expect(reports(invocation)['msg-1']).toMatchObject({ targets: 2010, delivered: 2000, gone: 10, pruned: 10, failed: 0 });
 }, 300_000); // 2,000 handshakes on a busy CI machine: room to finish, nothing asserted about speed

@@ -42,7 +42,7 @@ describe('connections', () => {
     // THEN each has a row by the time its handshake completed
     expect(a1.connectionId).toMatch(/^[A-Za-z0-9+/]{15}=$/);
     expect(new Set([a1.connectionId, a2.connectionId, b1.connectionId]).size).toBe(3);
-    expect(await local.stack.rows()).toEqual(expect.arrayContaining([
+    expect(await local.stack.keys()).toEqual(expect.arrayContaining([
       { userId: 'alice', connectionId: a1.connectionId },
       { userId: 'alice', connectionId: a2.connectionId },
       { userId: 'bob', connectionId: b1.connectionId },
@@ -53,7 +53,7 @@ describe('connections', () => {
     await local.stack.disconnect(a1);
 
     // THEN its row is deleted
-    expect(await local.stack.rows()).toEqual(expect.arrayContaining([
+    expect(await local.stack.keys()).toEqual(expect.arrayContaining([
       { userId: 'alice', connectionId: a2.connectionId },
       { userId: 'bob', connectionId: b1.connectionId },
     ]));
@@ -63,12 +63,12 @@ describe('connections', () => {
   test('a client without a user id is refused, as by a $connect authorizer', async () => {
     // WHEN / THEN
     await expect(RecordingClient.connect(local.stack.emulator.connectUrl(), '', 'header')).rejects.toThrow(/401/);
-    expect(await local.stack.rows()).toEqual([]);
+    expect(await local.stack.keys()).toEqual([]);
   });
 
-  test('rows carry the expiry when the stack is given a TTL', async () => {
-    // GIVEN a stack that writes an expiry 2 hours after connecting
-    await local.restart({ ttlSeconds: 7200 });
+  test('a row carries the TTL the template writes: a Number, connect time + connectionTtl', async () => {
+    // GIVEN an app whose routes write an expiry 2 hours after connecting
+    await local.restart({ app: { connectionTtlSeconds: 7200 } });
     const before = Math.floor(Date.now() / 1000);
 
     // WHEN
@@ -118,7 +118,7 @@ describe('Management API', () => {
 
     // THEN
     expect(deleted.$metadata.httpStatusCode).toBe(204);
-    expect(await local.stack.rows()).toEqual([]);
+    expect(await local.stack.keys()).toEqual([]);
     await expect(post(client.connectionId, 'x')).rejects.toBeInstanceOf(GoneException);
   });
 
@@ -142,7 +142,7 @@ describe('Management API', () => {
     await local.stack.emulator.settled();
 
     // THEN
-    expect(await local.stack.rows()).toEqual([{ userId: 'alice', connectionId: client.connectionId }]);
+    expect(await local.stack.keys()).toEqual([{ userId: 'alice', connectionId: client.connectionId }]);
     await expect(post(client.connectionId, 'x')).rejects.toBeInstanceOf(GoneException);
     expect(client.messages).toEqual([]);
   });

@@ -46,7 +46,7 @@ test('throttling (429) is retried until every connection has its messages, once'
   expect(byStatus[200]).toBe(length + 6);
   // Every throttled post was retried, and nothing else was.
   expect(totalRetried(invocation)).toBe(byStatus[429]);
-  expect(await local.stack.rows()).toEqual(rowsOf(local.stack.clients));
+  expect(await local.stack.keys()).toEqual(rowsOf(local.stack.clients));
 });
 
 test('a fraction of 500s is retried until everything arrives, once', async () => {
@@ -187,7 +187,7 @@ test('an unreachable table fails every valid record of an SQS batch, and nothing
   expect(byId['msg-2']).toMatchObject({ outcome: 'failed', error: { code: 'LOOKUP_FAILED' } });
   expect(byId['msg-3']).toMatchObject({ outcome: 'invalid', error: { code: 'INVALID_JSON' } });
   expect(local.stack.emulator.stats.requests.POST).toBe(0);
-  expect(await local.stack.rows()).toEqual(rowsOf(local.stack.clients));
+  expect(await local.stack.keys()).toEqual(rowsOf(local.stack.clients));
 });
 
 test('a missing table fails the records too, and an SNS invocation throws', async () => {

@@ -146,8 +146,15 @@ describe('RequestRun of a disconnect', () => {
 describe('follow-ups of a disconnect', () => {
   const rules = { userIdAttribute: 'user_id', connectionIdAttribute: 'connection_id', maxCarryForwardAttempts: 3 };
   const origin = {
-    requestId: 'm-1', startedAt: 1_700_000_000_000, attempt: 1, segment: 0, totalSegments: 1,
-    action: 'disconnect' as const, payloadText: '"bye"', excludeUsers: new Set<string>(), excludeConnections: new Set<string>(),
+    requestId: 'm-1',
+    startedAt: 1_700_000_000_000,
+    attempt: 1,
+    segment: 0,
+    totalSegments: 1,
+    action: 'disconnect' as const,
+    payloadText: '"bye"',
+    excludeUsers: new Set<string>(),
+    excludeConnections: new Set<string>(),
   };
 
   test('connections that had the data are only closed; the others get the data and the close', () => {

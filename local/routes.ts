@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { resolveIntrinsics, type LocalNames, type RouteIntegration } from './cloud-template';
+import { USER_ID_HEADER, type ConnectionLifecycle, type ConnectRequest, type ConnectVerdict, type KnownConnection } from './emulator';
+import { NativeSha256, type SigningCredentials } from './sigv4';
+import { renderTemplate, type RouteContext } from './vtl';
+
+/**
+ * What the `$connect` route's authorizer would answer, computed locally: a Lambda authorizer's `principalId` and
+ * `context`, or the IAM caller of an IAM-authorized `$connect`. `undefined` refuses the connection (401), as an
+ * authorizer's Deny or "Unauthorized" does.
+ */
+export interface AuthorizerAnswer {
+  readonly principalId?: string;
+  readonly context?: Readonly<Record<string, string | number | boolean>>;
+  /** For `AWS_IAM`: `$context.identity` of the signed request, e.g. `{ userArn: 'arn:aws:iam::…:user/alice' }`. */
+  readonly identity?: Readonly<Record<string, string>>;
+}
+
+/** The local stand-in for the `$connect` authorizer: the upgrade request's query and headers → an answer. */
+export type LocalAuthorizer = (request: Pick<ConnectRequest, 'query' | 'headers'>) => AuthorizerAnswer | undefined | Promise<AuthorizerAnswer | undefined>;
+
+/** Answers `{ principalId }` from the `user_id` query parameter or the `x-user-id` header: tests where the token is the user id. */
+export const userIdAuthorizer: LocalAuthorizer = ({ query, headers }) => {
+  const userId = query.user_id ?? headers[USER_ID_HEADER];
+  return userId ? { principalId: userId } : undefined;
+};
+
+export interface TemplateRoutesOptions {
+  readonly routes: Partial<Record<'$connect' | '$disconnect', RouteIntegration>>;
+  /** Local names of the template's resources (the table's logical id → its local name) and pseudo parameters. */
+  readonly names: LocalNames;
+  readonly dynamoEndpoint: string;
+  readonly region: string;
+  readonly credentials: SigningCredentials;
+  readonly authorizer: LocalAuthorizer;
+  readonly stage: string;
+  readonly apiId: string;
+}
+
+/** A route whose integration failed: what it sent, and what DynamoDB answered (for tests and for the user's eyes). */
+export interface RouteFailure {
+  readonly routeKey: string;
+  readonly connectionId: string;
+  readonly request: string;
+  readonly status: number;
+  readonly answer: string;
+}
+
+/**
+ * The connection lifecycle as the synthesized template defines it: `$connect` runs the authorizer stand-in, renders
+ * the route's request template against API Gateway's `$context` and sends it to DynamoDB as the integration's
+ * action; `$disconnect` does the same, best effort. A route the template does not have does nothing.
+ */
+export class TemplateRoutes implements ConnectionLifecycle {
+  /** Integrations that failed, most recent last. */
+  readonly failures: RouteFailure[] = [];
+  private readonly signer: SignatureV4;
+
+  constructor(private readonly options: TemplateRoutesOptions) {
+    for (const route of Object.values(options.routes)) {
+      if (route.integrationType !== 'AWS' || !route.dynamodbAction || route.requestTemplate === undefined) {
+        throw new Error(`${route.routeKey}: the local stack runs AWS integrations to DynamoDB with a request template; ${route.logicalId} is ${route.integrationType}`);
+      }
+    }
+    this.signer = new SignatureV4({ service: 'dynamodb', region: options.region, credentials: options.credentials, sha256: NativeSha256 });
+  }
+
+  async connect(request: ConnectRequest): Promise<ConnectVerdict> {
+    const route = this.options.routes.$connect;
+    let answer: AuthorizerAnswer | undefined = {};
+    if (route && route.authorizationType !== 'NONE') {
+      answer = await this.options.authorizer({ query: request.query, headers: request.headers });
+      if (!answer) return { accepted: false, status: 401, reason: 'Unauthorized' };
+    }
+    const known: KnownConnection = {
+      connectionId: request.connectionId,
+      connectedAt: request.connectedAt,
+      authorizer: stringified(answer),
+      identity: { sourceIp: request.sourceIp, userAgent: request.userAgent, ...answer.identity },
+    };
+    if (route && !(await this.run(route, known, 'CONNECT'))) {
+      return { accepted: false, status: 500, reason: 'Internal Server Error' };
+    }
+    return { accepted: true, connection: known };
+  }
+
+  async disconnect(connection: KnownConnection): Promise<void> {
+    const route = this.options.routes.$disconnect;
+    if (route) await this.run(route, connection, 'DISCONNECT');
+  }
+
+  /** Renders the route's template and sends it; true when DynamoDB answered 2xx. */
+  private async run(route: RouteIntegration, connection: KnownConnection, eventType: 'CONNECT' | 'DISCONNECT'): Promise<boolean> {
+    const template = resolveIntrinsics(route.requestTemplate, this.options.names, `${route.routeKey} request template`) as string;
+    const context: RouteContext = {
+      connectionId: connection.connectionId,
+      connectedAt: connection.connectedAt,
+      requestTimeEpoch: Date.now(),
+      requestId: randomUUID(),
+      eventType,
+      routeKey: route.routeKey,
+      stage: this.options.stage,
+      apiId: this.options.apiId,
+      domainName: '127.0.0.1',
+      authorizer: connection.authorizer,
+      identity: connection.identity,
+    };
+    const body = renderTemplate(template, context);
+    const { status, answer } = await this.send(route.dynamodbAction!, body);
+    if (status >= 200 && status < 300) return true;
+    this.failures.push({ routeKey: route.routeKey, connectionId: connection.connectionId, request: body, status, answer });
+    return false;
+  }
+
+  /** POSTs the rendered body to DynamoDB as `action`, signed, exactly as API Gateway's integration sends it. */
+  private async send(action: string, body: string): Promise<{ status: number; answer: string }> {
+    const url = new URL(this.options.dynamoEndpoint);
+    const signed = await this.signer.sign({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: '/',
+      headers: {
+        'host': url.host,
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': `DynamoDB_20120810.${action}`,
+      },
+      body,
+    });
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({ hostname: url.hostname, port: url.port, method: 'POST', path: '/', headers: signed.headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, answer: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+}
+
+/** `$context.authorizer`: the principal id and the context map, every value stringified as API Gateway does. */
+function stringified(answer: AuthorizerAnswer): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(answer.context ?? {})) values[key] = String(value);
+  if (answer.principalId !== undefined) values.principalId = answer.principalId;
+  return values;
+}

@@ -1,0 +1,164 @@
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { useLocalStack, wire } from './support';
+import { sqsEvent } from '../../local/events';
+import type { AuthorizerAnswer } from '../../local/routes';
+import { LOCAL_CREDENTIALS, type LocalStack } from '../../local/stack';
+
+/** The authorizer stand-in: a token → identity table, as a Lambda authorizer would look tokens up. */
+const TOKENS: Record<string, AuthorizerAnswer> = {
+  't-alice': { principalId: 'alice', context: { tenant: 'acme', admin: true } },
+  't-bob': { principalId: 'bob', context: { tenant: 'globex' } },
+  't-quote': { principalId: 'o\'brien "the" ünïcode/user' },
+  't-no-user': { context: { tenant: 'acme' } },
+};
+const authorizer = ({ query }: { query: Readonly<Record<string, string>> }) => TOKENS[query.token];
+
+const local = useLocalStack({
+  app: { authorizerContextAttributes: ['tenant'] },
+  authorizer,
+  handler: { DISCONNECT_ENABLED: 'true' },
+});
+
+/** Every item of the table, every attribute, as the routes wrote it. */
+async function items(stack: LocalStack): Promise<Array<Record<string, unknown>>> {
+  const client = new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  try {
+    const page = await client.send(new ScanCommand({ TableName: stack.table.tableName }));
+    return (page.Items ?? []).map((item) => unmarshall(item)).sort((a, b) => String(a.connection_id).localeCompare(String(b.connection_id)));
+  } finally {
+    client.destroy();
+  }
+}
+
+describe('$connect through the rendered template', () => {
+  test('writes the row: the authorizer\'s user id, the connection id, a Number TTL about connectionTtl ahead', async () => {
+    // GIVEN
+    const before = Math.floor(Date.now() / 1000);
+
+    // WHEN
+    const alice = await local.stack.open('alice', { query: { token: 't-alice' } });
+
+    // THEN
+    const after = Math.floor(Date.now() / 1000);
+    const [item] = await items(local.stack);
+    expect(item).toEqual({ user_id: 'alice', connection_id: alice.connectionId, expires_at: expect.any(Number), tenant: 'acme' });
+    expect(item.expires_at).toBeGreaterThanOrEqual(before + 7500);
+    expect(item.expires_at).toBeLessThanOrEqual(after + 7500);
+  });
+
+  test('a context key not listed is not stored; a listed one the authorizer did not return is left out', async () => {
+    // WHEN
+    await local.stack.open('o\'brien', { query: { token: 't-quote' } });
+
+    // THEN
+    expect(await items(local.stack)).toEqual([expect.not.objectContaining({ tenant: expect.anything() })]);
+  });
+
+  test('a user id with quotes, a slash and non-ASCII letters is stored exactly', async () => {
+    // WHEN
+    const client = await local.stack.open('o\'brien', { query: { token: 't-quote' } });
+
+    // THEN
+    expect(await local.stack.keys()).toEqual([{ userId: 'o\'brien "the" ünïcode/user', connectionId: client.connectionId }]);
+  });
+
+  test('no token: the authorizer refuses, no row', async () => {
+    // WHEN / THEN
+    await expect(local.stack.open('nobody', { query: { token: 'wrong' } })).rejects.toThrow('connect refused: 401');
+    expect(await items(local.stack)).toEqual([]);
+  });
+
+  test('an authorizer answer without the user id: DynamoDB refuses the empty key, so the connection is refused', async () => {
+    // WHEN / THEN
+    await expect(local.stack.open('nobody', { query: { token: 't-no-user' } })).rejects.toThrow('connect refused: 500');
+    expect(await items(local.stack)).toEqual([]);
+    expect(local.stack.routes.failures).toEqual([expect.objectContaining({
+      routeKey: '$connect', status: 400, answer: expect.stringMatching(/ValidationException/),
+    })]);
+  });
+});
+
+describe('$disconnect through the rendered template', () => {
+  test('a client leaving deletes its row, and only its row', async () => {
+    // GIVEN
+    const alice = await local.stack.open('alice', { query: { token: 't-alice' } });
+    const bob = await local.stack.open('bob', { query: { token: 't-bob' } });
+
+    // WHEN
+    await local.stack.disconnect(alice);
+
+    // THEN
+    expect(await local.stack.keys()).toEqual([{ userId: 'bob', connectionId: bob.connectionId }]);
+    expect(local.stack.routes.failures).toEqual([]);
+  });
+});
+
+describe('delivery to connections the routes registered', () => {
+  test('a multicast and a broadcast', async () => {
+    // GIVEN
+    const [alice1, alice2] = [await local.stack.open('alice', { query: { token: 't-alice' } }), await local.stack.open('alice', { query: { token: 't-alice' } })];
+    const bob = await local.stack.open('bob', { query: { token: 't-bob' } });
+
+    // WHEN
+    await local.pusher.invoke(sqsEvent([{ users: ['alice'], data: 'to alice' }, { data: 'to everyone' }]));
+    await local.stack.deliveries();
+
+    // THEN
+    expect(alice1.messages).toEqual([wire('to alice'), wire('to everyone')]);
+    expect(alice2.messages).toEqual([wire('to alice'), wire('to everyone')]);
+    expect(bob.messages).toEqual([wire('to everyone')]);
+  });
+});
+
+describe('a disconnect request', () => {
+  test('sends the data, closes the target sockets, deletes their rows, and leaves the others', async () => {
+    // GIVEN
+    const alice = [await local.stack.open('alice', { query: { token: 't-alice' } }), await local.stack.open('alice', { query: { token: 't-alice' } })];
+    const bob = await local.stack.open('bob', { query: { token: 't-bob' } });
+
+    // WHEN
+    const invocation = await local.pusher.invoke(sqsEvent([{ action: 'disconnect', users: ['alice'], data: { bye: true } }]));
+    await Promise.all(alice.map((c) => c.whenClosed()));
+    await local.stack.emulator.settled();
+
+    // THEN
+    expect(alice.map((c) => c.messages)).toEqual([[wire({ bye: true })], [wire({ bye: true })]]);
+    expect(alice.map((c) => c.isOpen)).toEqual([false, false]);
+    expect(bob.isOpen).toBe(true);
+    expect(await local.stack.keys()).toEqual([{ userId: 'bob', connectionId: bob.connectionId }]);
+    expect(invocation.result).toEqual({ batchItemFailures: [] });
+    expect(local.stack.emulator.stats.requests).toMatchObject({ POST: 2, DELETE: 2 });
+  });
+
+  test('a broadcast disconnect with an exclusion and no data', async () => {
+    // GIVEN
+    const alice = await local.stack.open('alice', { query: { token: 't-alice' } });
+    const bob = await local.stack.open('bob', { query: { token: 't-bob' } });
+
+    // WHEN
+    await local.pusher.invoke(sqsEvent([{ action: 'disconnect', exclude_users: ['bob'] }]));
+    await alice.whenClosed();
+    await local.stack.emulator.settled();
+
+    // THEN
+    expect(alice.messages).toEqual([]);
+    expect(bob.isOpen).toBe(true);
+    expect(await local.stack.keys()).toEqual([{ userId: 'bob', connectionId: bob.connectionId }]);
+  });
+});
+
+describe('anonymous connections', () => {
+  const anonymous = useLocalStack({ app: { anonymous: true } });
+
+  test('each connection is its own user: the row\'s user id is the connection id, and broadcasts reach it', async () => {
+    // WHEN
+    const client = await anonymous.stack.open('anyone');
+    await anonymous.pusher.invoke(sqsEvent([{ data: 'hello' }]));
+    await anonymous.stack.deliveries();
+
+    // THEN
+    expect(await anonymous.stack.keys()).toEqual([{ userId: client.connectionId, connectionId: client.connectionId }]);
+    expect(client.messages).toEqual([wire('hello')]);
+  });
+});
