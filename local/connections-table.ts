@@ -8,6 +8,7 @@ import {
   ScanCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ConnectionRow } from '../lambda/core/ports/connection-store';
 import { DEFAULTS, LIMITS } from '../src/shared/constants';
 
@@ -85,16 +86,26 @@ export class ConnectionsTable {
 
   /** Every row in the table, sorted by user then connection id (a stable order for assertions). */
   async scan(): Promise<ConnectionRow[]> {
-    const rows: ConnectionRow[] = [];
+    const rows = (await this.scanItems()).map((item) => this.fromItem(item));
+    return rows.sort((a, b) => compare(a.userId, b.userId) || compare(a.connectionId, b.connectionId));
+  }
+
+  /** Every item with every attribute, as plain values (what a `$connect` route wrote, extra attributes included). */
+  async items(): Promise<Array<Record<string, unknown>>> {
+    const { connectionIdAttribute } = this.schema;
+    return (await this.scanItems()).map((item) => unmarshall(item))
+      .sort((a, b) => compare(String(a[connectionIdAttribute]), String(b[connectionIdAttribute])));
+  }
+
+  private async scanItems(): Promise<Array<Record<string, any>>> {
+    const items: Array<Record<string, any>> = [];
     let startKey: Record<string, any> | undefined;
     do {
       const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey }));
-      for (const item of page.Items ?? []) {
-        rows.push(this.fromItem(item));
-      }
+      items.push(...page.Items ?? []);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return rows.sort((a, b) => compare(a.userId, b.userId) || compare(a.connectionId, b.connectionId));
+    return items;
   }
 
   private key(userId: string, connectionId: string) {

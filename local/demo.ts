@@ -1,12 +1,15 @@
 /**
  * `npm run demo`: the bundled pusher against the local stack (dynalite + the API Gateway WebSocket emulator),
- * with real WebSocket clients and no AWS account. Prints, per request, who received what, what was pruned and
- * the handler's own log line and metrics; exits non-zero if anything it demonstrates did not happen.
+ * with real WebSocket clients and no AWS account. Clients connect through the synthesized template's `$connect` /
+ * `$disconnect` routes (their request templates rendered and sent to dynalite), with a token authorizer stand-in.
+ * Prints, per request, who received what, what was pruned or closed and the handler's own log line and metrics;
+ * exits non-zero if anything it demonstrates did not happen.
  */
-import type { RecordingClient } from './client';
+import { RecordingClient } from './client';
 import type { ConnectionRow } from './connections-table';
 import { snsEvent, sqsEvent } from './events';
 import type { HandlerRunner, Invocation } from './handler-runner';
+import type { AuthorizerAnswer, LocalAuthorizer } from './routes';
 import { LocalStack } from './stack';
 
 interface Step {
@@ -17,8 +20,10 @@ interface Step {
   readonly before?: () => Promise<string | undefined>;
   /** The clients that must receive the request, once each. */
   readonly receivers: () => readonly RecordingClient[];
-  /** The rows the request must prune. */
+  /** The rows the request must prune (or, for a disconnect, delete). */
   readonly pruned: () => readonly ConnectionRow[];
+  /** The clients whose sockets the request must close. */
+  readonly closed?: () => readonly RecordingClient[];
   /** The outcome the handler must report. */
   readonly outcome: 'delivered' | 'invalid';
 }
@@ -27,9 +32,16 @@ const rule = (title: string) => `\n── ${title} ${'─'.repeat(Math.max(3, 74
 const label = (name: string) => name.padEnd(10);
 const key = (row: ConnectionRow) => `${row.userId}/${row.connectionId}`;
 
+/** What the `$connect` route's Lambda authorizer would answer for each token: its local stand-in. */
+const TOKENS: Record<string, AuthorizerAnswer> = Object.fromEntries(
+  [['alice', 'acme'], ['bob', 'acme'], ['carol', 'globex'], ['dave', 'globex']]
+    .map(([user, tenant]) => [`token-${user}`, { principalId: user, context: { tenant } }]),
+);
+const tokenAuthorizer: LocalAuthorizer = ({ query }) => TOKENS[query.token];
+
 async function main(): Promise<number> {
   const started = Date.now();
-  const stack = await LocalStack.start({ seed: 2024 });
+  const stack = await LocalStack.start({ seed: 2024, authorizer: tokenAuthorizer, app: { authorizerContextAttributes: ['tenant'] } });
   try {
     return await demo(stack, started);
   } finally {
@@ -42,15 +54,26 @@ async function demo(stack: LocalStack, started: number): Promise<number> {
   console.log(`  DynamoDB      dynalite at ${stack.dynamoEndpoint}, table "${stack.table.tableName}" (user_id, connection_id)`);
   console.log(`  API Gateway   WebSocket emulator at ${stack.emulator.connectUrl()}, Management API ${stack.emulator.callbackUrl}`);
 
-  const users = await stack.connectUsers({ alice: 2, bob: 2, carol: 1, dave: 3 });
+  const users: Record<string, RecordingClient[]> = {};
+  for (const [user, count] of Object.entries({ alice: 2, bob: 2, carol: 1, dave: 3 })) {
+    users[user] = [];
+    for (let i = 0; i < count; i++) users[user].push(await stack.open(user, { query: { token: `token-${user}` } }));
+  }
   const { alice, bob, carol, dave } = users;
   const vanishing = dave[2];
-  console.log(rule('Connected clients (real ws sockets; each row written by $connect)'));
+  console.log(rule('Connected clients (real ws sockets, ?token=…; each row written by the $connect route)'));
+  console.log('  routes        $connect → DynamoDB PutItem, $disconnect → DeleteItem (the synthesized template\'s, rendered)');
   for (const [user, clients] of Object.entries(users)) {
     console.log(`  ${user.padEnd(6)} ${clients.map((c) => c.connectionId).join('  ')}`);
   }
+  const [item] = (await stack.table.items()).filter((i) => i.connection_id === alice[0].connectionId);
+  console.log(`  a row         ${JSON.stringify(item)}`);
+  console.log('                (user_id from the authorizer, tenant from its context, expires_at = connect time + connectionTtl)');
+  const refused = await RecordingClient.open(stack.emulator.connectUrl(), 'mallory', { query: { token: 'forged' } }).then(() => 'accepted', (e: Error) => e.message);
+  console.log(`  ?token=forged ${refused}: the authorizer refused it, no row written`);
+  let failures = refused === 'connect refused: 401' ? 0 : 1;
 
-  const pusher = await stack.loadHandler();
+  const pusher = await stack.loadHandler({ DISCONNECT_ENABLED: 'true' });
   const everyone = () => stack.clients.filter((c) => c !== vanishing);
   const steps: Step[] = [
     {
@@ -97,20 +120,28 @@ async function demo(stack: LocalStack, started: number): Promise<number> {
       pruned: () => [],
       outcome: 'invalid',
     },
+    {
+      title: '6. Disconnect carol: a last message, then her socket is closed and her row deleted',
+      via: 'SQS',
+      request: { action: 'disconnect', users: ['carol'], data: { type: 'session', text: 'signed out elsewhere' } },
+      receivers: () => carol,
+      pruned: () => carol.map((c) => ({ userId: 'carol', connectionId: c.connectionId })),
+      closed: () => carol,
+      outcome: 'delivered',
+    },
   ];
 
-  let failures = 0;
   for (const [index, step] of steps.entries()) {
     failures += await runStep(stack, pusher, step, `demo-${index + 1}`, everyone);
   }
 
   const stats = stack.emulator.stats;
   const rows = (await stack.rows()).map(key).sort();
-  const liveRows = everyone().map((c) => `${c.userId}/${c.connectionId}`).sort();
+  const liveRows = everyone().filter((c) => c.isOpen).map((c) => `${c.userId}/${c.connectionId}`).sort();
   const tableOk = JSON.stringify(rows) === JSON.stringify(liveRows);
   failures += tableOk ? 0 : 1;
   console.log(rule('Summary'));
-  console.log(`  Management API  ${stats.requests.POST} POSTs: ${Object.entries(stats.byStatus).map(([s, n]) => `${n}×${s}`).join(', ')}`);
+  console.log(`  Management API  ${stats.requests.POST} POSTs, ${stats.requests.DELETE} DELETE: ${Object.entries(stats.byStatus).map(([s, n]) => `${n}×${s}`).join(', ')}`);
   console.log(`  table           ${rows.length} rows left, ${tableOk ? 'exactly the live connections' : `✗ expected exactly the ${liveRows.length} live connections`}`);
   console.log(`  ${failures === 0 ? '✓ every request behaved as expected' : `✗ ${failures} expectation(s) not met`} (${Date.now() - started} ms)`);
   return failures === 0 ? 0 : 1;
@@ -133,6 +164,8 @@ async function runStep(
     : sqsEvent([step.request], { messageIds: [messageId] });
   const invocation = await pusher.invoke(event);
   await stack.deliveries();
+  await Promise.all((step.closed?.() ?? []).map((c) => c.whenClosed()));
+  await stack.emulator.settled();
 
   const received = stack.clients.map((c) => ({ client: c, messages: c.messages.slice(seen.get(c)) })).filter((r) => r.messages.length > 0);
   if (received.length === 0) {
@@ -149,7 +182,9 @@ async function runStep(
   }
   const rowsAfter = new Set((await stack.rows()).map(key));
   const pruned = rowsBefore.filter((row) => !rowsAfter.has(key(row)));
-  console.log(`  ${label('pruned')}${pruned.length === 0 ? 'nothing' : pruned.map(key).join(', ')}`);
+  console.log(`  ${label(step.closed ? 'deleted' : 'pruned')}${pruned.length === 0 ? 'nothing' : pruned.map(key).join(', ')}`);
+  const closed = (step.closed?.() ?? []).filter((c) => !c.isOpen);
+  if (step.closed) console.log(`  ${label('closed')}${closed.map((c) => `${c.userId} ${c.connectionId} (close code ${c.closeCode})`).join(', ') || 'nothing'}`);
   printHandlerOutput(invocation, messageId);
 
   return verify(step, received, pruned, invocation, messageId);
@@ -158,7 +193,7 @@ async function runStep(
 function printHandlerOutput(invocation: Invocation, messageId: string): void {
   const report = invocation.json.find((line) => line.message === 'request processed' && line.messageId === messageId);
   if (report) {
-    const fields = ['outcome', 'kind', 'targets', 'delivered', 'gone', 'pruned', 'retried', 'failed', 'durationMs'];
+    const fields = ['outcome', 'kind', 'targets', 'delivered', 'gone', 'pruned', 'retried', 'failed', ...(report.closed ? ['closed'] : []), 'durationMs'];
     console.log(`  ${label('handler')}${report.level} "${report.message}" ${fields.map((f) => `${f}=${report[f]}`).join(' ')}`);
     if (report.error) {
       console.log(`  ${label('')}error ${report.error.code}: ${report.error.message}`);
@@ -198,6 +233,9 @@ function verify(
   }
   if (invocation.error) {
     problems.push(`the invocation failed: ${invocation.error.message}`);
+  }
+  for (const client of step.closed?.() ?? []) {
+    if (client.isOpen) problems.push(`${client.userId} ${client.connectionId} is still open`);
   }
   for (const problem of problems) {
     console.log(`  ✗ ${problem}`);

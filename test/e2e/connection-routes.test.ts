@@ -1,9 +1,7 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { useLocalStack, wire } from './support';
 import { sqsEvent } from '../../local/events';
 import type { AuthorizerAnswer } from '../../local/routes';
-import { LOCAL_CREDENTIALS, type LocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
 
 /** The authorizer stand-in: a token → identity table, as a Lambda authorizer would look tokens up. */
 const TOKENS: Record<string, AuthorizerAnswer> = {
@@ -21,15 +19,7 @@ const local = useLocalStack({
 });
 
 /** Every item of the table, every attribute, as the routes wrote it. */
-async function items(stack: LocalStack): Promise<Array<Record<string, unknown>>> {
-  const client = new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-  try {
-    const page = await client.send(new ScanCommand({ TableName: stack.table.tableName }));
-    return (page.Items ?? []).map((item) => unmarshall(item)).sort((a, b) => String(a.connection_id).localeCompare(String(b.connection_id)));
-  } finally {
-    client.destroy();
-  }
-}
+const items = (stack: LocalStack) => stack.table.items();
 
 describe('$connect through the rendered template', () => {
   test('writes the row: the authorizer\'s user id, the connection id, a Number TTL about connectionTtl ahead', async () => {
