@@ -31,6 +31,11 @@ import { WebsocketPusherProps } from './websocket-pusher-props';
  *   request is a broadcast to every connection.
  * - `exclude_users` (string[]): never deliver to these users.
  * - `connections` / `exclude_connections` (string[]): target or skip these connection ids directly.
+ * - `action` (`"send"`, the default, or `"disconnect"` with `enableDisconnect`): close the targets' connections,
+ *   after sending `data` if given.
+ *
+ * With `connectionRoutes`, it also adds the API's `$connect` / `$disconnect` routes, which keep the connections
+ * table with direct DynamoDB integrations (no Lambda).
  *
  * @example
  * const api = new apigwv2.WebSocketApi(this, 'Api');
