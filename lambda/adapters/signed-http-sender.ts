@@ -99,42 +99,32 @@ export class SignedHttpSender implements Sender {
   }
 
   async post(connectionId: string, payload: Uint8Array): Promise<PostResult> {
-    try {
-      const signed = await this.signer.sign({
-        method: 'POST',
-        protocol: this.protocol,
-        hostname: this.hostname,
-        port: this.port,
-        path: `${this.basePath}/@connections/${encodeSegment(connectionId)}`,
-        query: {},
-        headers: {
-          'host': this.host,
-          'content-type': 'application/octet-stream',
-          'content-length': String(payload.byteLength),
-          // Signed and sent, as the SDK does; given, so the signer does not hash the payload again.
-          [SHA256_HEADER]: this.payloadHash(payload),
-        },
-        body: payload,
-      });
-      return await this.send('POST', signed.path, signed.headers, payload);
-    } catch (error) {
-      return classifyPostError(error);
-    }
+    return this.call('POST', connectionId, {
+      'content-type': 'application/octet-stream',
+      'content-length': String(payload.byteLength),
+      // Signed and sent, as the SDK does; given, so the signer does not hash the payload again.
+      [SHA256_HEADER]: this.payloadHash(payload),
+    }, payload);
   }
 
   /** `DELETE @connections/{id}` (the SDK's `DeleteConnectionCommand`): API Gateway closes it and runs `$disconnect`. */
   async disconnect(connectionId: string): Promise<PostResult> {
+    return this.call('DELETE', connectionId, { [SHA256_HEADER]: EMPTY_SHA256 });
+  }
+
+  private async call(method: 'POST' | 'DELETE', connectionId: string, headers: Record<string, string>, body?: Uint8Array): Promise<PostResult> {
     try {
       const signed = await this.signer.sign({
-        method: 'DELETE',
+        method,
         protocol: this.protocol,
         hostname: this.hostname,
         port: this.port,
         path: `${this.basePath}/@connections/${encodeSegment(connectionId)}`,
         query: {},
-        headers: { host: this.host, [SHA256_HEADER]: EMPTY_SHA256 },
+        headers: { host: this.host, ...headers },
+        body,
       });
-      return await this.send('DELETE', signed.path, signed.headers);
+      return await this.send(method, signed.path, signed.headers, body);
     } catch (error) {
       return classifyPostError(error);
     }

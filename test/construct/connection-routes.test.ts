@@ -1,21 +1,16 @@
-import { App, Aspects, Duration, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketIamAuthorizer, WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketMockIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { nagFindings, stackWithStage } from './support';
 import { ConnectionRoutesOptions, ConnectionUserId, WebsocketPusher, WebsocketPusherProps } from '../../src';
 
-const ENV = { account: '111111111111', region: 'eu-west-1' };
-
 function setup() {
-  const app = new App();
-  const stack = new Stack(app, 'TestStack', { env: ENV });
-  const api = new apigwv2.WebSocketApi(stack, 'Api');
-  const stage = new apigwv2.WebSocketStage(stack, 'Stage', { webSocketApi: api, stageName: 'live', autoDeploy: true });
+  const { app, stack, api, stage } = stackWithStage();
   const authorizerFunction = new lambda.Function(stack, 'AuthorizerFunction', {
     runtime: lambda.Runtime.NODEJS_22_X,
     handler: 'index.handler',
@@ -318,15 +313,9 @@ describe('cdk-nag AwsSolutions', () => {
     const { app, stack } = synth(routes as (s: ReturnType<typeof setup>) => ConnectionRoutesOptions, { enableDisconnect: true });
 
     // WHEN
-    Aspects.of(stack).add(new AwsSolutionsChecks());
-    app.synth();
+    const findings = nagFindings(app, stack);
 
     // THEN
-    const isPusher = (entry: { id: string }) => entry.id.startsWith('/TestStack/Pusher/');
-    const findings = [
-      ...Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
-      ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
-    ].filter(isPusher);
-    expect(findings.map((e) => `${e.id}: ${e.entry.data}`)).toEqual([]);
+    expect(findings).toEqual([]);
   });
 });

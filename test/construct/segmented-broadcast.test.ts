@@ -1,17 +1,13 @@
-import { Aspects, App, Duration, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { nagFindings, stackWithStage } from './support';
 import { WebsocketPusher, WebsocketPusherProps } from '../../src';
 
 // Segmented broadcast: the work queue, its DLQ, its event source and the one extra permission, only when asked for.
 
 function synth(props: Partial<WebsocketPusherProps> = {}) {
-  const app = new App();
-  const stack = new Stack(app, 'TestStack', { env: { account: '111111111111', region: 'eu-west-1' } });
-  const api = new apigwv2.WebSocketApi(stack, 'Api');
-  const stage = new apigwv2.WebSocketStage(stack, 'Stage', { webSocketApi: api, stageName: 'live', autoDeploy: true });
+  const { app, stack, stage } = stackWithStage();
   const pusher = new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage, ...props });
   return { app, stack, pusher, template: () => Template.fromStack(stack) };
 }
@@ -208,16 +204,10 @@ describe('cdk-nag AwsSolutions', () => {
     const { app, stack } = synth({ segmentedBroadcast: { threshold: 0 } });
 
     // WHEN the AwsSolutions checks run
-    Aspects.of(stack).add(new AwsSolutionsChecks());
-    app.synth();
+    const findings = nagFindings(app, stack);
 
     // THEN
-    const isPusher = (entry: { id: string }) => entry.id.startsWith('/TestStack/Pusher/');
-    const findings = [
-      ...Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
-      ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
-    ].filter(isPusher);
-    expect(findings.map((e) => `${e.id}: ${e.entry.data}`)).toEqual([]);
+    expect(findings).toEqual([]);
     const suppressions = Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, any>)
       .flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []);
     expect(suppressions.map((s: any) => s.id).sort()).toEqual(['AwsSolutions-IAM5', 'AwsSolutions-SQS3']);

@@ -1,5 +1,5 @@
-import { App, Aspects, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,18 +8,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { nagFindings, stackWithStage, TEST_ENV } from './support';
 import { WebsocketPusher, WebsocketPusherProps } from '../../src';
 
-const ENV = { account: '111111111111', region: 'eu-west-1' };
-
-function stackWithStage() {
-  const app = new App();
-  const stack = new Stack(app, 'TestStack', { env: ENV });
-  const api = new apigwv2.WebSocketApi(stack, 'Api');
-  const stage = new apigwv2.WebSocketStage(stack, 'Stage', { webSocketApi: api, stageName: 'live', autoDeploy: true });
-  return { app, stack, api, stage };
-}
+const ENV = TEST_ENV;
 
 function synth(props: Partial<WebsocketPusherProps> = {}) {
   const { stack, stage } = stackWithStage();
@@ -595,15 +587,10 @@ describe('cdk-nag AwsSolutions', () => {
     pusher.grantPublish(backend);
 
     // WHEN the AwsSolutions checks run
-    Aspects.of(stack).add(new AwsSolutionsChecks());
-    app.synth();
+    const findings = nagFindings(app, stack);
 
     // THEN
-    const isPusher = (entry: { id: string }) => entry.id.startsWith('/TestStack/Pusher/');
-    const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')).filter(isPusher);
-    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')).filter(isPusher);
-    expect(errors.map((e) => `${e.id}: ${e.entry.data}`)).toEqual([]);
-    expect(warnings.map((e) => `${e.id}: ${e.entry.data}`)).toEqual([]);
+    expect(findings).toEqual([]);
 
     const suppressions = Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, any>)
       .flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []);

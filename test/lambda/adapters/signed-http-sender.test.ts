@@ -1,11 +1,15 @@
 import * as crypto from 'node:crypto';
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { ApiGatewayManagementApiClient, DeleteConnectionCommand, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { errorFromAnswer } from '../../../lambda/adapters/post-error';
 import { refreshingCredentials, SignedHttpSender } from '../../../lambda/adapters/signed-http-sender';
 import { errorAnswer, OK, ScriptedManagementApi, type Answer, type Received } from '../support/management-api';
 
 const CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret', sessionToken: 'local-session-token' };
 const REGION = 'eu-west-1';
+
+/** The headers a request signed, less the SDK's own user-agent bookkeeping. */
+const signed = (r: Received) => /SignedHeaders=([^,]+)/.exec(r.headers.authorization!)![1].split(';')
+  .filter((h) => !h.startsWith('amz-sdk') && h !== 'x-amz-user-agent');
 
 describe('SignedHttpSender', () => {
   let api: ScriptedManagementApi | undefined;
@@ -70,7 +74,27 @@ describe('SignedHttpSender', () => {
     expect(byLean.verdict).toEqual({ ok: true });
     expect(byLean.url).toBe(bySdk.url);
     expect(byLean.body.equals(bySdk.body)).toBe(true);
-    const signed = (r: Received) => /SignedHeaders=([^,]+)/.exec(r.headers.authorization!)![1].split(';').filter((h) => !h.startsWith('amz-sdk') && h !== 'x-amz-user-agent');
+    expect(signed(byLean)).toEqual(signed(bySdk));
+  });
+
+  test('disconnect sends the same DELETE as the SDK DeleteConnectionCommand, and a 204 means closed', async () => {
+    // GIVEN the AWS SDK client and the lean sender, and a Management API answering 204
+    const { api: server, sender: s } = await start({ status: 204 });
+    const sdk = new ApiGatewayManagementApiClient({ endpoint: server.url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+
+    // WHEN each closes the same connection
+    await sdk.send(new DeleteConnectionCommand({ ConnectionId: 'Reefv2y+8Vz/RTg=' }));
+    sdk.destroy();
+    const result = await s.disconnect('Reefv2y+8Vz/RTg=');
+
+    // THEN both are accepted and agree on method, path, body and signed headers
+    expect(result).toEqual({ status: 'delivered' });
+    const [bySdk, byLean] = server.received;
+    expect([bySdk.method, byLean.method]).toEqual(['DELETE', 'DELETE']);
+    expect(bySdk.verdict).toEqual({ ok: true });
+    expect(byLean.verdict).toEqual({ ok: true });
+    expect(byLean.url).toBe(bySdk.url);
+    expect(byLean.body.length).toBe(0);
     expect(signed(byLean)).toEqual(signed(bySdk));
   });
 

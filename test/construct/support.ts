@@ -1,0 +1,27 @@
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { AwsSolutionsChecks } from 'cdk-nag';
+
+/** The account and Region every construct test synthesizes in. */
+export const TEST_ENV = { account: '111111111111', region: 'eu-west-1' };
+
+/** An app with `TestStack`, a WebSocket API and its `live` stage. */
+export function stackWithStage() {
+  const app = new App();
+  const stack = new Stack(app, 'TestStack', { env: TEST_ENV });
+  const api = new apigwv2.WebSocketApi(stack, 'Api');
+  const stage = new apigwv2.WebSocketStage(stack, 'Stage', { webSocketApi: api, stageName: 'live', autoDeploy: true });
+  return { app, stack, api, stage };
+}
+
+/** Runs cdk-nag's AwsSolutions checks and returns their errors and warnings on the pusher (`/TestStack/Pusher/…`). */
+export function nagFindings(app: App, stack: Stack): string[] {
+  Aspects.of(stack).add(new AwsSolutionsChecks());
+  app.synth();
+  const isPusher = (entry: { id: string }) => entry.id.startsWith('/TestStack/Pusher/');
+  return [
+    ...Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+    ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+  ].filter(isPusher).map((e) => `${e.id}: ${e.entry.data}`);
+}
