@@ -4,7 +4,8 @@
 from aws_cdk import App, Duration, Environment, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_lambda as lambda_
-from cdk_websocket_pusher import WebsocketPusher
+from aws_cdk.aws_apigatewayv2_authorizers import WebSocketLambdaAuthorizer
+from cdk_websocket_pusher import ConnectionRoutesOptions, ConnectionUserId, WebsocketPusher
 
 app = App()
 stack = Stack(app, "PusherExample", env=Environment(account="111111111111", region="eu-west-1"))
@@ -13,10 +14,26 @@ stack = Stack(app, "PusherExample", env=Environment(account="111111111111", regi
 api = apigwv2.WebSocketApi(stack, "Api")
 stage = apigwv2.WebSocketStage(stack, "Stage", web_socket_api=api, stage_name="live", auto_deploy=True)
 
+# Your authorizer: validates ?token=... and answers { principalId: '<user id>', context: { tenant } }.
+authorizer_function = lambda_.Function(stack, "Authorizer",
+    runtime=lambda_.Runtime.NODEJS_22_X,
+    handler="index.handler",
+    code=lambda_.Code.from_inline('exports.handler = async () => { throw new Error("Unauthorized"); };'),
+)
+
 pusher = WebsocketPusher(stack, "Pusher",
     web_socket_stage=stage,
     max_in_flight=128,
     timeout=Duration.minutes(2),
+    # $connect / $disconnect write and delete the rows themselves (no Lambda), the user id from the authorizer.
+    connection_routes=ConnectionRoutesOptions(
+        user_id=ConnectionUserId.from_authorizer(),
+        authorizer=WebSocketLambdaAuthorizer("TokenAuthorizer", authorizer_function,
+            identity_source=["route.request.querystring.token"],
+        ),
+        authorizer_context_attributes=["tenant"],
+    ),
+    enable_disconnect=True,
 )
 
 # A backend that publishes notification requests to the pusher's topic and queue.

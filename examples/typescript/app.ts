@@ -1,7 +1,8 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { WebsocketPusher } from 'cdk-websocket-pusher';
+import { ConnectionUserId, WebsocketPusher } from 'cdk-websocket-pusher';
 
 const app = new App();
 const stack = new Stack(app, 'PusherExample', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -10,10 +11,26 @@ const stack = new Stack(app, 'PusherExample', { env: { account: '111111111111', 
 const api = new apigwv2.WebSocketApi(stack, 'Api');
 const stage = new apigwv2.WebSocketStage(stack, 'Stage', { webSocketApi: api, stageName: 'live', autoDeploy: true });
 
+// Your authorizer: validates ?token=… and answers { principalId: '<user id>', context: { tenant } }.
+const authorizerFunction = new lambda.Function(stack, 'Authorizer', {
+  runtime: lambda.Runtime.NODEJS_22_X,
+  handler: 'index.handler',
+  code: lambda.Code.fromInline('exports.handler = async () => { throw new Error("Unauthorized"); };'),
+});
+
 const pusher = new WebsocketPusher(stack, 'Pusher', {
   webSocketStage: stage,
   maxInFlight: 128,
   timeout: Duration.minutes(2),
+  // $connect / $disconnect write and delete the rows themselves (no Lambda), the user id from the authorizer.
+  connectionRoutes: {
+    userId: ConnectionUserId.fromAuthorizer(),
+    authorizer: new WebSocketLambdaAuthorizer('TokenAuthorizer', authorizerFunction, {
+      identitySource: ['route.request.querystring.token'],
+    }),
+    authorizerContextAttributes: ['tenant'],
+  },
+  enableDisconnect: true,
 });
 
 // A backend that publishes notification requests to the pusher's topic and queue.

@@ -34,14 +34,15 @@ test('the README TypeScript example is the example app, verbatim', () => {
   expect(readmeBlock('typescript', 'ts')).toBe(example);
 });
 
-test('the example app synthesizes a stack with the pusher and a backend allowed to publish', () => {
+test('the example app synthesizes a stack with the pusher, its connection routes and a backend allowed to publish', () => {
   // WHEN the example app runs, exactly as written, into a new output directory
   const outdir = synthesizeTypeScriptExample();
 
-  // THEN its template has the pusher function wired to a queue and a topic, and the backend's grants
+  // THEN its template has the pusher function wired to a queue and a topic, the connection routes, the backend's grants
   const template = JSON.parse(fs.readFileSync(path.join(outdir, EXAMPLE_TEMPLATE), 'utf8'));
   const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
-  expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(2);
+  expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(3);
+  expect(types.filter((t) => t === 'AWS::ApiGatewayV2::Route')).toHaveLength(2);
   expect(types).toEqual(expect.arrayContaining(['AWS::DynamoDB::Table', 'AWS::SNS::Subscription', 'AWS::Lambda::EventSourceMapping']));
   const statements = Object.values(template.Resources as Record<string, any>)
     .filter((r) => r.Type === 'AWS::IAM::Policy')

@@ -1,7 +1,10 @@
 package com.example.pusher;
 
 // example:start
+import io.github.cdkwebsocketpusher.ConnectionRoutesOptions;
+import io.github.cdkwebsocketpusher.ConnectionUserId;
 import io.github.cdkwebsocketpusher.WebsocketPusher;
+import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.Duration;
@@ -10,6 +13,8 @@ import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.apigatewayv2.WebSocketApi;
 import software.amazon.awscdk.services.apigatewayv2.WebSocketStage;
+import software.amazon.awscdk.aws_apigatewayv2_authorizers.WebSocketLambdaAuthorizer;
+import software.amazon.awscdk.aws_apigatewayv2_authorizers.WebSocketLambdaAuthorizerProps;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.lambda.Runtime;
@@ -29,10 +34,27 @@ public final class PusherExampleApp {
                 .autoDeploy(true)
                 .build();
 
+        // Your authorizer: validates ?token=... and answers { principalId: '<user id>', context: { tenant } }.
+        Function authorizerFunction = Function.Builder.create(stack, "Authorizer")
+                .runtime(Runtime.NODEJS_22_X)
+                .handler("index.handler")
+                .code(Code.fromInline("exports.handler = async () => { throw new Error(\"Unauthorized\"); };"))
+                .build();
+
         WebsocketPusher pusher = WebsocketPusher.Builder.create(stack, "Pusher")
                 .webSocketStage(stage)
                 .maxInFlight(128)
                 .timeout(Duration.minutes(2))
+                // $connect / $disconnect write and delete the rows themselves (no Lambda), the user id from the authorizer.
+                .connectionRoutes(ConnectionRoutesOptions.builder()
+                        .userId(ConnectionUserId.fromAuthorizer())
+                        .authorizer(new WebSocketLambdaAuthorizer("TokenAuthorizer", authorizerFunction,
+                                WebSocketLambdaAuthorizerProps.builder()
+                                        .identitySource(List.of("route.request.querystring.token"))
+                                        .build()))
+                        .authorizerContextAttributes(List.of("tenant"))
+                        .build())
+                .enableDisconnect(true)
                 .build();
 
         // A backend that publishes notification requests to the pusher's topic and queue.
