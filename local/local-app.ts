@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { WebSocketIamAuthorizer, WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { CloudTemplate } from './cloud-template';
 import type { TableSchema } from './connections-table';
@@ -20,8 +20,12 @@ export interface LocalAppOptions {
   readonly authorizerContextAttributes?: string[];
   /** `connectionRoutes.connectionTtl`, in seconds. @default the construct's default */
   readonly connectionTtlSeconds?: number;
-  /** Each connection is its own user: `ConnectionUserId.anonymous()`, no authorizer. */
-  readonly anonymous?: boolean;
+  /**
+   * Where the user id comes from: the Lambda authorizer's `principalId`, the IAM caller of an IAM-authorized
+   * `$connect` (`identity.userArn` of the stand-in's answer), or nowhere (each connection its own user).
+   * @default 'authorizer'
+   */
+  readonly userId?: 'authorizer' | 'iam-caller' | 'anonymous';
   /** Other props of the pusher. */
   readonly props?: Partial<WebsocketPusherProps>;
 }
@@ -52,8 +56,7 @@ export function localAppTemplate(options: LocalAppOptions = {}): CloudTemplate {
       webSocketStage: stage,
       ...attributes,
       connectionRoutes: {
-        userId: options.anonymous ? ConnectionUserId.anonymous() : ConnectionUserId.fromAuthorizer(),
-        ...(options.anonymous ? {} : { authorizer: localAuthorizer(stack) }),
+        ...userIdSource(stack, options.userId ?? 'authorizer'),
         ...(options.connectionTtlSeconds ? { connectionTtl: Duration.seconds(options.connectionTtlSeconds) } : {}),
         ...(options.authorizerContextAttributes ? { authorizerContextAttributes: options.authorizerContextAttributes } : {}),
       },
@@ -65,6 +68,14 @@ export function localAppTemplate(options: LocalAppOptions = {}): CloudTemplate {
     return template;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function userIdSource(stack: Stack, source: NonNullable<LocalAppOptions['userId']>) {
+  switch (source) {
+    case 'anonymous': return { userId: ConnectionUserId.anonymous() };
+    case 'iam-caller': return { userId: ConnectionUserId.fromIamCaller(), authorizer: new WebSocketIamAuthorizer() };
+    default: return { userId: ConnectionUserId.fromAuthorizer(), authorizer: localAuthorizer(stack) };
   }
 }
 

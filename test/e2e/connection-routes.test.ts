@@ -138,8 +138,25 @@ describe('a disconnect request', () => {
   });
 });
 
+describe('IAM-authorized connections', () => {
+  const iam = useLocalStack({
+    app: { userId: 'iam-caller' },
+    // The stand-in for SigV4 verification: the signer's ARN, as `$context.identity.userArn`.
+    authorizer: ({ headers }) => (headers.authorization ? { identity: { userArn: `arn:aws:iam::000000000000:user/${headers.authorization}` } } : undefined),
+  });
+
+  test('the caller ARN is the user id; an unsigned upgrade is refused', async () => {
+    // WHEN
+    const client = await iam.stack.open('arn', { headers: { authorization: 'alice' } });
+
+    // THEN
+    expect(await iam.stack.keys()).toEqual([{ userId: 'arn:aws:iam::000000000000:user/alice', connectionId: client.connectionId }]);
+    await expect(iam.stack.open('nobody')).rejects.toThrow('connect refused: 401');
+  });
+});
+
 describe('anonymous connections', () => {
-  const anonymous = useLocalStack({ app: { anonymous: true } });
+  const anonymous = useLocalStack({ app: { userId: 'anonymous' } });
 
   test('each connection is its own user: the row\'s user id is the connection id, and broadcasts reach it', async () => {
     // WHEN
