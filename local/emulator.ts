@@ -73,7 +73,10 @@ export interface Faults {
 
 export interface EmulatorOptions {
   readonly lifecycle: ConnectionLifecycle;
-  /** Virtual connections' rows, written as if their `$connect` had run with `principalId` = their user id. */
+  /**
+   * Virtual connections' rows, written as if their `$connect` had run with `principalId` = their user id (so their
+   * `$disconnect` deletes them in an app with `ConnectionUserId.fromAuthorizer()`, the local app's default).
+   */
   readonly seeds: SeedStore;
   /** @default 'local' */
   readonly stage?: string;

@@ -8,6 +8,7 @@ import { Construct, IConstruct } from 'constructs';
 import { connectTemplate, disconnectTemplate, RowTemplateInput, TEMPLATE_KEY, TEMPLATE_SELECTION } from './connection-templates';
 import { TableAttributes } from './connections-table';
 import { suppressNag } from './nag';
+import { grantWriteConnections } from './permissions';
 import { ConnectionRoutesOptions, ConnectionUserIdSource } from '../connection-routes-options';
 
 /** What `connectionRoutes` adds to the API. */
@@ -39,7 +40,10 @@ export function validateConnectionRoutes(options: ConnectionRoutesOptions, attri
     throw new Error('WebsocketPusher: ConnectionUserId.fromAuthorizer() reads a Lambda authorizer\'s answer; with a WebSocketIamAuthorizer use ConnectionUserId.fromIamCaller()');
   }
   const ttl = options.connectionTtl;
-  if (ttl && !ttl.isUnresolved() && ttl.toSeconds() < MIN_TTL.toSeconds()) {
+  if (ttl?.isUnresolved() && ttl.unitLabel() !== 'seconds') {
+    throw new Error('WebsocketPusher: connectionRoutes.connectionTtl from a token must be given in seconds (Duration.seconds(token)): the template adds it to the connect time');
+  }
+  if (ttl && !ttl.isUnresolved() && ttl.toSeconds({ integral: false }) < MIN_TTL.toSeconds()) {
     throw new Error(`WebsocketPusher: connectionRoutes.connectionTtl must be at least 2 hours (API Gateway's longest connection: the pusher skips expired rows), got ${ttl.toHumanString()}`);
   }
   const names: Record<string, string> = {
@@ -52,7 +56,12 @@ export function validateConnectionRoutes(options: ConnectionRoutesOptions, attri
       throw new Error(`WebsocketPusher: with connectionRoutes, ${prop} must be letters, digits, '_', '-' or '.' (the request template carries it verbatim), got '${name}'`);
     }
   }
-  for (const key of options.authorizerContextAttributes ?? []) {
+  const contextAttributes = options.authorizerContextAttributes ?? [];
+  const repeated = contextAttributes.filter((key, i) => contextAttributes.indexOf(key) !== i);
+  if (repeated.length > 0) {
+    throw new Error(`WebsocketPusher: connectionRoutes.authorizerContextAttributes lists '${repeated[0]}' twice`);
+  }
+  for (const key of contextAttributes) {
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(key)) {
       throw new Error(`WebsocketPusher: connectionRoutes.authorizerContextAttributes: '${key}' is not a key a template can read (letters, digits and _, not starting with a digit)`);
     }
@@ -84,13 +93,12 @@ export function addConnectionRoutes(scope: Construct, api: apigwv2.IWebSocketApi
     assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
     description: '$connect / $disconnect routes: PutItem and DeleteItem on the connections table',
   });
-  iam.Grant.addToPrincipal({ grantee: role, actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resourceArns: [table.tableArn] });
-  table.encryptionKey?.grantEncryptDecrypt(role);
+  grantWriteConnections(role, table);
   const input: RowTemplateInput = {
     tableName: table.tableName,
     attributes,
     userIdReference: options.userId.reference,
-    ttlSeconds: (options.connectionTtl ?? DEFAULT_TTL).toSeconds(),
+    ttlSeconds: ttlSeconds(options.connectionTtl ?? DEFAULT_TTL),
     contextAttributes: options.authorizerContextAttributes ?? [],
   };
   const integration = (id: string, action: string, template: string) => new WebSocketAwsIntegration(id, {
@@ -120,6 +128,11 @@ export function addConnectionRoutes(scope: Construct, api: apigwv2.IWebSocketApi
   }
   scope.node.addValidation({ validate: () => duplicateRoutes(scope, api, [connectRoute, disconnectRoute]) });
   return { connectRoute, disconnectRoute, role };
+}
+
+/** Whole seconds (a token stays a token); a fraction of a second rounds up. */
+function ttlSeconds(ttl: Duration): number {
+  return ttl.isUnresolved() ? ttl.toSeconds() : Math.ceil(ttl.toSeconds({ integral: false }));
 }
 
 /** Another `$connect` / `$disconnect` on the same API, anywhere in the app: CloudFormation would fail on it. */

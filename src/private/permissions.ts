@@ -46,9 +46,12 @@ export function grantManageConnections(scope: Construct, role: iam.Role, stage: 
     [{ regex: `/^Resource::arn:<AWS::Partition>:execute-api:.*\\/${methods.length > 1 ? `(${methods.join('|')})` : methods[0]}\\/@connections\\/\\*$/g` }]);
 }
 
-/** What an application's own `$connect` / `$disconnect` handler needs: `PutItem` and `DeleteItem` on the table. */
+/**
+ * What a `$connect` / `$disconnect` writer needs (the routes' role, or an application's own handler): `PutItem` and
+ * `DeleteItem` on the table, and with a customer-managed key the three KMS actions a write uses, no wildcard.
+ */
 export function grantWriteConnections(grantee: iam.IGrantable, table: dynamodb.ITable): iam.Grant {
   const grant = iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resourceArns: [table.tableArn] });
-  table.encryptionKey?.grantEncryptDecrypt(grantee);
+  table.encryptionKey?.grant(grantee, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
   return grant;
 }

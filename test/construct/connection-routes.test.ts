@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketIamAuthorizer, WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -196,7 +196,8 @@ describe('routes', () => {
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((p: any) => p.Properties.PolicyName.Ref === undefined && JSON.stringify(p.Properties.Roles).includes('ConnectionRoutesRole'))
       .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
-    expect(statements.flatMap((s: any) => [s.Action].flat())).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*']));
+    expect(statements.flatMap((s: any) => [s.Action].flat()).sort())
+      .toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
   });
 });
 
@@ -214,6 +215,10 @@ describe('refused at synth time', () => {
       "WebsocketPusher: connectionRoutes.connectionTtl must be at least 2 hours (API Gateway's longest connection: the pusher skips expired rows), got 30 minutes"],
     ['a context attribute a template cannot read', (s: ReturnType<typeof setup>) => ({ ...fromAuthorizer(s), authorizerContextAttributes: ['team-id'] }),
       "WebsocketPusher: connectionRoutes.authorizerContextAttributes: 'team-id' is not a key a template can read (letters, digits and _, not starting with a digit)"],
+    ['a context attribute listed twice', (s: ReturnType<typeof setup>) => ({ ...fromAuthorizer(s), authorizerContextAttributes: ['tenant', 'tenant'] }),
+      "WebsocketPusher: connectionRoutes.authorizerContextAttributes lists 'tenant' twice"],
+    ['a TTL from a token, not in seconds', (s: ReturnType<typeof setup>) => ({ ...fromAuthorizer(s), connectionTtl: Duration.minutes(Token.asNumber({ Ref: 'Ttl' })) }),
+      'WebsocketPusher: connectionRoutes.connectionTtl from a token must be given in seconds (Duration.seconds(token)): the template adds it to the connect time'],
     ['a context attribute that is a key', (s: ReturnType<typeof setup>) => ({ ...fromAuthorizer(s), authorizerContextAttributes: ['user_id'] }),
       "WebsocketPusher: connectionRoutes.authorizerContextAttributes: 'user_id' is a key or TTL attribute of the connections table"],
   ])('%s', (_name, routes, message) => {
@@ -306,11 +311,12 @@ describe('grantWriteConnections', () => {
 
 describe('cdk-nag AwsSolutions', () => {
   test.each([
-    ['an authorizer', fromAuthorizer],
-    ['anonymous', () => ({ userId: ConnectionUserId.anonymous() })],
-  ])('no unsuppressed finding on the routes and their role (%s)', (_name, routes) => {
+    ['an authorizer', fromAuthorizer, {}],
+    ['anonymous', () => ({ userId: ConnectionUserId.anonymous() }), {}],
+    ['a customer-managed key', fromAuthorizer, { connectionsTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED } }],
+  ])('no unsuppressed finding on the routes and their role (%s)', (_name, routes, props) => {
     // GIVEN
-    const { app, stack } = synth(routes as (s: ReturnType<typeof setup>) => ConnectionRoutesOptions, { enableDisconnect: true });
+    const { app, stack } = synth(routes as (s: ReturnType<typeof setup>) => ConnectionRoutesOptions, { enableDisconnect: true, ...props });
 
     // WHEN
     const findings = nagFindings(app, stack);

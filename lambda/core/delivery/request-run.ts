@@ -164,6 +164,7 @@ export class RequestRun {
     const { action, payload } = this.job.request;
     if (payload) {
       const posted = await this.attempt(connectionId, owner, () => this.deps.sender.post(connectionId, payload));
+      if (action === 'disconnect' && posted.result.status === 'gone') this.counts.closed += 1;
       if (action === 'send' || posted.result.status !== 'delivered') return this.handle(posted.result, posted.post);
       this.delivered();
     }

@@ -85,7 +85,7 @@ describe('RequestRun of a disconnect', () => {
     expect(outcome).toMatchObject({ status: 'delivered', delivered: 0, closed: 2, gone: 0 });
   });
 
-  test('a connection gone when the data is posted is not closed again', async () => {
+  test('a connection gone when the data is posted is not closed again, and counts as closed', async () => {
     // GIVEN
     const sender = new FakeSender().answer('c1', { status: 'gone' });
     const { run } = runFor({ action: 'disconnect', users: ['a'], data: 'bye' }, sender);
@@ -96,7 +96,7 @@ describe('RequestRun of a disconnect', () => {
 
     // THEN
     expect(sender.closes).toEqual([]);
-    expect(outcome).toMatchObject({ gone: 1, pruned: 1, closed: 0 });
+    expect(outcome).toMatchObject({ gone: 1, pruned: 1, closed: 1 });
   });
 
   test('a close still failing after the data was delivered is left to close only', async () => {
