@@ -53,6 +53,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'dynalite@^4',
     'ws@^8',
     'velocityjs@^2',
+    'cdk-monitoring-constructs@^10',
     '@types/ws@^8',
     'cdk-nag@^2',
     'esbuild',

@@ -1,13 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ConnectionRoutesOptions } from './connection-routes-options';
 import { ConnectionsTableProps } from './connections-table-props';
 import { DeduplicationOptions } from './deduplication-options';
+import { PusherAlarmsOptions } from './pusher-alarms-options';
+import { PusherFunctionOptions } from './pusher-function-options';
 import { SegmentedBroadcastOptions } from './segmented-broadcast-options';
 
 /**
@@ -16,7 +16,7 @@ import { SegmentedBroadcastOptions } from './segmented-broadcast-options';
  * Each source (the SQS queue, the SNS topic) and the connections table can be brought as an existing
  * resource, or created and customised with its `...Props`; giving both throws.
  */
-export interface WebsocketPusherProps {
+export interface WebsocketPusherProps extends PusherFunctionOptions {
   /**
    * The WebSocket API stage whose connections receive the pushes. A stage of the same app, or one imported
    * with `WebSocketStage.fromWebSocketStageAttributes`.
@@ -159,42 +159,6 @@ export interface WebsocketPusherProps {
   readonly retryAttempts?: number;
 
   /**
-   * Memory of the pusher function, in MB, from 128 to 10,240. More memory also gives more CPU.
-   *
-   * @default 512
-   */
-  readonly memorySize?: number;
-
-  /**
-   * Timeout of the pusher function, from 1 second to 15 minutes. A given `queue`'s visibility timeout must be at
-   * least this long.
-   *
-   * @default Duration.minutes(1)
-   */
-  readonly timeout?: Duration;
-
-  /**
-   * Reserved concurrent executions of the pusher function.
-   *
-   * @default - no reservation
-   */
-  readonly reservedConcurrentExecutions?: number;
-
-  /**
-   * Instruction set of the pusher function.
-   *
-   * @default Architecture.ARM_64
-   */
-  readonly architecture?: lambda.Architecture;
-
-  /**
-   * Retention of the pusher's log group.
-   *
-   * @default RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
    * Maximum `PostToConnection` requests in flight at once in one invocation (and HTTP sockets kept open).
    * The default comes from the in-flight sweep in BENCHMARKS.md: it keeps one vCPU busy at 20 ms latency.
    *
@@ -248,4 +212,12 @@ export interface WebsocketPusherProps {
    * @default false - a disconnect request is an invalid request, and the function may only POST
    */
   readonly enableDisconnect?: boolean;
+
+  /**
+   * CloudWatch alarms: each dead-letter queue not empty, failed requests, function errors and throttles, the source
+   * queue's oldest message age; with actions (e.g. an SNS topic).
+   *
+   * @default - no alarms
+   */
+  readonly alarms?: PusherAlarmsOptions;
 }

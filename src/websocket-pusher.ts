@@ -1,5 +1,8 @@
+import { Names } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,10 +15,13 @@ import { createConnectionsTable, tableAttributes } from './private/connections-t
 import { addDeduplication } from './private/deduplication';
 import { CONSTRUCT_DEFAULTS, functionTimeout } from './private/defaults';
 import { createPusherFunction } from './private/function';
-import { createServiceRole, grantManageConnections, grantTableAccess, grantWriteConnections } from './private/permissions';
+import { createAlarms, createDashboard, createQueryDefinitions, type Watched } from './private/monitoring';
+import { createServiceRole, grantManageConnections, grantTableAccess, grantReadConnections, grantVpcAccess, grantWriteConnections } from './private/permissions';
 import { addQueueSource, addTopicSource, createFailedEventsQueue } from './private/sources';
 import { validateProps } from './private/validate-props';
 import { addWorkQueue } from './private/work-queue';
+import { DEFAULTS } from './shared/constants';
+import { WebsocketPusherBase } from './websocket-pusher-base';
 import { WebsocketPusherProps } from './websocket-pusher-props';
 
 /**
@@ -43,12 +49,24 @@ import { WebsocketPusherProps } from './websocket-pusher-props';
  * const pusher = new WebsocketPusher(this, 'Pusher', { webSocketStage: stage });
  * pusher.grantPublish(backendFunction);
  */
-export class WebsocketPusher extends Construct {
+export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantable, ec2.IConnectable {
   /** The pusher Lambda function. */
   public readonly pusherFunction: lambda.Function;
 
   /** The log group of the pusher function. */
   public readonly logGroup: logs.ILogGroup;
+
+  /** The principal of the pusher function (its role): grant it what your own additions need. */
+  public readonly grantPrincipal: iam.IPrincipal;
+
+  /** The pusher function's role: its log group, the table, `ManageConnections` on the stage, the work queue. */
+  public readonly role: iam.IRole;
+
+  /** The `service` dimension of the pusher's metrics and the `service` field of its log lines. */
+  public readonly serviceName: string;
+
+  /** The CloudWatch namespace of the pusher's metrics. */
+  public readonly metricsNamespace: string;
 
   /** The connections table, created or given. */
   public readonly connectionsTable: dynamodb.ITable;
@@ -62,10 +80,7 @@ export class WebsocketPusher extends Construct {
   /** The topic of notification requests, created or given; undefined when `enableTopic` is false. */
   public readonly topic?: sns.ITopic;
 
-  /**
-   * Where events are kept that the SNS path could not process: Lambda's on-failure destination after
-   * `retryAttempts`, and the subscription's dead-letter queue. Undefined when `enableTopic` is false.
-   */
+  /** What the SNS path could not process (Lambda's on-failure destination, the subscription's DLQ); undefined without it. */
   public readonly failedEventsQueue?: sqs.IQueue;
 
   /** The Management API endpoint the pusher posts to. */
@@ -84,6 +99,12 @@ export class WebsocketPusher extends Construct {
    */
   public readonly workDeadLetterQueue: sqs.IQueue;
 
+  /** The alarms of `alarms`; empty when `alarms` is not given. */
+  public readonly alarms: cloudwatch.IAlarm[];
+
+  /** Logs Insights queries saved for the log group: per-request totals, and per-request totals of work items. */
+  public readonly queryDefinitions: logs.QueryDefinition[];
+
   /** The idempotency table of `deduplication`; undefined when deduplication is off. */
   public readonly deduplicationTable?: dynamodb.ITable;
 
@@ -93,10 +114,7 @@ export class WebsocketPusher extends Construct {
   /** The `$disconnect` route of `connectionRoutes` (`DeleteItem` of the row); undefined without `connectionRoutes`. */
   public readonly disconnectRoute?: apigwv2.WebSocketRoute;
 
-  /**
-   * The role API Gateway assumes in the routes of `connectionRoutes`: `dynamodb:PutItem` and `dynamodb:DeleteItem`
-   * on the connections table, nothing else. Undefined without `connectionRoutes`.
-   */
+  /** The role of `connectionRoutes`' integrations: PutItem and DeleteItem on the table only; undefined without them. */
   public readonly connectionRoutesRole?: iam.IRole;
 
   constructor(scope: Construct, id: string, props: WebsocketPusherProps) {
@@ -110,10 +128,15 @@ export class WebsocketPusher extends Construct {
     this.connectionsTable = props.connectionsTable
       ?? createConnectionsTable(this, props.connectionsTableProps ?? {}, attributes);
     this.callbackUrl = props.callbackUrl ?? defaultCallbackUrl(props.webSocketStage);
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+    this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? CONSTRUCT_DEFAULTS.LOG_RETENTION,
     });
+    this.serviceName = props.serviceName ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
+    this.metricsNamespace = props.metricsNamespace ?? DEFAULTS.METRICS_NAMESPACE;
     const role = createServiceRole(this, this.logGroup);
+    this.role = role;
+    this.grantPrincipal = role;
+    if (props.vpc) grantVpcAccess(role);
     this.failedEventsQueue = (props.enableTopic ?? true) ? createFailedEventsQueue(this) : undefined;
     this.pusherFunction = createPusherFunction(this, props, {
       role,
@@ -123,6 +146,8 @@ export class WebsocketPusher extends Construct {
       callbackUrl: this.callbackUrl,
       timeout,
       failedEventsQueue: this.failedEventsQueue,
+      serviceName: this.serviceName,
+      metricsNamespace: this.metricsNamespace,
     });
     grantTableAccess(role, this.connectionsTable);
     grantManageConnections(this, role, props.webSocketStage, props.enableDisconnect ?? false);
@@ -145,12 +170,46 @@ export class WebsocketPusher extends Construct {
     if (this.failedEventsQueue) {
       this.topic = addTopicSource(this, this.pusherFunction, props, this.failedEventsQueue);
     }
+    this.queryDefinitions = createQueryDefinitions(this, this.logGroup, this.serviceName);
+    this.alarms = props.alarms ? createAlarms(this, this.watched(), props.alarms) : [];
+  }
+
+  /**
+   * Adds a CloudWatch dashboard of this pusher: deliveries, requests, duration, queue depths, the function.
+   *
+   * @param id the dashboard's construct id, under this construct
+   * @param dashboardName its name in CloudWatch
+   * @returns the dashboard
+   */
+  public createDashboard(id: string = 'Dashboard', dashboardName?: string): cloudwatch.Dashboard {
+    return createDashboard(this, id, this.watched(), dashboardName);
+  }
+
+
+  private watched(): Watched {
+    return {
+      pusherFunction: this.pusherFunction,
+      queue: this.queue,
+      workQueue: this.workQueue,
+      deadLetterQueues: {
+        DeadLetterQueue: this.deadLetterQueue,
+        WorkDeadLetterQueue: this.workDeadLetterQueue,
+        FailedEventsQueue: this.failedEventsQueue,
+      },
+      metric: (name, props) => this.metric(name, props),
+    };
+  }
+
+  /** The pusher function's network connections (its security groups), when it runs in a `vpc`; throws otherwise. */
+  public get connections(): ec2.Connections {
+    return this.pusherFunction.connections;
   }
 
   /**
    * Lets `grantee` publish notification requests to every source that exists: `sns:Publish` on the topic
    * and `sqs:SendMessage` on the queue (with the KMS permissions their keys need).
    *
+   * @param grantee the backend that publishes (a function, a role, a user)
    * @returns the grants on every source that exists, combined
    */
   public grantPublish(grantee: iam.IGrantable): iam.Grant {
@@ -164,8 +223,22 @@ export class WebsocketPusher extends Construct {
    * Lets `grantee` write and delete rows of the connections table (`dynamodb:PutItem`, `dynamodb:DeleteItem`, and
    * the KMS permissions of a customer-managed key): for an application's own `$connect` / `$disconnect` handlers,
    * instead of `connectionRoutes`.
+   *
+   * @param grantee the handler that writes the rows
+   * @returns the grant on the table
    */
   public grantWriteConnections(grantee: iam.IGrantable): iam.Grant {
     return grantWriteConnections(grantee, this.connectionsTable);
+  }
+
+  /**
+   * Lets `grantee` read the connections table (`GetItem`, `Query`, `Scan`, and decryption with its key), e.g. to
+   * show who is online.
+   *
+   * @param grantee the reader
+   * @returns the grant on the table
+   */
+  public grantReadConnections(grantee: iam.IGrantable): iam.Grant {
+    return grantReadConnections(grantee, this.connectionsTable);
   }
 }

@@ -22,6 +22,9 @@ export interface PusherFunctionResources {
   readonly timeout: Duration;
   /** Only with the SNS source: the destination of asynchronous invocations that still fail after retries. */
   readonly failedEventsQueue?: sqs.IQueue;
+  /** The `service` dimension and log field. */
+  readonly serviceName: string;
+  readonly metricsNamespace: string;
 }
 
 export function createPusherFunction(
@@ -30,7 +33,7 @@ export function createPusherFunction(
   resources: PusherFunctionResources,
 ): lambda.Function {
   const { failedEventsQueue } = resources;
-  return new PusherFunction(scope, 'Function', {
+  const fn = new PusherFunction(scope, 'Function', {
     description: 'WebsocketPusher: pushes notification requests to API Gateway WebSocket connections',
     role: resources.role,
     logGroup: resources.logGroup,
@@ -38,6 +41,11 @@ export function createPusherFunction(
     memorySize: props.memorySize ?? CONSTRUCT_DEFAULTS.MEMORY_SIZE,
     timeout: resources.timeout,
     reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    vpc: props.vpc,
+    vpcSubnets: props.vpcSubnets,
+    securityGroups: props.securityGroups,
+    tracing: props.tracing,
+    environmentEncryption: props.environmentEncryption,
     retryAttempts: failedEventsQueue ? props.retryAttempts ?? CONSTRUCT_DEFAULTS.RETRY_ATTEMPTS : undefined,
     onFailure: failedEventsQueue ? new destinations.SqsDestination(failedEventsQueue) : undefined,
     environment: {
@@ -49,9 +57,12 @@ export function createPusherFunction(
       [ENV.MAX_IN_FLIGHT]: String(props.maxInFlight ?? DEFAULTS.MAX_IN_FLIGHT),
       [ENV.MAX_ATTEMPTS]: String(props.maxAttempts ?? DEFAULTS.MAX_ATTEMPTS),
       [ENV.SCAN_SEGMENTS]: String(props.scanSegments ?? DEFAULTS.SCAN_SEGMENTS),
-      [ENV.SERVICE_NAME]: DEFAULTS.SERVICE_NAME,
-      [ENV.METRICS_NAMESPACE]: DEFAULTS.METRICS_NAMESPACE,
+      [ENV.SERVICE_NAME]: resources.serviceName,
+      [ENV.METRICS_NAMESPACE]: resources.metricsNamespace,
       ...(props.enableDisconnect ? { [ENV.DISCONNECT_ENABLED]: 'true' } : {}),
     },
   });
+  // The generated PusherFunction fixes Node.js 22; a later Node.js runs the same bundle.
+  if (props.runtime) (fn.node.defaultChild as lambda.CfnFunction).runtime = props.runtime.name;
+  return fn;
 }

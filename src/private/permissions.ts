@@ -46,6 +46,30 @@ export function grantManageConnections(scope: Construct, role: iam.Role, stage: 
     [{ regex: `/^Resource::arn:<AWS::Partition>:execute-api:.*\\/${methods.length > 1 ? `(${methods.join('|')})` : methods[0]}\\/@connections\\/\\*$/g` }]);
 }
 
+/** What an application's own reader of the table needs: `GetItem`, `Query` and `Scan`, and the key's decryption. */
+export function grantReadConnections(grantee: iam.IGrantable, table: dynamodb.ITable): iam.Grant {
+  const grant = iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'], resourceArns: [table.tableArn] });
+  table.encryptionKey?.grantDecrypt(grantee);
+  return grant;
+}
+
+/**
+ * In a VPC, Lambda manages the function's network interfaces with its role: the actions of AWS's
+ * `AWSLambdaVPCAccessExecutionRole`, without its logs wildcard (the role already writes to its own log group).
+ */
+export function grantVpcAccess(role: iam.Role) {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: [
+      'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+      'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+    ],
+    resources: ['*'],
+  }));
+  suppressNag(role.node.findChild('DefaultPolicy'), 'AwsSolutions-IAM5',
+    'Lambda\'s VPC networking: EC2 network-interface actions support no resource-level scoping (AWSLambdaVPCAccessExecutionRole uses * too).',
+    [{ regex: '/^Resource::\\*$/g' }]);
+}
+
 /**
  * What a `$connect` / `$disconnect` writer needs (the routes' role, or an application's own handler): `PutItem` and
  * `DeleteItem` on the table, and with a customer-managed key the three KMS actions a write uses, no wildcard.

@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { functionTimeout } from './defaults';
 import { DEFAULTS } from '../shared/constants';
@@ -6,11 +7,6 @@ import { WebsocketPusherProps } from '../websocket-pusher-props';
 
 /** Checked at synthesis, so that a wrong setting fails `cdk synth` rather than the deployment or the handler. */
 export function validateProps(props: WebsocketPusherProps) {
-  const both = (existing: unknown, created: unknown, existingName: string, createdName: string) => {
-    if (existing !== undefined && created !== undefined) {
-      throw new Error(`WebsocketPusher: give either ${existingName} (an existing resource) or ${createdName} (to customise the created one), not both`);
-    }
-  };
   both(props.connectionsTable, props.connectionsTableProps, 'connectionsTable', 'connectionsTableProps');
   both(props.queue, props.queueProps, 'queue', 'queueProps');
   both(props.queue, props.deadLetterQueueProps, 'queue', 'deadLetterQueueProps');
@@ -39,6 +35,7 @@ export function validateProps(props: WebsocketPusherProps) {
   validateFifo(props);
   validateDeduplication(props);
   validateDeployTimeLimits(props);
+  validateFunctionOptions(props);
   for (const [name, value] of Object.entries({
     userIdAttribute: props.userIdAttribute,
     connectionIdAttribute: props.connectionIdAttribute,
@@ -101,6 +98,24 @@ function validateDeployTimeLimits(props: WebsocketPusherProps) {
   }
 }
 
+/** Function options that only make sense together, or only for this handler. */
+function validateFunctionOptions(props: WebsocketPusherProps) {
+  both(props.logGroup, props.logRetention, 'logGroup', 'logRetention');
+  if (!props.vpc) {
+    const given = (['vpcSubnets', 'securityGroups'] as const).filter((name) => props[name] !== undefined);
+    if (given.length) throw new Error(`WebsocketPusher: ${given.join(' and ')} need vpc`);
+  }
+  const runtime = props.runtime;
+  if (runtime && (runtime.family !== lambda.RuntimeFamily.NODEJS || !/^nodejs(\d+)\.x$/.test(runtime.name) || Number(/\d+/.exec(runtime.name)![0]) < 22)) {
+    throw new Error(`WebsocketPusher: runtime must be Node.js 22 or later (the handler is built for it), got ${runtime.name}`);
+  }
+  for (const [name, value] of Object.entries({ serviceName: props.serviceName, metricsNamespace: props.metricsNamespace })) {
+    if (value !== undefined && !Token.isUnresolved(value) && !/^[^:\s][^:]{0,254}$/.test(value)) {
+      throw new Error(`WebsocketPusher: ${name} must be 1 to 255 characters, not starting with a space, without ':', got '${value}'`);
+    }
+  }
+}
+
 /** What SQS uses when a queue sets no visibility timeout. */
 const SQS_DEFAULT_VISIBILITY_SECONDS = 30;
 
@@ -122,6 +137,12 @@ function validateDeduplication(props: WebsocketPusherProps) {
   const window = props.deduplication?.window;
   if (window && !window.isUnresolved() && (window.toSeconds() < 1 || window.toSeconds() > 7 * 24 * 3600)) {
     throw new Error(`WebsocketPusher: deduplication.window must be from 1 second to 7 days, got ${window.toHumanString()}`);
+  }
+}
+
+function both(existing: unknown, created: unknown, existingName: string, createdName: string) {
+  if (existing !== undefined && created !== undefined) {
+    throw new Error(`WebsocketPusher: give either ${existingName} (an existing resource) or ${createdName} (to customise the created one), not both`);
   }
 }
 

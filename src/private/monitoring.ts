@@ -1,0 +1,103 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { PusherAlarmsOptions } from '../pusher-alarms-options';
+import { METRICS } from '../shared/constants';
+
+/** What the alarms and the dashboard watch. */
+export interface Watched {
+  readonly pusherFunction: lambda.IFunction;
+  readonly queue?: sqs.IQueue;
+  readonly workQueue: sqs.IQueue;
+  /** Dead-letter queues by the name their alarm and widget carry. */
+  readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue | undefined>>;
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** One alarm per thing an operator must look at; missing data (no traffic) is not a breach. */
+export function createAlarms(scope: Construct, watched: Watched, options: PusherAlarmsOptions): cloudwatch.Alarm[] {
+  const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+    const created = new cloudwatch.Alarm(scope, id, {
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    created.addAlarmAction(...options.alarmActions ?? []);
+    created.addOkAction(...options.okActions ?? []);
+    return created;
+  };
+  const alarms: cloudwatch.Alarm[] = [];
+  for (const [name, queue] of Object.entries(watched.deadLetterQueues)) {
+    if (!queue) continue;
+    alarms.push(alarm(`${name}NotEmpty`, queue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: FIVE_MINUTES }), 1,
+      `WebsocketPusher: messages are waiting in ${name}: what the pusher could not deliver, kept for inspection and redrive`));
+  }
+  alarms.push(alarm('FailedRequestsAlarm', watched.metric(METRICS.FAILED_REQUESTS), options.failedRequestsThreshold ?? 1,
+    'WebsocketPusher: requests failed transiently (throttling, a missing permission, the table unreachable) and are being retried'));
+  alarms.push(alarm('ErrorsAlarm', watched.pusherFunction.metricErrors({ period: FIVE_MINUTES }), 1,
+    'WebsocketPusher: the pusher function threw (a configuration error, or an SNS invocation that failed)'));
+  alarms.push(alarm('ThrottlesAlarm', watched.pusherFunction.metricThrottles({ period: FIVE_MINUTES }), 1,
+    'WebsocketPusher: invocations of the pusher function were throttled (concurrency limit)'));
+  if (watched.queue) {
+    const age = options.oldestMessageAge ?? FIVE_MINUTES;
+    alarms.push(alarm('BacklogAlarm', watched.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, period: FIVE_MINUTES }),
+      age.toSeconds(), `WebsocketPusher: the oldest request in the queue is ${age.toHumanString()} old: the pusher is falling behind`));
+  }
+  return alarms;
+}
+
+/** Deliveries, requests, duration, queue depths and the function, one graph each. */
+export function createDashboard(scope: Construct, id: string, watched: Watched, dashboardName?: string): cloudwatch.Dashboard {
+  const graph = (title: string, left: cloudwatch.IMetric[], right: cloudwatch.IMetric[] = []) =>
+    new cloudwatch.GraphWidget({ title, left, right, width: 12 });
+  const m = (name: string, props?: cloudwatch.MetricOptions) => watched.metric(name, { label: name, ...props });
+  const visible = (queue: sqs.IQueue, label: string) =>
+    queue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: FIVE_MINUTES, label });
+  const queues = [
+    ...watched.queue ? [visible(watched.queue, 'queue')] : [],
+    visible(watched.workQueue, 'work queue'),
+    ...Object.entries(watched.deadLetterQueues).flatMap(([name, queue]) => (queue ? [visible(queue, name)] : [])),
+  ];
+  const fn = watched.pusherFunction;
+  return new cloudwatch.Dashboard(scope, id, {
+    dashboardName,
+    widgets: [
+      [graph('Deliveries', [m(METRICS.DELIVERED), m(METRICS.GONE), m(METRICS.FAILED), m(METRICS.RETRIED)]),
+        graph('Requests', [m(METRICS.REQUESTS), m(METRICS.INVALID_REQUESTS), m(METRICS.FAILED_REQUESTS), m(METRICS.REQUEUED)])],
+      [graph('Request duration (ms)', [m(METRICS.DURATION, { label: 'average' }), m(METRICS.DURATION, { statistic: cloudwatch.Stats.p(99), label: 'p99' })]),
+        graph('Queue depths', queues,
+          watched.queue ? [watched.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, label: 'oldest request (s)' })] : [])],
+      [graph('Pusher function', [fn.metricInvocations(), fn.metricErrors(), fn.metricThrottles()], [fn.metricDuration({ statistic: cloudwatch.Stats.p(99) })])],
+    ],
+  });
+}
+
+/**
+ * CloudWatch Logs Insights queries saved with the log group: the per-request totals and the per-work-item totals
+ * of the pusher's log lines (lambda/README.md documents their fields).
+ */
+export function createQueryDefinitions(scope: Construct, logGroup: logs.ILogGroup, serviceName: string): logs.QueryDefinition[] {
+  const query = (id: string, name: string, queryString: logs.QueryString) =>
+    new logs.QueryDefinition(scope, id, { queryDefinitionName: `${serviceName}/${name}`, queryString, logGroups: [logGroup] });
+  return [
+    query('RequestsQuery', 'requests', new logs.QueryString({
+      filterStatements: ['message = "request processed"'],
+      stats: 'count(*) as requests, sum(targets) as targets, sum(delivered) as delivered, sum(gone) as gone, sum(pruned) as pruned, '
+        + 'sum(failed) as failed, sum(requeued) as requeued, avg(durationMs) as avgDurationMs by outcome, kind',
+    })),
+    query('WorkItemsQuery', 'work-items', new logs.QueryString({
+      filterStatements: ['message = "work item processed"'],
+      stats: 'count(*) as workItems, sum(continued) as continuations, sum(targets) as targets, sum(delivered) as delivered, '
+        + 'sum(gone) as gone, sum(pruned) as pruned, sum(carried) as carriedForward, sum(failed) as failed, max(wallTimeMs) as wallTimeMs by requestId',
+      sort: 'wallTimeMs desc',
+    })),
+  ];
+}

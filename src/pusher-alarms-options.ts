@@ -1,0 +1,42 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+
+/**
+ * The alarms of `WebsocketPusherProps.alarms`: a dead-letter queue that is not empty (each one that exists), failed
+ * requests, function errors and throttles, and the age of the oldest message of the source queue.
+ *
+ * @example
+ * new WebsocketPusher(this, 'Pusher', {
+ *   webSocketStage: stage,
+ *   alarms: { alarmActions: [new SnsAction(onCallTopic)] },
+ * });
+ */
+export interface PusherAlarmsOptions {
+  /**
+   * What each alarm does when it fires, e.g. `new SnsAction(topic)` from `aws-cdk-lib/aws-cloudwatch-actions`.
+   *
+   * @default - none: the alarms only change state
+   */
+  readonly alarmActions?: cloudwatch.IAlarmAction[];
+
+  /**
+   * What each alarm does when it is back to OK.
+   *
+   * @default - none
+   */
+  readonly okActions?: cloudwatch.IAlarmAction[];
+
+  /**
+   * Failed requests (retried by SQS or Lambda) in 5 minutes from which the failed-requests alarm fires.
+   *
+   * @default 1
+   */
+  readonly failedRequestsThreshold?: number;
+
+  /**
+   * Age of the oldest message of the source queue from which the backlog alarm fires.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly oldestMessageAge?: Duration;
+}
