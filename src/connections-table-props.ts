@@ -38,7 +38,7 @@ export interface ConnectionsTableProps {
    * Server-side encryption of the table. With `TableEncryption.CUSTOMER_MANAGED`, give `encryptionKey` too
    * (or let DynamoDB's construct create one).
    *
-   * @default TableEncryption.AWS_MANAGED
+   * @default TableEncryption.DEFAULT - DynamoDB's default: encrypted at rest with an AWS-owned key, at no cost
    */
   readonly encryption?: dynamodb.TableEncryption;
 

@@ -44,7 +44,7 @@ export interface WebsocketPusherProps extends PusherFunctionOptions {
   /**
    * Settings of the created connections table. Cannot be combined with `connectionsTable`.
    *
-   * @default - on-demand, point-in-time recovery, AWS-managed encryption, retained on removal
+   * @default - on-demand, point-in-time recovery, encrypted with an AWS-owned key (DynamoDB's default), retained on removal
    */
   readonly connectionsTableProps?: ConnectionsTableProps;
 
@@ -102,14 +102,17 @@ export interface WebsocketPusherProps extends PusherFunctionOptions {
   readonly deadLetterQueueProps?: sqs.QueueProps;
 
   /**
-   * How many times a request is received from the created queue before it moves to the dead-letter queue.
+   * How many times a request is received from the created queue before it moves to the dead-letter queue, from 1
+   * to 1,000.
    *
    * @default 5
    */
   readonly maxReceiveCount?: number;
 
   /**
-   * Records per SQS batch (1 to 10,000; above 10, `maxBatchingWindow` is required).
+   * Records per SQS batch, from 1 to 10,000.
+   *
+   * Above 10, `maxBatchingWindow` is required.
    *
    * @default 10
    */
@@ -159,23 +162,26 @@ export interface WebsocketPusherProps extends PusherFunctionOptions {
   readonly retryAttempts?: number;
 
   /**
-   * Maximum `PostToConnection` requests in flight at once in one invocation (and HTTP sockets kept open).
-   * The default comes from the in-flight sweep in BENCHMARKS.md: it keeps one vCPU busy at 20 ms latency.
+   * Maximum `PostToConnection` requests in flight at once in one invocation, from 1 to 10,000.
+   *
+   * As many HTTP sockets are kept open. The default comes from the in-flight sweep in BENCHMARKS.md: it keeps one
+   * vCPU busy at 20 ms latency.
    *
    * @default 128
    */
   readonly maxInFlight?: number;
 
   /**
-   * Attempts per connection when the Management API answers with a transient error (throttling, 5xx,
-   * network), with exponential backoff and full jitter. 1 means no retry.
+   * Attempts per connection when the Management API answers with a transient error, from 1 to 20.
+   *
+   * Throttling, 5xx and network errors are retried with exponential backoff and full jitter. 1 means no retry.
    *
    * @default 5
    */
   readonly maxAttempts?: number;
 
   /**
-   * Segments of the parallel Scan that reads the table for broadcast and exclusion requests.
+   * Segments of the parallel Scan that reads the table for broadcast and exclusion requests, from 1 to 1,000.
    *
    * @default 4
    */
@@ -205,9 +211,11 @@ export interface WebsocketPusherProps extends PusherFunctionOptions {
   readonly connectionRoutes?: ConnectionRoutesOptions;
 
   /**
-   * Whether requests with `"action": "disconnect"` are accepted: the pusher closes the target connections
-   * (`DELETE @connections/{id}`, after sending `data` if given) and deletes their rows. Adds `DELETE
-  /*` of the one stage to the function's `execute-api:ManageConnections` permission.
+   * Whether disconnect requests are accepted.
+   *
+   * A request with `"action": "disconnect"` makes the pusher close the target connections (`DELETE
+  /*` of
+   * the one stage to the function's `execute-api:ManageConnections` permission.
    *
    * @default false - a disconnect request is an invalid request, and the function may only POST
    */
