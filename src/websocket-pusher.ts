@@ -17,6 +17,7 @@ import { CONSTRUCT_DEFAULTS, functionTimeout } from './private/defaults';
 import { createPusherFunction } from './private/function';
 import { createAlarms, createDashboard, createQueryDefinitions, type Watched } from './private/monitoring';
 import { createServiceRole, grantManageConnections, grantTableAccess, grantReadConnections, grantVpcAccess, grantWriteConnections } from './private/permissions';
+import { withPropNames } from './private/prop-errors';
 import { addQueueSource, addTopicSource, createFailedEventsQueue } from './private/sources';
 import { validateProps } from './private/validate-props';
 import { addWorkQueue } from './private/work-queue';
@@ -119,10 +120,10 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
 
   constructor(scope: Construct, id: string, props: WebsocketPusherProps) {
     super(scope, id);
-    validateProps(props);
+    withPropNames(this, () => validateProps(props));
     const timeout = functionTimeout(props.timeout);
     const attributes = tableAttributes(props);
-    if (props.connectionRoutes) validateConnectionRoutes(props.connectionRoutes, attributes, props.connectionsTable);
+    if (props.connectionRoutes) withPropNames(this, () => validateConnectionRoutes(props.connectionRoutes!, attributes, props.connectionsTable));
 
     // Creation order is the order of the template's resources and of the role's policy statements.
     this.connectionsTable = props.connectionsTable

@@ -1,0 +1,28 @@
+import { Duration } from 'aws-cdk-lib';
+import { stackWithStage } from './support';
+import { ConnectionUserId, WebsocketPusher, WebsocketPusherProps } from '../../src';
+
+function errorOf(props: Partial<WebsocketPusherProps>): string {
+  const { stack, stage } = stackWithStage();
+  try {
+    new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage, ...props });
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('no error');
+}
+
+describe('errors read right from Python and Java too', () => {
+  test.each([
+    [{ maxInFlight: 0 }, 'WebsocketPusher: maxInFlight must be an integer from 1 to 10000, got 0 [TestStack/Pusher; Python: max_in_flight]'],
+    [{ segmentedBroadcast: { timeMargin: Duration.millis(10) } },
+      'WebsocketPusher: segmentedBroadcast.timeMargin must be at least 1 second and less than the timeout (1 minute), got 10 millis [TestStack/Pusher; Python: segmented_broadcast.time_margin]'],
+    [{ callbackUrl: 'wss://x' },
+      "WebsocketPusher: callbackUrl must be an https:// URL of the Management API (e.g. https://{apiId}.execute-api.{region}.amazonaws.com/{stage}), got 'wss://x' [TestStack/Pusher; Python: callback_url]"],
+    [{ connectionRoutes: { userId: ConnectionUserId.fromAuthorizer() } },
+      'WebsocketPusher: connectionRoutes.authorizer is required with ConnectionUserId.fromAuthorizer(): without one, nothing vouches for the user id (use ConnectionUserId.anonymous() for connections without users) [TestStack/Pusher; Python: connection_routes.authorizer]'],
+  ])('%j: the message names the construct and the Python spelling', (props, message) => {
+    // WHEN / THEN
+    expect(errorOf(props)).toBe(message);
+  });
+});
