@@ -3,9 +3,12 @@
 # example:start
 from aws_cdk import App, Duration, Environment, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
 from aws_cdk.aws_apigatewayv2_authorizers import WebSocketLambdaAuthorizer
-from cdk_websocket_pusher import ConnectionRoutesOptions, ConnectionUserId, WebsocketPusher
+from cdk_websocket_pusher import ConnectionRoutesOptions, ConnectionUserId, PusherAlarmsOptions, WebsocketPusher
 
 app = App()
 stack = Stack(app, "PusherExample", env=Environment(account="111111111111", region="eu-west-1"))
@@ -21,6 +24,9 @@ authorizer_function = lambda_.Function(stack, "Authorizer",
     code=lambda_.Code.from_inline('exports.handler = async () => { throw new Error("Unauthorized"); };'),
 )
 
+# Who is told when something needs a look.
+on_call = sns.Topic(stack, "OnCall")
+
 pusher = WebsocketPusher(stack, "Pusher",
     web_socket_stage=stage,
     max_in_flight=128,
@@ -34,6 +40,15 @@ pusher = WebsocketPusher(stack, "Pusher",
         authorizer_context_attributes=["tenant"],
     ),
     enable_disconnect=True,
+    # Dead-letter queues not empty, failed requests, errors, throttles, a backlog: to the on-call topic.
+    alarms=PusherAlarmsOptions(alarm_actions=[actions.SnsAction(on_call)]),
+)
+
+# The pusher's metrics are methods: an alarm of your own on them.
+cloudwatch.Alarm(stack, "ManyGone",
+    metric=pusher.metric_gone(period=Duration.hours(1)),
+    threshold=1000,
+    evaluation_periods=1,
 )
 
 # A backend that publishes notification requests to the pusher's topic and queue.

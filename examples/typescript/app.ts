@@ -1,7 +1,10 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { ConnectionUserId, WebsocketPusher } from 'cdk-websocket-pusher';
 
 const app = new App();
@@ -18,6 +21,9 @@ const authorizerFunction = new lambda.Function(stack, 'Authorizer', {
   code: lambda.Code.fromInline('exports.handler = async () => { throw new Error("Unauthorized"); };'),
 });
 
+// Who is told when something needs a look.
+const onCall = new sns.Topic(stack, 'OnCall');
+
 const pusher = new WebsocketPusher(stack, 'Pusher', {
   webSocketStage: stage,
   maxInFlight: 128,
@@ -31,6 +37,15 @@ const pusher = new WebsocketPusher(stack, 'Pusher', {
     authorizerContextAttributes: ['tenant'],
   },
   enableDisconnect: true,
+  // Dead-letter queues not empty, failed requests, errors, throttles, a backlog: to the on-call topic.
+  alarms: { alarmActions: [new actions.SnsAction(onCall)] },
+});
+
+// The pusher's metrics are methods: an alarm of your own on them.
+new cloudwatch.Alarm(stack, 'ManyGone', {
+  metric: pusher.metricGone({ period: Duration.hours(1) }),
+  threshold: 1000,
+  evaluationPeriods: 1,
 });
 
 // A backend that publishes notification requests to the pusher's topic and queue.

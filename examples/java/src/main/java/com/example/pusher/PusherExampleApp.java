@@ -3,6 +3,7 @@ package com.example.pusher;
 // example:start
 import io.github.cdkwebsocketpusher.ConnectionRoutesOptions;
 import io.github.cdkwebsocketpusher.ConnectionUserId;
+import io.github.cdkwebsocketpusher.PusherAlarmsOptions;
 import io.github.cdkwebsocketpusher.WebsocketPusher;
 import java.util.List;
 import java.util.Map;
@@ -13,11 +14,15 @@ import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.apigatewayv2.WebSocketApi;
 import software.amazon.awscdk.services.apigatewayv2.WebSocketStage;
+import software.amazon.awscdk.services.cloudwatch.Alarm;
+import software.amazon.awscdk.services.cloudwatch.MetricOptions;
+import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
 import software.amazon.awscdk.aws_apigatewayv2_authorizers.WebSocketLambdaAuthorizer;
 import software.amazon.awscdk.aws_apigatewayv2_authorizers.WebSocketLambdaAuthorizerProps;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.sns.Topic;
 
 public final class PusherExampleApp {
     public static void main(final String[] args) {
@@ -41,6 +46,9 @@ public final class PusherExampleApp {
                 .code(Code.fromInline("exports.handler = async () => { throw new Error(\"Unauthorized\"); };"))
                 .build();
 
+        // Who is told when something needs a look.
+        Topic onCall = new Topic(stack, "OnCall");
+
         WebsocketPusher pusher = WebsocketPusher.Builder.create(stack, "Pusher")
                 .webSocketStage(stage)
                 .maxInFlight(128)
@@ -55,6 +63,15 @@ public final class PusherExampleApp {
                         .authorizerContextAttributes(List.of("tenant"))
                         .build())
                 .enableDisconnect(true)
+                // Dead-letter queues not empty, failed requests, errors, throttles, a backlog: to the on-call topic.
+                .alarms(PusherAlarmsOptions.builder().alarmActions(List.of(new SnsAction(onCall))).build())
+                .build();
+
+        // The pusher's metrics are methods: an alarm of your own on them.
+        Alarm.Builder.create(stack, "ManyGone")
+                .metric(pusher.metricGone(MetricOptions.builder().period(Duration.hours(1)).build()))
+                .threshold(1000)
+                .evaluationPeriods(1)
                 .build();
 
         // A backend that publishes notification requests to the pusher's topic and queue.
