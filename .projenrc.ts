@@ -10,6 +10,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   license: 'Apache-2.0',
   keywords: ['cdk', 'awscdk', 'websocket', 'apigateway', 'push', 'sns', 'sqs', 'lambda', 'dynamodb'],
   defaultReleaseBranch: 'main',
+  // 0.x until the API is declared stable: a breaking change bumps the minor version, never to 1.0 by itself.
+  majorVersion: 0,
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   tsconfigDevFile: 'tsconfig.dev.json',
