@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ConnectionRoutesOptions } from './connection-routes-options';
@@ -126,11 +127,20 @@ export interface WebsocketPusherProps extends PusherFunctionOptions {
   readonly maxBatchingWindow?: Duration;
 
   /**
-   * Maximum concurrent invocations by the SQS event source (2 to 1,000).
+   * Maximum concurrent invocations by the SQS event source, from 2 to 1,000.
    *
    * @default - no limit beyond the function's concurrency
    */
   readonly maxConcurrency?: number;
+
+  /**
+   * Further options of the SQS event source (e.g. `filters`, `enabled`, `metricsConfig`). `reportBatchItemFailures`
+   * is always on (it cannot be `false`); `batchSize`, `maxBatchingWindow` and `maxConcurrency` cannot be given both
+   * here and as props.
+   *
+   * @default - the event source as the other props describe it
+   */
+  readonly queueEventSourceProps?: lambdaEventSources.SqsEventSourceProps;
 
   /**
    * Whether the pusher subscribes to an SNS topic of notification requests.
@@ -154,8 +164,9 @@ export interface WebsocketPusherProps extends PusherFunctionOptions {
   readonly topicProps?: sns.TopicProps;
 
   /**
-   * How many times Lambda retries an asynchronous (SNS) invocation that failed (0 to 2). Events that still
-   * fail go to `failedEventsQueue`.
+   * How many times Lambda retries an asynchronous (SNS) invocation that failed, from 0 to 2.
+   *
+   * Events that still fail go to `failedEventsQueue`.
    *
    * @default 2
    */

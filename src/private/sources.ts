@@ -16,11 +16,14 @@ export function addQueueSource(scope: Construct, fn: lambda.IFunction, props: We
   const source: { queue: sqs.IQueue; deadLetterQueue?: sqs.IQueue } = props.queue
     ? { queue: props.queue }
     : createQueue(scope, props, timeout);
+  const given = props.queueEventSourceProps;
   fn.addEventSource(new SqsEventSource(source.queue, {
+    ...given,
+    // Partial batch failures are how the pusher retries only what failed: always on.
     reportBatchItemFailures: true,
-    batchSize: props.batchSize ?? CONSTRUCT_DEFAULTS.BATCH_SIZE,
-    maxBatchingWindow: props.maxBatchingWindow,
-    maxConcurrency: props.maxConcurrency,
+    batchSize: props.batchSize ?? given?.batchSize ?? CONSTRUCT_DEFAULTS.BATCH_SIZE,
+    maxBatchingWindow: props.maxBatchingWindow ?? given?.maxBatchingWindow,
+    maxConcurrency: props.maxConcurrency ?? given?.maxConcurrency,
   }));
   return source;
 }

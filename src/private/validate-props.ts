@@ -12,9 +12,18 @@ export function validateProps(props: WebsocketPusherProps) {
   both(props.queue, props.deadLetterQueueProps, 'queue', 'deadLetterQueueProps');
   both(props.queue, props.maxReceiveCount, 'queue', 'maxReceiveCount');
   both(props.topic, props.topicProps, 'topic', 'topicProps');
+  const sourceProps = props.queueEventSourceProps;
+  if (sourceProps?.reportBatchItemFailures === false) {
+    throw new Error('WebsocketPusher: queueEventSourceProps.reportBatchItemFailures cannot be false: partial batch failures are how the pusher retries only what failed');
+  }
+  for (const name of ['batchSize', 'maxBatchingWindow', 'maxConcurrency'] as const) {
+    if (sourceProps?.[name] !== undefined && props[name] !== undefined) {
+      throw new Error(`WebsocketPusher: give ${name} either as a prop or in queueEventSourceProps, not both`);
+    }
+  }
 
   if (props.enableQueue === false) {
-    const given = (['queue', 'queueProps', 'deadLetterQueueProps', 'maxReceiveCount', 'batchSize', 'maxBatchingWindow', 'maxConcurrency'] as const)
+    const given = (['queue', 'queueProps', 'deadLetterQueueProps', 'maxReceiveCount', 'batchSize', 'maxBatchingWindow', 'maxConcurrency', 'queueEventSourceProps'] as const)
       .filter((name) => props[name] !== undefined);
     if (given.length) throw new Error(`WebsocketPusher: enableQueue is false, so ${given.join(', ')} cannot be given`);
   }

@@ -233,6 +233,20 @@ describe('escape hatches', () => {
     expect(pusher.logGroup).toBe(logGroup);
   });
 
+  test('queueEventSourceProps: filters and the rest pass through; partial batch failures stay on', () => {
+    // WHEN
+    const { template } = synth({ queueEventSourceProps: { filters: [lambda.FilterCriteria.filter({ body: { data: lambda.FilterRule.exists() } })], maxConcurrency: 5 } });
+
+    // THEN
+    template().hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PusherQueue'), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      FilterCriteria: { Filters: [{ Pattern: '{"body":{"data":[{"exists":true}]}}' }] },
+      ScalingConfig: { MaximumConcurrency: 5 },
+      BatchSize: 10,
+    });
+  });
+
   test('grantReadConnections: GetItem, Query and Scan on the table', () => {
     // GIVEN
     const { stack, pusher, template } = synth();
@@ -253,6 +267,9 @@ describe('escape hatches', () => {
     [{ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } }, 'WebsocketPusher: vpcSubnets need vpc'],
     [{ runtime: lambda.Runtime.PYTHON_3_12 }, 'WebsocketPusher: runtime must be Node.js 22 or later (the handler is built for it), got python3.12'],
     [{ runtime: lambda.Runtime.NODEJS_20_X }, 'WebsocketPusher: runtime must be Node.js 22 or later (the handler is built for it), got nodejs20.x'],
+    [{ queueEventSourceProps: { reportBatchItemFailures: false } },
+      'WebsocketPusher: queueEventSourceProps.reportBatchItemFailures cannot be false: partial batch failures are how the pusher retries only what failed'],
+    [{ batchSize: 5, queueEventSourceProps: { batchSize: 5 } }, 'WebsocketPusher: give batchSize either as a prop or in queueEventSourceProps, not both'],
     [{ serviceName: 'a:b' }, "WebsocketPusher: serviceName must be 1 to 255 characters, not starting with a space, without ':', got 'a:b'"],
   ])('%j is refused at synth time', (props, message) => {
     // GIVEN a log group when the case names one
