@@ -235,7 +235,8 @@ describe('escape hatches', () => {
 
   test('queueEventSourceProps: filters and the rest pass through; partial batch failures stay on', () => {
     // WHEN
-    const { template } = synth({ queueEventSourceProps: { filters: [lambda.FilterCriteria.filter({ body: { data: lambda.FilterRule.exists() } })], maxConcurrency: 5 } });
+    const filters = [lambda.FilterCriteria.filter({ body: { data: lambda.FilterRule.exists() } })];
+    const { template } = synth({ queueEventSourceProps: { filters, maxConcurrency: 5 } });
 
     // THEN
     template().hasResourceProperties('AWS::Lambda::EventSourceMapping', {
