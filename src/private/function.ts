@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TableAttributes } from './connections-table';
 import { CONSTRUCT_DEFAULTS } from './defaults';
+import { suppressNag } from './nag';
 import { PusherFunction } from '../pusher-function';
 import { DEFAULTS, ENV } from '../shared/constants';
 import { WebsocketPusherProps } from '../websocket-pusher-props';
@@ -63,6 +64,9 @@ export function createPusherFunction(
     },
   });
   // The generated PusherFunction fixes Node.js 22; a later Node.js runs the same bundle.
-  if (props.runtime) (fn.node.defaultChild as lambda.CfnFunction).runtime = props.runtime.name;
+  if (props.runtime) {(fn.node.defaultChild as lambda.CfnFunction).runtime = props.runtime.name;} else {
+    suppressNag(fn, 'AwsSolutions-L1',
+      'The handler bundle is built and tested for Node.js 22, its default runtime; the runtime prop moves it to a later Node.js.');
+  }
   return fn;
 }

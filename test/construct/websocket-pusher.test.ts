@@ -594,7 +594,7 @@ describe('cdk-nag AwsSolutions', () => {
 
     const suppressions = Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, any>)
       .flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []);
-    expect(suppressions.map((s: any) => s.id).sort()).toEqual(['AwsSolutions-IAM5', 'AwsSolutions-SQS3']);
+    expect(suppressions.map((s: any) => s.id).sort()).toEqual(['AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-SQS3']);
     for (const s of suppressions) expect(s.reason.length).toBeGreaterThan(40);
   });
 });
