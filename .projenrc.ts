@@ -100,6 +100,10 @@ new awscdk.LambdaFunction(project, {
   },
 });
 
+// The local command (`npx cdk-websocket-pusher local`), bundled like the handler (projenrc/bundle-local-cli.ts).
+project.bundler.bundleTask.exec('ts-node --project projenrc/tsconfig.json projenrc/bundle-local-cli.ts');
+project.addBins({ 'cdk-websocket-pusher': 'assets/local/cli/index.js' });
+
 // The map stays true: no import cycle anywhere; the handler's layers import only downwards (entry → invocation →
 // work → core; adapters implement core's ports), core, work and invocation do no I/O of their own, and the
 // construct and the handler share only src/shared/.

@@ -15,6 +15,8 @@ export interface EventSourceOptions {
   readonly functionTimeoutMs?: number;
   /** Visibility timeout of each receive. @default the queue's */
   readonly visibilityTimeoutSeconds?: number;
+  /** Called after each invocation (e.g. to print its report lines). */
+  readonly onInvocation?: (invocation: SourceInvocation) => void;
 }
 
 /** One invocation by the event source: the records it carried and what the handler produced. */
@@ -92,7 +94,9 @@ export class SqsEventSource {
     const invocation = await runner.invoke<{ batchItemFailures?: Array<{ itemIdentifier: string }> }>(event, {
       timeoutMs: this.options.functionTimeoutMs ?? 60_000,
     });
-    this.invocations.push({ records, invocation });
+    const entry = { records, invocation };
+    this.invocations.push(entry);
+    this.options.onInvocation?.(entry);
     // A failed invocation leaves the whole batch; otherwise only the records it reported as failed stay.
     if (invocation.error) return;
     const failed = new Set((invocation.result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));

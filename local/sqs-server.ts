@@ -25,6 +25,8 @@ export interface QueueOptions {
   readonly deadLetter?: { readonly queue: LocalQueue; readonly maxReceiveCount: number };
   /** @default 30 */
   readonly visibilityTimeoutSeconds?: number;
+  /** A FIFO queue (its name must end in `.fifo`), with content-based deduplication when asked. */
+  readonly fifo?: { readonly contentBasedDeduplication?: boolean };
 }
 
 /** Message counts of a queue, as SQS reports them (exact on moto). */
@@ -32,6 +34,20 @@ export interface QueueDepth {
   readonly visible: number;
   readonly inFlight: number;
   readonly delayed: number;
+}
+
+/**
+ * The Python that has moto's server: `MOTO_PYTHON`, or the `.venv-moto` that `local/install-moto.sh` makes (next to this
+ * repository's sources, or in the current directory).
+ */
+function motoPython(): string {
+  const candidates = [process.env.MOTO_PYTHON, path.join(MOTO_VENV, 'bin', 'python'), path.resolve('.venv-moto', 'bin', 'python')];
+  const found = candidates.find((p): p is string => !!p && existsSync(p));
+  if (!found) {
+    throw new Error('moto is not installed: run local/install-moto.sh, or `python3 -m venv .venv-moto && .venv-moto/bin/pip install "moto[server]"` '
+      + 'in this directory (or set MOTO_PYTHON to a Python that has it)');
+  }
+  return found;
 }
 
 async function freePort(): Promise<number> {
@@ -47,12 +63,9 @@ async function freePort(): Promise<number> {
  * first with `local/install-moto.sh`; `start()` fails, never skips, when it is missing.
  */
 export class SqsServer {
-  static async start(options: { timeoutMs?: number } = {}): Promise<SqsServer> {
-    const python = path.join(MOTO_VENV, 'bin', 'python');
-    if (!existsSync(python)) {
-      throw new Error(`moto is not installed: ${python} is missing. Run local/install-moto.sh first.`);
-    }
-    const port = await freePort();
+  static async start(options: { timeoutMs?: number; port?: number } = {}): Promise<SqsServer> {
+    const python = motoPython();
+    const port = options.port ?? await freePort();
     const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, PYTHONUNBUFFERED: '1' },
@@ -100,6 +113,10 @@ export class SqsServer {
     const attributes: Partial<Record<QueueAttributeName, string>> = {
       VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
     };
+    if (options.fifo) {
+      attributes.FifoQueue = 'true';
+      if (options.fifo.contentBasedDeduplication) attributes.ContentBasedDeduplication = 'true';
+    }
     if (options.deadLetter) {
       attributes.RedrivePolicy = JSON.stringify({
         deadLetterTargetArn: options.deadLetter.queue.arn, maxReceiveCount: options.deadLetter.maxReceiveCount,

@@ -9,7 +9,7 @@ import { ConnectionsTable, type ConnectionRow, type TableSchema } from './connec
 import { ApiGatewayEmulator, type Faults, type VirtualConnection } from './emulator';
 import { LOCAL_REGION } from './events';
 import { BUNDLED_HANDLER, HandlerRunner } from './handler-runner';
-import { localAppTemplate, type LocalAppOptions } from './local-app';
+import type { LocalAppOptions } from './local-app';
 import { TemplateRoutes, userIdAuthorizer, type LocalAuthorizer } from './routes';
 import { ENV } from '../src/shared/constants';
 
@@ -29,6 +29,8 @@ export interface LocalStackOptions {
   readonly stage?: string;
   /** Seeds connection ids and fault sampling. @default 1 */
   readonly seed?: number;
+  /** The emulator's port (WebSocket and Management API). @default any free port */
+  readonly port?: number;
   /** When set, virtual connections' rows are written with an expiry this many seconds after connecting. */
   readonly ttlSeconds?: number;
   /**
@@ -59,7 +61,10 @@ export class LocalStack {
     });
     const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
     const client = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    const template = options.template ?? localAppTemplate({ schema: options.schema, stageName: options.stage, ...options.app });
+    // Required only here, so that running a given template (the local command) never loads aws-cdk-lib.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const template = options.template ?? (require('./local-app') as typeof import('./local-app'))
+      .localAppTemplate({ schema: options.schema, stageName: options.stage, ...options.app });
     const declared = pusherTable(template);
     const tableName = options.tableName ?? 'connections';
     const table = new ConnectionsTable(client, tableName, {
@@ -89,6 +94,7 @@ export class LocalStack {
       lifecycle: routes,
       seeds: table,
       stage: options.stage,
+      port: options.port,
       seed: options.seed,
       ttlSeconds: options.ttlSeconds,
       signing: { credentials: LOCAL_CREDENTIALS, region: LOCAL_REGION },

@@ -10,7 +10,7 @@ import { TableAttributes } from './connections-table';
 import { CONSTRUCT_DEFAULTS } from './defaults';
 import { suppressNag } from './nag';
 import { PusherFunction } from '../pusher-function';
-import { DEFAULTS, ENV } from '../shared/constants';
+import { DEFAULTS, ENV, PUSHER_METADATA_KEY } from '../shared/constants';
 import { WebsocketPusherProps } from '../websocket-pusher-props';
 
 /** What the pusher function is given, besides the user's settings. */
@@ -63,6 +63,8 @@ export function createPusherFunction(
       ...(props.enableDisconnect ? { [ENV.DISCONNECT_ENABLED]: 'true' } : {}),
     },
   });
+  // What `cdk-websocket-pusher local` finds the pusher of a synthesized app by (not its logical id).
+  (fn.node.defaultChild as lambda.CfnFunction).addMetadata(PUSHER_METADATA_KEY, { function: 'pusher' });
   // The generated PusherFunction fixes Node.js 22; a later Node.js runs the same bundle.
   if (props.runtime) {(fn.node.defaultChild as lambda.CfnFunction).runtime = props.runtime.name;} else {
     suppressNag(fn, 'AwsSolutions-L1',

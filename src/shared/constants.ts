@@ -3,6 +3,9 @@
  * metric names. Dependency-free on purpose, so that the handler bundle and the jsii library can both import it.
  */
 
+/** The template metadata key marking the pusher function (what the local command looks for in a cloud assembly). */
+export const PUSHER_METADATA_KEY = 'cdk-websocket-pusher';
+
 /** Environment variables the construct sets on the pusher function and the handler reads. */
 export const ENV = {
   /** Name of the DynamoDB connections table. */

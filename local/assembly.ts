@@ -1,0 +1,58 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { CloudTemplate } from './cloud-template';
+import { PUSHER_METADATA_KEY } from '../src/shared/constants';
+
+/** A pusher found in a cloud assembly: its stack's template, its function, and the handler bundle `cdk synth` staged. */
+export interface AssemblyPusher {
+  readonly stackName: string;
+  readonly template: CloudTemplate;
+  readonly functionLogicalId: string;
+  /** The staged handler (`asset.<hash>/index.js`), run as it is. */
+  readonly bundlePath: string;
+}
+
+/** A problem the user can act on: printed as one line, exit code 1. */
+export class UsageError extends Error {}
+
+/**
+ * The pushers of the cloud assembly in `dir` (what `cdk synth` writes, `cdk.out` by default): every function whose
+ * template metadata carries the construct's marker, in the stacks of the manifest (or only `stackName`).
+ */
+export function findPushers(dir: string, stackName?: string): AssemblyPusher[] {
+  const manifestPath = path.join(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) {
+    throw new UsageError(`no cloud assembly at ${dir} (no manifest.json): run \`cdk synth\` first, or pass --app <dir>`);
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  const stacks = Object.entries(manifest.artifacts ?? {} as Record<string, any>)
+    .filter(([, artifact]: [string, any]) => artifact.type === 'aws:cloudformation:stack')
+    .map(([name, artifact]: [string, any]) => ({ name, templateFile: artifact.properties.templateFile as string }));
+  const chosen = stackName ? stacks.filter((s) => s.name === stackName) : stacks;
+  if (stackName && chosen.length === 0) {
+    throw new UsageError(`no stack ${stackName} in ${dir} (stacks: ${stacks.map((s) => s.name).join(', ') || 'none'})`);
+  }
+  const pushers = chosen.flatMap(({ name, templateFile }) => {
+    const template: CloudTemplate = JSON.parse(readFileSync(path.join(dir, templateFile), 'utf8'));
+    return Object.entries(template.Resources ?? {})
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && (r as any).Metadata?.[PUSHER_METADATA_KEY])
+      .map(([logicalId, r]) => ({ stackName: name, template, functionLogicalId: logicalId, bundlePath: bundleOf(dir, name, r) }));
+  });
+  if (pushers.length === 0) throw new UsageError(`no WebsocketPusher in the cloud assembly at ${dir}${stackName ? ` (stack ${stackName})` : ''}`);
+  return pushers;
+}
+
+/** The staged asset of the function's code: `aws:asset:path` metadata, or the stack's asset manifest by the S3 key. */
+function bundleOf(dir: string, stackName: string, resource: any): string {
+  let assetPath: string | undefined = resource.Metadata?.['aws:asset:path'];
+  if (!assetPath) {
+    const key = JSON.stringify(resource.Properties?.Code?.S3Key ?? '');
+    const manifestFile = path.join(dir, `${stackName}.assets.json`);
+    const files = existsSync(manifestFile) ? JSON.parse(readFileSync(manifestFile, 'utf8')).files ?? {} : {};
+    const hash = Object.keys(files).find((h) => key.includes(h));
+    assetPath = hash ? files[hash].source.path : undefined;
+  }
+  const bundle = assetPath && path.join(dir, assetPath, 'index.js');
+  if (!bundle || !existsSync(bundle)) throw new UsageError(`the pusher's handler bundle is not staged in ${dir}: synthesize with asset staging on`);
+  return bundle;
+}

@@ -1,0 +1,256 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { findPushers, UsageError, type AssemblyPusher } from './assembly';
+import { pusherTable, resolveIntrinsics, type CloudTemplate } from './cloud-template';
+import { LOCAL_REGION } from './events';
+import { HandlerRunner, type Invocation } from './handler-runner';
+import type { LocalAuthorizer } from './routes';
+import { SqsEventSource } from './sqs-event-source';
+import { SqsServer, type LocalQueue } from './sqs-server';
+import { LOCAL_CREDENTIALS, LocalStack } from './stack';
+import { ENV } from '../src/shared/constants';
+
+export interface LocalRunOptions {
+  /** The cloud assembly directory. @default 'cdk.out' */
+  readonly app?: string;
+  readonly stack?: string;
+  /** The WebSocket and Management API port. @default 8080 */
+  readonly port?: number;
+  /** Where the per-request lines go. @default console.log */
+  readonly log?: (line: string) => void;
+}
+
+/** The local authorizer stand-in of the command: `?token=<user id>` (local only: any token is believed). */
+export const tokenIsUserId: LocalAuthorizer = ({ query }) => (query.token ? { principalId: query.token } : undefined);
+
+const LOCAL_ACCOUNT = '000000000000';
+
+/**
+ * A synthesized app's pusher on loopback: dynalite with its tables, the API Gateway emulator running its routes, moto's
+ * SQS and SNS with its queues and topics, and the staged handler invoked by local event sources, as Lambda's would.
+ */
+export class LocalRun {
+  static async start(options: LocalRunOptions = {}): Promise<LocalRun> {
+    const [pusher, ...others] = findPushers(options.app ?? 'cdk.out', options.stack);
+    const run = new LocalRun(pusher, options.log ?? ((line) => console.log(line)), others.length);
+    try {
+      await run.startAll(options.port ?? 8080);
+    } catch (error) {
+      await run.stop();
+      throw error;
+    }
+    return run;
+  }
+
+  /** Logical id → local name (`Ref`), `id.Attr` → value (`Fn::GetAtt`), pseudo parameters. */
+  readonly names: Record<string, string> = {
+    'AWS::Region': LOCAL_REGION, 'AWS::AccountId': LOCAL_ACCOUNT, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com',
+  };
+  readonly queues = new Map<string, LocalQueue>();
+  readonly topics = new Map<string, string>();
+  stack?: LocalStack;
+  moto?: SqsServer;
+  private readonly sources: SqsEventSource[] = [];
+  private readonly runners: HandlerRunner[] = [];
+  private readonly pollers: Array<{ stop: () => Promise<void> }> = [];
+
+  private constructor(readonly pusher: AssemblyPusher, private readonly log: (line: string) => void, readonly otherPushers: number) {}
+
+  get template(): CloudTemplate {
+    return this.pusher.template;
+  }
+
+  /** The environment a backend sets to publish to the local queue and topic with the AWS SDK. */
+  backendEnv(): Record<string, string> {
+    return {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_SQS: this.moto!.endpoint,
+      AWS_ENDPOINT_URL_SNS: this.moto!.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: this.stack!.dynamoEndpoint,
+    };
+  }
+
+  /** The source queue and topic of the pusher (what its event source mapping and subscription read). */
+  publishTargets(): { queueUrl?: string; topicArn?: string } {
+    const mapping = this.resources('AWS::Lambda::EventSourceMapping').find(([, r]) => !this.isWorkQueueMapping(r));
+    const queueId = mapping?.[1].Properties.EventSourceArn?.['Fn::GetAtt']?.[0];
+    const subscription = this.resources('AWS::SNS::Subscription').find(([, r]) => r.Properties.Protocol === 'lambda');
+    const topicId = subscription?.[1].Properties.TopicArn?.Ref;
+    return { queueUrl: queueId && this.queues.get(queueId)?.url, topicArn: topicId && this.topics.get(topicId) };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.sources.map((s) => s.stop()), ...this.pollers.map((p) => p.stop())]);
+    await Promise.all(this.runners.map((r) => r.stop()));
+    await this.stack?.stop();
+    await this.moto?.stop();
+  }
+
+  private async startAll(port: number): Promise<void> {
+    const stage = this.resources('AWS::ApiGatewayV2::Stage')[0]?.[1].Properties.StageName ?? 'local';
+    const table = pusherTable(this.template);
+    this.stack = await LocalStack.start({ template: this.template, authorizer: tokenIsUserId, port, stage, tableName: table.logicalId });
+    this.names[table.logicalId] = table.logicalId;
+    this.names[`${table.logicalId}.Arn`] = `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${table.logicalId}`;
+    for (const [id] of this.resources('AWS::ApiGatewayV2::Api')) this.names[id] = 'local';
+    await this.createOtherTables(table.logicalId);
+    this.moto = await SqsServer.start();
+    await this.createQueues();
+    await this.createTopics();
+    const env = this.handlerEnv();
+    await this.startEventSources(env);
+    await this.startSubscriptions(env);
+  }
+
+  private resources(type: string): Array<[string, any]> {
+    return Object.entries(this.template.Resources).filter(([, r]) => r.Type === type);
+  }
+
+  /** Every other table of the template (the deduplication table), as it declares it. */
+  private async createOtherTables(connectionsTable: string): Promise<void> {
+    const client = new DynamoDBClient({ endpoint: this.stack!.dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    try {
+      for (const [id, r] of this.resources('AWS::DynamoDB::Table').filter(([tableId]) => tableId !== connectionsTable)) {
+        await client.send(new CreateTableCommand({
+          TableName: id, KeySchema: r.Properties.KeySchema, AttributeDefinitions: r.Properties.AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST',
+        }));
+        this.names[id] = id;
+        this.names[`${id}.Arn`] = `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${id}`;
+      }
+    } finally {
+      client.destroy();
+    }
+  }
+
+  /** The template's queues, dead-letter queues first, with their redrive policies and visibility timeouts. */
+  private async createQueues(): Promise<void> {
+    const pending = this.resources('AWS::SQS::Queue');
+    while (pending.length > 0) {
+      const index = pending.findIndex(([, r]) => {
+        const dlq = r.Properties?.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0];
+        return !dlq || this.queues.has(dlq);
+      });
+      if (index < 0) throw new UsageError(`the template's queues ${pending.map(([id]) => id).join(', ')} have dead-letter queues the local command cannot find`);
+      const [[id, r]] = pending.splice(index, 1);
+      const props = r.Properties ?? {};
+      const dlq = props.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0];
+      const queue = await this.moto!.createQueue(props.FifoQueue ? `${id}.fifo` : id, {
+        visibilityTimeoutSeconds: props.VisibilityTimeout ?? 30,
+        ...(props.FifoQueue ? { fifo: { contentBasedDeduplication: props.ContentBasedDeduplication } } : {}),
+        ...(dlq ? { deadLetter: { queue: this.queues.get(dlq)!, maxReceiveCount: props.RedrivePolicy.maxReceiveCount } } : {}),
+      });
+      this.queues.set(id, queue);
+      Object.assign(this.names, { [id]: queue.url, [`${id}.Arn`]: queue.arn, [`${id}.QueueName`]: queue.name, [`${id}.QueueUrl`]: queue.url });
+    }
+  }
+
+  private async createTopics(): Promise<void> {
+    const sns = this.snsClient();
+    try {
+      for (const [id] of this.resources('AWS::SNS::Topic')) {
+        const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: id }));
+        this.topics.set(id, TopicArn!);
+        Object.assign(this.names, { [id]: TopicArn!, [`${id}.TopicArn`]: TopicArn!, [`${id}.TopicName`]: id });
+      }
+    } finally {
+      sns.destroy();
+    }
+  }
+
+  /** The function's environment as the template sets it, resolved to the local endpoints, plus the local stack's. */
+  private handlerEnv(): Record<string, string> {
+    const fn = this.template.Resources[this.pusher.functionLogicalId].Properties;
+    const variables = resolveIntrinsics(fn.Environment?.Variables ?? {}, this.names, `${this.pusher.functionLogicalId} environment`);
+    return this.stack!.handlerEnv({
+      ...variables,
+      [ENV.TABLE_NAME]: this.stack!.table.tableName,
+      [ENV.CALLBACK_URL]: this.stack!.emulator.callbackUrl,
+      AWS_ENDPOINT_URL_SQS: this.moto!.endpoint,
+      AWS_ENDPOINT_URL_SNS: this.moto!.endpoint,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.MemorySize ?? 128),
+    });
+  }
+
+  private isWorkQueueMapping(r: any): boolean {
+    const fn = this.template.Resources[this.pusher.functionLogicalId].Properties;
+    const work = fn.Environment?.Variables?.[ENV.WORK_QUEUE_ARN]?.['Fn::GetAtt']?.[0];
+    return r.Properties.EventSourceArn?.['Fn::GetAtt']?.[0] === work;
+  }
+
+  /** One local event source per SQS event source mapping of the pusher: its batch size and concurrency. */
+  private async startEventSources(env: Record<string, string>): Promise<void> {
+    const timeoutMs = (this.template.Resources[this.pusher.functionLogicalId].Properties.Timeout ?? 3) * 1000;
+    for (const [id, r] of this.resources('AWS::Lambda::EventSourceMapping')) {
+      if (r.Properties.FunctionName?.Ref !== this.pusher.functionLogicalId) continue;
+      const queue = this.queues.get(r.Properties.EventSourceArn?.['Fn::GetAtt']?.[0]);
+      if (!queue) throw new UsageError(`${id}: its event source is not a queue of this template`);
+      const concurrency = Math.min(r.Properties.ScalingConfig?.MaximumConcurrency ?? 2, 4);
+      const runners = await Promise.all(Array.from({ length: concurrency }, () => HandlerRunner.load(env, this.pusher.bundlePath)));
+      this.runners.push(...runners);
+      const source = new SqsEventSource({
+        client: this.moto!.client,
+        queue,
+        runners,
+        batchSize: r.Properties.BatchSize ?? 10,
+        functionTimeoutMs: timeoutMs,
+        onInvocation: ({ invocation }) => this.report(invocation),
+      });
+      source.start();
+      this.sources.push(source);
+    }
+  }
+
+  /** Each `lambda` subscription: an SQS queue subscribed to the topic on moto, polled into SNS events for the handler. */
+  private async startSubscriptions(env: Record<string, string>): Promise<void> {
+    for (const [id, r] of this.resources('AWS::SNS::Subscription')) {
+      if (r.Properties.Protocol !== 'lambda' || r.Properties.Endpoint?.['Fn::GetAtt']?.[0] !== this.pusher.functionLogicalId) continue;
+      const topicArn = this.topics.get(r.Properties.TopicArn?.Ref);
+      if (!topicArn) throw new UsageError(`${id}: its topic is not a topic of this template`);
+      const queue = await this.moto!.createQueue(`${id}-to-pusher`);
+      const sns = this.snsClient();
+      const { SubscriptionArn } = await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queue.arn }));
+      sns.destroy();
+      const runner = await HandlerRunner.load(env, this.pusher.bundlePath);
+      this.runners.push(runner);
+      this.pollers.push(this.pollSubscription(queue, runner, SubscriptionArn!));
+    }
+  }
+
+  private pollSubscription(queue: LocalQueue, runner: HandlerRunner, subscriptionArn: string) {
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const receive = new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 });
+        const { Messages = [] } = await this.moto!.client.send(receive).catch(() => ({ Messages: [] }));
+        for (const message of Messages) {
+          const envelope = JSON.parse(message.Body ?? '{}');
+          const event = { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: subscriptionArn, Sns: { ...envelope, MessageAttributes: envelope.MessageAttributes ?? {} } }] };
+          const invocation = await runner.invoke(event);
+          this.report(invocation);
+          // Lambda retries a failed asynchronous invocation; here the message reappears after its visibility timeout.
+          if (invocation.error) continue;
+          await this.moto!.client.send(new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: message.ReceiptHandle }));
+        }
+      }
+    })();
+    return { stop: async () => { running = false; await loop; } };
+  }
+
+  private snsClient(): SNSClient {
+    return new SNSClient({ endpoint: this.moto!.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  }
+
+  /** One line per request and per work item, from the handler's own report lines. */
+  private report(invocation: Invocation): void {
+    for (const line of invocation.json) {
+      if (line.message !== 'request processed' && line.message !== 'work item processed') continue;
+      const figures = ['targets', 'delivered', 'gone', 'pruned', 'failed', 'closed'].filter((f) => line[f]).map((f) => `${f}=${line[f]}`).join(' ');
+      const what = line.message === 'request processed' ? `${line.source} ${line.kind}` : `work item ${line.kind}`;
+      this.log(`  ${new Date().toISOString().slice(11, 19)}  ${what.padEnd(18)} ${String(line.outcome).padEnd(10)} ${figures || '-'}${line.error ? `  ${line.error.code}: ${line.error.message}` : ''}`);
+    }
+    if (invocation.error) this.log(`  the handler threw ${invocation.error.name}: ${invocation.error.message}`);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Bundles the local command (`npx cdk-websocket-pusher local`) into assets/local/cli/index.js, like the handler, so that
+ * its libraries (dynalite, ws, velocityjs, the SDK clients) never become dependencies of the construct library.
+ *
+ * Two things esbuild's CLI cannot do, done here with its API:
+ * - dynalite loads its actions with `require('./actions/' + name)`: rewritten into a static table of requires;
+ * - dynalite requires `level` (a native addon) at load but uses it only for tables on disk: replaced by a stub.
+ * aws-cdk-lib stays external: the command never synthesizes, so it never loads it.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { build, type Plugin } from 'esbuild';
+
+const dynaliteActions: Plugin = {
+  name: 'dynalite-static-actions',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]dynalite[\\/]index\.js$/ }, (args) => {
+      const dir = path.dirname(args.path);
+      const table = (sub: string) => `{${readdirSync(path.join(dir, sub)).filter((f) => f.endsWith('.js'))
+        .map((f) => `${JSON.stringify(f.slice(0, -3))}: () => require('./${sub}/${f}')`).join(',')}}`;
+      const source = readFileSync(args.path, 'utf8');
+      const rewritten = source
+        .replace("require('./actions/' + action)", `(${table('actions')})[action]()`)
+        .replace("require('./validations/' + action)", `(${table('validations')})[action]()`);
+      if (rewritten === source) throw new Error('dynalite/index.js changed: its dynamic requires were not found');
+      return { contents: rewritten, loader: 'js', resolveDir: dir };
+    });
+  },
+};
+
+void build({
+  entryPoints: ['local/cli.ts'],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  outfile: 'assets/local/cli/index.js',
+  external: ['aws-cdk-lib', 'constructs'],
+  alias: { level: './local/level-stub.ts' },
+  banner: { js: '#!/usr/bin/env node' },
+  minify: true,
+  plugins: [dynaliteActions],
+  logLevel: 'warning',
+}).catch(() => process.exit(1));

@@ -1,0 +1,173 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect as tcpConnect, createServer, type AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { RecordingClient } from '../../local/client';
+import { MOTO_VENV } from '../../local/sqs-server';
+import { synthesizeTypeScriptExample } from '../examples/typescript-example';
+
+// What a user does: synthesize an app (the README example), run the packaged command on its cloud assembly, connect
+// real clients, publish with the AWS SDK to the printed endpoints, and stop it.
+
+const COMMAND = path.resolve(__dirname, '..', '..', 'assets', 'local', 'cli', 'index.js');
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly output: string[];
+  readonly env: Record<string, string>;
+  readonly webSocketUrl: string;
+  readonly tableName: string;
+}
+
+function startCommand(app: string, port: number): Promise<Started> {
+  const child = spawn(process.execPath, [COMMAND, 'local', '--app', app, '--port', String(port)], {
+    env: { ...process.env, MOTO_PYTHON: path.join(MOTO_VENV, 'bin', 'python') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      output.push(...lines);
+      if (lines.some((l) => l.startsWith('Requests (Ctrl-C'))) {
+        const env = Object.fromEntries(output.filter((l) => l.startsWith('  export ')).map((l) => l.slice(9).split(/=(.*)/s).slice(0, 2)));
+        const webSocketUrl = /ws:\/\/\S+(?=\?token)/.exec(output.join('\n'))![0];
+        const tableName = /connections table "([^"]+)"/.exec(output.join('\n'))![1];
+        resolve({ child, output, env, webSocketUrl, tableName });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.once('exit', (code) => reject(new Error(`the command exited with ${code}: ${output.join('\n')}`)));
+  });
+}
+
+async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const refused = (url: string) => new Promise<boolean>((resolve) => {
+  const { hostname, port } = new URL(url);
+  const socket = tcpConnect(Number(port), hostname);
+  socket.once('connect', () => { socket.destroy(); resolve(false); });
+  socket.once('error', () => resolve(true));
+});
+
+test('runs a synthesized app on loopback: routes, SQS and SNS sources, pruning, a disconnect; Ctrl-C leaves no port open', async () => {
+  // GIVEN the README example synthesized into a cloud assembly, and the command started on it
+  const app = synthesizeTypeScriptExample();
+  const started = await startCommand(app, 0);
+  const { env, webSocketUrl, child, output, tableName } = started;
+  const aws = { region: env.AWS_REGION, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } };
+  const sqs = new SQSClient({ ...aws, endpoint: env.AWS_ENDPOINT_URL_SQS });
+  const sns = new SNSClient({ ...aws, endpoint: env.AWS_ENDPOINT_URL_SNS });
+  const dynamodb = new DynamoDBClient({ ...aws, endpoint: env.AWS_ENDPOINT_URL_DYNAMODB });
+  try {
+    // WHEN clients connect through the template's $connect with the local token stand-in
+    const alice = await RecordingClient.open(webSocketUrl, 'alice', { query: { token: 'alice' } });
+    const bob = await RecordingClient.open(webSocketUrl, 'bob', { query: { token: 'bob' } });
+
+    // THEN their rows are in the table, written by the route
+    const rows = async () => (await dynamodb.send(new ScanCommand({ TableName: tableName }))).Items ?? [];
+    expect((await rows()).map((r) => r.user_id.S).sort()).toEqual(['alice', 'bob']);
+
+    // WHEN a backend publishes with the SDK: a multicast on the queue, a broadcast on the topic
+    await sqs.send(new SendMessageCommand({ QueueUrl: env.PUSHER_QUEUE_URL, MessageBody: JSON.stringify({ users: ['alice'], data: 'to alice' }) }));
+    await until(() => alice.messages.length === 1, 'the multicast');
+    await sns.send(new PublishCommand({ TopicArn: env.PUSHER_TOPIC_ARN, Message: JSON.stringify({ data: 'to everyone' }) }));
+    await until(() => alice.messages.length === 2 && bob.messages.length === 1, 'the broadcast');
+
+    // THEN
+    expect(alice.messages).toEqual(['"to alice"', '"to everyone"']);
+    expect(bob.messages).toEqual(['"to everyone"']);
+
+    // WHEN a row whose connection is long gone is targeted
+    await dynamodb.send(new PutItemCommand({ TableName: tableName, Item: { user_id: { S: 'alice' }, connection_id: { S: 'gone0000000000A=' } } }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: env.PUSHER_QUEUE_URL, MessageBody: JSON.stringify({ users: ['alice'], data: 'again' }) }));
+
+    // THEN it is pruned, and alice still gets the message
+    await until(async () => (await rows()).every((r) => r.connection_id.S !== 'gone0000000000A='), 'the stale row to be pruned');
+    await until(() => alice.messages.length === 3, 'the second multicast');
+
+    // WHEN bob is disconnected by a request
+    await sqs.send(new SendMessageCommand({ QueueUrl: env.PUSHER_QUEUE_URL, MessageBody: JSON.stringify({ action: 'disconnect', users: ['bob'], data: 'bye' }) }));
+    await bob.whenClosed();
+
+    // THEN bob got the last message, his row is gone, alice is still connected; a line per request was printed
+    expect(bob.messages).toEqual(['"to everyone"', '"bye"']);
+    await until(async () => (await rows()).map((r) => r.user_id.S).join() === 'alice', 'bob\'s row to be deleted');
+    expect(alice.isOpen).toBe(true);
+    expect(output.filter((l) => / sqs multicast +delivered /.test(l)).length).toBeGreaterThanOrEqual(2);
+    expect(output.some((l) => / sns broadcast +delivered /.test(l))).toBe(true);
+    alice.terminate();
+  } finally {
+    sqs.destroy();
+    sns.destroy();
+    dynamodb.destroy();
+    // WHEN Ctrl-C
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  }
+
+  // THEN nothing is left listening
+  for (const url of [webSocketUrl.replace('ws:', 'http:'), env.AWS_ENDPOINT_URL_SQS, env.AWS_ENDPOINT_URL_DYNAMODB]) {
+    expect(await refused(url)).toBe(true);
+  }
+}, 120_000);
+
+describe('errors a user can act on: one line, exit 1', () => {
+  const run = (args: string[]) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [COMMAND, ...args], { env: { ...process.env, MOTO_PYTHON: path.join(MOTO_VENV, 'bin', 'python') } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+    child.once('exit', (code) => resolve({ code, stderr }));
+  });
+
+  test('no cloud assembly', async () => {
+    // WHEN / THEN
+    expect(await run(['local', '--app', '/nonexistent'])).toEqual({
+      code: 1, stderr: 'cdk-websocket-pusher local: no cloud assembly at /nonexistent (no manifest.json): run `cdk synth` first, or pass --app <dir>\n',
+    });
+  });
+
+  test('no such stack', async () => {
+    // GIVEN
+    const app = synthesizeTypeScriptExample();
+
+    // WHEN / THEN
+    expect(await run(['local', '--app', app, '--stack', 'Other'])).toEqual({
+      code: 1, stderr: `cdk-websocket-pusher local: no stack Other in ${app} (stacks: PusherExample)\n`,
+    });
+  });
+
+  test('a port in use', async () => {
+    // GIVEN a port taken
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+
+    // WHEN / THEN
+    try {
+      expect(await run(['local', '--app', synthesizeTypeScriptExample(), '--port', String(port)])).toEqual({
+        code: 1, stderr: `cdk-websocket-pusher local: port ${port} is in use: pass --port <another>\n`,
+      });
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a wrong command line', async () => {
+    // WHEN / THEN
+    expect((await run(['serve'])).code).toBe(2);
+  });
+});
