@@ -80,10 +80,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: ['/.bench/', '/.venv-moto', '/.venv-moto/', '/.venv-cfn-lint/', '/.nag3/', '/examples/**/cdk.out/', '/examples/python/.venv/', '/examples/java/target/'],
+  gitignore: ['/.bench/', '/.venv-moto', '/.venv-moto/', '/.venv-cfn-lint/', '/examples/**/cdk.out/', '/examples/python/.venv/', '/examples/java/target/'],
 });
 
-for (const pattern of ['/lambda/', '/local/', '/bench/', '/examples/', '/.ci/', '/tsconfig.dev.json', '/.bench/', '/.venv-moto/']) {
+for (const pattern of ['/lambda/', '/local/', '/bench/', '/examples/', '/.ci/', '/tsconfig.dev.json', '/.bench/', '/.venv-moto', '/.venv-cfn-lint/', '/.nag3/', '/projenrc/']) {
   project.addPackageIgnore(pattern);
 }
 

@@ -52,7 +52,7 @@ function bundleOf(dir: string, stackName: string, resource: any): string {
     const hash = Object.keys(files).find((h) => key.includes(h));
     assetPath = hash ? files[hash].source.path : undefined;
   }
-  const bundle = assetPath && path.join(dir, assetPath, 'index.js');
+  const bundle = assetPath && path.resolve(dir, assetPath, 'index.js');
   if (!bundle || !existsSync(bundle)) throw new UsageError(`the pusher's handler bundle is not staged in ${dir}: synthesize with asset staging on`);
   return bundle;
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'child_process';
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import { existsSync } from 'fs';
 import { createServer } from 'net';
 import * as path from 'path';
@@ -37,12 +37,13 @@ export interface QueueDepth {
 }
 
 /**
- * The Python that has moto's server: `MOTO_PYTHON`, or the `.venv-moto` that `local/install-moto.sh` makes (next to this
- * repository's sources, or in the current directory).
+ * The Python that has moto's server: `MOTO_PYTHON`, the `.venv-moto` that `local/install-moto.sh` makes (next to this
+ * repository's sources, or in the current directory), or `python3` when it can import moto.
  */
 function motoPython(): string {
   const candidates = [process.env.MOTO_PYTHON, path.join(MOTO_VENV, 'bin', 'python'), path.resolve('.venv-moto', 'bin', 'python')];
-  const found = candidates.find((p): p is string => !!p && existsSync(p));
+  const found = candidates.find((p): p is string => !!p && existsSync(p))
+    ?? (spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' }).status === 0 ? 'python3' : undefined);
   if (!found) {
     throw new Error('moto is not installed: run local/install-moto.sh, or `python3 -m venv .venv-moto && .venv-moto/bin/pip install "moto[server]"` '
       + 'in this directory (or set MOTO_PYTHON to a Python that has it)');
