@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CloudTemplate } from './cloud-template';
 import { PUSHER_METADATA_KEY } from '../src/shared/constants';
@@ -42,8 +43,33 @@ export function findPushers(dir: string, stackName?: string): AssemblyPusher[] {
   return pushers;
 }
 
+/**
+ * Any Node.js function of the assembly, ready to load: its code file (the staged asset, or its inline `ZipFile` written
+ * to a temporary directory) and its handler's export. Other runtimes are an error the user can act on.
+ */
+export function functionCode(dir: string, stackName: string, template: CloudTemplate, logicalId: string): { file: string; exportName: string } {
+  const resource: any = template.Resources[logicalId];
+  if (resource?.Type !== 'AWS::Lambda::Function') throw new UsageError(`${logicalId} is not a Lambda function of ${stackName}`);
+  const runtime = String(resource.Properties.Runtime ?? '');
+  if (!runtime.startsWith('nodejs')) {
+    throw new UsageError(`${logicalId} runs ${runtime || 'a container image'}: the local command runs Node.js functions only`);
+  }
+  const handler = String(resource.Properties.Handler ?? 'index.handler');
+  const dot = handler.lastIndexOf('.');
+  const [module, exportName] = [handler.slice(0, dot), handler.slice(dot + 1)];
+  const inline = resource.Properties.Code?.ZipFile;
+  if (typeof inline === 'string') {
+    const tmp = mkdtempSync(path.join(tmpdir(), `websocket-pusher-${logicalId}-`));
+    writeFileSync(path.join(tmp, `${module}.js`), inline);
+    return { file: path.join(tmp, `${module}.js`), exportName };
+  }
+  const file = [`${module}.js`, `${module}.cjs`].map((f) => path.join(assetDir(dir, stackName, resource), f)).find((f) => existsSync(f));
+  if (!file) throw new UsageError(`${logicalId}: no ${module}.js in its staged asset`);
+  return { file, exportName };
+}
+
 /** The staged asset of the function's code: `aws:asset:path` metadata, or the stack's asset manifest by the S3 key. */
-function bundleOf(dir: string, stackName: string, resource: any): string {
+function assetDir(dir: string, stackName: string, resource: any): string {
   let assetPath: string | undefined = resource.Metadata?.['aws:asset:path'];
   if (!assetPath) {
     const key = JSON.stringify(resource.Properties?.Code?.S3Key ?? '');
@@ -52,7 +78,14 @@ function bundleOf(dir: string, stackName: string, resource: any): string {
     const hash = Object.keys(files).find((h) => key.includes(h));
     assetPath = hash ? files[hash].source.path : undefined;
   }
-  const bundle = assetPath && path.resolve(dir, assetPath, 'index.js');
-  if (!bundle || !existsSync(bundle)) throw new UsageError(`the pusher's handler bundle is not staged in ${dir}: synthesize with asset staging on`);
+  if (!assetPath || !existsSync(path.join(dir, assetPath))) {
+    throw new UsageError(`a function's code is not staged in ${dir}: synthesize with asset staging on`);
+  }
+  return path.resolve(dir, assetPath);
+}
+
+function bundleOf(dir: string, stackName: string, resource: any): string {
+  const bundle = path.join(assetDir(dir, stackName, resource), 'index.js');
+  if (!existsSync(bundle)) throw new UsageError(`the pusher's handler bundle is not staged in ${dir}: synthesize with asset staging on`);
   return bundle;
 }

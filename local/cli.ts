@@ -6,12 +6,19 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './assembly';
 import { LocalRun } from './run-assembly';
 
-const USAGE = 'usage: cdk-websocket-pusher local [--app <cloud assembly dir, default cdk.out>] [--stack <name>] [--port <port, default 8080>]';
+const USAGE = 'usage: cdk-websocket-pusher local [--app <cloud assembly dir, default cdk.out>] [--stack <name>] [--port <port, default 8080>]'
+  + ' [--authorizer stand-in|assembly]';
 
 export async function main(argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs({ args: argv, allowPositionals: true, options: { app: { type: 'string' }, stack: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' } } });
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        app: { type: 'string' }, stack: { type: 'string' }, port: { type: 'string' }, authorizer: { type: 'string' }, help: { type: 'boolean' },
+      },
+    });
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -25,9 +32,14 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`--port must be a port number, got ${args.values.port}\n${USAGE}`);
     return 2;
   }
+  const authorizer = args.values.authorizer ?? 'stand-in';
+  if (authorizer !== 'stand-in' && authorizer !== 'assembly') {
+    console.error(`--authorizer must be stand-in or assembly, got ${authorizer}\n${USAGE}`);
+    return 2;
+  }
   let run: LocalRun;
   try {
-    run = await LocalRun.start({ app: args.values.app, stack: args.values.stack, port });
+    run = await LocalRun.start({ app: args.values.app, stack: args.values.stack, port, authorizer });
   } catch (error) {
     console.error(`cdk-websocket-pusher local: ${describe(error, port)}`);
     return 1;
@@ -57,8 +69,9 @@ function printBlock(run: LocalRun): void {
   if (run.otherPushers > 0) console.log(`  (${run.otherPushers} more pusher(s) in the assembly: choose one with --stack)`);
   console.log(`  WebSocket       ${stack.emulator.connectUrl()}?token=<user id>`);
   console.log(hasRoutes
-    ? '                  the template\'s $connect / $disconnect run locally; the authorizer is a LOCAL STAND-IN: the token is the user id'
-    : `                  no connectionRoutes: write the rows yourself into the table "${stack.table.tableName}" at ${stack.dynamoEndpoint}`);
+    ? `                  the template's $connect / $disconnect run locally; ${run.authorizer === 'assembly'
+      ? 'the authorizer is the app\'s own Lambda authorizer' : 'the authorizer is a LOCAL STAND-IN: the token is the user id'}`
+    : `                  no $connect route: write the rows yourself into the table "${stack.table.tableName}" at ${stack.dynamoEndpoint}`);
   console.log(`  Management API  ${stack.emulator.callbackUrl}`);
   console.log(`  DynamoDB        ${stack.dynamoEndpoint}, connections table "${stack.table.tableName}"`);
   console.log('');

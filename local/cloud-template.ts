@@ -56,6 +56,10 @@ export interface RouteIntegration {
   readonly dynamodbAction?: string;
   /** The request template the selection expression picks, intrinsics unresolved. */
   readonly requestTemplate?: unknown;
+  /** For an `AWS_PROXY` integration to a Lambda function of the template: its logical id. */
+  readonly lambdaFunction?: string;
+  /** For a `CUSTOM` route: the logical id of its Lambda authorizer's function. */
+  readonly authorizerFunction?: string;
   readonly logicalId: string;
 }
 
@@ -99,9 +103,16 @@ export function connectionRoutes(template: CloudTemplate): Partial<Record<'$conn
       integrationType: integration.IntegrationType,
       dynamodbAction: dynamodbAction(integration.IntegrationUri),
       requestTemplate: selectTemplate(routeKey, integration),
+      lambdaFunction: functionOf(integration.IntegrationUri),
+      authorizerFunction: functionOf(template.Resources[resource.Properties.AuthorizerId?.Ref]?.Properties?.AuthorizerUri),
     };
   }
   return routes;
+}
+
+/** The function a Lambda integration or authorizer URI invokes (`…/functions/${Fn::GetAtt [Fn, Arn]}/invocations`). */
+function functionOf(uri: unknown): string | undefined {
+  return /"Fn::GetAtt":\["([^"]+)","Arn"\]/.exec(JSON.stringify(uri ?? ''))?.[1];
 }
 
 function dynamodbAction(uri: unknown): string | undefined {

@@ -26,6 +26,9 @@ export interface KnownConnection {
   readonly authorizer: Readonly<Record<string, string>>;
   /** `$context.identity`. */
   readonly identity: Readonly<Record<string, string>>;
+  /** The upgrade request's query string and headers (what a `$connect` Lambda's event carries). */
+  readonly query?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type ConnectVerdict =

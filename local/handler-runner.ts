@@ -49,7 +49,7 @@ parentPort.on('message', async ({ id, event, timeoutMs }) => {
   };
   let reply;
   try {
-    reply = { type: 'result', id, result: await mod.handler(event, context) };
+    reply = { type: 'result', id, result: await mod[workerData.exportName](event, context) };
   } catch (error) {
     reply = { type: 'result', id, error: { name: (error && error.name) || 'Error', message: String(error && error.message) } };
   }
@@ -76,8 +76,8 @@ interface Pending {
  * Invocations run one at a time, like in one Lambda execution environment.
  */
 export class HandlerRunner {
-  static async load(env: Record<string, string>, bundlePath = BUNDLED_HANDLER): Promise<HandlerRunner> {
-    const worker = new Worker(RUNTIME, { eval: true, env, workerData: { bundlePath }, stdout: true, stderr: true });
+  static async load(env: Record<string, string>, bundlePath = BUNDLED_HANDLER, exportName = 'handler'): Promise<HandlerRunner> {
+    const worker = new Worker(RUNTIME, { eval: true, env, workerData: { bundlePath, exportName }, stdout: true, stderr: true });
     const runner = new HandlerRunner(worker);
     await new Promise<void>((ready, fail) => {
       worker.once('error', fail);

@@ -37,6 +37,11 @@ export interface TemplateRoutesOptions {
   readonly authorizer: LocalAuthorizer;
   readonly stage: string;
   readonly apiId: string;
+  /**
+   * Runs a route's Lambda function (an `AWS_PROXY` integration, e.g. your own `$connect` handler) with API Gateway's
+   * WebSocket event; its `statusCode` decides, as API Gateway's does. Without it, such a route is an error.
+   */
+  readonly invokeFunction?: (logicalId: string, event: unknown) => Promise<{ statusCode?: number } | undefined>;
 }
 
 /** A route whose integration failed: what it sent, and what DynamoDB answered (for tests and for the user's eyes). */
@@ -60,6 +65,7 @@ export class TemplateRoutes implements ConnectionLifecycle {
 
   constructor(private readonly options: TemplateRoutesOptions) {
     for (const route of Object.values(options.routes)) {
+      if (route.integrationType === 'AWS_PROXY' && route.lambdaFunction && options.invokeFunction) continue;
       if (route.integrationType !== 'AWS' || !route.dynamodbAction || route.requestTemplate === undefined) {
         throw new Error(`${route.routeKey}: the local stack runs AWS integrations to DynamoDB with a request template; ${route.logicalId} is ${route.integrationType}`);
       }
@@ -77,6 +83,8 @@ export class TemplateRoutes implements ConnectionLifecycle {
     const known: KnownConnection = {
       connectionId: request.connectionId,
       connectedAt: request.connectedAt,
+      query: request.query,
+      headers: request.headers,
       authorizer: stringified(answer),
       identity: { sourceIp: request.sourceIp, userAgent: request.userAgent, ...answer.identity },
     };
@@ -91,8 +99,9 @@ export class TemplateRoutes implements ConnectionLifecycle {
     if (route) await this.run(route, connection, 'DISCONNECT');
   }
 
-  /** Renders the route's template and sends it; true when DynamoDB answered 2xx. */
+  /** Renders the route's template and sends it (or runs its function); true when the integration answered 2xx. */
   private async run(route: RouteIntegration, connection: KnownConnection, eventType: 'CONNECT' | 'DISCONNECT'): Promise<boolean> {
+    if (route.integrationType === 'AWS_PROXY') return this.runFunction(route, connection, eventType);
     const template = resolveIntrinsics(route.requestTemplate, this.options.names, `${route.routeKey} request template`) as string;
     const context: RouteContext = {
       connectionId: connection.connectionId,
@@ -111,6 +120,35 @@ export class TemplateRoutes implements ConnectionLifecycle {
     const { status, answer } = await this.send(route.dynamodbAction!, body);
     if (status >= 200 && status < 300) return true;
     this.failures.push({ routeKey: route.routeKey, connectionId: connection.connectionId, request: body, status, answer });
+    return false;
+  }
+
+  private async runFunction(route: RouteIntegration, connection: KnownConnection, eventType: 'CONNECT' | 'DISCONNECT'): Promise<boolean> {
+    const event = {
+      // API Gateway gives the upgrade request's headers and query string to $connect only.
+      headers: eventType === 'CONNECT' ? connection.headers ?? {} : {},
+      queryStringParameters: eventType === 'CONNECT' ? connection.query ?? {} : {},
+      isBase64Encoded: false,
+      requestContext: {
+        routeKey: route.routeKey,
+        eventType,
+        connectionId: connection.connectionId,
+        connectedAt: connection.connectedAt,
+        requestTimeEpoch: Date.now(),
+        requestId: randomUUID(),
+        stage: this.options.stage,
+        apiId: this.options.apiId,
+        domainName: '127.0.0.1',
+        authorizer: connection.authorizer,
+        identity: connection.identity,
+      },
+    };
+    const answer = await this.options.invokeFunction!(route.lambdaFunction!, event).catch((e: Error) => ({ statusCode: 500, error: e.message }));
+    const status = answer?.statusCode ?? 200;
+    if (status >= 200 && status < 300) return true;
+    this.failures.push({
+      routeKey: route.routeKey, connectionId: connection.connectionId, request: JSON.stringify(event), status, answer: JSON.stringify(answer),
+    });
     return false;
   }
 

@@ -1,8 +1,8 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { findPushers, UsageError, type AssemblyPusher } from './assembly';
-import { pusherTable, resolveIntrinsics, type CloudTemplate } from './cloud-template';
+import { findPushers, functionCode, UsageError, type AssemblyPusher } from './assembly';
+import { connectionRoutes, pusherTable, resolveIntrinsics, type CloudTemplate } from './cloud-template';
 import { LOCAL_REGION } from './events';
 import { HandlerRunner, type Invocation } from './handler-runner';
 import type { LocalAuthorizer } from './routes';
@@ -19,6 +19,11 @@ export interface LocalRunOptions {
   readonly port?: number;
   /** Where the per-request lines go. @default console.log */
   readonly log?: (line: string) => void;
+  /**
+   * `stand-in` (the default): `?token=<user id>` is believed. `assembly`: the `$connect` route's Lambda authorizer from
+   * the assembly runs (a Node.js function), and its answer decides.
+   */
+  readonly authorizer?: 'stand-in' | 'assembly';
 }
 
 /** The local authorizer stand-in of the command: `?token=<user id>` (local only: any token is believed). */
@@ -32,10 +37,11 @@ const LOCAL_ACCOUNT = '000000000000';
  */
 export class LocalRun {
   static async start(options: LocalRunOptions = {}): Promise<LocalRun> {
-    const [pusher, ...others] = findPushers(options.app ?? 'cdk.out', options.stack);
-    const run = new LocalRun(pusher, options.log ?? ((line) => console.log(line)), others.length);
+    const app = options.app ?? 'cdk.out';
+    const [pusher, ...others] = findPushers(app, options.stack);
+    const run = new LocalRun(app, pusher, options.log ?? ((line) => console.log(line)), others.length);
     try {
-      await run.startAll(options.port ?? 8080);
+      await run.startAll(options.port ?? 8080, options.authorizer ?? 'stand-in');
     } catch (error) {
       await run.stop();
       throw error;
@@ -51,11 +57,16 @@ export class LocalRun {
   readonly topics = new Map<string, string>();
   stack?: LocalStack;
   moto?: SqsServer;
+  /** Who decides `$connect`: the token stand-in, or the assembly's Lambda authorizer. */
+  authorizer: 'stand-in' | 'assembly' = 'stand-in';
   private readonly sources: SqsEventSource[] = [];
   private readonly runners: HandlerRunner[] = [];
   private readonly pollers: Array<{ stop: () => Promise<void> }> = [];
+  /** The assembly's other functions the routes run (your own `$connect`, a Lambda authorizer), loaded once each. */
+  private readonly functions = new Map<string, Promise<HandlerRunner>>();
 
-  private constructor(readonly pusher: AssemblyPusher, private readonly log: (line: string) => void, readonly otherPushers: number) {}
+  private constructor(private readonly app: string, readonly pusher: AssemblyPusher, private readonly log: (line: string) => void,
+    readonly otherPushers: number) {}
 
   get template(): CloudTemplate {
     return this.pusher.template;
@@ -89,10 +100,18 @@ export class LocalRun {
     await this.moto?.stop();
   }
 
-  private async startAll(port: number): Promise<void> {
+  private async startAll(port: number, authorizer: 'stand-in' | 'assembly'): Promise<void> {
+    this.authorizer = authorizer;
     const stage = this.resources('AWS::ApiGatewayV2::Stage')[0]?.[1].Properties.StageName ?? 'local';
     const table = pusherTable(this.template);
-    this.stack = await LocalStack.start({ template: this.template, authorizer: tokenIsUserId, port, stage, tableName: table.logicalId });
+    this.stack = await LocalStack.start({
+      template: this.template,
+      port,
+      stage,
+      tableName: table.logicalId,
+      authorizer: authorizer === 'assembly' ? this.assemblyAuthorizer() : tokenIsUserId,
+      invokeFunction: async (logicalId, event) => (await this.invokeFunction(logicalId, event)) as { statusCode?: number },
+    });
     this.names[table.logicalId] = table.logicalId;
     this.names[`${table.logicalId}.Arn`] = `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${table.logicalId}`;
     for (const [id] of this.resources('AWS::ApiGatewayV2::Api')) this.names[id] = 'local';
@@ -237,6 +256,43 @@ export class LocalRun {
       }
     })();
     return { stop: async () => { running = false; await loop; } };
+  }
+
+  /** Runs a Node.js function of the assembly (loaded on first use) and returns what it answered; a throw is an error. */
+  private async invokeFunction(logicalId: string, event: unknown): Promise<unknown> {
+    let runner = this.functions.get(logicalId);
+    if (!runner) {
+      const { file, exportName } = functionCode(this.app, this.pusher.stackName, this.template, logicalId);
+      const variables = resolveIntrinsics(this.template.Resources[logicalId].Properties.Environment?.Variables ?? {}, this.names, `${logicalId} environment`);
+      runner = HandlerRunner.load(this.stack!.handlerEnv({ ...variables, AWS_LAMBDA_FUNCTION_NAME: logicalId }), file, exportName);
+      this.functions.set(logicalId, runner);
+      void runner.then((r) => this.runners.push(r));
+    }
+    const invocation = await (await runner).invoke(event);
+    for (const line of invocation.lines.filter((l) => l.trim())) this.log(`  ${logicalId}: ${line}`);
+    if (invocation.error) throw new Error(`${logicalId} threw ${invocation.error.name}: ${invocation.error.message}`);
+    return invocation.result;
+  }
+
+  /**
+   * The `$connect` route's Lambda authorizer, run as API Gateway runs a REQUEST authorizer: an `Allow` policy lets the
+   * connection in with its `principalId` and `context`; a `Deny`, or a throw ("Unauthorized"), refuses it.
+   */
+  private assemblyAuthorizer(): LocalAuthorizer {
+    const route = connectionRoutes(this.template).$connect;
+    if (!route?.authorizerFunction) throw new UsageError('--authorizer assembly: the $connect route has no Lambda authorizer');
+    return async ({ query, headers }) => {
+      const event = {
+        type: 'REQUEST',
+        methodArn: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:local/$connect`,
+        headers,
+        queryStringParameters: query,
+        requestContext: { routeKey: '$connect', eventType: 'CONNECT', apiId: 'local' },
+      };
+      const answer = await this.invokeFunction(route.authorizerFunction!, event).catch(() => undefined) as any;
+      const allowed = (answer?.policyDocument?.Statement ?? []).some((s: any) => s.Effect === 'Allow');
+      return allowed ? { principalId: answer.principalId, context: answer.context ?? {} } : undefined;
+    };
   }
 
   private snsClient(): SNSClient {

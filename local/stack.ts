@@ -10,7 +10,7 @@ import { ApiGatewayEmulator, type Faults, type VirtualConnection } from './emula
 import { LOCAL_REGION } from './events';
 import { BUNDLED_HANDLER, HandlerRunner } from './handler-runner';
 import type { LocalAppOptions } from './local-app';
-import { TemplateRoutes, userIdAuthorizer, type LocalAuthorizer } from './routes';
+import { TemplateRoutes, userIdAuthorizer, type LocalAuthorizer, type TemplateRoutesOptions } from './routes';
 import { ENV } from '../src/shared/constants';
 
 export interface LocalStackOptions {
@@ -38,6 +38,8 @@ export interface LocalStackOptions {
    * `user_id` query parameter or the `x-user-id` header
    */
   readonly authorizer?: LocalAuthorizer;
+  /** Runs a Lambda function of the template a route integrates with (your own `$connect`); see `TemplateRoutes`. */
+  readonly invokeFunction?: TemplateRoutesOptions['invokeFunction'];
 }
 
 const LOCAL_ACCOUNT = '000000000000';
@@ -87,6 +89,7 @@ export class LocalStack {
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
       authorizer: options.authorizer ?? userIdAuthorizer,
+      invokeFunction: options.invokeFunction,
       stage: options.stage ?? 'local',
       apiId: 'local',
     });

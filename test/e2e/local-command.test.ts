@@ -1,11 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { connect as tcpConnect, createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { App, Stack } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RecordingClient } from '../../local/client';
 import { MOTO_VENV } from '../../local/sqs-server';
+import { ConnectionUserId, WebsocketPusher } from '../../src';
 import { synthesizeTypeScriptExample } from '../examples/typescript-example';
 
 // What a user does: synthesize an app (the README example), run the packaged command on its cloud assembly, connect
@@ -21,8 +29,8 @@ interface Started {
   readonly tableName: string;
 }
 
-function startCommand(app: string, port: number): Promise<Started> {
-  const child = spawn(process.execPath, [COMMAND, 'local', '--app', app, '--port', String(port)], {
+function startCommand(app: string, port: number, extra: string[] = []): Promise<Started> {
+  const child = spawn(process.execPath, [COMMAND, 'local', '--app', app, '--port', String(port), ...extra], {
     env: { ...process.env, MOTO_PYTHON: path.join(MOTO_VENV, 'bin', 'python') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -170,4 +178,80 @@ describe('errors a user can act on: one line, exit 1', () => {
     // WHEN / THEN
     expect((await run(['serve'])).code).toBe(2);
   });
+});
+
+/** An app of its own: the pusher, and either its own $connect / $disconnect functions or connectionRoutes with a Lambda authorizer. */
+function synthesizeApp(kind: 'own-connect' | 'lambda-authorizer'): string {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'pusher-app-'));
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'ChatStack', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const fn = (id: string, code: string) => new lambda.Function(stack, id, {
+    runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline(code),
+  });
+  const connect = kind === 'own-connect'
+    ? {
+      connectRouteOptions: {
+        integration: new WebSocketLambdaIntegration('Connect', fn('ConnectFn',
+          'exports.handler = async (e) => { console.log("connect", e.requestContext.connectionId); return { statusCode: e.queryStringParameters.token ? 200 : 401 }; };')),
+      },
+    }
+    : {};
+  const api = new apigwv2.WebSocketApi(stack, 'Api', connect);
+  const stage = new apigwv2.WebSocketStage(stack, 'Stage', { webSocketApi: api, stageName: 'dev', autoDeploy: true });
+  const authorizer = new WebSocketLambdaAuthorizer('Authorizer', fn('AuthorizerFn', [
+    'exports.handler = async (e) => e.queryStringParameters.token === "secret-alice"',
+    '  ? { principalId: "alice", context: { tenant: "acme" }, policyDocument: { Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: e.methodArn }] } }',
+    '  : { principalId: "nobody", policyDocument: { Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: "Deny", Resource: e.methodArn }] } };',
+  ].join('\n')), { identitySource: ['route.request.querystring.token'] });
+  new WebsocketPusher(stack, 'Pusher', {
+    webSocketStage: stage,
+    ...(kind === 'lambda-authorizer' ? { connectionRoutes: { userId: ConnectionUserId.fromAuthorizer(), authorizer } } : {}),
+  });
+  app.synth();
+  return outdir;
+}
+
+describe('the app\'s own functions, from the assembly', () => {
+  test('--authorizer assembly: the app\'s Lambda authorizer decides who connects, and as whom', async () => {
+    // GIVEN
+    const { child, webSocketUrl, env, tableName, output } = await startCommand(synthesizeApp('lambda-authorizer'), 0, ['--authorizer', 'assembly']);
+    const dynamodb = new DynamoDBClient({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_DYNAMODB, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    try {
+      // WHEN
+      const alice = await RecordingClient.open(webSocketUrl, 'alice', { query: { token: 'secret-alice' } });
+      const refusedConnect = RecordingClient.open(webSocketUrl, 'mallory', { query: { token: 'alice' } });
+
+      // THEN the authorizer's principalId is the row's user id; a token it denies is refused
+      await expect(refusedConnect).rejects.toThrow('connect refused: 401');
+      const items = (await dynamodb.send(new ScanCommand({ TableName: tableName }))).Items ?? [];
+      expect(items.map((i) => [i.user_id.S, i.connection_id.S])).toEqual([['alice', alice.connectionId]]);
+      expect(output.join('\n')).toContain('the authorizer is the app\'s own Lambda authorizer');
+      alice.terminate();
+    } finally {
+      dynamodb.destroy();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    }
+  }, 60_000);
+
+  test('an own $connect Lambda runs, and its status code decides; the block says where rows go', async () => {
+    // GIVEN
+    const { child, webSocketUrl, output } = await startCommand(synthesizeApp('own-connect'), 0);
+    try {
+      // WHEN
+      const client = await RecordingClient.open(webSocketUrl, 'alice', { query: { token: 'any' } });
+      const refusedConnect = RecordingClient.open(webSocketUrl, 'nobody');
+
+      // THEN
+      await expect(refusedConnect).rejects.toThrow('connect refused: 500');
+      await until(() => output.some((l) => /ConnectFn[0-9A-F]{8}: /.test(l) && l.includes(`connect ${client.connectionId}`)), 'the function\'s log line');
+      expect(output.join('\n')).toMatch(/the template's \$connect \/ \$disconnect run locally/);
+      client.terminate();
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    }
+  }, 60_000);
 });
