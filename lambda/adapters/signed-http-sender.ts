@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { NativeSha256 } from './native-sha256';
+import { ConnectionSigner } from './connection-signer';
 import { classifyPostError, errorFromAnswer } from './post-error';
 import type { PostResult, Sender } from '../core/ports/sender';
 
@@ -17,7 +16,6 @@ export const CREDENTIALS_REFRESH_MARGIN_MS = 5 * 60_000;
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
-const SHA256_HEADER = 'x-amz-content-sha256';
 /** SHA-256 of the empty body of a DELETE. */
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
@@ -62,18 +60,18 @@ export interface SignedHttpSenderOptions {
 }
 
 /**
- * `POST @connections/{id}` over a keep-alive socket pool, signed with the AWS SDK's own SigV4 signer: the
- * same request the SDK's `PostToConnectionCommand` makes, without its middleware stack. The payload's SHA-256
- * is computed once per payload, not once per connection.
+ * `POST @connections/{id}` over a keep-alive socket pool, signed by `ConnectionSigner` (SigV4 for exactly this request,
+ * tested byte for byte against the AWS SDK's `@smithy/signature-v4`): the same request the SDK's
+ * `PostToConnectionCommand` makes, without its middleware stack. The payload's SHA-256 is computed once per payload,
+ * not once per connection.
  */
 export class SignedHttpSender implements Sender {
-  private readonly signer: SignatureV4;
+  private readonly signer: ConnectionSigner;
   private readonly agent: http.Agent;
   private readonly request: typeof http.request;
   private readonly hostname: string;
   private readonly port: number | undefined;
   private readonly host: string;
-  private readonly protocol: string;
   private readonly basePath: string;
   private readonly timeoutMs: number;
   private readonly payloadHashes = new WeakMap<Uint8Array, string>();
@@ -81,7 +79,6 @@ export class SignedHttpSender implements Sender {
   constructor(options: SignedHttpSenderOptions) {
     const url = new URL(options.callbackUrl);
     const secure = url.protocol === 'https:';
-    this.protocol = url.protocol;
     this.hostname = url.hostname;
     this.port = url.port ? Number(url.port) : undefined;
     this.host = url.host;
@@ -90,41 +87,24 @@ export class SignedHttpSender implements Sender {
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
     this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.signer = new SignatureV4({
-      service: 'execute-api',
-      region: options.region,
-      credentials: options.credentials ?? refreshingCredentials(defaultProvider()),
-      sha256: NativeSha256,
-    });
+    this.signer = new ConnectionSigner(options.credentials ?? refreshingCredentials(defaultProvider()), options.region, this.host);
   }
 
   async post(connectionId: string, payload: Uint8Array): Promise<PostResult> {
-    return this.call('POST', connectionId, {
-      'content-type': 'application/octet-stream',
-      'content-length': String(payload.byteLength),
-      // Signed and sent, as the SDK does; given, so the signer does not hash the payload again.
-      [SHA256_HEADER]: this.payloadHash(payload),
-    }, payload);
+    // The payload hash is signed and sent, as the SDK does (computed once per payload).
+    return this.call('POST', connectionId, this.payloadHash(payload), payload);
   }
 
   /** `DELETE @connections/{id}` (the SDK's `DeleteConnectionCommand`): API Gateway closes it and runs `$disconnect`. */
   async disconnect(connectionId: string): Promise<PostResult> {
-    return this.call('DELETE', connectionId, { [SHA256_HEADER]: EMPTY_SHA256 });
+    return this.call('DELETE', connectionId, EMPTY_SHA256);
   }
 
-  private async call(method: 'POST' | 'DELETE', connectionId: string, headers: Record<string, string>, body?: Uint8Array): Promise<PostResult> {
+  private async call(method: 'POST' | 'DELETE', connectionId: string, payloadHash: string, body?: Uint8Array): Promise<PostResult> {
     try {
-      const signed = await this.signer.sign({
-        method,
-        protocol: this.protocol,
-        hostname: this.hostname,
-        port: this.port,
-        path: `${this.basePath}/@connections/${encodeSegment(connectionId)}`,
-        query: {},
-        headers: { host: this.host, ...headers },
-        body,
-      });
-      return await this.send(method, signed.path, signed.headers, body);
+      const path = `${this.basePath}/@connections/${encodeSegment(connectionId)}`;
+      const headers = await this.signer.sign(method, path, payloadHash, body?.byteLength);
+      return await this.send(method, path, headers, body);
     } catch (error) {
       return classifyPostError(error);
     }

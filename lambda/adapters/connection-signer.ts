@@ -1,0 +1,67 @@
+import { createHash, createHmac } from 'node:crypto';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+
+/**
+ * SigV4 for the two requests the sender makes, `POST` and `DELETE {stage}/@connections/{id}`, and nothing else: only
+ * the path, the date, the payload hash and the credentials vary, so the canonical request is written directly and the
+ * signing key (which changes once a day, or with the credentials) is derived once. `@smithy/signature-v4` does the same
+ * work generically on every request (header normalisation, sorting, date formatting, key lookup). It is tested byte
+ * for byte against `@smithy/signature-v4` (test/lambda/adapters/connection-signer.test.ts); the emulator still verifies
+ * with the SDK's signer.
+ */
+export class ConnectionSigner {
+  private keyScope = '';
+  private key: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly credentials: AwsCredentialIdentityProvider, private readonly region: string, private readonly host: string,
+    private readonly service = 'execute-api') {}
+
+  /**
+   * The headers of the signed request: host, `x-amz-date`, `x-amz-content-sha256`, the session token when there is one,
+   * `authorization`, and for a POST the content type and length.
+   *
+   * @param path the request path as sent (already URI-encoded, e.g. `/live/@connections/abc%3D`)
+   * @param payloadHash the payload's SHA-256 in hex (of the empty string for a DELETE)
+   * @param contentLength for a POST, the payload's length
+   */
+  async sign(method: 'POST' | 'DELETE', path: string, payloadHash: string, contentLength?: number, now = new Date()): Promise<Record<string, string>> {
+    const credentials = await this.credentials();
+    const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, '');
+    const day = amzDate.slice(0, 8);
+    const scope = `${day}/${this.region}/${this.service}/aws4_request`;
+    const token = credentials.sessionToken;
+    const post = method === 'POST';
+    let canonicalHeaders = post ? `content-length:${contentLength}\ncontent-type:application/octet-stream\n` : '';
+    canonicalHeaders += `host:${this.host}\nx-amz-content-sha256:${payloadHash}\nx-amz-date:${amzDate}\n`;
+    if (token) canonicalHeaders += `x-amz-security-token:${token}\n`;
+    const signedHeaders = `${post ? 'content-length;content-type;' : ''}host;x-amz-content-sha256;x-amz-date${token ? ';x-amz-security-token' : ''}`;
+    const canonical = `${method}\n${escapePath(path)}\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
+    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
+    const signature = createHmac('sha256', this.signingKey(credentials, day, scope)).update(stringToSign).digest('hex');
+    return {
+      ...(post ? { 'content-type': 'application/octet-stream', 'content-length': String(contentLength) } : {}),
+      'host': this.host,
+      'x-amz-content-sha256': payloadHash,
+      'x-amz-date': amzDate,
+      ...(token ? { 'x-amz-security-token': token } : {}),
+      'authorization': `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+    };
+  }
+
+  /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, day), region), service), "aws4_request"), cached per day and key. */
+  private signingKey(credentials: AwsCredentialIdentity, day: string, scope: string): Buffer {
+    const id = `${scope}\n${credentials.accessKeyId}\n${credentials.secretAccessKey}`;
+    if (id !== this.keyScope) {
+      let key = createHmac('sha256', `AWS4${credentials.secretAccessKey}`).update(day).digest();
+      for (const part of [this.region, this.service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+      this.key = key;
+      this.keyScope = id;
+    }
+    return this.key;
+  }
+}
+
+/** The canonical path of a non-S3 service: each segment of the (already encoded) path URI-encoded again. */
+function escapePath(path: string): string {
+  return path.split('/').map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
+}
