@@ -8,7 +8,7 @@ import { HandlerRunner, type Invocation } from './handler-runner';
 import type { LocalAuthorizer } from './routes';
 import { SqsEventSource } from './sqs-event-source';
 import { SqsServer, type LocalQueue } from './sqs-server';
-import { LOCAL_CREDENTIALS, LocalStack } from './stack';
+import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LocalStack, localTableNames } from './stack';
 import { ENV } from '../src/shared/constants';
 
 export interface LocalRunOptions {
@@ -29,7 +29,6 @@ export interface LocalRunOptions {
 /** The local authorizer stand-in of the command: `?token=<user id>` (local only: any token is believed). */
 export const tokenIsUserId: LocalAuthorizer = ({ query }) => (query.token ? { principalId: query.token } : undefined);
 
-const LOCAL_ACCOUNT = '000000000000';
 
 /**
  * A synthesized app's pusher on loopback: dynalite with its tables, the API Gateway emulator running its routes, moto's
@@ -50,9 +49,7 @@ export class LocalRun {
   }
 
   /** Logical id → local name (`Ref`), `id.Attr` → value (`Fn::GetAtt`), pseudo parameters. */
-  readonly names: Record<string, string> = {
-    'AWS::Region': LOCAL_REGION, 'AWS::AccountId': LOCAL_ACCOUNT, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com',
-  };
+  readonly names: Record<string, string> = {};
   readonly queues = new Map<string, LocalQueue>();
   readonly topics = new Map<string, string>();
   stack?: LocalStack;
@@ -112,8 +109,7 @@ export class LocalRun {
       authorizer: authorizer === 'assembly' ? this.assemblyAuthorizer() : tokenIsUserId,
       invokeFunction: async (logicalId, event) => (await this.invokeFunction(logicalId, event)) as { statusCode?: number },
     });
-    this.names[table.logicalId] = table.logicalId;
-    this.names[`${table.logicalId}.Arn`] = `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${table.logicalId}`;
+    Object.assign(this.names, this.stack.names);
     for (const [id] of this.resources('AWS::ApiGatewayV2::Api')) this.names[id] = 'local';
     await this.createOtherTables(table.logicalId);
     this.moto = await SqsServer.start();
@@ -136,8 +132,7 @@ export class LocalRun {
         await client.send(new CreateTableCommand({
           TableName: id, KeySchema: r.Properties.KeySchema, AttributeDefinitions: r.Properties.AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST',
         }));
-        this.names[id] = id;
-        this.names[`${id}.Arn`] = `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${id}`;
+        Object.assign(this.names, localTableNames(id, id));
       }
     } finally {
       client.destroy();
@@ -182,15 +177,18 @@ export class LocalRun {
   /** The function's environment as the template sets it, resolved to the local endpoints, plus the local stack's. */
   private handlerEnv(): Record<string, string> {
     const fn = this.template.Resources[this.pusher.functionLogicalId].Properties;
-    const variables = resolveIntrinsics(fn.Environment?.Variables ?? {}, this.names, `${this.pusher.functionLogicalId} environment`);
-    return this.stack!.handlerEnv({
-      ...variables,
+    return this.functionEnv(this.pusher.functionLogicalId, {
       [ENV.TABLE_NAME]: this.stack!.table.tableName,
       [ENV.CALLBACK_URL]: this.stack!.emulator.callbackUrl,
-      AWS_ENDPOINT_URL_SQS: this.moto!.endpoint,
-      AWS_ENDPOINT_URL_SNS: this.moto!.endpoint,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.MemorySize ?? 128),
     });
+  }
+
+  /** A function's environment as the template sets it, resolved to the local names, with the local endpoints. */
+  private functionEnv(logicalId: string, overrides: Record<string, string> = {}): Record<string, string> {
+    const variables = resolveIntrinsics(this.template.Resources[logicalId].Properties.Environment?.Variables ?? {}, this.names, `${logicalId} environment`);
+    const endpoints = { AWS_ENDPOINT_URL_SQS: this.moto!.endpoint, AWS_ENDPOINT_URL_SNS: this.moto!.endpoint };
+    return this.stack!.handlerEnv({ ...variables, ...endpoints, ...overrides });
   }
 
   private isWorkQueueMapping(r: any): boolean {
@@ -263,8 +261,7 @@ export class LocalRun {
     let runner = this.functions.get(logicalId);
     if (!runner) {
       const { file, exportName } = functionCode(this.app, this.pusher.stackName, this.template, logicalId);
-      const variables = resolveIntrinsics(this.template.Resources[logicalId].Properties.Environment?.Variables ?? {}, this.names, `${logicalId} environment`);
-      runner = HandlerRunner.load(this.stack!.handlerEnv({ ...variables, AWS_LAMBDA_FUNCTION_NAME: logicalId }), file, exportName);
+      runner = HandlerRunner.load(this.functionEnv(logicalId, { AWS_LAMBDA_FUNCTION_NAME: logicalId }), file, exportName);
       this.functions.set(logicalId, runner);
       void runner.then((r) => this.runners.push(r));
     }

@@ -42,7 +42,21 @@ export interface LocalStackOptions {
   readonly invokeFunction?: TemplateRoutesOptions['invokeFunction'];
 }
 
-const LOCAL_ACCOUNT = '000000000000';
+/** The account id in every local ARN. */
+export const LOCAL_ACCOUNT = '000000000000';
+
+/** The template's pseudo parameters, as the local stack resolves them. */
+export const LOCAL_PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': LOCAL_REGION,
+  'AWS::AccountId': LOCAL_ACCOUNT,
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+
+/** A template table's `Ref` and `Fn::GetAtt Arn`, for a local table of this name. */
+export function localTableNames(logicalId: string, tableName: string): Record<string, string> {
+  return { [logicalId]: tableName, [`${logicalId}.Arn`]: `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${tableName}` };
+}
 
 /**
  * Credentials the local stack hands to the handler and every SDK client. dynalite accepts anything signed; the
@@ -75,16 +89,10 @@ export class LocalStack {
       ttlAttribute: declared.ttlAttribute ?? '',
     });
     await table.create();
+    const names = { ...LOCAL_PSEUDO_PARAMETERS, ...localTableNames(declared.logicalId, tableName) };
     const routes = new TemplateRoutes({
       routes: connectionRoutes(template),
-      names: {
-        [declared.logicalId]: tableName,
-        [`${declared.logicalId}.Arn`]: `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${tableName}`,
-        'AWS::Partition': 'aws',
-        'AWS::Region': LOCAL_REGION,
-        'AWS::AccountId': LOCAL_ACCOUNT,
-        'AWS::URLSuffix': 'amazonaws.com',
-      },
+      names,
       dynamoEndpoint,
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
@@ -102,7 +110,7 @@ export class LocalStack {
       ttlSeconds: options.ttlSeconds,
       signing: { credentials: LOCAL_CREDENTIALS, region: LOCAL_REGION },
     });
-    return new LocalStack(dynamo, dynamoEndpoint, client, table, emulator, routes);
+    return new LocalStack(dynamo, dynamoEndpoint, client, table, emulator, routes, names);
   }
 
   /** Every real client connected through this stack, in connection order. */
@@ -118,6 +126,8 @@ export class LocalStack {
     readonly emulator: ApiGatewayEmulator,
     /** The template's `$connect` / `$disconnect` routes, as the emulator runs them (`failures` tells what DynamoDB refused). */
     readonly routes: TemplateRoutes,
+    /** What the template's `Ref` / `Fn::GetAtt` of the connections table and its pseudo parameters resolve to here. */
+    readonly names: Readonly<Record<string, string>>,
   ) {}
 
   /** Connects `count` real WebSocket clients for a user; resolves once each one's row is written. */

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { AUTHORIZER_CONTEXT_KEY } from './shared/constants';
 
 /** Where a connection's user id comes from. */
 export enum ConnectionUserIdSource {
@@ -11,8 +12,6 @@ export enum ConnectionUserIdSource {
   ANONYMOUS = 'ANONYMOUS',
 }
 
-/** Names API Gateway can place in a mapping template's `$context.authorizer.<key>` reference. */
-const CONTEXT_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 /**
  * Where the `$connect` and `$disconnect` routes of `connectionRoutes` read a connection's user id from, at run time.
@@ -36,7 +35,7 @@ export class ConnectionUserId {
    * @default 'principalId'
    */
   public static fromAuthorizer(key: string = 'principalId'): ConnectionUserId {
-    if (!CONTEXT_KEY.test(key)) {
+    if (!AUTHORIZER_CONTEXT_KEY.test(key)) {
       throw new Error(`ConnectionUserId.fromAuthorizer: the key must be letters, digits and _ (not starting with a digit), got '${key}'`);
     }
     return new ConnectionUserId(ConnectionUserIdSource.AUTHORIZER, `$context.authorizer.${key}`);

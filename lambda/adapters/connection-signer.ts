@@ -61,7 +61,12 @@ export class ConnectionSigner {
   }
 }
 
+/** RFC 3986 encoding, as the SDK's `extendedEncodeURIComponent`: `encodeURIComponent` plus `!'()*`. */
+export function uriEscape(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 /** The canonical path of a non-S3 service: each segment of the (already encoded) path URI-encoded again. */
 function escapePath(path: string): string {
-  return path.split('/').map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
+  return path.split('/').map(uriEscape).join('/');
 }

@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { ConnectionSigner } from './connection-signer';
+import { ConnectionSigner, uriEscape } from './connection-signer';
 import { classifyPostError, errorFromAnswer } from './post-error';
 import type { PostResult, Sender } from '../core/ports/sender';
 
@@ -39,11 +39,6 @@ export function refreshingCredentials(
     );
     return pending;
   };
-}
-
-/** Like the SDK's `extendedEncodeURIComponent`: a connection id (base64, with `+`, `/`, `=`) as one path segment. */
-function encodeSegment(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 export interface SignedHttpSenderOptions {
@@ -102,7 +97,7 @@ export class SignedHttpSender implements Sender {
 
   private async call(method: 'POST' | 'DELETE', connectionId: string, payloadHash: string, body?: Uint8Array): Promise<PostResult> {
     try {
-      const path = `${this.basePath}/@connections/${encodeSegment(connectionId)}`;
+      const path = `${this.basePath}/@connections/${uriEscape(connectionId)}`;
       const headers = await this.signer.sign(method, path, payloadHash, body?.byteLength);
       return await this.send(method, path, headers, body);
     } catch (error) {

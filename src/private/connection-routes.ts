@@ -10,6 +10,7 @@ import { TableAttributes } from './connections-table';
 import { suppressNag } from './nag';
 import { grantWriteConnections } from './permissions';
 import { ConnectionRoutesOptions, ConnectionUserIdSource } from '../connection-routes-options';
+import { AUTHORIZER_CONTEXT_KEY } from '../shared/constants';
 
 /** What `connectionRoutes` adds to the API. */
 export interface ConnectionRoutes {
@@ -62,7 +63,7 @@ export function validateConnectionRoutes(options: ConnectionRoutesOptions, attri
     throw new Error(`WebsocketPusher: connectionRoutes.authorizerContextAttributes lists '${repeated[0]}' twice`);
   }
   for (const key of contextAttributes) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(key)) {
+    if (!AUTHORIZER_CONTEXT_KEY.test(key)) {
       throw new Error(`WebsocketPusher: connectionRoutes.authorizerContextAttributes: '${key}' is not a key a template can read (letters, digits and _, not starting with a digit)`);
     }
     if (Object.values(names).includes(key)) {

@@ -3,6 +3,9 @@
  * metric names. Dependency-free on purpose, so that the handler bundle and the jsii library can both import it.
  */
 
+/** Names API Gateway can place in a mapping template's `$context.authorizer.<key>` reference. */
+export const AUTHORIZER_CONTEXT_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
 /** The template metadata key marking the pusher function (what the local command looks for in a cloud assembly). */
 export const PUSHER_METADATA_KEY = 'cdk-websocket-pusher';
 
