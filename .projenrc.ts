@@ -40,10 +40,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-sns@^3',
     '@aws-sdk/client-sqs@^3',
     '@aws-sdk/util-dynamodb@^3',
+    '@smithy/core',
     '@smithy/node-http-handler',
     '@smithy/signature-v4',
     '@smithy/types',
-    '@aws-sdk/credential-provider-node@^3',
+    '@aws-sdk/credential-provider-env@^3',
+    '@aws-sdk/credential-provider-http@^3',
     '@aws-crypto/sha256-js',
     '@aws-lambda-powertools/logger@^2',
     '@aws-lambda-powertools/metrics@^2',
@@ -100,12 +102,16 @@ new awscdk.LambdaFunction(project, {
   },
 });
 // Minified, and the packages' ES modules first so that esbuild drops what the handler never imports (the SDK's
-// CommonJS entry points carry every command of a client): 1.73 MB -> 490 KB (issue 16; test/lambda/bundle-size).
-// projen's LambdaFunction has no option for either: both are added to the esbuild step it generates.
+// CommonJS entry points carry every command of a client), and the SDK's default credential chain replaced by Lambda's
+// sources (lambda/adapters/lambda-credentials.ts): 1.73 MB -> 4xx KB (issue 16; test/lambda/bundle-size.test.ts).
+// projen's LambdaFunction has no option for these: they are added to the esbuild step it generates.
 for (const name of ['bundle:lambda/pusher.lambda', 'bundle:lambda/pusher.lambda:watch']) {
   const task = project.tasks.tryFind(name)!;
   const step = task.steps[0];
-  task.updateStep(0, { ...step, execArgs: [...step.execArgs!, '--minify', '--main-fields=module,main'] });
+  task.updateStep(0, {
+    ...step,
+    execArgs: [...step.execArgs!, '--minify', '--main-fields=module,main', '--alias:@aws-sdk/credential-provider-node=./lambda/adapters/lambda-credentials.ts'],
+  });
 }
 
 // The local command (`npx cdk-websocket-pusher local`), bundled like the handler (projenrc/bundle-local-cli.ts).

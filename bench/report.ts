@@ -20,6 +20,10 @@ export interface Options {
   /** Subjects of the senders' comparison (default pusher, sdk, ceiling, unsigned). */
   readonly sendersSubjects: readonly string[];
   readonly sendersPayloadBytes: number;
+  /** The emulator behind TLS. */
+  readonly tls?: boolean;
+  /** Warm runs: each subject ran once in setup before the measured run. */
+  readonly warm?: boolean;
   readonly profile: boolean;
   readonly repeat: number;
   readonly pusherHeapMb?: number;
@@ -250,6 +254,16 @@ export function targets(results: Results): string[] {
     const r = pusher10k.perSecond / ceiling10k.perSecond;
     lines.push(`pusher ÷ ceiling at 10,000 connections, ${results.options.latencyMs} ms: ${r.toFixed(2)} (target ≥ 0.80): ${r >= 0.8 ? 'met' : 'MISSED'}`);
   }
+  for (const size of [2_000, 10_000]) {
+    const pusher = rows.find((r) => r.subject === 'pusher' && r.connections === size);
+    const unsigned = rows.find((r) => r.subject === 'unsigned' && r.connections === size);
+    if (!pusher || !unsigned) continue;
+    const cpu = medianCpu(pusher) / medianCpu(unsigned);
+    const rate = pusher.perSecond / unsigned.perSecond;
+    const at = `at ${fmt(size)} connections, ${results.options.latencyMs} ms, in-flight ${results.options.inFlight}`;
+    lines.push(`pusher ÷ unsigned raw HTTP, CPU per delivery ${at}: ${cpu.toFixed(2)} (target ≤ 1.50): ${cpu <= 1.5 ? 'met' : 'MISSED'}`);
+    lines.push(`pusher ÷ unsigned raw HTTP, deliveries/s ${at}: ${rate.toFixed(2)} (target ≥ 0.90): ${rate >= 0.9 ? 'met' : 'MISSED'}`);
+  }
   const senders = results.rows.filter((r) => r.kind === 'senders');
   for (const latency of [...new Set(senders.map((r) => r.latencyMs!))].sort((a, b) => a - b)) {
     const at = (subject: string) => senders.find((r) => r.latencyMs === latency && r.subject === subject);
@@ -277,7 +291,8 @@ export function targets(results: Results): string[] {
 }
 
 export function printReport(results: Results): void {
-  console.log(`\n## Results (${results.options.latencyMs} ms latency, in-flight ${results.options.inFlight}, ${results.options.scanSegments} scan segments)\n`);
+  const variant = `${results.options.tls ? 'HTTPS' : 'HTTP'}, ${results.options.warm ? 'warm' : 'first'} invocations`;
+  console.log(`\n## Results (${results.options.latencyMs} ms latency, in-flight ${results.options.inFlight}, ${results.options.scanSegments} scan segments, ${variant})\n`);
   console.log(mainTable(results));
   console.log('\n## Growth with the broadcast size\n');
   console.log(growthTable(results));

@@ -16,8 +16,11 @@ import { LocalStack } from '../local/stack';
 import { DEFAULTS, ENV } from '../src/shared/constants';
 
 const HELP = `usage: npm run bench -- [options]
-  --quick                 broadcasts to 1,000 and 10,000 only, a shorter sweep
-  --sizes 1000,10000,...  broadcast sizes (default 1000,10000,50000)
+  --quick                 broadcasts to 2,000 and 10,000 only, a shorter sweep
+  --sizes 1000,10000,...  broadcast sizes (default 1000,2000,10000,50000)
+  --tls                   the emulator behind TLS (local/tls/ certificate, trusted by the subjects), as API Gateway is
+  --warm                  the pusher and the raw HTTP subjects run once in setup first: the measured run is a warm
+                          Lambda's (code compiled, sockets open), not a fresh process's first
   --latency MS            Management API latency added by the emulator (default 20)
   --in-flight N           MAX_IN_FLIGHT of the pusher and in-flight count of the ceiling (default ${DEFAULTS.MAX_IN_FLIGHT})
   --segments N            SCAN_SEGMENTS of the pusher (default ${DEFAULTS.SCAN_SEGMENTS})
@@ -26,7 +29,7 @@ const HELP = `usage: npm run bench -- [options]
   --multicast-users N     users of the multicast scenario, 3 connections each (default 1000)
   --sequential-sample N   posts measured for the sequential baseline (default 200)
   --payload-bytes N       approximate size of the pushed data (default 256)
-  --subjects a,b,...      pusher,ceiling,baseline-all,baseline-seq (default all); pusher-before: the build at
+  --subjects a,b,...      pusher,ceiling,unsigned,baseline-all,baseline-seq (default all); pusher-before: the build at
                           PUSHER_BEFORE_BUNDLE, in the same run
   --senders 0,20          latencies of the senders' comparison: pusher, sdk, ceiling (signed raw HTTP), unsigned
                           (default 0,20; 'none' to skip)
@@ -40,10 +43,18 @@ const HELP = `usage: npm run bench -- [options]
 
 const CONNECTIONS_PER_USER = 3;
 
+/** The loopback certificate of `--tls`. */
+const TLS_FILES = {
+  cert: path.resolve(__dirname, '..', 'local', 'tls', 'localhost-cert.pem'),
+  key: path.resolve(__dirname, '..', 'local', 'tls', 'localhost-key.pem'),
+};
+
 function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
       'quick': { type: 'boolean' },
+      'tls': { type: 'boolean' },
+      'warm': { type: 'boolean' },
       'sizes': { type: 'string' },
       'latency': { type: 'string' },
       'in-flight': { type: 'string' },
@@ -74,7 +85,9 @@ function parseOptions(): Options {
   const quick = values.quick ?? false;
   return {
     quick,
-    sizes: list(values.sizes, quick ? [1_000, 10_000] : [1_000, 10_000, 50_000]).sort((a, b) => a - b),
+    sizes: list(values.sizes, quick ? [2_000, 10_000] : [1_000, 2_000, 10_000, 50_000]).sort((a, b) => a - b),
+    tls: values.tls ?? false,
+    warm: values.warm ?? false,
     latencyMs: values.latency === undefined ? 20 : Number(values.latency),
     inFlight: values['in-flight'] === undefined ? DEFAULTS.MAX_IN_FLIGHT : positive(values['in-flight']),
     scanSegments: values.segments === undefined ? DEFAULTS.SCAN_SEGMENTS : positive(values.segments),
@@ -83,7 +96,7 @@ function parseOptions(): Options {
     multicastUsers: values['multicast-users'] === undefined ? 1_000 : Number(values['multicast-users']),
     sequentialSample: values['sequential-sample'] === undefined ? 200 : positive(values['sequential-sample']),
     payloadBytes: values['payload-bytes'] === undefined ? 256 : positive(values['payload-bytes']),
-    subjects: (values.subjects ?? 'pusher,ceiling,baseline-all,baseline-seq').split(','),
+    subjects: (values.subjects ?? 'pusher,ceiling,unsigned,baseline-all,baseline-seq').split(','),
     senders: list(values.senders, [0, 20], nonNegative),
     sendersSubjects: (values['senders-subjects'] ?? 'pusher,sdk,ceiling,unsigned').split(','),
     sendersSize: values['senders-size'] === undefined ? 10_000 : positive(values['senders-size']),
@@ -201,7 +214,13 @@ class Bench {
   private async scenario(scenario: Scenario, request: object, targets: string[], inFlight: number, subjects: readonly string[]) {
     const idsFile = path.join(WORK_DIR, 'ids.json');
     writeFileSync(idsFile, JSON.stringify(targets));
-    const common = { ...this.stack.handlerEnv(), BENCH_REQUEST: JSON.stringify(request), BENCH_CALLBACK_URL: this.stack.emulator.callbackUrl };
+    const common = {
+      ...this.stack.handlerEnv(),
+      BENCH_REQUEST: JSON.stringify(request),
+      BENCH_CALLBACK_URL: this.stack.emulator.callbackUrl,
+      ...(this.options.warm ? { BENCH_WARM: 'true' } : {}),
+      ...(this.options.tls ? { NODE_EXTRA_CA_CERTS: TLS_FILES.cert } : {}),
+    };
     const order: Array<[string, SubjectKind, Record<string, string>]> = [
       ['ceiling', 'ceiling', { BENCH_IDS_FILE: idsFile, BENCH_IN_FLIGHT: String(inFlight) }],
       // The emulator's signature check is off for this one subject only (it sends no signature to check).
@@ -369,13 +388,16 @@ async function main(): Promise<void> {
   const started = Date.now();
   mkdirSync(WORK_DIR, { recursive: true });
   buildSubjects();
-  const stack = await LocalStack.start({ seed: 6 });
+  const stack = await LocalStack.start({
+    seed: 6, ...(options.tls ? { tls: { cert: readFileSync(TLS_FILES.cert), key: readFileSync(TLS_FILES.key) } } : {}),
+  });
   stack.setFaults({ latencyMs: options.latencyMs });
   const bench = new Bench(stack, options);
   const seeding: Record<number, number> = {};
   try {
     console.log(`bench: ${options.latencyMs} ms Management API latency, in-flight ${options.inFlight}, ${options.scanSegments} scan segments, ` +
-      `payload ${options.payloadBytes} B, node ${process.version}, ${machine().cpus} CPUs`);
+      `payload ${options.payloadBytes} B, ${options.tls ? 'HTTPS' : 'HTTP'}, ${options.warm ? 'warm' : 'first'} invocations, ` +
+      `node ${process.version}, ${machine().cpus} CPUs`);
     const multicastRows = options.multicastUsers * CONNECTIONS_PER_USER;
     let multicastDone = false;
     let sweepDone = false;

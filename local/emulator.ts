@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
+import { createServer as createHttpsServer } from 'https';
 import type { AddressInfo, Socket } from 'net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ConnectionRow } from './connections-table';
@@ -97,6 +98,11 @@ export interface EmulatorOptions {
    * Gateway's message, before anything else. `'off'` accepts anything (see `setSignatureCheck`).
    */
   readonly signing: { readonly credentials: SigningCredentials; readonly region: string } | 'off';
+  /**
+   * Serves over TLS with this certificate and key (`https://` and `wss://`), as API Gateway does; clients must trust
+   * the certificate (`local/tls/` holds one for loopback). @default plain HTTP
+   */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 /** Counters of the Management API, for assertions and benchmarks. */
@@ -212,10 +218,11 @@ export class ApiGatewayEmulator {
     this.seed = options.seed ?? 1;
     this.random = seededRandom(this.seed);
     this.signatureCheck = options.signing !== 'off';
-    this.server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
-      void this.handleManagementRequest(req, res);
-    });
-    this.server.on('connection', (socket) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handleManagementRequest(req, res);
+    this.server = options.tls
+      ? createHttpsServer({ keepAliveTimeout: 30_000, cert: options.tls.cert, key: options.tls.key }, handler)
+      : createServer({ keepAliveTimeout: 30_000 }, handler);
+    this.server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
@@ -230,12 +237,12 @@ export class ApiGatewayEmulator {
 
   /** The Management API base URL, as the pusher's `CALLBACK_URL`. */
   get callbackUrl(): string {
-    return `http://127.0.0.1:${this.port}/${this.stage}`;
+    return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.port}/${this.stage}`;
   }
 
   /** The URL a client connects to; `userId` goes in the query string, where the local authorizer stand-in reads it. */
   connectUrl(userId?: string): string {
-    const base = `ws://127.0.0.1:${this.port}/${this.stage}`;
+    const base = `${this.options.tls ? 'wss' : 'ws'}://127.0.0.1:${this.port}/${this.stage}`;
     return userId === undefined ? base : `${base}?user_id=${encodeURIComponent(userId)}`;
   }
 

@@ -6,7 +6,7 @@ import dynalite from 'dynalite';
 import { RecordingClient, type ConnectOptions, type UserIdIn } from './client';
 import { connectionRoutes, pusherTable, type CloudTemplate } from './cloud-template';
 import { ConnectionsTable, type ConnectionRow, type TableSchema } from './connections-table';
-import { ApiGatewayEmulator, type Faults, type VirtualConnection } from './emulator';
+import { ApiGatewayEmulator, type EmulatorOptions, type Faults, type VirtualConnection } from './emulator';
 import { LOCAL_REGION } from './events';
 import { BUNDLED_HANDLER, HandlerRunner } from './handler-runner';
 import type { LocalAppOptions } from './local-app';
@@ -40,6 +40,8 @@ export interface LocalStackOptions {
   readonly authorizer?: LocalAuthorizer;
   /** Runs a Lambda function of the template a route integrates with (your own `$connect`); see `TemplateRoutes`. */
   readonly invokeFunction?: TemplateRoutesOptions['invokeFunction'];
+  /** Serves the WebSocket and Management API over TLS with this certificate (see `EmulatorOptions.tls`). */
+  readonly tls?: EmulatorOptions['tls'];
 }
 
 /** The account id in every local ARN. */
@@ -109,6 +111,7 @@ export class LocalStack {
       seed: options.seed,
       ttlSeconds: options.ttlSeconds,
       signing: { credentials: LOCAL_CREDENTIALS, region: LOCAL_REGION },
+      tls: options.tls,
     });
     return new LocalStack(dynamo, dynamoEndpoint, client, table, emulator, routes, names);
   }

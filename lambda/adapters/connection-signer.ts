@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
 /**
@@ -12,6 +12,11 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 export class ConnectionSigner {
   private keyScope = '';
   private key: Buffer = Buffer.alloc(0);
+  /** The last second's `x-amz-date` (it changes once a second) and the last path prefix's canonical form. */
+  private dateSecond = NaN;
+  private amzDate = '';
+  private pathPrefix?: string;
+  private canonicalPrefix = '';
 
   constructor(private readonly credentials: AwsCredentialIdentityProvider, private readonly region: string, private readonly host: string,
     private readonly service = 'execute-api') {}
@@ -26,7 +31,7 @@ export class ConnectionSigner {
    */
   async sign(method: 'POST' | 'DELETE', path: string, payloadHash: string, contentLength?: number, now = new Date()): Promise<Record<string, string>> {
     const credentials = await this.credentials();
-    const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, '');
+    const amzDate = this.formatDate(now);
     const day = amzDate.slice(0, 8);
     const scope = `${day}/${this.region}/${this.service}/aws4_request`;
     const token = credentials.sessionToken;
@@ -35,9 +40,9 @@ export class ConnectionSigner {
     canonicalHeaders += `host:${this.host}\nx-amz-content-sha256:${payloadHash}\nx-amz-date:${amzDate}\n`;
     if (token) canonicalHeaders += `x-amz-security-token:${token}\n`;
     const signedHeaders = `${post ? 'content-length;content-type;' : ''}host;x-amz-content-sha256;x-amz-date${token ? ';x-amz-security-token' : ''}`;
-    const canonical = `${method}\n${escapePath(path)}\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
-    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
-    const signature = createHmac('sha256', this.signingKey(credentials, day, scope)).update(stringToSign).digest('hex');
+    const canonical = `${method}\n${this.canonicalPath(path)}\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
+    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
+    const signature = crypto.createHmac('sha256', this.signingKey(credentials, day, scope)).update(stringToSign).digest('hex');
     return {
       ...(post ? { 'content-type': 'application/octet-stream', 'content-length': String(contentLength) } : {}),
       'host': this.host,
@@ -48,18 +53,45 @@ export class ConnectionSigner {
     };
   }
 
+  /** `YYYYMMDD'T'HHMMSS'Z'`, formatted once a second. */
+  private formatDate(now: Date): string {
+    const second = Math.floor(now.getTime() / 1000);
+    if (second !== this.dateSecond) {
+      this.amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, '');
+      this.dateSecond = second;
+    }
+    return this.amzDate;
+  }
+
+  /** The canonical path: every segment URI-encoded again; the segments before the connection id's are the same each time. */
+  private canonicalPath(path: string): string {
+    const slash = path.lastIndexOf('/');
+    const prefix = path.slice(0, slash);
+    if (prefix !== this.pathPrefix) {
+      this.canonicalPrefix = escapePath(prefix);
+      this.pathPrefix = prefix;
+    }
+    return `${this.canonicalPrefix}/${uriEscape(path.slice(slash + 1))}`;
+  }
+
   /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, day), region), service), "aws4_request"), cached per day and key. */
   private signingKey(credentials: AwsCredentialIdentity, day: string, scope: string): Buffer {
     const id = `${scope}\n${credentials.accessKeyId}\n${credentials.secretAccessKey}`;
     if (id !== this.keyScope) {
-      let key = createHmac('sha256', `AWS4${credentials.secretAccessKey}`).update(day).digest();
-      for (const part of [this.region, this.service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+      let key = crypto.createHmac('sha256', `AWS4${credentials.secretAccessKey}`).update(day).digest();
+      for (const part of [this.region, this.service, 'aws4_request']) key = crypto.createHmac('sha256', key).update(part).digest();
       this.key = key;
       this.keyScope = id;
     }
     return this.key;
   }
 }
+
+/** Node's one-shot `crypto.hash` (Node ≥ 20.12) where there is one: no Hash object per request. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha256Hex: (data: string) => string = oneShot
+  ? (data) => oneShot('sha256', data, 'hex')
+  : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 /** RFC 3986 encoding, as the SDK's `extendedEncodeURIComponent`: `encodeURIComponent` plus `!'()*`. */
 export function uriEscape(value: string): string {

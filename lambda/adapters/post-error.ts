@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { PostResult } from '../core/ports/sender';
 
 const RETRYABLE_NAMES = new Set([
@@ -30,7 +29,7 @@ export function classifyPostError(error: unknown): PostResult {
  * (`GoneException:http://internal.amazon.com/...` → `GoneException`) or the body's `__type`, the status code
  * in `$metadata`, and the body's `message`.
  */
-export function errorFromAnswer(status: number, headers: IncomingHttpHeaders, body: Buffer) {
+export function errorFromAnswer(status: number, headers: Readonly<Record<string, string | string[] | undefined>>, body: Buffer) {
   let parsed: { message?: unknown; Message?: unknown; __type?: unknown } = {};
   try {
     parsed = JSON.parse(body.toString('utf8'));

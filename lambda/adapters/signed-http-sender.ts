@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import * as http from 'node:http';
-import * as https from 'node:https';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { ConnectionSigner, uriEscape } from './connection-signer';
+import { KeepAliveClient } from './keep-alive-client';
+import { lambdaCredentials } from './lambda-credentials';
 import { classifyPostError, errorFromAnswer } from './post-error';
 import type { PostResult, Sender } from '../core/ports/sender';
 
@@ -48,41 +47,33 @@ export interface SignedHttpSenderOptions {
   readonly region: string;
   /** Keep-alive sockets: as many as requests in flight. */
   readonly maxSockets: number;
-  /** Credentials; default: the AWS SDK's standard provider chain (environment, profile, container, instance). */
+  /** Credentials; default: Lambda's (the environment, then a container endpoint: `lambdaCredentials`). */
   readonly credentials?: AwsCredentialIdentityProvider;
   /** Abort a request that has not been answered after this long (a network error, retried). @default 10 s */
   readonly requestTimeoutMs?: number;
+  /** Certificates to trust over the system's (a local TLS endpoint); API Gateway's are trusted already. */
+  readonly ca?: string | Buffer;
 }
 
 /**
- * `POST @connections/{id}` over a keep-alive socket pool, signed by `ConnectionSigner` (SigV4 for exactly this request,
- * tested byte for byte against the AWS SDK's `@smithy/signature-v4`): the same request the SDK's
- * `PostToConnectionCommand` makes, without its middleware stack. The payload's SHA-256 is computed once per payload,
- * not once per connection.
+ * `POST @connections/{id}` over a pool of keep-alive sockets (`KeepAliveClient`), signed by `ConnectionSigner` (SigV4
+ * for exactly this request, tested byte for byte against the AWS SDK's `@smithy/signature-v4`): the same request the
+ * SDK's `PostToConnectionCommand` makes, without its middleware stack. The payload's SHA-256 is computed once per
+ * payload, not once per connection.
  */
 export class SignedHttpSender implements Sender {
   private readonly signer: ConnectionSigner;
-  private readonly agent: http.Agent;
-  private readonly request: typeof http.request;
-  private readonly hostname: string;
-  private readonly port: number | undefined;
-  private readonly host: string;
+  private readonly client: KeepAliveClient;
   private readonly basePath: string;
-  private readonly timeoutMs: number;
   private readonly payloadHashes = new WeakMap<Uint8Array, string>();
 
   constructor(options: SignedHttpSenderOptions) {
     const url = new URL(options.callbackUrl);
-    const secure = url.protocol === 'https:';
-    this.hostname = url.hostname;
-    this.port = url.port ? Number(url.port) : undefined;
-    this.host = url.host;
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`callbackUrl must be http(s)://, got ${options.callbackUrl}`);
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.request = secure ? https.request : http.request;
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
-    this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.signer = new ConnectionSigner(options.credentials ?? refreshingCredentials(defaultProvider()), options.region, this.host);
+    const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.client = new KeepAliveClient({ origin: url, maxSockets: options.maxSockets, timeoutMs, ca: options.ca });
+    this.signer = new ConnectionSigner(options.credentials ?? refreshingCredentials(lambdaCredentials()), options.region, url.host);
   }
 
   async post(connectionId: string, payload: Uint8Array): Promise<PostResult> {
@@ -107,7 +98,7 @@ export class SignedHttpSender implements Sender {
 
   /** Closes the pooled sockets. */
   destroy(): void {
-    this.agent.destroy();
+    this.client.destroy();
   }
 
   private payloadHash(payload: Uint8Array): string {
@@ -119,26 +110,14 @@ export class SignedHttpSender implements Sender {
     return hash;
   }
 
-  private send(method: 'POST' | 'DELETE', path: string, headers: Record<string, string>, payload?: Uint8Array): Promise<PostResult> {
-    return new Promise((resolve, reject) => {
-      const req = this.request({
-        hostname: this.hostname, port: this.port, method, path, headers, agent: this.agent, timeout: this.timeoutMs,
-      }, (res) => {
-        const status = res.statusCode ?? 0;
-        res.on('error', reject);
-        if (status >= 200 && status < 300) {
-          // The body of a 2xx is empty: drained, not collected.
-          res.on('end', () => resolve({ status: 'delivered' }));
-          res.resume();
-          return;
-        }
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve(classifyPostError(errorFromAnswer(status, res.headers, Buffer.concat(chunks)))));
-      });
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { name: 'TimeoutError' })));
-      req.on('error', reject);
-      req.end(payload);
-    });
+  private async send(method: 'POST' | 'DELETE', path: string, headers: Record<string, string>, payload?: Uint8Array): Promise<PostResult> {
+    let head = `${method} ${path} HTTP/1.1\r\n`;
+    for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
+    const answer = await this.client.request(`${head}\r\n`, payload);
+    // The body of a 2xx is empty; an error's names the exception.
+    if (answer.status >= 200 && answer.status < 300) return DELIVERED;
+    return classifyPostError(errorFromAnswer(answer.status, answer.headers, answer.body));
   }
 }
+
+const DELIVERED: PostResult = Object.freeze({ status: 'delivered' });

@@ -1,0 +1,173 @@
+/**
+ * An HTTP/1.1 answer read from a socket's bytes, incrementally (RFC 9112): the status line and headers, then a body
+ * framed by `Transfer-Encoding: chunked`, `Content-Length`, or the socket's end; interim `1xx` answers are skipped.
+ * `KeepAliveClient` feeds it; what it accepts and refuses is tested against Node's own client on the same servers.
+ */
+
+/** The parts of an answer the sender reads. Header names are lower case; repeated headers are joined with `, `. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+  /** The socket may carry another request: HTTP/1.1 without `Connection: close`, and the body was framed. */
+  readonly reusable: boolean;
+}
+
+/** A malformed answer; the socket is not used again. */
+export class HttpParseError extends Error {
+  readonly code = 'HPE_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'HttpParseError';
+  }
+}
+
+/** Node's own limit on an answer's head (`--max-http-header-size`). */
+export const MAX_HEAD_BYTES = 16 * 1024;
+/** Error answers of the Management API are a few hundred bytes: a bigger body is not one of them. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const HEAD_END = Buffer.from('\r\n\r\n');
+const CRLF = Buffer.from('\r\n');
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
+
+type Framing = { kind: 'length'; left: number } | { kind: 'chunked'; left: number; state: 'size' | 'data' | 'data-end' | 'trailer' } | { kind: 'close' };
+
+export class HttpAnswerParser {
+  private pending: Buffer = Buffer.alloc(0);
+  private head?: { status: number; headers: Record<string, string>; keepAlive: boolean };
+  private framing?: Framing;
+  private body: Buffer[] = [];
+  private bodyBytes = 0;
+
+  /**
+   * Takes the next bytes; returns the answer once it is complete. Bytes past the answer (a server that sends what was
+   * not asked for) make it not reusable.
+   */
+  push(chunk: Buffer): HttpAnswer | undefined {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    while (!this.head) {
+      if (!this.readHead()) return undefined;
+    }
+    const done = this.readBody();
+    if (!done) return undefined;
+    return this.answer(this.pending.length === 0);
+  }
+
+  /** The socket ended: the answer, if its body ran to the end of the connection; otherwise an error. */
+  end(): HttpAnswer {
+    if (this.head && this.framing?.kind === 'close') return this.answer(false);
+    throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+  }
+
+  private answer(clean: boolean): HttpAnswer {
+    const head = this.head!;
+    return {
+      status: head.status,
+      headers: head.headers,
+      body: this.body.length === 1 ? this.body[0] : Buffer.concat(this.body),
+      reusable: clean && head.keepAlive && this.framing!.kind !== 'close',
+    };
+  }
+
+  /** Reads one head; false when more bytes are needed. A 1xx head is dropped and reading goes on. */
+  private readHead(): boolean {
+    const end = this.pending.indexOf(HEAD_END);
+    if (end < 0) {
+      if (this.pending.length > MAX_HEAD_BYTES) throw new HttpParseError(`answer head over ${MAX_HEAD_BYTES} bytes`);
+      return false;
+    }
+    if (end > MAX_HEAD_BYTES) throw new HttpParseError(`answer head over ${MAX_HEAD_BYTES} bytes`);
+    const lines = this.pending.toString('latin1', 0, end).split('\r\n');
+    this.pending = this.pending.subarray(end + HEAD_END.length);
+    const match = STATUS_LINE.exec(lines[0]);
+    if (!match) throw new HttpParseError(`not an HTTP/1.x status line: ${JSON.stringify(lines[0].slice(0, 80))}`);
+    const status = Number(match[2]);
+    if (status >= 100 && status < 200 && status !== 101) return true;
+    const headers = parseHeaders(lines);
+    const connection = (headers.connection ?? '').toLowerCase();
+    const keepAlive = match[1] === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
+    this.head = { status, headers, keepAlive };
+    this.framing = framing(status, headers);
+    return true;
+  }
+
+  /** Reads body bytes; true once the body is complete. */
+  private readBody(): boolean {
+    const f = this.framing!;
+    if (f.kind === 'length') {
+      const take = Math.min(f.left, this.pending.length);
+      this.takeBody(take);
+      f.left -= take;
+      return f.left === 0;
+    }
+    if (f.kind === 'close') {
+      this.takeBody(this.pending.length);
+      return false;
+    }
+    return this.readChunked(f);
+  }
+
+  private readChunked(f: Extract<Framing, { kind: 'chunked' }>): boolean {
+    for (;;) {
+      if (f.state === 'data') {
+        const take = Math.min(f.left, this.pending.length);
+        this.takeBody(take);
+        f.left -= take;
+        if (f.left > 0) return false;
+        f.state = 'data-end';
+      }
+      const eol = this.pending.indexOf(CRLF);
+      if (eol < 0) {
+        if (this.pending.length > MAX_HEAD_BYTES) throw new HttpParseError('chunk line too long');
+        return false;
+      }
+      const line = this.pending.toString('latin1', 0, eol);
+      this.pending = this.pending.subarray(eol + CRLF.length);
+      if (f.state === 'data-end') {
+        if (line !== '') throw new HttpParseError('chunk data not followed by CRLF');
+        f.state = 'size';
+      } else if (f.state === 'trailer') {
+        if (line === '') return true;
+      } else {
+        const size = /^([0-9a-fA-F]{1,8})[ \t]*(?:;.*)?$/.exec(line);
+        if (!size) throw new HttpParseError(`invalid chunk size line: ${JSON.stringify(line.slice(0, 40))}`);
+        f.left = parseInt(size[1], 16);
+        f.state = f.left === 0 ? 'trailer' : 'data';
+      }
+    }
+  }
+
+  private takeBody(bytes: number): void {
+    if (bytes === 0) return;
+    this.bodyBytes += bytes;
+    if (this.bodyBytes > MAX_BODY_BYTES) throw new HttpParseError(`answer body over ${MAX_BODY_BYTES} bytes`);
+    this.body.push(this.pending.subarray(0, bytes));
+    this.pending = this.pending.subarray(bytes);
+  }
+}
+
+function parseHeaders(lines: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let i = 1; i < lines.length; i++) {
+    const colon = lines[i].indexOf(':');
+    if (colon <= 0) throw new HttpParseError(`invalid header line: ${JSON.stringify(lines[i].slice(0, 80))}`);
+    const name = lines[i].slice(0, colon).trim().toLowerCase();
+    const value = lines[i].slice(colon + 1).trim();
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  }
+  return headers;
+}
+
+function framing(status: number, headers: Record<string, string>): Framing {
+  if (status === 204 || status === 304) return { kind: 'length', left: 0 };
+  const te = headers['transfer-encoding'];
+  if (te !== undefined) {
+    if (!/(?:^|,)\s*chunked\s*$/i.test(te)) throw new HttpParseError(`unsupported transfer-encoding: ${te}`);
+    return { kind: 'chunked', left: 0, state: 'size' };
+  }
+  const length = headers['content-length'];
+  if (length === undefined) return { kind: 'close' };
+  if (!/^\d{1,15}$/.test(length)) throw new HttpParseError(`invalid content-length: ${JSON.stringify(length)}`);
+  return { kind: 'length', left: Number(length) };
+}
