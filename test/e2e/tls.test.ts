@@ -40,7 +40,9 @@ test('over HTTPS, as API Gateway is: posts and closes are signed, verified and d
 
 test('a sender that does not trust the certificate gets a retryable network error, not a delivery', async () => {
   const [dave] = await stack.connectVirtual(['dave'], { keepMessages: true });
-  const sender = new SignedHttpSender({ callbackUrl: stack.emulator.callbackUrl, region: LOCAL_REGION, maxSockets: 1, credentials: async () => LOCAL_CREDENTIALS });
+  const sender = new SignedHttpSender({
+    callbackUrl: stack.emulator.callbackUrl, region: LOCAL_REGION, maxSockets: 1, credentials: async () => LOCAL_CREDENTIALS,
+  });
   try {
     const result = await sender.post(dave.connectionId, Buffer.from('{}'));
     expect(result).toMatchObject({ status: 'retryable', reason: expect.stringMatching(/DEPTH_ZERO_SELF_SIGNED_CERT|self-signed/) });
