@@ -69,6 +69,8 @@ export interface Row {
   readonly stackCpuMs: number;
   /** CPU time every other process on the machine used during the run (from /proc/stat): noise. */
   readonly othersCpuMs?: number;
+  /** From "go" to the first Management API request the emulator received, ms: the fixed latency before sending starts. */
+  readonly firstRequestMs?: number;
   readonly emulator: { readonly byStatus: Record<number, number>; readonly maxInFlight: number };
   readonly details: Record<string, unknown>;
   readonly error?: string;

@@ -254,7 +254,7 @@ class Bench {
         runs.set(subject, [...(runs.get(subject) ?? []), row]);
         console.log(`${row.deliveries} deliveries in ${(row.wallMs / 1000).toFixed(1)} s: ${Math.round(row.perSecond)}/s` +
           `${row.sampled ? ` (sampled ${row.deliveries} of ${row.targets})` : ''}, CPU ${row.cpuMsPer1000.toFixed(1)} ms/1k, ` +
-          `max RSS ${(row.maxRssBytes / 2 ** 20).toFixed(0)} MB, others' CPU ${((row.othersCpuMs ?? 0) / 1000).toFixed(1)} s` +
+          `first post after ${row.firstRequestMs?.toFixed(0) ?? '–'} ms, max RSS ${(row.maxRssBytes / 2 ** 20).toFixed(0)} MB, others' CPU ${((row.othersCpuMs ?? 0) / 1000).toFixed(1)} s` +
           `${row.error ? `, ERROR ${row.error}` : ''}`);
       }
     }
@@ -278,6 +278,7 @@ class Bench {
   private async measure(kind: SubjectKind, env: Record<string, string>, label: string, nodeArgs: string[], signatureCheck: boolean) {
     let stackCpu = process.cpuUsage();
     let busy = machineBusyMs();
+    let goAt = 0;
     this.stack.emulator.setSignatureCheck(signatureCheck);
     let run: SubjectRun;
     try {
@@ -290,6 +291,7 @@ class Bench {
           this.profiler?.start();
           stackCpu = process.cpuUsage();
           busy = machineBusyMs();
+          goAt = performance.now();
         },
       });
     } finally {
@@ -303,11 +305,13 @@ class Bench {
     // What other processes on the machine used meanwhile (the subject's CPU includes its exit, hence the floor).
     const othersMs = machineMs === undefined ? undefined
       : Math.max(0, machineMs - stackMs - (run.cpuUserUs + run.cpuSystemUs) / 1000);
-    return { run, stack: { cpuUs: cpu.user + cpu.system, othersMs, emulator: this.stack.emulator.stats } };
+    const emulator = this.stack.emulator.stats;
+    const firstRequestMs = emulator.firstRequestAt === undefined ? undefined : emulator.firstRequestAt - goAt;
+    return { run, stack: { cpuUs: cpu.user + cpu.system, othersMs, firstRequestMs, emulator } };
   }
 
   private row(scenario: Scenario, subject: string, inFlight: number | undefined, targets: number, run: SubjectRun,
-    stack: { cpuUs: number; othersMs?: number; emulator: LocalStack['emulator']['stats'] }): Row {
+    stack: { cpuUs: number; othersMs?: number; firstRequestMs?: number; emulator: LocalStack['emulator']['stats'] }): Row {
     const delivered = stack.emulator.delivered;
     const details = run.details as {
       sampled?: boolean; posted?: number; read?: { wallMs: number; cpuUs: number }; send?: { wallMs: number; cpuUs: number };
@@ -350,6 +354,7 @@ class Bench {
       startHeapUsedBytes: run.startHeapUsedBytes,
       stackCpuMs: round(stack.cpuUs / 1000),
       ...(stack.othersMs !== undefined ? { othersCpuMs: round(stack.othersMs) } : {}),
+      ...(stack.firstRequestMs !== undefined ? { firstRequestMs: round(stack.firstRequestMs) } : {}),
       emulator: { byStatus: stack.emulator.byStatus, maxInFlight: stack.emulator.maxInFlight },
       details: { ...run.details, ...(pusherLog ? { log: pusherLog } : {}) },
       ...(errors.length > 0 ? { error: errors.join('; ') } : {}),

@@ -118,6 +118,8 @@ export interface EmulatorStats {
   /** Requests currently being handled, and the most there ever were at once. */
   readonly inFlight: number;
   readonly maxInFlight: number;
+  /** When the first Management API request since the last reset arrived (`performance.now()`), if any did. */
+  readonly firstRequestAt?: number;
 }
 
 /** A live connection, as the emulator knows it. */
@@ -511,6 +513,7 @@ export class ApiGatewayEmulator {
   }
 
   private async handleManagementRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.counters.firstRequestAt ??= performance.now();
     this.counters.inFlight++;
     this.counters.maxInFlight = Math.max(this.counters.maxInFlight, this.counters.inFlight);
     try {
@@ -642,6 +645,7 @@ function emptyStats() {
     deliveredBytes: 0,
     inFlight: 0,
     maxInFlight: 0,
+    firstRequestAt: undefined as number | undefined,
   };
 }
 

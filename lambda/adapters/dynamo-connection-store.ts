@@ -22,6 +22,13 @@ export interface DynamoConnectionStoreOptions {
 
 type Item = Record<string, AttributeValue>;
 
+/**
+ * Rows of a segment's first page: read in a few milliseconds where a full 1 MB page takes tens, so that the first posts
+ * of a broadcast go out at once (issue 16: first post 53-56 -> 9 ms after the start of a warm 10,000-connection
+ * broadcast, bench --warm). Costs one more page per segment, at most half a read unit.
+ */
+export const FIRST_PAGE_ROWS = 100;
+
 /** The connections table in DynamoDB, read keys-only (plus the TTL attribute) with Query and parallel Scan. */
 export class DynamoConnectionStore implements SegmentStore {
   private readonly names: Record<string, string>;
@@ -49,10 +56,13 @@ export class DynamoConnectionStore implements SegmentStore {
     } while (startKey);
   }
 
+  /** The segment's pages: the first one {@link FIRST_PAGE_ROWS} rows, then DynamoDB's own 1 MB pages. */
   async *scanSegment(segment: number, totalSegments: number): AsyncIterable<SegmentPage> {
     let startKey: StartKey | undefined;
+    let limit: number | undefined = FIRST_PAGE_ROWS;
     do {
-      const page = await this.scanPage(segment, totalSegments, startKey);
+      const page = await this.scanPage(segment, totalSegments, startKey, limit);
+      limit = undefined;
       yield page;
       startKey = page.lastKey;
     } while (startKey);

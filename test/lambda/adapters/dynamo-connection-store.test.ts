@@ -1,7 +1,7 @@
 import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { DynamoConnectionStore } from '../../../lambda/adapters/dynamo-connection-store';
+import { DynamoConnectionStore, FIRST_PAGE_ROWS } from '../../../lambda/adapters/dynamo-connection-store';
 import type { ConnectionKey } from '../../../lambda/core/ports/connection-store';
 import { connectionItem } from '../support/events';
 
@@ -87,6 +87,21 @@ describe('scanSegment', () => {
     expect(pages.map((p) => p.lastKey)).toEqual([lek, undefined]);
     expect(ddb).toHaveReceivedNthSpecificCommandWith(1, ScanCommand, { Segment: 2, TotalSegments: 4, ProjectionExpression: '#u, #c, #t' });
     expect(ddb).toHaveReceivedNthSpecificCommandWith(2, ScanCommand, { Segment: 2, TotalSegments: 4, ExclusiveStartKey: lek });
+  });
+
+  test(`reads a first page of ${FIRST_PAGE_ROWS} rows, then DynamoDB's own pages (no Limit)`, async () => {
+    // GIVEN a segment of three pages
+    const lek = (c: string) => ({ user_id: { S: 'u1' }, connection_id: { S: c } });
+    ddb.on(ScanCommand)
+      .resolvesOnce({ Items: [connectionItem('u1', 'c1')], LastEvaluatedKey: lek('c1') })
+      .resolvesOnce({ Items: [connectionItem('u1', 'c2')], LastEvaluatedKey: lek('c2') })
+      .resolvesOnce({ Items: [connectionItem('u1', 'c3')] });
+
+    // WHEN
+    await collect(store().scanSegment(0, 1));
+
+    // THEN only the first Scan is limited
+    expect(ddb.commandCalls(ScanCommand).map((c) => c.args[0].input.Limit)).toEqual([FIRST_PAGE_ROWS, undefined, undefined]);
   });
 });
 
