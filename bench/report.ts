@@ -105,10 +105,10 @@ export function machine() {
 }
 
 const MB = 2 ** 20;
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}` : '–');
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
@@ -200,7 +200,7 @@ export function sweepTable(results: Results): string {
 }
 
 /** The median of the repeats' CPU per 1,000 deliveries (the row itself is the run with the median rate). */
-function medianCpu(r: Row): number {
+export function medianCpu(r: Row): number {
   const repeats = (r.details.repeats as Array<{ cpuMsPer1000: number }> | undefined)?.map((x) => x.cpuMsPer1000) ?? [r.cpuMsPer1000];
   const sorted = [...repeats].sort((a, b) => a - b);
   return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;

@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 /** The construct's own defaults, where its props document them (the handler's are in ../shared/constants.ts). */
 export const CONSTRUCT_DEFAULTS = {
   FUNCTION_TIMEOUT: Duration.minutes(1),
-  MEMORY_SIZE: 512,
+  MEMORY_SIZE: 1_024,
   LOG_RETENTION: logs.RetentionDays.ONE_MONTH,
   /** Lambda's asynchronous retries of a failed SNS invocation. */
   RETRY_ATTEMPTS: 2,

@@ -66,7 +66,7 @@ describe('defaults', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
   });
 
-  test('the function: Node.js 22 on ARM64, 512 MB, 1 minute, its own log group, its settings', () => {
+  test('the function: Node.js 22 on ARM64, 1,024 MB, 1 minute, its own log group, its settings', () => {
     // WHEN the pusher is added with its defaults
     const { template } = synth();
 
@@ -76,7 +76,7 @@ describe('defaults', () => {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
-      MemorySize: 512,
+      MemorySize: 1024,
       Timeout: 60,
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('PusherLogGroup') } },
       Environment: {
@@ -350,7 +350,7 @@ describe('overrides', () => {
   test('function settings and handler tuning', () => {
     // WHEN
     const { template } = synth({
-      memorySize: 1024,
+      memorySize: 2048,
       timeout: Duration.minutes(5),
       reservedConcurrentExecutions: 7,
       architecture: lambda.Architecture.X86_64,
@@ -363,7 +363,7 @@ describe('overrides', () => {
 
     // THEN
     template.hasResourceProperties('AWS::Lambda::Function', {
-      MemorySize: 1024,
+      MemorySize: 2048,
       Timeout: 300,
       ReservedConcurrentExecutions: 7,
       Architectures: ['x86_64'],
