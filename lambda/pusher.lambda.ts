@@ -47,7 +47,7 @@ function dependencies(): Dependencies {
   });
   const delivery: DeliveryDeps = {
     store,
-    // One keep-alive socket per request in flight; credentials from the standard chain (Lambda's role).
+    // One keep-alive socket per request in flight; Lambda's credentials (lambdaCredentials: the function's role).
     sender: new SignedHttpSender({ callbackUrl: config.callbackUrl, region: readRegion(process.env), maxSockets: config.maxInFlight }),
     sendSlots: new Semaphore(config.maxInFlight),
     querySlots: new Semaphore(config.maxQueriesInFlight),

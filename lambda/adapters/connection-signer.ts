@@ -17,6 +17,8 @@ export class ConnectionSigner {
   private amzDate = '';
   private pathPrefix?: string;
   private canonicalPrefix = '';
+  /** The last credentials checked for characters a header cannot carry. */
+  private checked?: AwsCredentialIdentity;
 
   constructor(private readonly credentials: AwsCredentialIdentityProvider, private readonly region: string, private readonly host: string,
     private readonly service = 'execute-api') {}
@@ -31,6 +33,13 @@ export class ConnectionSigner {
    */
   async sign(method: 'POST' | 'DELETE', path: string, payloadHash: string, contentLength?: number, now = new Date()): Promise<Record<string, string>> {
     const credentials = await this.credentials();
+    if (credentials !== this.checked) {
+      // They go into header values as they are: a line break would end the header (Node's http.request refused it too).
+      if (/[\r\n]/.test(`${credentials.accessKeyId}${credentials.sessionToken ?? ''}`)) {
+        throw new Error('the credentials contain a line break: they cannot be sent in a header');
+      }
+      this.checked = credentials;
+    }
     const amzDate = this.formatDate(now);
     const day = amzDate.slice(0, 8);
     const scope = `${day}/${this.region}/${this.service}/aws4_request`;
@@ -66,6 +75,7 @@ export class ConnectionSigner {
   /** The canonical path: every segment URI-encoded again; the segments before the connection id's are the same each time. */
   private canonicalPath(path: string): string {
     const slash = path.lastIndexOf('/');
+    if (slash < 0) return escapePath(path);
     const prefix = path.slice(0, slash);
     if (prefix !== this.pathPrefix) {
       this.canonicalPrefix = escapePath(prefix);

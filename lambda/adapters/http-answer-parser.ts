@@ -39,6 +39,8 @@ export class HttpAnswerParser {
   private framing?: Framing;
   private body: Buffer[] = [];
   private bodyBytes = 0;
+  /** Bytes of heads (interim ones included) and chunk lines and trailers read so far: bounded like one head. */
+  private headBytes = 0;
 
   /**
    * Takes the next bytes; returns the answer once it is complete. Bytes past the answer (a server that sends what was
@@ -73,11 +75,11 @@ export class HttpAnswerParser {
   /** Reads one head; false when more bytes are needed. A 1xx head is dropped and reading goes on. */
   private readHead(): boolean {
     const end = this.pending.indexOf(HEAD_END);
-    if (end < 0) {
-      if (this.pending.length > MAX_HEAD_BYTES) throw new HttpParseError(`answer head over ${MAX_HEAD_BYTES} bytes`);
-      return false;
+    if (this.headBytes + (end < 0 ? this.pending.length : end) > MAX_HEAD_BYTES) {
+      throw new HttpParseError(`answer head over ${MAX_HEAD_BYTES} bytes`);
     }
-    if (end > MAX_HEAD_BYTES) throw new HttpParseError(`answer head over ${MAX_HEAD_BYTES} bytes`);
+    if (end < 0) return false;
+    this.headBytes += end + HEAD_END.length;
     const lines = this.pending.toString('latin1', 0, end).split('\r\n');
     this.pending = this.pending.subarray(end + HEAD_END.length);
     const match = STATUS_LINE.exec(lines[0]);
@@ -118,10 +120,11 @@ export class HttpAnswerParser {
         f.state = 'data-end';
       }
       const eol = this.pending.indexOf(CRLF);
-      if (eol < 0) {
-        if (this.pending.length > MAX_HEAD_BYTES) throw new HttpParseError('chunk line too long');
-        return false;
+      if (this.headBytes + (eol < 0 ? this.pending.length : eol) > MAX_HEAD_BYTES) {
+        throw new HttpParseError(`chunk lines and trailers over ${MAX_HEAD_BYTES} bytes`);
       }
+      if (eol < 0) return false;
+      this.headBytes += eol + CRLF.length;
       const line = this.pending.toString('latin1', 0, eol);
       this.pending = this.pending.subarray(eol + CRLF.length);
       if (f.state === 'data-end') {
@@ -147,12 +150,16 @@ export class HttpAnswerParser {
   }
 }
 
+/** A header name is a token (RFC 9110): no whitespace before the colon, as Node's parser requires. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
 function parseHeaders(lines: string[]): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = Object.create(null);
   for (let i = 1; i < lines.length; i++) {
     const colon = lines[i].indexOf(':');
-    if (colon <= 0) throw new HttpParseError(`invalid header line: ${JSON.stringify(lines[i].slice(0, 80))}`);
-    const name = lines[i].slice(0, colon).trim().toLowerCase();
+    const raw = colon > 0 ? lines[i].slice(0, colon) : '';
+    if (!TOKEN.test(raw)) throw new HttpParseError(`invalid header line: ${JSON.stringify(lines[i].slice(0, 80))}`);
+    const name = raw.toLowerCase();
     const value = lines[i].slice(colon + 1).trim();
     headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
   }
@@ -162,6 +169,8 @@ function parseHeaders(lines: string[]): Record<string, string> {
 function framing(status: number, headers: Record<string, string>): Framing {
   if (status === 204 || status === 304) return { kind: 'length', left: 0 };
   const te = headers['transfer-encoding'];
+  // Both framings at once is how responses are smuggled: refused, as Node's parser refuses it (RFC 9112 §6.3).
+  if (te !== undefined && headers['content-length'] !== undefined) throw new HttpParseError('both transfer-encoding and content-length');
   if (te !== undefined) {
     if (!/(?:^|,)\s*chunked\s*$/i.test(te)) throw new HttpParseError(`unsupported transfer-encoding: ${te}`);
     return { kind: 'chunked', left: 0, state: 'size' };

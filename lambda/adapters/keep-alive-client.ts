@@ -9,7 +9,10 @@ export interface KeepAliveClientOptions {
   readonly origin: URL;
   /** Sockets kept open at most: as many as requests in flight; more requests wait for a free socket. */
   readonly maxSockets: number;
-  /** A socket that neither sends nor receives a byte for this long fails its request (TimeoutError); an idle one is closed. */
+  /**
+   * A request whose socket neither sends nor receives a byte for this long fails (TimeoutError). An idle socket is kept
+   * until the server closes it, as Node's agent keeps its free sockets.
+   */
   readonly timeoutMs: number;
   /** Certificates to trust over the system's, for an `https` origin (tests and the local stack; Lambda needs none). */
   readonly ca?: string | Buffer;
@@ -36,12 +39,13 @@ interface Connection {
  */
 export class KeepAliveClient {
   private readonly idle: Connection[] = [];
-  private readonly waiting: Array<(connection: Connection) => void> = [];
+  private readonly waiting: Array<{ readonly resolve: (connection: Connection) => void; readonly reject: (error: Error) => void }> = [];
   private readonly all = new Set<Connection>();
   private readonly secure: boolean;
   private readonly host: string;
   private readonly port: number;
   private tlsSession?: Buffer;
+  private destroyed = false;
 
   constructor(private readonly options: KeepAliveClientOptions) {
     this.secure = options.origin.protocol === 'https:';
@@ -59,20 +63,29 @@ export class KeepAliveClient {
     });
   }
 
-  /** Closes every socket; requests in flight fail. */
+  /** Closes every socket: requests in flight and waiting fail, and later ones are refused. */
   destroy(): void {
+    this.destroyed = true;
+    for (const waiter of this.waiting.splice(0)) waiter.reject(clientDestroyed());
     for (const connection of this.all) connection.socket.destroy();
   }
 
   private acquire(): Promise<Connection> {
+    if (this.destroyed) return Promise.reject(clientDestroyed());
     for (let c = this.idle.pop(); c; c = this.idle.pop()) {
       if (!c.closed) {
         c.socket.ref();
         return Promise.resolve(c);
       }
     }
-    if (this.all.size < this.options.maxSockets) return Promise.resolve(this.connect());
-    return new Promise((resolve) => this.waiting.push(resolve));
+    if (this.all.size < this.options.maxSockets) {
+      try {
+        return Promise.resolve(this.connect());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   private connect(): Connection {
@@ -94,8 +107,9 @@ export class KeepAliveClient {
     if (this.secure) socket.on('session', (session: Buffer) => { this.tlsSession = session; });
     socket.on('data', (chunk: Buffer) => this.onData(connection, chunk));
     socket.on('timeout', () => {
-      const error = Object.assign(new Error(`no answer within ${this.options.timeoutMs} ms`), { name: 'TimeoutError' });
-      this.close(connection, connection.exchange ? error : undefined);
+      // Idle, the socket stays (the next write re-arms the timer); in an exchange, the request has timed out.
+      if (!connection.exchange) return;
+      this.close(connection, Object.assign(new Error(`no answer within ${this.options.timeoutMs} ms`), { name: 'TimeoutError' }));
     });
     socket.on('error', (error) => this.close(connection, error));
     socket.on('end', () => this.onEnd(connection));
@@ -141,7 +155,7 @@ export class KeepAliveClient {
   private release(connection: Connection): void {
     const next = this.waiting.shift();
     if (next) {
-      next(connection);
+      next.resolve(connection);
       return;
     }
     // An idle socket does not keep the process alive (as Node's agent does with its free sockets).
@@ -159,7 +173,16 @@ export class KeepAliveClient {
     this.all.delete(connection);
     connection.socket.destroy();
     // A request waiting for a socket gets a new one in place of this one.
-    const next = this.waiting.shift();
-    if (next) next(this.connect());
+    const next = this.destroyed ? undefined : this.waiting.shift();
+    if (!next) return;
+    try {
+      next.resolve(this.connect());
+    } catch (e) {
+      next.reject(e as Error);
+    }
   }
+}
+
+function clientDestroyed(): Error {
+  return Object.assign(new Error('the client was destroyed'), { code: 'ERR_CLIENT_DESTROYED' });
 }

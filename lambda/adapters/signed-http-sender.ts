@@ -1,13 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { ConnectionSigner, uriEscape } from './connection-signer';
 import { KeepAliveClient } from './keep-alive-client';
 import { lambdaCredentials } from './lambda-credentials';
 import { classifyPostError, errorFromAnswer } from './post-error';
 import type { PostResult, Sender } from '../core/ports/sender';
-
-/** Refresh temporary credentials this long before they expire, so no request is signed with stale ones. */
-export const CREDENTIALS_REFRESH_MARGIN_MS = 5 * 60_000;
 
 /**
  * A request not answered within this long (no byte received, connecting included) is a network error, retried. API
@@ -17,28 +14,6 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 /** SHA-256 of the empty body of a DELETE. */
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-
-/**
- * Caches credentials from `provider` and fetches new ones `marginMs` before they expire (Lambda's come from
- * the environment and have no expiry; a role assumed elsewhere does). Concurrent callers share one fetch.
- */
-export function refreshingCredentials(
-  provider: AwsCredentialIdentityProvider,
-  marginMs = CREDENTIALS_REFRESH_MARGIN_MS,
-  now: () => number = Date.now,
-): AwsCredentialIdentityProvider {
-  let current: AwsCredentialIdentity | undefined;
-  let pending: Promise<AwsCredentialIdentity> | undefined;
-  const fresh = (c: AwsCredentialIdentity) => !c.expiration || c.expiration.getTime() - now() > marginMs;
-  return async () => {
-    if (current && fresh(current)) return current;
-    pending ??= provider().then(
-      (c) => { current = c; pending = undefined; return c; },
-      (e) => { pending = undefined; throw e; },
-    );
-    return pending;
-  };
-}
 
 export interface SignedHttpSenderOptions {
   /** The Management API endpoint, e.g. `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`. */
@@ -73,7 +48,7 @@ export class SignedHttpSender implements Sender {
     this.basePath = url.pathname.replace(/\/+$/, '');
     const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.client = new KeepAliveClient({ origin: url, maxSockets: options.maxSockets, timeoutMs, ca: options.ca });
-    this.signer = new ConnectionSigner(options.credentials ?? refreshingCredentials(lambdaCredentials()), options.region, url.host);
+    this.signer = new ConnectionSigner(options.credentials ?? lambdaCredentials(), options.region, url.host);
   }
 
   async post(connectionId: string, payload: Uint8Array): Promise<PostResult> {

@@ -13,7 +13,10 @@ test(`the pusher's bundle is at most ${BUNDLE_BUDGET_BYTES.toLocaleString('en-US
 
 test('the bundle carries Lambda\'s credential sources in place of the SDK\'s whole default chain', () => {
   const code = readFileSync(path.join(__dirname, '..', '..', 'assets', 'lambda', 'pusher.lambda', 'index.js'), 'utf8');
-  // The container endpoint (lambda-credentials.ts) is there; the default chain's profile handling is not.
-  expect(code).toContain('AWS_CONTAINER_CREDENTIALS_FULL_URI');
-  expect(code).not.toContain('AWS_PROFILE is set, skipping fromEnv provider');
+  // The default chain's profile, SSO, process and web-identity sources are not (each was, before the alias).
+  for (const text of ['AWS_PROFILE is set, skipping fromEnv provider', 'sso_start_url', 'credential_process', 'web_identity_token_file']) {
+    expect(code).not.toContain(text);
+  }
+  // The environment's keys are still read
+  expect(code).toContain('AWS_SECRET_ACCESS_KEY');
 });

@@ -61,6 +61,56 @@ describe('ConnectionSigner equals @smithy/signature-v4', () => {
     }
   });
 
+  test('one signer for 2,000 requests in a row (its caches: the second, the path prefix, the key) signs as the SDK does', async () => {
+    // GIVEN one long-lived signer whose credentials, stage and clock move between requests, as a container's do
+    const g = generator(23);
+    const region = 'eu-west-1';
+    const host = 'abc123defg.execute-api.eu-west-1.amazonaws.com';
+    let credentials = { accessKeyId: 'AKIAFIRST', secretAccessKey: g.pick(B64, 40, 40) } as { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    const signer = new ConnectionSigner(async () => credentials, region, host);
+    let time = 1_700_000_000_000;
+    let stage = 'live';
+    for (let i = 0; i < 2_000; i++) {
+      const r = g.next();
+      // the same second (other milliseconds), the next seconds, or another day
+      time += r < 0.5 ? Math.floor(g.next() * 300) : r < 0.95 ? 1_000 + Math.floor(g.next() * 5_000) : 86_400_000;
+      if (g.next() < 0.05) stage = g.pick('abcdefghijklmnopqrstuvwxyz0123456789-_', 1, 12);
+      if (g.next() < 0.02) {
+        credentials = { accessKeyId: `AKIA${g.pick('ABCDEFGHIJKLMNOPQRSTUVWXYZ', 8, 8)}`, secretAccessKey: g.pick(B64, 40, 40), sessionToken: g.pick(B64, 20, 200) };
+      }
+      const method = g.next() < 0.5 ? 'POST' : 'DELETE';
+      const path = `/${stage}/@connections/${encodeSegment(g.pick(B64, 1, 24))}`;
+      const payload = method === 'POST' ? randomBytes(Math.floor(g.next() * 256)) : Buffer.alloc(0);
+      const hash = createHash('sha256').update(payload).digest('hex');
+      const date = new Date(time);
+
+      // WHEN both sign it
+      const sdk = await new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 }).sign({
+        method,
+        protocol: 'https:',
+        hostname: host,
+        path,
+        query: {},
+        headers: {
+          host,
+          ...(method === 'POST' ? { 'content-type': 'application/octet-stream', 'content-length': String(payload.length) } : {}),
+          'x-amz-content-sha256': hash,
+        },
+        ...(method === 'POST' ? { body: payload } : {}),
+      }, { signingDate: date });
+      const lean = await signer.sign(method, path, hash, method === 'POST' ? payload.length : undefined, date);
+
+      // THEN the same headers
+      const sorted = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]).sort());
+      expect(sorted(lean)).toEqual(sorted(sdk.headers));
+    }
+  });
+
+  test('credentials with a line break are refused: they would end a header', async () => {
+    const signer = new ConnectionSigner(async () => ({ accessKeyId: 'AKID', secretAccessKey: 's', sessionToken: 'tok\r\nx-evil: 1' }), 'us-east-1', 'h');
+    await expect(signer.sign('DELETE', '/s/@connections/a', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')).rejects.toThrow('line break');
+  });
+
   test('the signing key is derived once per day and credentials, and a new day or key changes it', async () => {
     // GIVEN
     let calls = 0;

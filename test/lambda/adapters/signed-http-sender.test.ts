@@ -1,7 +1,8 @@
 import * as crypto from 'node:crypto';
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { refreshingCredentials } from '../../../lambda/adapters/lambda-credentials';
 import { errorFromAnswer } from '../../../lambda/adapters/post-error';
-import { refreshingCredentials, SignedHttpSender } from '../../../lambda/adapters/signed-http-sender';
+import { SignedHttpSender } from '../../../lambda/adapters/signed-http-sender';
 import { errorAnswer, OK, ScriptedManagementApi, type Answer, type Received } from '../support/management-api';
 
 const CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret', sessionToken: 'local-session-token' };
@@ -240,7 +241,7 @@ describe('SignedHttpSender', () => {
 });
 
 describe('refreshingCredentials', () => {
-  test('reuses credentials until 5 minutes before expiry; concurrent callers share a fetch', async () => {
+  test('reuses credentials; within 5 minutes of expiry serves them while it fetches new ones; concurrent callers share a fetch', async () => {
     // GIVEN a provider whose credentials expire in 10 minutes
     let clock = 0;
     let fetches = 0;
@@ -255,13 +256,42 @@ describe('refreshingCredentials', () => {
     clock += 4 * 60_000;
     const stillValid = await credentials();
     clock += 2 * 60_000; // 4 minutes left: inside the margin
+    const duringRefresh = await credentials();
+    await new Promise((resolve) => setImmediate(resolve));
     const refreshed = await credentials();
 
-    // THEN one fetch served the first callers, the cache served the next, and a new fetch came 5 minutes before expiry
+    // THEN one fetch served the first callers, the cache the next; inside the margin the old ones are served while
+    // one background fetch brings the new ones
     expect(first.map((c) => c.accessKeyId)).toEqual(['AKID1', 'AKID1', 'AKID1']);
     expect(stillValid.accessKeyId).toBe('AKID1');
+    expect(duringRefresh.accessKeyId).toBe('AKID1');
     expect(refreshed.accessKeyId).toBe('AKID2');
     expect(provider).toHaveBeenCalledTimes(2);
+  });
+
+  test('expired credentials, or forceRefresh, make the caller wait for new ones; a failed background refresh keeps the old', async () => {
+    let clock = 0;
+    let fetches = 0;
+    let failNext = false;
+    const provider = jest.fn(async () => {
+      if (failNext) { failNext = false; throw new Error('endpoint down'); }
+      fetches++;
+      return { accessKeyId: `AKID${fetches}`, secretAccessKey: 's', expiration: new Date(clock + 10 * 60_000) };
+    });
+    const credentials = refreshingCredentials(provider, 5 * 60_000, () => clock);
+    expect((await credentials()).accessKeyId).toBe('AKID1');
+
+    // A refresh inside the margin fails: the still-valid credentials keep being served
+    clock += 6 * 60_000;
+    failNext = true;
+    expect((await credentials()).accessKeyId).toBe('AKID1');
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Past the expiry the caller waits for the next fetch; forceRefresh fetches even fresh ones
+    clock += 4 * 60_000;
+    expect((await credentials()).accessKeyId).toBe('AKID2');
+    expect((await credentials({ forceRefresh: true } as never)).accessKeyId).toBe('AKID3');
+    expect(provider).toHaveBeenCalledTimes(4);
   });
 
   test('credentials without an expiry (Lambda environment) are fetched once', async () => {
