@@ -12,6 +12,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { machine, printReport, type Options, type Row, type Scenario } from './report';
 import { buildSubjects, runSubject, WORK_DIR, type SubjectKind, type SubjectRun } from './subjects';
+import { LOOPBACK_TLS_FILES, loopbackTls } from '../local/loopback-tls';
 import { LocalStack } from '../local/stack';
 import { DEFAULTS, ENV } from '../src/shared/constants';
 
@@ -43,11 +44,6 @@ const HELP = `usage: npm run bench -- [options]
 
 const CONNECTIONS_PER_USER = 3;
 
-/** The loopback certificate of `--tls`. */
-const TLS_FILES = {
-  cert: path.resolve(__dirname, '..', 'local', 'tls', 'localhost-cert.pem'),
-  key: path.resolve(__dirname, '..', 'local', 'tls', 'localhost-key.pem'),
-};
 
 function parseOptions(): Options {
   const { values } = parseArgs({
@@ -219,7 +215,7 @@ class Bench {
       BENCH_REQUEST: JSON.stringify(request),
       BENCH_CALLBACK_URL: this.stack.emulator.callbackUrl,
       ...(this.options.warm ? { BENCH_WARM: 'true' } : {}),
-      ...(this.options.tls ? { NODE_EXTRA_CA_CERTS: TLS_FILES.cert } : {}),
+      ...(this.options.tls ? { NODE_EXTRA_CA_CERTS: LOOPBACK_TLS_FILES.cert } : {}),
     };
     const order: Array<[string, SubjectKind, Record<string, string>]> = [
       ['ceiling', 'ceiling', { BENCH_IDS_FILE: idsFile, BENCH_IN_FLIGHT: String(inFlight) }],
@@ -394,7 +390,7 @@ async function main(): Promise<void> {
   mkdirSync(WORK_DIR, { recursive: true });
   buildSubjects();
   const stack = await LocalStack.start({
-    seed: 6, ...(options.tls ? { tls: { cert: readFileSync(TLS_FILES.cert), key: readFileSync(TLS_FILES.key) } } : {}),
+    seed: 6, ...(options.tls ? { tls: loopbackTls() } : {}),
   });
   stack.setFaults({ latencyMs: options.latencyMs });
   const bench = new Bench(stack, options);

@@ -22,6 +22,11 @@ export class HttpParseError extends Error {
   }
 }
 
+/** The connection ended before the answer did: Node's own error for it (a network error, retried). */
+export function socketHangUp(): Error {
+  return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+}
+
 /** Node's own limit on an answer's head (`--max-http-header-size`). */
 export const MAX_HEAD_BYTES = 16 * 1024;
 /** Error answers of the Management API are a few hundred bytes: a bigger body is not one of them. */
@@ -59,7 +64,7 @@ export class HttpAnswerParser {
   /** The socket ended: the answer, if its body ran to the end of the connection; otherwise an error. */
   end(): HttpAnswer {
     if (this.head && this.framing?.kind === 'close') return this.answer(false);
-    throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    throw socketHangUp();
   }
 
   private answer(clean: boolean): HttpAnswer {

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { HttpAnswerParser, type HttpAnswer } from './http-answer-parser';
+import { HttpAnswerParser, socketHangUp, type HttpAnswer } from './http-answer-parser';
 
 export type { HttpAnswer } from './http-answer-parser';
 
@@ -70,21 +70,15 @@ export class KeepAliveClient {
     for (const connection of this.all) connection.socket.destroy();
   }
 
-  private acquire(): Promise<Connection> {
-    if (this.destroyed) return Promise.reject(clientDestroyed());
+  private async acquire(): Promise<Connection> {
+    if (this.destroyed) throw clientDestroyed();
     for (let c = this.idle.pop(); c; c = this.idle.pop()) {
       if (!c.closed) {
         c.socket.ref();
-        return Promise.resolve(c);
+        return c;
       }
     }
-    if (this.all.size < this.options.maxSockets) {
-      try {
-        return Promise.resolve(this.connect());
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+    if (this.all.size < this.options.maxSockets) return this.connect();
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
@@ -113,7 +107,7 @@ export class KeepAliveClient {
     });
     socket.on('error', (error) => this.close(connection, error));
     socket.on('end', () => this.onEnd(connection));
-    socket.on('close', () => this.close(connection, Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
+    socket.on('close', () => this.close(connection, socketHangUp()));
     return connection;
   }
 
@@ -167,7 +161,7 @@ export class KeepAliveClient {
   private close(connection: Connection, error?: Error): void {
     const exchange = connection.exchange;
     connection.exchange = undefined;
-    if (exchange) exchange.reject(error ?? Object.assign(new Error('socket closed'), { code: 'ECONNRESET' }));
+    if (exchange) exchange.reject(error ?? socketHangUp());
     if (connection.closed) return;
     connection.closed = true;
     this.all.delete(connection);

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { SignedHttpSender } from '../../lambda/adapters/signed-http-sender';
 import { LOCAL_REGION } from '../../local/events';
+import { loopbackTls } from '../../local/loopback-tls';
 import { LOCAL_CREDENTIALS, LocalStack } from '../../local/stack';
 
-const TLS_DIR = path.join(__dirname, '..', '..', 'local', 'tls');
-const tls = { cert: readFileSync(path.join(TLS_DIR, 'localhost-cert.pem')), key: readFileSync(path.join(TLS_DIR, 'localhost-key.pem')) };
+const tls = loopbackTls();
 
 let stack: LocalStack;
 beforeAll(async () => {

@@ -1,15 +1,12 @@
-import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
-import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { HttpAnswerParser, HttpParseError } from '../../../lambda/adapters/http-answer-parser';
 import { KeepAliveClient } from '../../../lambda/adapters/keep-alive-client';
+import { loopbackTls } from '../../../local/loopback-tls';
 
-const TLS_DIR = path.join(__dirname, '..', '..', '..', 'local', 'tls');
-const CERT = readFileSync(path.join(TLS_DIR, 'localhost-cert.pem'));
-const KEY = readFileSync(path.join(TLS_DIR, 'localhost-key.pem'));
+const { cert: CERT, key: KEY } = loopbackTls();
 
 /** What a server does with each request it reads: the raw bytes it answers, or an act on the socket. */
 type Script = (socket: net.Socket, request: number) => void;
