@@ -1,8 +1,5 @@
 import WebSocket from 'ws';
-import { CONNECTION_ID_HEADER, USER_ID_HEADER } from './emulator';
-
-/** How a client presents its user id: in the query string, or in a header (as an authorizer would read either). */
-export type UserIdIn = 'query' | 'header';
+import { CONNECTION_ID_HEADER } from './emulator';
 
 /** What a client sends with its upgrade request, for the authorizer: a query string and headers. */
 export interface ConnectOptions {
@@ -13,13 +10,11 @@ export interface ConnectOptions {
 /** A real `ws` client connected to the emulator that records every message it receives. */
 export class RecordingClient {
   /**
-   * Connects as `userId` (given in the query string or a header, where the local authorizer stand-in
-   * `userIdAuthorizer` reads it) and resolves once the handshake is complete (`$connect` has run).
+   * Connects as `userId` (`?token=<user id>`, which the local authorizer stand-in `tokenIsUserId` believes) and resolves
+   * once the handshake is complete (`$connect` has run).
    */
-  static async connect(url: string, userId: string, userIdIn: UserIdIn = 'query'): Promise<RecordingClient> {
-    return userIdIn === 'query'
-      ? RecordingClient.open(url, userId, { query: { user_id: userId } })
-      : RecordingClient.open(url, userId, { headers: { [USER_ID_HEADER]: userId } });
+  static async connect(url: string, userId: string): Promise<RecordingClient> {
+    return RecordingClient.open(url, userId, { query: { token: userId } });
   }
 
   /**

@@ -3,6 +3,7 @@
  * the API's `$connect` / `$disconnect` routes with their integrations. Intrinsic functions are resolved against the
  * local stack's names; one the local stack cannot resolve is an error that names it.
  */
+import type { IntegrationResponseSpec } from './integration-responses';
 import { ENV } from '../src/shared/constants';
 
 /** A synthesized CloudFormation template (the `Resources` are all the local stack reads). */
@@ -60,7 +61,14 @@ export interface RouteIntegration {
   readonly lambdaFunction?: string;
   /** For a `CUSTOM` route: the logical id of its Lambda authorizer's function. */
   readonly authorizerFunction?: string;
+  /** For a `CUSTOM` route: its authorizer's identity sources (`route.request.querystring.token`, …). */
+  readonly identitySource?: readonly string[];
+  /** The integration's logical id. */
   readonly logicalId: string;
+  /** The integration's responses (`AWS::ApiGatewayV2::IntegrationResponse`): a non-proxy integration needs one. */
+  readonly integrationResponses: readonly IntegrationResponseSpec[];
+  /** The route's response keys (`AWS::ApiGatewayV2::RouteResponse`): a route with one is two-way. */
+  readonly routeResponseKeys: readonly string[];
 }
 
 /** The pusher function's table: the one its `CONNECTIONS_TABLE_NAME` refers to. */
@@ -88,7 +96,7 @@ export function pusherTable(template: CloudTemplate): TemplateTable {
  */
 export function connectionRoutes(template: CloudTemplate): Partial<Record<'$connect' | '$disconnect', RouteIntegration>> {
   const routes: Partial<Record<'$connect' | '$disconnect', RouteIntegration>> = {};
-  for (const resource of Object.values(template.Resources)) {
+  for (const [routeLogicalId, resource] of Object.entries(template.Resources)) {
     const routeKey = resource.Properties?.RouteKey;
     if (resource.Type !== 'AWS::ApiGatewayV2::Route' || (routeKey !== '$connect' && routeKey !== '$disconnect')) continue;
     // `integrations/${Ref}`: resolved with every Ref standing for its own logical id.
@@ -99,15 +107,36 @@ export function connectionRoutes(template: CloudTemplate): Partial<Record<'$conn
     routes[routeKey as '$connect' | '$disconnect'] = {
       routeKey,
       logicalId,
+      integrationResponses: integrationResponses(template, logicalId),
+      routeResponseKeys: routeResponseKeys(template, routeLogicalId),
       authorizationType: resource.Properties.AuthorizationType ?? 'NONE',
       integrationType: integration.IntegrationType,
       dynamodbAction: dynamodbAction(integration.IntegrationUri),
       requestTemplate: selectTemplate(routeKey, integration),
       lambdaFunction: functionOf(integration.IntegrationUri),
       authorizerFunction: functionOf(template.Resources[resource.Properties.AuthorizerId?.Ref]?.Properties?.AuthorizerUri),
+      identitySource: template.Resources[resource.Properties.AuthorizerId?.Ref]?.Properties?.IdentitySource,
     };
   }
   return routes;
+}
+
+/** The `IntegrationResponse` resources whose `IntegrationId` refers to the integration. */
+function integrationResponses(template: CloudTemplate, integrationLogicalId: string): IntegrationResponseSpec[] {
+  return Object.values(template.Resources)
+    .filter((r) => r.Type === 'AWS::ApiGatewayV2::IntegrationResponse' && r.Properties?.IntegrationId?.Ref === integrationLogicalId)
+    .map((r) => ({
+      key: r.Properties.IntegrationResponseKey,
+      templateSelectionExpression: r.Properties.TemplateSelectionExpression,
+      responseTemplates: r.Properties.ResponseTemplates,
+    }));
+}
+
+/** The `RouteResponse` resources whose `RouteId` refers to the route. */
+function routeResponseKeys(template: CloudTemplate, routeLogicalId: string): string[] {
+  return Object.values(template.Resources)
+    .filter((r) => r.Type === 'AWS::ApiGatewayV2::RouteResponse' && r.Properties?.RouteId?.Ref === routeLogicalId)
+    .map((r) => r.Properties.RouteResponseKey);
 }
 
 /** The function a Lambda integration or authorizer URI invokes (`…/functions/${Fn::GetAtt [Fn, Arn]}/invocations`). */

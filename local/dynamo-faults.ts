@@ -17,8 +17,12 @@ export class DynamoFaults {
   /** Query calls answered with an error, by user id. */
   readonly failedQueries: string[] = [];
   private readonly server: Server;
+  /** Calls answered with an error, by action (`PutItem`, `Query`, …). */
+  readonly failedActions: string[] = [];
   /** User id → how many more of its Query calls fail. */
   private readonly failing = new Map<string, number>();
+  /** Action → how many more of its calls fail, and how. */
+  private readonly failingActions = new Map<string, { left: number; fault: DynamoFault }>();
 
   private constructor(private readonly target: URL) {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -34,9 +38,18 @@ export class DynamoFaults {
     for (const userId of userIds) this.failing.set(userId, times);
   }
 
+  /**
+   * The next `times` calls of `action` (e.g. `PutItem`) answer as DynamoDB does when it cannot serve them: 500
+   * `InternalServerError`, or 400 `ProvisionedThroughputExceededException` (a throttle). All of them by default.
+   */
+  failAction(action: string, fault: DynamoFault = 'internal-error', times = Infinity): void {
+    this.failingActions.set(action, { left: times, fault });
+  }
+
   /** Every call is answered again. */
   clear(): void {
     this.failing.clear();
+    this.failingActions.clear();
   }
 
   async stop(): Promise<void> {
@@ -48,14 +61,19 @@ export class DynamoFaults {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
-    const userId = String(req.headers['x-amz-target'] ?? '').endsWith('.Query') ? queriedUser(body) : undefined;
+    const action = String(req.headers['x-amz-target'] ?? '').replace(/^DynamoDB_\d+\./, '');
+    const byAction = this.failingActions.get(action);
+    if (byAction && byAction.left > 0) {
+      byAction.left--;
+      this.failedActions.push(action);
+      return answerFault(res, byAction.fault);
+    }
+    const userId = action === 'Query' ? queriedUser(body) : undefined;
     const left = userId === undefined ? 0 : this.failing.get(userId) ?? 0;
     if (userId !== undefined && left > 0) {
       this.failing.set(userId, left - 1);
       this.failedQueries.push(userId);
-      res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error (injected)' }));
-      return;
+      return answerFault(res, 'internal-error');
     }
     const forwarded = request({
       hostname: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers: { ...req.headers, host: this.target.host },
@@ -66,6 +84,17 @@ export class DynamoFaults {
     forwarded.on('error', () => res.destroy());
     forwarded.end(body);
   }
+}
+
+/** How an injected DynamoDB failure answers. */
+export type DynamoFault = 'internal-error' | 'throttle';
+
+function answerFault(res: ServerResponse, fault: DynamoFault): void {
+  const [status, type, message] = fault === 'throttle'
+    ? [400, 'ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded (injected)']
+    : [500, 'InternalServerError', 'Internal server error (injected)'];
+  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+  res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message }));
 }
 
 function queriedUser(body: Buffer): string | undefined {

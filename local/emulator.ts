@@ -143,8 +143,6 @@ export interface VirtualConnection {
 
 /** Response header carrying the assigned connection id on the WebSocket upgrade (an emulator-only affordance). */
 export const CONNECTION_ID_HEADER = 'x-connection-id';
-/** Request header the local authorizer stand-in `userIdAuthorizer` reads the user id from (or the `user_id` query parameter). */
-export const USER_ID_HEADER = 'x-user-id';
 
 const ERROR_MESSAGES: Record<string, string> = {
   GoneException: 'Gone',
@@ -242,10 +240,9 @@ export class ApiGatewayEmulator {
     return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.port}/${this.stage}`;
   }
 
-  /** The URL a client connects to; `userId` goes in the query string, where the local authorizer stand-in reads it. */
-  connectUrl(userId?: string): string {
-    const base = `${this.options.tls ? 'wss' : 'ws'}://127.0.0.1:${this.port}/${this.stage}`;
-    return userId === undefined ? base : `${base}?user_id=${encodeURIComponent(userId)}`;
+  /** The URL a client connects to. */
+  connectUrl(): string {
+    return `${this.options.tls ? 'wss' : 'ws'}://127.0.0.1:${this.port}/${this.stage}`;
   }
 
   /** Replaces the injected faults (an empty object turns them all off) and restarts their counters. */

@@ -92,6 +92,8 @@ export class HandlerRunner {
   /** Output written while the module loaded or between invocations. */
   readonly startupLines: string[] = [];
   private pending?: Pending;
+  /** The end of the last invocation asked for: the next one starts after it. */
+  private queue: Promise<void> = Promise.resolve();
   private counter = 0;
   private exited = false;
 
@@ -111,11 +113,17 @@ export class HandlerRunner {
     });
   }
 
-  /** Invokes the handler with an event (SQS, SNS or a direct request) and a fake Lambda context. */
+  /**
+   * Invokes the handler with an event (SQS, SNS or a direct request) and a fake Lambda context. One execution
+   * environment runs one invocation at a time: a call made while another runs waits for its turn.
+   */
   async invoke<T = unknown>(event: unknown, options: InvokeOptions = {}): Promise<Invocation<T>> {
-    if (this.pending) {
-      throw new Error('one invocation at a time');
-    }
+    const turn = this.queue.then(() => this.invokeNow<T>(event, options));
+    this.queue = turn.then(() => undefined, () => undefined);
+    return turn;
+  }
+
+  private async invokeNow<T>(event: unknown, options: InvokeOptions): Promise<Invocation<T>> {
     if (this.exited) {
       throw new Error('the handler was stopped');
     }

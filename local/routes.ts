@@ -2,16 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { resolveIntrinsics, type LocalNames, type RouteIntegration } from './cloud-template';
-import { USER_ID_HEADER, type ConnectionLifecycle, type ConnectRequest, type ConnectVerdict, type KnownConnection } from './emulator';
+import { type ConnectionLifecycle, type ConnectRequest, type ConnectVerdict, type KnownConnection } from './emulator';
+import { noOutputMapping, selectIntegrationResponse } from './integration-responses';
 import { NativeSha256, type SigningCredentials } from './sigv4';
 import { renderTemplate, type RouteContext } from './vtl';
 
 /**
  * What the `$connect` route's authorizer would answer, computed locally: a Lambda authorizer's `principalId` and
- * `context`, or the IAM caller of an IAM-authorized `$connect`. `undefined` refuses the connection (401), as an
- * authorizer's Deny or "Unauthorized" does.
+ * `context`, or the IAM caller of an IAM-authorized `$connect`. `undefined` refuses the connection with 401, as an
+ * authorizer that throws "Unauthorized" does; `deny` refuses it with 403, as a `Deny` policy does ("If authorization
+ * fails on `$connect`, the connection will not be established, and the client will receive a `401` or `403`
+ * response": API Gateway's developer guide, "Manage connected users and client apps: `$connect` and `$disconnect`").
  */
 export interface AuthorizerAnswer {
+  /** The authorizer answered an explicit `Deny`: the connection is refused with 403. */
+  readonly deny?: boolean;
   readonly principalId?: string;
   readonly context?: Readonly<Record<string, string | number | boolean>>;
   /** For `AWS_IAM`: `$context.identity` of the signed request, e.g. `{ userArn: 'arn:aws:iam::…:user/alice' }`. */
@@ -21,11 +26,11 @@ export interface AuthorizerAnswer {
 /** The local stand-in for the `$connect` authorizer: the upgrade request's query and headers → an answer. */
 export type LocalAuthorizer = (request: Pick<ConnectRequest, 'query' | 'headers'>) => AuthorizerAnswer | undefined | Promise<AuthorizerAnswer | undefined>;
 
-/** Answers `{ principalId }` from the `user_id` query parameter or the `x-user-id` header: tests where the token is the user id. */
-export const userIdAuthorizer: LocalAuthorizer = ({ query, headers }) => {
-  const userId = query.user_id ?? headers[USER_ID_HEADER];
-  return userId ? { principalId: userId } : undefined;
-};
+/**
+ * The local stand-in for a Lambda authorizer: `?token=<user id>` is believed (`{ principalId: token }`); no token is
+ * refused with 401. Local only: any token is believed.
+ */
+export const tokenIsUserId: LocalAuthorizer = ({ query }) => (query.token ? { principalId: query.token } : undefined);
 
 export interface TemplateRoutesOptions {
   readonly routes: Partial<Record<'$connect' | '$disconnect', RouteIntegration>>;
@@ -51,6 +56,8 @@ export interface RouteFailure {
   readonly request: string;
   readonly status: number;
   readonly answer: string;
+  /** Why the route failed, as API Gateway would log it. */
+  readonly reason: string;
 }
 
 /**
@@ -77,8 +84,11 @@ export class TemplateRoutes implements ConnectionLifecycle {
     const route = this.options.routes.$connect;
     let answer: AuthorizerAnswer | undefined = {};
     if (route && route.authorizationType !== 'NONE') {
+      // API Gateway refuses a request that lacks an identity source without calling the authorizer.
+      if (!hasIdentitySources(route.identitySource ?? [], request)) return { accepted: false, status: 401, reason: 'Unauthorized' };
       answer = await this.options.authorizer({ query: request.query, headers: request.headers });
       if (!answer) return { accepted: false, status: 401, reason: 'Unauthorized' };
+      if (answer.deny) return { accepted: false, status: 403, reason: 'Forbidden' };
     }
     const known: KnownConnection = {
       connectionId: request.connectionId,
@@ -99,7 +109,10 @@ export class TemplateRoutes implements ConnectionLifecycle {
     if (route) await this.run(route, connection, 'DISCONNECT');
   }
 
-  /** Renders the route's template and sends it (or runs its function); true when the integration answered 2xx. */
+  /**
+   * Renders the route's template and sends it (or runs its function). A proxy integration succeeds with a 2xx; a
+   * non-proxy one when an integration response matches DynamoDB's status code, as in API Gateway.
+   */
   private async run(route: RouteIntegration, connection: KnownConnection, eventType: 'CONNECT' | 'DISCONNECT'): Promise<boolean> {
     if (route.integrationType === 'AWS_PROXY') return this.runFunction(route, connection, eventType);
     const template = resolveIntrinsics(route.requestTemplate, this.options.names, `${route.routeKey} request template`) as string;
@@ -118,8 +131,13 @@ export class TemplateRoutes implements ConnectionLifecycle {
     };
     const body = renderTemplate(template, context);
     const { status, answer } = await this.send(route.dynamodbAction!, body);
-    if (status >= 200 && status < 300) return true;
-    this.failures.push({ routeKey: route.routeKey, connectionId: connection.connectionId, request: body, status, answer });
+    if (selectIntegrationResponse(route.integrationResponses, status)) return true;
+    const missing = route.integrationResponses.length === 0
+      ? `${route.routeKey}'s integration ${route.logicalId} has no integration response`
+      : `no integration response of ${route.routeKey}'s integration ${route.logicalId} matches ${status} (keys: ${route.integrationResponses.map((r) => r.key).join(', ')})`;
+    this.failures.push({
+      routeKey: route.routeKey, connectionId: connection.connectionId, request: body, status, answer, reason: `${noOutputMapping(status)}: ${missing}`,
+    });
     return false;
   }
 
@@ -147,7 +165,12 @@ export class TemplateRoutes implements ConnectionLifecycle {
     const status = answer?.statusCode ?? 200;
     if (status >= 200 && status < 300) return true;
     this.failures.push({
-      routeKey: route.routeKey, connectionId: connection.connectionId, request: JSON.stringify(event), status, answer: JSON.stringify(answer),
+      routeKey: route.routeKey,
+      connectionId: connection.connectionId,
+      request: JSON.stringify(event),
+      status,
+      answer: JSON.stringify(answer),
+      reason: `${route.lambdaFunction} answered ${status}`,
     });
     return false;
   }
@@ -179,6 +202,15 @@ export class TemplateRoutes implements ConnectionLifecycle {
       req.end(body);
     });
   }
+}
+
+/** Whether every `route.request.querystring.x` / `route.request.header.x` identity source is present and not empty. */
+function hasIdentitySources(sources: readonly string[], request: Pick<ConnectRequest, 'query' | 'headers'>): boolean {
+  return sources.every((source) => {
+    const [, where, name] = /^route\.request\.(querystring|header)\.(.+)$/.exec(source) ?? [];
+    if (!where) return true;
+    return Boolean(where === 'querystring' ? request.query[name] : request.headers[name.toLowerCase()]);
+  });
 }
 
 /** `$context.authorizer`: the principal id and the context map, every value stringified as API Gateway does. */

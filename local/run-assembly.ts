@@ -5,7 +5,8 @@ import { findPushers, functionCode, UsageError, type AssemblyPusher } from './as
 import { connectionRoutes, pusherTable, resolveIntrinsics, type CloudTemplate } from './cloud-template';
 import { LOCAL_REGION } from './events';
 import { HandlerRunner, type Invocation } from './handler-runner';
-import type { LocalAuthorizer } from './routes';
+import { FunctionError, lambdaAuthorizerVerdict } from './lambda-authorizer';
+import { tokenIsUserId, type LocalAuthorizer } from './routes';
 import { SqsEventSource } from './sqs-event-source';
 import { SqsServer, type LocalQueue } from './sqs-server';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LocalStack, localTableNames } from './stack';
@@ -25,9 +26,6 @@ export interface LocalRunOptions {
    */
   readonly authorizer?: 'stand-in' | 'assembly';
 }
-
-/** The local authorizer stand-in of the command: `?token=<user id>` (local only: any token is believed). */
-export const tokenIsUserId: LocalAuthorizer = ({ query }) => (query.token ? { principalId: query.token } : undefined);
 
 
 /**
@@ -267,13 +265,13 @@ export class LocalRun {
     }
     const invocation = await (await runner).invoke(event);
     for (const line of invocation.lines.filter((l) => l.trim())) this.log(`  ${logicalId}: ${line}`);
-    if (invocation.error) throw new Error(`${logicalId} threw ${invocation.error.name}: ${invocation.error.message}`);
+    if (invocation.error) throw new FunctionError(logicalId, invocation.error.name, invocation.error.message);
     return invocation.result;
   }
 
   /**
    * The `$connect` route's Lambda authorizer, run as API Gateway runs a REQUEST authorizer: an `Allow` policy lets the
-   * connection in with its `principalId` and `context`; a `Deny`, or a throw ("Unauthorized"), refuses it.
+   * connection in with its `principalId` and `context`; a `Deny` refuses it with 403, a thrown "Unauthorized" with 401.
    */
   private assemblyAuthorizer(): LocalAuthorizer {
     const route = connectionRoutes(this.template).$connect;
@@ -286,9 +284,7 @@ export class LocalRun {
         queryStringParameters: query,
         requestContext: { routeKey: '$connect', eventType: 'CONNECT', apiId: 'local' },
       };
-      const answer = await this.invokeFunction(route.authorizerFunction!, event).catch(() => undefined) as any;
-      const allowed = (answer?.policyDocument?.Statement ?? []).some((s: any) => s.Effect === 'Allow');
-      return allowed ? { principalId: answer.principalId, context: answer.context ?? {} } : undefined;
+      return lambdaAuthorizerVerdict(() => this.invokeFunction(route.authorizerFunction!, event));
     };
   }
 

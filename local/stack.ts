@@ -3,14 +3,15 @@ import type { Server } from 'http';
 import type { AddressInfo } from 'net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { RecordingClient, type ConnectOptions, type UserIdIn } from './client';
+import { RecordingClient, type ConnectOptions } from './client';
 import { connectionRoutes, pusherTable, type CloudTemplate } from './cloud-template';
 import { ConnectionsTable, type ConnectionRow, type TableSchema } from './connections-table';
+import { DynamoFaults } from './dynamo-faults';
 import { ApiGatewayEmulator, type EmulatorOptions, type Faults, type VirtualConnection } from './emulator';
 import { LOCAL_REGION } from './events';
 import { BUNDLED_HANDLER, HandlerRunner } from './handler-runner';
 import type { LocalAppOptions } from './local-app';
-import { TemplateRoutes, userIdAuthorizer, type LocalAuthorizer, type TemplateRoutesOptions } from './routes';
+import { TemplateRoutes, tokenIsUserId, type LocalAuthorizer, type TemplateRoutesOptions } from './routes';
 import { ENV } from '../src/shared/constants';
 
 export interface LocalStackOptions {
@@ -34,14 +35,18 @@ export interface LocalStackOptions {
   /** When set, virtual connections' rows are written with an expiry this many seconds after connecting. */
   readonly ttlSeconds?: number;
   /**
-   * The local stand-in for the `$connect` authorizer. @default `userIdAuthorizer`: `{ principalId }` from the
-   * `user_id` query parameter or the `x-user-id` header
+   * The local stand-in for the `$connect` authorizer. @default `tokenIsUserId`: `{ principalId }` from `?token=`
    */
   readonly authorizer?: LocalAuthorizer;
   /** Runs a Lambda function of the template a route integrates with (your own `$connect`); see `TemplateRoutes`. */
   readonly invokeFunction?: TemplateRoutesOptions['invokeFunction'];
   /** Serves the WebSocket and Management API over TLS with this certificate (see `EmulatorOptions.tls`). */
   readonly tls?: EmulatorOptions['tls'];
+  /**
+   * Puts a `DynamoFaults` proxy in front of dynalite: the routes and the handler reach DynamoDB through it, so a test
+   * can make chosen calls fail (`stack.dynamoFaults`). @default false
+   */
+  readonly dynamoFaults?: boolean;
 }
 
 /** The account id in every local ARN. */
@@ -77,8 +82,10 @@ export class LocalStack {
       dynamo.once('error', reject);
       dynamo.listen(0, '127.0.0.1', () => resolve());
     });
-    const dynamoEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
-    const client = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const dynaliteEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+    const faults = options.dynamoFaults ? await DynamoFaults.start(dynaliteEndpoint) : undefined;
+    const dynamoEndpoint = faults?.endpoint ?? dynaliteEndpoint;
+    const client = new DynamoDBClient({ endpoint: dynaliteEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     // Required only here, so that running a given template (the local command) never loads aws-cdk-lib.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const template = options.template ?? (require('./local-app') as typeof import('./local-app'))
@@ -98,7 +105,7 @@ export class LocalStack {
       dynamoEndpoint,
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
-      authorizer: options.authorizer ?? userIdAuthorizer,
+      authorizer: options.authorizer ?? tokenIsUserId,
       invokeFunction: options.invokeFunction,
       stage: options.stage ?? 'local',
       apiId: 'local',
@@ -113,7 +120,7 @@ export class LocalStack {
       signing: { credentials: LOCAL_CREDENTIALS, region: LOCAL_REGION },
       tls: options.tls,
     });
-    return new LocalStack(dynamo, dynamoEndpoint, client, table, emulator, routes, names);
+    return new LocalStack(dynamo, dynamoEndpoint, client, table, emulator, routes, names, faults);
   }
 
   /** Every real client connected through this stack, in connection order. */
@@ -122,7 +129,7 @@ export class LocalStack {
 
   private constructor(
     private readonly dynamo: Server,
-    /** The dynalite endpoint, as `AWS_ENDPOINT_URL_DYNAMODB`. */
+    /** The DynamoDB endpoint the routes and the handler use (`AWS_ENDPOINT_URL_DYNAMODB`): dynalite, or its faults proxy. */
     readonly dynamoEndpoint: string,
     private readonly dynamoClient: DynamoDBClient,
     readonly table: ConnectionsTable,
@@ -131,13 +138,15 @@ export class LocalStack {
     readonly routes: TemplateRoutes,
     /** What the template's `Ref` / `Fn::GetAtt` of the connections table and its pseudo parameters resolve to here. */
     readonly names: Readonly<Record<string, string>>,
+    /** The proxy that fails chosen DynamoDB calls (with `dynamoFaults: true`). */
+    readonly dynamoFaults?: DynamoFaults,
   ) {}
 
   /** Connects `count` real WebSocket clients for a user; resolves once each one's row is written. */
-  async connect(userId: string, count = 1, userIdIn: UserIdIn = 'query'): Promise<RecordingClient[]> {
+  async connect(userId: string, count = 1): Promise<RecordingClient[]> {
     const clients: RecordingClient[] = [];
     for (let i = 0; i < count; i++) {
-      clients.push(await RecordingClient.connect(this.emulator.connectUrl(), userId, userIdIn));
+      clients.push(await RecordingClient.connect(this.emulator.connectUrl(), userId));
     }
     this.clients.push(...clients);
     return clients;
@@ -280,6 +289,7 @@ export class LocalStack {
       client.terminate();
     }
     this.dynamoClient.destroy();
+    await this.dynamoFaults?.stop();
     await new Promise<void>((resolve) => {
       this.dynamo.close(() => resolve());
       this.dynamo.closeAllConnections();

@@ -115,12 +115,16 @@ export function addConnectionRoutes(scope: Construct, api: apigwv2.IWebSocketApi
     routeKey: '$connect',
     integration: integration('ConnectIntegration', 'PutItem', connectTemplate(input)),
     authorizer: options.authorizer,
+    returnResponse: true,
   });
   const disconnectRoute = new apigwv2.WebSocketRoute(scope, 'DisconnectRoute', {
     webSocketApi: api,
     routeKey: '$disconnect',
     integration: integration('DisconnectIntegration', 'DeleteItem', disconnectTemplate(input)),
+    returnResponse: true,
   });
+  addIntegrationResponse(connectRoute, 'ConnectIntegration', CONNECT_RESPONSE_KEY);
+  addIntegrationResponse(disconnectRoute, 'DisconnectIntegration', DISCONNECT_RESPONSE_KEY);
   suppressNag(disconnectRoute, 'AwsSolutions-APIG4',
     'API Gateway authorizes a WebSocket connection once, on $connect; $disconnect takes no authorizer.');
   if (!options.authorizer) {
@@ -129,6 +133,34 @@ export function addConnectionRoutes(scope: Construct, api: apigwv2.IWebSocketApi
   }
   scope.node.addValidation({ validate: () => duplicateRoutes(scope, api, [connectRoute, disconnectRoute]) });
   return { connectRoute, disconnectRoute, role };
+}
+
+/**
+ * The integration responses. API Gateway's developer guide ("Set up a WebSocket API integration response"): "For
+ * non-proxy integrations, you must set up at least one integration response"; without one, every call fails with
+ * "No match for output mapping and no default output mapping configured", a successful PutItem included. The key is a
+ * regular expression matched against the integration's status code, or `$default` for any status.
+ *
+ * `$connect` matches 2xx only: a PutItem that DynamoDB refuses (an empty user id, 400) or cannot do (5xx, throttling)
+ * matches nothing, the route fails, and API Gateway refuses the connection ("If the `$connect` request fails (e.g., due
+ * to AuthN/AuthZ failure or an integration failure), the connection will not be made": "Manage connected users and
+ * client apps: `$connect` and `$disconnect` routes"). That an unmatched status is such a failure is inferred from the
+ * error above (what users report, re:Post "No match for output mapping…"); the `/200/`-only key is what AWS's pattern
+ * `apigw-websocket-api-connection-dynamodb` and the seed's stack (obytes/terraform-aws-sumu) deploy.
+ *
+ * `$disconnect` takes any status (`$default`): the client is gone whatever DynamoDB answers, and a row left behind is
+ * pruned on 410 or expires.
+ */
+const CONNECT_RESPONSE_KEY = '/2\\d\\d/';
+const DISCONNECT_RESPONSE_KEY = '$default';
+
+function addIntegrationResponse(route: apigwv2.WebSocketRoute, integrationId: string, key: string): void {
+  const integration = route.node.findChild(integrationId) as apigwv2.WebSocketIntegration;
+  new apigwv2.CfnIntegrationResponse(route, 'IntegrationResponse', {
+    apiId: route.webSocketApi.apiId,
+    integrationId: integration.integrationId,
+    integrationResponseKey: key,
+  });
 }
 
 /** Whole seconds (a token stays a token); a fraction of a second rounds up. */

@@ -6,7 +6,7 @@ import { WebSocketMockIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrati
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { nagFindings, stackWithStage } from './support';
+import { integrationsWithoutResponse, nagFindings, stackWithStage } from './support';
 import { ConnectionRoutesOptions, ConnectionUserId, WebsocketPusher, WebsocketPusherProps } from '../../src';
 
 function setup() {
@@ -20,10 +20,13 @@ function setup() {
   return { app, stack, api, stage, authorizer };
 }
 
+/** Synthesizes a pusher with these routes; every configuration's integrations must each have an integration response. */
 function synth(routes: (s: ReturnType<typeof setup>) => ConnectionRoutesOptions, props: Partial<WebsocketPusherProps> = {}) {
   const s = setup();
   const pusher = new WebsocketPusher(s.stack, 'Pusher', { webSocketStage: s.stage, connectionRoutes: routes(s), ...props });
-  return { ...s, pusher, template: Template.fromStack(s.stack) };
+  const template = Template.fromStack(s.stack);
+  expect(integrationsWithoutResponse(template.toJSON())).toEqual([]);
+  return { ...s, pusher, template };
 }
 
 const fromAuthorizer = (s: ReturnType<typeof setup>): ConnectionRoutesOptions => ({
@@ -74,6 +77,29 @@ describe('routes', () => {
       RequestTemplates: { $default: Match.anyValue() },
       TemplateSelectionExpression: '\\$default',
       PassthroughBehavior: 'NEVER',
+    }));
+  });
+
+  test.each([
+    ['$connect', '/2\\d\\d/', 'a 2xx from DynamoDB only: a refused or failed PutItem fails the route, so the connection is refused'],
+    ['$disconnect', '$default', 'any answer: the client is gone whatever DynamoDB says'],
+  ])('%s: one integration response, key %s (%s), and a $default route response', (routeKey, key) => {
+    // WHEN
+    const { template } = synth(fromAuthorizer);
+
+    // THEN
+    const resources = template.toJSON().Resources;
+    const [routeId, route] = Object.entries(resources).find(([, r]: [string, any]) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties.RouteKey === routeKey) as [string, any];
+    const integrationId = route.Properties.Target['Fn::Join'][1][1].Ref;
+    const responses = Object.values(template.findResources('AWS::ApiGatewayV2::IntegrationResponse'))
+      .filter((r: any) => r.Properties.IntegrationId.Ref === integrationId);
+    expect(responses).toEqual([{
+      Type: 'AWS::ApiGatewayV2::IntegrationResponse',
+      Properties: { ApiId: { Ref: expect.stringMatching(/^Api/) }, IntegrationId: { Ref: integrationId }, IntegrationResponseKey: key },
+    }]);
+    expect(route.Properties.RouteResponseSelectionExpression).toBe('$default');
+    template.hasResourceProperties('AWS::ApiGatewayV2::RouteResponse', Match.objectEquals({
+      ApiId: { Ref: Match.stringLikeRegexp('^Api') }, RouteId: { Ref: routeId }, RouteResponseKey: '$default',
     }));
   });
 
@@ -186,6 +212,9 @@ describe('routes', () => {
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { ApiId: 'abc123', RouteKey: '$connect' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { ApiId: 'abc123', RouteKey: '$disconnect' });
+    template.resourcePropertiesCountIs('AWS::ApiGatewayV2::IntegrationResponse', { ApiId: 'abc123' }, 2);
+    template.resourcePropertiesCountIs('AWS::ApiGatewayV2::RouteResponse', { ApiId: 'abc123' }, 2);
+    expect(integrationsWithoutResponse(template.toJSON())).toEqual([]);
   });
 
   test('a customer-managed key: the role may use it too', () => {

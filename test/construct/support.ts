@@ -25,3 +25,18 @@ export function nagFindings(app: App, stack: Stack): string[] {
     ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
   ].filter(isPusher).map((e) => `${e.id}: ${e.entry.data}`);
 }
+
+/**
+ * The non-proxy integrations of a template (`AWS`, `HTTP`, `MOCK`) that no `AWS::ApiGatewayV2::IntegrationResponse`
+ * refers to: API Gateway fails every call to them ("No match for output mapping and no default output mapping
+ * configured"). Integrations the construct adds must never be listed.
+ */
+export function integrationsWithoutResponse(template: Record<string, any>): string[] {
+  const answered = new Set(Object.values<any>(template.Resources)
+    .filter((r) => r.Type === 'AWS::ApiGatewayV2::IntegrationResponse')
+    .map((r) => r.Properties.IntegrationId?.Ref));
+  return Object.entries<any>(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Integration' && !String(r.Properties.IntegrationType).endsWith('_PROXY'))
+    .map(([id]) => id)
+    .filter((id) => !answered.has(id));
+}

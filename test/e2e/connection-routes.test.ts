@@ -1,4 +1,6 @@
 import { useLocalStack, wire } from './support';
+import type { CloudTemplate } from '../../local/cloud-template';
+import { localAppTemplate } from '../../local/local-app';
 import { sqsEvent } from '../../local/events';
 import type { AuthorizerAnswer } from '../../local/routes';
 import type { LocalStack } from '../../local/stack';
@@ -64,7 +66,84 @@ describe('$connect through the rendered template', () => {
     await expect(local.stack.open('nobody', { query: { token: 't-no-user' } })).rejects.toThrow('connect refused: 500');
     expect(await items(local.stack)).toEqual([]);
     expect(local.stack.routes.failures).toEqual([expect.objectContaining({
-      routeKey: '$connect', status: 400, answer: expect.stringMatching(/ValidationException/),
+      routeKey: '$connect',
+      status: 400,
+      answer: expect.stringMatching(/ValidationException/),
+      reason: expect.stringMatching(/^Execution failed due to configuration error: No match for output mapping .* status code: 400: no integration response of \$connect's integration \S+ matches 400 \(keys: \/2\\d\\d\/\)$/),
+    })]);
+  });
+
+  test('a missing identity source (no ?token=) is refused with 401 before the authorizer runs', async () => {
+    // GIVEN
+    let asked = 0;
+    await local.restart({ authorizer: (request) => { asked++; return authorizer(request); } });
+
+    // WHEN / THEN
+    await expect(local.stack.open('nobody')).rejects.toThrow('connect refused: 401');
+    expect(asked).toBe(0);
+  });
+
+  test('an explicit Deny from the authorizer is refused with 403, no row', async () => {
+    // GIVEN
+    await local.restart({ authorizer: () => ({ principalId: 'mallory', deny: true }) });
+
+    // WHEN / THEN
+    await expect(local.stack.open('mallory', { query: { token: 'any' } })).rejects.toThrow('connect refused: 403');
+    expect(await items(local.stack)).toEqual([]);
+  });
+});
+
+describe('DynamoDB failing under the routes', () => {
+  const faulty = useLocalStack({ app: { authorizerContextAttributes: ['tenant'] }, authorizer, dynamoFaults: true });
+
+  test.each([['a 500', 'internal-error', 500], ['a throttle', 'throttle', 400]] as const)(
+    '$connect: %s from PutItem matches no integration response, so the connection is refused (the client tries again)', async (_, fault, status) => {
+      // GIVEN the next PutItem fails
+      faulty.stack.dynamoFaults!.failAction('PutItem', fault, 1);
+
+      // WHEN / THEN
+      await expect(faulty.stack.open('alice', { query: { token: 't-alice' } })).rejects.toThrow('connect refused: 500');
+      expect(faulty.stack.routes.failures).toEqual([expect.objectContaining({ routeKey: '$connect', status, reason: expect.stringContaining('No match for output mapping') })]);
+      expect(await items(faulty.stack)).toEqual([]);
+
+      // and the retry, with DynamoDB answering again, connects
+      const alice = await faulty.stack.open('alice', { query: { token: 't-alice' } });
+      expect(await faulty.stack.keys()).toEqual([{ userId: 'alice', connectionId: alice.connectionId }]);
+    });
+
+  test('$disconnect: DeleteItem failing still closes the socket, raises no route error, and leaves the row to be pruned', async () => {
+    // GIVEN
+    const alice = await faulty.stack.open('alice', { query: { token: 't-alice' } });
+    faulty.stack.dynamoFaults!.failAction('DeleteItem');
+
+    // WHEN
+    await faulty.stack.disconnect(alice);
+
+    // THEN
+    expect(alice.closeCode).toBe(1000);
+    expect(faulty.stack.dynamoFaults!.failedActions).toEqual(['DeleteItem']);
+    expect(faulty.stack.routes.failures).toEqual([]);
+    expect(await faulty.stack.keys()).toEqual([{ userId: 'alice', connectionId: alice.connectionId }]);
+  });
+});
+
+describe('a template without integration responses (as this construct synthesized before)', () => {
+  /** The local app's template with every integration and route response removed. */
+  function withoutResponses(): CloudTemplate {
+    const template = localAppTemplate({ authorizerContextAttributes: ['tenant'] });
+    const resources = Object.entries(template.Resources)
+      .filter(([, r]) => r.Type !== 'AWS::ApiGatewayV2::IntegrationResponse' && r.Type !== 'AWS::ApiGatewayV2::RouteResponse');
+    return { Resources: Object.fromEntries(resources) };
+  }
+  const bare = useLocalStack({ template: withoutResponses(), authorizer });
+
+  test('every $connect fails as on API Gateway, even a PutItem that succeeded, and the failure names the missing response', async () => {
+    // WHEN / THEN
+    await expect(bare.stack.open('alice', { query: { token: 't-alice' } })).rejects.toThrow('connect refused: 500');
+    expect(bare.stack.routes.failures).toEqual([expect.objectContaining({
+      routeKey: '$connect',
+      status: 200,
+      reason: expect.stringMatching(/^Execution failed due to configuration error: No match for output mapping and no default output mapping configured\. Endpoint response status code: 200: \$connect's integration PusherConnectRouteConnectIntegration\w+ has no integration response$/),
     })]);
   });
 });

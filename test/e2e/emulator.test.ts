@@ -35,9 +35,9 @@ const post = (connectionId: string, data: string | Uint8Array) =>
 
 describe('connections', () => {
   test('connecting writes the row before the handshake completes; disconnecting deletes it', async () => {
-    // WHEN alice connects twice, bob once with his user id in a header
+    // WHEN alice connects twice, bob once
     const [a1, a2] = await local.stack.connect('alice', 2);
-    const [b1] = await local.stack.connect('bob', 1, 'header');
+    const [b1] = await local.stack.connect('bob', 1);
 
     // THEN each has a row by the time its handshake completed
     expect(a1.connectionId).toMatch(/^[A-Za-z0-9+/]{15}=$/);
@@ -62,7 +62,7 @@ describe('connections', () => {
 
   test('a client without a user id is refused, as by a $connect authorizer', async () => {
     // WHEN / THEN
-    await expect(RecordingClient.connect(local.stack.emulator.connectUrl(), '', 'header')).rejects.toThrow(/401/);
+    await expect(RecordingClient.connect(local.stack.emulator.connectUrl(), '')).rejects.toThrow(/401/);
     expect(await local.stack.keys()).toEqual([]);
   });
 

@@ -199,9 +199,13 @@ function synthesizeApp(kind: 'own-connect' | 'lambda-authorizer'): string {
   const api = new apigwv2.WebSocketApi(stack, 'Api', connect);
   const stage = new apigwv2.WebSocketStage(stack, 'Stage', { webSocketApi: api, stageName: 'dev', autoDeploy: true });
   const authorizer = new WebSocketLambdaAuthorizer('Authorizer', fn('AuthorizerFn', [
-    'exports.handler = async (e) => e.queryStringParameters.token === "secret-alice"',
-    '  ? { principalId: "alice", context: { tenant: "acme" }, policyDocument: { Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: e.methodArn }] } }',
-    '  : { principalId: "nobody", policyDocument: { Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: "Deny", Resource: e.methodArn }] } };',
+    'exports.handler = async (e) => {',
+    '  if (e.queryStringParameters.token === "expired") throw new Error("Unauthorized");',
+    '  if (e.queryStringParameters.token === "broken") throw new Error("a bug");',
+    '  return e.queryStringParameters.token === "secret-alice"',
+    '    ? { principalId: "alice", context: { tenant: "acme" }, policyDocument: { Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: e.methodArn }] } }',
+    '    : { principalId: "nobody", policyDocument: { Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: "Deny", Resource: e.methodArn }] } };',
+    '};',
   ].join('\n')), { identitySource: ['route.request.querystring.token'] });
   new WebsocketPusher(stack, 'Pusher', {
     webSocketStage: stage,
@@ -219,10 +223,17 @@ describe('the app\'s own functions, from the assembly', () => {
     try {
       // WHEN
       const alice = await RecordingClient.open(webSocketUrl, 'alice', { query: { token: 'secret-alice' } });
-      const refusedConnect = RecordingClient.open(webSocketUrl, 'mallory', { query: { token: 'alice' } });
+      const denied = RecordingClient.open(webSocketUrl, 'mallory', { query: { token: 'alice' } });
+      const unauthorized = RecordingClient.open(webSocketUrl, 'mallory', { query: { token: 'expired' } });
+      const failing = RecordingClient.open(webSocketUrl, 'mallory', { query: { token: 'broken' } });
+      const noToken = RecordingClient.open(webSocketUrl, 'mallory');
 
-      // THEN the authorizer's principalId is the row's user id; a token it denies is refused
-      await expect(refusedConnect).rejects.toThrow('connect refused: 401');
+      // THEN the authorizer's principalId is the row's user id; a Deny is 403, a thrown "Unauthorized" or no token 401,
+      // any other throw 500, as API Gateway answers them
+      await expect(denied).rejects.toThrow('connect refused: 403');
+      await expect(unauthorized).rejects.toThrow('connect refused: 401');
+      await expect(failing).rejects.toThrow('connect refused: 500');
+      await expect(noToken).rejects.toThrow('connect refused: 401');
       const items = (await dynamodb.send(new ScanCommand({ TableName: tableName }))).Items ?? [];
       expect(items.map((i) => [i.user_id.S, i.connection_id.S])).toEqual([['alice', alice.connectionId]]);
       expect(output.join('\n')).toContain('the authorizer is the app\'s own Lambda authorizer');

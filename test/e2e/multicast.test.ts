@@ -125,19 +125,6 @@ test('a direct invocation answers with its summary', async () => {
   expect(inboxes(local.stack.clients)).toEqual(expectedInboxes(local.stack.clients, () => ['null']));
 });
 
-test('clients that sent their user id in a header are found like the others', async () => {
-  // GIVEN dana connected with her user id in a header, erin in the query string
-  const viaHeader = await local.stack.connect('dana', 2, 'header');
-  await local.stack.connect('erin', 1);
-
-  // WHEN
-  await local.pusher.invoke(sqsEvent([{ data: 'hi dana', users: ['dana'] }]));
-  await local.stack.deliveries();
-
-  // THEN
-  expect(inboxes(local.stack.clients)).toEqual(expectedInboxes(local.stack.clients, (c) => (viaHeader.includes(c) ? [wire('hi dana')] : [])));
-});
-
 test('a row whose TTL has passed is skipped, not posted to', async () => {
   // GIVEN one of alice's rows expired a minute ago
   const [fresh, expired] = await local.stack.connect('alice', 2);
