@@ -1,7 +1,7 @@
 import { useLocalStack, wire } from './support';
 import type { CloudTemplate } from '../../local/cloud-template';
-import { localAppTemplate } from '../../local/local-app';
 import { sqsEvent } from '../../local/events';
+import { localAppTemplate } from '../../local/local-app';
 import type { AuthorizerAnswer } from '../../local/routes';
 import type { LocalStack } from '../../local/stack';
 
