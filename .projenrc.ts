@@ -118,6 +118,31 @@ for (const name of ['bundle:lambda/pusher.lambda', 'bundle:lambda/pusher.lambda:
 project.bundler.bundleTask.exec('ts-node --project projenrc/tsconfig.json projenrc/bundle-local-cli.ts');
 project.addBins({ 'cdk-websocket-pusher': 'assets/local/cli/index.js' });
 
+// local/ by concern, each folder importing only downwards: template/ (reading templates) and events/ run nothing; the
+// API Gateway emulator (api-gateway/) gets its backends injected; the AWS service runners (aws/) and the Lambda runtime
+// (lambda-runtime/) know no API; system/ composes them all; the CLI, the demo and the test client sit on top. The
+// handler is run from its bundle, never imported: local/ shares only its SHA-256 primitive.
+const localFolders = ['template', 'events', 'api-gateway', 'aws', 'lambda-runtime', 'system', 'client', 'cli', 'demo'];
+const localMayImport: Record<string, string[]> = {
+  'template': [],
+  'events': [],
+  'api-gateway': ['template'],
+  'aws': [],
+  'lambda-runtime': ['aws', 'events'],
+  'system': ['template', 'events', 'api-gateway', 'aws', 'lambda-runtime', 'client'],
+  'client': ['api-gateway'],
+  'cli': ['template', 'api-gateway', 'lambda-runtime', 'system'],
+  'demo': ['api-gateway', 'client', 'events', 'lambda-runtime', 'system'],
+};
+const localZones = [
+  ...localFolders.map((folder) => ({
+    target: `./local/${folder}`,
+    from: localFolders.filter((other) => other !== folder && !localMayImport[folder].includes(other)).map((other) => `./local/${other}`),
+    message: `local/${folder} may import only ${localMayImport[folder].map((f) => `local/${f}`).join(', ') || 'the shared modules at local/\'s root'} (see .projenrc.ts)`,
+  })),
+  { target: './local', from: './lambda', except: ['./adapters/native-sha256.ts'], message: 'local/ runs the handler from its bundle: it shares only lambda/adapters/native-sha256.ts' },
+];
+
 // The map stays true: no import cycle anywhere; the handler's layers import only downwards (entry → invocation →
 // work → core; adapters implement core's ports), core, work and invocation do no I/O of their own, and the
 // construct and the handler share only src/shared/.
@@ -143,6 +168,7 @@ project.eslint?.addRules({
       { target: './lambda/adapters', from: ['./lambda/invocation', './lambda/pusher.lambda.ts'] },
       { target: './lambda', from: './src', except: ['./shared'], message: 'the handler shares only src/shared/ with the construct' },
       { target: './src', from: ['./lambda', './local', './bench', './test'], message: 'the construct library ships src/ alone' },
+      ...localZones,
     ],
   }],
 });
@@ -158,6 +184,24 @@ project.eslint?.addOverride({
   },
 });
 
+// Files and functions a reader can hold in mind: at most 300 lines a file, 60 a function, in the shipped and run code.
+project.eslint?.addOverride({
+  files: ['src/**/*.ts', 'lambda/**/*.ts', 'local/**/*.ts', 'bench/**/*.ts'],
+  rules: {
+    'max-lines': ['error', { max: 300 }],
+    'max-lines-per-function': ['error', { max: 60 }],
+  },
+});
+
+// No import cycle, type imports included (eslint's import/no-cycle does not follow `import type`): dpdm over every
+// source folder, run with the tests.
+project.addDevDeps('dpdm');
+const cycles = project.addTask('cycles', {
+  description: 'Fails on any import cycle in src/, lambda/, local/ and bench/, type imports included',
+  exec: "dpdm --no-warning --no-tree --transform false --exit-code circular:1 'src/**/*.ts' 'lambda/**/*.ts' 'local/**/*.ts' 'bench/**/*.ts'",
+});
+project.testTask.spawn(cycles);
+
 // lambda/, local/ and bench/ are TypeScript checked by the dev tsconfig and linted like src/.
 for (const dir of ['lambda', 'local', 'bench', 'examples/typescript']) {
   project.tsconfigDev.addInclude(`${dir}/**/*.ts`);
@@ -167,12 +211,12 @@ project.tsconfigDev.file.addOverride('compilerOptions.paths', { 'cdk-websocket-p
 
 // Tests load the bundled handler from assets/ and drive the segmented broadcast through moto's SQS server:
 // bundle and install moto (a no-op once installed) before every test run.
-project.testTask.prependExec('bash local/install-moto.sh');
+project.testTask.prependExec('bash local/aws/moto/install-moto.sh');
 project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 
 project.addTask('demo', {
   description: 'Run the local demo: the bundled pusher against dynalite and the WebSocket emulator (no AWS account)',
-  steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json local/demo.ts' }],
+  steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json local/demo/demo.ts' }],
 });
 
 project.addTask('bench', {
@@ -186,9 +230,18 @@ project.addTask('bench:segmented', {
   receiveArgs: true,
   steps: [
     { spawn: 'bundle' },
-    { exec: 'bash local/install-moto.sh' },
+    { exec: 'bash local/aws/moto/install-moto.sh' },
     { exec: 'ts-node --project tsconfig.dev.json bench/segmented.ts', receiveArgs: true },
   ],
+});
+
+// src/'s doc comments are the published docs (API.md, the Python and Java docs): TSDoc syntax errors fail the lint,
+// e.g. a comment line beginning with `@connections`, which TSDoc reads as a block tag and cuts from the text.
+project.addDevDeps('eslint-plugin-tsdoc');
+project.eslint?.addOverride({
+  files: ['src/**/*.ts'],
+  plugins: ['tsdoc'],
+  rules: { 'tsdoc/syntax': 'error' },
 });
 
 project.synth();

@@ -12,8 +12,8 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { machine, printReport, type Options, type Row, type Scenario } from './report';
 import { buildSubjects, runSubject, WORK_DIR, type SubjectKind, type SubjectRun } from './subjects';
-import { LOOPBACK_TLS_FILES, loopbackTls } from '../local/loopback-tls';
-import { LocalStack } from '../local/stack';
+import { LOOPBACK_TLS_FILES, loopbackTls } from '../local/tls/loopback-tls';
+import { LocalSystem } from '../local/system/local-system';
 import { DEFAULTS, ENV } from '../src/shared/constants';
 
 const HELP = `usage: npm run bench -- [options]
@@ -150,7 +150,7 @@ class Bench {
   private readonly profiler?: StackProfiler;
   private readonly profileDir = path.join(WORK_DIR, 'profiles');
 
-  constructor(private readonly stack: LocalStack, readonly options: Options) {
+  constructor(private readonly stack: LocalSystem, readonly options: Options) {
     this.request = { data: payload(options.payloadBytes) };
     if (options.profile) {
       mkdirSync(this.profileDir, { recursive: true });
@@ -211,7 +211,7 @@ class Bench {
     const idsFile = path.join(WORK_DIR, 'ids.json');
     writeFileSync(idsFile, JSON.stringify(targets));
     const common = {
-      ...this.stack.handlerEnv(),
+      ...this.stack.pusherEnv(),
       BENCH_REQUEST: JSON.stringify(request),
       BENCH_CALLBACK_URL: this.stack.emulator.callbackUrl,
       ...(this.options.warm ? { BENCH_WARM: 'true' } : {}),
@@ -307,7 +307,7 @@ class Bench {
   }
 
   private row(scenario: Scenario, subject: string, inFlight: number | undefined, targets: number, run: SubjectRun,
-    stack: { cpuUs: number; othersMs?: number; firstRequestMs?: number; emulator: LocalStack['emulator']['stats'] }): Row {
+    stack: { cpuUs: number; othersMs?: number; firstRequestMs?: number; emulator: LocalSystem['emulator']['stats'] }): Row {
     const delivered = stack.emulator.delivered;
     const details = run.details as {
       sampled?: boolean; posted?: number; read?: { wallMs: number; cpuUs: number }; send?: { wallMs: number; cpuUs: number };
@@ -389,7 +389,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   mkdirSync(WORK_DIR, { recursive: true });
   buildSubjects();
-  const stack = await LocalStack.start({
+  const stack = await LocalSystem.start({
     seed: 6, ...(options.tls ? { tls: loopbackTls() } : {}),
   });
   stack.setFaults({ latencyMs: options.latencyMs });

@@ -11,9 +11,9 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { machine } from './report';
-import { drained, SqsEventSource } from '../local/sqs-event-source';
-import { SqsServer } from '../local/sqs-server';
-import { LocalStack } from '../local/stack';
+import { drained, SqsEventSource } from '../local/lambda-runtime/event-sources/sqs-event-source';
+import { MotoServer } from '../local/aws/moto/moto-server';
+import { LocalSystem } from '../local/system/local-system';
 import { ENV, LIMITS } from '../src/shared/constants';
 
 const HELP = `usage: npm run bench:segmented -- [options]
@@ -83,8 +83,8 @@ async function main() {
   const o = options();
   console.log(`segmented broadcast: ${o.connections.toLocaleString('en-US')} connections, workers ${o.workers.join('/')}, ` +
     `${o.segments} segments, ${o.latencyMs} ms latency, ${o.timeoutMs} ms timeout, ${o.marginMs} ms margin`);
-  const sqs = await SqsServer.start();
-  const stack = await LocalStack.start({ seed: 3 });
+  const sqs = await MotoServer.start();
+  const stack = await LocalSystem.start({ seed: 3 });
   const runs: RunResult[] = [];
   try {
     const users = Array.from({ length: o.connections }, (_, i) => `user-${String(Math.floor(i / 2)).padStart(6, '0')}`);
@@ -99,7 +99,7 @@ async function main() {
       const workDlq = await sqs.createQueue(`work-dlq-${index}`);
       const work = await sqs.createQueue(`work-${index}`, { deadLetter: { queue: workDlq, maxReceiveCount: LIMITS.WORK_MAX_RECEIVE_COUNT } });
       const env = {
-        ...sqs.handlerEnv(),
+        AWS_ENDPOINT_URL_SQS: sqs.endpoint,
         [ENV.FANOUT_THRESHOLD]: '0',
         [ENV.WORK_QUEUE_URL]: work.url,
         [ENV.WORK_QUEUE_ARN]: work.arn,
@@ -110,7 +110,7 @@ async function main() {
         [ENV.TIME_MARGIN_MS]: String(o.marginMs),
         ...(process.env.BENCH_MAX_IN_FLIGHT ? { [ENV.MAX_IN_FLIGHT]: process.env.BENCH_MAX_IN_FLIGHT } : {}),
       };
-      const runners = await Promise.all(Array.from({ length: workers + 1 }, () => stack.loadHandler(env)));
+      const runners = await Promise.all(Array.from({ length: workers + 1 }, () => stack.loadPusher(env)));
       const requestSource = new SqsEventSource({ client: sqs.client, queue: requests, runners: runners.slice(0, 1), batchSize: 10 });
       const workSource = new SqsEventSource({
         client: sqs.client, queue: work, runners: runners.slice(1), batchSize: 1, functionTimeoutMs: o.timeoutMs, visibilityTimeoutSeconds: 120,

@@ -1,6 +1,7 @@
 /**
  * Bundles the local command (`npx cdk-websocket-pusher local`) into assets/local/cli/index.js, like the handler, so that
- * its libraries (dynalite, ws, velocityjs, the SDK clients) never become dependencies of the construct library.
+ * its libraries (dynalite, ws, velocityjs, the SDK clients) never become dependencies of the construct library; and the
+ * Lambda runtime's worker (local/lambda-runtime/worker.ts), which runs every function, into assets/local/runtime/index.js.
  *
  * Two things esbuild's CLI cannot do, done here with its API:
  * - dynalite loads its actions with `require('./actions/' + name)`: rewritten into a static table of requires;
@@ -28,16 +29,17 @@ const dynaliteActions: Plugin = {
   },
 };
 
-void build({
-  entryPoints: ['local/cli.ts'],
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  outfile: 'assets/local/cli/index.js',
-  external: ['aws-cdk-lib', 'constructs'],
-  alias: { level: './local/level-stub.ts' },
-  banner: { js: '#!/usr/bin/env node' },
-  minify: true,
-  plugins: [dynaliteActions],
-  logLevel: 'warning',
-}).catch(() => process.exit(1));
+const common = { bundle: true, platform: 'node', target: 'node20', minify: true, logLevel: 'warning' } as const;
+
+void Promise.all([
+  build({
+    ...common,
+    entryPoints: ['local/cli/cli.ts'],
+    outfile: 'assets/local/cli/index.js',
+    external: ['aws-cdk-lib', 'constructs'],
+    alias: { level: './local/aws/dynamodb/level-stub.ts' },
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [dynaliteActions],
+  }),
+  build({ ...common, entryPoints: ['local/lambda-runtime/worker.ts'], outfile: 'assets/local/runtime/index.js' }),
+]).catch(() => process.exit(1));

@@ -1,10 +1,10 @@
-import { expectedInboxes, FAST_RETRIES, inboxes, metricLines, reports, rowsOf, useLocalStack, wire } from './support';
+import { expectedInboxes, FAST_RETRIES, inboxes, metricLines, reports, rowsOf, useLocalSystem, wire } from './support';
 import { snsEvent, sqsEvent } from '../../local/events';
 
 // A batch mixing valid, invalid and oversize requests: valid ones delivered, invalid ones reported with a clear
 // error and never retried, `batchItemFailures` exactly the transient failures.
 
-const local = useLocalStack({ handler: { ...FAST_RETRIES, MAX_ATTEMPTS: '3' } });
+const local = useLocalSystem({ handler: { ...FAST_RETRIES, MAX_ATTEMPTS: '3' } });
 
 const OVERSIZE = { blob: 'x'.repeat(128 * 1024) };
 // Exactly at the limit once serialized: `"` + 131070 characters + `"` is 131,072 bytes.
@@ -12,7 +12,7 @@ const AT_LIMIT = 'y'.repeat(128 * 1024 - 2);
 
 test('valid requests are delivered, invalid ones reported and acknowledged, none retried', async () => {
   // GIVEN a batch of valid, invalid and oversize requests
-  const { alice, bob } = await local.stack.connectUsers({ alice: 2, bob: 1 });
+  const { alice, bob } = await local.system.connectUsers({ alice: 2, bob: 1 });
   const batch = [
     { data: { ok: 1 }, users: ['alice'] }, // msg-1 valid multicast
     '{"data": "unterminated', // msg-2 invalid JSON
@@ -29,16 +29,16 @@ test('valid requests are delivered, invalid ones reported and acknowledged, none
 
   // WHEN
   const invocation = await local.pusher.invoke(sqsEvent(batch));
-  await local.stack.deliveries();
+  await local.system.deliveries();
 
   // THEN nothing is retried (no transient failure), the valid requests arrived once each
   expect(invocation.error).toBeUndefined();
   expect(invocation.result).toEqual({ batchItemFailures: [] });
-  expect(inboxes(local.stack.clients)).toEqual(expectedInboxes(local.stack.clients, (c) =>
+  expect(inboxes(local.system.clients)).toEqual(expectedInboxes(local.system.clients, (c) =>
     (alice.includes(c) ? [wire({ ok: 1 }), wire('to everyone')] : [wire(null), wire(AT_LIMIT), wire('to everyone')])));
   expect(bob[0].messages.some((m) => m.length > 128 * 1024)).toBe(false);
-  expect(local.stack.emulator.stats.byStatus).toEqual({ 200: 7 });
-  expect(await local.stack.keys()).toEqual(rowsOf(local.stack.clients));
+  expect(local.system.emulator.stats.byStatus).toEqual({ 200: 7 });
+  expect(await local.system.keys()).toEqual(rowsOf(local.system.clients));
 
   // THEN each invalid request is logged with its message id and a clear reason
   const byId = reports(invocation);
@@ -63,9 +63,9 @@ test('valid requests are delivered, invalid ones reported and acknowledged, none
 
 test('batchItemFailures lists exactly the records that failed for a transient reason', async () => {
   // GIVEN one of alice's connections keeps answering 500; bob's are healthy
-  const { alice } = await local.stack.connectUsers({ alice: 2, bob: 2 });
+  const { alice } = await local.system.connectUsers({ alice: 2, bob: 2 });
   const [broken, healthy] = alice;
-  local.stack.setFaults({ failingConnections: [broken.connectionId] });
+  local.system.setFaults({ failingConnections: [broken.connectionId] });
 
   // WHEN
   const invocation = await local.pusher.invoke(sqsEvent([
@@ -75,27 +75,27 @@ test('batchItemFailures lists exactly the records that failed for a transient re
     { data: OVERSIZE }, // msg-4 invalid: not retried
     { data: 'to all but alice', exclude_users: ['alice'] }, // msg-5 delivered
   ]));
-  await local.stack.deliveries();
+  await local.system.deliveries();
 
   // THEN
   expect(invocation.result).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-1' }] });
   expect(broken.messages).toEqual([]);
   expect(healthy.messages).toEqual([wire('to alice')]);
-  expect(inboxes(local.stack.clients.filter((c) => c.userId === 'bob')))
-    .toEqual(expectedInboxes(local.stack.clients.filter((c) => c.userId === 'bob'), () => [wire('to bob'), wire('to all but alice')]));
+  expect(inboxes(local.system.clients.filter((c) => c.userId === 'bob')))
+    .toEqual(expectedInboxes(local.system.clients.filter((c) => c.userId === 'bob'), () => [wire('to bob'), wire('to all but alice')]));
   const byId = reports(invocation);
   expect(byId['msg-1']).toMatchObject({
     outcome: 'failed', targets: 2, delivered: 1, failed: 1, retried: 2, error: { code: 'SEND_FAILED' },
   });
   // Three attempts, as MAX_ATTEMPTS says, and never more.
-  expect(local.stack.emulator.stats.byStatus[500]).toBe(3);
-  expect(await local.stack.keys()).toEqual(rowsOf(local.stack.clients));
+  expect(local.system.emulator.stats.byStatus[500]).toBe(3);
+  expect(await local.system.keys()).toEqual(rowsOf(local.system.clients));
 });
 
 test('a transiently failed SNS notification fails the invocation, so that Lambda retries it', async () => {
   // GIVEN a connection that keeps answering 500
-  const [broken] = await local.stack.connect('alice');
-  local.stack.setFaults({ failingConnections: [broken.connectionId] });
+  const [broken] = await local.system.connect('alice');
+  local.system.setFaults({ failingConnections: [broken.connectionId] });
 
   // WHEN
   const invocation = await local.pusher.invoke(snsEvent({ data: 'x', users: ['alice'] }, { messageIds: ['sns-1'] }));
@@ -107,7 +107,7 @@ test('a transiently failed SNS notification fails the invocation, so that Lambda
 
 test('an invalid SNS notification is reported and acknowledged (a retry could never help)', async () => {
   // GIVEN a connected client
-  const [client] = await local.stack.connect('alice');
+  const [client] = await local.system.connect('alice');
 
   // WHEN
   const invocation = await local.pusher.invoke(snsEvent('{"users": ["alice"]}', { messageIds: ['sns-2'] }));

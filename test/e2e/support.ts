@@ -1,43 +1,43 @@
-import type { RecordingClient } from '../../local/client';
-import type { ConnectionRow } from '../../local/connections-table';
-import type { HandlerRunner, Invocation } from '../../local/handler-runner';
-import { LocalStack, type LocalStackOptions } from '../../local/stack';
+import type { RecordingClient } from '../../local/client/recording-client';
+import type { ConnectionRow } from '../../local/connection-row';
+import type { FunctionRunner, Invocation } from '../../local/lambda-runtime/function-runner';
+import { LocalSystem, type LocalSystemOptions } from '../../local/system/local-system';
 
-export interface UseLocalStackOptions extends LocalStackOptions {
+export interface UseLocalSystemOptions extends LocalSystemOptions {
   /**
-   * The environment overrides of the handler loaded before each test, or `false` to load none (the file's tests
-   * load their own, or need no handler). @default {} (the handler as the construct configures it)
+   * The environment overrides of the pusher loaded before each test, or `false` to load none (the file's tests
+   * load their own, or need none). @default {} (the pusher as the template configures it)
    */
   readonly handler?: Record<string, string> | false;
 }
 
-/** The current test's local stack and handler, as `useLocalStack` gives them. */
-export interface LocalStackFixture {
-  /** The stack started for the current test. */
-  readonly stack: LocalStack;
+/** The current test's local system and pusher, as `useLocalSystem` gives them. */
+export interface LocalSystemFixture {
+  /** The system started for the current test. */
+  readonly system: LocalSystem;
   /** The handler loaded into it before the test (not with `handler: false`). */
-  readonly pusher: HandlerRunner;
-  /** Stops the current stack and starts another, the file's options overridden by these; the handler as before. */
-  restart(options: LocalStackOptions): Promise<void>;
+  readonly pusher: FunctionRunner;
+  /** Stops the current system and starts another, the file's options overridden by these; the pusher as before. */
+  restart(options: LocalSystemOptions): Promise<void>;
 }
 
 /**
- * Registers the `beforeEach` / `afterEach` of an e2e file: a fresh `LocalStack` with these options for every test,
- * the bundled handler loaded into it, and everything stopped after the test. Read `stack` and `pusher` inside tests
+ * Registers the `beforeEach` / `afterEach` of an e2e file: a fresh `LocalSystem` with these options for every test,
+ * the bundled pusher loaded into it, and everything stopped after the test. Read `system` and `pusher` inside tests
  * and hooks only: they are the current test's.
  */
-export function useLocalStack(options: UseLocalStackOptions = {}): LocalStackFixture {
+export function useLocalSystem(options: UseLocalSystemOptions = {}): LocalSystemFixture {
   const { handler = {}, ...stackOptions } = options;
-  let stack: LocalStack | undefined;
-  let pusher: HandlerRunner | undefined;
+  let system: LocalSystem | undefined;
+  let pusher: FunctionRunner | undefined;
 
-  const start = async (startOptions: LocalStackOptions) => {
-    stack = await LocalStack.start(startOptions);
-    pusher = handler === false ? undefined : await stack.loadHandler(handler);
+  const start = async (startOptions: LocalSystemOptions) => {
+    system = await LocalSystem.start(startOptions);
+    pusher = handler === false ? undefined : await system.loadPusher(handler);
   };
   const stop = async () => {
-    const current = stack;
-    stack = undefined;
+    const current = system;
+    system = undefined;
     pusher = undefined;
     await current?.stop();
   };
@@ -46,12 +46,12 @@ export function useLocalStack(options: UseLocalStackOptions = {}): LocalStackFix
   afterEach(stop);
 
   return {
-    get stack() {
-      if (!stack) throw new Error('useLocalStack: the stack exists only while a test runs');
-      return stack;
+    get system() {
+      if (!system) throw new Error('useLocalSystem: the system exists only while a test runs');
+      return system;
     },
     get pusher() {
-      if (!pusher) throw new Error(handler === false ? 'useLocalStack: no handler is loaded with `handler: false`' : 'useLocalStack: the handler exists only while a test runs');
+      if (!pusher) throw new Error(handler === false ? 'useLocalSystem: no handler is loaded with `handler: false`' : 'useLocalSystem: the pusher exists only while a test runs');
       return pusher;
     },
     async restart(overrides) {

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { HttpAnswerParser, HttpParseError } from '../../../lambda/adapters/http-answer-parser';
 import { KeepAliveClient } from '../../../lambda/adapters/keep-alive-client';
-import { loopbackTls } from '../../../local/loopback-tls';
+import { loopbackTls } from '../../../local/tls/loopback-tls';
 
 const { cert: CERT, key: KEY } = loopbackTls();
 

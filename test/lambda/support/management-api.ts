@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { verifySigV4, type SigningCredentials, type Verdict } from '../../../local/sigv4';
+import { verifySigV4, type SigningCredentials, type Verdict } from '../../../local/api-gateway/sigv4';
 
 /** Credentials and Region the handler tests sign with, and the scripted API verifies against. */
 export const TEST_CREDENTIALS: SigningCredentials = {

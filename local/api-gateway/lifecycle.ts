@@ -1,0 +1,46 @@
+import type { ConnectionRow } from '../connection-row';
+
+/**
+ * What the emulator asks of the API's routes (`routes/template-routes.ts` runs the synthesized template's): the
+ * `$connect` verdict and the `$disconnect` call, and where virtual connections' rows are seeded.
+ */
+
+/** A WebSocket upgrade request, as the `$connect` route sees it. */
+export interface ConnectRequest {
+  readonly connectionId: string;
+  /** Epoch milliseconds. */
+  readonly connectedAt: number;
+  readonly query: Readonly<Record<string, string>>;
+  /** Lower-case names, first value of each. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly sourceIp: string;
+  readonly userAgent: string;
+}
+
+/** What API Gateway keeps of an accepted connection for its later routes (`$disconnect`): its authorizer context. */
+export interface KnownConnection {
+  readonly connectionId: string;
+  readonly connectedAt: number;
+  /** `$context.authorizer`: `principalId` and the authorizer's context, stringified. */
+  readonly authorizer: Readonly<Record<string, string>>;
+  /** `$context.identity`. */
+  readonly identity: Readonly<Record<string, string>>;
+  /** The upgrade request's query string and headers (what a `$connect` Lambda's event carries). */
+  readonly query?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type ConnectVerdict =
+  | { readonly accepted: true; readonly connection: KnownConnection }
+  | { readonly accepted: false; readonly status: number; readonly reason: string };
+
+/** `connect` decides whether the handshake completes; `disconnect` is best effort, as in API Gateway. */
+export interface ConnectionLifecycle {
+  connect(request: ConnectRequest): Promise<ConnectVerdict>;
+  disconnect(connection: KnownConnection): Promise<void>;
+}
+
+/** Where virtual connections' rows are seeded in bulk (the fast path for tens of thousands of connections). */
+export interface SeedStore {
+  putMany(rows: readonly ConnectionRow[]): Promise<void>;
+}

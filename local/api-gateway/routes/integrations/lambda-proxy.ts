@@ -1,0 +1,41 @@
+import type { IntegrationCall } from './dynamodb';
+import type { RouteContext } from '../vtl';
+
+/** Runs a function of the template with an event and returns what it answered (a throw is the function's failure). */
+export type InvokeFunction = (logicalId: string, event: unknown) => Promise<unknown>;
+
+/** What the event of a `$connect` carries beyond `$context`: the upgrade request's headers and query string. */
+export interface UpgradeRequest {
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An `AWS_PROXY` integration to a Lambda function of the template: API Gateway's WebSocket event (the upgrade's headers
+ * and query string on `$connect` only), and the function's `statusCode` as the route's (a throw is a 500).
+ */
+export async function callLambdaProxy(
+  invoke: InvokeFunction, functionId: string, context: RouteContext, upgrade: UpgradeRequest,
+): Promise<IntegrationCall> {
+  const connect = context.eventType === 'CONNECT';
+  const event = {
+    headers: connect ? upgrade.headers ?? {} : {},
+    queryStringParameters: connect ? upgrade.query ?? {} : {},
+    isBase64Encoded: false,
+    requestContext: {
+      routeKey: context.routeKey,
+      eventType: context.eventType,
+      connectionId: context.connectionId,
+      connectedAt: context.connectedAt,
+      requestTimeEpoch: context.requestTimeEpoch,
+      requestId: context.requestId,
+      stage: context.stage,
+      apiId: context.apiId,
+      domainName: context.domainName,
+      authorizer: context.authorizer,
+      identity: context.identity,
+    },
+  };
+  const answer = await invoke(functionId, event).catch((e: Error) => ({ statusCode: 500, error: e.message })) as { statusCode?: number } | undefined;
+  return { request: JSON.stringify(event), status: answer?.statusCode ?? 200, answer: JSON.stringify(answer) };
+}

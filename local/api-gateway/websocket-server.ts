@@ -1,0 +1,119 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ConnectionRegistry, LiveConnection } from './connections';
+import type { ConnectionLifecycle, ConnectVerdict, KnownConnection } from './lifecycle';
+import { LIMITS } from '../../src/shared/constants';
+
+/** Response header carrying the assigned connection id on the WebSocket upgrade (an emulator-only affordance). */
+export const CONNECTION_ID_HEADER = 'x-connection-id';
+
+/**
+ * The WebSocket side of the API: an upgrade runs `$connect` (the handshake completes only once it accepted), a closed
+ * socket runs `$disconnect`, unless the connection vanished (stale) or the emulator is stopping.
+ */
+export class WebSocketUpgrades {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.MAX_PAYLOAD_BYTES });
+  private stopping = false;
+
+  constructor(
+    private readonly stage: string,
+    private readonly lifecycle: ConnectionLifecycle,
+    private readonly registry: ConnectionRegistry,
+  ) {}
+
+  async handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.replace(/\/+$/, '') !== `/${this.stage}`) return rejectUpgrade(socket, 403, 'Forbidden');
+    if (this.stopping) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    const connectionId = this.registry.nextConnectionId();
+    const connecting = this.lifecycle.connect({
+      connectionId,
+      connectedAt: Date.now(),
+      query: Object.fromEntries(url.searchParams),
+      headers: Object.fromEntries(Object.keys(req.headers).map((name) => [name, headerValue(req, name) ?? ''])),
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      userAgent: headerValue(req, 'user-agent') ?? '',
+    });
+    this.registry.track(connecting);
+    let verdict: ConnectVerdict;
+    try {
+      // $connect completes before the handshake does: once a client sees 'open', its row exists and it can be targeted.
+      verdict = await connecting;
+    } catch {
+      return rejectUpgrade(socket, 500, 'Internal Server Error');
+    }
+    if (!verdict.accepted) return rejectUpgrade(socket, verdict.status, verdict.reason);
+    const addHeader = (headers: string[], request: IncomingMessage) => {
+      if (request === req) headers.push(`${CONNECTION_ID_HEADER}: ${connectionId}`);
+    };
+    this.wss.on('headers', addHeader);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.wss.off('headers', addHeader);
+      this.accept(ws, req, verdict.connection);
+    });
+  }
+
+  /** `$disconnect`: forget the connection and run the route, unless it vanished (stale) or the emulator is stopping. */
+  async onDisconnect(connection: LiveConnection): Promise<void> {
+    this.registry.remove(connection);
+    if (connection.stale || this.stopping) return;
+    try {
+      await this.lifecycle.disconnect(connection.known);
+    } catch {
+      // $disconnect is best effort in API Gateway too: a row left behind is a stale row.
+    }
+  }
+
+  /** Refuses new upgrades and drops every socket. */
+  stop(): void {
+    this.stopping = true;
+    for (const client of this.wss.clients) client.terminate();
+    this.wss.close();
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage, known: KnownConnection): void {
+    let resolveClosed = () => {};
+    const disconnected = new Promise<void>((resolve) => (resolveClosed = resolve));
+    const now = new Date();
+    const live: LiveConnection = {
+      connectionId: known.connectionId,
+      userId: known.authorizer.principalId ?? known.identity.userArn ?? known.connectionId,
+      connectedAt: now,
+      lastActiveAt: now,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      userAgent: headerValue(req, 'user-agent') ?? '',
+      known,
+      sent: 0,
+      stale: false,
+      disconnected,
+      receiver: {
+        deliver: (data) => new Promise<boolean>((resolve) => {
+          if (ws.readyState !== ws.OPEN) return resolve(false);
+          ws.send(data, { binary: false }, (error) => resolve(!error));
+        }),
+        close: () => {
+          if (live.stale) return ws.terminate();
+          // $disconnect is pending from now on: settled() waits for the row deletion.
+          this.registry.track(disconnected);
+          ws.close(1000);
+        },
+      },
+    };
+    this.registry.add(live);
+    ws.on('message', () => {
+      live.lastActiveAt = new Date();
+    });
+    ws.on('error', () => ws.terminate());
+    ws.once('close', () => this.registry.track(this.onDisconnect(live).then(resolveClosed)));
+  }
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function rejectUpgrade(socket: Socket, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

@@ -1,0 +1,105 @@
+import { lambdaAuthorizerVerdict, tokenIsUserId, type LocalAuthorizer } from '../api-gateway/routes/authorizers';
+import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from '../identity';
+import type { Invocation } from '../lambda-runtime/function-runner';
+import { LocalSystem } from '../system/local-system';
+import { connectionRoutes } from '../template/api';
+import { findPushers, UsageError, type AssemblyPusher } from '../template/assembly';
+import { referencedId, resourcesOfType } from '../template/intrinsics';
+import { pusherTable } from '../template/resources';
+
+export interface LocalCommandOptions {
+  /** The cloud assembly directory. @default 'cdk.out' */
+  readonly app?: string;
+  readonly stack?: string;
+  /** The WebSocket and Management API port. @default 8080 */
+  readonly port?: number;
+  /** Where the per-request lines go. @default console.log */
+  readonly log?: (line: string) => void;
+  /**
+   * `stand-in` (the default): `?token=<user id>` is believed. `assembly`: the `$connect` route's Lambda authorizer from
+   * the assembly runs (a Node.js function), and its answer decides.
+   */
+  readonly authorizer?: 'stand-in' | 'assembly';
+}
+
+/** What the command runs: the pusher found in the assembly, and the local system running its stack. */
+export interface LocalCommand {
+  readonly pusher: AssemblyPusher;
+  /** How many more pushers the assembly holds (the command runs one). */
+  readonly otherPushers: number;
+  readonly authorizer: 'stand-in' | 'assembly';
+  readonly system: LocalSystem;
+}
+
+/**
+ * A synthesized app's pusher on loopback: the stack's tables, its routes, its queues and topics, and the staged handler
+ * invoked by local event sources as Lambda's would, the other functions the routes use run from the assembly.
+ */
+export async function startLocalCommand(options: LocalCommandOptions = {}): Promise<LocalCommand> {
+  const dir = options.app ?? 'cdk.out';
+  const [pusher, ...others] = findPushers(dir, options.stack);
+  const log = options.log ?? ((line: string) => console.log(line));
+  const authorizer = options.authorizer ?? 'stand-in';
+  let system: LocalSystem | undefined;
+  const invoke = (logicalId: string, event: unknown) => system!.functions.invoke(logicalId, event);
+  system = await LocalSystem.start({
+    template: pusher.template,
+    assembly: { dir, stackName: pusher.stackName },
+    pusher: pusher.functionLogicalId,
+    pusherCode: pusher.bundlePath,
+    tableName: pusherTable(pusher.template, pusher.functionLogicalId).logicalId,
+    port: options.port ?? 8080,
+    authorizer: authorizer === 'assembly' ? assemblyAuthorizer(pusher, invoke) : tokenIsUserId,
+    queues: true,
+    log,
+    onInvocation: (invocation) => report(invocation, log),
+  });
+  return { pusher, otherPushers: others.length, authorizer, system };
+}
+
+/** The environment a backend sets to publish to the local queue and topic with the AWS SDK. */
+export function backendEnv(command: LocalCommand): Record<string, string> {
+  const { system } = command;
+  const moto = system.messaging!.moto;
+  const queueUrl = system.pusherQueues.requests?.url;
+  const topicId = resourcesOfType(system.template, 'AWS::SNS::Subscription')
+    .find(([, r]) => r.Properties.Protocol === 'lambda' && referencedId(r.Properties.Endpoint) === system.pusher)?.[1].Properties.TopicArn.Ref;
+  const topicArn = topicId && system.messaging!.topics.get(topicId);
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_SQS: moto.endpoint,
+    AWS_ENDPOINT_URL_SNS: moto.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: system.dynamoEndpoint,
+    ...(queueUrl ? { PUSHER_QUEUE_URL: queueUrl } : {}),
+    ...(topicArn ? { PUSHER_TOPIC_ARN: topicArn } : {}),
+  };
+}
+
+/**
+ * The `$connect` route's Lambda authorizer, run as API Gateway runs a REQUEST authorizer: an `Allow` policy lets the
+ * connection in with its `principalId` and `context`; a `Deny` refuses it with 403, a thrown "Unauthorized" with 401.
+ */
+function assemblyAuthorizer(pusher: AssemblyPusher, invoke: (logicalId: string, event: unknown) => Promise<unknown>): LocalAuthorizer {
+  const route = connectionRoutes(pusher.template).$connect;
+  if (!route?.authorizerFunction) throw new UsageError('--authorizer assembly: the $connect route has no Lambda authorizer');
+  return async ({ query, headers }) => lambdaAuthorizerVerdict(() => invoke(route.authorizerFunction!, {
+    type: 'REQUEST',
+    methodArn: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:local/$connect`,
+    headers,
+    queryStringParameters: query,
+    requestContext: { routeKey: '$connect', eventType: 'CONNECT', apiId: 'local' },
+  }));
+}
+
+/** One line per request and per work item, from the handler's own report lines. */
+function report(invocation: Invocation, log: (line: string) => void): void {
+  for (const line of invocation.json) {
+    if (line.message !== 'request processed' && line.message !== 'work item processed') continue;
+    const figures = ['targets', 'delivered', 'gone', 'pruned', 'failed', 'closed'].filter((f) => line[f]).map((f) => `${f}=${line[f]}`).join(' ');
+    const what = line.message === 'request processed' ? `${line.source} ${line.kind}` : `work item ${line.kind}`;
+    log(`  ${new Date().toISOString().slice(11, 19)}  ${what.padEnd(18)} ${String(line.outcome).padEnd(10)} ${figures || '-'}${line.error ? `  ${line.error.code}: ${line.error.message}` : ''}`);
+  }
+  if (invocation.error) log(`  the handler threw ${invocation.error.name}: ${invocation.error.message}`);
+}

@@ -1,0 +1,89 @@
+import WebSocket from 'ws';
+import { CONNECTION_ID_HEADER } from '../api-gateway/websocket-server';
+
+/** What a client sends with its upgrade request, for the authorizer: a query string and headers. */
+export interface ConnectOptions {
+  readonly query?: Record<string, string>;
+  readonly headers?: Record<string, string>;
+}
+
+/** A real `ws` client connected to the emulator that records every message it receives. */
+export class RecordingClient {
+  /**
+   * Connects as `userId` (`?token=<user id>`, which the local authorizer stand-in `tokenIsUserId` believes) and resolves
+   * once the handshake is complete (`$connect` has run).
+   */
+  static async connect(url: string, userId: string): Promise<RecordingClient> {
+    return RecordingClient.open(url, userId, { query: { token: userId } });
+  }
+
+  /**
+   * Connects with this query string and these headers (e.g. a token for the authorizer); `userId` is the label the
+   * client is known by in tests (what the authorizer is expected to answer).
+   */
+  static async open(url: string, userId: string, request: ConnectOptions = {}): Promise<RecordingClient> {
+    const query = new URLSearchParams(request.query ?? {}).toString();
+    const ws = new WebSocket(query ? `${url}?${query}` : url, { headers: request.headers ?? {} });
+    const client = new RecordingClient(userId, ws);
+    let connectionId: string | undefined;
+    ws.once('upgrade', (res) => {
+      connectionId = res.headers[CONNECTION_ID_HEADER] as string | undefined;
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`connect refused: ${res.statusCode}`)));
+    });
+    if (!connectionId) {
+      ws.terminate();
+      throw new Error('the emulator did not report a connection id');
+    }
+    client.connectionId = connectionId;
+    return client;
+  }
+
+  connectionId = '';
+  /** Every text message received, in arrival order. */
+  readonly messages: string[] = [];
+  /** Binary frames received (API Gateway sends PostToConnection data as text frames: expected to stay 0). */
+  binaryFrames = 0;
+  /** The close code, once the socket is closed. */
+  closeCode?: number;
+  private readonly closed: Promise<void>;
+
+  private constructor(readonly userId: string, private readonly ws: WebSocket) {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        this.binaryFrames++;
+      }
+      this.messages.push(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'));
+    });
+    ws.on('error', () => undefined);
+    this.closed = new Promise<void>((resolve) => ws.once('close', (code) => {
+      this.closeCode = code;
+      resolve();
+    }));
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Closes the socket (a client going away; the emulator runs `$disconnect`). */
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      this.ws.close(1000);
+    }
+    await this.closed;
+  }
+
+  /** Drops the socket without a close handshake. */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  /** Resolves once the socket is closed, from either side. */
+  async whenClosed(): Promise<void> {
+    await this.closed;
+  }
+}

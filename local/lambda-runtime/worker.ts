@@ -1,0 +1,60 @@
+/**
+ * The Lambda runtime's worker: one execution environment. It loads a function's code once (its module-level code runs
+ * as a cold start does), then runs one invocation at a time with a Lambda context, and marks the end of each
+ * invocation's output so that the runner can tell which lines it wrote. Started by `FunctionRunner` from its bundle
+ * (`assets/local/runtime/index.js`), with the function's environment as `process.env`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { END_OF_INVOCATION, type InvokeMessage, type WorkerData, type WorkerMessage } from './protocol';
+import { LOCAL_ACCOUNT } from '../identity';
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+function context(id: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  const name = process.env.AWS_LAMBDA_FUNCTION_NAME;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION}:${LOCAL_ACCOUNT}:function:${name}`,
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    awsRequestId: id,
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: '2025/01/01/[$LATEST]local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done() {},
+    fail() {},
+    succeed() {},
+  };
+}
+
+function errorOf(error: unknown): { name: string; message: string } {
+  const e = error as { name?: string; message?: unknown } | undefined;
+  return { name: e?.name || 'Error', message: String(e?.message) };
+}
+
+function main(port: NonNullable<typeof parentPort>, data: WorkerData): void {
+  let handler: Handler;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    handler = require(data.codePath)[data.exportName];
+    port.postMessage({ type: 'ready' } satisfies WorkerMessage);
+  } catch (error) {
+    port.postMessage({ type: 'init-error', error: errorOf(error) } satisfies WorkerMessage);
+    return;
+  }
+  port.on('message', async ({ id, event, timeoutMs }: InvokeMessage) => {
+    let reply: WorkerMessage;
+    try {
+      reply = { type: 'result', id, result: await handler(event, context(id, timeoutMs)) };
+    } catch (error) {
+      reply = { type: 'result', id, error: errorOf(error) };
+    }
+    process.stdout.write(`\n${END_OF_INVOCATION}${id}\n`);
+    process.stderr.write(`\n${END_OF_INVOCATION}${id}\n`);
+    port.postMessage(reply);
+  });
+}
+
+if (parentPort) main(parentPort, workerData as WorkerData);

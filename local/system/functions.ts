@@ -1,0 +1,111 @@
+import { FunctionError } from '../api-gateway/routes/authorizers';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../identity';
+import { FunctionRunner, type Invocation } from '../lambda-runtime/function-runner';
+import { functionCode } from '../template/assembly';
+import { resolveIntrinsics, type CloudTemplate, type LocalNames } from '../template/intrinsics';
+
+/** Where the local system's functions reach AWS: the endpoints their SDK clients are pointed at. */
+export interface LocalEndpoints {
+  readonly dynamodb: string;
+  readonly sqs?: string;
+  readonly sns?: string;
+}
+
+/** A function's environment, and the template's variables that name resources the local system does not run. */
+export interface FunctionEnvironment {
+  readonly env: Record<string, string>;
+  readonly unresolved: readonly string[];
+}
+
+export interface TemplateFunctionsOptions {
+  readonly template: CloudTemplate;
+  readonly names: LocalNames;
+  readonly endpoints: () => LocalEndpoints;
+  /** The cloud assembly the template comes from: where its functions' code is staged. */
+  readonly assembly?: { readonly dir: string; readonly stackName: string };
+  /** Where a function's output lines go (`<logical id>: <line>`). @default dropped */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The template's Lambda functions as the local system runs them: each with the environment its template declares
+ * (intrinsics resolved to the local names), the Lambda runtime's variables, and the local endpoints; loaded from the
+ * assembly's staged code, one execution environment per function, on first use.
+ */
+export class TemplateFunctions {
+  private readonly loaded = new Map<string, Promise<FunctionRunner>>();
+  private readonly runners: FunctionRunner[] = [];
+
+  constructor(private readonly options: TemplateFunctionsOptions) {}
+
+  /**
+   * The environment of a function of the template. A variable naming something the local system does not run (a
+   * queue, when it runs none) is left out and listed in `unresolved`; `overrides` win over the template.
+   */
+  environment(logicalId: string, overrides: Record<string, string> = {}): FunctionEnvironment {
+    const properties = this.options.template.Resources[logicalId]?.Properties ?? {};
+    const env: Record<string, string> = {};
+    const unresolved: string[] = [];
+    for (const [name, value] of Object.entries<unknown>(properties.Environment?.Variables ?? {})) {
+      try {
+        env[name] = String(resolveIntrinsics(value, this.options.names, `${logicalId} environment`));
+      } catch {
+        unresolved.push(name);
+      }
+    }
+    return { env: { ...this.runtimeEnv(logicalId, properties.MemorySize), ...env, ...overrides }, unresolved };
+  }
+
+  /** Loads a new execution environment of the function (a cold start) with this code, or its staged code. */
+  async load(logicalId: string, overrides: Record<string, string> = {}, code?: { file: string; exportName: string }): Promise<FunctionRunner> {
+    const { file, exportName } = code ?? this.code(logicalId);
+    const runner = await FunctionRunner.load(this.environment(logicalId, overrides).env, file, exportName);
+    this.runners.push(runner);
+    return runner;
+  }
+
+  /** Runs a function of the template (its one execution environment, loaded on first use); a throw is a `FunctionError`. */
+  async invoke(logicalId: string, event: unknown): Promise<unknown> {
+    let runner = this.loaded.get(logicalId);
+    if (!runner) {
+      runner = this.load(logicalId);
+      this.loaded.set(logicalId, runner);
+    }
+    const invocation: Invocation = await (await runner).invoke(event);
+    for (const line of invocation.lines.filter((l) => l.trim())) this.options.log?.(`  ${logicalId}: ${line}`);
+    if (invocation.error) throw new FunctionError(logicalId, invocation.error.name, invocation.error.message);
+    return invocation.result;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.runners.map((runner) => runner.stop()));
+  }
+
+  private code(logicalId: string): { file: string; exportName: string } {
+    const assembly = this.options.assembly;
+    if (!assembly) throw new Error(`${logicalId}: the local system runs a function of the template only from a cloud assembly`);
+    return functionCode(assembly.dir, assembly.stackName, this.options.template, logicalId);
+  }
+
+  /** What Lambda's runtime sets, and the local endpoints and credentials. */
+  private runtimeEnv(logicalId: string, memorySize?: number): Record<string, string> {
+    const endpoints = this.options.endpoints();
+    return {
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+      ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
+      ...(endpoints.sns ? { AWS_ENDPOINT_URL_SNS: endpoints.sns } : {}),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_LAMBDA_FUNCTION_NAME: logicalId,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize ?? 128),
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      // Lambda runs the function on Node.js 22: the SDK's notice about older Node.js versions is noise here.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      TZ: 'UTC',
+    };
+  }
+}

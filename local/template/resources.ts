@@ -1,0 +1,143 @@
+/**
+ * The resources of a template the local system creates and runs, read as plain descriptions: the pusher function and
+ * its connections table, the other tables, the queues and their dead-letter queues, the topics, and how the functions
+ * are invoked (event source mappings, SNS subscriptions). Nothing here resolves or starts anything.
+ */
+import { referencedId, resourcesOfType, type CloudTemplate } from './intrinsics';
+import { ENV, PUSHER_METADATA_KEY } from '../../src/shared/constants';
+
+/** The connections table as the template declares it. */
+export interface TemplateTable {
+  readonly logicalId: string;
+  readonly userIdAttribute: string;
+  readonly connectionIdAttribute: string;
+  readonly ttlAttribute?: string;
+}
+
+/** A DynamoDB table of the template: its key schema and attribute definitions. */
+export interface TableSpec {
+  readonly logicalId: string;
+  readonly keySchema: ReadonlyArray<{ readonly AttributeName: string; readonly KeyType: string }>;
+  readonly attributeDefinitions: ReadonlyArray<{ readonly AttributeName: string; readonly AttributeType: string }>;
+}
+
+/** An SQS queue of the template. */
+export interface QueueSpec {
+  readonly logicalId: string;
+  readonly fifo: boolean;
+  readonly contentBasedDeduplication: boolean;
+  /** @default 30 */
+  readonly visibilityTimeoutSeconds: number;
+  readonly deadLetter?: { readonly queueLogicalId: string; readonly maxReceiveCount: number };
+}
+
+/** An SQS event source mapping of a function: the queue it reads, its batch size and its maximum concurrency. */
+export interface EventSourceMappingSpec {
+  readonly logicalId: string;
+  readonly queueLogicalId: string;
+  readonly functionLogicalId: string;
+  /** @default 10 */
+  readonly batchSize: number;
+  readonly maximumConcurrency?: number;
+}
+
+/** A `lambda` subscription of a function to a topic. */
+export interface SubscriptionSpec {
+  readonly logicalId: string;
+  readonly topicLogicalId: string;
+  readonly functionLogicalId: string;
+}
+
+/** The logical ids of the template's pusher functions: those whose metadata carries the construct's marker. */
+export function pusherFunctions(template: CloudTemplate): string[] {
+  return resourcesOfType(template, 'AWS::Lambda::Function').filter(([, r]) => r.Metadata?.[PUSHER_METADATA_KEY]).map(([id]) => id);
+}
+
+/** The pusher function's table: the one its `CONNECTIONS_TABLE_NAME` refers to. */
+export function pusherTable(template: CloudTemplate, functionLogicalId = onlyPusher(template)): TemplateTable {
+  const variables = template.Resources[functionLogicalId]?.Properties?.Environment?.Variables ?? {};
+  const ref = referencedId(variables[ENV.TABLE_NAME]);
+  const table = ref === undefined ? undefined : template.Resources[ref];
+  if (!table || table.Type !== 'AWS::DynamoDB::Table') throw new Error(`${ENV.TABLE_NAME} does not refer to a table of this template`);
+  const keys = table.Properties.KeySchema as Array<{ AttributeName: string; KeyType: string }>;
+  return {
+    logicalId: ref!,
+    userIdAttribute: keys.find((k) => k.KeyType === 'HASH')!.AttributeName,
+    connectionIdAttribute: keys.find((k) => k.KeyType === 'RANGE')!.AttributeName,
+    ttlAttribute: table.Properties.TimeToLiveSpecification?.AttributeName,
+  };
+}
+
+function onlyPusher(template: CloudTemplate): string {
+  const functions = resourcesOfType(template, 'AWS::Lambda::Function')
+    .filter(([, r]) => r.Properties?.Environment?.Variables?.[ENV.TABLE_NAME] !== undefined).map(([id]) => id);
+  if (functions.length !== 1) throw new Error(`the template has ${functions.length} pusher functions (a Lambda function with ${ENV.TABLE_NAME}); the local stack runs one`);
+  return functions[0];
+}
+
+export function tables(template: CloudTemplate): TableSpec[] {
+  return resourcesOfType(template, 'AWS::DynamoDB::Table').map(([logicalId, r]) => ({
+    logicalId, keySchema: r.Properties.KeySchema, attributeDefinitions: r.Properties.AttributeDefinitions,
+  }));
+}
+
+/** The template's queues, each after its dead-letter queue (so that a redrive policy can name it). */
+export function queues(template: CloudTemplate): QueueSpec[] {
+  const specs = resourcesOfType(template, 'AWS::SQS::Queue').map(([logicalId, r]): QueueSpec => {
+    const props = r.Properties ?? {};
+    const dlq = referencedId(props.RedrivePolicy?.deadLetterTargetArn);
+    return {
+      logicalId,
+      fifo: props.FifoQueue === true,
+      contentBasedDeduplication: props.ContentBasedDeduplication === true,
+      visibilityTimeoutSeconds: props.VisibilityTimeout ?? 30,
+      ...(dlq ? { deadLetter: { queueLogicalId: dlq, maxReceiveCount: props.RedrivePolicy.maxReceiveCount } } : {}),
+    };
+  });
+  const ordered: QueueSpec[] = [];
+  while (ordered.length < specs.length) {
+    const next = specs.find((q) => !ordered.includes(q) && (!q.deadLetter || ordered.some((o) => o.logicalId === q.deadLetter!.queueLogicalId)));
+    if (!next) {
+      const left = specs.filter((q) => !ordered.includes(q)).map((q) => q.logicalId);
+      throw new Error(`the template's queues ${left.join(', ')} have dead-letter queues that are not queues of this template`);
+    }
+    ordered.push(next);
+  }
+  return ordered;
+}
+
+export function topics(template: CloudTemplate): string[] {
+  return resourcesOfType(template, 'AWS::SNS::Topic').map(([id]) => id);
+}
+
+/** The SQS event source mappings of a function. */
+export function eventSourceMappings(template: CloudTemplate, functionLogicalId: string): EventSourceMappingSpec[] {
+  return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
+    .filter(([, r]) => referencedId(r.Properties.FunctionName) === functionLogicalId)
+    .map(([logicalId, r]) => {
+      const queueLogicalId = referencedId(r.Properties.EventSourceArn);
+      if (!queueLogicalId || template.Resources[queueLogicalId]?.Type !== 'AWS::SQS::Queue') {
+        throw new Error(`${logicalId}: its event source is not a queue of this template`);
+      }
+      return {
+        logicalId,
+        queueLogicalId,
+        functionLogicalId,
+        batchSize: r.Properties.BatchSize ?? 10,
+        maximumConcurrency: r.Properties.ScalingConfig?.MaximumConcurrency,
+      };
+    });
+}
+
+/** The `lambda` subscriptions of a function. */
+export function lambdaSubscriptions(template: CloudTemplate, functionLogicalId: string): SubscriptionSpec[] {
+  return resourcesOfType(template, 'AWS::SNS::Subscription')
+    .filter(([, r]) => r.Properties.Protocol === 'lambda' && referencedId(r.Properties.Endpoint) === functionLogicalId)
+    .map(([logicalId, r]) => {
+      const topicLogicalId = referencedId(r.Properties.TopicArn);
+      if (!topicLogicalId || template.Resources[topicLogicalId]?.Type !== 'AWS::SNS::Topic') {
+        throw new Error(`${logicalId}: its topic is not a topic of this template`);
+      }
+      return { logicalId, topicLogicalId, functionLogicalId };
+    });
+}
