@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, JsonFile } from 'projen';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-websocket-pusher',
@@ -214,6 +214,13 @@ project.tsconfigDev.file.addOverride('compilerOptions.paths', { 'cdk-websocket-p
 project.testTask.prependExec('bash local/aws/moto/install-moto.sh');
 project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 
+// The npm tarball alone (dist/js/), for installing from source: the bundles, jsii and jsii-pacmak's JavaScript target,
+// without the tests and without Maven or Python (which `npx projen build` needs outside CI, for package-all).
+project.addTask('tarball', {
+  description: 'Build the npm tarball only (dist/js/): bundle, compile, package the JavaScript target; no tests, no Java or Python',
+  steps: [{ spawn: 'pre-compile' }, { spawn: 'compile' }, { spawn: 'package:js' }],
+});
+
 project.addTask('demo', {
   description: 'Run the local demo: the bundled pusher against dynalite and the WebSocket emulator (no AWS account)',
   steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json local/demo/demo.ts' }],
@@ -236,12 +243,21 @@ project.addTask('bench:segmented', {
 });
 
 // src/'s doc comments are the published docs (API.md, the Python and Java docs): TSDoc syntax errors fail the lint,
-// e.g. a comment line beginning with `@connections`, which TSDoc reads as a block tag and cuts from the text.
+// e.g. a comment line beginning with `@connections`, which TSDoc and jsii read as a block tag, cut from the text.
+// tsdoc.json declares jsii's `@default` (no projen marker: TSDoc's schema allows no other key).
 project.addDevDeps('eslint-plugin-tsdoc');
 project.eslint?.addOverride({
   files: ['src/**/*.ts'],
   plugins: ['tsdoc'],
   rules: { 'tsdoc/syntax': 'error' },
 });
+new JsonFile(project, 'tsdoc.json', {
+  marker: false,
+  obj: {
+    $schema: 'https://developer.microsoft.com/json-schemas/tsdoc/v0/tsdoc.schema.json',
+    tagDefinitions: [{ tagName: '@default', syntaxKind: 'block' }],
+  },
+});
+project.addPackageIgnore('/tsdoc.json');
 
 project.synth();
