@@ -20,7 +20,7 @@ export enum ConnectionUserIdSource {
  * anyone receive anyone's messages. The id comes from an authorizer, or each connection is anonymous.
  *
  * @example
- * // A Lambda authorizer that answers { principalId: 'alice', context: { tenant: 'acme' } }
+ * // A Lambda authorizer whose answer has principalId 'alice' and, in its context, tenant 'acme'
  * ConnectionUserId.fromAuthorizer();            // user id 'alice'
  * ConnectionUserId.fromAuthorizer('tenant');    // user id 'acme' (one "user" per tenant)
  */
@@ -31,7 +31,7 @@ export class ConnectionUserId {
    * `$disconnect` knows the user id too. Needs `authorizer`. A connection whose authorizer answer lacks the key is
    * refused, never stored without a user id.
    *
-   * @param key the authorizer key (letters, digits, `_`; not starting with a digit)
+   * @param key - the authorizer key (letters, digits, `_`; not starting with a digit)
    * @default 'principalId'
    */
   public static fromAuthorizer(key: string = 'principalId'): ConnectionUserId {
@@ -57,13 +57,19 @@ export class ConnectionUserId {
     return new ConnectionUserId(ConnectionUserIdSource.ANONYMOUS, '$context.connectionId');
   }
 
-  /**
-   * @param source where the user id comes from
-   * @param reference the mapping-template reference that yields it, e.g. `$context.authorizer.principalId`
-   */
-  private constructor(public readonly source: ConnectionUserIdSource, public readonly reference: string) {}
+  /** Where the user id comes from. */
+  public readonly source: ConnectionUserIdSource;
+
+  /** The mapping-template reference that yields the user id, e.g. `$context.authorizer.principalId`. */
+  public readonly reference: string;
+
+  private constructor(source: ConnectionUserIdSource, reference: string) {
+    this.source = source;
+    this.reference = reference;
+  }
 }
 
+/* eslint-disable tsdoc/syntax -- jsii takes an @example as code, with no fence; TSDoc would read its braces as inline tags */
 /**
  * `$connect` and `$disconnect` routes that keep the connections table without a Lambda function: API Gateway
  * writes the row with a DynamoDB `PutItem` on connect and deletes it with `DeleteItem` on disconnect.
@@ -80,6 +86,7 @@ export class ConnectionUserId {
  *   },
  * });
  */
+/* eslint-enable tsdoc/syntax */
 export interface ConnectionRoutesOptions {
   /** Where each connection's user id comes from. */
   readonly userId: ConnectionUserId;

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 
+/* eslint-disable tsdoc/syntax -- jsii takes an @example as code, with no fence; TSDoc would read its braces as inline tags */
 /**
  * The alarms of `WebsocketPusherProps.alarms`: a dead-letter queue that is not empty (each one that exists), failed
  * requests, function errors and throttles, and the age of the oldest message of the source queue.
@@ -11,6 +12,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
  *   alarms: { alarmActions: [new SnsAction(onCallTopic)] },
  * });
  */
+/* eslint-enable tsdoc/syntax */
 export interface PusherAlarmsOptions {
   /**
    * What each alarm does when it fires, e.g. `new SnsAction(topic)` from `aws-cdk-lib/aws-cloudwatch-actions`.

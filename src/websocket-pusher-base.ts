@@ -19,8 +19,8 @@ export abstract class WebsocketPusherBase extends Construct {
    * `metricsNamespace` with dimension `service` = `serviceName`: `Sum` of a count, `Average` of a duration, over
    * 5 minutes, unless `props` say otherwise.
    *
-   * @param metricName the metric's name, as the handler publishes it
-   * @param props period, statistic, label and the rest, over the defaults
+   * @param metricName - the metric's name, as the handler publishes it
+   * @param props - period, statistic, label and the rest, over the defaults
    */
   public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return pusherMetric(this.metricsNamespace, this.serviceName, metricName, props);

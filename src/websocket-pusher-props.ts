@@ -224,8 +224,8 @@ export interface WebsocketPusherProps extends PusherFunctionOptions {
   /**
    * Whether disconnect requests are accepted.
    *
-   * A request with `"action": "disconnect"` makes the pusher close the target connections (`DELETE
-  /*` of
+   * A request with `"action": "disconnect"` makes the pusher close the target connections (`DELETE` on
+   * `@connections/{id}`, after sending `data` if given) and delete their rows. Adds `DELETE` on `@connections/*` of
    * the one stage to the function's `execute-api:ManageConnections` permission.
    *
    * @default false - a disconnect request is an invalid request, and the function may only POST

@@ -25,6 +25,7 @@ import { DEFAULTS } from './shared/constants';
 import { WebsocketPusherBase } from './websocket-pusher-base';
 import { WebsocketPusherProps } from './websocket-pusher-props';
 
+/* eslint-disable tsdoc/syntax -- jsii takes an @example as code, with no fence; TSDoc would read its braces as inline tags */
 /**
  * Pushes notification requests from SNS and SQS to the users of an API Gateway WebSocket API.
  *
@@ -50,6 +51,7 @@ import { WebsocketPusherProps } from './websocket-pusher-props';
  * const pusher = new WebsocketPusher(this, 'Pusher', { webSocketStage: stage });
  * pusher.grantPublish(backendFunction);
  */
+/* eslint-enable tsdoc/syntax */
 export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantable, ec2.IConnectable {
   /** The pusher Lambda function. */
   public readonly pusherFunction: lambda.Function;
@@ -178,8 +180,8 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
   /**
    * Adds a CloudWatch dashboard of this pusher: deliveries, requests, duration, queue depths, the function.
    *
-   * @param id the dashboard's construct id, under this construct
-   * @param dashboardName its name in CloudWatch
+   * @param id - the dashboard's construct id, under this construct
+   * @param dashboardName - its name in CloudWatch
    * @returns the dashboard
    */
   public createDashboard(id: string = 'Dashboard', dashboardName?: string): cloudwatch.Dashboard {
@@ -210,7 +212,7 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
    * Lets `grantee` publish notification requests to every source that exists: `sns:Publish` on the topic
    * and `sqs:SendMessage` on the queue (with the KMS permissions their keys need).
    *
-   * @param grantee the backend that publishes (a function, a role, a user)
+   * @param grantee - the backend that publishes (a function, a role, a user)
    * @returns the grants on every source that exists, combined
    */
   public grantPublish(grantee: iam.IGrantable): iam.Grant {
@@ -225,7 +227,7 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
    * the KMS permissions of a customer-managed key): for an application's own `$connect` / `$disconnect` handlers,
    * instead of `connectionRoutes`.
    *
-   * @param grantee the handler that writes the rows
+   * @param grantee - the handler that writes the rows
    * @returns the grant on the table
    */
   public grantWriteConnections(grantee: iam.IGrantable): iam.Grant {
@@ -236,7 +238,7 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
    * Lets `grantee` read the connections table (`GetItem`, `Query`, `Scan`, and decryption with its key), e.g. to
    * show who is online.
    *
-   * @param grantee the reader
+   * @param grantee - the reader
    * @returns the grant on the table
    */
   public grantReadConnections(grantee: iam.IGrantable): iam.Grant {

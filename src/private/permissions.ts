@@ -27,7 +27,7 @@ export function grantTableAccess(grantee: iam.IGrantable, table: dynamodb.ITable
 }
 
 /**
- * `execute-api:ManageConnections` on `POST @connections/{id}` of this one stage, and `DELETE` only with
+ * `execute-api:ManageConnections` on `POST` `@connections/{id}` of this one stage, and `DELETE` only with
  * `enableDisconnect`: nothing else.
  */
 export function grantManageConnections(scope: Construct, role: iam.Role, stage: apigwv2.IWebSocketStage, disconnect: boolean) {

@@ -63,7 +63,7 @@ export const ENV = {
   FANOUT_MAX_ATTEMPTS: 'FANOUT_MAX_ATTEMPTS',
   /** URL of the work queue's dead-letter queue, where an exhausted remainder is kept (and can be redriven from). */
   WORK_DEAD_LETTER_QUEUE_URL: 'WORK_DEAD_LETTER_QUEUE_URL',
-  /** `true`: requests with `"action": "disconnect"` are accepted (the function may `DELETE @connections/{id}`). */
+  /** `true`: requests with `"action": "disconnect"` are accepted (the function may `DELETE` on `@connections/{id}`). */
   DISCONNECT_ENABLED: 'DISCONNECT_ENABLED',
   /** Deduplication: the idempotency table (Powertools' DynamoDB persistence); unset: requests are not deduplicated. */
   IDEMPOTENCY_TABLE_NAME: 'IDEMPOTENCY_TABLE_NAME',
