@@ -3,34 +3,13 @@
 // tarball are installed (.ci/nag3 makes one). Exits 1 on a finding, or if the check found nothing at all to report.
 const fs = require('fs');
 const path = require('path');
-const { App, Stack, Validations } = require('aws-cdk-lib');
-const apigwv2 = require('aws-cdk-lib/aws-apigatewayv2');
-const dynamodb = require('aws-cdk-lib/aws-dynamodb');
-const ec2 = require('aws-cdk-lib/aws-ec2');
+const { Validations } = require('aws-cdk-lib');
 const { AwsSolutionsChecks } = require('cdk-nag');
-const { ConnectionUserId, WebsocketPusher } = require('cdk-websocket-pusher');
+const { configurations, pusherApp } = require('./configurations');
 
 const outdir = path.join(__dirname, 'cdk.out');
 fs.rmSync(outdir, { recursive: true, force: true });
-const app = new App({ outdir });
-const configurations = {
-  Defaults: () => ({}),
-  EveryOption: () => ({
-    connectionRoutes: { userId: ConnectionUserId.anonymous() },
-    enableDisconnect: true,
-    segmentedBroadcast: {},
-    deduplication: {},
-    alarms: {},
-    connectionsTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED },
-  }),
-  InVpc: (stack) => ({ vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0 }) }),
-};
-for (const [name, props] of Object.entries(configurations)) {
-  const stack = new Stack(app, name, { env: { account: '111111111111', region: 'eu-west-1' } });
-  const api = new apigwv2.WebSocketApi(stack, 'Api');
-  const stage = new apigwv2.WebSocketStage(stack, 'Stage', { webSocketApi: api, stageName: 'live', autoDeploy: true });
-  new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage, ...props(stack) });
-}
+const { app } = pusherApp(outdir);
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 try {
   app.synth();

@@ -1,0 +1,34 @@
+// The configurations .ci/nag3's checks synthesize (those the construct tests check with cdk-nag 2), one stack each,
+// against the packed library and the aws-cdk-lib of package.json.
+const { App, Stack } = require('aws-cdk-lib');
+const apigwv2 = require('aws-cdk-lib/aws-apigatewayv2');
+const dynamodb = require('aws-cdk-lib/aws-dynamodb');
+const ec2 = require('aws-cdk-lib/aws-ec2');
+const { ConnectionUserId, WebsocketPusher } = require('cdk-websocket-pusher');
+
+const configurations = {
+  Defaults: () => ({}),
+  EveryOption: () => ({
+    connectionRoutes: { userId: ConnectionUserId.anonymous() },
+    enableDisconnect: true,
+    segmentedBroadcast: {},
+    deduplication: {},
+    alarms: {},
+    connectionsTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED },
+  }),
+  InVpc: (stack) => ({ vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0 }) }),
+};
+
+/** An app writing to `outdir`, with a stack per configuration: a WebSocket API, its `live` stage and a pusher. */
+function pusherApp(outdir) {
+  const app = new App({ outdir });
+  const pushers = Object.entries(configurations).map(([name, props]) => {
+    const stack = new Stack(app, name, { env: { account: '111111111111', region: 'eu-west-1' } });
+    const api = new apigwv2.WebSocketApi(stack, 'Api');
+    const stage = new apigwv2.WebSocketStage(stack, 'Stage', { webSocketApi: api, stageName: 'live', autoDeploy: true });
+    return new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage, ...props(stack) });
+  });
+  return { app, pushers };
+}
+
+module.exports = { configurations, pusherApp };
