@@ -56,6 +56,12 @@ export interface LocalSystemOptions {
    */
   readonly queues?: boolean;
   /**
+   * The most execution environments an SQS event source runs (with `queues: true`): each runs its mapping's
+   * `ScalingConfig.MaximumConcurrency` (2 without one) up to this cap. Lambda scales further; a laptop need not, but a
+   * benchmark of many workers does. @default 4
+   */
+  readonly maxEventSourceConcurrency?: number;
+  /**
    * Environment overrides of every execution environment of the pusher (its event sources' and `loadPusher`'s), for
    * what is not a prop (e.g. `RETRY_BASE_DELAY_MS`); a prop belongs in the template. @default none
    */
@@ -211,6 +217,7 @@ export class LocalSystem extends SystemClients {
         functionLogicalId: this.pusher,
         messaging: this.messaging,
         load: () => this.loadPusher(),
+        maxConcurrency: this.options.maxEventSourceConcurrency,
         onInvocation: this.options.onInvocation,
       });
     }
