@@ -10,16 +10,16 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { defaultCallbackUrl } from './private/callback-url';
-import { addConnectionRoutes, validateConnectionRoutes } from './private/connection-routes';
+import { addConnectionRoutes } from './private/connection-routes';
 import { createConnectionsTable, tableAttributes } from './private/connections-table';
 import { addDeduplication } from './private/deduplication';
 import { CONSTRUCT_DEFAULTS, functionTimeout } from './private/defaults';
 import { createPusherFunction } from './private/function';
 import { createAlarms, createDashboard, createQueryDefinitions, type Watched } from './private/monitoring';
 import { createServiceRole, grantManageConnections, grantTableAccess, grantReadConnections, grantVpcAccess, grantWriteConnections } from './private/permissions';
-import { withPropNames } from './private/prop-errors';
+import { throwIfInvalid } from './private/prop-errors';
 import { addQueueSource, addTopicSource, createFailedEventsQueue } from './private/sources';
-import { validateProps } from './private/validate-props';
+import { propViolations } from './private/validate-props';
 import { addWorkQueue } from './private/work-queue';
 import { DEFAULTS } from './shared/constants';
 import { WebsocketPusherBase } from './websocket-pusher-base';
@@ -122,10 +122,9 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
 
   constructor(scope: Construct, id: string, props: WebsocketPusherProps) {
     super(scope, id);
-    withPropNames(this, () => validateProps(props));
+    throwIfInvalid(this, propViolations(props));
     const timeout = functionTimeout(props.timeout);
     const attributes = tableAttributes(props);
-    if (props.connectionRoutes) withPropNames(this, () => validateConnectionRoutes(props.connectionRoutes!, attributes, props.connectionsTable));
 
     // Creation order is the order of the template's resources and of the role's policy statements.
     this.connectionsTable = props.connectionsTable

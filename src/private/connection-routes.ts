@@ -27,25 +27,29 @@ const DEFAULT_TTL = Duration.minutes(125);
 const TEMPLATE_SAFE_NAME = /^[A-Za-z0-9_.-]{1,255}$/;
 const ROUTE_KEYS = ['$connect', '$disconnect'] as const;
 
-/** Synth-time checks of `connectionRoutes`: each one names the prop that is wrong. */
-export function validateConnectionRoutes(options: ConnectionRoutesOptions, attributes: TableAttributes, table?: dynamodb.ITable) {
-  const source = options.userId.source;
-  if (source !== ConnectionUserIdSource.ANONYMOUS && !options.authorizer) {
-    throw new Error(`WebsocketPusher: connectionRoutes.authorizer is required with ConnectionUserId.${source === ConnectionUserIdSource.IAM_CALLER ? 'fromIamCaller()' : 'fromAuthorizer()'}: without one, nothing vouches for the user id (use ConnectionUserId.anonymous() for connections without users)`);
+/**
+ * The violations of `connectionRoutes`, each naming the prop that is wrong. `options.userId` may be missing (its type
+ * error is reported with the other props'): the checks of the user id's source are then left out.
+ */
+export function connectionRoutesViolations(options: ConnectionRoutesOptions, attributes: TableAttributes, table?: dynamodb.ITable): string[] {
+  const violations: string[] = [];
+  const source = options.userId?.source;
+  if (source !== undefined && source !== ConnectionUserIdSource.ANONYMOUS && !options.authorizer) {
+    violations.push(`WebsocketPusher: connectionRoutes.authorizer is required with ConnectionUserId.${source === ConnectionUserIdSource.IAM_CALLER ? 'fromIamCaller()' : 'fromAuthorizer()'}: without one, nothing vouches for the user id (use ConnectionUserId.anonymous() for connections without users)`);
   }
   const iamAuthorizer = options.authorizer instanceof WebSocketIamAuthorizer;
-  if (source === ConnectionUserIdSource.IAM_CALLER && !iamAuthorizer) {
-    throw new Error('WebsocketPusher: ConnectionUserId.fromIamCaller() needs a WebSocketIamAuthorizer as connectionRoutes.authorizer');
+  if (source === ConnectionUserIdSource.IAM_CALLER && options.authorizer && !iamAuthorizer) {
+    violations.push('WebsocketPusher: ConnectionUserId.fromIamCaller() needs a WebSocketIamAuthorizer as connectionRoutes.authorizer');
   }
   if (source === ConnectionUserIdSource.AUTHORIZER && iamAuthorizer) {
-    throw new Error('WebsocketPusher: ConnectionUserId.fromAuthorizer() reads a Lambda authorizer\'s answer; with a WebSocketIamAuthorizer use ConnectionUserId.fromIamCaller()');
+    violations.push('WebsocketPusher: ConnectionUserId.fromAuthorizer() reads a Lambda authorizer\'s answer; with a WebSocketIamAuthorizer use ConnectionUserId.fromIamCaller()');
   }
   const ttl = options.connectionTtl;
   if (ttl?.isUnresolved() && ttl.unitLabel() !== 'seconds') {
-    throw new Error('WebsocketPusher: connectionRoutes.connectionTtl from a token must be given in seconds (Duration.seconds(token)): the template adds it to the connect time');
+    violations.push('WebsocketPusher: connectionRoutes.connectionTtl from a token must be given in seconds (Duration.seconds(token)): the template adds it to the connect time');
   }
   if (ttl && !ttl.isUnresolved() && ttl.toSeconds({ integral: false }) < MIN_TTL.toSeconds()) {
-    throw new Error(`WebsocketPusher: connectionRoutes.connectionTtl must be at least 2 hours (API Gateway's longest connection: the pusher skips expired rows), got ${ttl.toHumanString()}`);
+    violations.push(`WebsocketPusher: connectionRoutes.connectionTtl must be at least 2 hours (API Gateway's longest connection: the pusher skips expired rows), got ${ttl.toHumanString()}`);
   }
   const names: Record<string, string> = {
     userIdAttribute: attributes.userIdAttribute,
@@ -54,34 +58,33 @@ export function validateConnectionRoutes(options: ConnectionRoutesOptions, attri
   };
   for (const [prop, name] of Object.entries(names)) {
     if (!Token.isUnresolved(name) && !TEMPLATE_SAFE_NAME.test(name)) {
-      throw new Error(`WebsocketPusher: with connectionRoutes, ${prop} must be letters, digits, '_', '-' or '.' (the request template carries it verbatim), got '${name}'`);
+      violations.push(`WebsocketPusher: with connectionRoutes, ${prop} must be letters, digits, '_', '-' or '.' (the request template carries it verbatim), got '${name}'`);
     }
   }
   const contextAttributes = options.authorizerContextAttributes ?? [];
-  const repeated = contextAttributes.filter((key, i) => contextAttributes.indexOf(key) !== i);
-  if (repeated.length > 0) {
-    throw new Error(`WebsocketPusher: connectionRoutes.authorizerContextAttributes lists '${repeated[0]}' twice`);
+  const repeated = [...new Set(contextAttributes.filter((key, i) => contextAttributes.indexOf(key) !== i))];
+  for (const key of repeated) {
+    violations.push(`WebsocketPusher: connectionRoutes.authorizerContextAttributes lists '${key}' twice`);
   }
   for (const key of contextAttributes) {
     if (!AUTHORIZER_CONTEXT_KEY.test(key)) {
-      throw new Error(`WebsocketPusher: connectionRoutes.authorizerContextAttributes: '${key}' is not a key a template can read (letters, digits and _, not starting with a digit)`);
-    }
-    if (Object.values(names).includes(key)) {
-      throw new Error(`WebsocketPusher: connectionRoutes.authorizerContextAttributes: '${key}' is a key or TTL attribute of the connections table`);
+      violations.push(`WebsocketPusher: connectionRoutes.authorizerContextAttributes: '${key}' is not a key a template can read (letters, digits and _, not starting with a digit)`);
+    } else if (Object.values(names).includes(key)) {
+      violations.push(`WebsocketPusher: connectionRoutes.authorizerContextAttributes: '${key}' is a key or TTL attribute of the connections table`);
     }
   }
-  if (table) validateTableKeys(table, attributes);
+  return table ? [...violations, ...tableKeyViolations(table, attributes)] : violations;
 }
 
 /** A table of this app whose keys are not the user id and connection id strings: the template could not fill them. */
-function validateTableKeys(table: dynamodb.ITable, attributes: TableAttributes) {
-  if (!(table instanceof dynamodb.Table)) return;
+function tableKeyViolations(table: dynamodb.ITable, attributes: TableAttributes): string[] {
+  if (!(table instanceof dynamodb.Table)) return [];
   const { partitionKey, sortKey } = table.schema();
   const expected = `${attributes.userIdAttribute} (hash, string) and ${attributes.connectionIdAttribute} (range, string)`;
-  if (partitionKey.name !== attributes.userIdAttribute || partitionKey.type !== dynamodb.AttributeType.STRING
-    || sortKey?.name !== attributes.connectionIdAttribute || sortKey.type !== dynamodb.AttributeType.STRING) {
-    throw new Error(`WebsocketPusher: connectionRoutes cannot fill connectionsTable's key (${partitionKey.name}${sortKey ? `, ${sortKey.name}` : ''}): its key must be ${expected}; set userIdAttribute / connectionIdAttribute to match`);
-  }
+  return partitionKey.name !== attributes.userIdAttribute || partitionKey.type !== dynamodb.AttributeType.STRING
+    || sortKey?.name !== attributes.connectionIdAttribute || sortKey.type !== dynamodb.AttributeType.STRING
+    ? [`WebsocketPusher: connectionRoutes cannot fill connectionsTable's key (${partitionKey.name}${sortKey ? `, ${sortKey.name}` : ''}): its key must be ${expected}; set userIdAttribute / connectionIdAttribute to match`]
+    : [];
 }
 
 /**

@@ -1,163 +1,211 @@
-import { Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { connectionRoutesViolations } from './connection-routes';
+import { tableAttributes } from './connections-table';
 import { functionTimeout } from './defaults';
+import { checkPropTypes } from './prop-types';
 import { DEFAULTS } from '../shared/constants';
 import { WebsocketPusherProps } from '../websocket-pusher-props';
 
-/** Checked at synthesis, so that a wrong setting fails `cdk synth` rather than the deployment or the handler. */
-export function validateProps(props: WebsocketPusherProps) {
-  both(props.connectionsTable, props.connectionsTableProps, 'connectionsTable', 'connectionsTableProps');
-  both(props.queue, props.queueProps, 'queue', 'queueProps');
-  both(props.queue, props.deadLetterQueueProps, 'queue', 'deadLetterQueueProps');
-  both(props.queue, props.maxReceiveCount, 'queue', 'maxReceiveCount');
-  both(props.topic, props.topicProps, 'topic', 'topicProps');
-  const sourceProps = props.queueEventSourceProps;
-  if (sourceProps?.reportBatchItemFailures === false) {
-    throw new Error('WebsocketPusher: queueEventSourceProps.reportBatchItemFailures cannot be false: partial batch failures are how the pusher retries only what failed');
-  }
-  for (const name of ['batchSize', 'maxBatchingWindow', 'maxConcurrency'] as const) {
-    if (sourceProps?.[name] !== undefined && props[name] !== undefined) {
-      throw new Error(`WebsocketPusher: give ${name} either as a prop or in queueEventSourceProps, not both`);
-    }
-  }
+/** A check of the props: the message of its violation, or nothing. */
+type Rule = (props: WebsocketPusherProps) => string | undefined;
 
-  if (props.enableQueue === false) {
-    const given = (['queue', 'queueProps', 'deadLetterQueueProps', 'maxReceiveCount', 'batchSize', 'maxBatchingWindow', 'maxConcurrency', 'queueEventSourceProps'] as const)
-      .filter((name) => props[name] !== undefined);
-    if (given.length) throw new Error(`WebsocketPusher: enableQueue is false, so ${given.join(', ')} cannot be given`);
-  }
-  if (props.enableTopic === false) {
-    const given = (['topic', 'topicProps', 'retryAttempts'] as const).filter((name) => props[name] !== undefined);
-    if (given.length) throw new Error(`WebsocketPusher: enableTopic is false, so ${given.join(', ')} cannot be given`);
-  }
-  if (props.enableQueue === false && props.enableTopic === false) {
-    throw new Error('WebsocketPusher: at least one source is needed; enableQueue and enableTopic are both false');
-  }
-
-  integer('maxInFlight', props.maxInFlight, 1, 10_000);
-  integer('maxAttempts', props.maxAttempts, 1, 20);
-  integer('scanSegments', props.scanSegments, 1, 1_000);
-  integer('maxReceiveCount', props.maxReceiveCount, 1, 1_000);
-  integer('retryAttempts', props.retryAttempts, 0, 2);
-  validateSegmentedBroadcast(props);
-  validateFifo(props);
-  validateDeduplication(props);
-  validateDeployTimeLimits(props);
-  validateFunctionOptions(props);
-  for (const [name, value] of Object.entries({
-    userIdAttribute: props.userIdAttribute,
-    connectionIdAttribute: props.connectionIdAttribute,
-    timeToLiveAttribute: props.timeToLiveAttribute,
-  })) {
-    if (value !== undefined && !Token.isUnresolved(value) && value.trim() === '') {
-      throw new Error(`WebsocketPusher: ${name} must not be empty`);
-    }
-  }
-  if (props.userIdAttribute !== undefined && props.userIdAttribute === props.connectionIdAttribute) {
-    throw new Error('WebsocketPusher: userIdAttribute and connectionIdAttribute must differ');
-  }
-}
-
-function validateSegmentedBroadcast(props: WebsocketPusherProps) {
-  const options = props.segmentedBroadcast;
-  if (!options) return;
-  integer('segmentedBroadcast.threshold', options.threshold, 0, 100_000_000);
-  integer('segmentedBroadcast.totalSegments', options.totalSegments, 1, 1_000);
-  integer('segmentedBroadcast.workerConcurrency', options.workerConcurrency, 2, 1_000);
-  integer('segmentedBroadcast.sendRatePerSecond', options.sendRatePerSecond, 1, 1_000_000);
-  integer('segmentedBroadcast.maxCarryForwardAttempts', options.maxCarryForwardAttempts, 1, 20);
-  const timeout = functionTimeout(props.timeout);
-  const margin = options.timeMargin;
-  if (margin && !margin.isUnresolved() && !timeout.isUnresolved()
-    && (margin.toMilliseconds() < 1_000 || margin.toMilliseconds() >= timeout.toMilliseconds())) {
-    throw new Error(`WebsocketPusher: segmentedBroadcast.timeMargin must be at least 1 second and less than the timeout (${timeout.toHumanString()}), got ${margin.toHumanString()}`);
-  }
-  const workers = options.workerConcurrency ?? DEFAULTS.WORKER_CONCURRENCY;
-  const reserved = props.reservedConcurrentExecutions;
-  if (reserved !== undefined && !Token.isUnresolved(reserved) && !Token.isUnresolved(workers) && reserved < workers) {
-    throw new Error(`WebsocketPusher: reservedConcurrentExecutions (${reserved}) must be at least segmentedBroadcast.workerConcurrency (${workers})`);
-  }
-}
-
-/**
- * What would otherwise fail only at deploy time, or after it: a callback URL that is not an https URL (API Gateway's
- * Management API is HTTPS only), memory and timeout outside Lambda's ranges, and a queue whose messages become visible
- * again while the function may still be processing them.
- */
-function validateDeployTimeLimits(props: WebsocketPusherProps) {
-  const url = props.callbackUrl;
-  if (url !== undefined && !Token.isUnresolved(url) && !/^https:\/\/[^/\s]+(\/\S*)?$/.test(url)) {
-    throw new Error(`WebsocketPusher: callbackUrl must be an https:// URL of the Management API (e.g. https://{apiId}.execute-api.{region}.amazonaws.com/{stage}), got '${url}'`);
-  }
-  integer('memorySize', props.memorySize, 128, 10_240);
-  const timeout = functionTimeout(props.timeout);
-  if (timeout.isUnresolved()) return;
-  if (timeout.toSeconds() < 1 || timeout.toSeconds() > 900) {
-    throw new Error(`WebsocketPusher: timeout must be from 1 second to 15 minutes, got ${timeout.toHumanString()}`);
-  }
-  const visibility = props.queueProps?.visibilityTimeout;
-  if (visibility && !visibility.isUnresolved() && visibility.toSeconds() < timeout.toSeconds()) {
-    throw new Error(`WebsocketPusher: queueProps.visibilityTimeout (${visibility.toHumanString()}) must be at least the function's timeout (${timeout.toHumanString()})`);
-  }
-  const given = props.queue?.node.defaultChild;
-  const seconds = given instanceof sqs.CfnQueue ? given.visibilityTimeout ?? SQS_DEFAULT_VISIBILITY_SECONDS : undefined;
-  if (typeof seconds === 'number' && !Token.isUnresolved(seconds) && seconds < timeout.toSeconds()) {
-    throw new Error(`WebsocketPusher: the visibility timeout of queue (${seconds} seconds) must be at least the function's timeout (${timeout.toHumanString()})`);
-  }
-}
-
-/** Function options that only make sense together, or only for this handler. */
-function validateFunctionOptions(props: WebsocketPusherProps) {
-  both(props.logGroup, props.logRetention, 'logGroup', 'logRetention');
-  if (!props.vpc) {
-    const given = (['vpcSubnets', 'securityGroups'] as const).filter((name) => props[name] !== undefined);
-    if (given.length) throw new Error(`WebsocketPusher: ${given.join(' and ')} need vpc`);
-  }
-  const runtime = props.runtime;
-  if (runtime && (runtime.family !== lambda.RuntimeFamily.NODEJS || !/^nodejs(\d+)\.x$/.test(runtime.name) || Number(/\d+/.exec(runtime.name)![0]) < 22)) {
-    throw new Error(`WebsocketPusher: runtime must be Node.js 22 or later (the handler is built for it), got ${runtime.name}`);
-  }
-  for (const [name, value] of Object.entries({ serviceName: props.serviceName, metricsNamespace: props.metricsNamespace })) {
-    if (value !== undefined && !Token.isUnresolved(value) && !/^[^:\s][^:]{0,254}$/.test(value)) {
-      throw new Error(`WebsocketPusher: ${name} must be 1 to 255 characters, not starting with a space, without ':', got '${value}'`);
-    }
-  }
-}
+/** The value an integer rule checks: a prop, or a field of the props' options. */
+type Getter = (props: WebsocketPusherProps) => number | undefined;
 
 /** What SQS uses when a queue sets no visibility timeout. */
 const SQS_DEFAULT_VISIBILITY_SECONDS = 30;
 
+const QUEUE_SETTINGS = ['queue', 'queueProps', 'deadLetterQueueProps', 'maxReceiveCount', 'batchSize', 'maxBatchingWindow', 'maxConcurrency',
+  'queueEventSourceProps'] as const;
+const TOPIC_SETTINGS = ['topic', 'topicProps', 'retryAttempts'] as const;
+
+/** Each resource is brought or customised, never both (the Solutions Constructs rule). */
+function exclusive(existing: keyof WebsocketPusherProps, created: keyof WebsocketPusherProps): Rule {
+  return (props) => (props[existing] !== undefined && props[created] !== undefined
+    ? `WebsocketPusher: give either ${existing} (an existing resource) or ${created} (to customise the created one), not both`
+    : undefined);
+}
+
+function integer(name: string, value: Getter, min: number, max: number): Rule {
+  return (props) => {
+    const given = value(props);
+    if (given === undefined || Token.isUnresolved(given)) return undefined;
+    return Number.isInteger(given) && given >= min && given <= max
+      ? undefined
+      : `WebsocketPusher: ${name} must be an integer from ${min} to ${max}, got ${given}`;
+  };
+}
+
+/** Settings of a source that is switched off. */
+function disabledSource(flag: 'enableQueue' | 'enableTopic', settings: readonly (keyof WebsocketPusherProps)[]): Rule {
+  return (props) => {
+    const given = props[flag] === false ? settings.filter((name) => props[name] !== undefined) : [];
+    return given.length ? `WebsocketPusher: ${flag} is false, so ${given.join(', ')} cannot be given` : undefined;
+  };
+}
+
+function notBothInEventSource(name: 'batchSize' | 'maxBatchingWindow' | 'maxConcurrency'): Rule {
+  return (props) => (props.queueEventSourceProps?.[name] !== undefined && props[name] !== undefined
+    ? `WebsocketPusher: give ${name} either as a prop or in queueEventSourceProps, not both`
+    : undefined);
+}
+
+function notEmpty(name: 'userIdAttribute' | 'connectionIdAttribute' | 'timeToLiveAttribute'): Rule {
+  return (props) => {
+    const value = props[name];
+    return value !== undefined && !Token.isUnresolved(value) && value.trim() === '' ? `WebsocketPusher: ${name} must not be empty` : undefined;
+  };
+}
+
+function cloudWatchName(name: 'serviceName' | 'metricsNamespace'): Rule {
+  return (props) => {
+    const value = props[name];
+    return value !== undefined && !Token.isUnresolved(value) && !/^[^:\s][^:]{0,254}$/.test(value)
+      ? `WebsocketPusher: ${name} must be 1 to 255 characters, not starting with a space, without ':', got '${value}'`
+      : undefined;
+  };
+}
+
+/** The function's timeout, when it is known and within Lambda's range: what the queues' visibility is checked against. */
+function knownTimeout(props: WebsocketPusherProps): Duration | undefined {
+  const timeout = functionTimeout(props.timeout);
+  return !timeout.isUnresolved() && timeout.toSeconds() >= 1 && timeout.toSeconds() <= 900 ? timeout : undefined;
+}
+
 /**
- * A FIFO SNS topic cannot invoke a Lambda function (SNS delivers FIFO topics to SQS FIFO queues only); a FIFO queue
- * takes at most 10 records per batch.
+ * The rules, in the order their messages are listed. Several check what would otherwise fail only at deploy time, or
+ * after it: a callback URL that is not an https URL (the Management API is HTTPS only), memory and timeout outside
+ * Lambda's ranges, a queue whose messages become visible again while the function may still be processing them, a FIFO
+ * topic (SNS delivers FIFO topics to SQS FIFO queues only) and more than 10 records per batch of a FIFO queue.
  */
-function validateFifo(props: WebsocketPusherProps) {
-  if (props.topic?.fifo || props.topicProps?.fifo) {
-    throw new Error(`WebsocketPusher: ${props.topic ? 'topic' : 'topicProps'} is a FIFO topic, which cannot invoke a Lambda function: subscribe a FIFO SQS queue to it and give that queue as \`queue\` (with enableTopic: false)`);
-  }
-  const fifoQueue = props.queue?.fifo || props.queueProps?.fifo;
-  if (fifoQueue && props.batchSize !== undefined && !Token.isUnresolved(props.batchSize) && props.batchSize > 10) {
-    throw new Error(`WebsocketPusher: batchSize must be at most 10 for a FIFO queue, got ${props.batchSize}`);
-  }
-}
+const RULES: readonly Rule[] = [
+  exclusive('connectionsTable', 'connectionsTableProps'),
+  exclusive('queue', 'queueProps'),
+  exclusive('queue', 'deadLetterQueueProps'),
+  exclusive('queue', 'maxReceiveCount'),
+  exclusive('topic', 'topicProps'),
+  (props) => (props.queueEventSourceProps?.reportBatchItemFailures === false
+    ? 'WebsocketPusher: queueEventSourceProps.reportBatchItemFailures cannot be false: partial batch failures are how the pusher retries only what failed'
+    : undefined),
+  notBothInEventSource('batchSize'),
+  notBothInEventSource('maxBatchingWindow'),
+  notBothInEventSource('maxConcurrency'),
+  disabledSource('enableQueue', QUEUE_SETTINGS),
+  disabledSource('enableTopic', TOPIC_SETTINGS),
+  (props) => (props.enableQueue === false && props.enableTopic === false
+    ? 'WebsocketPusher: at least one source is needed; enableQueue and enableTopic are both false'
+    : undefined),
 
-function validateDeduplication(props: WebsocketPusherProps) {
-  const window = props.deduplication?.window;
-  if (window && !window.isUnresolved() && (window.toSeconds() < 1 || window.toSeconds() > 7 * 24 * 3600)) {
-    throw new Error(`WebsocketPusher: deduplication.window must be from 1 second to 7 days, got ${window.toHumanString()}`);
-  }
-}
+  integer('maxInFlight', (props) => props.maxInFlight, 1, 10_000),
+  integer('maxAttempts', (props) => props.maxAttempts, 1, 20),
+  integer('scanSegments', (props) => props.scanSegments, 1, 1_000),
+  integer('maxReceiveCount', (props) => props.maxReceiveCount, 1, 1_000),
+  integer('retryAttempts', (props) => props.retryAttempts, 0, 2),
 
-function both(existing: unknown, created: unknown, existingName: string, createdName: string) {
-  if (existing !== undefined && created !== undefined) {
-    throw new Error(`WebsocketPusher: give either ${existingName} (an existing resource) or ${createdName} (to customise the created one), not both`);
-  }
-}
+  integer('segmentedBroadcast.threshold', (props) => props.segmentedBroadcast?.threshold, 0, 100_000_000),
+  integer('segmentedBroadcast.totalSegments', (props) => props.segmentedBroadcast?.totalSegments, 1, 1_000),
+  integer('segmentedBroadcast.workerConcurrency', (props) => props.segmentedBroadcast?.workerConcurrency, 2, 1_000),
+  integer('segmentedBroadcast.sendRatePerSecond', (props) => props.segmentedBroadcast?.sendRatePerSecond, 1, 1_000_000),
+  integer('segmentedBroadcast.maxCarryForwardAttempts', (props) => props.segmentedBroadcast?.maxCarryForwardAttempts, 1, 20),
+  (props) => {
+    const timeout = functionTimeout(props.timeout);
+    const margin = props.segmentedBroadcast?.timeMargin;
+    return margin && !margin.isUnresolved() && !timeout.isUnresolved()
+      && (margin.toMilliseconds() < 1_000 || margin.toMilliseconds() >= timeout.toMilliseconds())
+      ? `WebsocketPusher: segmentedBroadcast.timeMargin must be at least 1 second and less than the timeout (${timeout.toHumanString()}), got ${margin.toHumanString()}`
+      : undefined;
+  },
+  (props) => {
+    if (!props.segmentedBroadcast) return undefined;
+    const workers = props.segmentedBroadcast.workerConcurrency ?? DEFAULTS.WORKER_CONCURRENCY;
+    const reserved = props.reservedConcurrentExecutions;
+    return reserved !== undefined && !Token.isUnresolved(reserved) && !Token.isUnresolved(workers) && reserved < workers
+      ? `WebsocketPusher: reservedConcurrentExecutions (${reserved}) must be at least segmentedBroadcast.workerConcurrency (${workers})`
+      : undefined;
+  },
 
-function integer(name: string, value: number | undefined, min: number, max: number) {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`WebsocketPusher: ${name} must be an integer from ${min} to ${max}, got ${value}`);
-  }
+  (props) => (props.topic?.fifo || props.topicProps?.fifo
+    ? `WebsocketPusher: ${props.topic ? 'topic' : 'topicProps'} is a FIFO topic, which cannot invoke a Lambda function: subscribe a FIFO SQS queue to it and give that queue as \`queue\` (with enableTopic: false)`
+    : undefined),
+  (props) => {
+    const fifoQueue = props.queue?.fifo || props.queueProps?.fifo;
+    return fifoQueue && props.batchSize !== undefined && !Token.isUnresolved(props.batchSize) && props.batchSize > 10
+      ? `WebsocketPusher: batchSize must be at most 10 for a FIFO queue, got ${props.batchSize}`
+      : undefined;
+  },
+
+  (props) => {
+    const window = props.deduplication?.window;
+    return window && !window.isUnresolved() && (window.toSeconds() < 1 || window.toSeconds() > 7 * 24 * 3600)
+      ? `WebsocketPusher: deduplication.window must be from 1 second to 7 days, got ${window.toHumanString()}`
+      : undefined;
+  },
+
+  (props) => {
+    const url = props.callbackUrl;
+    return url !== undefined && !Token.isUnresolved(url) && !/^https:\/\/[^/\s]+(\/\S*)?$/.test(url)
+      ? `WebsocketPusher: callbackUrl must be an https:// URL of the Management API (e.g. https://{apiId}.execute-api.{region}.amazonaws.com/{stage}), got '${url}'`
+      : undefined;
+  },
+  integer('memorySize', (props) => props.memorySize, 128, 10_240),
+  (props) => {
+    const timeout = functionTimeout(props.timeout);
+    return !timeout.isUnresolved() && !knownTimeout(props)
+      ? `WebsocketPusher: timeout must be from 1 second to 15 minutes, got ${timeout.toHumanString()}`
+      : undefined;
+  },
+  (props) => {
+    const timeout = knownTimeout(props);
+    const visibility = props.queueProps?.visibilityTimeout;
+    return timeout && visibility && !visibility.isUnresolved() && visibility.toSeconds() < timeout.toSeconds()
+      ? `WebsocketPusher: queueProps.visibilityTimeout (${visibility.toHumanString()}) must be at least the function's timeout (${timeout.toHumanString()})`
+      : undefined;
+  },
+  (props) => {
+    const timeout = knownTimeout(props);
+    const given = props.queue?.node.defaultChild;
+    const seconds = given instanceof sqs.CfnQueue ? given.visibilityTimeout ?? SQS_DEFAULT_VISIBILITY_SECONDS : undefined;
+    return timeout && typeof seconds === 'number' && !Token.isUnresolved(seconds) && seconds < timeout.toSeconds()
+      ? `WebsocketPusher: the visibility timeout of queue (${seconds} seconds) must be at least the function's timeout (${timeout.toHumanString()})`
+      : undefined;
+  },
+
+  exclusive('logGroup', 'logRetention'),
+  (props) => {
+    const given = props.vpc ? [] : (['vpcSubnets', 'securityGroups'] as const).filter((name) => props[name] !== undefined);
+    return given.length ? `WebsocketPusher: ${given.join(' and ')} need vpc` : undefined;
+  },
+  (props) => {
+    const runtime = props.runtime;
+    return runtime && (runtime.family !== lambda.RuntimeFamily.NODEJS || !/^nodejs(\d+)\.x$/.test(runtime.name) || Number(/\d+/.exec(runtime.name)![0]) < 22)
+      ? `WebsocketPusher: runtime must be Node.js 22 or later (the handler is built for it), got ${runtime.name}`
+      : undefined;
+  },
+  cloudWatchName('serviceName'),
+  cloudWatchName('metricsNamespace'),
+
+  notEmpty('userIdAttribute'),
+  notEmpty('connectionIdAttribute'),
+  notEmpty('timeToLiveAttribute'),
+  (props) => (props.userIdAttribute !== undefined && props.userIdAttribute === props.connectionIdAttribute
+    ? 'WebsocketPusher: userIdAttribute and connectionIdAttribute must differ'
+    : undefined),
+];
+
+/**
+ * Every violation of the props, all at once, so that a wrong setting fails `cdk synth` with all that is wrong rather
+ * than the deployment, the handler, or one error per synth: first the types (a wrongly typed value is then left out
+ * of the checks that follow), then `RULES` in order, then `connectionRoutes`' own.
+ */
+export function propViolations(props: unknown): string[] {
+  const { violations, props: checked } = checkPropTypes(props);
+  return [
+    ...violations,
+    ...RULES.flatMap((rule) => rule(checked) ?? []),
+    ...checked.connectionRoutes
+      ? connectionRoutesViolations(checked.connectionRoutes, tableAttributes(checked), checked.connectionsTable)
+      : [],
+  ];
 }

@@ -25,4 +25,27 @@ describe('errors read right from Python and Java too', () => {
     // WHEN / THEN
     expect(errorOf(props)).toBe(message);
   });
+
+  test('several violations: one error lists every one, the path once and each line with its Python names', () => {
+    // WHEN
+    const message = errorOf({
+      maxInFlight: 0,
+      callbackUrl: 'wss://x',
+      segmentedBroadcast: { timeMargin: Duration.millis(10) },
+      connectionRoutes: { userId: ConnectionUserId.fromIamCaller(), connectionTtl: Duration.minutes(30), authorizerContextAttributes: ['tenant', 'tenant'] },
+    });
+
+    // THEN
+    expect(message.split('\n')).toEqual([
+      'WebsocketPusher: 6 errors in the props [TestStack/Pusher]:',
+      '  - maxInFlight must be an integer from 1 to 10000, got 0 [Python: max_in_flight]',
+      '  - segmentedBroadcast.timeMargin must be at least 1 second and less than the timeout (1 minute), got 10 millis [Python: segmented_broadcast.time_margin]',
+      "  - callbackUrl must be an https:// URL of the Management API (e.g. https://{apiId}.execute-api.{region}.amazonaws.com/{stage}), got 'wss://x' [Python: callback_url]",
+      '  - connectionRoutes.authorizer is required with ConnectionUserId.fromIamCaller(): without one, nothing vouches for the user id '
+        + '(use ConnectionUserId.anonymous() for connections without users) [Python: connection_routes.authorizer]',
+      "  - connectionRoutes.connectionTtl must be at least 2 hours (API Gateway's longest connection: the pusher skips expired rows), got 30 minutes "
+        + '[Python: connection_routes.connection_ttl]',
+      "  - connectionRoutes.authorizerContextAttributes lists 'tenant' twice [Python: connection_routes.authorizer_context_attributes]",
+    ]);
+  });
 });
