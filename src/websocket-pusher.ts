@@ -16,7 +16,7 @@ import { addDeduplication } from './private/deduplication';
 import { CONSTRUCT_DEFAULTS, functionTimeout } from './private/defaults';
 import { createPusherFunction } from './private/function';
 import { createAlarms, createDashboard, createQueryDefinitions, type Watched } from './private/monitoring';
-import { createServiceRole, grantManageConnections, grantTableAccess, grantReadConnections, grantVpcAccess, grantWriteConnections } from './private/permissions';
+import { createServiceRole, grantManageConnections, grantTableAccess, grantVpcAccess } from './private/permissions';
 import { throwIfInvalid } from './private/prop-errors';
 import { addQueueSource, addTopicSource, createFailedEventsQueue } from './private/sources';
 import { propViolations } from './private/validate-props';
@@ -205,42 +205,5 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
   /** The pusher function's network connections (its security groups), when it runs in a `vpc`; throws otherwise. */
   public get connections(): ec2.Connections {
     return this.pusherFunction.connections;
-  }
-
-  /**
-   * Lets `grantee` publish notification requests to every source that exists: `sns:Publish` on the topic
-   * and `sqs:SendMessage` on the queue (with the KMS permissions their keys need).
-   *
-   * @param grantee - the backend that publishes (a function, a role, a user)
-   * @returns the grants on every source that exists, combined
-   */
-  public grantPublish(grantee: iam.IGrantable): iam.Grant {
-    const grants: iam.Grant[] = [];
-    if (this.topic) grants.push(this.topic.grantPublish(grantee));
-    if (this.queue) grants.push(this.queue.grantSendMessages(grantee));
-    return grants.reduce((all, grant) => all.combine(grant));
-  }
-
-  /**
-   * Lets `grantee` write and delete rows of the connections table (`dynamodb:PutItem`, `dynamodb:DeleteItem`, and
-   * the KMS permissions of a customer-managed key): for an application's own `$connect` / `$disconnect` handlers,
-   * instead of `connectionRoutes`.
-   *
-   * @param grantee - the handler that writes the rows
-   * @returns the grant on the table
-   */
-  public grantWriteConnections(grantee: iam.IGrantable): iam.Grant {
-    return grantWriteConnections(grantee, this.connectionsTable);
-  }
-
-  /**
-   * Lets `grantee` read the connections table (`GetItem`, `Query`, `Scan`, and decryption with its key), e.g. to
-   * show who is online.
-   *
-   * @param grantee - the reader
-   * @returns the grant on the table
-   */
-  public grantReadConnections(grantee: iam.IGrantable): iam.Grant {
-    return grantReadConnections(grantee, this.connectionsTable);
   }
 }
