@@ -45,6 +45,10 @@ import { WebsocketPusherProps } from './websocket-pusher-props';
  * With `connectionRoutes`, it also adds the API's `$connect` / `$disconnect` routes, which keep the connections
  * table with direct DynamoDB integrations (no Lambda).
  *
+ * To watch it: `metric(name)` and the `metric*()` methods (every metric name, and what it counts, in
+ * `IWebsocketPusher.metric`), the Logs Insights queries of `queryDefinitions`, `alarms` and `createDashboard()`.
+ * Other constructs take it as an `IWebsocketPusher`.
+ *
  * @example
  * const api = new apigwv2.WebSocketApi(this, 'Api');
  * const stage = new apigwv2.WebSocketStage(this, 'Stage', { webSocketApi: api, stageName: 'live', autoDeploy: true });
@@ -105,7 +109,24 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
   /** The alarms of `alarms`; empty when `alarms` is not given. */
   public readonly alarms: cloudwatch.IAlarm[];
 
-  /** Logs Insights queries saved for the log group: per-request totals, and per-request totals of work items. */
+  /**
+   * CloudWatch Logs Insights queries saved for the log group: `<serviceName>/requests` and `<serviceName>/work-items`.
+   *
+   * `requests` totals the per-request log lines by outcome and kind:
+   *
+   * ```
+   * filter message = "request processed"
+   * | stats count(*) as requests, sum(targets) as targets, sum(delivered) as delivered, sum(gone) as gone, sum(pruned) as pruned, sum(failed) as failed, sum(requeued) as requeued, avg(durationMs) as avgDurationMs by outcome, kind
+   * ```
+   *
+   * `work-items` totals the work items of each split request (follow-ups and segmented broadcasts), the longest first:
+   *
+   * ```
+   * filter message = "work item processed"
+   * | stats count(*) as workItems, sum(continued) as continuations, sum(targets) as targets, sum(delivered) as delivered, sum(gone) as gone, sum(pruned) as pruned, sum(carried) as carriedForward, sum(failed) as failed, max(wallTimeMs) as wallTimeMs by requestId
+   * | sort wallTimeMs desc
+   * ```
+   */
   public readonly queryDefinitions: logs.QueryDefinition[];
 
   /** The idempotency table of `deduplication`; undefined when deduplication is off. */
