@@ -10,7 +10,7 @@
  */
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { measureWhenTold, Phase, setting } from './measure';
+import { measureWhenTold, Phase, setting } from '../harness/measure';
 
 type Item = Record<string, AttributeValue>;
 

@@ -2,27 +2,7 @@
  * The measuring side of a benchmark subject: runs in the child process, so that its CPU time and memory are the
  * subject's alone (dynalite and the emulator run in the parent). One subject run per process.
  */
-
-/** What a subject reports back to the bench over IPC. */
-export interface SubjectResult {
-  readonly type: 'result';
-  /** Wall-clock time of the measured run, milliseconds. */
-  readonly wallMs: number;
-  /** User + system CPU time of this process during the run, microseconds. */
-  readonly cpuUserUs: number;
-  readonly cpuSystemUs: number;
-  /** `process.resourceUsage().maxRSS` at the end of the run (the process's lifetime peak), bytes. */
-  readonly maxRssBytes: number;
-  /** Highest `process.memoryUsage()` sample during the run (every 10 ms), bytes. */
-  readonly peakRssBytes: number;
-  readonly peakHeapUsedBytes: number;
-  /** The same, just before the run started: what loading the subject cost. */
-  readonly startRssBytes: number;
-  readonly startHeapUsedBytes: number;
-  /** Subject-specific figures (phases, counts); see each subject. */
-  readonly details: Record<string, unknown>;
-  readonly error?: string;
-}
+import type { SubjectMessage, SubjectResult } from './protocol';
 
 /** Measures `run` once the bench says go; reports the figures and exits. */
 export function measureWhenTold(setup: () => Promise<void>, run: () => Promise<Record<string, unknown>>): void {
@@ -30,7 +10,7 @@ export function measureWhenTold(setup: () => Promise<void>, run: () => Promise<R
   if (!channel) {
     throw new Error('a benchmark subject runs as a child process of bench/run.ts (it needs an IPC channel)');
   }
-  const send = (message: unknown) => new Promise<void>((resolve) => channel(message, () => resolve()));
+  const send = (message: SubjectMessage) => new Promise<void>((resolve) => channel(message, () => resolve()));
   process.once('message', () => {
     void measure(run).then(async (result) => {
       await send(result);
@@ -47,18 +27,28 @@ export function measureWhenTold(setup: () => Promise<void>, run: () => Promise<R
   );
 }
 
-async function measure(run: () => Promise<Record<string, unknown>>): Promise<SubjectResult> {
-  const start = process.memoryUsage();
-  let peakRss = start.rss;
-  let peakHeap = start.heapUsed;
-  const sample = () => {
+/** The process's peak RSS and heap, sampled every 10 ms while it runs. */
+class MemorySampler {
+  readonly start = process.memoryUsage();
+  peakRss = this.start.rss;
+  peakHeap = this.start.heapUsed;
+  private readonly timer = setInterval(() => this.sample(), 10);
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.sample();
+  }
+
+  private sample(): void {
     const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  };
-  const sampler = setInterval(sample, 10);
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
+    this.peakRss = Math.max(this.peakRss, m.rss);
+    this.peakHeap = Math.max(this.peakHeap, m.heapUsed);
+  }
+}
+
+async function measure(run: () => Promise<Record<string, unknown>>): Promise<SubjectResult> {
+  const memory = new MemorySampler();
+  const phase = new Phase();
   let details: Record<string, unknown> = {};
   let error: string | undefined;
   try {
@@ -66,20 +56,18 @@ async function measure(run: () => Promise<Record<string, unknown>>): Promise<Sub
   } catch (e) {
     error = `${(e as Error).name}: ${(e as Error).message}`;
   }
-  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const cpu = process.cpuUsage(cpu0);
-  clearInterval(sampler);
-  sample();
+  const { wallMs, cpu } = phase.measure();
+  memory.stop();
   return {
     type: 'result',
     wallMs,
     cpuUserUs: cpu.user,
     cpuSystemUs: cpu.system,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
-    peakRssBytes: peakRss,
-    peakHeapUsedBytes: peakHeap,
-    startRssBytes: start.rss,
-    startHeapUsedBytes: start.heapUsed,
+    peakRssBytes: memory.peakRss,
+    peakHeapUsedBytes: memory.peakHeap,
+    startRssBytes: memory.start.rss,
+    startHeapUsedBytes: memory.start.heapUsed,
     details,
     ...(error ? { error } : {}),
   };
@@ -100,7 +88,12 @@ export class Phase {
   private readonly t0 = process.hrtime.bigint();
 
   end(): { wallMs: number; cpuUs: number } {
+    const { wallMs, cpu } = this.measure();
+    return { wallMs, cpuUs: cpu.user + cpu.system };
+  }
+
+  measure(): { wallMs: number; cpu: NodeJS.CpuUsage } {
     const cpu = process.cpuUsage(this.cpu0);
-    return { wallMs: Number(process.hrtime.bigint() - this.t0) / 1e6, cpuUs: cpu.user + cpu.system };
+    return { wallMs: Number(process.hrtime.bigint() - this.t0) / 1e6, cpu };
   }
 }

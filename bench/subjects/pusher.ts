@@ -5,8 +5,8 @@
  * that the measured one is a warm Lambda's (code compiled, sockets open) and not the first of a fresh process.
  */
 import { createRequire } from 'module';
-import { measureWhenTold, setting } from './measure';
-import { sqsEvent } from '../local/events';
+import { sqsEvent } from '../../local/events';
+import { measureWhenTold, setting } from '../harness/measure';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 

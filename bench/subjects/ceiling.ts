@@ -15,8 +15,8 @@ import { readFileSync } from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { measureWhenTold, setting } from './measure';
-import { NativeSha256 } from '../lambda/adapters/native-sha256';
+import { NativeSha256 } from '../../lambda/adapters/native-sha256';
+import { measureWhenTold, setting } from '../harness/measure';
 
 let ids: string[];
 let agent: http.Agent;

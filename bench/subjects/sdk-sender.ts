@@ -8,7 +8,7 @@ import { readFileSync } from 'fs';
 import * as http from 'http';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { measureWhenTold, setting } from './measure';
+import { measureWhenTold, setting } from '../harness/measure';
 
 let ids: string[];
 let client: ApiGatewayManagementApiClient;

@@ -1,0 +1,26 @@
+import { growthTable, mainTable } from './broadcast-tables';
+import { fmt } from './format';
+import type { Results } from './results';
+import { sendersTable } from './senders-table';
+import { sweepTable } from './sweep-table';
+import { checkTargets } from './target-check';
+
+/** The report `npm run bench` prints at the end of a run (markdown, as BENCHMARKS.md quotes it). */
+export function printReport(results: Results): void {
+  const o = results.options;
+  const variant = `${o.tls ? 'HTTPS' : 'HTTP'}, ${o.warm ? 'warm' : 'first'} invocations`;
+  console.log(`\n## Results (${o.latencyMs} ms latency, in-flight ${o.inFlight}, ${o.scanSegments} scan segments, ${variant})\n`);
+  console.log(mainTable(results));
+  console.log('\n## Growth with the broadcast size\n');
+  console.log(growthTable(results));
+  if (results.rows.some((r) => r.kind === 'senders')) {
+    console.log(`\n## Senders (issue 8: broadcast to ${fmt(o.sendersSize)}, payload ${o.sendersPayloadBytes} B, in-flight ${o.inFlight})\n`);
+    console.log(sendersTable(results));
+  }
+  if (results.rows.some((r) => r.kind === 'sweep')) {
+    console.log(`\n## In-flight sweep (broadcast to ${fmt(o.sweepSize)})\n`);
+    console.log(sweepTable(results));
+  }
+  console.log('\n## Targets\n');
+  for (const line of checkTargets(results)) console.log(`- ${line}`);
+}

@@ -1,0 +1,86 @@
+/** The results file of `npm run bench` (`bench/results/*.json`): its options, scenarios and rows. */
+import type { Machine } from './machine';
+
+/** The options of a run, as `npm run bench` read them from its command line. */
+export interface BenchOptions {
+  readonly quick: boolean;
+  readonly sizes: number[];
+  readonly latencyMs: number;
+  readonly inFlight: number;
+  readonly scanSegments: number;
+  readonly sweep: number[];
+  readonly sweepSize: number;
+  readonly multicastUsers: number;
+  readonly sequentialSample: number;
+  readonly payloadBytes: number;
+  readonly subjects: string[];
+  /** Latencies of the senders' comparison (issue 8); empty: skipped. */
+  readonly senders: number[];
+  readonly sendersSize: number;
+  /** Subjects of the senders' comparison (default pusher, sdk, ceiling, unsigned). */
+  readonly sendersSubjects: readonly string[];
+  readonly sendersPayloadBytes: number;
+  /** The emulator behind TLS. */
+  readonly tls?: boolean;
+  /** Warm runs: each subject ran once in setup before the measured run. */
+  readonly warm?: boolean;
+  readonly profile: boolean;
+  readonly repeat: number;
+  readonly pusherHeapMb?: number;
+  readonly out: string;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly kind: 'broadcast' | 'multicast' | 'sweep' | 'senders';
+  /** Target connections. */
+  readonly connections: number;
+  /** Rows in the table when it ran. */
+  readonly table: number;
+  /** The emulator's added latency, when the scenario sets its own (the senders' comparison). */
+  readonly latencyMs?: number;
+}
+
+/** One subject in one scenario. */
+export interface Row {
+  readonly scenario: string;
+  readonly kind: Scenario['kind'];
+  readonly latencyMs?: number;
+  readonly connections: number;
+  readonly tableRows: number;
+  readonly subject: string;
+  /** MAX_IN_FLIGHT (pusher) or requests in flight (ceiling); undefined for the baselines. */
+  readonly inFlight?: number;
+  readonly targets: number;
+  /** 200 answers the emulator counted during the run. */
+  readonly deliveries: number;
+  /** The sequential baseline posted to a sample of the targets only. */
+  readonly sampled: boolean;
+  readonly wallMs: number;
+  readonly perSecond: number;
+  readonly cpuMsPer1000: number;
+  readonly cpuMs: number;
+  readonly maxRssBytes: number;
+  readonly peakRssBytes: number;
+  readonly peakHeapUsedBytes: number;
+  readonly startRssBytes: number;
+  readonly startHeapUsedBytes: number;
+  /** CPU time of the stack process (dynalite + emulator) during the run. */
+  readonly stackCpuMs: number;
+  /** CPU time every other process on the machine used during the run (from /proc/stat): noise. */
+  readonly othersCpuMs?: number;
+  /** From "go" to the first Management API request the emulator received, ms: the fixed latency before sending starts. */
+  readonly firstRequestMs?: number;
+  readonly emulator: { readonly byStatus: Record<number, number>; readonly maxInFlight: number };
+  readonly details: Record<string, unknown>;
+  readonly error?: string;
+}
+
+export interface Results {
+  readonly date: string;
+  readonly durationS: number;
+  readonly machine: Machine;
+  readonly options: BenchOptions;
+  readonly seedingMs: Record<number, number>;
+  readonly rows: Row[];
+}

@@ -1,0 +1,36 @@
+import { broadcast } from './broadcast';
+import { CONNECTIONS_PER_USER, type FanOut } from './fan-out';
+import { multicast } from './multicast';
+import { senders } from './senders';
+import { sweep } from './sweep';
+
+/**
+ * Every scenario the options ask for, the table grown once through the sizes in increasing order: at each size its
+ * broadcast, then the multicast once the table holds its users, the senders' comparison and the sweep at theirs.
+ * Resolves with the seeding time per size, ms.
+ */
+export async function runScenarios(bench: FanOut): Promise<Record<number, number>> {
+  const o = bench.options;
+  const pending = { multicast: o.multicastUsers > 0, senders: o.senders.length > 0, sweep: o.sweep.length > 0 };
+  const sizes = [...new Set([...o.sizes, ...(pending.sweep ? [o.sweepSize] : []), ...(pending.senders ? [o.sendersSize] : [])])]
+    .sort((a, b) => a - b);
+  const seeding: Record<number, number> = {};
+  for (const size of sizes) {
+    seeding[size] = await bench.table.growTo(size);
+    console.log(`table: ${size.toLocaleString('en-US')} rows (seeded in ${(seeding[size] / 1000).toFixed(1)} s)`);
+    if (o.sizes.includes(size)) await broadcast(bench, size);
+    if (pending.multicast && size >= o.multicastUsers * CONNECTIONS_PER_USER) {
+      await multicast(bench, o.multicastUsers);
+      pending.multicast = false;
+    }
+    if (pending.senders && size === o.sendersSize) {
+      await senders(bench, size, o.senders);
+      pending.senders = false;
+    }
+    if (pending.sweep && size === o.sweepSize) {
+      await sweep(bench, size, o.sweep);
+      pending.sweep = false;
+    }
+  }
+  return seeding;
+}
