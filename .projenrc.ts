@@ -57,6 +57,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'dynalite@^4',
     'ws@^8',
     'velocityjs@^2',
+    'jsonpath-plus@^10',
     'cdk-monitoring-constructs@^10',
     '@types/ws@^8',
     'cdk-nag@^2',

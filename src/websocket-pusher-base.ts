@@ -114,7 +114,7 @@ export interface IWebsocketPusher extends IConstruct {
 
   /**
    * Lets `grantee` publish notification requests to every source that exists: `sns:Publish` on the topic and
-   * `sqs:SendMessage` on the queue (with the KMS permissions their keys need).
+   * `sqs:SendMessage` on the queue (with the KMS permissions their keys need). Throws when the pusher has neither.
    *
    * @param grantee - the backend that publishes (a function, a role, a user)
    * @returns the grants on every source that exists, combined

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { KnownConnection } from './lifecycle';
+import type { KnownConnection } from './api-routes';
 import type { ConnectionRow } from '../connection-row';
+import { LOOPBACK } from '../net';
 
 /** How the emulator writes to a connection, real or virtual. */
 export interface Receiver {
@@ -100,9 +101,9 @@ export class ConnectionRegistry {
         userId,
         connectedAt: now,
         lastActiveAt: now,
-        sourceIp: '127.0.0.1',
+        sourceIp: LOOPBACK,
         userAgent: 'virtual',
-        known: { connectionId, connectedAt: now.getTime(), authorizer: { principalId: userId }, identity: { sourceIp: '127.0.0.1', userAgent: 'virtual' } },
+        known: { connectionId, connectedAt: now.getTime(), authorizer: { principalId: userId }, identity: { sourceIp: LOOPBACK, userAgent: 'virtual' } },
         sent: 0,
         stale: false,
         disconnected,

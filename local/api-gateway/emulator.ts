@@ -1,17 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { ApiRoutes, SeedStore } from './api-routes';
 import { ConnectionRegistry, seedRow, type VirtualConnection } from './connections';
 import { FaultInjector, type Faults } from './faults';
-import type { ConnectionLifecycle, SeedStore } from './lifecycle';
 import { ManagementApi } from './management-api';
 import type { SigningCredentials } from './sigv4';
 import { emptyStats, type EmulatorStats, type MutableStats } from './stats';
-import { WebSocketUpgrades } from './websocket-server';
+import { WebSocketUpgrades } from './websocket-upgrades';
 import { LOOPBACK } from '../net';
 
 export interface EmulatorOptions {
-  readonly lifecycle: ConnectionLifecycle;
+  readonly routes: ApiRoutes;
   /**
    * Virtual connections' rows, written as if their `$connect` had run with `principalId` = their user id (so their
    * `$disconnect` deletes them in an app with `ConnectionUserId.fromAuthorizer()`, the local app's default).
@@ -67,7 +67,7 @@ export class ApiGatewayEmulator {
     const seed = options.seed ?? 1;
     this.registry = new ConnectionRegistry(seed);
     this.faults = new FaultInjector(seed);
-    this.upgrades = new WebSocketUpgrades(this.stage, options.lifecycle, this.registry);
+    this.upgrades = new WebSocketUpgrades(this.stage, options.routes, this.registry);
     this.managementApi = new ManagementApi({
       stage: this.stage, seed, registry: this.registry, faults: this.faults, signing: options.signing, stats: () => this.counters,
     });

@@ -56,7 +56,8 @@ export class ManagementApi {
       const e = error instanceof ManagementApiError ? error : new ManagementApiError(500, 'InternalServerErrorException');
       this.respond(res, e.status, JSON.stringify({ message: e.message }), e.type);
     } finally {
-      stats.inFlight--;
+      // The counters in place now: a reset during the request carried its in-flight count over to new ones.
+      this.options.stats().inFlight--;
     }
   }
 

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { backendEnv, startLocalCommand, type LocalCommand } from './local-command';
+import { connectionRoutes } from '../template/api';
 import { UsageError } from '../template/assembly';
 
 const USAGE = 'usage: cdk-websocket-pusher local [--app <cloud assembly dir, default cdk.out>] [--stack <name>] [--port <port, default 8080>]'
@@ -75,7 +76,7 @@ function describe(error: unknown, port: number): string {
 
 function printBlock(command: LocalCommand): void {
   const { system, pusher } = command;
-  const hasConnect = Object.values(system.template.Resources).some((r) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties?.RouteKey === '$connect');
+  const hasConnect = connectionRoutes(system.template).$connect !== undefined;
   console.log(`cdk-websocket-pusher local: ${pusher.stackName}/${pusher.functionLogicalId}, on loopback only (nothing reaches AWS)`);
   if (command.otherPushers > 0) console.log(`  (${command.otherPushers} more pusher(s) in the assembly: choose one with --stack)`);
   console.log(`  WebSocket       ${system.emulator.connectUrl()}?token=<user id>`);

@@ -4,7 +4,6 @@ import type { Invocation } from '../lambda-runtime/function-runner';
 import { LocalSystem } from '../system/local-system';
 import { connectionRoutes } from '../template/api';
 import { findPushers, UsageError, type AssemblyPusher } from '../template/assembly';
-import { referencedId, resourcesOfType } from '../template/intrinsics';
 import { pusherTable } from '../template/resources';
 
 export interface LocalCommandOptions {
@@ -62,9 +61,7 @@ export function backendEnv(command: LocalCommand): Record<string, string> {
   const { system } = command;
   const moto = system.messaging!.moto;
   const queueUrl = system.pusherQueues.requests?.url;
-  const topicId = resourcesOfType(system.template, 'AWS::SNS::Subscription')
-    .find(([, r]) => r.Properties.Protocol === 'lambda' && referencedId(r.Properties.Endpoint) === system.pusher)?.[1].Properties.TopicArn.Ref;
-  const topicArn = topicId && system.messaging!.topics.get(topicId);
+  const topicArn = system.pusherTopic;
   return {
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { CONNECTION_ID_HEADER } from '../api-gateway/websocket-server';
+import { CONNECTION_ID_HEADER } from '../api-gateway/websocket-upgrades';
 
 /** What a client sends with its upgrade request, for the authorizer: a query string and headers. */
 export interface ConnectOptions {
@@ -67,6 +67,28 @@ export class RecordingClient {
 
   get isOpen(): boolean {
     return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends a text frame, as a client's message to the API. */
+  send(frame: string | object): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** Sends a frame and resolves with the next message this client receives (a two-way route's reply), parsed. */
+  async request(frame: string | object, timeoutMs = 5_000): Promise<any> {
+    const seen = this.messages.length;
+    this.send(frame);
+    return JSON.parse(await this.nextMessage(seen, timeoutMs));
+  }
+
+  /** Resolves with the message after the first `seen` ones, once it has arrived. */
+  async nextMessage(seen = this.messages.length, timeoutMs = 5_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.messages.length <= seen) {
+      if (Date.now() > deadline) throw new Error(`no message within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return this.messages[seen];
   }
 
   /** Closes the socket (a client going away; the emulator runs `$disconnect`). */

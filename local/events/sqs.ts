@@ -39,7 +39,7 @@ export function sqsRecord(body: RequestBody, options: SqsRecordOptions = {}): SQ
       SenderId: 'AIDAIENQZJOLO23YVJ4VO',
       ApproximateFirstReceiveTimestamp: sentAt,
       ...(options.groupId !== undefined
-        ? { MessageGroupId: options.groupId, SequenceNumber: String(1e19 + Number(sentAt)), MessageDeduplicationId: messageId }
+        ? { MessageGroupId: options.groupId, SequenceNumber: String(10n ** 19n + BigInt(sentAt)), MessageDeduplicationId: messageId }
         : {}),
     },
     messageAttributes: {},

@@ -5,29 +5,10 @@
  * (`assets/local/runtime/index.js`), with the function's environment as `process.env`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lambdaContext } from './context';
 import { END_OF_INVOCATION, type InvokeMessage, type WorkerData, type WorkerMessage } from './protocol';
-import { LOCAL_ACCOUNT } from '../identity';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
-
-function context(id: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  const name = process.env.AWS_LAMBDA_FUNCTION_NAME;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION}:${LOCAL_ACCOUNT}:function:${name}`,
-    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-    awsRequestId: id,
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: '2025/01/01/[$LATEST]local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done() {},
-    fail() {},
-    succeed() {},
-  };
-}
 
 function errorOf(error: unknown): { name: string; message: string } {
   const e = error as { name?: string; message?: unknown } | undefined;
@@ -47,7 +28,7 @@ function main(port: NonNullable<typeof parentPort>, data: WorkerData): void {
   port.on('message', async ({ id, event, timeoutMs }: InvokeMessage) => {
     let reply: WorkerMessage;
     try {
-      reply = { type: 'result', id, result: await handler(event, context(id, timeoutMs)) };
+      reply = { type: 'result', id, result: await handler(event, lambdaContext(id, timeoutMs)) };
     } catch (error) {
       reply = { type: 'result', id, error: errorOf(error) };
     }

@@ -20,8 +20,6 @@ export interface StartSourcesOptions {
   /** @default 4: the most execution environments per mapping (Lambda scales further; a laptop need not) */
   readonly maxConcurrency?: number;
   readonly onInvocation?: (invocation: Invocation) => void;
-  /** A prefix for the subscription queues' names (see `startMessaging`). */
-  readonly prefix?: string;
 }
 
 /**
@@ -48,7 +46,7 @@ export async function startFunctionSources(options: StartSourcesOptions): Promis
   }
   const sns: SnsSubscription[] = [];
   for (const subscription of lambdaSubscriptions(template, functionLogicalId)) {
-    const queue = await messaging.moto.createQueue(`${options.prefix ?? ''}${subscription.logicalId}-to-${functionLogicalId}`);
+    const queue = await messaging.moto.createQueue(`${subscription.logicalId}-to-${functionLogicalId}`);
     const subscriptionArn = await messaging.moto.subscribeQueue(messaging.topics.get(subscription.topicLogicalId)!, queue);
     const runner = await options.load();
     sns.push(new SnsSubscription({ client: messaging.moto.client, queue, subscriptionArn, runner, onInvocation: options.onInvocation }));

@@ -1,4 +1,4 @@
-import { FunctionError } from '../api-gateway/routes/authorizers';
+import { FunctionError } from '../function-error';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../identity';
 import { FunctionRunner, type Invocation } from '../lambda-runtime/function-runner';
 import { functionCode } from '../template/assembly';
@@ -20,6 +20,11 @@ export interface FunctionEnvironment {
 export interface TemplateFunctionsOptions {
   readonly template: CloudTemplate;
   readonly names: LocalNames;
+  /**
+   * Whether a variable whose value names nothing the local system runs may be left out (listed in `unresolved`)
+   * rather than fail the function's start. @default never
+   */
+  readonly mayLeaveOut?: (value: unknown) => boolean;
   readonly endpoints: () => LocalEndpoints;
   /** The cloud assembly the template comes from: where its functions' code is staged. */
   readonly assembly?: { readonly dir: string; readonly stackName: string };
@@ -39,8 +44,9 @@ export class TemplateFunctions {
   constructor(private readonly options: TemplateFunctionsOptions) {}
 
   /**
-   * The environment of a function of the template. A variable naming something the local system does not run (a
-   * queue, when it runs none) is left out and listed in `unresolved`; `overrides` win over the template.
+   * The environment of a function of the template; `overrides` win over it. A variable naming something the local
+   * system does not run fails, unless `mayLeaveOut` allows it (a queue, when the system runs none): then it is left out
+   * and listed in `unresolved`.
    */
   environment(logicalId: string, overrides: Record<string, string> = {}): FunctionEnvironment {
     const properties = this.options.template.Resources[logicalId]?.Properties ?? {};
@@ -49,7 +55,8 @@ export class TemplateFunctions {
     for (const [name, value] of Object.entries<unknown>(properties.Environment?.Variables ?? {})) {
       try {
         env[name] = String(resolveIntrinsics(value, this.options.names, `${logicalId} environment`));
-      } catch {
+      } catch (error) {
+        if (!this.options.mayLeaveOut?.(value)) throw error;
         unresolved.push(name);
       }
     }

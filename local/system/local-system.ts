@@ -17,10 +17,10 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../identity';
 import { drained } from '../lambda-runtime/event-sources/sqs-event-source';
 import type { FunctionRunner, Invocation } from '../lambda-runtime/function-runner';
 import { BUNDLED_HANDLER } from '../paths';
-import { connectionRoutes, stageName } from '../template/api';
-import { resourcesOfType, type CloudTemplate } from '../template/intrinsics';
+import { apiRoutes, routeSelectionExpression, stageName } from '../template/api';
+import { referencedId, resourcesOfType, type CloudTemplate } from '../template/intrinsics';
 import type { LocalAppOptions } from '../template/local-app';
-import { pusherFunctions, pusherTable, tables } from '../template/resources';
+import { onlyPusher, pusherTable, subscribedTopics, tables, type TemplateTable } from '../template/resources';
 
 export interface LocalSystemOptions {
   /** The synthesized template the system runs. @default the template of `localAppTemplate(app)` */
@@ -83,7 +83,9 @@ export class LocalSystem extends SystemClients {
     // Required only here, so that running a given template (the local command) never loads aws-cdk-lib.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const template = options.template ?? (require('../template/local-app') as typeof import('../template/local-app')).localAppTemplate(options.app);
-    const system = new LocalSystem(template, options, await LocalDynamoDb.start({ faults: options.dynamoFaults }));
+    const pusher = options.pusher ?? onlyPusher(template);
+    const declared = pusherTable(template, pusher);
+    const system = new LocalSystem(template, options, pusher, declared, await LocalDynamoDb.start({ faults: options.dynamoFaults }));
     try {
       await system.startAll();
     } catch (error) {
@@ -93,8 +95,6 @@ export class LocalSystem extends SystemClients {
     return system;
   }
 
-  /** The pusher function's logical id. */
-  readonly pusher: string;
   readonly table: ConnectionsTable;
   /** What the template's `Ref` / `Fn::GetAtt` and pseudo parameters resolve to here. */
   readonly names: MutableNames;
@@ -107,12 +107,17 @@ export class LocalSystem extends SystemClients {
   /** The pusher's event sources, with `queues: true`. */
   sources?: FunctionSources;
 
-  private constructor(readonly template: CloudTemplate, private readonly options: LocalSystemOptions, readonly dynamodb: LocalDynamoDb) {
+  private constructor(
+    readonly template: CloudTemplate,
+    private readonly options: LocalSystemOptions,
+    /** The pusher function's logical id. */
+    readonly pusher: string,
+    private readonly declaredTable: TemplateTable,
+    readonly dynamodb: LocalDynamoDb,
+  ) {
     super();
-    this.pusher = options.pusher ?? onlyPusher(template);
-    const declared = pusherTable(template, this.pusher);
     this.table = new ConnectionsTable(dynamodb.client, options.tableName ?? 'connections', {
-      userIdAttribute: declared.userIdAttribute, connectionIdAttribute: declared.connectionIdAttribute, ttlAttribute: declared.ttlAttribute ?? '',
+      userIdAttribute: declaredTable.userIdAttribute, connectionIdAttribute: declaredTable.connectionIdAttribute, ttlAttribute: declaredTable.ttlAttribute ?? '',
     });
     this.names = baseNames(resourcesOfType(template, 'AWS::ApiGatewayV2::Api').map(([id]) => id));
     this.functions = new TemplateFunctions({
@@ -120,6 +125,8 @@ export class LocalSystem extends SystemClients {
       names: this.names,
       assembly: options.assembly,
       log: options.log,
+      // Without queues, a variable naming a queue or a topic is left out: the pusher then hands nothing to follow-ups.
+      mayLeaveOut: (value) => !this.messaging && ['AWS::SQS::Queue', 'AWS::SNS::Topic'].includes(template.Resources[referencedId(value) ?? '']?.Type),
       endpoints: () => ({ dynamodb: dynamodb.endpoint, sqs: this.messaging?.moto.endpoint, sns: this.messaging?.moto.endpoint }),
     });
   }
@@ -158,10 +165,16 @@ export class LocalSystem extends SystemClients {
     }));
   }
 
+  /** The topic the pusher is subscribed to (with `queues: true`), as its ARN. */
+  get pusherTopic(): string | undefined {
+    const [topic] = subscribedTopics(this.template, this.pusher);
+    return topic === undefined ? undefined : this.messaging?.topics.get(topic);
+  }
+
   /** Publishes a request to the pusher's topic (with `queues: true`). */
   async publishToTopic(body: object | string): Promise<void> {
-    const [topicArn] = [...this.messaging?.topics.values() ?? []];
-    if (!topicArn) throw new Error('the system runs no topic: start it with queues: true');
+    const topicArn = this.pusherTopic;
+    if (!topicArn) throw new Error('the system runs no topic of the pusher: start it with queues: true');
     await this.messaging!.moto.sns.send(new PublishCommand({ TopicArn: topicArn, Message: typeof body === 'string' ? body : JSON.stringify(body) }));
   }
 
@@ -200,9 +213,8 @@ export class LocalSystem extends SystemClients {
   }
 
   private async startAll(): Promise<void> {
-    const declared = pusherTable(this.template, this.pusher);
     for (const spec of tables(this.template)) {
-      const tableName = spec.logicalId === declared.logicalId ? this.table.tableName : spec.logicalId;
+      const tableName = spec.logicalId === this.declaredTable.logicalId ? this.table.tableName : spec.logicalId;
       await this.dynamodb.createTable({ tableName, keySchema: spec.keySchema, attributeDefinitions: spec.attributeDefinitions });
       Object.assign(this.names, tableNames(spec.logicalId, tableName));
     }
@@ -226,7 +238,8 @@ export class LocalSystem extends SystemClients {
   private async startApi(): Promise<void> {
     const stage = stageName(this.template) ?? 'local';
     this.routes = new TemplateRoutes({
-      routes: connectionRoutes(this.template),
+      routes: apiRoutes(this.template),
+      routeSelectionExpression: routeSelectionExpression(this.template),
       dynamodb: { endpoint: this.dynamodb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, names: this.names },
       authorizer: this.options.authorizer ?? tokenIsUserId,
       invokeFunction: this.options.invokeFunction ?? ((logicalId, event) => this.functions.invoke(logicalId, event)),
@@ -234,7 +247,7 @@ export class LocalSystem extends SystemClients {
       apiId: 'local',
     });
     this.emulator = await ApiGatewayEmulator.start({
-      lifecycle: this.routes,
+      routes: this.routes,
       seeds: this.table,
       stage,
       port: this.options.port,
@@ -244,10 +257,4 @@ export class LocalSystem extends SystemClients {
       tls: this.options.tls,
     });
   }
-}
-
-function onlyPusher(template: CloudTemplate): string {
-  const found = pusherFunctions(template);
-  if (found.length !== 1) throw new Error(`the template has ${found.length} pushers; choose one (the pusher option)`);
-  return found[0];
 }

@@ -15,9 +15,9 @@ export interface LocalMessaging {
 
 /**
  * Starts moto and creates the template's queues (dead-letter queues first, with their redrive policies, visibility
- * timeouts and FIFO settings) and topics. `prefix` keeps the names of two systems on one server apart.
+ * timeouts and FIFO settings) and topics, named by their logical ids.
  */
-export async function startMessaging(template: CloudTemplate, prefix = ''): Promise<LocalMessaging> {
+export async function startMessaging(template: CloudTemplate): Promise<LocalMessaging> {
   const moto = await MotoServer.start();
   const created = new Map<string, LocalQueue>();
   const createdTopics = new Map<string, string>();
@@ -25,7 +25,7 @@ export async function startMessaging(template: CloudTemplate, prefix = ''): Prom
   try {
     for (const spec of queues(template)) {
       const dlq = spec.deadLetter && created.get(spec.deadLetter.queueLogicalId)!;
-      const queue = await moto.createQueue(`${prefix}${spec.logicalId}${spec.fifo ? '.fifo' : ''}`, {
+      const queue = await moto.createQueue(`${spec.logicalId}${spec.fifo ? '.fifo' : ''}`, {
         visibilityTimeoutSeconds: spec.visibilityTimeoutSeconds,
         ...(spec.fifo ? { fifo: { contentBasedDeduplication: spec.contentBasedDeduplication } } : {}),
         ...(dlq ? { deadLetter: { queue: dlq, maxReceiveCount: spec.deadLetter!.maxReceiveCount } } : {}),
@@ -34,7 +34,7 @@ export async function startMessaging(template: CloudTemplate, prefix = ''): Prom
       Object.assign(names, queueNames(spec.logicalId, queue));
     }
     for (const logicalId of topics(template)) {
-      const arn = await moto.createTopic(`${prefix}${logicalId}`);
+      const arn = await moto.createTopic(logicalId);
       createdTopics.set(logicalId, arn);
       Object.assign(names, topicNames(logicalId, arn));
     }

@@ -11,16 +11,18 @@ export interface IntegrationResponseSpec {
   readonly responseTemplates?: Readonly<Record<string, unknown>>;
 }
 
-/** One route and its integration: a DynamoDB action and its request template (already selected), or something else. */
+/** One route and its integration, as the template declares them (intrinsics unresolved). */
 export interface RouteIntegration {
   readonly routeKey: string;
   /** `NONE`, `CUSTOM` (a Lambda authorizer) or `AWS_IAM`. */
   readonly authorizationType: string;
+  /** `AWS`, `AWS_PROXY`, `MOCK`, `HTTP` or `HTTP_PROXY`. */
   readonly integrationType: string;
   /** `PutItem`, `DeleteItem`, ... for an `AWS` integration to DynamoDB. */
   readonly dynamodbAction?: string;
-  /** The request template the selection expression picks, intrinsics unresolved. */
-  readonly requestTemplate?: unknown;
+  /** The integration's request templates by key, and the expression that selects one. */
+  readonly requestTemplates?: Readonly<Record<string, unknown>>;
+  readonly templateSelectionExpression?: string;
   /** For an `AWS_PROXY` integration to a Lambda function of the template: its logical id. */
   readonly lambdaFunction?: string;
   /** For a `CUSTOM` route: the logical id of its Lambda authorizer's function. */
@@ -31,26 +33,30 @@ export interface RouteIntegration {
   readonly logicalId: string;
   /** The integration's responses (`AWS::ApiGatewayV2::IntegrationResponse`): a non-proxy integration needs one. */
   readonly integrationResponses: readonly IntegrationResponseSpec[];
-  /** The route's response keys (`AWS::ApiGatewayV2::RouteResponse`): a route with one is two-way. */
+  /** The route's response keys (`AWS::ApiGatewayV2::RouteResponse`): with one, and a selection expression, it is two-way. */
   readonly routeResponseKeys: readonly string[];
+  /** The route's `RouteResponseSelectionExpression` (`$default`, the only one API Gateway supports). */
+  readonly routeResponseSelectionExpression?: string;
 }
 
 /** The connection routes the local API Gateway runs. */
 export type ConnectionRouteKey = '$connect' | '$disconnect';
 
-/**
- * The `$connect` and `$disconnect` routes of the template's WebSocket API and their integrations. API Gateway
- * evaluates a WebSocket integration's `TemplateSelectionExpression`; the local stack supports the literal form
- * (`\$default`, which every template of this construct uses), and says so for any other.
- */
+/** The `$connect` and `$disconnect` routes of the template's WebSocket API and their integrations. */
 export function connectionRoutes(template: CloudTemplate): Partial<Record<ConnectionRouteKey, RouteIntegration>> {
-  const routes: Partial<Record<ConnectionRouteKey, RouteIntegration>> = {};
-  for (const [routeLogicalId, resource] of resourcesOfType(template, 'AWS::ApiGatewayV2::Route')) {
-    const routeKey = resource.Properties?.RouteKey;
-    if (routeKey !== '$connect' && routeKey !== '$disconnect') continue;
-    routes[routeKey as ConnectionRouteKey] = routeIntegration(template, routeLogicalId, routeKey);
-  }
-  return routes;
+  const all = apiRoutes(template);
+  return Object.fromEntries(all.filter((r) => r.routeKey === '$connect' || r.routeKey === '$disconnect').map((r) => [r.routeKey, r]));
+}
+
+/** Every route of the template's WebSocket API with its integration. */
+export function apiRoutes(template: CloudTemplate): RouteIntegration[] {
+  return resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([logicalId, r]) => routeIntegration(template, logicalId, r.Properties.RouteKey));
+}
+
+/** The route selection expression of the template's (first) WebSocket API. @default '$request.body.action' (CDK's) */
+export function routeSelectionExpression(template: CloudTemplate): string {
+  const [api] = resourcesOfType(template, 'AWS::ApiGatewayV2::Api');
+  return api?.[1].Properties?.RouteSelectionExpression ?? '$request.body.action';
 }
 
 /** The stage name of the template's (first) WebSocket stage. */
@@ -75,7 +81,9 @@ function routeIntegration(template: CloudTemplate, routeLogicalId: string, route
     authorizationType: route.AuthorizationType ?? 'NONE',
     integrationType: integration.IntegrationType,
     dynamodbAction: /:dynamodb:action\/([A-Za-z]+)/.exec(JSON.stringify(integration.IntegrationUri ?? ''))?.[1],
-    requestTemplate: selectTemplate(routeKey, integration),
+    requestTemplates: integration.RequestTemplates,
+    templateSelectionExpression: integration.TemplateSelectionExpression,
+    routeResponseSelectionExpression: route.RouteResponseSelectionExpression,
     lambdaFunction: functionOf(integration.IntegrationUri),
     authorizerFunction: functionOf(authorizer?.AuthorizerUri),
     identitySource: authorizer?.IdentitySource,
@@ -96,15 +104,4 @@ function integrationResponses(template: CloudTemplate, integrationLogicalId: str
 /** The function a Lambda integration or authorizer URI invokes (`…/functions/${Fn::GetAtt [Fn, Arn]}/invocations`). */
 function functionOf(uri: unknown): string | undefined {
   return /"Fn::GetAtt":\["([^"]+)","Arn"\]/.exec(JSON.stringify(uri ?? ''))?.[1];
-}
-
-function selectTemplate(routeKey: string, integration: any): unknown {
-  const templates = integration.RequestTemplates;
-  if (!templates) return undefined;
-  const expression: string | undefined = integration.TemplateSelectionExpression;
-  const key = expression === undefined ? '$default' : expression.replace(/^\\\$/, '$');
-  if (key.includes('${') || (key.startsWith('$') && key !== '$default')) {
-    throw new Error(`${routeKey}: the local stack evaluates only literal template selection expressions, got ${expression}`);
-  }
-  return templates[key] ?? templates.$default;
 }

@@ -53,8 +53,20 @@ export function pusherFunctions(template: CloudTemplate): string[] {
   return resourcesOfType(template, 'AWS::Lambda::Function').filter(([, r]) => r.Metadata?.[PUSHER_METADATA_KEY]).map(([id]) => id);
 }
 
-/** The pusher function's table: the one its `CONNECTIONS_TABLE_NAME` refers to. */
-export function pusherTable(template: CloudTemplate, functionLogicalId = onlyPusher(template)): TemplateTable {
+/** The template's one pusher, or an error that says how many there are. */
+export function onlyPusher(template: CloudTemplate): string {
+  const found = pusherFunctions(template);
+  if (found.length !== 1) throw new Error(`the template has ${found.length} pushers; choose one (the pusher option)`);
+  return found[0];
+}
+
+/** The topics a function is subscribed to (`lambda` subscriptions), by logical id. */
+export function subscribedTopics(template: CloudTemplate, functionLogicalId: string): string[] {
+  return lambdaSubscriptions(template, functionLogicalId).map((s) => s.topicLogicalId);
+}
+
+/** A pusher function's table: the one its `CONNECTIONS_TABLE_NAME` refers to. */
+export function pusherTable(template: CloudTemplate, functionLogicalId: string): TemplateTable {
   const variables = template.Resources[functionLogicalId]?.Properties?.Environment?.Variables ?? {};
   const ref = referencedId(variables[ENV.TABLE_NAME]);
   const table = ref === undefined ? undefined : template.Resources[ref];
@@ -66,13 +78,6 @@ export function pusherTable(template: CloudTemplate, functionLogicalId = onlyPus
     connectionIdAttribute: keys.find((k) => k.KeyType === 'RANGE')!.AttributeName,
     ttlAttribute: table.Properties.TimeToLiveSpecification?.AttributeName,
   };
-}
-
-function onlyPusher(template: CloudTemplate): string {
-  const functions = resourcesOfType(template, 'AWS::Lambda::Function')
-    .filter(([, r]) => r.Properties?.Environment?.Variables?.[ENV.TABLE_NAME] !== undefined).map(([id]) => id);
-  if (functions.length !== 1) throw new Error(`the template has ${functions.length} pusher functions (a Lambda function with ${ENV.TABLE_NAME}); the local stack runs one`);
-  return functions[0];
 }
 
 export function tables(template: CloudTemplate): TableSpec[] {

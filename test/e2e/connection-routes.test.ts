@@ -2,8 +2,6 @@ import { useLocalSystem, wire } from './support';
 import type { AuthorizerAnswer } from '../../local/api-gateway/routes/authorizers';
 import { sqsEvent } from '../../local/events';
 import type { LocalSystem } from '../../local/system/local-system';
-import type { CloudTemplate } from '../../local/template/intrinsics';
-import { localAppTemplate } from '../../local/template/local-app';
 
 /** The authorizer stand-in: a token → identity table, as a Lambda authorizer would look tokens up. */
 const TOKENS: Record<string, AuthorizerAnswer> = {
@@ -14,82 +12,152 @@ const TOKENS: Record<string, AuthorizerAnswer> = {
 };
 const authorizer = ({ query }: { query: Readonly<Record<string, string>> }) => TOKENS[query.token];
 
-const local = useLocalSystem({
-  app: { authorizerContextAttributes: ['tenant'] },
-  authorizer,
-  handler: { DISCONNECT_ENABLED: 'true' },
-});
-
 /** Every item of the table, every attribute, as the routes wrote it. */
 const items = (stack: LocalSystem) => stack.table.items();
 
-describe('$connect through the rendered template', () => {
-  test('writes the row: the authorizer\'s user id, the connection id, a Number TTL about connectionTtl ahead', async () => {
-    // GIVEN
-    const before = Math.floor(Date.now() / 1000);
-
-    // WHEN
-    const alice = await local.system.open('alice', { query: { token: 't-alice' } });
-
-    // THEN
-    const after = Math.floor(Date.now() / 1000);
-    const [item] = await items(local.system);
-    expect(item).toEqual({ user_id: 'alice', connection_id: alice.connectionId, expires_at: expect.any(Number), tenant: 'acme' });
-    expect(item.expires_at).toBeGreaterThanOrEqual(before + 7500);
-    expect(item.expires_at).toBeLessThanOrEqual(after + 7500);
+describe('with a Lambda authorizer (its local stand-in: a token table)', () => {
+  const local = useLocalSystem({
+    app: { authorizerContextAttributes: ['tenant'] },
+    authorizer,
   });
 
-  test('a context key not listed is not stored; a listed one the authorizer did not return is left out', async () => {
-    // WHEN
-    await local.system.open('o\'brien', { query: { token: 't-quote' } });
+  describe('$connect through the rendered template', () => {
+    test('writes the row: the authorizer\'s user id, the connection id, a Number TTL about connectionTtl ahead', async () => {
+      // GIVEN
+      const before = Math.floor(Date.now() / 1000);
 
-    // THEN
-    expect(await items(local.system)).toEqual([expect.not.objectContaining({ tenant: expect.anything() })]);
+      // WHEN
+      const alice = await local.system.open('alice', { query: { token: 't-alice' } });
+
+      // THEN
+      const after = Math.floor(Date.now() / 1000);
+      const [item] = await items(local.system);
+      expect(item).toEqual({ user_id: 'alice', connection_id: alice.connectionId, expires_at: expect.any(Number), tenant: 'acme' });
+      expect(item.expires_at).toBeGreaterThanOrEqual(before + 7500);
+      expect(item.expires_at).toBeLessThanOrEqual(after + 7500);
+    });
+
+    test('a context key not listed is not stored; a listed one the authorizer did not return is left out', async () => {
+      // WHEN
+      await local.system.open('o\'brien', { query: { token: 't-quote' } });
+
+      // THEN
+      expect(await items(local.system)).toEqual([expect.not.objectContaining({ tenant: expect.anything() })]);
+    });
+
+    test('a user id with quotes, a slash and non-ASCII letters is stored exactly', async () => {
+      // WHEN
+      const client = await local.system.open('o\'brien', { query: { token: 't-quote' } });
+
+      // THEN
+      expect(await local.system.keys()).toEqual([{ userId: 'o\'brien "the" ünïcode/user', connectionId: client.connectionId }]);
+    });
+
+    test('no token: the authorizer refuses, no row', async () => {
+      // WHEN / THEN
+      await expect(local.system.open('nobody', { query: { token: 'wrong' } })).rejects.toThrow('connect refused: 401');
+      expect(await items(local.system)).toEqual([]);
+    });
+
+    test('an authorizer answer without the user id: DynamoDB refuses the empty key, so the connection is refused', async () => {
+      // WHEN / THEN
+      await expect(local.system.open('nobody', { query: { token: 't-no-user' } })).rejects.toThrow('connect refused: 500');
+      expect(await items(local.system)).toEqual([]);
+      expect(local.system.routes.failures).toEqual([expect.objectContaining({
+        routeKey: '$connect',
+        status: 400,
+        answer: expect.stringMatching(/ValidationException/),
+        reason: expect.stringMatching(/^Execution failed due to configuration error: No match for output mapping .* status code: 400: no integration response of \$connect's integration \S+ matches 400 \(keys: \/2\\d\\d\/\)$/),
+      })]);
+    });
+
+    test('a missing identity source (no ?token=) is refused with 401 before the authorizer runs', async () => {
+      // GIVEN
+      let asked = 0;
+      await local.restart({ authorizer: (request) => { asked++; return authorizer(request); } });
+
+      // WHEN / THEN
+      await expect(local.system.open('nobody')).rejects.toThrow('connect refused: 401');
+      expect(asked).toBe(0);
+    });
+
+    test('an explicit Deny from the authorizer is refused with 403, no row', async () => {
+      // GIVEN
+      await local.restart({ authorizer: () => ({ principalId: 'mallory', deny: true }) });
+
+      // WHEN / THEN
+      await expect(local.system.open('mallory', { query: { token: 'any' } })).rejects.toThrow('connect refused: 403');
+      expect(await items(local.system)).toEqual([]);
+    });
   });
 
-  test('a user id with quotes, a slash and non-ASCII letters is stored exactly', async () => {
-    // WHEN
-    const client = await local.system.open('o\'brien', { query: { token: 't-quote' } });
+  describe('$disconnect through the rendered template', () => {
+    test('a client leaving deletes its row, and only its row', async () => {
+      // GIVEN
+      const alice = await local.system.open('alice', { query: { token: 't-alice' } });
+      const bob = await local.system.open('bob', { query: { token: 't-bob' } });
 
-    // THEN
-    expect(await local.system.keys()).toEqual([{ userId: 'o\'brien "the" ünïcode/user', connectionId: client.connectionId }]);
+      // WHEN
+      await local.system.disconnect(alice);
+
+      // THEN
+      expect(await local.system.keys()).toEqual([{ userId: 'bob', connectionId: bob.connectionId }]);
+      expect(local.system.routes.failures).toEqual([]);
+    });
   });
 
-  test('no token: the authorizer refuses, no row', async () => {
-    // WHEN / THEN
-    await expect(local.system.open('nobody', { query: { token: 'wrong' } })).rejects.toThrow('connect refused: 401');
-    expect(await items(local.system)).toEqual([]);
+  describe('delivery to connections the routes registered', () => {
+    test('a multicast and a broadcast', async () => {
+      // GIVEN
+      const [alice1, alice2] = [await local.system.open('alice', { query: { token: 't-alice' } }), await local.system.open('alice', { query: { token: 't-alice' } })];
+      const bob = await local.system.open('bob', { query: { token: 't-bob' } });
+
+      // WHEN
+      await local.pusher.invoke(sqsEvent([{ users: ['alice'], data: 'to alice' }, { data: 'to everyone' }]));
+      await local.system.deliveries();
+
+      // THEN
+      expect(alice1.messages).toEqual([wire('to alice'), wire('to everyone')]);
+      expect(alice2.messages).toEqual([wire('to alice'), wire('to everyone')]);
+      expect(bob.messages).toEqual([wire('to everyone')]);
+    });
   });
 
-  test('an authorizer answer without the user id: DynamoDB refuses the empty key, so the connection is refused', async () => {
-    // WHEN / THEN
-    await expect(local.system.open('nobody', { query: { token: 't-no-user' } })).rejects.toThrow('connect refused: 500');
-    expect(await items(local.system)).toEqual([]);
-    expect(local.system.routes.failures).toEqual([expect.objectContaining({
-      routeKey: '$connect',
-      status: 400,
-      answer: expect.stringMatching(/ValidationException/),
-      reason: expect.stringMatching(/^Execution failed due to configuration error: No match for output mapping .* status code: 400: no integration response of \$connect's integration \S+ matches 400 \(keys: \/2\\d\\d\/\)$/),
-    })]);
-  });
+  describe('a disconnect request', () => {
+    test('sends the data, closes the target sockets, deletes their rows, and leaves the others', async () => {
+      // GIVEN
+      const alice = [await local.system.open('alice', { query: { token: 't-alice' } }), await local.system.open('alice', { query: { token: 't-alice' } })];
+      const bob = await local.system.open('bob', { query: { token: 't-bob' } });
 
-  test('a missing identity source (no ?token=) is refused with 401 before the authorizer runs', async () => {
-    // GIVEN
-    let asked = 0;
-    await local.restart({ authorizer: (request) => { asked++; return authorizer(request); } });
+      // WHEN
+      const invocation = await local.pusher.invoke(sqsEvent([{ action: 'disconnect', users: ['alice'], data: { bye: true } }]));
+      await Promise.all(alice.map((c) => c.whenClosed()));
+      await local.system.emulator.settled();
 
-    // WHEN / THEN
-    await expect(local.system.open('nobody')).rejects.toThrow('connect refused: 401');
-    expect(asked).toBe(0);
-  });
+      // THEN
+      expect(alice.map((c) => c.messages)).toEqual([[wire({ bye: true })], [wire({ bye: true })]]);
+      expect(alice.map((c) => c.isOpen)).toEqual([false, false]);
+      expect(bob.isOpen).toBe(true);
+      expect(await local.system.keys()).toEqual([{ userId: 'bob', connectionId: bob.connectionId }]);
+      expect(invocation.result).toEqual({ batchItemFailures: [] });
+      expect(local.system.emulator.stats.requests).toMatchObject({ POST: 2, DELETE: 2 });
+    });
 
-  test('an explicit Deny from the authorizer is refused with 403, no row', async () => {
-    // GIVEN
-    await local.restart({ authorizer: () => ({ principalId: 'mallory', deny: true }) });
+    test('a broadcast disconnect with an exclusion and no data', async () => {
+      // GIVEN
+      const alice = await local.system.open('alice', { query: { token: 't-alice' } });
+      const bob = await local.system.open('bob', { query: { token: 't-bob' } });
 
-    // WHEN / THEN
-    await expect(local.system.open('mallory', { query: { token: 'any' } })).rejects.toThrow('connect refused: 403');
-    expect(await items(local.system)).toEqual([]);
+      // WHEN
+      await local.pusher.invoke(sqsEvent([{ action: 'disconnect', exclude_users: ['bob'] }]));
+      await alice.whenClosed();
+      await local.system.emulator.settled();
+
+      // THEN
+      expect(alice.messages).toEqual([]);
+      expect(bob.isOpen).toBe(true);
+      expect(await local.system.keys()).toEqual([{ userId: 'bob', connectionId: bob.connectionId }]);
+    });
   });
 });
 
@@ -124,96 +192,6 @@ describe('DynamoDB failing under the routes', () => {
     expect(faulty.system.dynamodb.faults!.failedActions).toEqual(['DeleteItem']);
     expect(faulty.system.routes.failures).toEqual([]);
     expect(await faulty.system.keys()).toEqual([{ userId: 'alice', connectionId: alice.connectionId }]);
-  });
-});
-
-describe('a template without integration responses (as this construct synthesized before)', () => {
-  /** The local app's template with every integration and route response removed. */
-  function withoutResponses(): CloudTemplate {
-    const template = localAppTemplate({ authorizerContextAttributes: ['tenant'] });
-    const resources = Object.entries(template.Resources)
-      .filter(([, r]) => r.Type !== 'AWS::ApiGatewayV2::IntegrationResponse' && r.Type !== 'AWS::ApiGatewayV2::RouteResponse');
-    return { Resources: Object.fromEntries(resources) };
-  }
-  const bare = useLocalSystem({ template: withoutResponses(), authorizer });
-
-  test('every $connect fails as on API Gateway, even a PutItem that succeeded, and the failure names the missing response', async () => {
-    // WHEN / THEN
-    await expect(bare.system.open('alice', { query: { token: 't-alice' } })).rejects.toThrow('connect refused: 500');
-    expect(bare.system.routes.failures).toEqual([expect.objectContaining({
-      routeKey: '$connect',
-      status: 200,
-      reason: expect.stringMatching(/^Execution failed due to configuration error: No match for output mapping and no default output mapping configured\. Endpoint response status code: 200: \$connect's integration PusherConnectRouteConnectIntegration\w+ has no integration response$/),
-    })]);
-  });
-});
-
-describe('$disconnect through the rendered template', () => {
-  test('a client leaving deletes its row, and only its row', async () => {
-    // GIVEN
-    const alice = await local.system.open('alice', { query: { token: 't-alice' } });
-    const bob = await local.system.open('bob', { query: { token: 't-bob' } });
-
-    // WHEN
-    await local.system.disconnect(alice);
-
-    // THEN
-    expect(await local.system.keys()).toEqual([{ userId: 'bob', connectionId: bob.connectionId }]);
-    expect(local.system.routes.failures).toEqual([]);
-  });
-});
-
-describe('delivery to connections the routes registered', () => {
-  test('a multicast and a broadcast', async () => {
-    // GIVEN
-    const [alice1, alice2] = [await local.system.open('alice', { query: { token: 't-alice' } }), await local.system.open('alice', { query: { token: 't-alice' } })];
-    const bob = await local.system.open('bob', { query: { token: 't-bob' } });
-
-    // WHEN
-    await local.pusher.invoke(sqsEvent([{ users: ['alice'], data: 'to alice' }, { data: 'to everyone' }]));
-    await local.system.deliveries();
-
-    // THEN
-    expect(alice1.messages).toEqual([wire('to alice'), wire('to everyone')]);
-    expect(alice2.messages).toEqual([wire('to alice'), wire('to everyone')]);
-    expect(bob.messages).toEqual([wire('to everyone')]);
-  });
-});
-
-describe('a disconnect request', () => {
-  test('sends the data, closes the target sockets, deletes their rows, and leaves the others', async () => {
-    // GIVEN
-    const alice = [await local.system.open('alice', { query: { token: 't-alice' } }), await local.system.open('alice', { query: { token: 't-alice' } })];
-    const bob = await local.system.open('bob', { query: { token: 't-bob' } });
-
-    // WHEN
-    const invocation = await local.pusher.invoke(sqsEvent([{ action: 'disconnect', users: ['alice'], data: { bye: true } }]));
-    await Promise.all(alice.map((c) => c.whenClosed()));
-    await local.system.emulator.settled();
-
-    // THEN
-    expect(alice.map((c) => c.messages)).toEqual([[wire({ bye: true })], [wire({ bye: true })]]);
-    expect(alice.map((c) => c.isOpen)).toEqual([false, false]);
-    expect(bob.isOpen).toBe(true);
-    expect(await local.system.keys()).toEqual([{ userId: 'bob', connectionId: bob.connectionId }]);
-    expect(invocation.result).toEqual({ batchItemFailures: [] });
-    expect(local.system.emulator.stats.requests).toMatchObject({ POST: 2, DELETE: 2 });
-  });
-
-  test('a broadcast disconnect with an exclusion and no data', async () => {
-    // GIVEN
-    const alice = await local.system.open('alice', { query: { token: 't-alice' } });
-    const bob = await local.system.open('bob', { query: { token: 't-bob' } });
-
-    // WHEN
-    await local.pusher.invoke(sqsEvent([{ action: 'disconnect', exclude_users: ['bob'] }]));
-    await alice.whenClosed();
-    await local.system.emulator.settled();
-
-    // THEN
-    expect(alice.messages).toEqual([]);
-    expect(bob.isOpen).toBe(true);
-    expect(await local.system.keys()).toEqual([{ userId: 'bob', connectionId: bob.connectionId }]);
   });
 });
 

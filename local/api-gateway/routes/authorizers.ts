@@ -1,4 +1,5 @@
-import type { ConnectRequest } from '../lifecycle';
+import { FunctionError } from '../../function-error';
+import type { ConnectRequest } from '../api-routes';
 
 /**
  * What the `$connect` route's authorizer would answer, computed locally: a Lambda authorizer's `principalId` and
@@ -40,13 +41,6 @@ export function authorizerContext(answer: AuthorizerAnswer): Record<string, stri
   for (const [key, value] of Object.entries(answer.context ?? {})) values[key] = String(value);
   if (answer.principalId !== undefined) values.principalId = answer.principalId;
   return values;
-}
-
-/** A function that threw, as the local system reports it: its `errorMessage` decides what API Gateway makes of it. */
-export class FunctionError extends Error {
-  constructor(readonly functionId: string, readonly errorName: string, readonly errorMessage: string) {
-    super(`${functionId} threw ${errorName}: ${errorMessage}`);
-  }
 }
 
 /**

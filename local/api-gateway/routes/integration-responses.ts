@@ -5,6 +5,8 @@
  * set up at least one integration response": where none matches, the route fails with the error below (the message
  * API Gateway logs, as users quote it on re:Post).
  */
+import { selectTemplate } from './selection';
+import { renderTemplate, type RouteContext } from './vtl';
 import type { IntegrationResponseSpec } from '../../template/api';
 
 /** The integration response for `status`, or `undefined` when none matches and there is no `$default`. */
@@ -24,4 +26,16 @@ function pattern(key: string): string {
   const match = /^\/(.*)\/$/s.exec(key);
   if (!match) throw new Error(`an integration response key is $default or /expression/, got ${key}`);
   return match[1];
+}
+
+/**
+ * What a two-way route sends back: the integration response's template (its selection expression evaluated against
+ * the message body and the status), rendered with `$input` = the backend's answer; without a template, the answer as
+ * it is.
+ */
+export function responseFrame(
+  selected: IntegrationResponseSpec, answer: string, status: number, requestBody: string, context: RouteContext,
+): string {
+  const template = selectTemplate(selected.responseTemplates, selected.templateSelectionExpression, { body: requestBody, status });
+  return template === undefined ? answer : renderTemplate(String(template), context, answer);
 }

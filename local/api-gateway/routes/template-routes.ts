@@ -2,13 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { authorizerContext, hasIdentitySources, type AuthorizerAnswer, type LocalAuthorizer } from './authorizers';
 import { noOutputMapping, selectIntegrationResponse } from './integration-responses';
 import { DynamoDbIntegration, type DynamoDbIntegrationOptions, type IntegrationCall } from './integrations/dynamodb';
-import { callLambdaProxy, type InvokeFunction } from './integrations/lambda-proxy';
+import type { InvokeFunction } from './integrations/lambda-proxy';
+import { MessageRoutes } from './message-routes';
+import { runIntegration, unsupported, type IntegrationBackends, type RouteFailure } from './run-integration';
 import type { RouteContext } from './vtl';
-import type { ConnectionRouteKey, RouteIntegration } from '../../template/api';
-import type { ConnectionLifecycle, ConnectRequest, ConnectVerdict, KnownConnection } from '../lifecycle';
+import { LOOPBACK } from '../../net';
+import type { RouteIntegration } from '../../template/api';
+import type { ApiRoutes, ConnectRequest, ConnectVerdict, KnownConnection } from '../api-routes';
 
 export interface TemplateRoutesOptions {
-  readonly routes: Partial<Record<ConnectionRouteKey, RouteIntegration>>;
+  /** Every route of the API, as the template declares it. */
+  readonly routes: readonly RouteIntegration[];
+  /** The API's route selection expression. @default '$request.body.action' */
+  readonly routeSelectionExpression?: string;
   /** Where the template's DynamoDB integrations go, and what its intrinsics resolve to. */
   readonly dynamodb: DynamoDbIntegrationOptions;
   readonly authorizer: LocalAuthorizer;
@@ -16,42 +22,46 @@ export interface TemplateRoutesOptions {
   readonly apiId: string;
   /**
    * Runs a route's Lambda function (an `AWS_PROXY` integration, e.g. your own `$connect` handler) with API Gateway's
-   * WebSocket event; its `statusCode` decides, as API Gateway's does. Without it, such a route is an error.
+   * WebSocket event; its `statusCode` decides, as API Gateway's does. Without it, such a route fails.
    */
   readonly invokeFunction?: InvokeFunction;
 }
 
-/** A route whose integration failed: what it sent, and what its backend answered (for tests and for the user's eyes). */
-export interface RouteFailure extends IntegrationCall {
-  readonly routeKey: string;
-  readonly connectionId: string;
-  /** Why the route failed, as API Gateway would log it. */
-  readonly reason: string;
-}
-
 /**
- * The connection lifecycle as the synthesized template defines it: `$connect` checks the identity sources and runs the
- * authorizer stand-in, then the route's integration (a DynamoDB template, or the app's own function); `$disconnect`
- * does the same, best effort. A non-proxy integration succeeds when one of its integration responses matches the
- * backend's status code, as in API Gateway; a proxy one with a 2xx. A route the template does not have does nothing.
+ * The API's routes as the synthesized template defines them. `$connect` checks the identity sources and runs the
+ * authorizer stand-in, then the route's integration; `$disconnect` runs its integration, best effort; a client's frame
+ * goes to the route its selection expression picks (`message-routes.ts`). A non-proxy integration succeeds when one of
+ * its integration responses matches the backend's status code, as in API Gateway; a proxy one with a 2xx.
  */
-export class TemplateRoutes implements ConnectionLifecycle {
+export class TemplateRoutes implements ApiRoutes {
   /** Integrations that failed, most recent last. */
   readonly failures: RouteFailure[] = [];
-  private readonly dynamodb: DynamoDbIntegration;
+  private readonly backends: IntegrationBackends;
+  private readonly messages: MessageRoutes;
 
   constructor(private readonly options: TemplateRoutesOptions) {
-    for (const route of Object.values(options.routes)) {
-      if (route.integrationType === 'AWS_PROXY' && route.lambdaFunction && options.invokeFunction) continue;
-      if (route.integrationType !== 'AWS' || !route.dynamodbAction || route.requestTemplate === undefined) {
-        throw new Error(`${route.routeKey}: the local stack runs AWS integrations to DynamoDB with a request template; ${route.logicalId} is ${route.integrationType}`);
-      }
+    this.backends = { dynamodb: new DynamoDbIntegration(options.dynamodb), names: options.dynamodb.names, invokeFunction: options.invokeFunction };
+    // A `$connect` or `$disconnect` that cannot run would refuse every client: refused at start, loudly.
+    for (const route of options.routes.filter((r) => r.routeKey === '$connect' || r.routeKey === '$disconnect')) {
+      const reason = unsupported(route, this.backends);
+      if (reason) throw new Error(reason);
     }
-    this.dynamodb = new DynamoDbIntegration(options.dynamodb);
+    this.messages = new MessageRoutes({
+      routes: options.routes,
+      routeSelectionExpression: options.routeSelectionExpression ?? '$request.body.action',
+      backends: this.backends,
+      context: (route, connection, requestId) => this.context(route, connection, 'MESSAGE', requestId),
+      failed: (failure) => this.failures.push(failure),
+    });
+  }
+
+  /** Routes that cannot run locally, and why (the local command says so at start). */
+  get unsupportedRoutes(): string[] {
+    return this.options.routes.map((route) => unsupported(route, this.backends)).filter((r): r is string => r !== undefined);
   }
 
   async connect(request: ConnectRequest): Promise<ConnectVerdict> {
-    const route = this.options.routes.$connect;
+    const route = this.route('$connect');
     let answer: AuthorizerAnswer | undefined = {};
     if (route && route.authorizationType !== 'NONE') {
       // API Gateway refuses a request that lacks an identity source without calling the authorizer.
@@ -75,24 +85,32 @@ export class TemplateRoutes implements ConnectionLifecycle {
   }
 
   async disconnect(connection: KnownConnection): Promise<void> {
-    const route = this.options.routes.$disconnect;
+    const route = this.route('$disconnect');
     if (route) await this.run(route, connection, 'DISCONNECT');
   }
 
-  /** Runs the route's integration; true when it succeeded, else the failure is recorded with API Gateway's reason. */
+  async message(connection: KnownConnection, frame: string): Promise<string | undefined> {
+    return this.messages.handle(connection, frame);
+  }
+
+  private route(routeKey: string): RouteIntegration | undefined {
+    return this.options.routes.find((r) => r.routeKey === routeKey);
+  }
+
+  /** Runs a connection route's integration; true when it succeeded, else the failure is recorded with its reason. */
   private async run(route: RouteIntegration, connection: KnownConnection, eventType: 'CONNECT' | 'DISCONNECT'): Promise<boolean> {
-    const context = this.context(route, connection, eventType);
-    if (route.integrationType === 'AWS_PROXY') {
-      const call = await callLambdaProxy(this.options.invokeFunction!, route.lambdaFunction!, context, connection);
-      if (call.status >= 200 && call.status < 300) return true;
-      return this.failed(route, connection, call, `${route.lambdaFunction} answered ${call.status}`);
+    let call: IntegrationCall;
+    try {
+      call = await runIntegration(route, this.context(route, connection, eventType, randomUUID()), this.backends, connection);
+    } catch (error) {
+      // The backend could not be reached, or the template could not be run: API Gateway answers 500 and logs why.
+      return this.failed(route, connection, { request: '', status: 0, answer: '' }, `Execution failed: ${(error as Error).message}`);
     }
-    const call = await this.dynamodb.call(route.dynamodbAction!, route.requestTemplate, context, route.routeKey);
-    if (selectIntegrationResponse(route.integrationResponses, call.status)) return true;
-    const missing = route.integrationResponses.length === 0
-      ? `${route.routeKey}'s integration ${route.logicalId} has no integration response`
-      : `no integration response of ${route.routeKey}'s integration ${route.logicalId} matches ${call.status} (keys: ${route.integrationResponses.map((r) => r.key).join(', ')})`;
-    return this.failed(route, connection, call, `${noOutputMapping(call.status)}: ${missing}`);
+    if (route.integrationType === 'AWS_PROXY') {
+      return (call.status >= 200 && call.status < 300) || this.failed(route, connection, call, `${route.lambdaFunction} answered ${call.status}`);
+    }
+    return selectIntegrationResponse(route.integrationResponses, call.status) !== undefined
+      || this.failed(route, connection, call, `${noOutputMapping(call.status)}: ${missingResponse(route, call.status)}`);
   }
 
   private failed(route: RouteIntegration, connection: KnownConnection, call: IntegrationCall, reason: string): false {
@@ -101,19 +119,26 @@ export class TemplateRoutes implements ConnectionLifecycle {
   }
 
   /** `$context` of this route for this connection, as API Gateway gives it to a template or a function. */
-  private context(route: RouteIntegration, connection: KnownConnection, eventType: RouteContext['eventType']): RouteContext {
+  private context(route: RouteIntegration, connection: KnownConnection, eventType: RouteContext['eventType'], requestId: string): RouteContext {
     return {
       connectionId: connection.connectionId,
       connectedAt: connection.connectedAt,
       requestTimeEpoch: Date.now(),
-      requestId: randomUUID(),
+      requestId,
       eventType,
       routeKey: route.routeKey,
       stage: this.options.stage,
       apiId: this.options.apiId,
-      domainName: '127.0.0.1',
+      domainName: LOOPBACK,
       authorizer: connection.authorizer,
       identity: connection.identity,
     };
   }
+}
+
+/** Which integration response is missing, for the failure's reason. */
+export function missingResponse(route: RouteIntegration, status: number): string {
+  return route.integrationResponses.length === 0
+    ? `${route.routeKey}'s integration ${route.logicalId} has no integration response`
+    : `no integration response of ${route.routeKey}'s integration ${route.logicalId} matches ${status} (keys: ${route.integrationResponses.map((r) => r.key).join(', ')})`;
 }

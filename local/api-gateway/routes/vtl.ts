@@ -1,4 +1,5 @@
 import { Compile, parse } from 'velocityjs';
+import { jsonPathValue } from './selection';
 
 /**
  * API Gateway's mapping templates, rendered with velocityjs (a Velocity engine for JavaScript) where it differs from
@@ -105,13 +106,17 @@ class JavaVelocity extends Compile {
   }
 }
 
-/** Renders a request template with `$context`, `$util` and `$input` (the message body, empty on $connect). */
+/**
+ * Renders a mapping template with `$context`, `$util` and `$input`: the message body (empty on `$connect`) for a request
+ * template, the backend's answer for a response template. `$input.path(p)` is the value at a JSONPath, `$input.json(p)`
+ * that value as JSON text (`{}` for `$` of an empty body), as API Gateway defines them.
+ */
 export function renderTemplate(template: string, context: RouteContext, body = ''): string {
   const compiled = new JavaVelocity(parse(template), { customMethodHandlers: javaStringMethods } as any);
   const input = {
     body,
-    json: (path: string) => (path === '$' ? body || '{}' : JSON.stringify(undefined)),
-    path: (path: string) => (path === '$' && body ? JSON.parse(body) : undefined),
+    json: (path: string) => (path === '$' && !body ? '{}' : JSON.stringify(jsonPathValue(body, path)) ?? ''),
+    path: (path: string) => jsonPathValue(body, path),
   };
   return compiled.render({ context, util, input });
 }

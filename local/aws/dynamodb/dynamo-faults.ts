@@ -1,5 +1,6 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LOOPBACK } from '../../net';
 
 /**
  * An HTTP proxy in front of dynalite that fails chosen DynamoDB calls the way DynamoDB itself can (a hot or
@@ -10,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 export class DynamoFaults {
   static async start(target: string): Promise<DynamoFaults> {
     const faults = new DynamoFaults(new URL(target));
-    await new Promise<void>((resolve) => faults.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => faults.server.listen(0, LOOPBACK, resolve));
     return faults;
   }
 
@@ -30,7 +31,7 @@ export class DynamoFaults {
 
   /** The endpoint to give the handler as `AWS_ENDPOINT_URL_DYNAMODB`. */
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `http://${LOOPBACK}:${(this.server.address() as AddressInfo).port}`;
   }
 
   /** The next `times` Query calls for each of `userIds` (the key condition's `:u`) answer 500 (all of them by default). */

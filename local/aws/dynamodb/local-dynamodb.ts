@@ -27,8 +27,13 @@ export class LocalDynamoDb {
       server.listen(0, LOOPBACK, () => resolve());
     });
     const direct = `http://${LOOPBACK}:${(server.address() as AddressInfo).port}`;
-    const faults = options.faults ? await DynamoFaults.start(direct) : undefined;
-    return new LocalDynamoDb(server, direct, faults);
+    try {
+      const faults = options.faults ? await DynamoFaults.start(direct) : undefined;
+      return new LocalDynamoDb(server, direct, faults);
+    } catch (error) {
+      server.close();
+      throw error;
+    }
   }
 
   /** dynalite itself. */

@@ -13,8 +13,6 @@ export interface EventSourceOptions {
   readonly batchSize?: number;
   /** The function timeout the context reports (`getRemainingTimeInMillis`). @default 60000 */
   readonly functionTimeoutMs?: number;
-  /** Visibility timeout of each receive. @default the queue's */
-  readonly visibilityTimeoutSeconds?: number;
   /** Called after each invocation (e.g. to print its report lines). */
   readonly onInvocation?: (invocation: SourceInvocation) => void;
 }
@@ -49,11 +47,6 @@ export class SqsEventSource {
     return this.options.queue;
   }
 
-  /** Every JSON log line of every invocation so far. */
-  get lines(): Record<string, any>[] {
-    return this.invocations.flatMap((i) => i.invocation.json);
-  }
-
   start(): void {
     if (this.running) return;
     this.running = true;
@@ -75,7 +68,6 @@ export class SqsEventSource {
           QueueUrl: queue.url,
           MaxNumberOfMessages: this.options.batchSize ?? 10,
           WaitTimeSeconds: 1,
-          VisibilityTimeout: this.options.visibilityTimeoutSeconds,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
         })));

@@ -9,6 +9,7 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { RecordingClient } from '../../../local/client/recording-client';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/identity';
 import { useLocalSystem } from '../../e2e/support';
 
 // The emulator on its own, driven by the AWS SDK's own Management API client: if the SDK maps its answers to
@@ -21,7 +22,7 @@ beforeEach(() => {
   api = new ApiGatewayManagementApiClient({
     endpoint: local.system.emulator.callbackUrl,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
     maxAttempts: 1,
   });
 });
@@ -180,7 +181,7 @@ describe('Management API', () => {
     // GIVEN the SDK's own client, signing with something other than the stack's credentials and Region
     const [client] = await local.system.connect('alice');
     const wrong = new ApiGatewayManagementApiClient({
-      endpoint: local.system.emulator.callbackUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1, ...override,
+      endpoint: local.system.emulator.callbackUrl, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1, ...override,
     });
 
     // WHEN / THEN it is refused with API Gateway's message, and nothing is delivered
@@ -279,6 +280,22 @@ describe('faults', () => {
     expect(local.system.emulator.stats.maxInFlight).toBe(5);
     expect(local.system.emulator.stats.delivered).toBe(5);
     clients.forEach((c) => expect(c.messages).toEqual(['x']));
+  });
+
+  test('a reset while a request is in flight: the new counters see it answered (none left in flight)', async () => {
+    // GIVEN a request held 200 ms
+    const [client] = await local.system.connect('alice', 1);
+    local.system.setFaults({ latencyMs: 200 });
+    const posting = post(client.connectionId, 'x');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // WHEN the counters are reset while it is held
+    local.system.emulator.resetStats();
+    expect(local.system.emulator.stats.inFlight).toBe(1);
+    await posting;
+
+    // THEN
+    expect(local.system.emulator.stats).toMatchObject({ inFlight: 0, maxInFlight: 1, delivered: 1 });
   });
 });
 

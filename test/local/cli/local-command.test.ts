@@ -219,7 +219,11 @@ describe('the app\'s own functions, from the assembly', () => {
   test('--authorizer assembly: the app\'s Lambda authorizer decides who connects, and as whom', async () => {
     // GIVEN
     const { child, webSocketUrl, env, tableName, output } = await startCommand(synthesizeApp('lambda-authorizer'), 0, ['--authorizer', 'assembly']);
-    const dynamodb = new DynamoDBClient({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_DYNAMODB, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const dynamodb = new DynamoDBClient({
+      region: env.AWS_REGION,
+      endpoint: env.AWS_ENDPOINT_URL_DYNAMODB,
+      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+    });
     try {
       // WHEN
       const alice = await RecordingClient.open(webSocketUrl, 'alice', { query: { token: 'secret-alice' } });

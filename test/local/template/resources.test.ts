@@ -22,11 +22,23 @@ describe('what the local system reads of a template', () => {
     expect(lambdaSubscriptions(template, pusher)).toEqual([expect.objectContaining({ topicLogicalId: topic, functionLogicalId: pusher })]);
   });
 
-  test('queues come after their dead-letter queues', () => {
-    const ordered = queues(template).map((q) => q.logicalId);
-    for (const q of queues(template)) {
-      if (q.deadLetter) expect(ordered.indexOf(q.deadLetter.queueLogicalId)).toBeLessThan(ordered.indexOf(q.logicalId));
-    }
+  test('queues come after their dead-letter queues, whatever their order in the template', () => {
+    const dlqOf = (id: string) => ({ RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [id, 'Arn'] }, maxReceiveCount: 3 } });
+    const declared: CloudTemplate = {
+      Resources: {
+        Work: { Type: 'AWS::SQS::Queue', Properties: dlqOf('WorkDlq') },
+        Requests: { Type: 'AWS::SQS::Queue', Properties: { ...dlqOf('Dlq'), FifoQueue: true, VisibilityTimeout: 90 } },
+        WorkDlq: { Type: 'AWS::SQS::Queue' },
+        Dlq: { Type: 'AWS::SQS::Queue' },
+      },
+    };
+    const order = queues(declared).map((q) => q.logicalId);
+    expect([...order].sort()).toEqual(['Dlq', 'Requests', 'Work', 'WorkDlq']);
+    expect(order.indexOf('WorkDlq')).toBeLessThan(order.indexOf('Work'));
+    expect(order.indexOf('Dlq')).toBeLessThan(order.indexOf('Requests'));
+    expect(queues(declared).find((q) => q.logicalId === 'Requests')).toEqual({
+      logicalId: 'Requests', fifo: true, contentBasedDeduplication: false, visibilityTimeoutSeconds: 90, deadLetter: { queueLogicalId: 'Dlq', maxReceiveCount: 3 },
+    });
   });
 
   test('a dead-letter queue that is not a queue of the template is named', () => {

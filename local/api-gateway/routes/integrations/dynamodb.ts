@@ -1,7 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { RouteIntegration } from '../../../template/api';
 import { resolveIntrinsics, type LocalNames } from '../../../template/intrinsics';
 import { NativeSha256, type SigningCredentials } from '../../sigv4';
+import { selectTemplate } from '../selection';
 import { renderTemplate, type RouteContext } from '../vtl';
 
 /** What an integration sent and what its backend answered. */
@@ -20,8 +22,9 @@ export interface DynamoDbIntegrationOptions {
 }
 
 /**
- * An `AWS` integration to DynamoDB (`arn:…:dynamodb:action/<Action>`): its request template is rendered against the
- * route's `$context` and POSTed to DynamoDB as that action, signed, exactly as API Gateway's integration sends it.
+ * An `AWS` integration to DynamoDB (`arn:…:dynamodb:action/<Action>`): its request template (the one its selection
+ * expression picks) is rendered against the route's `$context` and the message body, and POSTed to DynamoDB as that
+ * action, signed, exactly as API Gateway's integration sends it.
  */
 export class DynamoDbIntegration {
   private readonly signer: SignatureV4;
@@ -30,10 +33,9 @@ export class DynamoDbIntegration {
     this.signer = new SignatureV4({ service: 'dynamodb', region: options.region, credentials: options.credentials, sha256: NativeSha256 });
   }
 
-  async call(action: string, requestTemplate: unknown, context: RouteContext, where: string): Promise<IntegrationCall> {
-    const template = resolveIntrinsics(requestTemplate, this.options.names, `${where} request template`) as string;
-    const body = renderTemplate(template, context);
-    return { request: body, ...(await this.send(action, body)) };
+  async call(route: RouteIntegration, context: RouteContext, body = ''): Promise<IntegrationCall> {
+    const request = renderRequest(route, context, body, this.options.names);
+    return { request, ...(await this.send(route.dynamodbAction!, request)) };
   }
 
   private async send(action: string, body: string): Promise<{ status: number; answer: string }> {
@@ -58,4 +60,11 @@ export class DynamoDbIntegration {
       req.end(body);
     });
   }
+}
+
+/** The integration's request, as its selected request template renders it (intrinsics resolved first). */
+export function renderRequest(route: RouteIntegration, context: RouteContext, body: string, names: LocalNames): string {
+  const template = selectTemplate(route.requestTemplates, route.templateSelectionExpression, { body });
+  if (template === undefined) throw new Error(`${route.routeKey}: no request template of ${route.logicalId} is selected for this message`);
+  return renderTemplate(resolveIntrinsics(template, names, `${route.routeKey} request template`) as string, context, body);
 }

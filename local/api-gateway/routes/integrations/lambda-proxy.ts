@@ -12,15 +12,17 @@ export interface UpgradeRequest {
 
 /**
  * An `AWS_PROXY` integration to a Lambda function of the template: API Gateway's WebSocket event (the upgrade's headers
- * and query string on `$connect` only), and the function's `statusCode` as the route's (a throw is a 500).
+ * and query string on `$connect` only; the frame as `body` on a message route), the function's `statusCode` as the
+ * route's (a throw is a 500), and its `body` as the backend's answer.
  */
 export async function callLambdaProxy(
-  invoke: InvokeFunction, functionId: string, context: RouteContext, upgrade: UpgradeRequest,
+  invoke: InvokeFunction, functionId: string, context: RouteContext, upgrade: UpgradeRequest, body?: string,
 ): Promise<IntegrationCall> {
   const connect = context.eventType === 'CONNECT';
   const event = {
-    headers: connect ? upgrade.headers ?? {} : {},
-    queryStringParameters: connect ? upgrade.query ?? {} : {},
+    ...(connect ? { headers: upgrade.headers ?? {}, queryStringParameters: upgrade.query ?? {} } : {}),
+    ...(context.eventType === 'DISCONNECT' ? { headers: {}, queryStringParameters: {} } : {}),
+    ...(body !== undefined ? { body } : {}),
     isBase64Encoded: false,
     requestContext: {
       routeKey: context.routeKey,
@@ -29,6 +31,7 @@ export async function callLambdaProxy(
       connectedAt: context.connectedAt,
       requestTimeEpoch: context.requestTimeEpoch,
       requestId: context.requestId,
+      ...(context.eventType === 'MESSAGE' ? { messageId: context.requestId, messageDirection: 'IN' } : {}),
       stage: context.stage,
       apiId: context.apiId,
       domainName: context.domainName,
@@ -36,6 +39,8 @@ export async function callLambdaProxy(
       identity: context.identity,
     },
   };
-  const answer = await invoke(functionId, event).catch((e: Error) => ({ statusCode: 500, error: e.message })) as { statusCode?: number } | undefined;
-  return { request: JSON.stringify(event), status: answer?.statusCode ?? 200, answer: JSON.stringify(answer) };
+  type Answer = { statusCode?: number; body?: unknown } | undefined;
+  const answer = await invoke(functionId, event).catch((e: Error) => ({ statusCode: 500, error: e.message })) as Answer;
+  const text = typeof answer?.body === 'string' ? answer.body : JSON.stringify(answer);
+  return { request: JSON.stringify(event), status: answer?.statusCode ?? 200, answer: text ?? '' };
 }

@@ -1,4 +1,5 @@
-import { FunctionError, hasIdentitySources, lambdaAuthorizerVerdict, tokenIsUserId } from '../../../../local/api-gateway/routes/authorizers';
+import { hasIdentitySources, lambdaAuthorizerVerdict, tokenIsUserId } from '../../../../local/api-gateway/routes/authorizers';
+import { FunctionError } from '../../../../local/function-error';
 
 const policy = (...effects: string[]) => ({ Version: '2012-10-17', Statement: effects.map((Effect) => ({ Action: 'execute-api:Invoke', Effect, Resource: '*' })) });
 

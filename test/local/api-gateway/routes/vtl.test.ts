@@ -1,6 +1,4 @@
 import { escapeJavaScript, renderTemplate, type RouteContext } from '../../../../local/api-gateway/routes/vtl';
-import { connectionRoutes } from '../../../../local/template/api';
-import { resolveIntrinsics, type CloudTemplate } from '../../../../local/template/intrinsics';
 
 const context = (fields: Partial<RouteContext> = {}): RouteContext => ({
   connectionId: 'c1=',
@@ -40,26 +38,5 @@ describe('API Gateway VTL semantics', () => {
     // WHEN / THEN
     expect(renderTemplate('[$!{context.authorizer.principalId}]', context())).toBe('[]');
     expect(renderTemplate('[$!{context.authorizer.principalId}]', context({ authorizer: { principalId: 'alice' } }))).toBe('[alice]');
-  });
-});
-
-describe('reading a template', () => {
-  test('an intrinsic the local stack cannot resolve is an error that names it', () => {
-    // WHEN / THEN
-    expect(() => resolveIntrinsics({ 'Fn::ImportValue': 'x' }, {}, 'somewhere')).toThrow('somewhere: the local stack cannot resolve Fn::ImportValue');
-    expect(() => resolveIntrinsics({ Ref: 'Missing' }, {}, 'somewhere')).toThrow('somewhere: Ref Missing has no local counterpart');
-  });
-
-  test('a selection expression the local stack cannot evaluate is refused, not guessed', () => {
-    // GIVEN
-    const template: CloudTemplate = {
-      Resources: {
-        Route: { Type: 'AWS::ApiGatewayV2::Route', Properties: { RouteKey: '$connect', Target: { 'Fn::Join': ['', ['integrations/', { Ref: 'Int' }]] } } },
-        Int: { Type: 'AWS::ApiGatewayV2::Integration', Properties: { IntegrationType: 'AWS', RequestTemplates: { a: 'x' }, TemplateSelectionExpression: '${request.body.kind}' } },
-      },
-    };
-
-    // WHEN / THEN
-    expect(() => connectionRoutes(template)).toThrow('$connect: the local stack evaluates only literal template selection expressions, got ${request.body.kind}');
   });
 });

@@ -2,7 +2,8 @@ import type { ConnectionRow } from '../connection-row';
 
 /**
  * What the emulator asks of the API's routes (`routes/template-routes.ts` runs the synthesized template's): the
- * `$connect` verdict and the `$disconnect` call, and where virtual connections' rows are seeded.
+ * `$connect` verdict, the `$disconnect` call, what a client's frame gets back, and where virtual connections' rows are
+ * seeded.
  */
 
 /** A WebSocket upgrade request, as the `$connect` route sees it. */
@@ -34,10 +35,14 @@ export type ConnectVerdict =
   | { readonly accepted: true; readonly connection: KnownConnection }
   | { readonly accepted: false; readonly status: number; readonly reason: string };
 
-/** `connect` decides whether the handshake completes; `disconnect` is best effort, as in API Gateway. */
-export interface ConnectionLifecycle {
+/**
+ * `connect` decides whether the handshake completes; `disconnect` is best effort, as in API Gateway; `message` routes a
+ * client's frame and resolves to the frame sent back to it, if any (a two-way route's response, or an error).
+ */
+export interface ApiRoutes {
   connect(request: ConnectRequest): Promise<ConnectVerdict>;
   disconnect(connection: KnownConnection): Promise<void>;
+  message(connection: KnownConnection, frame: string): Promise<string | undefined>;
 }
 
 /** Where virtual connections' rows are seeded in bulk (the fast path for tens of thousands of connections). */

@@ -1,16 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { ApiRoutes, ConnectVerdict, KnownConnection } from './api-routes';
 import type { ConnectionRegistry, LiveConnection } from './connections';
-import type { ConnectionLifecycle, ConnectVerdict, KnownConnection } from './lifecycle';
 import { LIMITS } from '../../src/shared/constants';
+import { LOOPBACK } from '../net';
 
 /** Response header carrying the assigned connection id on the WebSocket upgrade (an emulator-only affordance). */
 export const CONNECTION_ID_HEADER = 'x-connection-id';
 
 /**
- * The WebSocket side of the API: an upgrade runs `$connect` (the handshake completes only once it accepted), a closed
- * socket runs `$disconnect`, unless the connection vanished (stale) or the emulator is stopping.
+ * The WebSocket side of the API: an upgrade runs `$connect` (the handshake completes only once it accepted), a frame
+ * is routed and its reply (if any) sent back, a closed socket runs `$disconnect`, unless the connection vanished
+ * (stale) or the emulator is stopping.
  */
 export class WebSocketUpgrades {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.MAX_PAYLOAD_BYTES });
@@ -18,7 +20,7 @@ export class WebSocketUpgrades {
 
   constructor(
     private readonly stage: string,
-    private readonly lifecycle: ConnectionLifecycle,
+    private readonly routes: ApiRoutes,
     private readonly registry: ConnectionRegistry,
   ) {}
 
@@ -27,12 +29,12 @@ export class WebSocketUpgrades {
     if (url.pathname.replace(/\/+$/, '') !== `/${this.stage}`) return rejectUpgrade(socket, 403, 'Forbidden');
     if (this.stopping) return rejectUpgrade(socket, 503, 'Service Unavailable');
     const connectionId = this.registry.nextConnectionId();
-    const connecting = this.lifecycle.connect({
+    const connecting = this.routes.connect({
       connectionId,
       connectedAt: Date.now(),
       query: Object.fromEntries(url.searchParams),
       headers: Object.fromEntries(Object.keys(req.headers).map((name) => [name, headerValue(req, name) ?? ''])),
-      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      sourceIp: req.socket.remoteAddress ?? LOOPBACK,
       userAgent: headerValue(req, 'user-agent') ?? '',
     });
     this.registry.track(connecting);
@@ -59,7 +61,7 @@ export class WebSocketUpgrades {
     this.registry.remove(connection);
     if (connection.stale || this.stopping) return;
     try {
-      await this.lifecycle.disconnect(connection.known);
+      await this.routes.disconnect(connection.known);
     } catch {
       // $disconnect is best effort in API Gateway too: a row left behind is a stale row.
     }
@@ -81,7 +83,7 @@ export class WebSocketUpgrades {
       userId: known.authorizer.principalId ?? known.identity.userArn ?? known.connectionId,
       connectedAt: now,
       lastActiveAt: now,
-      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      sourceIp: req.socket.remoteAddress ?? LOOPBACK,
       userAgent: headerValue(req, 'user-agent') ?? '',
       known,
       sent: 0,
@@ -101,8 +103,15 @@ export class WebSocketUpgrades {
       },
     };
     this.registry.add(live);
-    ws.on('message', () => {
+    // A client's frames are routed one after the other, each reply sent before the next frame is routed.
+    let routing = Promise.resolve();
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
       live.lastActiveAt = new Date();
+      const frame = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
+      routing = routing.then(async () => {
+        const reply = await this.routes.message(known, frame).catch(() => undefined);
+        if (reply !== undefined && ws.readyState === ws.OPEN) ws.send(reply, { binary: false });
+      });
     });
     ws.on('error', () => ws.terminate());
     ws.once('close', () => this.registry.track(this.onDisconnect(live).then(resolveClosed)));

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { noOutputMapping, responseFrame, selectIntegrationResponse } from './integration-responses';
+import type { IntegrationCall } from './integrations/dynamodb';
+import { runIntegration, type IntegrationBackends, type RouteFailure } from './run-integration';
+import { evaluateSelection } from './selection';
+import type { RouteContext } from './vtl';
+import type { RouteIntegration } from '../../template/api';
+import type { KnownConnection } from '../api-routes';
+
+export interface MessageRoutesOptions {
+  readonly routes: readonly RouteIntegration[];
+  readonly routeSelectionExpression: string;
+  readonly backends: IntegrationBackends;
+  readonly context: (route: RouteIntegration, connection: KnownConnection, requestId: string) => RouteContext;
+  readonly failed: (failure: RouteFailure) => void;
+}
+
+/**
+ * A client's frame, as API Gateway routes it: the API's route selection expression evaluated on the frame picks the
+ * route with that key, else `$default`; no route is an error frame (`Forbidden`). The route's integration runs; a
+ * non-proxy one needs an integration response matching its status (else `Internal server error`). A two-way route (one
+ * with a route response) sends back the integration response's rendered template, or a proxy function's `body`.
+ */
+export class MessageRoutes {
+  private readonly byKey: ReadonlyMap<string, RouteIntegration>;
+
+  constructor(private readonly options: MessageRoutesOptions) {
+    this.byKey = new Map(options.routes.filter((r) => !r.routeKey.startsWith('$') || r.routeKey === '$default').map((r) => [r.routeKey, r]));
+  }
+
+  async handle(connection: KnownConnection, frame: string): Promise<string | undefined> {
+    const requestId = randomUUID();
+    const key = evaluateSelection(this.options.routeSelectionExpression, { body: frame });
+    const route = (key !== undefined ? this.byKey.get(key) : undefined) ?? this.byKey.get('$default');
+    if (!route) return errorFrame('Forbidden', connection, requestId);
+    let call: IntegrationCall;
+    try {
+      call = await runIntegration(route, this.options.context(route, connection, requestId), this.options.backends, {}, frame);
+    } catch (error) {
+      return this.fail(route, connection, requestId, { request: frame, status: 0, answer: '' }, `Execution failed: ${(error as Error).message}`);
+    }
+    const twoWay = route.routeResponseSelectionExpression !== undefined && route.routeResponseKeys.length > 0;
+    if (route.integrationType === 'AWS_PROXY') {
+      if (call.status < 200 || call.status >= 300) return this.fail(route, connection, requestId, call, `${route.lambdaFunction} answered ${call.status}`);
+      return twoWay ? call.answer : undefined;
+    }
+    const selected = selectIntegrationResponse(route.integrationResponses, call.status);
+    if (!selected) return this.fail(route, connection, requestId, call, noOutputMapping(call.status));
+    return twoWay ? responseFrame(selected, call.answer, call.status, frame, this.options.context(route, connection, requestId)) : undefined;
+  }
+
+  private fail(route: RouteIntegration, connection: KnownConnection, requestId: string, call: IntegrationCall, reason: string): string {
+    this.options.failed({ routeKey: route.routeKey, connectionId: connection.connectionId, ...call, reason });
+    return errorFrame('Internal server error', connection, requestId);
+  }
+}
+
+/** The frame API Gateway sends a client when its message could not be routed or its route failed. */
+export function errorFrame(message: string, connection: KnownConnection, requestId: string): string {
+  return JSON.stringify({ message, connectionId: connection.connectionId, requestId });
+}
