@@ -2,6 +2,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aw
 import type { LocalQueue } from '../../aws/moto/moto-server';
 import { snsEventOf } from '../../events';
 import type { FunctionRunner, Invocation } from '../function-runner';
+import { QueuePoller } from './queue-poller';
 
 export interface SnsSubscriptionOptions {
   readonly client: SQSClient;
@@ -19,51 +20,24 @@ export interface SnsSubscriptionOptions {
  * invocation leaves the message, which comes back after its visibility timeout, as Lambda retries an asynchronous
  * invocation.
  */
-export class SnsSubscription {
+export class SnsSubscription extends QueuePoller {
   readonly invocations: Invocation[] = [];
-  private running = false;
-  private busy = 0;
-  private loop?: Promise<void>;
 
-  constructor(private readonly options: SnsSubscriptionOptions) {}
-
-  /** Invocations currently running. */
-  get inFlight(): number {
-    return this.busy;
+  constructor(private readonly options: SnsSubscriptionOptions) {
+    super(options.queue, [options.runner]);
   }
 
-  /** The queue subscribed in the function's place. */
-  get queue(): LocalQueue {
-    return this.options.queue;
-  }
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.poll();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
-  }
-
-  private async poll(): Promise<void> {
-    const { client, queue, runner, subscriptionArn } = this.options;
-    while (this.running) {
-      const receive = new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 });
-      const { Messages = [] } = await client.send(receive).catch(() => ({ Messages: [] }));
-      for (const message of Messages) {
-        this.busy += 1;
-        try {
-          const invocation = await runner.invoke(snsEventOf(JSON.parse(message.Body ?? '{}'), subscriptionArn));
-          this.invocations.push(invocation);
-          this.options.onInvocation?.(invocation);
-          if (!invocation.error) await client.send(new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: message.ReceiptHandle }));
-        } finally {
-          this.busy -= 1;
-        }
-      }
+  protected async pollOnce(runner: FunctionRunner): Promise<void> {
+    const { client, queue, subscriptionArn } = this.options;
+    const receive = new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 });
+    const { Messages = [] } = await client.send(receive).catch(() => ({ Messages: [] }));
+    for (const message of Messages) {
+      await this.invoking(async () => {
+        const invocation = await runner.invoke(snsEventOf(JSON.parse(message.Body ?? '{}'), subscriptionArn));
+        this.invocations.push(invocation);
+        this.options.onInvocation?.(invocation);
+        if (!invocation.error) await client.send(new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: message.ReceiptHandle }));
+      });
     }
   }
 }

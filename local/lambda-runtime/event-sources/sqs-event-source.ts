@@ -3,6 +3,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { LocalQueue, QueueDepth } from '../../aws/moto/moto-server';
 import { sqsRecordOf } from '../../events';
 import type { FunctionRunner, Invocation } from '../function-runner';
+import { QueuePoller } from './queue-poller';
 
 export interface EventSourceOptions {
   readonly client: SQSClient;
@@ -29,60 +30,29 @@ export interface SourceInvocation {
  * deletes the records that succeeded and leaves the ones in `batchItemFailures` (or all of them, when the
  * invocation failed) to reappear after the visibility timeout; the queue's redrive policy does the rest.
  */
-export class SqsEventSource {
+export class SqsEventSource extends QueuePoller {
   readonly invocations: SourceInvocation[] = [];
-  private running = false;
-  private busy = 0;
-  private loops: Array<Promise<void>> = [];
 
-  constructor(private readonly options: EventSourceOptions) {}
-
-  /** Invocations currently running. */
-  get inFlight(): number {
-    return this.busy;
+  constructor(private readonly options: EventSourceOptions) {
+    super(options.queue, options.runners);
   }
 
-  /** The queue this source reads. */
-  get queue(): LocalQueue {
-    return this.options.queue;
-  }
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loops = this.options.runners.map((runner) => this.poll(runner));
-  }
-
-  /** Stops polling; resolves once the invocations in flight are over. */
-  async stop(): Promise<void> {
-    this.running = false;
-    await Promise.all(this.loops);
-  }
-
-  private async poll(runner: FunctionRunner): Promise<void> {
+  protected async pollOnce(runner: FunctionRunner): Promise<void> {
     const { client, queue } = this.options;
-    while (this.running) {
-      let messages: Message[];
-      try {
-        ({ Messages: messages = [] } = await client.send(new ReceiveMessageCommand({
-          QueueUrl: queue.url,
-          MaxNumberOfMessages: this.options.batchSize ?? 10,
-          WaitTimeSeconds: 1,
-          MessageSystemAttributeNames: ['All'],
-          MessageAttributeNames: ['All'],
-        })));
-      } catch (e) {
-        if (!this.running) return;
-        throw e;
-      }
-      if (messages.length === 0) continue;
-      this.busy += 1;
-      try {
-        await this.invoke(runner, messages);
-      } finally {
-        this.busy -= 1;
-      }
+    let messages: Message[];
+    try {
+      ({ Messages: messages = [] } = await client.send(new ReceiveMessageCommand({
+        QueueUrl: queue.url,
+        MaxNumberOfMessages: this.options.batchSize ?? 10,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      })));
+    } catch (e) {
+      if (!this.isRunning) return;
+      throw e;
     }
+    if (messages.length > 0) await this.invoking(() => this.invoke(runner, messages));
   }
 
   private async invoke(runner: FunctionRunner, messages: Message[]): Promise<void> {
