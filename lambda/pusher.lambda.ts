@@ -61,7 +61,7 @@ function dependencies(): Dependencies {
     delivery,
     invocation: {
       work: workDependencies(config, store, delivery),
-      rules: { disconnectEnabled: config.disconnectEnabled },
+      rules: { disconnectEnabled: config.disconnectEnabled, messageFormat: config.messageFormat },
       ...(deduplication ? { deduplication } : {}),
     },
   };
@@ -82,6 +82,7 @@ function workDependencies(config: PusherConfig, store: DynamoConnectionStore, de
     workerDeps: { ...delivery, sender: new PacedSender(delivery.sender, workerBucket(work.sendRatePerSecond, work.workerConcurrency)) },
     userIdAttribute: config.userIdAttribute,
     connectionIdAttribute: config.connectionIdAttribute,
+    messageFormat: config.messageFormat,
     ...(work.split ? { splitDecision: new SplitDecision(store, work.split.threshold) } : {}),
     log: reporter,
   };

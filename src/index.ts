@@ -1,6 +1,7 @@
 export * from './connection-routes-options';
 export * from './connections-table-props';
 export * from './deduplication-options';
+export * from './message-format';
 export * from './pusher-alarms-options';
 export * from './pusher-function-options';
 export * from './segmented-broadcast-options';

@@ -7,6 +7,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ConnectionRoutesOptions } from './connection-routes-options';
 import { ConnectionsTableProps } from './connections-table-props';
 import { DeduplicationOptions } from './deduplication-options';
+import { MessageFormat } from './message-format';
 import { PusherAlarmsOptions } from './pusher-alarms-options';
 import { PusherFunctionOptions } from './pusher-function-options';
 import { SegmentedBroadcastOptions } from './segmented-broadcast-options';
@@ -231,6 +232,25 @@ export interface WebsocketPusherProps extends PusherFunctionOptions {
    * @default false - a disconnect request is an invalid request, and the function may only POST
    */
   readonly enableDisconnect?: boolean;
+
+  /**
+   * What each connection receives for a request: the bare `data` (the original format), or the envelope of the client
+   * protocol, `{"type":"message","id":"…","data":…}`, whose `id` lets a client drop the duplicates that at-least-once
+   * delivery can bring (the same `id` on every redelivery and follow-up of a request).
+   *
+   * @default MessageFormat.DATA
+   */
+  readonly messageFormat?: MessageFormat;
+
+  /**
+   * Adds a `ping` route to the stage's API, answered by API Gateway itself (a MOCK integration: no Lambda, no table):
+   * a client's `{"action":"ping"}` gets `{"type":"pong"}`. A client that pings every few minutes keeps its connection
+   * past API Gateway's 10-minute idle timeout. Needs the API's route selection expression to be
+   * `$request.body.action` (checked when the API is of this app); refused if the API already has a `ping` route.
+   *
+   * @default - true with `connectionRoutes` (unless the API, of this app, routes by another expression), false without
+   */
+  readonly pingRoute?: boolean;
 
   /**
    * CloudWatch alarms: each dead-letter queue not empty, failed requests, function errors and throttles, the source

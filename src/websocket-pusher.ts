@@ -17,6 +17,7 @@ import { CONSTRUCT_DEFAULTS, functionTimeout } from './private/defaults';
 import { createPusherFunction } from './private/function';
 import { createAlarms, createDashboard, createQueryDefinitions, type Watched } from './private/monitoring';
 import { createServiceRole, grantManageConnections, grantTableAccess, grantVpcAccess } from './private/permissions';
+import { addPingRoute, routeSelectionViolation } from './private/ping-route';
 import { throwIfInvalid } from './private/prop-errors';
 import { addQueueSource, addTopicSource, createFailedEventsQueue } from './private/sources';
 import { propViolations } from './private/validate-props';
@@ -141,6 +142,9 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
   /** The role of `connectionRoutes`' integrations: PutItem and DeleteItem on the table only; undefined without them. */
   public readonly connectionRoutesRole?: iam.IRole;
 
+  /** The `ping` route (`pingRoute`), answered by API Gateway itself; undefined without it. */
+  public readonly pingRoute?: apigwv2.WebSocketRoute;
+
   constructor(scope: Construct, id: string, props: WebsocketPusherProps) {
     super(scope, id);
     throwIfInvalid(this, propViolations(props));
@@ -180,6 +184,8 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
       this.disconnectRoute = routes.disconnectRoute;
       this.connectionRoutesRole = routes.role;
     }
+    const pingByDefault = props.connectionRoutes !== undefined && routeSelectionViolation(props.webSocketStage.api, 'pingRoute') === undefined;
+    if (props.pingRoute ?? pingByDefault) this.pingRoute = addPingRoute(this, props.webSocketStage.api);
 
     if (props.enableQueue ?? true) {
       const source = addQueueSource(this, this.pusherFunction, props, timeout);

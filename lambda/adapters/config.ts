@@ -1,4 +1,5 @@
 import { DEFAULTS, ENV, LIMITS } from '../../src/shared/constants';
+import type { MessageFormat } from '../core/envelope';
 import type { WorkConfig } from '../work/deps';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -23,6 +24,8 @@ export interface PusherConfig {
   readonly deduplication?: DeduplicationConfig;
   /** `DISCONNECT_ENABLED=true`: disconnect requests are accepted (the function may DELETE @connections/{id}). */
   readonly disconnectEnabled: boolean;
+  /** `MESSAGE_FORMAT`: what connections receive. */
+  readonly messageFormat: MessageFormat;
 }
 
 /** Deduplication of requests by id within a window (Powertools idempotency on a DynamoDB table). */
@@ -58,6 +61,14 @@ function required(env: Env, name: string): string {
     throw new ConfigError(`environment variable ${name} is required and was not set`);
   }
   return value;
+}
+
+/** `MESSAGE_FORMAT`: `envelope`, or unset for the bare `data`. */
+function messageFormat(value: string | undefined): MessageFormat {
+  const format = value?.trim();
+  if (format === undefined || format === '' || format === 'data') return 'data';
+  if (format === 'envelope') return 'envelope';
+  throw new ConfigError(`environment variable ${ENV.MESSAGE_FORMAT} must be data or envelope, got '${value}'`);
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -100,6 +111,7 @@ export function readConfig(env: Env): PusherConfig {
     retryBaseDelayMs: integer(env, ENV.RETRY_BASE_DELAY_MS, DEFAULTS.RETRY_BASE_DELAY_MS, 0, 60_000),
     retryMaxDelayMs: integer(env, ENV.RETRY_MAX_DELAY_MS, DEFAULTS.RETRY_MAX_DELAY_MS, 0, 600_000),
     disconnectEnabled: env[ENV.DISCONNECT_ENABLED]?.trim() === 'true',
+    messageFormat: messageFormat(env[ENV.MESSAGE_FORMAT]),
     ...readWorkConfig(env),
     ...readDeduplicationConfig(env),
   };

@@ -1,3 +1,4 @@
+import { postedPayload, type MessageFormat } from './envelope';
 import type { InvalidRequestCode, RequestError } from './errors';
 import { LIMITS } from '../../src/shared/constants';
 
@@ -5,8 +6,8 @@ import { LIMITS } from '../../src/shared/constants';
 export type RequestAction = 'send' | 'disconnect';
 
 /**
- * A validated notification request; id lists are de-duplicated sets, `payload` is `data` serialized once (absent
- * only in a disconnect request without `data`).
+ * A validated notification request; id lists are de-duplicated sets. `dataText` is `data` serialized once, `payload`
+ * what each connection receives (the same, or enveloped); both absent only in a disconnect request without `data`.
  */
 export interface NotificationRequest {
   readonly action: RequestAction;
@@ -15,7 +16,8 @@ export interface NotificationRequest {
   readonly excludeUsers: ReadonlySet<string>;
   readonly excludeConnections: ReadonlySet<string>;
   readonly payload?: Buffer;
-  /** The publisher's idempotency key (`id`), when given: with deduplication on, it names the request. */
+  readonly dataText?: string;
+  /** The publisher's idempotency key (`id`), when given: with deduplication on it names the request, and it is the envelope's `id`. */
   readonly id?: string;
 }
 
@@ -31,26 +33,33 @@ type ListField = typeof LIST_FIELDS[number];
 
 const invalid = (code: InvalidRequestCode, message: string): ParseResult => ({ ok: false, error: { code, message } });
 
-/** What the deployment allows: a disconnect request needs `enableDisconnect` (the `DELETE` permission). */
+/**
+ * What the deployment allows and how it delivers: a disconnect request needs `enableDisconnect` (the `DELETE`
+ * permission); `messageFormat` says what connections receive. @default data
+ */
 export interface RequestRules {
   readonly disconnectEnabled: boolean;
+  readonly messageFormat?: MessageFormat;
 }
 
 const SEND_ONLY: RequestRules = { disconnectEnabled: false };
 
-/** Parses an SQS body or SNS message (JSON text) into a request. */
-export function parseRequestText(text: string, rules: RequestRules = SEND_ONLY): ParseResult {
+/**
+ * Parses an SQS body or SNS message (JSON text) into a request; `messageId` is the record's, the envelope's `id` when
+ * the request has none of its own.
+ */
+export function parseRequestText(text: string, rules: RequestRules = SEND_ONLY, messageId = ''): ParseResult {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
     return invalid('INVALID_JSON', `the message is not valid JSON: ${(e as Error).message}`);
   }
-  return parseRequestValue(value, rules);
+  return parseRequestValue(value, rules, messageId);
 }
 
 /** Validates an already-parsed request (a direct invocation's event) against the request table of the README. */
-export function parseRequestValue(value: unknown, rules: RequestRules = SEND_ONLY): ParseResult {
+export function parseRequestValue(value: unknown, rules: RequestRules = SEND_ONLY, messageId = ''): ParseResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return invalid('NOT_AN_OBJECT', `the request must be a JSON object, got ${describe(value)}`);
   }
@@ -76,10 +85,11 @@ export function parseRequestValue(value: unknown, rules: RequestRules = SEND_ONL
   if (id !== undefined && (typeof id !== 'string' || id === '' || id.length > MAX_REQUEST_ID_LENGTH)) {
     return invalid('INVALID_FIELD', `\`id\` must be a non-empty string of at most ${MAX_REQUEST_ID_LENGTH} characters, got ${describe(id)}`);
   }
-  const payload = hasData ? Buffer.from(JSON.stringify(fields.data), 'utf8') : undefined;
+  const dataText = hasData ? JSON.stringify(fields.data) : undefined;
+  const payload = dataText === undefined ? undefined : postedPayload(rules.messageFormat ?? 'data', dataText, (id as string | undefined) ?? messageId);
   if (payload && payload.length > LIMITS.MAX_PAYLOAD_BYTES) {
     return invalid('PAYLOAD_TOO_LARGE',
-      `the serialized data is ${payload.length} bytes, over the ${LIMITS.MAX_PAYLOAD_BYTES}-byte API Gateway WebSocket limit`);
+      `the serialized ${rules.messageFormat === 'envelope' ? 'envelope' : 'data'} is ${payload.length} bytes, over the ${LIMITS.MAX_PAYLOAD_BYTES}-byte API Gateway WebSocket limit`);
   }
   return {
     ok: true,
@@ -89,7 +99,7 @@ export function parseRequestValue(value: unknown, rules: RequestRules = SEND_ONL
       connections: lists.connections,
       excludeUsers: lists.exclude_users,
       excludeConnections: lists.exclude_connections,
-      ...(payload ? { payload } : {}),
+      ...(payload ? { payload, dataText } : {}),
       ...(id === undefined ? {} : { id }),
     },
   };

@@ -94,12 +94,13 @@ async function handOn(job: InlineJob, outcome: DeliveryOutcome, startedAt: numbe
 function originOf(job: InlineJob, startedAt: number): FollowUpOrigin {
   return {
     requestId: job.messageId,
+    ...(job.request.id !== undefined ? { id: job.request.id } : {}),
     startedAt,
     attempt: 1,
     segment: 0,
     totalSegments: 1,
     action: job.request.action,
-    ...(job.request.payload ? { payloadText: job.request.payload.toString('utf8') } : {}),
+    ...(job.request.dataText !== undefined ? { dataText: job.request.dataText } : {}),
     excludeUsers: job.request.excludeUsers,
     excludeConnections: job.request.excludeConnections,
   };

@@ -99,8 +99,8 @@ function parse(record: Exclude<IncomingRecord, { source: 'work' }>, rules: Reque
     case 'unknown':
       return { ok: false, error: { code: 'UNSUPPORTED_EVENT', message: record.reason } };
     case 'direct':
-      return typeof record.value === 'string' ? parseRequestText(record.value, rules) : parseRequestValue(record.value, rules);
+      return typeof record.value === 'string' ? parseRequestText(record.value, rules, record.messageId) : parseRequestValue(record.value, rules, record.messageId);
     default:
-      return parseRequestText(record.body, rules);
+      return parseRequestText(record.body, rules, record.messageId);
   }
 }

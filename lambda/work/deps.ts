@@ -1,4 +1,5 @@
 import type { DeliveryDeps } from '../core/delivery/deps';
+import type { MessageFormat } from '../core/envelope';
 import type { SegmentStore } from '../core/ports/connection-store';
 import type { Log } from '../core/ports/reporter';
 import type { WorkQueue } from '../core/ports/work-queue';
@@ -45,6 +46,8 @@ export interface WorkDeps {
   /** Key attribute names, to validate a continuation's `exclusiveStartKey`. */
   readonly userIdAttribute: string;
   readonly connectionIdAttribute: string;
+  /** What connections receive (a work item carries `data`; the envelope is rebuilt from it). @default data */
+  readonly messageFormat?: MessageFormat;
   /** Present when the segmented broadcast is on. */
   readonly splitDecision?: SplitPolicy;
   readonly log: Log;

@@ -16,6 +16,8 @@ export interface GivenUp {
 export interface FollowUpOrigin {
   /** The request's message id. */
   readonly requestId: string;
+  /** The request's own `id` (the envelope's, in place of the message id), when it has one. */
+  readonly id?: string;
   readonly startedAt: number;
   /** The attempt that left this: 1 for the request itself and for segment items and their continuations. */
   readonly attempt: number;
@@ -24,7 +26,7 @@ export interface FollowUpOrigin {
   readonly totalSegments: number;
   readonly action: RequestAction;
   /** The serialized `data`; undefined in a disconnect without `data`. */
-  readonly payloadText?: string;
+  readonly dataText?: string;
   readonly excludeUsers: ReadonlySet<string>;
   readonly excludeConnections: ReadonlySet<string>;
 }
@@ -68,16 +70,17 @@ export function planFollowUps(origin: FollowUpOrigin, remainder: Remainder, maxC
 function retryBodies(origin: FollowUpOrigin, remainder: Remainder, attempt: number) {
   const fields = {
     requestId: origin.requestId,
+    ...idField(origin),
     ...actionField(origin),
     segment: origin.segment,
     totalSegments: origin.totalSegments,
     attempt,
     startedAt: origin.startedAt,
   };
-  const carry = (payloadText: string | undefined, connections: readonly CarriedConnection[] = []) => (connections.length > 0
-    ? carryForwardBodies(fields, payloadText, connections)
+  const carry = (dataText: string | undefined, connections: readonly CarriedConnection[] = []) => (connections.length > 0
+    ? carryForwardBodies(fields, dataText, connections)
     : { bodies: [], unsendable: [] });
-  const carried = carry(origin.payloadText, remainder.connections);
+  const carried = carry(origin.dataText, remainder.connections);
   // Connections that received the data of a disconnect are only closed by their follow-up: never sent it twice.
   const closing = carry(undefined, remainder.closing);
   const bodies = [...carried.bodies, ...closing.bodies, ...usersBodies(fields, origin, remainder)];
@@ -89,7 +92,7 @@ function usersBodies(fields: Omit<WorkItemFields, 'users'>, origin: FollowUpOrig
   if (remainder.users.length === 0) return [];
   const excludeConnections = new Set([...origin.excludeConnections, ...remainder.alreadyReached]);
   const body = (users: string[]) =>
-    serializeWorkItem({ ...fields, users, excludeUsers: origin.excludeUsers, excludeConnections }, origin.payloadText);
+    serializeWorkItem({ ...fields, users, excludeUsers: origin.excludeUsers, excludeConnections }, origin.dataText);
   // Sized entry by entry (each user id as JSON plus a comma), not by serializing every candidate chunk.
   const baseBytes = byteLength(body(['']));
   const bodies: string[] = [];
@@ -112,6 +115,7 @@ function usersBodies(fields: Omit<WorkItemFields, 'users'>, origin: FollowUpOrig
 function continuation(origin: FollowUpOrigin, unread: UnreadSegment): string {
   const fields: WorkItemFields & { exclusiveStartKey?: StartKey } = {
     requestId: origin.requestId,
+    ...idField(origin),
     segment: unread.segment,
     totalSegments: unread.totalSegments,
     attempt: origin.attempt,
@@ -121,7 +125,8 @@ function continuation(origin: FollowUpOrigin, unread: UnreadSegment): string {
     excludeUsers: origin.excludeUsers,
     excludeConnections: origin.excludeConnections,
   };
-  return serializeWorkItem(fields, origin.payloadText);
+  return serializeWorkItem(fields, origin.dataText);
 }
 
+const idField = (origin: FollowUpOrigin) => (origin.id !== undefined ? { id: origin.id } : {});
 const actionField = (origin: FollowUpOrigin) => (origin.action === 'disconnect' ? { action: 'disconnect' as const } : {});

@@ -33,6 +33,7 @@ export async function runWorkItem(
     userIdAttribute: deps.userIdAttribute,
     connectionIdAttribute: deps.connectionIdAttribute,
     maxCarryForwardAttempts: deps.config.maxCarryForwardAttempts,
+    messageFormat: deps.messageFormat,
   });
   if (!parsed.ok) return invalidReport(messageId, parsed.reason, now() - started);
   const item = parsed.item;
@@ -62,12 +63,13 @@ export async function runWorkItem(
 function origin(item: WorkItem): FollowUpOrigin {
   return {
     requestId: item.requestId,
+    ...(item.id !== undefined ? { id: item.id } : {}),
     startedAt: item.startedAt,
     attempt: item.attempt,
     segment: item.segment,
     totalSegments: item.totalSegments,
     action: item.action ?? 'send',
-    ...(item.payload ? { payloadText: item.payload.toString('utf8') } : {}),
+    ...(item.dataText !== undefined ? { dataText: item.dataText } : {}),
     excludeUsers: item.excludeUsers,
     excludeConnections: item.excludeConnections,
   };

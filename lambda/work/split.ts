@@ -37,11 +37,12 @@ export type SplitPlan =
 
 /** One work item per Scan segment, each carrying the payload and the exclusions, all within the SQS message limit. */
 export function planSplit(job: DeliveryJob, config: SplitConfig, startedAt: number): SplitPlan {
-  const payloadText = job.request.payload?.toString('utf8');
+  const dataText = job.request.dataText;
   const messages: WorkMessage[] = [];
   for (let segment = 0; segment < config.totalSegments; segment++) {
     const body = serializeWorkItem({
       requestId: job.messageId,
+      ...(job.request.id !== undefined ? { id: job.request.id } : {}),
       ...(job.request.action === 'disconnect' ? { action: 'disconnect' as const } : {}),
       segment,
       totalSegments: config.totalSegments,
@@ -49,7 +50,7 @@ export function planSplit(job: DeliveryJob, config: SplitConfig, startedAt: numb
       startedAt,
       excludeUsers: job.request.excludeUsers,
       excludeConnections: job.request.excludeConnections,
-    }, payloadText);
+    }, dataText);
     if (byteLength(body) > LIMITS.MAX_SQS_MESSAGE_BYTES) {
       return {
         ok: false,

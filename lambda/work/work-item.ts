@@ -1,6 +1,7 @@
 import { LIMITS } from '../../src/shared/constants';
+import { postedPayload, type MessageFormat } from '../core/envelope';
 import type { CarriedConnection, StartKey } from '../core/ports/connection-store';
-import type { RequestAction } from '../core/request';
+import { MAX_REQUEST_ID_LENGTH, type RequestAction } from '../core/request';
 
 /** The version written in every work item; a body of any other version is invalid. */
 export const WORK_ITEM_VERSION = 1;
@@ -14,10 +15,14 @@ export const WORK_ITEM_VERSION = 1;
 export interface WorkItem {
   /** The message id of the request the item belongs to: correlates every work item, log line and metric of it. */
   readonly requestId: string;
+  /** The request's own `id`, when it had one: the envelope's `id` in place of `requestId`. */
+  readonly id?: string;
   /** `disconnect`: close each connection after posting `payload` (if any). Absent: `send`. */
   readonly action?: RequestAction;
-  /** The request's `data`, serialized once: exactly what every connection receives (absent only in a disconnect). */
+  /** What every connection receives: the request's `data`, or its envelope (absent only in a disconnect). */
   readonly payload?: Buffer;
+  /** The request's `data`, serialized once, as the item carries it. */
+  readonly dataText?: string;
   readonly excludeUsers: ReadonlySet<string>;
   readonly excludeConnections: ReadonlySet<string>;
   /** The Scan segment of a segment item, and of the connections carried from it; 0 in an inline request's follow-ups. */
@@ -45,6 +50,8 @@ export interface WorkItemRules {
   readonly userIdAttribute: string;
   readonly connectionIdAttribute: string;
   readonly maxCarryForwardAttempts: number;
+  /** What connections receive. @default data */
+  readonly messageFormat?: MessageFormat;
 }
 
 export type WorkItemParse =
@@ -52,7 +59,7 @@ export type WorkItemParse =
   | { readonly ok: false; readonly reason: string };
 
 const TOP_LEVEL = new Set([
-  'v', 'requestId', 'action', 'segment', 'totalSegments', 'attempt', 'startedAt', 'targeting', 'exclusiveStartKey', 'connections', 'users',
+  'v', 'requestId', 'id', 'action', 'segment', 'totalSegments', 'attempt', 'startedAt', 'targeting', 'exclusiveStartKey', 'connections', 'users',
   'data',
 ]);
 const TARGETING = new Set(['exclude_users', 'exclude_connections']);
@@ -82,6 +89,7 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
   if (unknown.length > 0) return fail(`unknown field(s): ${unknown.join(', ')}`);
   if (value.v !== WORK_ITEM_VERSION) return fail(`unsupported version ${JSON.stringify(value.v)}, expected ${WORK_ITEM_VERSION}`);
   if (!isId(value.requestId) || value.requestId.length > 512) return fail('`requestId` must be a non-empty string of at most 512 characters');
+  if (value.id !== undefined && (!isId(value.id) || value.id.length > MAX_REQUEST_ID_LENGTH)) return fail(`\`id\` must be a non-empty string of at most ${MAX_REQUEST_ID_LENGTH} characters`);
   const segment = parseSegment(value);
   if (typeof segment === 'string') return fail(segment);
   if (!isCount(value.attempt, 1, rules.maxCarryForwardAttempts)) return fail(`\`attempt\` must be an integer from 1 to ${rules.maxCarryForwardAttempts}`);
@@ -104,14 +112,17 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
   const slice = parseSlice(value);
   if (typeof slice === 'string') return fail(slice);
 
-  const payload = hasData ? Buffer.from(JSON.stringify(value.data), 'utf8') : undefined;
+  const dataText = hasData ? JSON.stringify(value.data) : undefined;
+  const id = value.id as string | undefined;
+  const payload = dataText === undefined ? undefined : postedPayload(rules.messageFormat ?? 'data', dataText, id ?? value.requestId);
   if (payload && payload.length > LIMITS.MAX_PAYLOAD_BYTES) return fail(`\`data\` serializes to ${payload.length} bytes, over ${LIMITS.MAX_PAYLOAD_BYTES}`);
   return {
     ok: true,
     item: {
       requestId: value.requestId,
+      ...(id !== undefined ? { id } : {}),
       ...(value.action === 'disconnect' ? { action: 'disconnect' as const } : {}),
-      ...(payload ? { payload } : {}),
+      ...(payload ? { payload, dataText } : {}),
       excludeUsers: new Set(targeting.excludeUsers),
       excludeConnections: new Set(targeting.excludeConnections),
       ...segment,
@@ -183,23 +194,24 @@ function parseSlice(value: Record<string, unknown>): { connections?: CarriedConn
 }
 
 /** The fields of a work item to write; the payload is spliced in as the request's JSON text, not re-encoded. */
-export type WorkItemFields = Omit<WorkItem, 'payload' | 'excludeUsers' | 'excludeConnections'> & {
+export type WorkItemFields = Omit<WorkItem, 'payload' | 'dataText' | 'excludeUsers' | 'excludeConnections'> & {
   readonly excludeUsers?: ReadonlySet<string>;
   readonly excludeConnections?: ReadonlySet<string>;
 };
 
 /**
- * The work item's body. `payloadText` (the serialized `data`) goes in as JSON text, last, so a 128 KB payload
+ * The work item's body. `dataText` (the serialized `data`) goes in as JSON text, last, so a 128 KB payload
  * costs 128 KB of the 256 KB SQS message, not the up to 2× of a JSON string with its escapes. Undefined: no `data`
  * (a disconnect that only closes).
  */
-export function serializeWorkItem(fields: WorkItemFields, payloadText: string | undefined): string {
+export function serializeWorkItem(fields: WorkItemFields, dataText: string | undefined): string {
   const targeting: Record<string, string[]> = {};
   if (fields.excludeUsers?.size) targeting.exclude_users = [...fields.excludeUsers];
   if (fields.excludeConnections?.size) targeting.exclude_connections = [...fields.excludeConnections];
   const header = JSON.stringify({
     v: WORK_ITEM_VERSION,
     requestId: fields.requestId,
+    ...(fields.id !== undefined ? { id: fields.id } : {}),
     ...(fields.action === 'disconnect' ? { action: 'disconnect' } : {}),
     segment: fields.segment,
     totalSegments: fields.totalSegments,
@@ -210,7 +222,7 @@ export function serializeWorkItem(fields: WorkItemFields, payloadText: string | 
     ...(fields.connections ? { connections: fields.connections.map(carriedEntry) } : {}),
     ...(fields.users ? { users: fields.users } : {}),
   });
-  return payloadText === undefined ? header : `${header.slice(0, -1)},"data":${payloadText}}`;
+  return dataText === undefined ? header : `${header.slice(0, -1)},"data":${dataText}}`;
 }
 
 export const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
@@ -222,18 +234,18 @@ const carriedEntry = ({ userId, connectionId }: CarriedConnection) => (userId ==
  * that do not fit even alone (a payload near 128 KB with very long ids) are returned in `unsendable`.
  */
 export function carryForwardBodies(
-  fields: Omit<WorkItemFields, 'connections' | 'exclusiveStartKey' | 'users'>, payloadText: string | undefined, connections: readonly CarriedConnection[],
+  fields: Omit<WorkItemFields, 'connections' | 'exclusiveStartKey' | 'users'>, dataText: string | undefined, connections: readonly CarriedConnection[],
   maxBytes: number = LIMITS.MAX_SQS_MESSAGE_BYTES,
 ): { bodies: string[]; unsendable: CarriedConnection[] } {
   // Exclusions were applied when the connections were first admitted: a follow-up carries no targeting.
   const base = { ...fields, excludeUsers: undefined, excludeConnections: undefined };
-  const baseBytes = byteLength(serializeWorkItem({ ...base, connections: [] }, payloadText));
+  const baseBytes = byteLength(serializeWorkItem({ ...base, connections: [] }, dataText));
   const bodies: string[] = [];
   const unsendable: CarriedConnection[] = [];
   let chunk: CarriedConnection[] = [];
   let chunkBytes = baseBytes;
   const flush = () => {
-    if (chunk.length > 0) bodies.push(serializeWorkItem({ ...base, connections: chunk }, payloadText));
+    if (chunk.length > 0) bodies.push(serializeWorkItem({ ...base, connections: chunk }, dataText));
     chunk = [];
     chunkBytes = baseBytes;
   };

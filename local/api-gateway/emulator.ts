@@ -7,7 +7,7 @@ import { FaultInjector, type Faults } from './faults';
 import { ManagementApi } from './management-api';
 import type { SigningCredentials } from './sigv4';
 import { emptyStats, type EmulatorStats, type MutableStats } from './stats';
-import { WebSocketUpgrades } from './websocket-upgrades';
+import { WebSocketUpgrades, type ConnectionLimits } from './websocket-upgrades';
 import { LOOPBACK } from '../net';
 
 export interface EmulatorOptions {
@@ -36,6 +36,8 @@ export interface EmulatorOptions {
    * the certificate (`local/tls/` holds one for loopback). @default plain HTTP
    */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** API Gateway's connection limits, shortened for a test. @default 2 hours, 10 minutes idle */
+  readonly limits?: ConnectionLimits;
 }
 
 /**
@@ -67,7 +69,7 @@ export class ApiGatewayEmulator {
     const seed = options.seed ?? 1;
     this.registry = new ConnectionRegistry(seed);
     this.faults = new FaultInjector(seed);
-    this.upgrades = new WebSocketUpgrades(this.stage, options.routes, this.registry);
+    this.upgrades = new WebSocketUpgrades(this.stage, options.routes, this.registry, options.limits);
     this.managementApi = new ManagementApi({
       stage: this.stage, seed, registry: this.registry, faults: this.faults, signing: options.signing, stats: () => this.counters,
     });

@@ -22,6 +22,7 @@ export class WebSocketUpgrades {
     private readonly stage: string,
     private readonly routes: ApiRoutes,
     private readonly registry: ConnectionRegistry,
+    private readonly limits: ConnectionLimits = {},
   ) {}
 
   async handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
@@ -114,9 +115,49 @@ export class WebSocketUpgrades {
       });
     });
     ws.on('error', () => ws.terminate());
-    ws.once('close', () => this.registry.track(this.onDisconnect(live).then(resolveClosed)));
+    const stopLimits = this.enforceLimits(ws);
+    ws.once('close', () => {
+      stopLimits();
+      this.registry.track(this.onDisconnect(live).then(resolveClosed));
+    });
+  }
+
+  /**
+   * API Gateway's connection limits: closed after `maxDurationMs`, and after `idleTimeoutMs` without a frame from the
+   * client, with close code 1001 (going away); `$disconnect` runs as for any close. Returns what stops the timers.
+   */
+  private enforceLimits(ws: WebSocket): () => void {
+    const close = () => {
+      if (ws.readyState === ws.OPEN) ws.close(1001, 'Going away');
+    };
+    const maxDuration = setTimeout(close, this.limits.maxDurationMs ?? API_GATEWAY_LIMITS.maxDurationMs);
+    let idle = setTimeout(close, this.limits.idleTimeoutMs ?? API_GATEWAY_LIMITS.idleTimeoutMs);
+    const activity = () => {
+      clearTimeout(idle);
+      idle = setTimeout(close, this.limits.idleTimeoutMs ?? API_GATEWAY_LIMITS.idleTimeoutMs);
+    };
+    ws.on('message', activity);
+    return () => {
+      clearTimeout(maxDuration);
+      clearTimeout(idle);
+    };
   }
 }
+
+/** How long a connection may last, and stay idle; API Gateway's are 2 hours and 10 minutes. */
+export interface ConnectionLimits {
+  /** @default 2 hours */
+  readonly maxDurationMs?: number;
+  /**
+   * Without a frame from the client (API Gateway's idle timeout; that only the client's frames count is inferred: what
+   * the server posts is not taken to keep a connection alive, so a client that relies on it is caught here).
+   * @default 10 minutes
+   */
+  readonly idleTimeoutMs?: number;
+}
+
+/** API Gateway's WebSocket limits ("Amazon API Gateway quotas for configuring and running a WebSocket API"). */
+export const API_GATEWAY_LIMITS = { maxDurationMs: 2 * 60 * 60_000, idleTimeoutMs: 10 * 60_000 } as const;
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];

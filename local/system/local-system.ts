@@ -47,6 +47,8 @@ export interface LocalSystemOptions {
   readonly invokeFunction?: InvokeFunction;
   /** Serves the WebSocket and Management API over TLS with this certificate (see `EmulatorOptions.tls`). */
   readonly tls?: EmulatorOptions['tls'];
+  /** API Gateway's connection limits (2 hours, 10 minutes idle), shortened for a test. */
+  readonly connectionLimits?: EmulatorOptions['limits'];
   /** A `DynamoFaults` proxy in front of dynalite for the routes and the functions (`system.dynamodb.faults`). */
   readonly dynamoFaults?: boolean;
   /**
@@ -255,6 +257,7 @@ export class LocalSystem extends SystemClients {
       ttlSeconds: this.options.ttlSeconds,
       signing: { credentials: LOCAL_CREDENTIALS, region: LOCAL_REGION },
       tls: this.options.tls,
+      limits: this.options.connectionLimits,
     });
   }
 }

@@ -4,11 +4,12 @@ import { WebSocketIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers
 import { WebSocketAwsIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { connectTemplate, disconnectTemplate, RowTemplateInput, TEMPLATE_KEY, TEMPLATE_SELECTION } from './connection-templates';
 import { TableAttributes } from './connections-table';
 import { suppressNag } from './nag';
 import { grantWriteConnections } from './permissions';
+import { refuseDuplicateRoutes } from './route-conflicts';
 import { ConnectionRoutesOptions, ConnectionUserIdSource } from '../connection-routes-options';
 import { AUTHORIZER_CONTEXT_KEY } from '../shared/constants';
 
@@ -25,7 +26,6 @@ const MIN_TTL = Duration.hours(2);
 const DEFAULT_TTL = Duration.minutes(125);
 /** Attribute names a template can carry verbatim (no `$` or `#`, which VTL would interpret). */
 const TEMPLATE_SAFE_NAME = /^[A-Za-z0-9_.-]{1,255}$/;
-const ROUTE_KEYS = ['$connect', '$disconnect'] as const;
 
 /**
  * The violations of `connectionRoutes`, each naming the prop that is wrong. `options.userId` may be missing (its type
@@ -134,7 +134,8 @@ export function addConnectionRoutes(scope: Construct, api: apigwv2.IWebSocketApi
     suppressNag(connectRoute, 'AwsSolutions-APIG4',
       'ConnectionUserId.anonymous() was chosen: connections have no user, and only broadcasts reach them.');
   }
-  scope.node.addValidation({ validate: () => duplicateRoutes(scope, api, [connectRoute, disconnectRoute]) });
+  refuseDuplicateRoutes(scope, api, [connectRoute, disconnectRoute], (routeKey, path) =>
+    `WebsocketPusher: connectionRoutes adds ${routeKey} to the API, which already has one (${path}): remove it, or write the rows yourself without connectionRoutes`);
   return { connectRoute, disconnectRoute, role };
 }
 
@@ -169,13 +170,4 @@ function addIntegrationResponse(route: apigwv2.WebSocketRoute, integrationId: st
 /** Whole seconds (a token stays a token); a fraction of a second rounds up. */
 function ttlSeconds(ttl: Duration): number {
   return ttl.isUnresolved() ? ttl.toSeconds() : Math.ceil(ttl.toSeconds({ integral: false }));
-}
-
-/** Another `$connect` / `$disconnect` on the same API, anywhere in the app: CloudFormation would fail on it. */
-function duplicateRoutes(scope: IConstruct, api: apigwv2.IWebSocketApi, ours: readonly apigwv2.WebSocketRoute[]): string[] {
-  const own = new Set(ours.map((route) => route.node.defaultChild));
-  return scope.node.root.node.findAll()
-    .filter((c): c is apigwv2.CfnRoute => c instanceof apigwv2.CfnRoute && !own.has(c))
-    .filter((route) => route.apiId === api.apiId && (ROUTE_KEYS as readonly string[]).includes(route.routeKey))
-    .map((route) => `WebsocketPusher: connectionRoutes adds ${route.routeKey} to the API, which already has one (${route.node.path}): remove it, or write the rows yourself without connectionRoutes`);
 }

@@ -6,6 +6,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MessageFormat } from '../message-format';
 import { TableAttributes } from './connections-table';
 import { CONSTRUCT_DEFAULTS } from './defaults';
 import { suppressNag } from './nag';
@@ -61,6 +62,7 @@ export function createPusherFunction(
       [ENV.SERVICE_NAME]: resources.serviceName,
       [ENV.METRICS_NAMESPACE]: resources.metricsNamespace,
       ...(props.enableDisconnect ? { [ENV.DISCONNECT_ENABLED]: 'true' } : {}),
+      ...(props.messageFormat === MessageFormat.ENVELOPE ? { [ENV.MESSAGE_FORMAT]: MessageFormat.ENVELOPE } : {}),
     },
   });
   // What `cdk-websocket-pusher local` finds the pusher of a synthesized app by (not its logical id).

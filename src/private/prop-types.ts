@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { ConnectionRoutesOptions, ConnectionUserIdSource } from '../connection-routes-options';
 import { ConnectionsTableProps } from '../connections-table-props';
 import { DeduplicationOptions } from '../deduplication-options';
+import { MessageFormat } from '../message-format';
 import { PusherAlarmsOptions } from '../pusher-alarms-options';
 import { SegmentedBroadcastOptions } from '../segmented-broadcast-options';
 import { WebsocketPusherProps } from '../websocket-pusher-props';
@@ -169,6 +170,8 @@ const PROPS: Record<keyof WebsocketPusherProps, PropType> = {
   deduplication: struct('a DeduplicationOptions', DEDUPLICATION),
   connectionRoutes: struct('a ConnectionRoutesOptions', CONNECTION_ROUTES),
   enableDisconnect: BOOLEAN,
+  messageFormat: enumOf('a MessageFormat (e.g. MessageFormat.ENVELOPE)', MessageFormat),
+  pingRoute: BOOLEAN,
   alarms: struct('a PusherAlarmsOptions', ALARMS),
   memorySize: NUMBER,
   timeout: DURATION,

@@ -4,6 +4,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { connectionRoutesViolations } from './connection-routes';
 import { tableAttributes } from './connections-table';
 import { functionTimeout } from './defaults';
+import { routeSelectionViolation } from './ping-route';
 import { checkPropTypes } from './prop-types';
 import { DEFAULTS } from '../shared/constants';
 import { WebsocketPusherProps } from '../websocket-pusher-props';
@@ -97,6 +98,10 @@ const RULES: readonly Rule[] = [
   (props) => (props.enableQueue === false && props.enableTopic === false
     ? 'WebsocketPusher: at least one source is needed; enableQueue and enableTopic are both false'
     : undefined),
+
+  // Only an explicit pingRoute is refused for the API's expression; the default one (with connectionRoutes) is checked
+  // with the protocol features that need it.
+  (props) => (props.pingRoute === true && props.webSocketStage ? routeSelectionViolation(props.webSocketStage.api, 'pingRoute') : undefined),
 
   integer('maxInFlight', (props) => props.maxInFlight, 1, 10_000),
   integer('maxAttempts', (props) => props.maxAttempts, 1, 20),

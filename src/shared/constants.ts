@@ -63,6 +63,11 @@ export const ENV = {
   FANOUT_MAX_ATTEMPTS: 'FANOUT_MAX_ATTEMPTS',
   /** URL of the work queue's dead-letter queue, where an exhausted remainder is kept (and can be redriven from). */
   WORK_DEAD_LETTER_QUEUE_URL: 'WORK_DEAD_LETTER_QUEUE_URL',
+  /**
+   * What a connection receives: `envelope` (`{"type":"message","id":…,"data":…}`); unset: the bare `data` (the seed's
+   * format). The values are `MessageFormat`'s.
+   */
+  MESSAGE_FORMAT: 'MESSAGE_FORMAT',
   /** `true`: requests with `"action": "disconnect"` are accepted (the function may `DELETE` on `@connections/{id}`). */
   DISCONNECT_ENABLED: 'DISCONNECT_ENABLED',
   /** Deduplication: the idempotency table (Powertools' DynamoDB persistence); unset: requests are not deduplicated. */

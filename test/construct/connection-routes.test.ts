@@ -48,12 +48,13 @@ function requestTemplate(template: Template, routeKey: string): string {
 }
 
 describe('routes', () => {
-  test('adds $connect and $disconnect with the authorizer on $connect only', () => {
+  test('adds $connect and $disconnect with the authorizer on $connect only, and ping (pingRoute\'s default)', () => {
     // WHEN
     const { template } = synth(fromAuthorizer);
 
     // THEN
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ping', AuthorizationType: 'NONE' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: '$connect',
       AuthorizationType: 'CUSTOM',
@@ -212,8 +213,8 @@ describe('routes', () => {
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { ApiId: 'abc123', RouteKey: '$connect' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { ApiId: 'abc123', RouteKey: '$disconnect' });
-    template.resourcePropertiesCountIs('AWS::ApiGatewayV2::IntegrationResponse', { ApiId: 'abc123' }, 2);
-    template.resourcePropertiesCountIs('AWS::ApiGatewayV2::RouteResponse', { ApiId: 'abc123' }, 2);
+    template.resourcePropertiesCountIs('AWS::ApiGatewayV2::IntegrationResponse', { ApiId: 'abc123' }, 3);
+    template.resourcePropertiesCountIs('AWS::ApiGatewayV2::RouteResponse', { ApiId: 'abc123' }, 3);
     expect(integrationsWithoutResponse(template.toJSON())).toEqual([]);
   });
 

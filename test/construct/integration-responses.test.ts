@@ -25,7 +25,7 @@ describe('every non-proxy integration has an integration response', () => {
 
   test('the README\'s example', () => {
     const template = JSON.parse(readFileSync(path.join(synthesizeTypeScriptExample(), EXAMPLE_TEMPLATE), 'utf8'));
-    expect(Object.values(template.Resources).filter((r: any) => r.Type === 'AWS::ApiGatewayV2::Integration')).toHaveLength(2);
+    expect(Object.values(template.Resources).filter((r: any) => r.Type === 'AWS::ApiGatewayV2::Integration')).toHaveLength(3);
     expect(integrationsWithoutResponse(template)).toEqual([]);
   });
 

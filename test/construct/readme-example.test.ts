@@ -42,7 +42,7 @@ test('the example app synthesizes a stack with the pusher, its connection routes
   const template = JSON.parse(fs.readFileSync(path.join(outdir, EXAMPLE_TEMPLATE), 'utf8'));
   const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
   expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(3);
-  expect(types.filter((t) => t === 'AWS::ApiGatewayV2::Route')).toHaveLength(2);
+  expect(types.filter((t) => t === 'AWS::ApiGatewayV2::Route')).toHaveLength(3);
   expect(types.filter((t) => t === 'AWS::CloudWatch::Alarm')).toHaveLength(8);
   expect(types).toEqual(expect.arrayContaining(['AWS::DynamoDB::Table', 'AWS::SNS::Subscription', 'AWS::Lambda::EventSourceMapping']));
   const statements = Object.values(template.Resources as Record<string, any>)

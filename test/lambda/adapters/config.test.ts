@@ -17,9 +17,14 @@ describe('readConfig', () => {
       scanSegments: DEFAULTS.SCAN_SEGMENTS,
       maxQueriesInFlight: DEFAULTS.MAX_QUERIES_IN_FLIGHT,
       disconnectEnabled: false,
+      messageFormat: 'data',
       retryBaseDelayMs: DEFAULTS.RETRY_BASE_DELAY_MS,
       retryMaxDelayMs: DEFAULTS.RETRY_MAX_DELAY_MS,
     });
+  });
+
+  test('MESSAGE_FORMAT=envelope: connections receive the envelope', () => {
+    expect(readConfig({ ...minimal, [ENV.MESSAGE_FORMAT]: 'envelope' }).messageFormat).toBe('envelope');
   });
 
   test('an empty TTL attribute: rows never expire', () => {
@@ -34,6 +39,7 @@ describe('readConfig', () => {
     [{ ...minimal, [ENV.MAX_IN_FLIGHT]: '0' }, /MAX_IN_FLIGHT must be an integer from 1/],
     [{ ...minimal, [ENV.MAX_ATTEMPTS]: 'five' }, /MAX_ATTEMPTS must be an integer/],
     [{ ...minimal, [ENV.SCAN_SEGMENTS]: '2.5' }, /SCAN_SEGMENTS must be an integer/],
+    [{ ...minimal, [ENV.MESSAGE_FORMAT]: 'json' }, /MESSAGE_FORMAT must be data or envelope, got 'json'/],
   ])('%j is refused with a ConfigError naming the variable', (env, message) => {
     // WHEN / THEN
     expect(() => readConfig(env)).toThrow(ConfigError);

@@ -101,3 +101,29 @@ describe('parseRequestText: valid requests', () => {
     expect(parseRequestValue({ data: 1, priority: 'high' }).ok).toBe(true);
   });
 });
+
+describe('parseRequestText: the envelope', () => {
+  const envelope = { disconnectEnabled: false, messageFormat: 'envelope' as const };
+
+  test('what connections receive: the request\'s own id, or the message id, and data as JSON', () => {
+    // WHEN
+    const own = parseRequestText('{"id":"order-7","data":{"a":[1,"two"]},"users":["u"]}', envelope, 'msg-1');
+    const none = parseRequestText('{"data":null}', envelope, 'msg-2');
+
+    // THEN
+    expect(own.ok && JSON.parse(own.request.payload!.toString())).toEqual({ type: 'message', id: 'order-7', data: { a: [1, 'two'] } });
+    expect(own.ok && own.request.dataText).toBe('{"a":[1,"two"]}');
+    expect(none.ok && none.request.payload!.toString()).toBe('{"type":"message","id":"msg-2","data":null}');
+  });
+
+  test('the bare data without it, as the seed sends it', () => {
+    const parsed = parseRequestText('{"id":"x","data":{"a":1}}', { disconnectEnabled: false }, 'msg-1');
+    expect(parsed.ok && parsed.request.payload!.toString()).toBe('{"a":1}');
+  });
+
+  test('the size limit counts the envelope: data that fits bare can be too large enveloped', () => {
+    const text = JSON.stringify({ data: big(LIMITS.MAX_PAYLOAD_BYTES) });
+    expect(parseRequestText(text, { disconnectEnabled: false }, 'm').ok).toBe(true);
+    expect(parseRequestText(text, envelope, 'm')).toEqual({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/^the serialized envelope is \d+ bytes/) } });
+  });
+});

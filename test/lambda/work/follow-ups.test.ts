@@ -8,7 +8,7 @@ const origin = (fields: Partial<FollowUpOrigin> = {}): FollowUpOrigin => ({
   segment: 2,
   totalSegments: 4,
   action: 'send',
-  payloadText: '"hi"',
+  dataText: '"hi"',
   excludeUsers: new Set(['x']),
   excludeConnections: new Set(['cx']),
   ...fields,
@@ -92,7 +92,7 @@ describe('planFollowUps', () => {
 
   test('a connection too large to carry even alone is given up', () => {
     // GIVEN a payload near the limits and a very long connection id
-    const big = origin({ payloadText: JSON.stringify('p'.repeat(130_000)) });
+    const big = origin({ dataText: JSON.stringify('p'.repeat(130_000)) });
 
     // WHEN
     const plan = planFollowUps(big, left({ connections: keys('c'.repeat(140_000)) }), 3);

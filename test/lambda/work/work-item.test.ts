@@ -9,22 +9,22 @@ const parse = (value: unknown) => parseWorkItem(typeof value === 'string' ? valu
 describe('serializeWorkItem / parseWorkItem', () => {
   test('a segment item with exclusions and a start key round-trips, the payload byte for byte', () => {
     // GIVEN a payload with escapes and a start key
-    const payloadText = JSON.stringify({ text: 'quotes " and \\ backslashes', n: 1e21, list: [1, 'two', null] });
+    const dataText = JSON.stringify({ text: 'quotes " and \\ backslashes', n: 1e21, list: [1, 'two', null] });
     const startKey = { user_id: { S: 'u9' }, connection_id: { S: 'c9' } };
 
     // WHEN
     const body = serializeWorkItem({
       ...base, excludeUsers: new Set(['alice']), excludeConnections: new Set(['c1']), exclusiveStartKey: startKey,
-    }, payloadText);
+    }, dataText);
     const parsed = parseWorkItem(body, rules);
 
     // THEN
     expect(JSON.parse(body)).toEqual({
-      v: 1, ...base, targeting: { exclude_users: ['alice'], exclude_connections: ['c1'] }, exclusiveStartKey: startKey, data: JSON.parse(payloadText),
+      v: 1, ...base, targeting: { exclude_users: ['alice'], exclude_connections: ['c1'] }, exclusiveStartKey: startKey, data: JSON.parse(dataText),
     });
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
-    expect(parsed.item.payload!.toString('utf8')).toBe(payloadText);
+    expect(parsed.item.payload!.toString('utf8')).toBe(dataText);
     expect(parsed.item).toMatchObject({ ...base, exclusiveStartKey: startKey });
     expect([...parsed.item.excludeUsers]).toEqual(['alice']);
     expect([...parsed.item.excludeConnections]).toEqual(['c1']);
@@ -32,13 +32,13 @@ describe('serializeWorkItem / parseWorkItem', () => {
 
   test('a work item costs its 128 KB payload\'s bytes once (no string escaping)', () => {
     // GIVEN a 128 KB payload of quotes
-    const payloadText = JSON.stringify('"'.repeat(LIMITS.MAX_PAYLOAD_BYTES / 2 - 2));
+    const dataText = JSON.stringify('"'.repeat(LIMITS.MAX_PAYLOAD_BYTES / 2 - 2));
 
     // WHEN
-    const body = serializeWorkItem(base, payloadText);
+    const body = serializeWorkItem(base, dataText);
 
     // THEN
-    expect(Buffer.byteLength(body)).toBeLessThan(payloadText.length + 200);
+    expect(Buffer.byteLength(body)).toBeLessThan(dataText.length + 200);
     expect(Buffer.byteLength(body)).toBeLessThan(LIMITS.MAX_SQS_MESSAGE_BYTES);
   });
 
@@ -99,11 +99,11 @@ describe('carryForwardBodies', () => {
 
   test('more connections than fit in one message are spread over items, none lost', () => {
     // GIVEN a 100 KB payload and 5,000 connections (about 260 KB of ids)
-    const payloadText = JSON.stringify('p'.repeat(100_000));
+    const dataText = JSON.stringify('p'.repeat(100_000));
     const keys = Array.from({ length: 5_000 }, (_, i) => key(i));
 
     // WHEN
-    const { bodies, unsendable } = carryForwardBodies({ ...base, attempt: 2 }, payloadText, keys);
+    const { bodies, unsendable } = carryForwardBodies({ ...base, attempt: 2 }, dataText, keys);
 
     // THEN every item is within the SQS limit, and every connection is in one
     expect(unsendable).toEqual([]);
@@ -124,5 +124,30 @@ describe('carryForwardBodies', () => {
     // THEN
     expect(bodies).toEqual([]);
     expect(unsendable).toEqual([key(1)]);
+  });
+});
+
+describe('work items and the envelope', () => {
+  test('the request\'s own id travels in the item, and the envelope is rebuilt from it and the data', () => {
+    // WHEN
+    const body = serializeWorkItem({ ...base, id: 'order-7' }, '{"n":1}');
+    const parsed = parseWorkItem(body, { ...rules, messageFormat: 'envelope' });
+
+    // THEN
+    expect(JSON.parse(body)).toMatchObject({ requestId: 'req-1', id: 'order-7', data: { n: 1 } });
+    expect(parsed.ok && parsed.item.payload!.toString()).toBe('{"type":"message","id":"order-7","data":{"n":1}}');
+    expect(parsed.ok && parsed.item.dataText).toBe('{"n":1}');
+  });
+
+  test('without an id of its own, the envelope\'s id is the request\'s message id; without the envelope, the bare data', () => {
+    const body = serializeWorkItem(base, '"hi"');
+    const enveloped = parseWorkItem(body, { ...rules, messageFormat: 'envelope' });
+    expect(enveloped.ok && enveloped.item.payload!.toString()).toBe('{"type":"message","id":"req-1","data":"hi"}');
+    const bare = parseWorkItem(body, rules);
+    expect(bare.ok && bare.item.payload!.toString()).toBe('"hi"');
+  });
+
+  test.each([[''], [7], ['x'.repeat(257)]])('an id that is not a string of 1 to 256 characters (%j) is invalid', (id) => {
+    expect(parse({ ...valid, id })).toEqual({ ok: false, reason: '`id` must be a non-empty string of at most 256 characters' });
   });
 });

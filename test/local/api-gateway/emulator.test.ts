@@ -320,3 +320,28 @@ describe('virtual connections', () => {
     expect(await local.system.rows()).toHaveLength(2);
   });
 });
+
+describe('API Gateway\'s connection limits, shortened', () => {
+  const limited = useLocalSystem({ connectionLimits: { maxDurationMs: 600, idleTimeoutMs: 300 }, handler: false });
+
+  test('an idle client is closed (1001) after the idle timeout, and $disconnect deletes its row', async () => {
+    const [client] = await limited.system.connect('idle');
+    const started = Date.now();
+    const gone = limited.system.emulator.disconnected(client.connectionId);
+    await client.whenClosed();
+    await gone;
+    expect(client.closeCode).toBe(1001);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(await limited.system.keys()).toEqual([]);
+  });
+
+  test('frames from the client keep it past the idle timeout; the longest connection still ends at the limit', async () => {
+    const [client] = await limited.system.connect('busy');
+    const started = Date.now();
+    const pinging = setInterval(() => client.send({ action: 'ping' }), 100);
+    await client.whenClosed();
+    clearInterval(pinging);
+    expect(client.closeCode).toBe(1001);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+  });
+});

@@ -152,7 +152,7 @@ describe('follow-ups of a disconnect', () => {
     segment: 0,
     totalSegments: 1,
     action: 'disconnect' as const,
-    payloadText: '"bye"',
+    dataText: '"bye"',
     excludeUsers: new Set<string>(),
     excludeConnections: new Set<string>(),
   };
