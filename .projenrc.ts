@@ -58,6 +58,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'ws@^8',
     'velocityjs@^2',
     'jsonpath-plus@^10',
+    'aws-jwt-verify@^5',
+    'jose@^5',
     'cdk-monitoring-constructs@^10',
     '@types/ws@^8',
     'cdk-nag@^2',
@@ -102,11 +104,21 @@ new awscdk.LambdaFunction(project, {
     externals: [],
   },
 });
+// The `$connect` JWT authorizer (JwtAuthorizer): bundled like the pusher, loaded by the generated (unexported)
+// JwtAuthorizerFunction.
+new awscdk.LambdaFunction(project, {
+  entrypoint: 'lambda/jwt-authorizer.lambda.ts',
+  constructFile: 'src/jwt-authorizer-function.ts',
+  constructName: 'JwtAuthorizerFunction',
+  cdkDeps: project.cdkDeps,
+  runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+  bundlingOptions: { externals: [] },
+});
 // Minified, and the packages' ES modules first so that esbuild drops what the handler never imports (the SDK's
 // CommonJS entry points carry every command of a client), and the SDK's default credential chain replaced by Lambda's
 // sources (lambda/adapters/lambda-credentials.ts): 1.73 MB -> 4xx KB (issue 16; test/lambda/bundle-size.test.ts).
 // projen's LambdaFunction has no option for these: they are added to the esbuild step it generates.
-for (const name of ['bundle:lambda/pusher.lambda', 'bundle:lambda/pusher.lambda:watch']) {
+for (const name of ['bundle:lambda/pusher.lambda', 'bundle:lambda/pusher.lambda:watch', 'bundle:lambda/jwt-authorizer.lambda', 'bundle:lambda/jwt-authorizer.lambda:watch']) {
   const task = project.tasks.tryFind(name)!;
   const step = task.steps[0];
   task.updateStep(0, {

@@ -7,8 +7,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
-from aws_cdk.aws_apigatewayv2_authorizers import WebSocketLambdaAuthorizer
-from cdk_websocket_pusher import ConnectionRoutesOptions, ConnectionUserId, PusherAlarmsOptions, WebsocketPusher
+from cdk_websocket_pusher import ConnectionRoutesOptions, ConnectionUserId, JwtAuthorizer, MessageFormat, PusherAlarmsOptions, WebsocketPusher
 
 app = App()
 stack = Stack(app, "PusherExample", env=Environment(account="111111111111", region="eu-west-1"))
@@ -17,11 +16,11 @@ stack = Stack(app, "PusherExample", env=Environment(account="111111111111", regi
 api = apigwv2.WebSocketApi(stack, "Api")
 stage = apigwv2.WebSocketStage(stack, "Stage", web_socket_api=api, stage_name="live", auto_deploy=True)
 
-# Your authorizer: validates ?token=... and answers { principalId: '<user id>', context: { tenant } }.
-authorizer_function = lambda_.Function(stack, "Authorizer",
-    runtime=lambda_.Runtime.NODEJS_22_X,
-    handler="index.handler",
-    code=lambda_.Code.from_inline('exports.handler = async () => { throw new Error("Unauthorized"); };'),
+# Clients connect with ?token=<a JWT of your identity provider>: its sub is the user id, its tenant claim kept.
+authorizer = JwtAuthorizer(stack, "TokenAuthorizer",
+    issuer="https://login.example.com/",
+    audience=["pusher-example"],
+    context_claims=["tenant"],
 )
 
 # Who is told when something needs a look.
@@ -34,12 +33,12 @@ pusher = WebsocketPusher(stack, "Pusher",
     # $connect / $disconnect write and delete the rows themselves (no Lambda), the user id from the authorizer.
     connection_routes=ConnectionRoutesOptions(
         user_id=ConnectionUserId.from_authorizer(),
-        authorizer=WebSocketLambdaAuthorizer("TokenAuthorizer", authorizer_function,
-            identity_source=["route.request.querystring.token"],
-        ),
+        authorizer=authorizer,
         authorizer_context_attributes=["tenant"],
     ),
     enable_disconnect=True,
+    # Clients receive {"type":"message","id":...,"data":...}: the id lets them drop a duplicate.
+    message_format=MessageFormat.ENVELOPE,
     # Dead-letter queues not empty, failed requests, errors, throttles, a backlog: to the on-call topic.
     alarms=PusherAlarmsOptions(alarm_actions=[actions.SnsAction(on_call)]),
 )

@@ -1,11 +1,10 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { ConnectionUserId, WebsocketPusher } from 'cdk-websocket-pusher';
+import { ConnectionUserId, JwtAuthorizer, MessageFormat, WebsocketPusher } from 'cdk-websocket-pusher';
 
 const app = new App();
 const stack = new Stack(app, 'PusherExample', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -14,11 +13,11 @@ const stack = new Stack(app, 'PusherExample', { env: { account: '111111111111', 
 const api = new apigwv2.WebSocketApi(stack, 'Api');
 const stage = new apigwv2.WebSocketStage(stack, 'Stage', { webSocketApi: api, stageName: 'live', autoDeploy: true });
 
-// Your authorizer: validates ?token=… and answers { principalId: '<user id>', context: { tenant } }.
-const authorizerFunction = new lambda.Function(stack, 'Authorizer', {
-  runtime: lambda.Runtime.NODEJS_22_X,
-  handler: 'index.handler',
-  code: lambda.Code.fromInline('exports.handler = async () => { throw new Error("Unauthorized"); };'),
+// Clients connect with ?token=<a JWT of your identity provider>: its sub is the user id, its tenant claim kept.
+const authorizer = new JwtAuthorizer(stack, 'TokenAuthorizer', {
+  issuer: 'https://login.example.com/',
+  audience: ['pusher-example'],
+  contextClaims: ['tenant'],
 });
 
 // Who is told when something needs a look.
@@ -31,12 +30,12 @@ const pusher = new WebsocketPusher(stack, 'Pusher', {
   // $connect / $disconnect write and delete the rows themselves (no Lambda), the user id from the authorizer.
   connectionRoutes: {
     userId: ConnectionUserId.fromAuthorizer(),
-    authorizer: new WebSocketLambdaAuthorizer('TokenAuthorizer', authorizerFunction, {
-      identitySource: ['route.request.querystring.token'],
-    }),
+    authorizer,
     authorizerContextAttributes: ['tenant'],
   },
   enableDisconnect: true,
+  // Clients receive {"type":"message","id":…,"data":…}: the id lets them drop a duplicate.
+  messageFormat: MessageFormat.ENVELOPE,
   // Dead-letter queues not empty, failed requests, errors, throttles, a backlog: to the on-call topic.
   alarms: { alarmActions: [new actions.SnsAction(onCall)] },
 });

@@ -32,7 +32,12 @@ export interface KnownConnection {
 }
 
 export type ConnectVerdict =
-  | { readonly accepted: true; readonly connection: KnownConnection }
+  | {
+    readonly accepted: true;
+    readonly connection: KnownConnection;
+    /** The subprotocol the `$connect` answer selects (its `Sec-WebSocket-Protocol` header), if any. */
+    readonly protocol?: string;
+  }
   | { readonly accepted: false; readonly status: number; readonly reason: string };
 
 /**

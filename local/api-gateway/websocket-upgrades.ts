@@ -15,7 +15,18 @@ export const CONNECTION_ID_HEADER = 'x-connection-id';
  * (stale) or the emulator is stopping.
  */
 export class WebSocketUpgrades {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.MAX_PAYLOAD_BYTES });
+  /** The subprotocol each upgrade's `$connect` answer selected: API Gateway selects none by itself. */
+  private readonly protocols = new WeakMap<IncomingMessage, string>();
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: LIMITS.MAX_PAYLOAD_BYTES,
+    // A client that offered subprotocols gets the one `$connect` selected, and only one it offered; else none, and the
+    // client fails the handshake, as against API Gateway.
+    handleProtocols: (offered: Set<string>, req: IncomingMessage) => {
+      const selected = this.protocols.get(req);
+      return selected !== undefined && offered.has(selected) ? selected : false;
+    },
+  });
   private stopping = false;
 
   constructor(
@@ -47,6 +58,7 @@ export class WebSocketUpgrades {
       return rejectUpgrade(socket, 500, 'Internal Server Error');
     }
     if (!verdict.accepted) return rejectUpgrade(socket, verdict.status, verdict.reason);
+    if (verdict.protocol) this.protocols.set(req, verdict.protocol);
     const addHeader = (headers: string[], request: IncomingMessage) => {
       if (request === req) headers.push(`${CONNECTION_ID_HEADER}: ${connectionId}`);
     };

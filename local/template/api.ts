@@ -9,6 +9,8 @@ export interface IntegrationResponseSpec {
   readonly key: string;
   readonly templateSelectionExpression?: string;
   readonly responseTemplates?: Readonly<Record<string, unknown>>;
+  /** `method.response.header.<name>` → a static value (`'…'`) or another mapping expression. */
+  readonly responseParameters?: Readonly<Record<string, string>>;
 }
 
 /** One route and its integration, as the template declares them (intrinsics unresolved). */
@@ -98,6 +100,7 @@ function integrationResponses(template: CloudTemplate, integrationLogicalId: str
       key: r.Properties.IntegrationResponseKey,
       templateSelectionExpression: r.Properties.TemplateSelectionExpression,
       responseTemplates: r.Properties.ResponseTemplates,
+      responseParameters: r.Properties.ResponseParameters,
     }));
 }
 

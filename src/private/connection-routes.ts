@@ -11,7 +11,9 @@ import { suppressNag } from './nag';
 import { grantWriteConnections } from './permissions';
 import { refuseDuplicateRoutes } from './route-conflicts';
 import { ConnectionRoutesOptions, ConnectionUserIdSource } from '../connection-routes-options';
-import { AUTHORIZER_CONTEXT_KEY } from '../shared/constants';
+import { JwtAuthorizer } from '../jwt-authorizer';
+import { JwtTokenSource } from '../jwt-authorizer-props';
+import { AUTHORIZER_CONTEXT_KEY, TOKEN_PROTOCOL } from '../shared/constants';
 
 /** What `connectionRoutes` adds to the API. */
 export interface ConnectionRoutes {
@@ -126,7 +128,11 @@ export function addConnectionRoutes(scope: Construct, api: apigwv2.IWebSocketApi
     integration: integration('DisconnectIntegration', 'DeleteItem', disconnectTemplate(input)),
     returnResponse: true,
   });
-  addIntegrationResponse(connectRoute, 'ConnectIntegration', CONNECT_RESPONSE_KEY);
+  // A client that offered subprotocols (its token beside `websocket-pusher`) must get one selected, or the handshake fails.
+  const protocol = options.authorizer instanceof JwtAuthorizer && options.authorizer.tokenSource === JwtTokenSource.SUBPROTOCOL
+    ? { 'method.response.header.Sec-WebSocket-Protocol': `'${TOKEN_PROTOCOL}'` }
+    : undefined;
+  addIntegrationResponse(connectRoute, 'ConnectIntegration', CONNECT_RESPONSE_KEY, protocol);
   addIntegrationResponse(disconnectRoute, 'DisconnectIntegration', DISCONNECT_RESPONSE_KEY);
   suppressNag(disconnectRoute, 'AwsSolutions-APIG4',
     'API Gateway authorizes a WebSocket connection once, on $connect; $disconnect takes no authorizer.');
@@ -158,12 +164,15 @@ export function addConnectionRoutes(scope: Construct, api: apigwv2.IWebSocketApi
 const CONNECT_RESPONSE_KEY = '/2\\d\\d/';
 const DISCONNECT_RESPONSE_KEY = '$default';
 
-function addIntegrationResponse(route: apigwv2.WebSocketRoute, integrationId: string, key: string): void {
+function addIntegrationResponse(
+  route: apigwv2.WebSocketRoute, integrationId: string, key: string, responseParameters?: Record<string, string>,
+): void {
   const integration = route.node.findChild(integrationId) as apigwv2.WebSocketIntegration;
   new apigwv2.CfnIntegrationResponse(route, 'IntegrationResponse', {
     apiId: route.webSocketApi.apiId,
     integrationId: integration.integrationId,
     integrationResponseKey: key,
+    ...(responseParameters ? { responseParameters } : {}),
   });
 }
 

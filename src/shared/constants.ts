@@ -76,6 +76,34 @@ export const ENV = {
   DEDUPLICATION_WINDOW_SECONDS: 'DEDUPLICATION_WINDOW_SECONDS',
 } as const;
 
+/** The JWT authorizer function's environment (`JwtAuthorizer` → `lambda/jwt-authorizer.lambda.ts`). */
+export const AUTHORIZER_ENV = {
+  /** An OIDC issuer's `iss` (with `JWT_JWKS_URI` and `JWT_AUDIENCE`), or unset for a Cognito user pool. */
+  ISSUER: 'JWT_ISSUER',
+  /** The issuer's JWKS URI. */
+  JWKS_URI: 'JWT_JWKS_URI',
+  /** The accepted audiences (`aud`), comma-separated. */
+  AUDIENCE: 'JWT_AUDIENCE',
+  /** A Cognito user pool id, in place of an issuer. */
+  USER_POOL_ID: 'JWT_USER_POOL_ID',
+  /** The Cognito app client ids accepted, comma-separated. */
+  USER_POOL_CLIENT_IDS: 'JWT_USER_POOL_CLIENT_IDS',
+  /** `id` or `access`: the kind of Cognito token accepted. */
+  TOKEN_USE: 'JWT_TOKEN_USE',
+  /** The claim whose value is the connection's user id (the authorizer's `principalId`). */
+  USER_ID_CLAIM: 'JWT_USER_ID_CLAIM',
+  /** Claims copied into the authorizer's context, comma-separated. */
+  CONTEXT_CLAIMS: 'JWT_CONTEXT_CLAIMS',
+  /** Where the token is: `query:<parameter>` or `protocol`. */
+  TOKEN_SOURCE: 'JWT_TOKEN_SOURCE',
+} as const;
+
+/**
+ * The subprotocol a client offers beside its token (`Sec-WebSocket-Protocol: websocket-pusher, <token>`) and the
+ * `$connect` answer selects: a browser cannot set an Authorization header on a WebSocket.
+ */
+export const TOKEN_PROTOCOL = 'websocket-pusher';
+
 /** Defaults used by both the construct and the handler when a setting is not given. */
 export const DEFAULTS = {
   USER_ID_ATTRIBUTE: 'user_id',

@@ -16,10 +16,10 @@ export function stackWithStage() {
 }
 
 /** Runs cdk-nag's AwsSolutions checks and returns their errors and warnings on the pusher (`/TestStack/Pusher/…`). */
-export function nagFindings(app: App, stack: Stack): string[] {
+export function nagFindings(app: App, stack: Stack, under = '/TestStack/Pusher/'): string[] {
   Aspects.of(stack).add(new AwsSolutionsChecks());
   app.synth();
-  const isPusher = (entry: { id: string }) => entry.id.startsWith('/TestStack/Pusher/');
+  const isPusher = (entry: { id: string }) => entry.id.startsWith(under);
   return [
     ...Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
     ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),

@@ -1,4 +1,4 @@
-// cdk-nag 3 (aws-cdk-lib's policy validation) over the packed library: no finding on any pusher, in the configurations
+// cdk-nag 3 (aws-cdk-lib's policy validation) over the packed library: no finding on any pusher or JWT authorizer, in the configurations
 // the construct tests check with cdk-nag 2. Run from a directory where this aws-cdk-lib, cdk-nag 3 and the library's
 // tarball are installed (.ci/nag3 makes one). Exits 1 on a finding, or if the check found nothing at all to report.
 const fs = require('fs');
@@ -20,7 +20,7 @@ try {
 const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
 const violations = report.pluginReports.flatMap((plugin) => plugin.violations.flatMap((v) =>
   v.violatingConstructs.map((c) => ({ rule: v.ruleName, path: c.constructPath }))));
-const onPusher = violations.filter((v) => /^[^/]+\/Pusher\//.test(v.path));
+const onPusher = violations.filter((v) => /^[^/]+\/(Pusher|Jwt)\//.test(v.path));
 for (const v of onPusher) console.log(`  ${v.path}: ${v.rule}`);
 const version = (pkg) => require(`${pkg}/package.json`).version;
 console.log(`::: cdk-nag ${version('cdk-nag')} (aws-cdk-lib ${version('aws-cdk-lib')}), ${Object.keys(configurations).length} stacks: `

@@ -4,7 +4,7 @@ const { App, Stack } = require('aws-cdk-lib');
 const apigwv2 = require('aws-cdk-lib/aws-apigatewayv2');
 const dynamodb = require('aws-cdk-lib/aws-dynamodb');
 const ec2 = require('aws-cdk-lib/aws-ec2');
-const { ConnectionUserId, WebsocketPusher } = require('cdk-websocket-pusher');
+const { ConnectionUserId, JwtAuthorizer, JwtTokenSource, MessageFormat, WebsocketPusher } = require('cdk-websocket-pusher');
 
 const configurations = {
   Defaults: () => ({}),
@@ -17,6 +17,13 @@ const configurations = {
     connectionsTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED },
   }),
   InVpc: (stack) => ({ vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0 }) }),
+  JwtClients: (stack) => ({
+    messageFormat: MessageFormat.ENVELOPE,
+    connectionRoutes: {
+      userId: ConnectionUserId.fromAuthorizer(),
+      authorizer: new JwtAuthorizer(stack, 'Jwt', { issuer: 'https://login.example.com/', audience: ['app'], tokenSource: JwtTokenSource.SUBPROTOCOL }),
+    },
+  }),
 };
 
 /** An app writing to `outdir`, with a stack per configuration: a WebSocket API, its `live` stage and a pusher. */

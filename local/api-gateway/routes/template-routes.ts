@@ -78,10 +78,9 @@ export class TemplateRoutes implements ApiRoutes {
       authorizer: authorizerContext(answer),
       identity: { sourceIp: request.sourceIp, userAgent: request.userAgent, ...answer.identity },
     };
-    if (route && !(await this.run(route, known, 'CONNECT'))) {
-      return { accepted: false, status: 500, reason: 'Internal Server Error' };
-    }
-    return { accepted: true, connection: known };
+    const outcome = route ? await this.run(route, known, 'CONNECT') : { ok: true };
+    if (!outcome.ok) return { accepted: false, status: 500, reason: 'Internal Server Error' };
+    return { accepted: true, connection: known, ...(outcome.protocol ? { protocol: outcome.protocol } : {}) };
   }
 
   async disconnect(connection: KnownConnection): Promise<void> {
@@ -97,8 +96,11 @@ export class TemplateRoutes implements ApiRoutes {
     return this.options.routes.find((r) => r.routeKey === routeKey);
   }
 
-  /** Runs a connection route's integration; true when it succeeded, else the failure is recorded with its reason. */
-  private async run(route: RouteIntegration, connection: KnownConnection, eventType: 'CONNECT' | 'DISCONNECT'): Promise<boolean> {
+  /**
+   * Runs a connection route's integration: whether it succeeded (else the failure is recorded with its reason), and the
+   * subprotocol its answer selects (a static `Sec-WebSocket-Protocol` response parameter, or a function's header).
+   */
+  private async run(route: RouteIntegration, connection: KnownConnection, eventType: 'CONNECT' | 'DISCONNECT'): Promise<RouteOutcome> {
     let call: IntegrationCall;
     try {
       call = await runIntegration(route, this.context(route, connection, eventType, randomUUID()), this.backends, connection);
@@ -107,15 +109,18 @@ export class TemplateRoutes implements ApiRoutes {
       return this.failed(route, connection, { request: '', status: 0, answer: '' }, `Execution failed: ${(error as Error).message}`);
     }
     if (route.integrationType === 'AWS_PROXY') {
-      return (call.status >= 200 && call.status < 300) || this.failed(route, connection, call, `${route.lambdaFunction} answered ${call.status}`);
+      if (call.status < 200 || call.status >= 300) return this.failed(route, connection, call, `${route.lambdaFunction} answered ${call.status}`);
+      return { ok: true, protocol: call.headers?.[PROTOCOL_HEADER] ?? call.headers?.[PROTOCOL_HEADER.toLowerCase()] };
     }
-    return selectIntegrationResponse(route.integrationResponses, call.status) !== undefined
-      || this.failed(route, connection, call, `${noOutputMapping(call.status)}: ${missingResponse(route, call.status)}`);
+    const selected = selectIntegrationResponse(route.integrationResponses, call.status);
+    if (!selected) return this.failed(route, connection, call, `${noOutputMapping(call.status)}: ${missingResponse(route, call.status)}`);
+    const parameter = selected.responseParameters?.[`method.response.header.${PROTOCOL_HEADER}`];
+    return { ok: true, protocol: /^'(.*)'$/.exec(parameter ?? '')?.[1] };
   }
 
-  private failed(route: RouteIntegration, connection: KnownConnection, call: IntegrationCall, reason: string): false {
+  private failed(route: RouteIntegration, connection: KnownConnection, call: IntegrationCall, reason: string): RouteOutcome {
     this.failures.push({ routeKey: route.routeKey, connectionId: connection.connectionId, ...call, reason });
-    return false;
+    return { ok: false };
   }
 
   /** `$context` of this route for this connection, as API Gateway gives it to a template or a function. */
@@ -134,6 +139,14 @@ export class TemplateRoutes implements ApiRoutes {
       identity: connection.identity,
     };
   }
+}
+
+const PROTOCOL_HEADER = 'Sec-WebSocket-Protocol';
+
+/** A connection route's outcome: whether it succeeded, and the subprotocol its answer selected. */
+interface RouteOutcome {
+  readonly ok: boolean;
+  readonly protocol?: string;
 }
 
 /** Which integration response is missing, for the failure's reason. */

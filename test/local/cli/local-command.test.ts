@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { connect as tcpConnect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { COMMAND, startCommand, until } from './command';
 import { RecordingClient } from '../../../local/client/recording-client';
 import { MOTO_VENV } from '../../../local/paths';
 import { ConnectionUserId, WebsocketPusher } from '../../../src';
@@ -18,50 +19,6 @@ import { synthesizeTypeScriptExample } from '../../examples/typescript-example';
 
 // What a user does: synthesize an app (the README example), run the packaged command on its cloud assembly, connect
 // real clients, publish with the AWS SDK to the printed endpoints, and stop it.
-
-const COMMAND = path.resolve(__dirname, '..', '..', '..', 'assets', 'local', 'cli', 'index.js');
-
-interface Started {
-  readonly child: ChildProcess;
-  readonly output: string[];
-  readonly env: Record<string, string>;
-  readonly webSocketUrl: string;
-  readonly tableName: string;
-}
-
-function startCommand(app: string, port: number, extra: string[] = []): Promise<Started> {
-  const child = spawn(process.execPath, [COMMAND, 'local', '--app', app, '--port', String(port), ...extra], {
-    env: { ...process.env, MOTO_PYTHON: path.join(MOTO_VENV, 'bin', 'python') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    const onData = (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      const lines = buffer.split('\n');
-      buffer = lines.pop()!;
-      output.push(...lines);
-      if (lines.some((l) => l.startsWith('Requests (Ctrl-C'))) {
-        const env = Object.fromEntries(output.filter((l) => l.startsWith('  export ')).map((l) => l.slice(9).split(/=(.*)/s).slice(0, 2)));
-        const webSocketUrl = /ws:\/\/\S+(?=\?token)/.exec(output.join('\n'))![0];
-        const tableName = /connections table "([^"]+)"/.exec(output.join('\n'))![1];
-        resolve({ child, output, env, webSocketUrl, tableName });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    child.once('exit', (code) => reject(new Error(`the command exited with ${code}: ${output.join('\n')}`)));
-  });
-}
-
-async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const refused = (url: string) => new Promise<boolean>((resolve) => {
   const { hostname, port } = new URL(url);
@@ -94,9 +51,11 @@ test('runs a synthesized app on loopback: routes, SQS and SNS sources, pruning, 
     await sns.send(new PublishCommand({ TopicArn: env.PUSHER_TOPIC_ARN, Message: JSON.stringify({ data: 'to everyone' }) }));
     await until(() => alice.messages.length === 2 && bob.messages.length === 1, 'the broadcast');
 
-    // THEN
-    expect(alice.messages).toEqual(['"to alice"', '"to everyone"']);
-    expect(bob.messages).toEqual(['"to everyone"']);
+    // THEN each received the envelopes of the example's messageFormat, the broadcast's id the same for both
+    const data = (client: RecordingClient) => client.messages.map((m) => JSON.parse(m)).map(({ type, data: d }) => [type, d]);
+    expect(data(alice)).toEqual([['message', 'to alice'], ['message', 'to everyone']]);
+    expect(data(bob)).toEqual([['message', 'to everyone']]);
+    expect(JSON.parse(bob.messages[0]).id).toBe(JSON.parse(alice.messages[1]).id);
 
     // WHEN a row whose connection is long gone is targeted
     await dynamodb.send(new PutItemCommand({ TableName: tableName, Item: { user_id: { S: 'alice' }, connection_id: { S: 'gone0000000000A=' } } }));
@@ -111,7 +70,7 @@ test('runs a synthesized app on loopback: routes, SQS and SNS sources, pruning, 
     await bob.whenClosed();
 
     // THEN bob got the last message, his row is gone, alice is still connected; a line per request was printed
-    expect(bob.messages).toEqual(['"to everyone"', '"bye"']);
+    expect(data(bob)).toEqual([['message', 'to everyone'], ['message', 'bye']]);
     await until(async () => (await rows()).map((r) => r.user_id.S).join() === 'alice', 'bob\'s row to be deleted');
     expect(alice.isOpen).toBe(true);
     expect(output.filter((l) => / sqs multicast +delivered /.test(l)).length).toBeGreaterThanOrEqual(2);

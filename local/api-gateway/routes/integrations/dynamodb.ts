@@ -11,6 +11,8 @@ export interface IntegrationCall {
   readonly request: string;
   readonly status: number;
   readonly answer: string;
+  /** A proxy function's response headers. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface DynamoDbIntegrationOptions {

@@ -39,8 +39,8 @@ export async function callLambdaProxy(
       identity: context.identity,
     },
   };
-  type Answer = { statusCode?: number; body?: unknown } | undefined;
+  type Answer = { statusCode?: number; body?: unknown; headers?: Record<string, string> } | undefined;
   const answer = await invoke(functionId, event).catch((e: Error) => ({ statusCode: 500, error: e.message })) as Answer;
   const text = typeof answer?.body === 'string' ? answer.body : JSON.stringify(answer);
-  return { request: JSON.stringify(event), status: answer?.statusCode ?? 200, answer: text ?? '' };
+  return { request: JSON.stringify(event), status: answer?.statusCode ?? 200, answer: text ?? '', ...(answer?.headers ? { headers: answer.headers } : {}) };
 }

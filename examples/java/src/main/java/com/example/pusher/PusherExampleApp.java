@@ -3,6 +3,9 @@ package com.example.pusher;
 // example:start
 import io.github.cdkwebsocketpusher.ConnectionRoutesOptions;
 import io.github.cdkwebsocketpusher.ConnectionUserId;
+import io.github.cdkwebsocketpusher.JwtAuthorizer;
+import io.github.cdkwebsocketpusher.JwtAuthorizerProps;
+import io.github.cdkwebsocketpusher.MessageFormat;
 import io.github.cdkwebsocketpusher.PusherAlarmsOptions;
 import io.github.cdkwebsocketpusher.WebsocketPusher;
 import java.util.List;
@@ -17,8 +20,6 @@ import software.amazon.awscdk.services.apigatewayv2.WebSocketStage;
 import software.amazon.awscdk.services.cloudwatch.Alarm;
 import software.amazon.awscdk.services.cloudwatch.MetricOptions;
 import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
-import software.amazon.awscdk.aws_apigatewayv2_authorizers.WebSocketLambdaAuthorizer;
-import software.amazon.awscdk.aws_apigatewayv2_authorizers.WebSocketLambdaAuthorizerProps;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.lambda.Runtime;
@@ -39,12 +40,12 @@ public final class PusherExampleApp {
                 .autoDeploy(true)
                 .build();
 
-        // Your authorizer: validates ?token=... and answers { principalId: '<user id>', context: { tenant } }.
-        Function authorizerFunction = Function.Builder.create(stack, "Authorizer")
-                .runtime(Runtime.NODEJS_22_X)
-                .handler("index.handler")
-                .code(Code.fromInline("exports.handler = async () => { throw new Error(\"Unauthorized\"); };"))
-                .build();
+        // Clients connect with ?token=<a JWT of your identity provider>: its sub is the user id, its tenant claim kept.
+        JwtAuthorizer authorizer = new JwtAuthorizer(stack, "TokenAuthorizer", JwtAuthorizerProps.builder()
+                .issuer("https://login.example.com/")
+                .audience(List.of("pusher-example"))
+                .contextClaims(List.of("tenant"))
+                .build());
 
         // Who is told when something needs a look.
         Topic onCall = new Topic(stack, "OnCall");
@@ -56,13 +57,12 @@ public final class PusherExampleApp {
                 // $connect / $disconnect write and delete the rows themselves (no Lambda), the user id from the authorizer.
                 .connectionRoutes(ConnectionRoutesOptions.builder()
                         .userId(ConnectionUserId.fromAuthorizer())
-                        .authorizer(new WebSocketLambdaAuthorizer("TokenAuthorizer", authorizerFunction,
-                                WebSocketLambdaAuthorizerProps.builder()
-                                        .identitySource(List.of("route.request.querystring.token"))
-                                        .build()))
+                        .authorizer(authorizer)
                         .authorizerContextAttributes(List.of("tenant"))
                         .build())
                 .enableDisconnect(true)
+                // Clients receive {"type":"message","id":...,"data":...}: the id lets them drop a duplicate.
+                .messageFormat(MessageFormat.ENVELOPE)
                 // Dead-letter queues not empty, failed requests, errors, throttles, a backlog: to the on-call topic.
                 .alarms(PusherAlarmsOptions.builder().alarmActions(List.of(new SnsAction(onCall))).build())
                 .build();
