@@ -1,4 +1,4 @@
-import { awscdk, javascript, JsonFile } from 'projen';
+import { awscdk, Component, javascript, JsonFile } from 'projen';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-websocket-pusher',
@@ -272,5 +272,61 @@ new JsonFile(project, 'tsdoc.json', {
   },
 });
 project.addPackageIgnore('/tsdoc.json');
+
+// ---- The client package (client/, npm `cdk-websocket-pusher-client`; issue 23) --------------------------------------
+// Built and packed apart from the jsii library by projenrc/client-package.ts: ES modules, type declarations and a
+// minified browser bundle in client/dist/ (git-ignored, not in the library's tarball); its tarball at the library's
+// version in dist/js/, next to the library's, so that the release workflow's publib-npm publishes both.
+const clientBuild = project.addTask('client:build', {
+  description: 'Build the client package: ES modules and type declarations in client/dist/, and its minified browser bundle',
+  exec: 'ts-node --project projenrc/tsconfig.json projenrc/client-package.ts build',
+});
+const clientPack = project.addTask('client:pack', {
+  description: "Pack the client package at the library's version into dist/js/ (builds it first)",
+  exec: 'ts-node --project projenrc/tsconfig.json projenrc/client-package.ts pack',
+});
+// With the bundles: before compile, and before the tests (the test task spawns `bundle` too).
+project.bundler.bundleTask.spawn(clientBuild);
+// After jsii-pacmak, which empties dist/js/: both the release job and release_npm's `npx projen package:js` pack it.
+project.tasks.tryFind('package:js')!.spawn(clientPack);
+project.gitignore.exclude('/client/dist/');
+project.tsconfigDev.addExclude('client/dist');
+project.addPackageIgnore('/client/');
+// The client's modules import each other as `./x.js` (ES modules, as Node.js needs); jest runs them from TypeScript.
+project.jest?.addModuleNameMappers({ '^(\\.{1,2}/.*)\\.js$': '$1' });
+// The browser test drives Debian's Chromium (/usr/bin/chromium, installed by .ci/run): no browser download.
+project.addDevDeps('playwright-core');
+project.eslint?.addLintPattern('client/src');
+project.eslint?.addOverride({
+  files: ['client/src/**/*.ts'],
+  rules: {
+    'max-lines': ['error', { max: 300 }],
+    'max-lines-per-function': ['error', { max: 60 }],
+    'no-restricted-imports': ['error', {
+      patterns: [{ regex: '^(?!\\./)', message: 'the client package has no runtime dependency and runs in browsers: it imports only its own modules' }],
+    }],
+  },
+});
+// projen's jsii build and release jobs unpack `dist/js/*.tgz` over a checkout; with the client's tarball there too, tar
+// takes the second for a member to extract and fails. They unpack the library's alone (jsii-pacmak names it name@version).
+new (class LibraryTarballOnly extends Component {
+  preSynthesize(): void {
+    let patched = 0;
+    for (const workflow of [project.github?.tryFindWorkflow('build'), project.github?.tryFindWorkflow('release')]) {
+      for (const jobId of Object.keys(workflow?.jobs ?? {})) {
+        let run: string | undefined;
+        try {
+          run = workflow!.getStep(jobId, 'extract_build_artifact').run;
+        } catch {
+          continue; // a job without the step
+        }
+        if (!run?.includes('dist/js/*.tgz')) throw new Error(`${workflow!.name}.${jobId}: projen's extract step changed: ${run}`);
+        workflow!.patchStep(jobId, 'extract_build_artifact', { run: run.replace('dist/js/*.tgz', `dist/js/${project.package.packageName}@*.tgz`) });
+        patched++;
+      }
+    }
+    if (patched === 0) throw new Error('no extract_build_artifact step found in the build and release workflows: see .projenrc.ts');
+  }
+})(project);
 
 project.synth();

@@ -1,0 +1,150 @@
+import { ConnectionManager, type ConnectionState, type RetryInfo } from './connection-manager.js';
+import { RecentIds } from './dedupe.js';
+import { Emitter } from './emitter.js';
+import { PusherClientError } from './errors.js';
+import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
+import { MAX_MESSAGE_BYTES, parseFrame, utf8Length, type Envelope, type ProtocolFrame } from './protocol.js';
+import { SendBuffer } from './send-buffer.js';
+
+/** The client's events and their listeners' arguments. */
+export interface ClientEvents {
+  /** A message: its `data`, and its envelope (`undefined` with the `data` format). Each envelope `id` once. */
+  message: (data: unknown, envelope: Envelope | undefined) => void;
+  /** The connection state changed. */
+  state: (state: ConnectionState, previous: ConnectionState) => void;
+  /** Something went wrong; the client carries on (it retries what can be retried). */
+  error: (error: PusherClientError) => void;
+  /** A reconnect (or a failed re-dial) is scheduled. */
+  retry: (retry: RetryInfo) => void;
+  /** A re-dialed socket took over before the 2-hour limit; the old one drains for `redial.graceMs`. */
+  redial: () => void;
+  /** The API answered a ping. */
+  pong: () => void;
+  /** A message whose `id` was already delivered was dropped. */
+  duplicate: (envelope: Envelope) => void;
+  /** Any other protocol frame (`subscribed`, `members`, … as later features add them). */
+  frame: (frame: ProtocolFrame) => void;
+}
+
+/**
+ * A client of a `cdk-websocket-pusher` WebSocket API: connects with a fresh token on every (re)connect, reconnects with
+ * jittered exponential backoff, pings inside API Gateway's 10-minute idle timeout, re-dials before its 2-hour limit
+ * (make-before-break), drops duplicate messages by envelope `id`, and buffers `send` while reconnecting.
+ *
+ * @example
+ * const client = new WebsocketPusherClient({ url: 'wss://abc123.execute-api.eu-west-1.amazonaws.com/prod', token: () => auth.idToken() });
+ * client.on('message', (data) => render(data));
+ * client.connect();
+ */
+export class WebsocketPusherClient {
+  private readonly options: ResolvedOptions;
+  private readonly events: Emitter<ClientEvents>;
+  private readonly manager: ConnectionManager;
+  private readonly recent: RecentIds;
+  private readonly buffer: SendBuffer;
+
+  constructor(options: ClientOptions) {
+    this.options = resolveOptions(options);
+    this.events = new Emitter<ClientEvents>((error, event) => this.listenerFailed(error, event));
+    this.recent = new RecentIds(this.options.dedupeCapacity);
+    this.buffer = new SendBuffer(this.options.maxBufferedFrames);
+    this.manager = new ConnectionManager(this.options, {
+      open: (redial) => this.opened(redial),
+      state: (state, previous) => this.events.emit('state', state, previous),
+      frame: (text) => this.received(text),
+      retry: (retry) => this.events.emit('retry', retry),
+      error: (error) => this.events.emit('error', error),
+    });
+  }
+
+  /** The connection state: `idle`, `connecting`, `open`, `reconnecting` or `closed`. */
+  get state(): ConnectionState {
+    return this.manager.state;
+  }
+
+  /** How many frames wait in the send buffer for a socket. */
+  get bufferedFrames(): number {
+    return this.buffer.size;
+  }
+
+  /** Adds a listener; returns what removes it. */
+  on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
+    return this.events.on(event, listener);
+  }
+
+  off<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): void {
+    this.events.off(event, listener);
+  }
+
+  /** Starts connecting (again, after `close()`). Add listeners first. */
+  connect(): this {
+    this.manager.connect();
+    return this;
+  }
+
+  /**
+   * Sends a frame (an object is sent as its JSON). While no socket is open it is kept, up to `maxBufferedFrames`, and
+   * sent in order once one is. Returns false when it was refused: the buffer is full, or the client is closed. Throws a
+   * `RangeError` for a frame over API Gateway's 128 KB, which would close the connection.
+   */
+  send(frame: string | object): boolean {
+    const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
+    if (utf8Length(text) > MAX_MESSAGE_BYTES) throw new RangeError(`a frame of ${utf8Length(text)} bytes is over API Gateway's ${MAX_MESSAGE_BYTES}`);
+    if (this.manager.state === 'closed') return false;
+    if (this.buffer.size === 0 && this.manager.send(text)) return true;
+    return this.buffer.push(text);
+  }
+
+  /** Closes the connection for good (until `connect()`): no reconnect; buffered frames are dropped. */
+  close(): void {
+    this.buffer.clear();
+    this.manager.close();
+  }
+
+  private opened(redial: boolean): void {
+    // Later features restore their state here (subscriptions, resume) before the app's buffered frames go out.
+    this.flush();
+    if (redial) this.events.emit('redial');
+  }
+
+  private flush(): void {
+    const frames = this.buffer.drain();
+    for (let i = 0; i < frames.length; i++) {
+      if (!this.manager.send(frames[i])) {
+        this.buffer.restore(frames.slice(i));
+        return;
+      }
+    }
+  }
+
+  private received(text: string): void {
+    const frame = parseFrame(text, this.options.messageFormat);
+    switch (frame.kind) {
+      case 'envelope':
+        if (this.recent.add(frame.envelope.id)) this.events.emit('message', frame.envelope.data, frame.envelope);
+        else this.events.emit('duplicate', frame.envelope);
+        return;
+      case 'data':
+        this.events.emit('message', frame.data, undefined);
+        return;
+      case 'pong':
+        this.events.emit('pong');
+        return;
+      case 'error':
+        this.events.emit('error', new PusherClientError('protocol', `${frame.frame.code}: ${frame.frame.message ?? ''}`, { code: frame.frame.code, ref: frame.frame.ref, frame: frame.frame }));
+        return;
+      case 'gateway-error':
+        this.events.emit('error', new PusherClientError('gateway', `API Gateway answered: ${frame.message}`, { frame: text }));
+        return;
+      case 'frame':
+        this.events.emit('frame', frame.frame);
+        return;
+    }
+  }
+
+  private listenerFailed(error: unknown, event: keyof ClientEvents): void {
+    // An error listener that throws is not called again for its own error.
+    if (event === 'error') return;
+    this.events.emit('error', new PusherClientError('listener', `a '${String(event)}' listener threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+  }
+}

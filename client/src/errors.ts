@@ -1,0 +1,32 @@
+/**
+ * What went wrong, by kind:
+ * - `connect`: a socket closed before it opened (refused upgrade, e.g. 401 / 403, network error, timeout); retried.
+ * - `token`: the token provider threw or rejected; retried.
+ * - `ping-timeout`: nothing came back within `pongTimeoutMs` of a ping; the socket is dropped and the client reconnects.
+ * - `gateway`: API Gateway answered a frame with an error (`{"message":"Forbidden",…}`, `"Internal server error"`).
+ * - `protocol`: an `{"type":"error",…}` reply (`code` and `ref` set).
+ * - `frame`: a frame the client cannot read (binary).
+ * - `listener`: one of the app's listeners threw.
+ */
+export type ClientErrorKind = 'connect' | 'token' | 'ping-timeout' | 'gateway' | 'protocol' | 'frame' | 'listener';
+
+/** An error the client reports through its `error` event. */
+export class PusherClientError extends Error {
+  constructor(
+    readonly kind: ClientErrorKind,
+    message: string,
+    readonly details: {
+      /** A protocol error's `code`. */
+      readonly code?: string;
+      /** The `ref` of the frame a protocol error answers. */
+      readonly ref?: string;
+      /** The frame, for `protocol` and `gateway` errors. */
+      readonly frame?: unknown;
+      /** What was thrown (`token`, `listener`) or the error event (`connect`). */
+      readonly cause?: unknown;
+    } = {},
+  ) {
+    super(message);
+    this.name = 'PusherClientError';
+  }
+}

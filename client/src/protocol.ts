@@ -1,0 +1,132 @@
+/**
+ * The wire protocol of a `cdk-websocket-pusher` WebSocket API, as the client speaks it: how a token travels on the
+ * upgrade, the frames the client sends, and what a received text frame is. Pure: no socket, no timer.
+ */
+
+/** The subprotocol the client offers first when the token travels in `Sec-WebSocket-Protocol`; the server selects it. */
+export const SUBPROTOCOL = 'websocket-pusher';
+
+/** API Gateway's largest WebSocket message (128 KB): a bigger one closes the connection (code 1009). */
+export const MAX_MESSAGE_BYTES = 128 * 1024;
+
+/** The keep-alive frame: API Gateway's ping route answers it with `{"type":"pong"}` (a mock integration). */
+export const PING_FRAME = '{"action":"ping"}';
+
+/**
+ * Where the token travels on the upgrade request: the query string (`?token=…`, what a browser can always do), or the
+ * `Sec-WebSocket-Protocol` header as the subprotocols `['websocket-pusher', token]` (kept out of access logs and URLs;
+ * the API's authorizer must read it there and select `websocket-pusher`, as the library's JWT authorizer does).
+ */
+export type TokenTransport = 'query' | 'protocol';
+
+/**
+ * What the API pushes: `envelope` (`{"type":"message","id":…,"data":…}`, the construct's `MessageFormat.ENVELOPE`,
+ * needed to drop duplicates) or `data` (the bare `data`, the construct's default).
+ */
+export type MessageFormat = 'envelope' | 'data';
+
+/** A message as the construct's `MessageFormat.ENVELOPE` delivers it. */
+export interface Envelope {
+  readonly type: 'message';
+  /** The request's `id`, or its SQS / SNS message id: the same on every redelivery of the request. */
+  readonly id: string;
+  /** The request's `data`. */
+  readonly data: unknown;
+  /** The channel the message reached this connection through (channels, a later feature). */
+  readonly channel?: string;
+  /** The message's position in `channel` (history channels, a later feature). */
+  readonly seq?: number;
+  /** The history epoch of `channel` (history channels, a later feature). */
+  readonly epoch?: string;
+  /** The position in each of the request's history channels this connection is subscribed to (a later feature). */
+  readonly positions?: Readonly<Record<string, number>>;
+}
+
+/** A protocol error reply: `{"type":"error","code":…,"message":…,"ref":…}`. */
+export interface ErrorFrame {
+  readonly type: 'error';
+  readonly code: string;
+  readonly message?: string;
+  readonly action?: string;
+  readonly channel?: string;
+  readonly ref?: string;
+}
+
+/** Any other frame with a `type` (`subscribed`, `members`, `resumed`, … as later features add them). */
+export interface ProtocolFrame {
+  readonly type: string;
+  readonly [field: string]: unknown;
+}
+
+/** What one received text frame is. */
+export type IncomingFrame =
+  | { readonly kind: 'envelope'; readonly envelope: Envelope }
+  | { readonly kind: 'data'; readonly data: unknown }
+  | { readonly kind: 'pong' }
+  | { readonly kind: 'error'; readonly frame: ErrorFrame }
+  /** API Gateway's own error answer to a frame: `{"message":"Forbidden","connectionId":…,"requestId":…}`. */
+  | { readonly kind: 'gateway-error'; readonly message: string; readonly requestId?: string }
+  | { readonly kind: 'frame'; readonly frame: ProtocolFrame };
+
+/**
+ * Reads a received text frame. In the `envelope` format every frame has a `type`: a message envelope, `pong`, `error`
+ * or another protocol reply; API Gateway's own error answers have none. In the `data` format a frame is the pushed
+ * `data` unless it is exactly a `pong`, an API Gateway error answer (`message` with `connectionId` or `requestId`) or
+ * an `error` frame: those shapes are the protocol's, so a backend using the `data` format must not push them. A frame
+ * that is not JSON is delivered as its text, as `data`.
+ */
+export function parseFrame(text: string, format: MessageFormat): IncomingFrame {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { kind: 'data', data: text };
+  }
+  if (!isObject(value)) return { kind: 'data', data: value };
+  const type = value.type;
+  if (type === 'pong') return { kind: 'pong' };
+  if (type === 'error' && typeof value.code === 'string') return { kind: 'error', frame: value as unknown as ErrorFrame };
+  if (type === undefined && typeof value.message === 'string' && ('connectionId' in value || 'requestId' in value)) {
+    return { kind: 'gateway-error', message: value.message, requestId: typeof value.requestId === 'string' ? value.requestId : undefined };
+  }
+  if (format === 'data') return { kind: 'data', data: value };
+  if (type === 'message' && typeof value.id === 'string' && 'data' in value) {
+    return { kind: 'envelope', envelope: value as unknown as Envelope };
+  }
+  if (typeof type === 'string') return { kind: 'frame', frame: value as ProtocolFrame };
+  // An envelope-format API pushed something that is not an envelope (e.g. the API still uses the `data` format).
+  return { kind: 'data', data: value };
+}
+
+/** The URL and subprotocols of one dial, the token placed as `transport` says. */
+export function dialTarget(url: string, token: string, transport: TokenTransport, queryParameter: string): { url: string; protocols?: string[] } {
+  if (transport === 'protocol') return { url, protocols: [SUBPROTOCOL, token] };
+  const hash = url.indexOf('#');
+  const base = hash === -1 ? url : url.slice(0, hash);
+  const separator = base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?';
+  return { url: `${base}${separator}${encodeURIComponent(queryParameter)}=${encodeURIComponent(token)}` };
+}
+
+/** The UTF-8 size of a text frame, as API Gateway counts it against `MAX_MESSAGE_BYTES`. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      // A surrogate pair: one code point of 4 bytes.
+      bytes += 4;
+      i++;
+    } else {
+      bytes += unit < 0x80 ? 1 : unit < 0x800 ? 2 : 3;
+    }
+  }
+  return bytes;
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

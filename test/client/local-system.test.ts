@@ -1,0 +1,182 @@
+import { sqsEvent } from '../../local/events';
+import { MessageFormat } from '../../src';
+import { useLocalSystem } from '../e2e/support';
+import { closeClients, connectionsOf, observe, opens, sleep, until } from './support/node-client';
+
+// The client package against the local stack, in Node.js with real sockets (`ws`): the template's $connect (the
+// authorizer's stand-in believes `?token=<user>`), the bundled pusher, the emulator's limits shortened.
+
+const ENVELOPE = { props: { messageFormat: MessageFormat.ENVELOPE } };
+
+// Before useLocalSystem's: jest runs a block's afterEach hooks in their order, so clients close before the system stops.
+afterEach(closeClients);
+
+describe('delivery and reconnection', () => {
+  const local = useLocalSystem({ app: ENVELOPE });
+
+  test("receives a multicast as the envelope's data, with the envelope", async () => {
+    // GIVEN alice's client, and bob's to prove the multicast is one
+    const alice = observe(local.system, { user: 'alice' });
+    const bob = observe(local.system, { user: 'bob' });
+    alice.client.connect();
+    bob.client.connect();
+    await until('both open', () => opens(alice) === 1 && opens(bob) === 1);
+
+    // WHEN
+    await local.pusher.invoke(sqsEvent([{ data: { status: 'paid' }, users: ['alice'] }], { messageIds: ['m-1'] }));
+
+    // THEN
+    await until('alice got it', () => alice.messages.length === 1);
+    expect(alice.messages).toEqual([{ data: { status: 'paid' }, envelope: { type: 'message', id: 'm-1', data: { status: 'paid' } } }]);
+    await sleep(100);
+    expect(bob.messages).toEqual([]);
+  });
+
+  test('reconnects after the server drops the socket, and gets the next message', async () => {
+    // GIVEN
+    const carol = observe(local.system, { user: 'carol' });
+    carol.client.connect();
+    await until('open', () => opens(carol) === 1);
+    const [first] = await connectionsOf(local.system, 'carol');
+
+    // WHEN the connection vanishes (no close frame; its row stays, stale)
+    local.system.emulator.makeStale(first);
+
+    // THEN the client reconnects on its own, as a new connection, and receives what is published next
+    await until('reopened', () => opens(carol) === 2);
+    expect(carol.states).toEqual(['connecting', 'open', 'reconnecting', 'open']);
+    expect(carol.retries).toEqual([expect.objectContaining({ attempt: 1, reason: 'closed', code: 1006, redial: false })]);
+    expect(await connectionsOf(local.system, 'carol')).toEqual(expect.arrayContaining([first, expect.any(String)]));
+    await local.pusher.invoke(sqsEvent([{ data: 'after the drop', users: ['carol'] }], { messageIds: ['m-2'] }));
+    await until('received', () => carol.messages.length === 1);
+    expect(carol.messages.map((m) => m.data)).toEqual(['after the drop']);
+  });
+
+  test('a message delivered twice (the same SQS message id) is received once', async () => {
+    // GIVEN
+    const dave = observe(local.system, { user: 'dave' });
+    dave.client.connect();
+    await until('open', () => opens(dave) === 1);
+
+    // WHEN SQS delivers the same message twice (at least once)
+    for (let i = 0; i < 2; i++) await local.pusher.invoke(sqsEvent([{ data: 'hello', users: ['dave'] }], { messageIds: ['m-7'] }));
+
+    // THEN
+    await until('both frames arrived', () => dave.messages.length + dave.duplicates.length === 2);
+    expect(dave.messages.map((m) => m.envelope?.id)).toEqual(['m-7']);
+    expect(dave.duplicates).toEqual(['m-7']);
+  });
+
+  test('a frame sent while reconnecting is buffered and sent once the new socket is open', async () => {
+    // GIVEN a client without pings of its own, so that the only pong answers the buffered ping
+    const erin = observe(local.system, { user: 'erin', pingIntervalMs: 0 });
+    let buffered: boolean | undefined;
+    erin.client.on('state', (state) => {
+      if (state === 'reconnecting') buffered = erin.client.send({ action: 'ping' });
+    });
+    erin.client.connect();
+    await until('open', () => opens(erin) === 1);
+
+    // WHEN the socket is lost, and the app sends while the client reconnects
+    local.system.emulator.makeStale((await connectionsOf(local.system, 'erin'))[0]);
+    await until('reconnecting', () => erin.states.includes('reconnecting'));
+    expect(buffered).toBe(true);
+    expect(erin.client.bufferedFrames).toBe(1);
+
+    // THEN the frame goes out on the new socket: API Gateway's ping route answers it
+    await until('pong', () => erin.pongs === 1);
+    expect(opens(erin)).toBe(2);
+    expect(erin.client.bufferedFrames).toBe(0);
+  });
+});
+
+describe('the token provider', () => {
+  const tokens: string[] = [];
+  const local = useLocalSystem({
+    app: ENVELOPE,
+    handler: false,
+    // The authorizer's stand-in: `valid-<n>` is frank's, anything else is refused with 401.
+    authorizer: ({ query }) => {
+      tokens.push(query.token);
+      return query.token?.startsWith('valid-') ? { principalId: 'frank' } : undefined;
+    },
+  });
+
+  test('is called on every connect: an expired token is refused (401), a refreshed one connects; again after a drop', async () => {
+    // GIVEN a provider whose first token has expired
+    let issued = 0;
+    const frank = observe(local.system, { token: async () => (++issued === 1 ? 'expired-1' : `valid-${issued}`) });
+
+    // WHEN
+    frank.client.connect();
+    await until('open', () => opens(frank) === 1);
+
+    // THEN the refusal was reported and retried with a fresh token
+    expect(frank.errors.map((e) => [e.kind, e.message])).toEqual([['connect', 'could not connect: Unexpected server response: 401 (close code 1006)']]);
+    expect(frank.retries).toEqual([expect.objectContaining({ attempt: 1, reason: 'connect-failed' })]);
+    expect(tokens).toEqual(['expired-1', 'valid-2']);
+
+    // WHEN the socket is lost, THEN the reconnect asks for a token again
+    local.system.emulator.makeStale((await connectionsOf(local.system, 'frank'))[0]);
+    await until('reopened', () => opens(frank) === 2);
+    expect(tokens).toEqual(['expired-1', 'valid-2', 'valid-3']);
+  });
+});
+
+describe("API Gateway's limits, shortened", () => {
+  describe('the 10-minute idle timeout (here 500 ms)', () => {
+    const local = useLocalSystem({ app: ENVELOPE, handler: false, connectionLimits: { idleTimeoutMs: 500 } });
+
+    test('pings keep an idle connection open; without them it is closed (1001)', async () => {
+      // GIVEN a client pinging every 150 ms, and one with pings off
+      const pinging = observe(local.system, { user: 'grace', pingIntervalMs: 150 });
+      const silent = observe(local.system, { user: 'heidi', pingIntervalMs: 0 });
+      pinging.client.connect();
+      silent.client.connect();
+      await until('both open', () => opens(pinging) === 1 && opens(silent) === 1);
+
+      // WHEN both stay idle three idle timeouts long
+      await sleep(1_500);
+
+      // THEN the pinging one never left its first connection; the silent one was closed for idleness
+      expect(pinging.states).toEqual(['connecting', 'open']);
+      expect(pinging.pongs).toBeGreaterThanOrEqual(5);
+      expect(pinging.retries).toEqual([]);
+      expect(silent.retries[0]).toEqual(expect.objectContaining({ reason: 'closed', code: 1001 }));
+    });
+  });
+
+  describe('the 2-hour limit (here 1.5 s)', () => {
+    const local = useLocalSystem({ app: ENVELOPE, queues: true, connectionLimits: { maxDurationMs: 1_500 } });
+
+    test('the client re-dials at 1 s: every message published around the switches is received exactly once', async () => {
+      // GIVEN a client re-dialing 1 s after each connect, the old socket kept 300 ms after the switch
+      const ivan = observe(local.system, { user: 'ivan', pingIntervalMs: 0, redial: { afterMs: 1_000, jitterMs: 0, graceMs: 300 } });
+      ivan.client.connect();
+      await until('open', () => opens(ivan) === 1);
+
+      // WHEN a steady stream is published through the request queue across at least two re-dials
+      const published: string[] = [];
+      const started = Date.now();
+      while (Date.now() - started < 2_600) {
+        const id = `s-${published.length}`;
+        await local.system.sendToQueue({ id, data: published.length, users: ['ivan'] });
+        published.push(id);
+        await sleep(40);
+      }
+      await local.system.drained();
+
+      // THEN every id arrived once as a message (the overlap's copies dropped), and the client never lost its connection
+      await until('every message', () => ivan.messages.length >= published.length, 15_000);
+      await sleep(200);
+      expect(ivan.redials).toBeGreaterThanOrEqual(2);
+      // The sockets overlapped (make-before-break): what was sent to ivan meanwhile reached both, and was dropped once.
+      expect(ivan.duplicates.length).toBeGreaterThan(0);
+      // (A standard queue and concurrent batches need not keep publishing order: compared as sets, counted exactly.)
+      const byIndex = (a: string, b: string) => Number(a.slice(2)) - Number(b.slice(2));
+      expect(ivan.messages.map((m) => m.envelope!.id).sort(byIndex)).toEqual(published);
+      expect(ivan.states).toEqual(['connecting', 'open']);
+      expect(ivan.retries).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,58 @@
+import { dialTarget, parseFrame, utf8Length } from '../../../client/src/protocol';
+
+describe('parseFrame', () => {
+  test('an envelope is a message with its id', () => {
+    expect(parseFrame('{"type":"message","id":"m-1","data":{"a":1}}', 'envelope'))
+      .toEqual({ kind: 'envelope', envelope: { type: 'message', id: 'm-1', data: { a: 1 } } });
+    // `data` may be null, like any JSON value.
+    expect(parseFrame('{"type":"message","id":"m-2","data":null}', 'envelope')).toMatchObject({ kind: 'envelope' });
+  });
+
+  test("pong, a protocol error, and API Gateway's own error answers", () => {
+    expect(parseFrame('{"type":"pong"}', 'envelope')).toEqual({ kind: 'pong' });
+    expect(parseFrame('{"type":"error","code":"FORBIDDEN","message":"no","ref":"r1"}', 'envelope'))
+      .toEqual({ kind: 'error', frame: { type: 'error', code: 'FORBIDDEN', message: 'no', ref: 'r1' } });
+    expect(parseFrame('{"message":"Forbidden","connectionId":"abc=","requestId":"req-1"}', 'envelope'))
+      .toEqual({ kind: 'gateway-error', message: 'Forbidden', requestId: 'req-1' });
+    expect(parseFrame('{"message": "Internal server error", "connectionId":"abc=", "requestId":"req-2"}', 'data'))
+      .toEqual({ kind: 'gateway-error', message: 'Internal server error', requestId: 'req-2' });
+  });
+
+  test('other typed frames are protocol frames (later features: subscribed, members, ...)', () => {
+    expect(parseFrame('{"type":"subscribed","channel":"room/42"}', 'envelope'))
+      .toEqual({ kind: 'frame', frame: { type: 'subscribed', channel: 'room/42' } });
+  });
+
+  test('the data format: every other frame is the pushed data, envelope-looking or not', () => {
+    expect(parseFrame('{"type":"message","id":"m-1","data":1}', 'data')).toEqual({ kind: 'data', data: { type: 'message', id: 'm-1', data: 1 } });
+    expect(parseFrame('[1,2]', 'data')).toEqual({ kind: 'data', data: [1, 2] });
+    expect(parseFrame('"hello"', 'data')).toEqual({ kind: 'data', data: 'hello' });
+    expect(parseFrame('{"status":"paid"}', 'data')).toEqual({ kind: 'data', data: { status: 'paid' } });
+  });
+
+  test('in the envelope format, what is not an envelope is still delivered as data; text that is not JSON as its text', () => {
+    expect(parseFrame('{"status":"paid"}', 'envelope')).toEqual({ kind: 'data', data: { status: 'paid' } });
+    expect(parseFrame('{"type":"message","data":1}', 'envelope')).toEqual({ kind: 'frame', frame: { type: 'message', data: 1 } });
+    expect(parseFrame('not json', 'envelope')).toEqual({ kind: 'data', data: 'not json' });
+  });
+});
+
+describe('dialTarget', () => {
+  test('the token in the query string, encoded, after any query the URL has', () => {
+    expect(dialTarget('wss://x.example/prod', 'a b&c', 'query', 'token')).toEqual({ url: 'wss://x.example/prod?token=a%20b%26c' });
+    expect(dialTarget('wss://x.example/prod?app=1', 't', 'query', 'token')).toEqual({ url: 'wss://x.example/prod?app=1&token=t' });
+    expect(dialTarget('wss://x.example/prod?', 't', 'query', 'access_token')).toEqual({ url: 'wss://x.example/prod?access_token=t' });
+    expect(dialTarget('wss://x.example/prod#frag', 't', 'query', 'token')).toEqual({ url: 'wss://x.example/prod?token=t' });
+  });
+
+  test('the token as the second subprotocol, after websocket-pusher; the URL untouched', () => {
+    expect(dialTarget('wss://x.example/prod', 'eyJ.abc.def', 'protocol', 'token'))
+      .toEqual({ url: 'wss://x.example/prod', protocols: ['websocket-pusher', 'eyJ.abc.def'] });
+  });
+});
+
+test('utf8Length counts bytes as UTF-8 does', () => {
+  for (const text of ['', 'ascii', 'é', '€', '😀', 'a😀b€é', '\ud800x', 'x\udc00']) {
+    expect([text, utf8Length(text)]).toEqual([text, Buffer.byteLength(text, 'utf8')]);
+  }
+});
