@@ -46,7 +46,9 @@ describe('delivery and reconnection', () => {
     await until('reopened', () => opens(carol) === 2);
     expect(carol.states).toEqual(['connecting', 'open', 'reconnecting', 'open']);
     expect(carol.retries).toEqual([expect.objectContaining({ attempt: 1, reason: 'closed', code: 1006, redial: false })]);
-    expect(await connectionsOf(local.system, 'carol')).toEqual(expect.arrayContaining([first, expect.any(String)]));
+    const rows = await connectionsOf(local.system, 'carol');
+    expect(rows).toHaveLength(2);
+    expect(rows).toContain(first);
     await local.pusher.invoke(sqsEvent([{ data: 'after the drop', users: ['carol'] }], { messageIds: ['m-2'] }));
     await until('received', () => carol.messages.length === 1);
     expect(carol.messages.map((m) => m.data)).toEqual(['after the drop']);
@@ -70,9 +72,9 @@ describe('delivery and reconnection', () => {
   test('a frame sent while reconnecting is buffered and sent once the new socket is open', async () => {
     // GIVEN a client without pings of its own, so that the only pong answers the buffered ping
     const erin = observe(local.system, { user: 'erin', pingIntervalMs: 0 });
-    let buffered: boolean | undefined;
+    let buffered: { accepted: boolean; waiting: number } | undefined;
     erin.client.on('state', (state) => {
-      if (state === 'reconnecting') buffered = erin.client.send({ action: 'ping' });
+      if (state === 'reconnecting') buffered = { accepted: erin.client.send({ action: 'ping' }), waiting: erin.client.bufferedFrames };
     });
     erin.client.connect();
     await until('open', () => opens(erin) === 1);
@@ -80,8 +82,7 @@ describe('delivery and reconnection', () => {
     // WHEN the socket is lost, and the app sends while the client reconnects
     local.system.emulator.makeStale((await connectionsOf(local.system, 'erin'))[0]);
     await until('reconnecting', () => erin.states.includes('reconnecting'));
-    expect(buffered).toBe(true);
-    expect(erin.client.bufferedFrames).toBe(1);
+    expect(buffered).toEqual({ accepted: true, waiting: 1 });
 
     // THEN the frame goes out on the new socket: API Gateway's ping route answers it
     await until('pong', () => erin.pongs === 1);
@@ -124,19 +125,19 @@ describe('the token provider', () => {
 });
 
 describe("API Gateway's limits, shortened", () => {
-  describe('the 10-minute idle timeout (here 500 ms)', () => {
-    const local = useLocalSystem({ app: ENVELOPE, handler: false, connectionLimits: { idleTimeoutMs: 500 } });
+  describe('the 10-minute idle timeout (here 1 s)', () => {
+    const local = useLocalSystem({ app: ENVELOPE, handler: false, connectionLimits: { idleTimeoutMs: 1_000 } });
 
     test('pings keep an idle connection open; without them it is closed (1001)', async () => {
-      // GIVEN a client pinging every 150 ms, and one with pings off
-      const pinging = observe(local.system, { user: 'grace', pingIntervalMs: 150 });
+      // GIVEN a client pinging every 250 ms, and one with pings off
+      const pinging = observe(local.system, { user: 'grace', pingIntervalMs: 250 });
       const silent = observe(local.system, { user: 'heidi', pingIntervalMs: 0 });
       pinging.client.connect();
       silent.client.connect();
       await until('both open', () => opens(pinging) === 1 && opens(silent) === 1);
 
       // WHEN both stay idle three idle timeouts long
-      await sleep(1_500);
+      await sleep(3_000);
 
       // THEN the pinging one never left its first connection; the silent one was closed for idleness
       expect(pinging.states).toEqual(['connecting', 'open']);
@@ -146,36 +147,38 @@ describe("API Gateway's limits, shortened", () => {
     });
   });
 
-  describe('the 2-hour limit (here 1.5 s)', () => {
-    const local = useLocalSystem({ app: ENVELOPE, queues: true, connectionLimits: { maxDurationMs: 1_500 } });
+  describe('the 2-hour limit (here 3 s)', () => {
+    const local = useLocalSystem({ app: ENVELOPE, queues: true, connectionLimits: { maxDurationMs: 3_000 } });
 
-    test('the client re-dials at 1 s: every message published around the switches is received exactly once', async () => {
-      // GIVEN a client re-dialing 1 s after each connect, the old socket kept 300 ms after the switch
-      const ivan = observe(local.system, { user: 'ivan', pingIntervalMs: 0, redial: { afterMs: 1_000, jitterMs: 0, graceMs: 300 } });
+    test('the client re-dials at 1.5 s: every message published around the switches is received exactly once', async () => {
+      // GIVEN a client re-dialing 1.5 s after each connect, the old socket kept 1 s after the switch (the margins cover a
+      // loaded machine: a new socket open within 0.5 s, a delivery read before the switch posted within 1 s)
+      const ivan = observe(local.system, { user: 'ivan', pingIntervalMs: 0, redial: { afterMs: 1_500, jitterMs: 0, graceMs: 1_000 } });
       ivan.client.connect();
       await until('open', () => opens(ivan) === 1);
 
-      // WHEN a steady stream is published through the request queue across at least two re-dials
+      // WHEN a steady stream is published through the request queue across two re-dials
       const published: string[] = [];
       const started = Date.now();
-      while (Date.now() - started < 2_600) {
+      while (Date.now() - started < 3_600) {
         const id = `s-${published.length}`;
         await local.system.sendToQueue({ id, data: published.length, users: ['ivan'] });
         published.push(id);
         await sleep(40);
       }
       await local.system.drained();
-
-      // THEN every id arrived once as a message (the overlap's copies dropped), and the client never lost its connection
-      await until('every message', () => ivan.messages.length >= published.length, 15_000);
+      await until('every message', () => ivan.messages.length >= published.length, 15_000).catch(() => undefined);
       await sleep(200);
+
+      // THEN the client never lost its connection, and every id arrived once as a message (the overlap's copies dropped)
+      expect(ivan.states).toEqual(['connecting', 'open']);
+      expect(ivan.retries).toEqual([]);
       expect(ivan.redials).toBeGreaterThanOrEqual(2);
-      // The sockets overlapped (make-before-break): what was sent to ivan meanwhile reached both, and was dropped once.
-      expect(ivan.duplicates.length).toBeGreaterThan(0);
       // (A standard queue and concurrent batches need not keep publishing order: compared as sets, counted exactly.)
       const byIndex = (a: string, b: string) => Number(a.slice(2)) - Number(b.slice(2));
       expect(ivan.messages.map((m) => m.envelope!.id).sort(byIndex)).toEqual(published);
-      expect(ivan.states).toEqual(['connecting', 'open']);
+      // The sockets overlapped (make-before-break): what was sent to ivan meanwhile reached both, and was dropped once.
+      expect(ivan.duplicates.length).toBeGreaterThan(0);
       expect(ivan.retries).toEqual([]);
     });
   });
