@@ -230,7 +230,7 @@ project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 // The npm tarball alone (dist/js/), for installing from source: the bundles, jsii and jsii-pacmak's JavaScript target,
 // without the tests and without Maven or Python (which `npx projen build` needs outside CI, for package-all).
 project.addTask('tarball', {
-  description: 'Build the npm tarball only (dist/js/): bundle, compile, package the JavaScript target; no tests, no Java or Python',
+  description: 'Build the npm tarballs only (dist/js/: the library and the client package): bundle, compile, package the JavaScript target; no tests, no Java or Python',
   steps: [{ spawn: 'pre-compile' }, { spawn: 'compile' }, { spawn: 'package:js' }],
 });
 
