@@ -39,6 +39,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-dynamodb@^3',
     '@aws-sdk/client-sns@^3',
     '@aws-sdk/client-sqs@^3',
+    '@aws-sdk/client-lambda@^3',
     '@aws-sdk/util-dynamodb@^3',
     '@smithy/core',
     '@smithy/node-http-handler',
@@ -114,11 +115,30 @@ new awscdk.LambdaFunction(project, {
   runtime: awscdk.LambdaRuntime.NODEJS_22_X,
   bundlingOptions: { externals: [] },
 });
+// Channels (issue 24): the subscribe / unsubscribe function of the client protocol's routes, and the function on the
+// connections table's stream that removes a connection's subscriptions when it goes.
+new awscdk.LambdaFunction(project, {
+  entrypoint: 'lambda/channels.lambda.ts',
+  constructFile: 'src/channels-function.ts',
+  constructName: 'ChannelsFunction',
+  cdkDeps: project.cdkDeps,
+  runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+  bundlingOptions: { externals: [] },
+});
+new awscdk.LambdaFunction(project, {
+  entrypoint: 'lambda/connection-stream.lambda.ts',
+  constructFile: 'src/connection-stream-function.ts',
+  constructName: 'ConnectionStreamFunction',
+  cdkDeps: project.cdkDeps,
+  runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+  bundlingOptions: { externals: [] },
+});
 // Minified, and the packages' ES modules first so that esbuild drops what the handler never imports (the SDK's
 // CommonJS entry points carry every command of a client), and the SDK's default credential chain replaced by Lambda's
 // sources (lambda/adapters/lambda-credentials.ts): 1.73 MB -> 4xx KB (issue 16; test/lambda/bundle-size.test.ts).
 // projen's LambdaFunction has no option for these: they are added to the esbuild step it generates.
-for (const name of ['bundle:lambda/pusher.lambda', 'bundle:lambda/pusher.lambda:watch', 'bundle:lambda/jwt-authorizer.lambda', 'bundle:lambda/jwt-authorizer.lambda:watch']) {
+const bundledEntries = ['pusher', 'jwt-authorizer', 'channels', 'connection-stream'];
+for (const name of bundledEntries.flatMap((entry) => [`bundle:lambda/${entry}.lambda`, `bundle:lambda/${entry}.lambda:watch`])) {
   const task = project.tasks.tryFind(name)!;
   const step = task.steps[0];
   task.updateStep(0, {
