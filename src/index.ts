@@ -1,3 +1,4 @@
+export * from './channels-options';
 export * from './connection-routes-options';
 export * from './connections-table-props';
 export * from './deduplication-options';

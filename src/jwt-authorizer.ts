@@ -1,7 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -10,6 +9,7 @@ import { JwtAuthorizerProps, JwtTokenSource, JwtTokenUse } from './jwt-authorize
 import { CONSTRUCT_DEFAULTS } from './private/defaults';
 import { jwtAuthorizerViolations } from './private/jwt-authorizer-props';
 import { suppressNag } from './private/nag';
+import { createServiceRole } from './private/permissions';
 import { throwIfInvalid } from './private/prop-errors';
 import { AUTHORIZER_ENV } from './shared/constants';
 
@@ -45,11 +45,7 @@ export class JwtAuthorizer extends Construct implements apigwv2.IWebSocketRouteA
     throwIfInvalid(this, jwtAuthorizerViolations(props));
     this.tokenSource = props.tokenSource ?? JwtTokenSource.QUERY_STRING;
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: CONSTRUCT_DEFAULTS.LOG_RETENTION });
-    const role = new iam.Role(this, 'ServiceRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'JWT authorizer function: its log group only',
-    });
-    this.logGroup.grantWrite(role);
+    const role = createServiceRole(this, this.logGroup, 'JWT authorizer function: its log group only');
     this.authorizerFunction = new JwtAuthorizerFunction(this, 'Function', {
       description: 'WebsocketPusher: verifies the JWT of a $connect',
       role,

@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { ChannelsOptions } from './channels-options';
 import { ConnectionRoutesOptions } from './connection-routes-options';
 import { ConnectionsTableProps } from './connections-table-props';
 import { DeduplicationOptions } from './deduplication-options';
@@ -250,7 +251,18 @@ export interface WebsocketPusherProps extends PusherFunctionOptions {
    *
    * @default - true with `connectionRoutes` (unless the API, of this app, routes by another expression), false without
    */
-  readonly pingRoute?: boolean;
+  readonly enablePingRoute?: boolean;
+
+  /**
+   * Channels: clients subscribe to channels (`{"action":"subscribe","channel":"room/42"}`) by the rules given, and a
+   * request's `channels` reaches their subscribers, with every guarantee of `users` (once per connection, in order,
+   * follow-ups, pruning). Adds a subscriptions table, the `subscribe`, `unsubscribe` and `$default` routes (the
+   * latter unless the API already has one) with their function, and a function on the connections table's stream that
+   * removes a connection's subscriptions when it goes. Needs `connectionRoutes` and `messageFormat: MessageFormat.ENVELOPE`.
+   *
+   * @default - no channels
+   */
+  readonly channels?: ChannelsOptions;
 
   /**
    * CloudWatch alarms: each dead-letter queue not empty, failed requests, function errors and throttles, the source

@@ -10,14 +10,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { defaultCallbackUrl } from './private/callback-url';
-import { addConnectionRoutes } from './private/connection-routes';
+import { addClientRoutes } from './private/client-routes';
 import { createConnectionsTable, tableAttributes } from './private/connections-table';
 import { addDeduplication } from './private/deduplication';
 import { CONSTRUCT_DEFAULTS, functionTimeout } from './private/defaults';
 import { createPusherFunction } from './private/function';
 import { createAlarms, createDashboard, createQueryDefinitions, type Watched } from './private/monitoring';
 import { createServiceRole, grantManageConnections, grantTableAccess, grantVpcAccess } from './private/permissions';
-import { addPingRoute, routeSelectionViolation } from './private/ping-route';
 import { throwIfInvalid } from './private/prop-errors';
 import { addQueueSource, addTopicSource, createFailedEventsQueue } from './private/sources';
 import { propViolations } from './private/validate-props';
@@ -142,8 +141,20 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
   /** The role of `connectionRoutes`' integrations: PutItem and DeleteItem on the table only; undefined without them. */
   public readonly connectionRoutesRole?: iam.IRole;
 
-  /** The `ping` route (`pingRoute`), answered by API Gateway itself; undefined without it. */
+  /** The `ping` route (`enablePingRoute`), answered by API Gateway itself; undefined without it. */
   public readonly pingRoute?: apigwv2.WebSocketRoute;
+
+  /** The subscriptions table of `channels`, created or given; undefined without channels. */
+  public readonly subscriptionsTable?: dynamodb.ITable;
+
+  /** The function of the `subscribe`, `unsubscribe` and `$default` routes; undefined without channels. */
+  public readonly channelsFunction?: lambda.IFunction;
+
+  /** The function on the connections table's stream that removes a gone connection's subscriptions; undefined without channels. */
+  public readonly connectionStreamFunction?: lambda.IFunction;
+
+  /** The stream batches the cleanup could not finish, kept; undefined without channels. */
+  public readonly cleanupFailuresQueue?: sqs.IQueue;
 
   constructor(scope: Construct, id: string, props: WebsocketPusherProps) {
     super(scope, id);
@@ -152,8 +163,9 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
     const attributes = tableAttributes(props);
 
     // Creation order is the order of the template's resources and of the role's policy statements.
+    // With channels, the table's stream tells the cleanup which connection went.
     this.connectionsTable = props.connectionsTable
-      ?? createConnectionsTable(this, props.connectionsTableProps ?? {}, attributes);
+      ?? createConnectionsTable(this, props.connectionsTableProps ?? {}, attributes, props.channels && dynamodb.StreamViewType.NEW_AND_OLD_IMAGES);
     this.callbackUrl = props.callbackUrl ?? defaultCallbackUrl(props.webSocketStage);
     this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? CONSTRUCT_DEFAULTS.LOG_RETENTION,
@@ -165,27 +177,21 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
     this.grantPrincipal = role;
     if (props.vpc) grantVpcAccess(role);
     this.failedEventsQueue = (props.enableTopic ?? true) ? createFailedEventsQueue(this) : undefined;
+    const shared = { role, logGroup: this.logGroup, connectionsTable: this.connectionsTable, attributes, serviceName: this.serviceName };
     this.pusherFunction = createPusherFunction(this, props, {
-      role,
-      logGroup: this.logGroup,
-      connectionsTable: this.connectionsTable,
-      attributes,
-      callbackUrl: this.callbackUrl,
-      timeout,
-      failedEventsQueue: this.failedEventsQueue,
-      serviceName: this.serviceName,
-      metricsNamespace: this.metricsNamespace,
+      ...shared, callbackUrl: this.callbackUrl, timeout, failedEventsQueue: this.failedEventsQueue, metricsNamespace: this.metricsNamespace,
     });
     grantTableAccess(role, this.connectionsTable);
     grantManageConnections(this, role, props.webSocketStage, props.enableDisconnect ?? false);
-    if (props.connectionRoutes) {
-      const routes = addConnectionRoutes(this, props.webSocketStage.api, this.connectionsTable, attributes, props.connectionRoutes);
-      this.connectRoute = routes.connectRoute;
-      this.disconnectRoute = routes.disconnectRoute;
-      this.connectionRoutesRole = routes.role;
-    }
-    const pingByDefault = props.connectionRoutes !== undefined && routeSelectionViolation(props.webSocketStage.api, 'pingRoute') === undefined;
-    if (props.pingRoute ?? pingByDefault) this.pingRoute = addPingRoute(this, props.webSocketStage.api);
+    const client = addClientRoutes(this, props, { ...shared, pusherFunction: this.pusherFunction, metricsNamespace: this.metricsNamespace });
+    this.connectRoute = client.connectRoute;
+    this.disconnectRoute = client.disconnectRoute;
+    this.connectionRoutesRole = client.connectionRoutesRole;
+    this.pingRoute = client.pingRoute;
+    this.subscriptionsTable = client.channels?.subscriptionsTable;
+    this.channelsFunction = client.channels?.channelsFunction;
+    this.connectionStreamFunction = client.channels?.connectionStreamFunction;
+    this.cleanupFailuresQueue = client.channels?.cleanupFailuresQueue;
 
     if (props.enableQueue ?? true) {
       const source = addQueueSource(this, this.pusherFunction, props, timeout);

@@ -104,7 +104,7 @@ export function addConnectionRoutes(scope: Construct, api: apigwv2.IWebSocketApi
     tableName: table.tableName,
     attributes,
     userIdReference: options.userId.reference,
-    ttlSeconds: ttlSeconds(options.connectionTtl ?? DEFAULT_TTL),
+    ttlSeconds: connectionTtlSeconds(options),
     contextAttributes: options.authorizerContextAttributes ?? [],
   };
   const integration = (id: string, action: string, template: string) => new WebSocketAwsIntegration(id, {
@@ -174,6 +174,11 @@ function addIntegrationResponse(
     integrationResponseKey: key,
     ...(responseParameters ? { responseParameters } : {}),
   });
+}
+
+/** How long a connection's row lives after its `$connect`, in whole seconds (a token stays a token). */
+export function connectionTtlSeconds(options: ConnectionRoutesOptions): number {
+  return ttlSeconds(options.connectionTtl ?? DEFAULT_TTL);
 }
 
 /** Whole seconds (a token stays a token); a fraction of a second rounds up. */

@@ -23,6 +23,7 @@ export function createConnectionsTable(
   scope: Construct,
   props: ConnectionsTableProps,
   attributes: TableAttributes,
+  stream?: dynamodb.StreamViewType,
 ): dynamodb.Table {
   return new dynamodb.Table(scope, 'ConnectionsTable', {
     tableName: props.tableName,
@@ -35,5 +36,6 @@ export function createConnectionsTable(
     encryption: props.encryption,
     encryptionKey: props.encryptionKey,
     removalPolicy: props.removalPolicy,
+    stream,
   });
 }

@@ -7,13 +7,17 @@ import { Construct } from 'constructs';
 import { suppressNag } from './nag';
 
 /** A role of its own, so the function can write only to its log group (no AWSLambdaBasicExecutionRole). */
-export function createServiceRole(scope: Construct, logGroup: logs.ILogGroup): iam.Role {
-  const role = new iam.Role(scope, 'ServiceRole', {
-    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    description: 'Pusher function: its log group, the connections table, ManageConnections on one stage',
-  });
+export function createServiceRole(scope: Construct, logGroup: logs.ILogGroup,
+  description = 'Pusher function: its log group, the connections table, ManageConnections on one stage', id = 'ServiceRole'): iam.Role {
+  const role = new iam.Role(scope, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
   logGroup.grantWrite(role);
   return role;
+}
+
+/** The pusher on the subscriptions table: Query per channel shard, BatchWriteItem to prune a gone connection's row. */
+export function grantChannelReads(grantee: iam.IGrantable, table: dynamodb.ITable) {
+  iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'], resourceArns: [table.tableArn] });
+  table.encryptionKey?.grantDecrypt(grantee);
 }
 
 /** Only what the handler does: Query per user, Scan for broadcasts, BatchWriteItem to prune stale rows. */

@@ -48,7 +48,7 @@ export function addPingRoute(scope: Construct, api: apigwv2.IWebSocketApi): apig
   suppressNag(route, 'AwsSolutions-APIG4',
     'API Gateway authorizes a WebSocket connection once, on $connect; ping, like every later route, takes no authorizer.');
   refuseDuplicateRoutes(scope, api, [route], (_, path) =>
-    `WebsocketPusher: pingRoute adds a ping route to the API, which already has one (${path}): remove it, or set pingRoute: false`);
+    `WebsocketPusher: enablePingRoute adds a ping route to the API, which already has one (${path}): remove it, or set enablePingRoute: false`);
   return route;
 }
 

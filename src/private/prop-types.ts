@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ChannelRule, ChannelsOptions } from '../channels-options';
 import { ConnectionRoutesOptions, ConnectionUserIdSource } from '../connection-routes-options';
 import { ConnectionsTableProps } from '../connections-table-props';
 import { DeduplicationOptions } from '../deduplication-options';
@@ -134,6 +135,14 @@ const CONNECTION_ROUTES: Record<keyof ConnectionRoutesOptions, PropType> = {
   authorizerContextAttributes: STRINGS,
 };
 
+const CHANNELS: Record<keyof ChannelsOptions, PropType> = {
+  rules: arrayOf('an array of ChannelRule (ChannelRule.allow, ChannelRule.hook)', type('a ChannelRule', (value) => value instanceof ChannelRule)),
+  maxSubscriptionsPerConnection: NUMBER,
+  shards: NUMBER,
+  subscriptionsTable: resource('an ITable', 'tableArn', 'tableName'),
+  subscriptionsTableProps: struct('a ConnectionsTableProps', CONNECTIONS_TABLE_PROPS),
+};
+
 const ALARMS: Record<keyof PusherAlarmsOptions, PropType> = {
   alarmActions: ALARM_ACTIONS,
   okActions: ALARM_ACTIONS,
@@ -170,8 +179,9 @@ const PROPS: Record<keyof WebsocketPusherProps, PropType> = {
   deduplication: struct('a DeduplicationOptions', DEDUPLICATION),
   connectionRoutes: struct('a ConnectionRoutesOptions', CONNECTION_ROUTES),
   enableDisconnect: BOOLEAN,
+  channels: struct('a ChannelsOptions', CHANNELS),
   messageFormat: enumOf('a MessageFormat (e.g. MessageFormat.ENVELOPE)', MessageFormat),
-  pingRoute: BOOLEAN,
+  enablePingRoute: BOOLEAN,
   alarms: struct('a PusherAlarmsOptions', ALARMS),
   memorySize: NUMBER,
   timeout: DURATION,

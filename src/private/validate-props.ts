@@ -5,12 +5,14 @@ import { connectionRoutesViolations } from './connection-routes';
 import { tableAttributes } from './connections-table';
 import { functionTimeout } from './defaults';
 import { routeSelectionViolation } from './ping-route';
+import { MessageFormat } from '../message-format';
 import { checkPropTypes } from './prop-types';
+import { CHANNEL_SHARDS, patternProblem, SUBSCRIPTIONS_PER_CONNECTION } from '../shared/channels';
 import { DEFAULTS } from '../shared/constants';
 import { WebsocketPusherProps } from '../websocket-pusher-props';
 
 /** A check of the props: the message of its violation, or nothing. */
-type Rule = (props: WebsocketPusherProps) => string | undefined;
+type Rule = (props: WebsocketPusherProps) => string | string[] | undefined;
 
 /** The value an integer rule checks: a prop, or a field of the props' options. */
 type Getter = (props: WebsocketPusherProps) => number | undefined;
@@ -69,6 +71,31 @@ function cloudWatchName(name: 'serviceName' | 'metricsNamespace'): Rule {
   };
 }
 
+/** What channels need: the identity `$connect` stores, the envelope, valid rules, a stream on a given connections table. */
+function channelsViolations(props: WebsocketPusherProps): string[] {
+  const channels = props.channels;
+  if (!channels) return [];
+  const violations: string[] = [];
+  if (!props.connectionRoutes) violations.push('WebsocketPusher: channels needs connectionRoutes (a subscribe is judged by the identity $connect stores)');
+  if (props.messageFormat !== MessageFormat.ENVELOPE) {
+    violations.push('WebsocketPusher: channels needs messageFormat: MessageFormat.ENVELOPE (a client subscribed to two channels tells them apart by the envelope\'s channel)');
+  }
+  if (!Array.isArray(channels.rules) || channels.rules.length === 0) violations.push('WebsocketPusher: channels.rules needs at least one rule');
+  for (const rule of Array.isArray(channels.rules) ? channels.rules : []) {
+    const problem = typeof rule?.pattern === 'string' ? patternProblem(rule.pattern) : 'not a string';
+    if (problem) violations.push(`WebsocketPusher: channels.rules: the pattern '${rule?.pattern}' is not one: ${problem}`);
+  }
+  if (channels.subscriptionsTable && channels.subscriptionsTableProps) {
+    violations.push('WebsocketPusher: give either channels.subscriptionsTable (an existing resource) or channels.subscriptionsTableProps (to customise the created one), not both');
+  }
+  if (props.connectionsTable && !props.connectionsTable.tableStreamArn) {
+    violations.push('WebsocketPusher: with channels, connectionsTable needs a stream (StreamViewType.NEW_AND_OLD_IMAGES): a connection\'s subscriptions are removed when its row goes');
+  }
+  const selection = props.webSocketStage ? routeSelectionViolation(props.webSocketStage.api, 'channels') : undefined;
+  if (selection) violations.push(selection);
+  return violations;
+}
+
 /** The function's timeout, when it is known and within Lambda's range: what the queues' visibility is checked against. */
 function knownTimeout(props: WebsocketPusherProps): Duration | undefined {
   const timeout = functionTimeout(props.timeout);
@@ -99,9 +126,13 @@ const RULES: readonly Rule[] = [
     ? 'WebsocketPusher: at least one source is needed; enableQueue and enableTopic are both false'
     : undefined),
 
-  // Only an explicit pingRoute is refused for the API's expression; the default one (with connectionRoutes) is checked
+  // Only an explicit enablePingRoute is refused for the API's expression; the default one (with connectionRoutes) is checked
   // with the protocol features that need it.
-  (props) => (props.pingRoute === true && props.webSocketStage ? routeSelectionViolation(props.webSocketStage.api, 'pingRoute') : undefined),
+  (props) => (props.enablePingRoute === true && props.webSocketStage ? routeSelectionViolation(props.webSocketStage.api, 'enablePingRoute') : undefined),
+
+  integer('channels.maxSubscriptionsPerConnection', (props) => props.channels?.maxSubscriptionsPerConnection, 1, SUBSCRIPTIONS_PER_CONNECTION.MAX),
+  integer('channels.shards', (props) => props.channels?.shards, 1, CHANNEL_SHARDS.MAX),
+  channelsViolations,
 
   integer('maxInFlight', (props) => props.maxInFlight, 1, 10_000),
   integer('maxAttempts', (props) => props.maxAttempts, 1, 20),

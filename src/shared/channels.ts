@@ -43,11 +43,13 @@ export function channelKey(channel: string, shard: number): string {
 
 /** The shard of a connection's subscription: FNV-1a (32-bit) of its id, modulo `shards`. Stable across processes. */
 export function shardOf(connectionId: string, shards: number): number {
+  /* eslint-disable no-bitwise -- FNV-1a is defined by its xor and 32-bit multiply */
   let hash = 0x811c9dc5;
   for (let i = 0; i < connectionId.length; i++) {
     hash ^= connectionId.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
+  /* eslint-enable no-bitwise */
   return hash % shards;
 }
 

@@ -48,7 +48,7 @@ function requestTemplate(template: Template, routeKey: string): string {
 }
 
 describe('routes', () => {
-  test('adds $connect and $disconnect with the authorizer on $connect only, and ping (pingRoute\'s default)', () => {
+  test('adds $connect and $disconnect with the authorizer on $connect only, and ping (enablePingRoute\'s default)', () => {
     // WHEN
     const { template } = synth(fromAuthorizer);
 

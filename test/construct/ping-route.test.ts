@@ -8,11 +8,11 @@ function resources(template: Template, type: string): any[] {
   return Object.values(template.findResources(type));
 }
 
-describe('pingRoute', () => {
+describe('enablePingRoute', () => {
   test('a ping route answered by API Gateway: a MOCK integration rendering 200, a pong template, a route response', () => {
     // GIVEN / WHEN
     const { stack, stage } = stackWithStage();
-    new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage, pingRoute: true });
+    new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage, enablePingRoute: true });
 
     // THEN
     const template = Template.fromStack(stack);
@@ -37,7 +37,7 @@ describe('pingRoute', () => {
     const anonymous = { connectionRoutes: { userId: ConnectionUserId.anonymous() } };
     expect(keys(anonymous)).toEqual(['$connect', '$disconnect', 'ping']);
     expect(keys({})).toEqual([]);
-    expect(keys({ ...anonymous, pingRoute: false })).toEqual(['$connect', '$disconnect']);
+    expect(keys({ ...anonymous, enablePingRoute: false })).toEqual(['$connect', '$disconnect']);
   });
 
   test('an API that routes by another expression: refused when asked for, left out by default', () => {
@@ -47,8 +47,8 @@ describe('pingRoute', () => {
     const stage = new apigwv2.WebSocketStage(stack, 'TypeStage', { webSocketApi: api, stageName: 'live' });
 
     // WHEN / THEN
-    expect(() => new WebsocketPusher(stack, 'Asked', { webSocketStage: stage, pingRoute: true }))
-      .toThrow('WebsocketPusher: pingRoute needs the API\'s routeSelectionExpression to be $request.body.action (the client protocol\'s {"action": …} frames), got $request.body.type');
+    expect(() => new WebsocketPusher(stack, 'Asked', { webSocketStage: stage, enablePingRoute: true }))
+      .toThrow('WebsocketPusher: enablePingRoute needs the API\'s routeSelectionExpression to be $request.body.action (the client protocol\'s {"action": …} frames), got $request.body.type');
     const pusher = new WebsocketPusher(stack, 'Default', { webSocketStage: stage, connectionRoutes: { userId: ConnectionUserId.anonymous() } });
     expect(pusher.pingRoute).toBeUndefined();
   });
@@ -59,15 +59,15 @@ describe('pingRoute', () => {
     api.addRoute('ping', { integration: new WebSocketMockIntegration('Own') });
 
     // WHEN
-    new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage, pingRoute: true });
+    new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage, enablePingRoute: true });
 
     // THEN
-    expect(() => app.synth()).toThrow(/pingRoute adds a ping route to the API, which already has one \(TestStack\/Api\/ping-Route\/Resource\)/);
+    expect(() => app.synth()).toThrow(/enablePingRoute adds a ping route to the API, which already has one \(TestStack\/Api\/ping-Route\/Resource\)/);
   });
 
   test('cdk-nag: no unsuppressed finding', () => {
     const { app, stack, stage } = stackWithStage();
-    new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage, pingRoute: true });
+    new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage, enablePingRoute: true });
     expect(nagFindings(app, stack)).toEqual([]);
   });
 });

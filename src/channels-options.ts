@@ -1,0 +1,108 @@
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ConnectionsTableProps } from './connections-table-props';
+
+/** Who decides whether a connection may subscribe to a channel a rule covers. */
+export enum ChannelRuleKind {
+  /** The pattern alone: any connection whose identity matches it (its placeholders bind to the connection's). */
+  ALLOW = 'allow',
+  /** The application's function, invoked for each subscribe. */
+  HOOK = 'hook',
+}
+
+/* eslint-disable tsdoc/syntax -- jsii takes an @example as code, with no fence; TSDoc would read its braces as inline tags */
+/**
+ * Which channels a client may subscribe to. A pattern is 1 to 8 segments joined by `/`: a literal segment, `*` (any one
+ * segment), `{userId}` (the connection's user id) or `{context.<key>}` (a value of its authorizer's context). A channel
+ * no rule covers is refused (`FORBIDDEN`); the first rule that covers it decides. A placeholder value that is not itself
+ * a valid segment (it holds a `/`, say) never matches.
+ *
+ * @example
+ * ChannelRule.allow('news/*');                     // any connection, any news channel
+ * ChannelRule.allow('user/{userId}/inbox');         // each user its own inbox only
+ * ChannelRule.allow('tenant/{context.tenant}/*');   // the channels of the connection's tenant
+ * ChannelRule.hook('room/*', roomAccessFunction);    // the application decides
+ */
+/* eslint-enable tsdoc/syntax */
+export class ChannelRule {
+  /**
+   * Channels matching `pattern`: any connection whose identity fits its placeholders may subscribe.
+   *
+   * @param pattern - segments, `*`, `{userId}`, `{context.<key>}`, joined by `/`
+   */
+  public static allow(pattern: string): ChannelRule {
+    return new ChannelRule(pattern, ChannelRuleKind.ALLOW);
+  }
+
+  /**
+   * Channels matching `pattern`, for which `handler` decides each subscribe. It is invoked synchronously with
+   * `{"type":"subscribe","channel","userId","connectionId","context":{…}}` and must answer `{"allow": true}` to let the
+   * connection in; anything else refuses it (`FORBIDDEN`), and a failed invoke is `UNAVAILABLE` (the client tries again).
+   *
+   * @param pattern - segments, `*`, `{userId}`, `{context.<key>}`, joined by `/`
+   * @param handler - the application's function
+   */
+  public static hook(pattern: string, handler: lambda.IFunction): ChannelRule {
+    return new ChannelRule(pattern, ChannelRuleKind.HOOK, handler);
+  }
+
+  /** The channels the rule covers. */
+  public readonly pattern: string;
+
+  /** Who decides. */
+  public readonly kind: ChannelRuleKind;
+
+  /** The application's function, for a hook rule. */
+  public readonly handler?: lambda.IFunction;
+
+  private constructor(pattern: string, kind: ChannelRuleKind, handler?: lambda.IFunction) {
+    this.pattern = pattern;
+    this.kind = kind;
+    this.handler = handler;
+  }
+}
+
+/**
+ * Channels: clients subscribe (`{"action":"subscribe","channel":"room/42"}`), and requests publish to them (a request's
+ * `channels`). Needs `connectionRoutes` (a subscribe is judged by the identity `$connect` stored) and
+ * `messageFormat: MessageFormat.ENVELOPE` (a client subscribed to two channels tells them apart by the envelope's
+ * `channel`).
+ */
+export interface ChannelsOptions {
+  /**
+   * Which channels clients may subscribe to: the first rule whose pattern covers a channel decides. At least one.
+   */
+  readonly rules: ChannelRule[];
+
+  /**
+   * Subscriptions one connection may hold, from 1 to 1,000; a subscribe beyond is refused (`TOO_MANY_SUBSCRIPTIONS`).
+   *
+   * @default 50
+   */
+  readonly maxSubscriptionsPerConnection?: number;
+
+  /**
+   * Partitions each channel's subscriptions are spread over, from 1 to 100, by connection id. One partition serves at
+   * most 1,000 writes and 3,000 reads a second: a channel whose subscribe rate or fan-out approaches that needs more
+   * (e.g. 100,000 subscribers read in a 10-second fan-out: 10,000 rows a second, 4 shards). Each publish to a channel
+   * reads every shard: more shards cost a Query each for small channels.
+   *
+   * @default 1
+   */
+  readonly shards?: number;
+
+  /**
+   * An existing subscriptions table: partition key `channel_key` (string), sort key `connection_id` (string), a GSI
+   * `by_connection` with partition key `connection_id` (string) and sort key `channel_key`, TTL on `expires_at`.
+   *
+   * @default - a table is created
+   */
+  readonly subscriptionsTable?: dynamodb.ITable;
+
+  /**
+   * Settings of the created subscriptions table (not with `subscriptionsTable`).
+   *
+   * @default - on demand, point-in-time recovery, `RemovalPolicy.DESTROY` unless `removalPolicy` says otherwise
+   */
+  readonly subscriptionsTableProps?: ConnectionsTableProps;
+}

@@ -1,0 +1,175 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ChannelsFunction } from '../channels-function';
+import { ChannelRuleKind, ChannelsOptions } from '../channels-options';
+import { ConnectionRoutesOptions, ConnectionUserIdSource } from '../connection-routes-options';
+import { ConnectionStreamFunction } from '../connection-stream-function';
+import { connectionTtlSeconds } from './connection-routes';
+import { TableAttributes } from './connections-table';
+import { CONSTRUCT_DEFAULTS } from './defaults';
+import { suppressNag } from './nag';
+import { createServiceRole } from './permissions';
+import { refuseDuplicateRoutes } from './route-conflicts';
+import { FAILED_MESSAGE_RETENTION, secureQueue } from './secure-queue';
+import { CHANNEL_SHARDS, CHANNELS_ENV, SUBSCRIPTIONS, SUBSCRIPTIONS_PER_CONNECTION } from '../shared/channels';
+import { ENV, PUSHER_METADATA_KEY } from '../shared/constants';
+
+/** What `channels` adds. */
+export interface Channels {
+  readonly subscriptionsTable: dynamodb.ITable;
+  readonly channelsFunction: lambda.Function;
+  readonly connectionStreamFunction: lambda.Function;
+  /** The stream batches the cleanup could not finish: kept, never dropped. */
+  readonly cleanupFailuresQueue: sqs.IQueue;
+  readonly routes: apigwv2.WebSocketRoute[];
+}
+
+export interface ChannelsInputs {
+  readonly api: apigwv2.IWebSocketApi;
+  readonly options: ChannelsOptions;
+  readonly connectionRoutes: ConnectionRoutesOptions;
+  readonly connectionsTable: dynamodb.ITable;
+  readonly attributes: TableAttributes;
+  readonly serviceName: string;
+  readonly metricsNamespace: string;
+}
+
+/**
+ * The channels: the subscriptions table, the channels function behind the `subscribe`, `unsubscribe` and (unless the
+ * API has its own) `$default` routes, and the connection stream function that removes a connection's subscriptions when
+ * its row goes ($disconnect, TTL, a prune on 410, a disconnect request).
+ */
+export function addChannels(scope: Construct, inputs: ChannelsInputs): Channels {
+  const options = inputs.options;
+  const subscriptionsTable = options.subscriptionsTable ?? createSubscriptionsTable(scope, options);
+  const shards = options.shards ?? CHANNEL_SHARDS.DEFAULT;
+  const common = {
+    [CHANNELS_ENV.SUBSCRIPTIONS_TABLE_NAME]: subscriptionsTable.tableName,
+    [CHANNELS_ENV.CHANNEL_SHARDS]: String(shards),
+    [ENV.SERVICE_NAME]: inputs.serviceName,
+    [ENV.METRICS_NAMESPACE]: inputs.metricsNamespace,
+  };
+  const channelsFunction = ownFunction(scope, 'ChannelsFunction', 'channels', (props) => new ChannelsFunction(scope, 'ChannelsFunction', props), {
+    ...common,
+    [CHANNELS_ENV.CHANNEL_RULES]: Stack.of(scope).toJsonString(options.rules.map((rule) => ({
+      pattern: rule.pattern, kind: rule.kind, ...(rule.kind === ChannelRuleKind.HOOK ? { hook: rule.handler!.functionArn } : {}),
+    }))),
+    [CHANNELS_ENV.MAX_SUBSCRIPTIONS]: String(options.maxSubscriptionsPerConnection ?? SUBSCRIPTIONS_PER_CONNECTION.DEFAULT),
+    [CHANNELS_ENV.USER_ID_SOURCE]: userIdSource(inputs.connectionRoutes),
+    [CHANNELS_ENV.CONNECTION_TTL_SECONDS]: String(connectionTtlSeconds(inputs.connectionRoutes)),
+  });
+  grantSubscriptions(channelsFunction, subscriptionsTable, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], ['dynamodb:Query']);
+  for (const rule of options.rules) rule.handler?.grantInvoke(channelsFunction);
+
+  const connectionStreamFunction = ownFunction(scope, 'ConnectionStreamFunction', 'connection-stream',
+    (props) => new ConnectionStreamFunction(scope, 'ConnectionStreamFunction', props), {
+      ...common,
+      [ENV.CONNECTION_ID_ATTRIBUTE]: inputs.attributes.connectionIdAttribute,
+    });
+  grantSubscriptions(connectionStreamFunction, subscriptionsTable, ['dynamodb:BatchWriteItem'], ['dynamodb:Query']);
+  const cleanupFailuresQueue = secureQueue(scope, 'CleanupFailuresQueue', { retentionPeriod: FAILED_MESSAGE_RETENTION });
+  suppressNag(cleanupFailuresQueue, 'AwsSolutions-SQS3',
+    'This queue is the terminal destination of the stream batches the cleanup could not finish (the event source mapping\'s on-failure destination); it has no consumer to fail.');
+  connectionStreamFunction.addEventSource(new DynamoEventSource(inputs.connectionsTable, {
+    startingPosition: lambda.StartingPosition.LATEST,
+    batchSize: 100,
+    bisectBatchOnError: true,
+    retryAttempts: 10,
+    reportBatchItemFailures: true,
+    onFailure: new SqsDlq(cleanupFailuresQueue),
+  }));
+  suppressNag(connectionStreamFunction.role!.node.findChild('DefaultPolicy'), 'AwsSolutions-IAM5',
+    'The DynamoDB event source grants dynamodb:ListStreams, which supports no resource-level scoping; the stream itself is read by its ARN.',
+    [{ regex: '/^Resource::\\*$/g' }]);
+
+  const routes = addChannelRoutes(scope, inputs.api, channelsFunction);
+  return { subscriptionsTable, channelsFunction, connectionStreamFunction, cleanupFailuresQueue, routes };
+}
+
+/** The subscriptions table: sharded channel keys, the connection's GSI for cleanup, TTL with the connection's. */
+function createSubscriptionsTable(scope: Construct, options: ChannelsOptions): dynamodb.Table {
+  const props = options.subscriptionsTableProps ?? {};
+  const table = new dynamodb.Table(scope, 'SubscriptionsTable', {
+    tableName: props.tableName,
+    partitionKey: { name: SUBSCRIPTIONS.CHANNEL_KEY, type: dynamodb.AttributeType.STRING },
+    sortKey: { name: SUBSCRIPTIONS.CONNECTION_ID, type: dynamodb.AttributeType.STRING },
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
+    timeToLiveAttribute: SUBSCRIPTIONS.EXPIRES_AT,
+    deletionProtection: props.deletionProtection,
+    encryption: props.encryption,
+    encryptionKey: props.encryptionKey,
+    // Subscriptions are derived from live connections: a new table loses nothing a client does not re-create.
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+  });
+  table.addGlobalSecondaryIndex({
+    indexName: SUBSCRIPTIONS.BY_CONNECTION_INDEX,
+    partitionKey: { name: SUBSCRIPTIONS.CONNECTION_ID, type: dynamodb.AttributeType.STRING },
+    sortKey: { name: SUBSCRIPTIONS.CHANNEL_KEY, type: dynamodb.AttributeType.STRING },
+    projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+  });
+  return table;
+}
+
+/** One of the construct's own functions: its own log group and role, arm64, its metadata marker for the local system. */
+function ownFunction(scope: Construct, id: string, kind: string, create: (props: lambda.FunctionOptions) => lambda.Function,
+  environment: Record<string, string>) {
+  const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, { retention: CONSTRUCT_DEFAULTS.LOG_RETENTION });
+  const role = createServiceRole(scope, logGroup, `WebsocketPusher ${kind} function`, `${id}Role`);
+  const fn = create({
+    description: `WebsocketPusher: ${kind}`,
+    role,
+    logGroup,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: 512,
+    timeout: Duration.seconds(30),
+    environment,
+  });
+  (fn.node.defaultChild as lambda.CfnFunction).addMetadata(PUSHER_METADATA_KEY, { function: kind });
+  suppressNag(fn, 'AwsSolutions-L1', `The ${kind} bundle is built and tested for Node.js 22.`);
+  return fn;
+}
+
+/** Exactly these actions on the table, and these on its GSI (plus the key's, on a customer-managed key). */
+function grantSubscriptions(fn: lambda.Function, table: dynamodb.ITable, tableActions: string[], indexActions: string[]) {
+  iam.Grant.addToPrincipal({ grantee: fn, actions: tableActions, resourceArns: [table.tableArn] });
+  iam.Grant.addToPrincipal({ grantee: fn, actions: indexActions, resourceArns: [`${table.tableArn}/index/${SUBSCRIPTIONS.BY_CONNECTION_INDEX}`] });
+  table.encryptionKey?.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+}
+
+/** Where the channels function finds a connection's user id in `requestContext`, as `connectionRoutes` stores it. */
+function userIdSource(routes: ConnectionRoutesOptions): string {
+  switch (routes.userId.source) {
+    case ConnectionUserIdSource.IAM_CALLER: return 'iam';
+    case ConnectionUserIdSource.ANONYMOUS: return 'connection';
+    default: return `authorizer:${routes.userId.reference.replace('$context.authorizer.', '')}`;
+  }
+}
+
+/** `subscribe`, `unsubscribe`, and `$default` unless the API of this app already has one: two-way Lambda routes. */
+function addChannelRoutes(scope: Construct, api: apigwv2.IWebSocketApi, fn: lambda.Function): apigwv2.WebSocketRoute[] {
+  const keys = ['subscribe', 'unsubscribe', ...(hasDefaultRoute(scope, api) ? [] : ['$default'])];
+  const integration = new WebSocketLambdaIntegration('ChannelsIntegration', fn);
+  const routes = keys.map((routeKey) => {
+    const route = new apigwv2.WebSocketRoute(scope, `${routeKey === '$default' ? 'Default' : routeKey[0].toUpperCase() + routeKey.slice(1)}Route`, {
+      webSocketApi: api, routeKey, integration, returnResponse: true,
+    });
+    suppressNag(route, 'AwsSolutions-APIG4', 'API Gateway authorizes a WebSocket connection once, on $connect; later routes take no authorizer.');
+    return route;
+  });
+  refuseDuplicateRoutes(scope, api, routes, (routeKey, path) =>
+    `WebsocketPusher: channels adds the ${routeKey} route to the API, which already has one (${path}): remove it${routeKey === '$default' ? ' (an app\'s own $default added before the pusher is kept: add it first)' : ''}`);
+  return routes;
+}
+
+function hasDefaultRoute(scope: Construct, api: apigwv2.IWebSocketApi): boolean {
+  return scope.node.root.node.findAll().some((c) => c instanceof apigwv2.CfnRoute && c.apiId === api.apiId && c.routeKey === '$default');
+}
