@@ -81,7 +81,7 @@ function normalize(template: any): any {
 describe('the Python and Java examples synthesize the TypeScript example\'s template', () => {
   const typescript = synthesizeTypeScript();
 
-  test('the TypeScript template has the app: the pusher, its sources, a backend that publishes', () => {
+  test('the TypeScript template has the app: the pusher, its sources, the JWT authorizer, a backend that publishes', () => {
     // WHEN its resource types are listed
     const types = Object.values(typescript.Resources as Record<string, { Type: string }>).map((r) => r.Type);
 
@@ -90,7 +90,8 @@ describe('the Python and Java examples synthesize the TypeScript example\'s temp
       'AWS::ApiGatewayV2::Api', 'AWS::ApiGatewayV2::Stage', 'AWS::DynamoDB::Table', 'AWS::SQS::Queue',
       'AWS::SNS::Topic', 'AWS::SNS::Subscription', 'AWS::Lambda::EventSourceMapping', 'AWS::Lambda::Function',
     ]));
-    expect(assetKeys(typescript)).toHaveLength(1);
+    // The bundles: the pusher's and the JWT authorizer's.
+    expect(assetKeys(typescript)).toHaveLength(2);
   });
 
   describe.each(languages)('%s', (language) => {
@@ -114,14 +115,14 @@ describe('the Python and Java examples synthesize the TypeScript example\'s temp
       expect(actual).toEqual(expected);
     });
 
-    test('uses one handler asset, as TypeScript does', () => {
+    test('uses as many bundle assets as TypeScript does', () => {
       // WHEN / THEN
       expect(assetKeys(readTemplate(file, language))).toHaveLength(assetKeys(typescript).length);
     });
   });
 
   if (languages.includes('python') && languages.includes('java')) {
-    test('the wheel and the jar embed the same handler bundle (same asset hash)', () => {
+    test('the wheel and the jar embed the same bundles (same asset hashes)', () => {
       // WHEN the asset keys of both templates are read
       const python = assetKeys(readTemplate(templatePath('python'), 'python'));
       const java = assetKeys(readTemplate(templatePath('java'), 'java'));
