@@ -1,11 +1,13 @@
 import { deliverAll } from '../core/delivery/deliver';
 import type { DeliveryDeps } from '../core/delivery/deps';
+import type { MessageFormat } from '../core/envelope';
 import { unsentReport, type DeliveryOutcome, type RequestReport } from '../core/reports';
 import { requestKind } from '../core/targets';
 import type { WorkDeps } from '../work/deps';
 import { enqueue, logGivenUp } from '../work/enqueue';
 import { planFollowUps, type FollowUpOrigin } from '../work/follow-ups';
 import type { SourcedJob } from '../work/split';
+import { carriedId } from '../work/work-item';
 
 /** A valid request of the invocation, with its record's index and, from a FIFO queue, its message group. */
 export interface InlineJob extends SourcedJob {
@@ -82,7 +84,7 @@ async function handOn(job: InlineJob, outcome: DeliveryOutcome, startedAt: numbe
   const report = reportOf(job, outcome);
   const remainder = outcome.remainder;
   if (!remainder || !work) return report;
-  const plan = planFollowUps(originOf(job, startedAt), remainder, work.config.maxCarryForwardAttempts);
+  const plan = planFollowUps(originOf(job, startedAt, work.messageFormat), remainder, work.config.maxCarryForwardAttempts);
   let givenUp = 0;
   for (const dropped of plan.givenUp) givenUp += logGivenUp(dropped, { requestId: job.messageId, messageId: job.messageId, attempt: 1 }, work);
   // Dead letters first (see run-work-item.ts): only the follow-ups' enqueue may decide whether the record completes.
@@ -91,10 +93,10 @@ async function handOn(job: InlineJob, outcome: DeliveryOutcome, startedAt: numbe
   return { ...report, failed: report.failed + givenUp, requeued: plan.requeued, outcome: plan.messages.length > 0 ? 'requeued' : report.outcome };
 }
 
-function originOf(job: InlineJob, startedAt: number): FollowUpOrigin {
+function originOf(job: InlineJob, startedAt: number, messageFormat?: MessageFormat): FollowUpOrigin {
   return {
     requestId: job.messageId,
-    ...(job.request.id !== undefined ? { id: job.request.id } : {}),
+    ...carriedId(job.request.id, messageFormat),
     startedAt,
     attempt: 1,
     segment: 0,

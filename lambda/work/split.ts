@@ -1,7 +1,8 @@
 import type { SplitConfig, SplitPolicy, WorkDeps } from './deps';
-import { byteLength, serializeWorkItem } from './work-item';
+import { byteLength, carriedId, serializeWorkItem } from './work-item';
 import { LIMITS } from '../../src/shared/constants';
 import type { DeliveryJob } from '../core/delivery/deps';
+import type { MessageFormat } from '../core/envelope';
 import { describeError } from '../core/errors';
 import type { SegmentStore } from '../core/ports/connection-store';
 import type { WorkMessage } from '../core/ports/work-queue';
@@ -36,13 +37,13 @@ export type SplitPlan =
   | { readonly ok: false; readonly reason: string };
 
 /** One work item per Scan segment, each carrying the payload and the exclusions, all within the SQS message limit. */
-export function planSplit(job: DeliveryJob, config: SplitConfig, startedAt: number): SplitPlan {
+export function planSplit(job: DeliveryJob, config: SplitConfig, startedAt: number, messageFormat?: MessageFormat): SplitPlan {
   const dataText = job.request.dataText;
   const messages: WorkMessage[] = [];
   for (let segment = 0; segment < config.totalSegments; segment++) {
     const body = serializeWorkItem({
       requestId: job.messageId,
-      ...(job.request.id !== undefined ? { id: job.request.id } : {}),
+      ...carriedId(job.request.id, messageFormat),
       ...(job.request.action === 'disconnect' ? { action: 'disconnect' as const } : {}),
       segment,
       totalSegments: config.totalSegments,
@@ -86,7 +87,7 @@ export async function splitBroadcasts<J extends SourcedJob>(jobs: readonly J[], 
   const now = deps.now ?? Date.now;
   await Promise.all(candidates.map(async (job) => {
     const started = now();
-    const plan = planSplit(job, split, started);
+    const plan = planSplit(job, split, started, deps.messageFormat);
     if (!plan.ok) {
       deps.log.warn('request too large to split; broadcasting inline', { messageId: job.messageId, reason: plan.reason });
       return;

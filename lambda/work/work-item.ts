@@ -115,7 +115,9 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
   const dataText = hasData ? JSON.stringify(value.data) : undefined;
   const id = value.id as string | undefined;
   const payload = dataText === undefined ? undefined : postedPayload(rules.messageFormat ?? 'data', dataText, id ?? value.requestId);
-  if (payload && payload.length > LIMITS.MAX_PAYLOAD_BYTES) return fail(`\`data\` serializes to ${payload.length} bytes, over ${LIMITS.MAX_PAYLOAD_BYTES}`);
+  if (payload && payload.length > LIMITS.MAX_PAYLOAD_BYTES) {
+    return fail(`the serialized ${rules.messageFormat === 'envelope' ? 'envelope' : '`data`'} is ${payload.length} bytes, over ${LIMITS.MAX_PAYLOAD_BYTES}`);
+  }
   return {
     ok: true,
     item: {
@@ -198,6 +200,14 @@ export type WorkItemFields = Omit<WorkItem, 'payload' | 'dataText' | 'excludeUse
   readonly excludeUsers?: ReadonlySet<string>;
   readonly excludeConnections?: ReadonlySet<string>;
 };
+
+/**
+ * The `id` a work item carries: the request's own, only with the envelope (which shows it). Without the envelope, a
+ * work item is exactly what versions before the envelope read and write, so a rollback loses no queued work.
+ */
+export function carriedId(id: string | undefined, messageFormat: MessageFormat | undefined): { id?: string } {
+  return id !== undefined && messageFormat === 'envelope' ? { id } : {};
+}
 
 /**
  * The work item's body. `dataText` (the serialized `data`) goes in as JSON text, last, so a 128 KB payload

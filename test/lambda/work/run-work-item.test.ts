@@ -183,6 +183,24 @@ describe('runWorkItem: carry-forward', () => {
     expect(sender.delivered().filter((c) => c === 'c02')).toHaveLength(5);
   });
 
+  test('with the envelope, a continuation and a carry-forward keep the request\'s id, and post it in the envelope', async () => {
+    // GIVEN the envelope, c02 throttled past its retries, and time for one page
+    const { sender, queue, deps } = setup();
+    const envelope = { ...deps, messageFormat: 'envelope' as const };
+    const throttled = { status: 'retryable', reason: 'LimitExceededException (429)' } as const;
+    sender.answer('c02', throttled, throttled, throttled, { status: 'delivered' });
+    let checks = 0;
+
+    // WHEN an item with the request's id runs out of time after a page
+    await runWorkItem('w1', item({ id: 'order-42' }), envelope, () => (++checks <= 1 ? 5_000 : 500));
+
+    // THEN the continuation and the carry-forward both carry it
+    expect(queue.bodies().map((body) => [body.id, body.exclusiveStartKey !== undefined, body.connections !== undefined]))
+      .toEqual(expect.arrayContaining([['order-42', true, false], ['order-42', false, true]]));
+    // and every post is the envelope with it
+    expect(new Set(sender.posts.map((p) => JSON.parse(Buffer.from(p.payload).toString()).id))).toEqual(new Set(['order-42']));
+  });
+
   test('a connection that never recovers is carried up to the bound, then failed and logged', async () => {
     // GIVEN a connection that answers 500 to every post
     const { sender, queue, deps, log } = setup();

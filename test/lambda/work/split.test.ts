@@ -23,6 +23,20 @@ describe('planSplit and SplitDecision', () => {
     })));
   });
 
+  test.each([
+    ['envelope' as const, { id: 'order-42' }],
+    ['data' as const, {}],
+  ])('with %s, each segment carries the request\'s id %j (only the envelope shows it)', (messageFormat, carried) => {
+    // WHEN a request with an id is split over 2 segments
+    const plan = planSplit({ messageId: 'm-1', request: request({ data: 'x', id: 'order-42' }) }, { ...config.split!, totalSegments: 2 }, 42, messageFormat);
+
+    // THEN
+    if (!plan.ok) throw new Error(plan.reason);
+    expect(plan.messages.map((m) => JSON.parse(m.body))).toEqual([0, 1].map((segment) => ({
+      v: 1, requestId: 'm-1', ...carried, segment, totalSegments: 2, attempt: 1, startedAt: 42, data: 'x',
+    })));
+  });
+
   test('a request whose exclusions do not fit beside the payload is not split, with the reason', () => {
     // GIVEN 10,000 excluded users beside a 100 KB payload
     const excluded = Array.from({ length: 10_000 }, (_, i) => `excluded-user-${i}`);
