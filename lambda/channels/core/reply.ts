@@ -1,0 +1,62 @@
+/**
+ * The replies of the client protocol the channels function sends back on the frame's own route (DESIGN.md, "Client ↔
+ * API messages"): `subscribed`, `unsubscribed`, or an `error` with its code. Keys are written in the contract's order.
+ */
+import type { ProtocolErrorCode } from '../../../src/shared/channels';
+
+/** The actions this function answers. */
+export type ChannelAction = 'subscribe' | 'unsubscribe';
+
+/** The codes this function answers with (`NOT_ENABLED` belongs to presence and history). */
+export type ChannelErrorCode = Exclude<ProtocolErrorCode, 'NOT_ENABLED'>;
+
+/** `{"type":"subscribed","channel":…,"ref":…}` or `{"type":"unsubscribed",…}`. */
+export interface DoneReply {
+  readonly type: 'subscribed' | 'unsubscribed';
+  readonly channel: string;
+  readonly ref?: string;
+}
+
+/** `{"type":"error","action":…,"channel":…,"code":…,"message":…,"ref":…}`. */
+export interface ErrorReply {
+  readonly type: 'error';
+  readonly action?: ChannelAction;
+  readonly channel?: string;
+  readonly code: ChannelErrorCode;
+  readonly message: string;
+  readonly ref?: string;
+}
+
+export type Reply = DoneReply | ErrorReply;
+
+/** What a reply may echo of the frame: only what was valid (a known action, a channel name, a ref of ≤ 64). */
+export interface Echo {
+  readonly action?: ChannelAction;
+  readonly channel?: string;
+  readonly ref?: string;
+}
+
+export function doneReply(action: ChannelAction, channel: string, ref: string | undefined): DoneReply {
+  return { type: action === 'subscribe' ? 'subscribed' : 'unsubscribed', channel, ...(ref === undefined ? {} : { ref }) };
+}
+
+export function errorReply(echo: Echo, code: ChannelErrorCode, message: string): ErrorReply {
+  return {
+    type: 'error',
+    ...(echo.action === undefined ? {} : { action: echo.action }),
+    ...(echo.channel === undefined ? {} : { channel: echo.channel }),
+    code,
+    message,
+    ...(echo.ref === undefined ? {} : { ref: echo.ref }),
+  };
+}
+
+/**
+ * The messages of the errors a frame's outcome (not its shape) produces. They never repeat the client's input nor say
+ * why a subscribe was forbidden (no rule, or the hook): the log line does.
+ */
+export const MESSAGES = {
+  FORBIDDEN: 'not allowed to subscribe to this channel',
+  TOO_MANY_SUBSCRIPTIONS: (max: number) => `at most ${max} subscriptions per connection: unsubscribe from one first`,
+  UNAVAILABLE: 'the subscription could not be checked or stored: try again',
+} as const;

@@ -1,0 +1,58 @@
+/**
+ * What the channels function reports per frame: one log line and one EMF line. The metric names (dimension `service`,
+ * as the pusher's) are here until they move to `src/shared/` for the construct's `metric*()` methods.
+ */
+import type { ChannelAction, ChannelErrorCode } from './reply';
+
+/** The channels function's metrics (Count): one per successful action, one per refusal code. */
+export const CHANNEL_METRICS = {
+  SUBSCRIBES: 'Subscribes',
+  UNSUBSCRIBES: 'Unsubscribes',
+  REFUSED: {
+    INVALID_FRAME: 'RefusedInvalidFrame',
+    INVALID_CHANNEL: 'RefusedInvalidChannel',
+    FORBIDDEN: 'RefusedForbidden',
+    TOO_MANY_SUBSCRIPTIONS: 'RefusedTooManySubscriptions',
+    UNAVAILABLE: 'RefusedUnavailable',
+  },
+} as const satisfies { SUBSCRIBES: string; UNSUBSCRIBES: string; REFUSED: Record<ChannelErrorCode, string> };
+
+/** One frame's log line (`"message":"frame handled"`). */
+export interface FrameReport {
+  readonly connectionId: string;
+  readonly routeKey?: string;
+  /** The frame's action, when it was one this function answers. */
+  readonly action?: ChannelAction;
+  readonly channel?: string;
+  readonly ref?: string;
+  readonly outcome: 'subscribed' | 'unsubscribed' | 'refused';
+  /** The refusal's code. */
+  readonly code?: ChannelErrorCode;
+  /** Why it was refused, for the operator (the client's reply does not say). */
+  readonly reason?: string;
+  readonly userId?: string;
+  /** The pattern of the rule that judged the subscribe. */
+  readonly rule?: string;
+  /** A subscribe of a channel the connection was already subscribed to (nothing written). */
+  readonly existing?: boolean;
+  /** The hook's function failed (`FunctionError`): refused, and logged at ERROR. */
+  readonly hookFailed?: boolean;
+  readonly durationMs: number;
+}
+
+/** Every metric of the frame's EMF line, with its value (0 or 1): a steady set, so sums and alarms see zeros. */
+export function frameMetrics(report: FrameReport): Array<[name: string, value: number]> {
+  const code = report.outcome === 'refused' ? report.code : undefined;
+  return [
+    [CHANNEL_METRICS.SUBSCRIBES, report.outcome === 'subscribed' ? 1 : 0],
+    [CHANNEL_METRICS.UNSUBSCRIBES, report.outcome === 'unsubscribed' ? 1 : 0],
+    ...(Object.entries(CHANNEL_METRICS.REFUSED) as Array<[ChannelErrorCode, string]>)
+      .map(([c, name]): [string, number] => [name, c === code ? 1 : 0]),
+  ];
+}
+
+/** The log level: INFO when done, WARN for a refusal the client caused, ERROR when the service or the hook failed. */
+export function frameLevel(report: FrameReport): 'info' | 'warn' | 'error' {
+  if (report.outcome !== 'refused') return 'info';
+  return report.code === 'UNAVAILABLE' || report.hookFailed === true ? 'error' : 'warn';
+}

@@ -1,0 +1,40 @@
+import { CHANNEL_METRICS, frameLevel, frameMetrics, type FrameReport } from '../../../lambda/channels/core/report';
+
+const report = (fields: Partial<FrameReport>): FrameReport => ({ connectionId: 'c1', outcome: 'subscribed', durationMs: 1, ...fields });
+const ones = (r: FrameReport) => frameMetrics(r).filter(([, v]) => v === 1).map(([name]) => name);
+
+test('the metric names', () => {
+  expect(CHANNEL_METRICS).toEqual({
+    SUBSCRIBES: 'Subscribes',
+    UNSUBSCRIBES: 'Unsubscribes',
+    REFUSED: {
+      INVALID_FRAME: 'RefusedInvalidFrame',
+      INVALID_CHANNEL: 'RefusedInvalidChannel',
+      FORBIDDEN: 'RefusedForbidden',
+      TOO_MANY_SUBSCRIPTIONS: 'RefusedTooManySubscriptions',
+      UNAVAILABLE: 'RefusedUnavailable',
+    },
+  });
+});
+
+test('every frame emits every metric, one of them 1', () => {
+  const names = ['Subscribes', 'Unsubscribes', 'RefusedInvalidFrame', 'RefusedInvalidChannel', 'RefusedForbidden', 'RefusedTooManySubscriptions', 'RefusedUnavailable'];
+  expect(frameMetrics(report({})).map(([name]) => name)).toEqual(names);
+  expect(ones(report({ outcome: 'subscribed' }))).toEqual(['Subscribes']);
+  expect(ones(report({ outcome: 'unsubscribed' }))).toEqual(['Unsubscribes']);
+  expect(ones(report({ outcome: 'refused', code: 'INVALID_FRAME' }))).toEqual(['RefusedInvalidFrame']);
+  expect(ones(report({ outcome: 'refused', code: 'INVALID_CHANNEL' }))).toEqual(['RefusedInvalidChannel']);
+  expect(ones(report({ outcome: 'refused', code: 'FORBIDDEN' }))).toEqual(['RefusedForbidden']);
+  expect(ones(report({ outcome: 'refused', code: 'TOO_MANY_SUBSCRIPTIONS' }))).toEqual(['RefusedTooManySubscriptions']);
+  expect(ones(report({ outcome: 'refused', code: 'UNAVAILABLE' }))).toEqual(['RefusedUnavailable']);
+});
+
+test('levels: INFO when done, WARN for the client\'s refusals, ERROR for failures', () => {
+  expect(frameLevel(report({ outcome: 'subscribed' }))).toBe('info');
+  expect(frameLevel(report({ outcome: 'unsubscribed' }))).toBe('info');
+  for (const code of ['INVALID_FRAME', 'INVALID_CHANNEL', 'FORBIDDEN', 'TOO_MANY_SUBSCRIPTIONS'] as const) {
+    expect(frameLevel(report({ outcome: 'refused', code }))).toBe('warn');
+  }
+  expect(frameLevel(report({ outcome: 'refused', code: 'UNAVAILABLE' }))).toBe('error');
+  expect(frameLevel(report({ outcome: 'refused', code: 'FORBIDDEN', hookFailed: true }))).toBe('error');
+});
