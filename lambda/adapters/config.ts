@@ -55,7 +55,7 @@ export class ConfigError extends Error {
   }
 }
 
-function required(env: Env, name: string): string {
+export function required(env: Env, name: string): string {
   const value = env[name]?.trim();
   if (!value) {
     throw new ConfigError(`environment variable ${name} is required and was not set`);

@@ -1,4 +1,5 @@
 import { AUTHORIZER_ENV, TOKEN_PROTOCOL } from '../../src/shared/constants';
+import { required } from '../adapters/config';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -18,12 +19,6 @@ export interface AuthorizerConfig {
 }
 
 const list = (value: string | undefined) => (value ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
-
-function required(env: Env, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new Error(`environment variable ${name} is required and was not set`);
-  return value;
-}
 
 /** The authorizer's settings, as the construct writes them into its environment; a wrong one fails the cold start. */
 export function readAuthorizerConfig(env: Env): AuthorizerConfig {
@@ -50,13 +45,13 @@ export function readAuthorizerConfig(env: Env): AuthorizerConfig {
   };
 }
 
-/** The request's token, or `undefined`: the query parameter, or the entry after `websocket-pusher` in the protocols. */
 /** What of the authorizer's event carries a token. */
 export interface TokenCarrier {
   readonly queryStringParameters?: Record<string, string | undefined> | null;
   readonly headers?: Record<string, string | undefined> | null;
 }
 
+/** The request's token, or `undefined`: the query parameter, or the entry after `websocket-pusher` in the protocols. */
 export function tokenOf(source: TokenSource, request: TokenCarrier): string | undefined {
   if (source.kind === 'query') return request.queryStringParameters?.[source.parameter] || undefined;
   const header = Object.entries(request.headers ?? {}).find(([name]) => name.toLowerCase() === 'sec-websocket-protocol')?.[1];

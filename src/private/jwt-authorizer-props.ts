@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import type { JwtAuthorizerProps } from '../jwt-authorizer-props';
+import { JwtTokenSource, type JwtAuthorizerProps } from '../jwt-authorizer-props';
 import { AUTHORIZER_CONTEXT_KEY } from '../shared/constants';
 
 /** A claim name the function reads from its environment's comma-separated lists. */
@@ -34,9 +34,15 @@ export function jwtAuthorizerViolations(props: JwtAuthorizerProps | undefined): 
   if (props.contextClaims !== undefined) {
     if (!isStringArray(props.contextClaims)) v('contextClaims must be an array of claim names');
     else for (const claim of props.contextClaims.filter((c) => !AUTHORIZER_CONTEXT_KEY.test(c))) v(`contextClaims: '${claim}' is not a context key (letters, digits and _, not starting with a digit)`);
+    if (isStringArray(props.contextClaims) && props.contextClaims.includes('principalId')) {
+      v('contextClaims: \'principalId\' is the authorizer\'s own answer (the userIdClaim\'s value): a claim cannot take its place');
+    }
   }
   if (props.queryStringParameter !== undefined && (typeof props.queryStringParameter !== 'string' || !QUERY_PARAMETER.test(props.queryStringParameter))) {
     v(`queryStringParameter must be a query parameter name, got ${JSON.stringify(props.queryStringParameter)}`);
+  }
+  if (props.queryStringParameter !== undefined && props.tokenSource === JwtTokenSource.SUBPROTOCOL) {
+    v('queryStringParameter goes with tokenSource QUERY_STRING; with SUBPROTOCOL the token is in Sec-WebSocket-Protocol');
   }
   return violations;
 }

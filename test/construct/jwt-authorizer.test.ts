@@ -30,6 +30,10 @@ describe('JwtAuthorizer', () => {
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'REQUEST', IdentitySource: ['route.request.querystring.token'] });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$connect', AuthorizationType: 'CUSTOM' });
+    // No subprotocol selected: selecting one the client did not offer fails its handshake.
+    for (const response of Object.values(template.findResources('AWS::ApiGatewayV2::IntegrationResponse'))) {
+      expect((response as any).Properties.ResponseParameters).toBeUndefined();
+    }
   });
 
   test('a Cognito user pool: its id, the app clients, the token use', () => {
@@ -64,6 +68,8 @@ describe('JwtAuthorizer', () => {
     [{ issuer: 'https://i', audience: ['a'], contextClaims: ['has-dash'] }, 'contextClaims: \'has-dash\' is not a context key'],
     [{ issuer: 'https://i', audience: ['a'], userIdClaim: 'a,b' }, 'userIdClaim must be a claim name'],
     [{ issuer: 'https://i', audience: ['a'], queryStringParameter: 'a b' }, 'queryStringParameter must be a query parameter name'],
+    [{ issuer: 'https://i', audience: ['a'], contextClaims: ['principalId'] }, 'contextClaims: \'principalId\' is the authorizer\'s own answer'],
+    [{ issuer: 'https://i', audience: ['a'], tokenSource: JwtTokenSource.SUBPROTOCOL, queryStringParameter: 't' }, 'queryStringParameter goes with tokenSource QUERY_STRING'],
   ])('%j is refused at synth, naming the prop', (props, message) => {
     const { stack } = stackWithStage();
     expect(() => new JwtAuthorizer(stack, 'Jwt', props as any)).toThrow(message);

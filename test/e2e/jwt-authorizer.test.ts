@@ -23,6 +23,8 @@ let jwks: Server;
 let issuer: string;
 let key: KeyLike;
 let otherKey: KeyLike;
+/** While set, the issuer's JWKS answers 503 (an outage). */
+let jwksDown = false;
 
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256');
@@ -30,7 +32,7 @@ beforeAll(async () => {
   otherKey = (await generateKeyPair('RS256')).privateKey;
   const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
   jwks = createHttpsServer(loopbackTls(), (req, res) => {
-    res.writeHead(req.url === '/.well-known/jwks.json' ? 200 : 404, { 'content-type': 'application/json' });
+    res.writeHead(jwksDown ? 503 : req.url === '/.well-known/jwks.json' ? 200 : 404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ keys: [jwk] }));
   });
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
@@ -44,10 +46,11 @@ interface TokenOptions {
   readonly aud?: string;
   readonly expiresIn?: string;
   readonly signWith?: KeyLike;
+  readonly kid?: string;
 }
 
 async function token(claims: Record<string, unknown>, options: TokenOptions = {}): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuedAt()
+  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'k1' }).setIssuedAt()
     .setIssuer(options.iss ?? issuer).setAudience(options.aud ?? AUDIENCE).setExpirationTime(options.expiresIn ?? '5m')
     .sign(options.signWith ?? key);
 }
@@ -91,12 +94,16 @@ describe('the token in the query string (the default)', () => {
   beforeAll(async () => { started = await start(JwtTokenSource.QUERY_STRING); }, 60_000);
   afterAll(async () => started && stopCommand(started.child));
 
-  const connect = (jwt?: string) => RecordingClient.open(started.webSocketUrl, 'client', jwt === undefined ? {} : { query: { token: jwt } });
+  const accepted: string[] = [];
+  const connect = async (jwt?: string) => {
+    const client = await RecordingClient.open(started.webSocketUrl, 'client', jwt === undefined ? {} : { query: { token: jwt } });
+    accepted.push(client.connectionId);
+    return client;
+  };
 
   test('a valid token connects: the sub claim is the row\'s user id, a context claim is stored', async () => {
     const client = await connect(await token({ sub: 'alice', tenant: 'acme' }));
     expect(await rows(started)).toContainEqual(expect.objectContaining({ user_id: 'alice', connection_id: client.connectionId, tenant: 'acme' }));
-    client.terminate();
   });
 
   test.each([
@@ -118,8 +125,17 @@ describe('the token in the query string (the default)', () => {
     await expect(connect(await token({ tenant: 'acme' }))).rejects.toThrow('connect refused: 403');
   });
 
-  test('no row is written for a refused client', async () => {
-    expect((await rows(started)).map((r) => r.user_id)).toEqual(expect.not.arrayContaining(['unknown', '']));
+  test('the issuer\'s keys unavailable (its JWKS answering 503 for a key not yet cached) is refused with 500, not 401', async () => {
+    jwksDown = true;
+    try {
+      await expect(connect(await token({ sub: 'alice' }, { kid: 'k2' }))).rejects.toThrow('connect refused: 500');
+    } finally {
+      jwksDown = false;
+    }
+  });
+
+  test('no row is written for a refused client: the rows are exactly the accepted connections\'', async () => {
+    expect((await rows(started)).map((r) => r.connection_id).sort()).toEqual([...accepted].sort());
   });
 });
 

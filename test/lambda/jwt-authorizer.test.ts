@@ -1,5 +1,7 @@
+import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
 import { answerFor } from '../../lambda/jwt-authorizer/authorizer-answer';
 import { readAuthorizerConfig, tokenOf } from '../../lambda/jwt-authorizer/authorizer-config';
+import { createVerifier, keysUnavailable } from '../../lambda/jwt-authorizer/verifier';
 
 const ARN = 'arn:aws:execute-api:eu-west-1:111111111111:abc/live/$connect';
 
@@ -57,5 +59,47 @@ describe('its settings', () => {
 
   test('a missing setting fails the cold start, naming it', () => {
     expect(() => readAuthorizerConfig({ JWT_ISSUER: 'https://i', JWT_JWKS_URI: 'https://i/jwks' })).toThrow('environment variable JWT_AUDIENCE is required and was not set');
+  });
+});
+
+describe('the verifier for a Cognito user pool (aws-jwt-verify, the pool\'s JWKS cached as Cognito serves it)', () => {
+  const POOL = 'eu-west-1_Abc123';
+  const ISSUER = `https://cognito-idp.eu-west-1.amazonaws.com/${POOL}`;
+  let key: KeyLike;
+  let jwk: JWK;
+  beforeAll(async () => {
+    const pair = await generateKeyPair('RS256');
+    key = pair.privateKey;
+    jwk = { ...(await exportJWK(pair.publicKey)), kid: 'cognito-1', alg: 'RS256', use: 'sig' };
+  });
+
+  /** A Cognito-shaped token: an access token names its app client in client_id, an id token in aud. */
+  const cognitoToken = (tokenUse: 'access' | 'id', client: string, issuer = ISSUER) =>
+    new SignJWT({ sub: 'u-1', token_use: tokenUse, ...(tokenUse === 'access' ? { client_id: client } : { aud: client }), username: 'alice' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'cognito-1' }).setIssuer(issuer).setIssuedAt().setExpirationTime('5m').sign(key);
+
+  const verifier = (tokenUse: 'access' | 'id') => {
+    const v = createVerifier({ kind: 'cognito', userPoolId: POOL, clientIds: ['c1', 'c2'], tokenUse });
+    v.cacheJwks({ keys: [jwk] });
+    return v;
+  };
+
+  test('an access token of an accepted app client is verified, with its claims', async () => {
+    await expect(verifier('access').verify(await cognitoToken('access', 'c2'))).resolves.toMatchObject({ sub: 'u-1', username: 'alice', client_id: 'c2' });
+  });
+
+  test('an id token, when id tokens are accepted', async () => {
+    await expect(verifier('id').verify(await cognitoToken('id', 'c1'))).resolves.toMatchObject({ sub: 'u-1', aud: 'c1' });
+  });
+
+  test.each([
+    ['an id token where access tokens are accepted', 'access', () => cognitoToken('id', 'c1'), 'CognitoJwtInvalidTokenUseError'],
+    ['an access token where id tokens are accepted', 'id', () => cognitoToken('access', 'c1'), 'CognitoJwtInvalidTokenUseError'],
+    ['another app client\'s token', 'access', () => cognitoToken('access', 'c3'), 'CognitoJwtInvalidClientIdError'],
+    ['another pool\'s token (no verifier for its issuer)', 'access', () => cognitoToken('access', 'c1', 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other'), 'ParameterValidationError'],
+  ] as const)('%s is refused, and not as unavailable keys', async (_, tokenUse, make, refusal) => {
+    const error = await verifier(tokenUse).verify(await make()).then(() => undefined, (e: unknown) => e);
+    expect((error as Error).constructor.name).toBe(refusal);
+    expect(keysUnavailable(error)).toBe(false);
   });
 });

@@ -110,7 +110,8 @@ export class TemplateRoutes implements ApiRoutes {
     }
     if (route.integrationType === 'AWS_PROXY') {
       if (call.status < 200 || call.status >= 300) return this.failed(route, connection, call, `${route.lambdaFunction} answered ${call.status}`);
-      return { ok: true, protocol: call.headers?.[PROTOCOL_HEADER] ?? call.headers?.[PROTOCOL_HEADER.toLowerCase()] };
+      // HTTP header names are case-insensitive: a function may answer `SEC-WEBSOCKET-PROTOCOL`.
+      return { ok: true, protocol: Object.entries(call.headers ?? {}).find(([name]) => name.toLowerCase() === PROTOCOL_HEADER.toLowerCase())?.[1] };
     }
     const selected = selectIntegrationResponse(route.integrationResponses, call.status);
     if (!selected) return this.failed(route, connection, call, `${noOutputMapping(call.status)}: ${missingResponse(route, call.status)}`);

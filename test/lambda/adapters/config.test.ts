@@ -1,4 +1,5 @@
 import { ConfigError, readConfig, readRegion } from '../../../lambda/adapters/config';
+import { MessageFormat } from '../../../src/message-format';
 import { DEFAULTS, ENV } from '../../../src/shared/constants';
 
 const minimal = { [ENV.TABLE_NAME]: 'connections', [ENV.CALLBACK_URL]: 'http://127.0.0.1:3001/local/' };
@@ -25,6 +26,10 @@ describe('readConfig', () => {
 
   test('MESSAGE_FORMAT=envelope: connections receive the envelope', () => {
     expect(readConfig({ ...minimal, [ENV.MESSAGE_FORMAT]: 'envelope' }).messageFormat).toBe('envelope');
+  });
+
+  test.each(Object.values(MessageFormat))('the construct\'s MessageFormat.%s is a MESSAGE_FORMAT the handler reads as itself', (format) => {
+    expect(readConfig({ ...minimal, [ENV.MESSAGE_FORMAT]: format }).messageFormat).toBe(format);
   });
 
   test('an empty TTL attribute: rows never expire', () => {

@@ -11,6 +11,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import WebSocket from 'ws';
 import { COMMAND, startCommand, until } from './command';
 import { RecordingClient } from '../../../local/client/recording-client';
 import { MOTO_VENV } from '../../../local/paths';
@@ -151,7 +152,12 @@ function synthesizeApp(kind: 'own-connect' | 'lambda-authorizer'): string {
     ? {
       connectRouteOptions: {
         integration: new WebSocketLambdaIntegration('Connect', fn('ConnectFn',
-          'exports.handler = async (e) => { console.log("connect", e.requestContext.connectionId); return { statusCode: e.queryStringParameters.token ? 200 : 401 }; };')),
+          ['exports.handler = async (e) => {',
+            '  console.log("connect", e.requestContext.connectionId);',
+            '  const offered = Object.keys(e.headers || {}).some((name) => name.toLowerCase() === "sec-websocket-protocol");',
+            // A header name in capitals: HTTP header names are case-insensitive, and so is API Gateway.
+            '  return { statusCode: e.queryStringParameters.token ? 200 : 401, ...(offered ? { headers: { "SEC-WEBSOCKET-PROTOCOL": "chat" } } : {}) };',
+            '};'].join('\n'))),
       },
     }
     : {};
@@ -216,9 +222,14 @@ describe('the app\'s own functions, from the assembly', () => {
       // WHEN
       const client = await RecordingClient.open(webSocketUrl, 'alice', { query: { token: 'any' } });
       const refusedConnect = RecordingClient.open(webSocketUrl, 'nobody');
+      const chat = new WebSocket(`${webSocketUrl}?token=any`, ['chat']);
+      await new Promise((resolve, reject) => { chat.once('open', resolve); chat.once('error', reject); });
 
       // THEN
       await expect(refusedConnect).rejects.toThrow('connect refused: 500');
+      // the subprotocol the function's answer selects, whatever its header name's case
+      expect(chat.protocol).toBe('chat');
+      chat.terminate();
       await until(() => output.some((l) => /ConnectFn[0-9A-F]{8}: /.test(l) && l.includes(`connect ${client.connectionId}`)), 'the function\'s log line');
       expect(output.join('\n')).toMatch(/the template's \$connect \/ \$disconnect run locally/);
       client.terminate();
