@@ -93,52 +93,31 @@ for (const pattern of ['/lambda/', '/local/', '/bench/', '/examples/', '/.ci/', 
   project.addPackageIgnore(pattern);
 }
 
-// The pusher handler: bundled at build time into assets/, loaded by the generated (unexported) PusherFunction.
-new awscdk.LambdaFunction(project, {
-  entrypoint: 'lambda/pusher.lambda.ts',
-  constructFile: 'src/pusher-function.ts',
-  constructName: 'PusherFunction',
-  cdkDeps: project.cdkDeps,
-  runtime: awscdk.LambdaRuntime.NODEJS_22_X,
-  bundlingOptions: {
-    // Bundle the AWS SDK too: the asset pins the versions it was tested with.
-    externals: [],
-  },
-});
-// The `$connect` JWT authorizer (JwtAuthorizer): bundled like the pusher, loaded by the generated (unexported)
-// JwtAuthorizerFunction.
-new awscdk.LambdaFunction(project, {
-  entrypoint: 'lambda/jwt-authorizer.lambda.ts',
-  constructFile: 'src/jwt-authorizer-function.ts',
-  constructName: 'JwtAuthorizerFunction',
-  cdkDeps: project.cdkDeps,
-  runtime: awscdk.LambdaRuntime.NODEJS_22_X,
-  bundlingOptions: { externals: [] },
-});
-// Channels (issue 24): the subscribe / unsubscribe function of the client protocol's routes, and the function on the
-// connections table's stream that removes a connection's subscriptions when it goes.
-new awscdk.LambdaFunction(project, {
-  entrypoint: 'lambda/channels.lambda.ts',
-  constructFile: 'src/channels-function.ts',
-  constructName: 'ChannelsFunction',
-  cdkDeps: project.cdkDeps,
-  runtime: awscdk.LambdaRuntime.NODEJS_22_X,
-  bundlingOptions: { externals: [] },
-});
-new awscdk.LambdaFunction(project, {
-  entrypoint: 'lambda/connection-stream.lambda.ts',
-  constructFile: 'src/connection-stream-function.ts',
-  constructName: 'ConnectionStreamFunction',
-  cdkDeps: project.cdkDeps,
-  runtime: awscdk.LambdaRuntime.NODEJS_22_X,
-  bundlingOptions: { externals: [] },
-});
+// The bundled functions, each built at build time into assets/lambda/<entry>.lambda/ and loaded by its generated
+// (unexported) construct in src/: the pusher; the `$connect` JWT authorizer (JwtAuthorizer); the channels' subscribe /
+// unsubscribe function; the function on the connections table's stream that removes a gone connection's
+// subscriptions. Each bundles the AWS SDK too: the asset pins the versions it was tested with.
+const bundledFunctions: Record<string, string> = {
+  'pusher': 'PusherFunction',
+  'jwt-authorizer': 'JwtAuthorizerFunction',
+  'channels': 'ChannelsFunction',
+  'connection-stream': 'ConnectionStreamFunction',
+};
+for (const [entry, constructName] of Object.entries(bundledFunctions)) {
+  new awscdk.LambdaFunction(project, {
+    entrypoint: `lambda/${entry}.lambda.ts`,
+    constructFile: `src/${entry}-function.ts`,
+    constructName,
+    cdkDeps: project.cdkDeps,
+    runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+    bundlingOptions: { externals: [] },
+  });
+}
 // Minified, and the packages' ES modules first so that esbuild drops what the handler never imports (the SDK's
 // CommonJS entry points carry every command of a client), and the SDK's default credential chain replaced by Lambda's
 // sources (lambda/adapters/lambda-credentials.ts): 1.73 MB -> 4xx KB (issue 16; test/lambda/bundle-size.test.ts).
 // projen's LambdaFunction has no option for these: they are added to the esbuild step it generates.
-const bundledEntries = ['pusher', 'jwt-authorizer', 'channels', 'connection-stream'];
-for (const name of bundledEntries.flatMap((entry) => [`bundle:lambda/${entry}.lambda`, `bundle:lambda/${entry}.lambda:watch`])) {
+for (const name of Object.keys(bundledFunctions).flatMap((entry) => [`bundle:lambda/${entry}.lambda`, `bundle:lambda/${entry}.lambda:watch`])) {
   const task = project.tasks.tryFind(name)!;
   const step = task.steps[0];
   task.updateStep(0, {
@@ -199,6 +178,15 @@ project.eslint?.addRules({
         message: 'lambda/invocation gets its adapters injected by the entry',
       },
       { target: './lambda/adapters', from: ['./lambda/invocation', './lambda/pusher.lambda.ts'] },
+      // The channels function and the connection stream function: the same layers, each its own core and adapters.
+      ...['channels', 'connection-stream'].flatMap((fn) => [
+        {
+          target: `./lambda/${fn}/core`,
+          from: [`./lambda/${fn}/adapters`, `./lambda/${fn}.lambda.ts`],
+          message: `lambda/${fn}/core is pure: its adapters are injected by the entry`,
+        },
+        { target: `./lambda/${fn}/adapters`, from: `./lambda/${fn}.lambda.ts` },
+      ]),
       { target: './lambda', from: './src', except: ['./shared'], message: 'the handler shares only src/shared/ with the construct' },
       { target: './src', from: ['./lambda', './local', './bench', './test'], message: 'the construct library ships src/ alone' },
       ...localZones,
@@ -206,7 +194,7 @@ project.eslint?.addRules({
   }],
 });
 project.eslint?.addOverride({
-  files: ['lambda/core/**/*.ts', 'lambda/work/**/*.ts', 'lambda/invocation/**/*.ts'],
+  files: ['lambda/core/**/*.ts', 'lambda/work/**/*.ts', 'lambda/invocation/**/*.ts', 'lambda/channels/core/**/*.ts', 'lambda/connection-stream/core/**/*.ts'],
   rules: {
     'no-restricted-imports': ['error', {
       patterns: [{
