@@ -1,10 +1,14 @@
-import { ConnectionManager, type ConnectionState, type RetryInfo } from './connection-manager.js';
+import { ConnectionManager } from './connection-manager.js';
+import type { ConnectionState, RetryInfo } from './connection-state.js';
 import { RecentIds } from './dedupe.js';
 import { Emitter } from './emitter.js';
 import { PusherClientError } from './errors.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
-import { MAX_MESSAGE_BYTES, parseFrame, utf8Length, type Envelope, type ProtocolFrame } from './protocol.js';
+import { MAX_FRAME_BYTES, parseFrame, type Envelope, type ProtocolFrame } from './protocol.js';
 import { SendBuffer } from './send-buffer.js';
+
+// Typed here rather than from DOM or Node.js typings (the package compiles against neither); both platforms have it.
+declare const TextEncoder: new () => { encode(text: string): Uint8Array };
 
 /** The client's events and their listeners' arguments. */
 export interface ClientEvents {
@@ -85,11 +89,15 @@ export class WebsocketPusherClient {
   /**
    * Sends a frame (an object is sent as its JSON). While no socket is open it is kept, up to `maxBufferedFrames`, and
    * sent in order once one is. Returns false when it was refused: the buffer is full, or the client is closed. Throws a
-   * `RangeError` for a frame over API Gateway's 128 KB, which would close the connection.
+   * `RangeError` for a frame over API Gateway's WebSocket frame size limit (32 KB of UTF-8, `MAX_FRAME_BYTES`), which
+   * would close the connection (1009).
    */
   send(frame: string | object): boolean {
     const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
-    if (utf8Length(text) > MAX_MESSAGE_BYTES) throw new RangeError(`a frame of ${utf8Length(text)} bytes is over API Gateway's ${MAX_MESSAGE_BYTES}`);
+    const bytes = new TextEncoder().encode(text).length;
+    if (bytes > MAX_FRAME_BYTES) {
+      throw new RangeError(`a frame of ${bytes} bytes is over API Gateway's WebSocket frame size limit of 32 KB (${MAX_FRAME_BYTES} bytes): it would close the connection (1009)`);
+    }
     if (this.manager.state === 'closed') return false;
     if (this.buffer.size === 0 && this.manager.send(text)) return true;
     return this.buffer.push(text);
@@ -134,7 +142,7 @@ export class WebsocketPusherClient {
         this.events.emit('error', new PusherClientError('protocol', `${frame.frame.code}: ${frame.frame.message ?? ''}`, { code: frame.frame.code, ref: frame.frame.ref, frame: frame.frame }));
         return;
       case 'gateway-error':
-        this.events.emit('error', new PusherClientError('gateway', `API Gateway answered: ${frame.message}`, { frame: text }));
+        this.events.emit('error', new PusherClientError('gateway', `API Gateway answered: ${frame.message}`, { frame: text, requestId: frame.requestId }));
         return;
       case 'frame':
         this.events.emit('frame', frame.frame);

@@ -1,31 +1,10 @@
+import type { ConnectionState, RetryInfo, RetryReason } from './connection-state.js';
 import { PusherClientError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { dialTarget, PING_FRAME } from './protocol.js';
 import { backoffDelay, redialDelay } from './schedule.js';
 import { Timer } from './timers.js';
 import { describeErrorEvent, OPEN, type WebSocketLike } from './websocket.js';
-
-/**
- * `idle` before `connect()`; `connecting` for the first dial; `open` while a socket is open (a re-dial keeps it
- * `open`); `reconnecting` after a socket was lost or a dial failed, until one opens; `closed` after `close()`.
- */
-export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-/** Why a retry is scheduled. */
-export type RetryReason = 'closed' | 'connect-failed' | 'token' | 'ping-timeout';
-
-/** A retry the client scheduled: the `retry` event. */
-export interface RetryInfo {
-  /** 1 for the first retry after a success. */
-  readonly attempt: number;
-  /** How long until the dial. */
-  readonly delayMs: number;
-  readonly reason: RetryReason;
-  /** The close code of the socket whose loss or failure this follows (1001: API Gateway's limits; 1006: no close frame). */
-  readonly code?: number;
-  /** A re-dial is retried while the current socket stays open. */
-  readonly redial: boolean;
-}
 
 /** What the manager tells the client. */
 export interface ManagerEvents {
@@ -44,12 +23,14 @@ interface Link {
   role: 'dialing' | 'primary' | 'draining' | 'gone';
   readonly redial: boolean;
   openedAt?: number;
+  /** The retry count when it opened (reset then): restored if it is lost within `backoff.resetAfterMs`. */
+  attemptsBefore?: number;
   /** The last error event's description: why a dial failed. */
   error?: string;
   readonly grace: Timer;
 }
 
-/** A dial in progress: waiting for the token, then for its socket to open. */
+/** A dial in progress: waiting for the token, then for its socket to open, within `connectTimeoutMs` in all. */
 interface Dial {
   readonly redial: boolean;
   link?: Link;
@@ -116,14 +97,16 @@ export class ConnectionManager {
   private async dial(redial: boolean): Promise<void> {
     const dial: Dial = { redial };
     this.dialing = dial;
+    // Started before the token is asked for: a provider that never answers must not hold the client (and every re-dial
+    // and reconnect, which wait for a dial under way) forever.
+    if (this.options.connectTimeoutMs > 0) this.connectTimer.start(this.options.connectTimeoutMs, () => this.connectTimedOut(dial));
     let token: string;
     try {
       token = await this.options.token();
       if (typeof token !== 'string') throw new TypeError(`the token provider returned ${typeof token}, not a string`);
     } catch (error) {
       if (this.dialing !== dial) return;
-      this.dialing = undefined;
-      this.fail(dial, 'token', new PusherClientError('token', `the token provider failed: ${describe(error)}`, { cause: error }));
+      this.giveUp(dial, 'token', new PusherClientError('token', `the token provider failed: ${describe(error)}`, { cause: error }));
       return;
     }
     if (this.dialing !== dial) return;
@@ -133,8 +116,7 @@ export class ConnectionManager {
       socket = new this.options.WebSocket(url, protocols) as WebSocketLike;
     } catch (error) {
       // e.g. a SyntaxError: a token that is not a valid subprotocol.
-      this.dialing = undefined;
-      this.fail(dial, 'connect-failed', new PusherClientError('connect', `could not dial: ${describe(error)}`, { cause: error }));
+      this.giveUp(dial, 'connect-failed', new PusherClientError('connect', `could not dial: ${describe(error)}`, { cause: error }));
       return;
     }
     const link: Link = { socket, role: 'dialing', redial, grace: new Timer(this.options.timers) };
@@ -145,7 +127,6 @@ export class ConnectionManager {
       link.error = describeErrorEvent(event) ?? link.error;
     };
     socket.onclose = (event) => this.closed(link, event.code);
-    if (this.options.connectTimeoutMs > 0) this.connectTimer.start(this.options.connectTimeoutMs, () => this.connectTimedOut(link));
   }
 
   private opened(link: Link): void {
@@ -155,6 +136,8 @@ export class ConnectionManager {
     const previous = this.primary;
     link.role = 'primary';
     link.openedAt = this.options.timers.now();
+    link.attemptsBefore = this.attempt;
+    this.attempt = 0;
     this.primary = link;
     if (previous) {
       previous.role = 'draining';
@@ -187,11 +170,8 @@ export class ConnectionManager {
     if (role === 'draining') {
       this.draining.delete(link);
     } else if (role === 'dialing') {
-      this.connectTimer.stop();
-      const dial = this.dialing;
-      this.dialing = undefined;
       const why = link.error ? `: ${link.error}` : '';
-      this.fail(dial ?? link, 'connect-failed', new PusherClientError('connect', `could not connect${why} (close code ${code})`, { cause: link.error }), code);
+      this.giveUp(this.dialing ?? link, 'connect-failed', new PusherClientError('connect', `could not connect${why} (close code ${code})`, { cause: link.error }), code);
     } else if (role === 'primary') {
       this.lost(link, 'closed', code);
     }
@@ -203,12 +183,21 @@ export class ConnectionManager {
     this.pingTimer.stop();
     this.pongTimer.stop();
     this.redialTimer.stop();
-    if (link.openedAt !== undefined && this.options.timers.now() - link.openedAt >= this.options.backoff.resetAfterMs) this.attempt = 0;
+    // Accepted, then dropped at once: no success, the backoff goes on from where it was before this socket opened.
+    const lived = this.options.timers.now() - (link.openedAt ?? 0);
+    if (lived < this.options.backoff.resetAfterMs) this.attempt = Math.max(this.attempt, link.attemptsBefore ?? 0);
     if (this.dialing || this.retryTimer.active) {
       this.setState('reconnecting');
       return;
     }
     this.scheduleRetry(false, reason, code);
+  }
+
+  /** The dial under way failed: forget it, and retry it. */
+  private giveUp(dial: Dial | Link, reason: RetryReason, error: PusherClientError, code?: number): void {
+    this.connectTimer.stop();
+    this.dialing = undefined;
+    this.fail(dial, reason, error, code);
   }
 
   /** A dial failed: retry it, as a re-dial while the current socket is still open. */
@@ -226,13 +215,20 @@ export class ConnectionManager {
     if (this.current !== 'closed') this.events.retry(retry);
   }
 
-  private connectTimedOut(link: Link): void {
-    if (link.role !== 'dialing') return;
+  /** The dial is not done within `connectTimeoutMs`: still waiting for the token, or for its socket to open. */
+  private connectTimedOut(dial: Dial): void {
+    if (this.dialing !== dial) return;
+    const within = `within ${this.options.connectTimeoutMs} ms`;
+    const link = dial.link;
+    if (!link) {
+      // Its token, should it come after all, is ignored: the dial is no longer the one under way.
+      this.giveUp(dial, 'token', new PusherClientError('token', `the token provider did not answer ${within}`));
+      return;
+    }
     link.error = `not open after ${this.options.connectTimeoutMs} ms`;
     const code = 4000;
     this.abandon(link, code, 'connect timeout');
-    this.dialing = undefined;
-    this.fail(link, 'connect-failed', new PusherClientError('connect', `could not connect: ${link.error}`), code);
+    this.giveUp(dial, 'connect-failed', new PusherClientError('connect', `could not connect: ${link.error}`), code);
   }
 
   private redialNow(): void {

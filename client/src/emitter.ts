@@ -25,8 +25,4 @@ export class Emitter<Events extends { [E in keyof Events]: (...args: any[]) => v
       }
     }
   }
-
-  clear(): void {
-    this.listeners.clear();
-  }
 }

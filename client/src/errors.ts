@@ -22,6 +22,8 @@ export class PusherClientError extends Error {
       readonly ref?: string;
       /** The frame, for `protocol` and `gateway` errors. */
       readonly frame?: unknown;
+      /** API Gateway's request id of a `gateway` error (what its execution and access logs are searched by). */
+      readonly requestId?: string;
       /** What was thrown (`token`, `listener`) or the error event (`connect`). */
       readonly cause?: unknown;
     } = {},

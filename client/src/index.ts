@@ -1,9 +1,9 @@
 export { WebsocketPusherClient, type ClientEvents } from './client.js';
-export type { ConnectionState, RetryInfo, RetryReason } from './connection-manager.js';
+export type { ConnectionState, RetryInfo, RetryReason } from './connection-state.js';
 export { PusherClientError, type ClientErrorKind } from './errors.js';
 export type { ClientOptions, TokenProvider } from './options.js';
 export {
-  MAX_MESSAGE_BYTES, PING_FRAME, SUBPROTOCOL,
+  MAX_FRAME_BYTES, PING_FRAME, SUBPROTOCOL,
   type Envelope, type ErrorFrame, type MessageFormat, type ProtocolFrame, type TokenTransport,
 } from './protocol.js';
 export { DEFAULT_BACKOFF, DEFAULT_REDIAL, type BackoffOptions, type RedialOptions } from './schedule.js';

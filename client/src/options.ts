@@ -18,7 +18,10 @@ export interface ClientOptions {
   readonly tokenQueryParameter?: string;
   /** The WebSocket constructor. @default globalThis.WebSocket (browsers, Node.js 22+); `ws`'s on older Node.js */
   readonly WebSocket?: WebSocketConstructor;
-  /** The API's `messageFormat`. @default 'envelope' */
+  /**
+   * The API's `messageFormat`: `'data'` (the construct's default, `MessageFormat.DATA`) or `'envelope'`
+   * (`MessageFormat.ENVELOPE`: duplicates dropped by `id`, other typed frames as `frame` events). @default 'data'
+   */
   readonly messageFormat?: MessageFormat;
   /** Reconnect delays (full-jitter exponential backoff). */
   readonly backoff?: BackoffOptions;
@@ -29,7 +32,7 @@ export interface ClientOptions {
   readonly pingIntervalMs?: number;
   /** A socket that receives nothing this long after a ping is taken as dead and replaced; 0 waits forever. @default 20000 */
   readonly pongTimeoutMs?: number;
-  /** A socket not open this long after dialing is given up and retried. @default 15000 */
+  /** A dial (the token provider's answer, then the socket's open) not done this long after it began is given up and retried. @default 15000 */
   readonly connectTimeoutMs?: number;
   /** Re-dialing before API Gateway's 2-hour limit. */
   readonly redial?: RedialOptions;
@@ -75,7 +78,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     tokenTransport: options.tokenTransport ?? 'query',
     tokenQueryParameter: options.tokenQueryParameter ?? 'token',
     WebSocket: resolveWebSocket(options.WebSocket),
-    messageFormat: options.messageFormat ?? 'envelope',
+    messageFormat: options.messageFormat ?? 'data',
     backoff: { ...DEFAULT_BACKOFF, ...defined(options.backoff) },
     pingIntervalMs: options.pingIntervalMs ?? 240_000,
     pongTimeoutMs: options.pongTimeoutMs ?? 20_000,
@@ -116,10 +119,13 @@ function validate(options: ResolvedOptions): void {
   }
 }
 
-/** The re-dial options, the jitter no larger than the re-dial delay (a short `afterMs` alone keeps its meaning). */
+/**
+ * The re-dial options, the jitter at most half the re-dial delay: a short `afterMs` alone keeps its meaning (with the
+ * default jitter), and a re-dial never comes sooner than half of `afterMs` after the open.
+ */
 function redialOptions(given: RedialOptions | undefined): Required<RedialOptions> {
   const redial = { ...DEFAULT_REDIAL, ...defined(given) };
-  return { ...redial, jitterMs: Math.min(redial.jitterMs, redial.afterMs) };
+  return { ...redial, jitterMs: Math.min(redial.jitterMs, redial.afterMs / 2) };
 }
 
 /** The object without its `undefined` values, so that they do not override defaults. */

@@ -6,8 +6,11 @@
 /** The subprotocol the client offers first when the token travels in `Sec-WebSocket-Protocol`; the server selects it. */
 export const SUBPROTOCOL = 'websocket-pusher';
 
-/** API Gateway's largest WebSocket message (128 KB): a bigger one closes the connection (code 1009). */
-export const MAX_MESSAGE_BYTES = 128 * 1024;
+/**
+ * API Gateway's largest WebSocket frame from a client (32 KB, UTF-8 bytes): a bigger one closes the connection (code
+ * 1009). Its 128 KB message limit is for a message split into frames, which browsers and `ws` do not do.
+ */
+export const MAX_FRAME_BYTES = 32 * 1024;
 
 /** The keep-alive frame: API Gateway's ping route answers it with `{"type":"pong"}` (a mock integration). */
 export const PING_FRAME = '{"action":"ping"}';
@@ -20,8 +23,8 @@ export const PING_FRAME = '{"action":"ping"}';
 export type TokenTransport = 'query' | 'protocol';
 
 /**
- * What the API pushes: `envelope` (`{"type":"message","id":…,"data":…}`, the construct's `MessageFormat.ENVELOPE`,
- * needed to drop duplicates) or `data` (the bare `data`, the construct's default).
+ * What the API pushes: `data` (the bare `data`, the construct's default `MessageFormat.DATA`, and the client's) or
+ * `envelope` (`{"type":"message","id":…,"data":…}`, the construct's `MessageFormat.ENVELOPE`, needed to drop duplicates).
  */
 export type MessageFormat = 'envelope' | 'data';
 
@@ -105,26 +108,6 @@ export function dialTarget(url: string, token: string, transport: TokenTransport
   const base = hash === -1 ? url : url.slice(0, hash);
   const separator = base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?';
   return { url: `${base}${separator}${encodeURIComponent(queryParameter)}=${encodeURIComponent(token)}` };
-}
-
-/** The UTF-8 size of a text frame, as API Gateway counts it against `MAX_MESSAGE_BYTES`. */
-export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit >= 0xd800 && unit <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
-      // A surrogate pair: one code point of 4 bytes.
-      bytes += 4;
-      i++;
-    } else {
-      bytes += unit < 0x80 ? 1 : unit < 0x800 ? 2 : 3;
-    }
-  }
-  return bytes;
-}
-
-function isLowSurrogate(unit: number): boolean {
-  return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -12,8 +12,9 @@ export interface BackoffOptions {
   /** How much the cap grows per failed attempt. @default 2 */
   readonly multiplier?: number;
   /**
-   * A connection that stayed open this long starts the next reconnect from the first delay again; one closed sooner
-   * (accepted, then dropped at once) keeps backing off. @default 10000
+   * The backoff starts over when a socket opens (a failed re-dial, or the next loss, retries from the first delay),
+   * unless the socket is lost within this long of its open (accepted, then dropped at once): then it goes on backing off
+   * from where it was. @default 10000
    */
   readonly resetAfterMs?: number;
 }
@@ -48,8 +49,8 @@ export interface RedialOptions {
   /** Re-dial this long after a connection opened, at the latest; 0 turns re-dialing off. @default 6900000 (1 h 55 min) */
   readonly afterMs?: number;
   /**
-   * Re-dial up to this much earlier (at most `afterMs`), drawn at random, so that clients connected together do not
-   * re-dial together. @default 300000 (5 min)
+   * Re-dial up to this much earlier (at most half of `afterMs`), drawn at random, so that clients connected together do
+   * not re-dial together. @default 300000 (5 min)
    */
   readonly jitterMs?: number;
   /** How long the old socket stays open after the new one took over, receiving what was already on its way. @default 5000 */

@@ -19,7 +19,9 @@ export class WebSocketUpgrades {
   private readonly protocols = new WeakMap<IncomingMessage, string>();
   private readonly wss = new WebSocketServer({
     noServer: true,
-    maxPayload: LIMITS.MAX_PAYLOAD_BYTES,
+    // API Gateway's 32 KB frame limit: a client's bigger frame closes the connection with 1009 (`ws` closes it so). The
+    // 128 KB message limit applies to @connections posts, and to a message split into frames, which clients do not do.
+    maxPayload: LIMITS.MAX_FRAME_BYTES,
     // A client that offered subprotocols gets the one `$connect` selected, and only one it offered; else none, and the
     // client fails the handshake, as against API Gateway.
     handleProtocols: (offered: Set<string>, req: IncomingMessage) => {
@@ -28,13 +30,20 @@ export class WebSocketUpgrades {
     },
   });
   private stopping = false;
+  /** The connection limits in force: the ones given, API Gateway's for the others. */
+  readonly limits: Required<ConnectionLimits>;
 
   constructor(
     private readonly stage: string,
     private readonly routes: ApiRoutes,
     private readonly registry: ConnectionRegistry,
-    private readonly limits: ConnectionLimits = {},
-  ) {}
+    limits: ConnectionLimits = {},
+  ) {
+    this.limits = {
+      maxDurationMs: limits.maxDurationMs ?? API_GATEWAY_LIMITS.maxDurationMs,
+      idleTimeoutMs: limits.idleTimeoutMs ?? API_GATEWAY_LIMITS.idleTimeoutMs,
+    };
+  }
 
   async handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -137,18 +146,16 @@ export class WebSocketUpgrades {
   /**
    * API Gateway's connection limits: closed after `maxDurationMs`, and after `idleTimeoutMs` without a frame from the
    * client, with close code 1001 (going away); `$disconnect` runs as for any close. Returns what stops the timers.
+   * The timers are unref'd: a connection's limits alone never keep a process alive.
    */
   private enforceLimits(ws: WebSocket): () => void {
     const close = () => {
       if (ws.readyState === ws.OPEN) ws.close(1001, 'Going away');
     };
-    const maxDuration = setTimeout(close, this.limits.maxDurationMs ?? API_GATEWAY_LIMITS.maxDurationMs);
-    let idle = setTimeout(close, this.limits.idleTimeoutMs ?? API_GATEWAY_LIMITS.idleTimeoutMs);
-    const activity = () => {
-      clearTimeout(idle);
-      idle = setTimeout(close, this.limits.idleTimeoutMs ?? API_GATEWAY_LIMITS.idleTimeoutMs);
-    };
-    ws.on('message', activity);
+    const maxDuration = setTimeout(close, this.limits.maxDurationMs).unref();
+    const idle = setTimeout(close, this.limits.idleTimeoutMs).unref();
+    // A frame from the client starts the idle timeout over (refresh keeps the timer unref'd).
+    ws.on('message', () => idle.refresh());
     return () => {
       clearTimeout(maxDuration);
       clearTimeout(idle);

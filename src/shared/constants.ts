@@ -134,6 +134,11 @@ export const DEFAULTS = {
 export const LIMITS = {
   /** API Gateway WebSocket message payload limit, in bytes. */
   MAX_PAYLOAD_BYTES: 128 * 1024,
+  /**
+   * API Gateway WebSocket frame size limit, in bytes: a client's frame over it closes the connection (1009). A message
+   * up to `MAX_PAYLOAD_BYTES` must be split into frames, which browsers and `ws` do not do.
+   */
+  MAX_FRAME_BYTES: 32 * 1024,
   /** Items per DynamoDB BatchWriteItem call. */
   BATCH_WRITE_ITEMS: 25,
   /** Parallel Scan segments accepted by DynamoDB. */

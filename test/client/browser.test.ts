@@ -32,6 +32,7 @@ const PAGE = `<!doctype html>
   const client = new WebsocketPusherClient({
     url: params.get('ws'),
     token: () => params.get('user'),
+    messageFormat: 'envelope',
     backoff: { initialDelayMs: 100, maxDelayMs: 500 },
   });
   window.opens = 0;

@@ -1,12 +1,30 @@
 import { sqsEvent } from '../../local/events';
+import type { FunctionRunner } from '../../local/lambda-runtime/function-runner';
+import type { LocalSystem } from '../../local/system/local-system';
 import { MessageFormat } from '../../src';
 import { useLocalSystem } from '../e2e/support';
-import { closeClients, connectionsOf, observe, opens, sleep, until } from './support/node-client';
+import { closeClients, connectionsOf, observe as observeClient, opens, sleep, until, type ObservedClient } from './support/node-client';
 
 // The client package against the local stack, in Node.js with real sockets (`ws`): the template's $connect (the
 // authorizer's stand-in believes `?token=<user>`), the bundled pusher, the emulator's limits shortened.
 
 const ENVELOPE = { props: { messageFormat: MessageFormat.ENVELOPE } };
+
+/** A client of an API with the envelope format, as this file's apps have it (but the default format's block). */
+const observe = (system: LocalSystem, options: Parameters<typeof observeClient>[1] = {}) => observeClient(system, { messageFormat: 'envelope', ...options });
+
+/**
+ * Publishes `data` to `user` (as one SQS message, redelivered until received) while the client is open: the shortened
+ * limits close its socket over and over, and what is published while no socket is open reaches nobody.
+ */
+async function publishUntilReceived(pusher: FunctionRunner, observed: ObservedClient, user: string, data: unknown): Promise<void> {
+  const before = observed.messages.length;
+  for (let i = 0; i < 5 && observed.messages.length === before; i++) {
+    await until('open', () => observed.client.state === 'open');
+    await pusher.invoke(sqsEvent([{ data, users: [user] }], { messageIds: [`m-${user}`] }));
+    await until('received', () => observed.messages.length > before, 1_000).catch(() => undefined);
+  }
+}
 
 // Before useLocalSystem's: jest runs a block's afterEach hooks in their order, so clients close before the system stops.
 afterEach(closeClients);
@@ -126,9 +144,9 @@ describe('the token provider', () => {
 
 describe("API Gateway's limits, shortened", () => {
   describe('the 10-minute idle timeout (here 1 s)', () => {
-    const local = useLocalSystem({ app: ENVELOPE, handler: false, connectionLimits: { idleTimeoutMs: 1_000 } });
+    const local = useLocalSystem({ app: ENVELOPE, connectionLimits: { idleTimeoutMs: 1_000 } });
 
-    test('pings keep an idle connection open; without them it is closed (1001)', async () => {
+    test('pings keep an idle connection open; without them it is closed (1001), and the client reconnects', async () => {
       // GIVEN a client pinging every 250 ms, and one with pings off
       const pinging = observe(local.system, { user: 'grace', pingIntervalMs: 250 });
       const silent = observe(local.system, { user: 'heidi', pingIntervalMs: 0 });
@@ -144,6 +162,39 @@ describe("API Gateway's limits, shortened", () => {
       expect(pinging.pongs).toBeGreaterThanOrEqual(5);
       expect(pinging.retries).toEqual([]);
       expect(silent.retries[0]).toEqual(expect.objectContaining({ reason: 'closed', code: 1001 }));
+
+      // AND the silent one reconnected on its own, as a new connection, and receives what is published after
+      await until('reopened', () => opens(silent) >= 2);
+      expect(silent.states.slice(0, 4)).toEqual(['connecting', 'open', 'reconnecting', 'open']);
+      await publishUntilReceived(local.pusher, silent, 'heidi', 'after the idle close');
+      expect(silent.messages.map((m) => m.data)).toEqual(['after the idle close']);
+    });
+  });
+
+  describe('the 2-hour limit (here 1.5 s), without re-dialing', () => {
+    const local = useLocalSystem({ app: ENVELOPE, connectionLimits: { maxDurationMs: 1_500 } });
+
+    test('the emulator closes the connection at the limit (1001); the client reconnects and receives what is published after', async () => {
+      // GIVEN a client that never re-dials, so that the emulator's close at the limit is what happens
+      const judy = observe(local.system, { user: 'judy', redial: { afterMs: 0 } });
+      let closedAt = 0;
+      judy.client.on('retry', () => {
+        closedAt ||= Date.now();
+      });
+      // Before the dial: the emulator's timer starts later (at its accept), so the close comes at least 1.5 s after this.
+      const dialedAt = Date.now();
+      judy.client.connect();
+      await until('open', () => opens(judy) === 1);
+
+      // WHEN the limit passes, THEN its socket is closed (1001), not before, and the client reconnects
+      await until('reopened', () => opens(judy) === 2);
+      expect(judy.retries[0]).toEqual(expect.objectContaining({ attempt: 1, reason: 'closed', code: 1001, redial: false }));
+      expect(closedAt - dialedAt).toBeGreaterThanOrEqual(1_450);
+      expect(judy.redials).toBe(0);
+
+      // AND it receives a message published after the close
+      await publishUntilReceived(local.pusher, judy, 'judy', 'after the 2-hour close');
+      expect(judy.messages.map((m) => m.data)).toEqual(['after the 2-hour close']);
     });
   });
 
@@ -181,5 +232,26 @@ describe("API Gateway's limits, shortened", () => {
       expect(ivan.duplicates.length).toBeGreaterThan(0);
       expect(ivan.retries).toEqual([]);
     });
+  });
+});
+
+describe("the default messageFormat, the construct's (MessageFormat.DATA)", () => {
+  const local = useLocalSystem({});
+
+  test('data with a type field is delivered as a message, as it was published', async () => {
+    // GIVEN a client with every default but the token, of an API with the default format
+    const kate = observeClient(local.system, { user: 'kate' });
+    const frames: unknown[] = [];
+    kate.client.on('frame', (frame) => frames.push(frame));
+    kate.client.connect();
+    await until('open', () => opens(kate) === 1);
+
+    // WHEN
+    await local.pusher.invoke(sqsEvent([{ data: { type: 'notification', text: 'hi' }, users: ['kate'] }], { messageIds: ['m-1'] }));
+
+    // THEN
+    await until('received', () => kate.messages.length === 1);
+    expect(kate.messages).toEqual([{ data: { type: 'notification', text: 'hi' }, envelope: undefined }]);
+    expect(frames).toEqual([]);
   });
 });

@@ -38,12 +38,6 @@ export class FakeTimers implements Timers {
   get count(): number {
     return this.pending.size;
   }
-
-  /** When the earliest timer falls due, relative to now. */
-  get nextDelay(): number | undefined {
-    const ats = [...this.pending.values()].map((t) => t.at);
-    return ats.length === 0 ? undefined : Math.min(...ats) - this.time;
-  }
 }
 
 /** A socket the test plays the server of: it opens, receives, refuses or drops only when told. */

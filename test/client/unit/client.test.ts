@@ -1,141 +1,7 @@
-import { WebsocketPusherClient, type ClientOptions, type PusherClientError, type RetryInfo } from '../../../client/src';
-import { fakeWebSocket, FakeTimers, settle } from '../support/fakes';
+import { envelope, PING, setup } from '../support/fake-client';
+import { settle } from '../support/fakes';
 
-// The client's behaviour on a fake clock with sockets the test plays the server of: every delay is exact (random is
-// pinned at 0.5 unless a test says otherwise).
-
-const PING = '{"action":"ping"}';
-
-async function setup(overrides: Partial<ClientOptions> = {}, connect = true) {
-  const timers = new FakeTimers();
-  const ws = fakeWebSocket();
-  let issued = 0;
-  const client = new WebsocketPusherClient({
-    url: 'wss://api.example/prod',
-    token: () => `t${++issued}`,
-    WebSocket: ws.WebSocket,
-    timers,
-    random: () => 0.5,
-    backoff: { initialDelayMs: 1_000, maxDelayMs: 8_000, multiplier: 2, resetAfterMs: 10_000 },
-    pingIntervalMs: 60_000,
-    pongTimeoutMs: 5_000,
-    connectTimeoutMs: 10_000,
-    redial: { afterMs: 3_600_000, jitterMs: 0, graceMs: 2_000 },
-    ...overrides,
-  });
-  const states: string[] = [];
-  const retries: RetryInfo[] = [];
-  const errors: PusherClientError[] = [];
-  const messages: unknown[] = [];
-  const duplicates: string[] = [];
-  let redials = 0;
-  let pongs = 0;
-  client.on('state', (state) => states.push(state));
-  client.on('retry', (retry) => retries.push(retry));
-  client.on('error', (error) => errors.push(error));
-  client.on('message', (data) => messages.push(data));
-  client.on('duplicate', (envelope) => duplicates.push(envelope.id));
-  client.on('redial', () => redials++);
-  client.on('pong', () => pongs++);
-  if (connect) {
-    client.connect();
-    await settle();
-  }
-  /** Moves the clock, then lets a dial's token promise resolve. */
-  const advance = async (ms: number) => {
-    timers.advance(ms);
-    await settle();
-  };
-  return { client, timers, ws, states, retries, errors, messages, duplicates, advance, redials: () => redials, pongs: () => pongs };
-}
-
-const envelope = (id: string, data: unknown = id) => ({ type: 'message', id, data });
-
-describe('connecting', () => {
-  test('a fresh token on every dial, in the query string by default', async () => {
-    const { ws, states, retries, advance } = await setup();
-    expect(ws.sockets.map((s) => s.url)).toEqual(['wss://api.example/prod?token=t1']);
-    expect(ws.last().protocols).toBeUndefined();
-    ws.last().accept();
-    expect(states).toEqual(['connecting', 'open']);
-
-    // WHEN API Gateway closes the connection (1001), THEN a retry after the jittered delay, with a new token
-    ws.last().drop(1001);
-    expect(states).toEqual(['connecting', 'open', 'reconnecting']);
-    expect(retries).toEqual([{ attempt: 1, delayMs: 500, reason: 'closed', code: 1001, redial: false }]);
-    await advance(499);
-    expect(ws.sockets).toHaveLength(1);
-    await advance(1);
-    expect(ws.sockets.map((s) => s.url)).toEqual(['wss://api.example/prod?token=t1', 'wss://api.example/prod?token=t2']);
-    ws.last().accept();
-    expect(states).toEqual(['connecting', 'open', 'reconnecting', 'open']);
-  });
-
-  test("with tokenTransport 'protocol', the token is the second subprotocol and the URL stays as given", async () => {
-    const { ws } = await setup({ tokenTransport: 'protocol' });
-    expect(ws.last().url).toBe('wss://api.example/prod');
-    expect(ws.last().protocols).toEqual(['websocket-pusher', 't1']);
-  });
-
-  test('an async token provider; one that fails is reported, and retried with backoff', async () => {
-    let calls = 0;
-    const { ws, errors, retries, advance } = await setup({
-      token: async () => {
-        calls++;
-        if (calls === 1) throw new Error('session expired');
-        return 'fresh';
-      },
-    });
-    expect(ws.sockets).toHaveLength(0);
-    expect(errors.map((e) => [e.kind, e.message])).toEqual([['token', 'the token provider failed: session expired']]);
-    expect(retries).toEqual([{ attempt: 1, delayMs: 500, reason: 'token', code: undefined, redial: false }]);
-    await advance(500);
-    expect(ws.last().url).toBe('wss://api.example/prod?token=fresh');
-  });
-
-  test('refused upgrades (401) back off exponentially, bounded, each reported', async () => {
-    const { ws, states, retries, errors, advance } = await setup();
-    for (let i = 0; i < 5; i++) {
-      ws.last().refuse();
-      await advance(retries[retries.length - 1].delayMs);
-    }
-    expect(retries.map((r) => [r.attempt, r.delayMs, r.reason, r.code])).toEqual([
-      [1, 500, 'connect-failed', 1006], [2, 1_000, 'connect-failed', 1006], [3, 2_000, 'connect-failed', 1006],
-      [4, 4_000, 'connect-failed', 1006], [5, 4_000, 'connect-failed', 1006],
-    ]);
-    expect(errors.map((e) => e.kind)).toEqual(['connect', 'connect', 'connect', 'connect', 'connect']);
-    expect(errors[0].message).toBe('could not connect: Unexpected server response: 401 (close code 1006)');
-    ws.last().accept();
-    expect(states).toEqual(['connecting', 'reconnecting', 'open']);
-  });
-
-  test('the backoff starts over after a connection that stayed open resetAfterMs, not after one dropped at once', async () => {
-    const { ws, retries, advance } = await setup({ pingIntervalMs: 0 });
-    ws.last().accept();
-    ws.last().drop();
-    await advance(retries[0].delayMs);
-    ws.last().accept();
-    ws.last().drop();
-    await advance(retries[1].delayMs);
-    ws.last().accept();
-    await advance(10_000);
-    ws.last().drop();
-    expect(retries.map((r) => r.attempt)).toEqual([1, 2, 1]);
-  });
-
-  test('a dial that does not open within connectTimeoutMs is given up and retried; its late open is ignored', async () => {
-    const { ws, states, errors, retries, advance } = await setup();
-    const hung = ws.last();
-    await advance(10_000);
-    expect(hung.closedWith).toEqual({ code: 4000, reason: 'connect timeout' });
-    expect(errors.map((e) => e.message)).toEqual(['could not connect: not open after 10000 ms']);
-    expect(retries).toHaveLength(1);
-    hung.accept();
-    expect(states).toEqual(['connecting', 'reconnecting']);
-    await advance(retries[0].delayMs);
-    expect(ws.sockets).toHaveLength(2);
-  });
-});
+// Keep-alive, the re-dial before the 2-hour limit, send and close, on a fake clock (support/fake-client).
 
 describe('keep-alive', () => {
   test('a ping after pingIntervalMs without sending, only while open', async () => {
@@ -292,12 +158,17 @@ describe('send', () => {
     expect(ws.last().sent).toEqual(['early']);
   });
 
-  test("a frame over API Gateway's 128 KB is refused before it could close the connection", async () => {
+  test("a frame over API Gateway's 32 KB frame size limit (UTF-8 bytes) is refused before it could close the connection", async () => {
     const { ws, client } = await setup();
     ws.last().accept();
-    expect(() => client.send('x'.repeat(128 * 1024 + 1))).toThrow(RangeError);
-    expect(() => client.send('é'.repeat(64 * 1024 + 1))).toThrow(/131074 bytes/);
-    expect(client.send('x'.repeat(128 * 1024))).toBe(true);
+    expect(() => client.send('x'.repeat(32 * 1024 + 1))).toThrow(RangeError);
+    expect(() => client.send('é'.repeat(16 * 1024 + 1)))
+      .toThrow("a frame of 32770 bytes is over API Gateway's WebSocket frame size limit of 32 KB (32768 bytes): it would close the connection (1009)");
+    expect(() => client.send({ text: '😀'.repeat(8 * 1024) })).toThrow(/^a frame of 32779 bytes/);
+    expect(() => client.send('x'.repeat(128 * 1024))).toThrow(RangeError);
+    expect(client.send('x'.repeat(32 * 1024))).toBe(true);
+    expect(client.send('é'.repeat(16 * 1024))).toBe(true);
+    expect(ws.last().sent.map((frame) => frame.length)).toEqual([32 * 1024, 16 * 1024]);
   });
 });
 
@@ -329,96 +200,5 @@ describe('close', () => {
     await settle();
     expect(ws.sockets.map((s) => s.url)).toEqual(['wss://api.example/prod?token=again']);
     expect(states).toEqual(['connecting', 'closed', 'connecting']);
-  });
-});
-
-describe('frames', () => {
-  test('envelopes once each by id; pong; protocol and API Gateway errors; other protocol frames', async () => {
-    const { ws, client, messages, duplicates, errors, pongs } = await setup();
-    const frames: unknown[] = [];
-    const envelopes: unknown[] = [];
-    client.on('frame', (frame) => frames.push(frame));
-    client.on('message', (_data, env) => envelopes.push(env));
-    ws.last().accept();
-    ws.last().push(envelope('m-1', { status: 'paid' }));
-    ws.last().push(envelope('m-1', { status: 'paid' }));
-    ws.last().push({ type: 'pong' });
-    ws.last().push({ type: 'error', code: 'INVALID_FRAME', message: 'unknown action', ref: 'r-1' });
-    ws.last().push({ message: 'Forbidden', connectionId: 'abc=', requestId: 'req-1' });
-    ws.last().push({ type: 'subscribed', channel: 'room/42' });
-    ws.last().push(new Uint8Array([1, 2]));
-    expect(messages).toEqual([{ status: 'paid' }]);
-    expect(envelopes).toEqual([{ type: 'message', id: 'm-1', data: { status: 'paid' } }]);
-    expect(duplicates).toEqual(['m-1']);
-    expect(pongs()).toBe(1);
-    expect(frames).toEqual([{ type: 'subscribed', channel: 'room/42' }]);
-    expect(errors.map((e) => [e.kind, e.message, e.details.code, e.details.ref])).toEqual([
-      ['protocol', 'INVALID_FRAME: unknown action', 'INVALID_FRAME', 'r-1'],
-      ['gateway', 'API Gateway answered: Forbidden', undefined, undefined],
-      ['frame', 'a binary frame was received: the API sends text frames only', undefined, undefined],
-    ]);
-  });
-
-  test('the data format: every frame is the data, no envelope, nothing dropped (no id to drop by)', async () => {
-    const { ws, client, messages } = await setup({ messageFormat: 'data' });
-    const envelopes: unknown[] = [];
-    client.on('message', (_data, env) => envelopes.push(env));
-    ws.last().accept();
-    ws.last().push({ status: 'paid' });
-    ws.last().push({ status: 'paid' });
-    expect(messages).toEqual([{ status: 'paid' }, { status: 'paid' }]);
-    expect(envelopes).toEqual([undefined, undefined]);
-  });
-
-  test('a listener that throws is reported as an error; the client carries on', async () => {
-    const { ws, client, states, errors } = await setup();
-    client.on('message', () => {
-      throw new Error('render failed');
-    });
-    ws.last().accept();
-    ws.last().push(envelope('m-1'));
-    expect(errors.map((e) => [e.kind, e.message])).toEqual([['listener', "a 'message' listener threw: render failed"]]);
-    expect(states).toEqual(['connecting', 'open']);
-  });
-});
-
-describe('options', () => {
-  const WebSocket = fakeWebSocket().WebSocket;
-
-  test('a URL that is not ws:// or wss:// is refused', () => {
-    expect(() => new WebsocketPusherClient({ url: 'https://api.example/prod', token: 't', WebSocket })).toThrow(/ws:\/\/ or wss:\/\//);
-  });
-
-  test('a re-dial later than 2 hours, or a negative delay, is refused', () => {
-    expect(() => new WebsocketPusherClient({ url: 'wss://a/b', token: 't', WebSocket, redial: { afterMs: 7_300_000 } })).toThrow(/at most 2 hours/);
-    expect(() => new WebsocketPusherClient({ url: 'wss://a/b', token: 't', WebSocket, pingIntervalMs: -1 })).toThrow(/pingIntervalMs must be a number >= 0/);
-  });
-
-  test('a re-dial jitter larger than the re-dial delay is cut to it', async () => {
-    const { ws, advance } = await setup({ redial: { afterMs: 1_000 }, pingIntervalMs: 0, random: () => 0.999_999 });
-    ws.last().accept();
-    await advance(1);
-    expect(ws.sockets).toHaveLength(2);
-  });
-
-  test('without a WebSocket constructor and without a global one, the error says to pass one', () => {
-    const global = globalThis as { WebSocket?: unknown };
-    const saved = global.WebSocket;
-    delete global.WebSocket;
-    try {
-      expect(() => new WebsocketPusherClient({ url: 'wss://a/b', token: 't' })).toThrow(/pass one, e.g. `WebSocket` from the ws package/);
-    } finally {
-      if (saved !== undefined) global.WebSocket = saved;
-    }
-  });
-
-  test('the defaults: ping every 4 minutes, inside the 10-minute idle timeout', async () => {
-    const timers = new FakeTimers();
-    const ws = fakeWebSocket();
-    new WebsocketPusherClient({ url: 'wss://a/b', token: 't', WebSocket: ws.WebSocket, timers }).connect();
-    await settle();
-    ws.last().accept();
-    timers.advance(240_000);
-    expect(ws.last().sent).toEqual([PING]);
   });
 });

@@ -8,13 +8,13 @@ test('an id is new once; a repeat is a duplicate', () => {
 
 test('bounded: the oldest id is forgotten once capacity newer ones arrived', () => {
   const recent = new RecentIds(3);
-  for (const id of ['1', '2', '3', '4']) recent.add(id);
-  expect(recent.size).toBe(3);
-  expect(recent.has('1')).toBe(false);
-  expect(recent.add('2')).toBe(false);
-  // '1' fell out of the window: a duplicate that late gets through.
+  expect(['1', '2', '3', '4'].map((id) => recent.add(id))).toEqual([true, true, true, true]);
+  // The last three are kept: each is a duplicate.
+  expect(['2', '3', '4'].map((id) => recent.add(id))).toEqual([false, false, false]);
+  // '1' fell out of the window: a duplicate that late gets through, and pushes out the oldest ('2').
   expect(recent.add('1')).toBe(true);
-  expect(recent.has('2')).toBe(false);
+  expect(recent.add('2')).toBe(true);
+  expect(['4', '1', '2'].map((id) => recent.add(id))).toEqual([false, false, false]);
 });
 
 test('the send buffer keeps frames in order up to its capacity and refuses more', () => {
