@@ -7,6 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { readConfig, readRegion, readTelemetryConfig, type PusherConfig } from './adapters/config';
 import { DynamoConnectionStore } from './adapters/dynamo-connection-store';
+import { DynamoSubscriptionStore } from './adapters/dynamo-subscription-store';
 import { PowertoolsDeduplication } from './adapters/powertools-deduplication';
 import { PowertoolsReporter } from './adapters/powertools-reporter';
 import { SignedHttpSender } from './adapters/signed-http-sender';
@@ -45,8 +46,14 @@ function dependencies(): Dependencies {
     ttlAttribute: config.ttlAttribute,
     unprocessedRetry: postRetry,
   });
+  const subscriptions = config.channels && new DynamoSubscriptionStore(dynamodb, {
+    tableName: config.channels.tableName,
+    shards: config.channels.shards,
+    unprocessed: { policy: postRetry },
+  });
   const delivery: DeliveryDeps = {
     store,
+    ...(subscriptions ? { subscriptions } : {}),
     // One keep-alive socket per request in flight; Lambda's credentials (lambdaCredentials: the function's role).
     sender: new SignedHttpSender({ callbackUrl: config.callbackUrl, region: readRegion(process.env), maxSockets: config.maxInFlight }),
     sendSlots: new Semaphore(config.maxInFlight),
@@ -61,7 +68,7 @@ function dependencies(): Dependencies {
     delivery,
     invocation: {
       work: workDependencies(config, store, delivery),
-      rules: { disconnectEnabled: config.disconnectEnabled, messageFormat: config.messageFormat },
+      rules: { disconnectEnabled: config.disconnectEnabled, messageFormat: config.messageFormat, channelsEnabled: config.channels !== undefined },
       ...(deduplication ? { deduplication } : {}),
     },
   };
@@ -83,7 +90,7 @@ function workDependencies(config: PusherConfig, store: DynamoConnectionStore, de
     userIdAttribute: config.userIdAttribute,
     connectionIdAttribute: config.connectionIdAttribute,
     messageFormat: config.messageFormat,
-    ...(work.split ? { splitDecision: new SplitDecision(store, work.split.threshold) } : {}),
+    ...(work.split ? { splitDecision: new SplitDecision(store, work.split.threshold, Date.now, delivery.subscriptions) } : {}),
     log: reporter,
   };
 }

@@ -66,6 +66,7 @@ export interface IWebsocketPusher extends IConstruct {
    * | `Retried` | Count | R, W | Post attempts after the first | `metricRetried()` |
    * | `Failed` | Count | R, W | Connections not delivered for any reason but Gone | `metricFailed()` |
    * | `Closed` | Count | R, W | Connections a disconnect request closed, or found closed already | |
+   * | `ChannelDelivered` | Count | R, W | Of `Delivered`: connections reached through one of the request's `channels` | |
    * | `Duration` | Milliseconds | R, W | From the start of a request (or work item) to its report | `metricDuration()` |
    * | `WorkItems` | Count | W | Work items processed | `metricWorkItems()` |
    * | `InvalidWorkItems` | Count | W | Messages of the work queue that are not a work item | |
@@ -73,6 +74,21 @@ export interface IWebsocketPusher extends IConstruct {
    * | `Continuations` | Count | W | Work items that enqueued a continuation of their Scan segment | |
    * | `CarriedForward` | Count | W | Connections handed to a follow-up work item | |
    * | `WallTime` | Milliseconds | W | Since the request was split, at the end of a work item | |
+   *
+   * With `channels`, the channels function publishes per client frame (F), and the connection stream function per
+   * batch of the connections table's stream (S):
+   *
+   * | Metric | Unit | Per | What it counts |
+   * | --- | --- | --- | --- |
+   * | `Subscribes` | Count | F | Subscribe frames that subscribed (a repeat included) |
+   * | `Unsubscribes` | Count | F | Unsubscribe frames answered |
+   * | `RefusedInvalidFrame` | Count | F | Frames refused with `INVALID_FRAME` (not JSON, no known action, a bad `ref`) |
+   * | `RefusedInvalidChannel` | Count | F | Subscribe or unsubscribe frames refused with `INVALID_CHANNEL` |
+   * | `RefusedForbidden` | Count | F | Subscribes refused with `FORBIDDEN`: no rule matches, or the hook refused (or failed) |
+   * | `RefusedTooManySubscriptions` | Count | F | Subscribes refused with `TOO_MANY_SUBSCRIPTIONS` (`channels.maxSubscriptionsPerConnection`) |
+   * | `RefusedUnavailable` | Count | F | Frames refused with `UNAVAILABLE`: the table or the hook could not be reached |
+   * | `SubscriptionsCleaned` | Count | S | Subscription rows deleted because their connection went |
+   * | `CleanupFailures` | Count | S | Stream records whose cleanup failed: retried, then kept by the cleanup failures queue |
    *
    * @param metricName - the metric's name, as the handler publishes it (the table above)
    * @param props - period, statistic, label and the rest, over the defaults

@@ -1,3 +1,4 @@
+import { CHANNEL_SHARDS, CHANNELS_ENV } from '../../src/shared/channels';
 import { DEFAULTS, ENV, LIMITS } from '../../src/shared/constants';
 import type { MessageFormat } from '../core/envelope';
 import type { WorkConfig } from '../work/deps';
@@ -26,6 +27,14 @@ export interface PusherConfig {
   readonly disconnectEnabled: boolean;
   /** `MESSAGE_FORMAT`: what connections receive. */
   readonly messageFormat: MessageFormat;
+  /** The subscriptions table (`SUBSCRIPTIONS_TABLE_NAME`), set with the construct's `channels`: requests may name channels. */
+  readonly channels?: ChannelsConfig;
+}
+
+/** Channels: the subscriptions table and its shards per channel. */
+export interface ChannelsConfig {
+  readonly tableName: string;
+  readonly shards: number;
 }
 
 /** Deduplication of requests by id within a window (Powertools idempotency on a DynamoDB table). */
@@ -114,7 +123,15 @@ export function readConfig(env: Env): PusherConfig {
     messageFormat: messageFormat(env[ENV.MESSAGE_FORMAT]),
     ...readWorkConfig(env),
     ...readDeduplicationConfig(env),
+    ...readChannelsConfig(env),
   };
+}
+
+/** Channels (the construct's `channels`): the subscriptions table, and `CHANNEL_SHARDS` as the channels function has it. */
+function readChannelsConfig(env: Env): { channels?: ChannelsConfig } {
+  const tableName = env[CHANNELS_ENV.SUBSCRIPTIONS_TABLE_NAME]?.trim();
+  if (!tableName) return {};
+  return { channels: { tableName, shards: integer(env, CHANNELS_ENV.CHANNEL_SHARDS, CHANNEL_SHARDS.DEFAULT, 1, CHANNEL_SHARDS.MAX) } };
 }
 
 /**

@@ -1,13 +1,11 @@
 // Handler libraries are devDependencies: esbuild bundles them into the asset, the npm package never loads them.
 // eslint-disable-next-line import/no-extraneous-dependencies
-import {
-  BatchWriteItemCommand, DynamoDBClient, QueryCommand, ScanCommand,
-  type AttributeValue, type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { deleteBatch } from './batch-delete';
 import { LIMITS } from '../../src/shared/constants';
 import { describeError } from '../core/errors';
 import type { ConnectionKey, ConnectionRow, PruneResult, SegmentPage, SegmentStore, StartKey } from '../core/ports/connection-store';
-import { realSleep, withRetries, type Random, type RetryPolicy, type Sleep } from '../core/retry';
+import type { Random, RetryPolicy, Sleep } from '../core/retry';
 
 export interface DynamoConnectionStoreOptions {
   readonly tableName: string;
@@ -120,29 +118,11 @@ export class DynamoConnectionStore implements SegmentStore {
 
   /** Deletes up to 25 keys, retrying `UnprocessedItems`; returns the keys still unprocessed. */
   private async deleteChunk(chunk: readonly ConnectionKey[]): Promise<ConnectionKey[]> {
-    let pending: WriteRequest[] = chunk.map((key) => ({
-      DeleteRequest: {
-        Key: {
-          [this.options.userIdAttribute]: { S: key.userId },
-          [this.options.connectionIdAttribute]: { S: key.connectionId },
-        },
-      },
-    }));
-    const { result } = await withRetries(
-      async () => {
-        const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.options.tableName]: pending } }));
-        pending = out.UnprocessedItems?.[this.options.tableName] ?? [];
-        return pending;
-      },
-      (left) => left.length > 0,
-      this.options.unprocessedRetry,
-      this.options.sleep ?? realSleep,
-      this.options.random,
-    );
-    return result.map((request) => ({
-      userId: request.DeleteRequest?.Key?.[this.options.userIdAttribute]?.S ?? '',
-      connectionId: request.DeleteRequest?.Key?.[this.options.connectionIdAttribute]?.S ?? '',
-    }));
+    const { userIdAttribute, connectionIdAttribute } = this.options;
+    const left = await deleteBatch(this.client, this.options.tableName,
+      chunk.map((key) => ({ [userIdAttribute]: { S: key.userId }, [connectionIdAttribute]: { S: key.connectionId } })),
+      { policy: this.options.unprocessedRetry, sleep: this.options.sleep, random: this.options.random });
+    return left.map((key) => ({ userId: key[userIdAttribute]?.S ?? '', connectionId: key[connectionIdAttribute]?.S ?? '' }));
   }
 
   private rows(items: Item[] | undefined): ConnectionRow[] {

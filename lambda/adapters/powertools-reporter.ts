@@ -81,5 +81,6 @@ export class PowertoolsReporter implements Reporter, Log {
     if (carriedForward !== undefined) m.addMetric(METRICS.CARRIED_FORWARD, MetricUnit.Count, carriedForward);
     m.addMetric(METRICS.FAILED, MetricUnit.Count, counts.failed);
     if (counts.closed > 0) m.addMetric(METRICS.CLOSED, MetricUnit.Count, counts.closed);
+    if (counts.channelDelivered > 0) m.addMetric(METRICS.CHANNEL_DELIVERED, MetricUnit.Count, counts.channelDelivered);
   }
 }

@@ -7,6 +7,8 @@ export type InvalidRequestCode =
   | 'INVALID_ID'
   | 'PAYLOAD_TOO_LARGE'
   | 'DISCONNECT_DISABLED'
+  | 'INVALID_CHANNEL'
+  | 'CHANNELS_DISABLED'
   | 'UNSUPPORTED_EVENT';
 
 /** A structured, loggable reason for rejecting a request. */

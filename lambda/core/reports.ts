@@ -13,7 +13,7 @@ export interface DeliveryCounts {
   delivered: number;
   /** Connections that answered 410 Gone. */
   gone: number;
-  /** Gone rows deleted from the table. */
+  /** Gone rows deleted: connection rows, and the subscription rows through which channels reached them. */
   pruned: number;
   /** Post attempts after the first, summed over connections. */
   retried: number;
@@ -21,11 +21,13 @@ export interface DeliveryCounts {
   failed: number;
   /** Disconnect requests: connections closed (`DELETE @connections/{id}`), or found closed already. */
   closed: number;
+  /** Of `delivered`: connections reached through one of the request's channels. */
+  channelDelivered: number;
 }
 
 /** Fresh counts, all zero: every report starts from these. */
 export function zeroCounts(): DeliveryCounts {
-  return { targets: 0, delivered: 0, gone: 0, pruned: 0, retried: 0, failed: 0, closed: 0 };
+  return { targets: 0, delivered: 0, gone: 0, pruned: 0, retried: 0, failed: 0, closed: 0, channelDelivered: 0 };
 }
 
 /** A request's report before anything was sent for it: zero counts, no duration (outcome and error are the caller's). */
@@ -41,6 +43,10 @@ export interface UnreadSegment {
   readonly segment: number;
   readonly totalSegments: number;
   readonly startKey?: StartKey;
+  /** A channel's shard (`segment` of `totalSegments` shards) rather than a Scan segment of the connections table. */
+  readonly channel?: string;
+  /** Connections the request reached otherwise that the shard may hold: its continuation skips them. */
+  readonly excludeConnections?: readonly string[];
 }
 
 /**
@@ -110,7 +116,7 @@ export interface WorkReport extends DeliveryCounts {
   readonly requestId: string;
   /** The work item's own SQS message id. */
   readonly messageId: string;
-  readonly kind: 'segment' | 'carry-forward' | 'users' | 'invalid';
+  readonly kind: 'segment' | 'channel' | 'carry-forward' | 'users' | 'invalid';
   readonly segment: number;
   readonly totalSegments: number;
   readonly attempt: number;

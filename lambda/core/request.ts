@@ -1,5 +1,6 @@
 import { postedPayload, type MessageFormat } from './envelope';
 import type { InvalidRequestCode, RequestError } from './errors';
+import { isChannelName, MAX_REQUEST_CHANNELS } from '../../src/shared/channels';
 import { LIMITS } from '../../src/shared/constants';
 
 /** `send` (the default): post `data`. `disconnect`: post `data` if given, then close each connection and delete its row. */
@@ -15,10 +16,15 @@ export interface NotificationRequest {
   readonly connections: ReadonlySet<string>;
   readonly excludeUsers: ReadonlySet<string>;
   readonly excludeConnections: ReadonlySet<string>;
+  /** The channels whose subscribers are targets, in the request's order (which decides an envelope's `channel`), once each. */
+  readonly channels: readonly string[];
+  /** What a connection reached through no channel receives (through a channel: the envelope with that `channel`). */
   readonly payload?: Buffer;
   readonly dataText?: string;
   /** The publisher's idempotency key (`id`), when given: with deduplication on it names the request, and it is the envelope's `id`. */
   readonly id?: string;
+  /** With the envelope: its `id` (the request's `id`, else its message id), to envelope `data` for each channel. */
+  readonly envelopeId?: string;
 }
 
 /** Longest request `id` accepted (the idempotency key). */
@@ -40,6 +46,8 @@ const invalid = (code: InvalidRequestCode, message: string): ParseResult => ({ o
 export interface RequestRules {
   readonly disconnectEnabled: boolean;
   readonly messageFormat?: MessageFormat;
+  /** Whether the deployment has channels (a subscriptions table): a request with `channels` needs them. */
+  readonly channelsEnabled?: boolean;
 }
 
 const SEND_ONLY: RequestRules = { disconnectEnabled: false };
@@ -85,11 +93,18 @@ export function parseRequestValue(value: unknown, rules: RequestRules = SEND_ONL
   if (id !== undefined && (typeof id !== 'string' || id === '' || id.length > MAX_REQUEST_ID_LENGTH)) {
     return invalid('INVALID_FIELD', `\`id\` must be a non-empty string of at most ${MAX_REQUEST_ID_LENGTH} characters, got ${describe(id)}`);
   }
+  const channels = parseChannels(fields.channels, rules);
+  if ('error' in channels) return { ok: false, error: channels.error };
   const dataText = hasData ? JSON.stringify(fields.data) : undefined;
-  const payload = dataText === undefined ? undefined : postedPayload(rules.messageFormat ?? 'data', dataText, (id as string | undefined) ?? messageId);
-  if (payload && payload.length > LIMITS.MAX_PAYLOAD_BYTES) {
+  const format = rules.messageFormat ?? 'data';
+  const envelopeId = (id as string | undefined) ?? messageId;
+  const payload = dataText === undefined ? undefined : postedPayload(format, dataText, envelopeId);
+  // The largest envelope is the one naming the longest channel.
+  const longest = channels.names.reduce<string | undefined>((a, b) => (a === undefined || b.length > a.length ? b : a), undefined);
+  const largest = dataText === undefined ? undefined : postedPayload(format, dataText, envelopeId, longest);
+  if (largest && largest.length > LIMITS.MAX_PAYLOAD_BYTES) {
     return invalid('PAYLOAD_TOO_LARGE',
-      `the serialized ${rules.messageFormat === 'envelope' ? 'envelope' : 'data'} is ${payload.length} bytes, over the ${LIMITS.MAX_PAYLOAD_BYTES}-byte API Gateway WebSocket limit`);
+      `the serialized ${format === 'envelope' ? 'envelope' : 'data'} is ${largest.length} bytes, over the ${LIMITS.MAX_PAYLOAD_BYTES}-byte API Gateway WebSocket limit`);
   }
   return {
     ok: true,
@@ -99,10 +114,28 @@ export function parseRequestValue(value: unknown, rules: RequestRules = SEND_ONL
       connections: lists.connections,
       excludeUsers: lists.exclude_users,
       excludeConnections: lists.exclude_connections,
+      channels: channels.names,
       ...(payload ? { payload, dataText } : {}),
       ...(id === undefined ? {} : { id }),
+      ...(payload && format === 'envelope' ? { envelopeId } : {}),
     },
   };
+}
+
+/** `channels`: absent or null, or 1 to 100 channel names (repeats counted once, the first place kept). */
+function parseChannels(value: unknown, rules: RequestRules): { names: readonly string[] } | { error: RequestError } {
+  if (value === undefined || value === null) return { names: [] };
+  if (!rules.channelsEnabled) {
+    return { error: { code: 'CHANNELS_DISABLED', message: 'a request with `channels` needs the construct\'s `channels` (the subscriptions table)' } };
+  }
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_REQUEST_CHANNELS) {
+    return { error: { code: 'INVALID_FIELD', message: `\`channels\` must be an array of 1 to ${MAX_REQUEST_CHANNELS} channel names, got ${Array.isArray(value) ? `${value.length} names` : describe(value)}` } };
+  }
+  const bad = value.findIndex((name) => !isChannelName(name));
+  if (bad >= 0) {
+    return { error: { code: 'INVALID_CHANNEL', message: `\`channels[${bad}]\` is not a channel name (1 to 8 segments joined by /, each 1 to 64 of A-Z a-z 0-9 _ - . = @ : + | ~)` } };
+  }
+  return { names: [...new Set(value as string[])] };
 }
 
 function parseIdList(name: ListField, value: unknown): { ids: ReadonlySet<string> } | { error: RequestError } {

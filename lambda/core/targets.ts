@@ -1,19 +1,26 @@
 import type { ConnectionRow } from './ports/connection-store';
+import type { SubscriberRow } from './ports/subscription-store';
 import type { NotificationRequest } from './request';
 
 /** How a request selects its targets; logged and used as a metric dimension-free label. */
-export type RequestKind = 'multicast' | 'broadcast' | 'exclusion' | 'direct';
+export type RequestKind = 'multicast' | 'broadcast' | 'exclusion' | 'direct' | 'channel';
 
-/** A request with no `users` and no `connections` goes to every connection (the seed's broadcast). */
+/** A request with no `users`, no `connections` and no `channels` goes to every connection (the seed's broadcast). */
 export function isBroadcast(request: NotificationRequest): boolean {
-  return request.users.size === 0 && request.connections.size === 0;
+  return request.users.size === 0 && request.connections.size === 0 && request.channels.length === 0;
 }
 
 export function requestKind(request: NotificationRequest): RequestKind {
   if (isBroadcast(request)) {
     return request.excludeUsers.size > 0 || request.excludeConnections.size > 0 ? 'exclusion' : 'broadcast';
   }
+  if (request.channels.length > 0) return 'channel';
   return request.users.size > 0 ? 'multicast' : 'direct';
+}
+
+/** A request to one channel's subscribers alone: what the segmented path splits by the channel's shards. */
+export function isChannelOnly(request: NotificationRequest): boolean {
+  return request.channels.length === 1 && request.users.size === 0 && request.connections.size === 0;
 }
 
 /** Users whose connections must be read: `users` minus `exclude_users` (querying an excluded user is wasted work). */
@@ -44,6 +51,10 @@ export function isExpired(row: ConnectionRow, nowSeconds: number): boolean {
 export class TargetSet {
   /** connection id → owning user id, when known. */
   private readonly claimed = new Map<string, string | undefined>();
+  /** connection id → the channel it was claimed through (the envelope's `channel`). */
+  private readonly through = new Map<string, string>();
+  /** connection id → every channel of the request it was seen subscribed to (its subscription rows, to prune on 410). */
+  private readonly subscribed = new Map<string, string[]>();
   private readonly direct: string[] = [];
   private readonly dedupe: boolean;
 
@@ -68,6 +79,35 @@ export class TargetSet {
     }
     this.claimed.set(row.connectionId, row.userId);
     return true;
+  }
+
+  /**
+   * Claims a subscriber of one of the request's channels, through that channel; false when expired, excluded, or
+   * already claimed (through an earlier channel, or at all). Its subscription row is remembered either way.
+   */
+  admitSubscriber(row: SubscriberRow): boolean {
+    if (isExpired(row, this.nowSeconds)) return false;
+    const channels = this.subscribed.get(row.connectionId);
+    if (channels) channels.push(row.channel);
+    else this.subscribed.set(row.connectionId, [row.channel]);
+    if (!this.admitRow(row)) return false;
+    this.through.set(row.connectionId, row.channel);
+    return true;
+  }
+
+  /** Every connection claimed so far (none for a broadcast). */
+  claimedIds(): string[] {
+    return [...this.claimed.keys()];
+  }
+
+  /** The channel a claimed connection was reached through, if any. */
+  channelOf(connectionId: string): string | undefined {
+    return this.through.get(connectionId);
+  }
+
+  /** The request's channels the connection was seen subscribed to. */
+  channelsOf(connectionId: string): readonly string[] {
+    return this.subscribed.get(connectionId) ?? [];
   }
 
   /** Claims a connection id given directly; `excludedByUser` holds the connections of `exclude_users`. */

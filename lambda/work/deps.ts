@@ -29,9 +29,11 @@ export interface WorkConfig {
   readonly split?: SplitConfig;
 }
 
-/** Whether broadcast-like requests are split now (`SplitDecision` in split.ts). */
+/** Whether broadcast-like requests are split now, and requests to one channel (`SplitDecision` in split.ts). */
 export interface SplitPolicy {
   shouldSplit(): Promise<boolean>;
+  /** Whether a request to this channel alone is split (asked only once `shouldSplit` said yes). */
+  shouldSplitChannel(channel: string): Promise<boolean>;
 }
 
 /** What splitting requests and running work items need, injected. */

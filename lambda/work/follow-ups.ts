@@ -121,9 +121,12 @@ function continuation(origin: FollowUpOrigin, unread: UnreadSegment): string {
     attempt: origin.attempt,
     startedAt: origin.startedAt,
     ...actionField(origin),
+    ...(unread.channel !== undefined ? { channel: unread.channel } : {}),
     ...(unread.startKey ? { exclusiveStartKey: unread.startKey } : {}),
     excludeUsers: origin.excludeUsers,
-    excludeConnections: origin.excludeConnections,
+    excludeConnections: unread.excludeConnections?.length
+      ? new Set([...origin.excludeConnections, ...unread.excludeConnections])
+      : origin.excludeConnections,
   };
   return serializeWorkItem(fields, origin.dataText);
 }

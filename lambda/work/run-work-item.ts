@@ -1,7 +1,8 @@
 import type { WorkDeps } from './deps';
 import { enqueue, logGivenUp } from './enqueue';
 import { planFollowUps, type FollowUpOrigin } from './follow-ups';
-import { parseWorkItem, workItemKind, type WorkItem } from './work-item';
+import { parseWorkItem } from './parse-work-item';
+import { workItemKind, type WorkItem } from './work-item';
 import { ConnectionOrder } from '../core/delivery/connection-order';
 import { lookUpTargets } from '../core/delivery/deliver';
 import { BatchPruner } from '../core/delivery/pruner';
@@ -82,7 +83,14 @@ function remainderOf(item: WorkItem, sent: ItemSent): Remainder {
     ...(remainder?.closing ? { closing: remainder.closing } : {}),
     users: remainder?.users ?? [],
     alreadyReached: remainder?.alreadyReached ?? [],
-    segments: sent.continueFrom ? [{ segment: item.segment, totalSegments: item.totalSegments, startKey: sent.continueFrom }] : [],
+    segments: sent.continueFrom
+      ? [{
+        segment: item.segment,
+        totalSegments: item.totalSegments,
+        startKey: sent.continueFrom,
+        ...(item.channel !== undefined ? { channel: item.channel } : {}),
+      }]
+      : [],
   };
 }
 
@@ -99,14 +107,18 @@ async function sendItem(
     connections: new Set<string>(),
     excludeUsers: item.excludeUsers,
     excludeConnections: item.excludeConnections,
-    ...(item.payload ? { payload: item.payload } : {}),
+    channels: item.channel !== undefined ? [item.channel] : [],
+    ...(item.payload ? { payload: item.payload, dataText: item.dataText } : {}),
+    ...(item.envelopeId !== undefined ? { envelopeId: item.envelopeId } : {}),
   };
   const run = new RequestRun({ messageId, request }, deps.workerDeps, new BatchPruner(deps.workerDeps),
     new ConnectionOrder(deps.workerDeps.sendSlots), now, { followUps: true });
   if (item.connections) {
     for (const carried of item.connections) {
-      if (carried.userId !== undefined) await run.offerRow({ userId: carried.userId, connectionId: carried.connectionId });
-      else await run.offerDirect(carried.connectionId, new Set());
+      const { userId, connectionId, channel } = carried;
+      if (userId !== undefined && channel !== undefined) await run.offerSubscribers([{ userId, connectionId, channel }]);
+      else if (userId !== undefined) await run.offerRow({ userId, connectionId });
+      else await run.offerDirect(connectionId, new Set());
     }
     return { outcome: await run.finish(), pages: 0 };
   }
@@ -117,7 +129,25 @@ async function sendItem(
   return sendSegment(item, run, deps, remainingMs);
 }
 
+/**
+ * A Scan segment of the connections table, or a channel item's shard of the subscriptions table, page by page: each
+ * page settles before the clock is read.
+ */
 async function sendSegment(item: WorkItem, run: RequestRun, deps: WorkDeps, remainingMs: () => number): Promise<ItemSent> {
+  const channel = item.channel;
+  const subscriptions = deps.workerDeps.subscriptions;
+  if (channel !== undefined && !subscriptions) {
+    return { outcome: await run.finish(), pages: 0, lookupError: new Error('a channel work item reached a pusher without the subscriptions table') };
+  }
+  const readPage = channel !== undefined
+    ? async (key: StartKey | undefined) => {
+      const page = await subscriptions!.queryShardPage(channel, item.segment, key, deps.config.pageSize);
+      return { lastKey: page.lastKey, offer: () => run.offerSubscribers(page.rows) };
+    }
+    : async (key: StartKey | undefined) => {
+      const page = await deps.store.scanPage(item.segment, item.totalSegments, key, deps.config.pageSize);
+      return { lastKey: page.lastKey, offer: () => run.offerRows(page.rows) };
+    };
   let pages = 0;
   let key = item.exclusiveStartKey;
   for (;;) {
@@ -125,13 +155,13 @@ async function sendSegment(item: WorkItem, run: RequestRun, deps: WorkDeps, rema
     if (pages > 0 && remainingMs() < deps.config.timeMarginMs) return { outcome: await run.finish(), pages, continueFrom: key };
     let page;
     try {
-      page = await deps.store.scanPage(item.segment, item.totalSegments, key, deps.config.pageSize);
+      page = await readPage(key);
     } catch (lookupError) {
       // Pages already sent are not sent again: the rest of the segment continues in a new item.
       const continueFrom = pages > 0 ? key : undefined;
       return { outcome: await run.finish(), pages, lookupError, ...(continueFrom ? { continueFrom } : {}) };
     }
-    await run.offerRows(page.rows);
+    await page.offer();
     await run.settled();
     pages += 1;
     if (run.stopped || !page.lastKey) return { outcome: await run.finish(), pages };
@@ -179,6 +209,7 @@ function workReport(item: WorkItem, messageId: string, sent: ItemSent, end: Endi
     retried: outcome.retried,
     failed: outcome.failed + end.givenUp,
     closed: outcome.closed,
+    channelDelivered: outcome.channelDelivered,
     outcome: end.outcome,
     carried: end.carried,
     continued: end.outcome === 'continued' ? 1 : 0,

@@ -178,6 +178,8 @@ export const METRICS = {
   FAILED: 'Failed',
   /** Disconnect requests: connections closed, or found closed already. */
   CLOSED: 'Closed',
+  /** Of `Delivered`: connections reached through one of the request's channels. */
+  CHANNEL_DELIVERED: 'ChannelDelivered',
   /** Milliseconds from the start of a request (or work item) to its report. */
   DURATION: 'Duration',
   /** Work items processed (segmented broadcast). */
@@ -196,4 +198,18 @@ export const METRICS = {
   DUPLICATE_REQUESTS: 'DuplicateRequests',
   /** FIFO records not sent because an earlier record of their message group failed. */
   BLOCKED_REQUESTS: 'BlockedRequests',
+  /** The channels function: subscribe frames that subscribed (a repeat included). */
+  SUBSCRIBES: 'Subscribes',
+  /** The channels function: unsubscribe frames answered (a subscription that was not there included). */
+  UNSUBSCRIBES: 'Unsubscribes',
+  /** The channels function: frames refused, by code (`INVALID_FRAME` ...). */
+  REFUSED_INVALID_FRAME: 'RefusedInvalidFrame',
+  REFUSED_INVALID_CHANNEL: 'RefusedInvalidChannel',
+  REFUSED_FORBIDDEN: 'RefusedForbidden',
+  REFUSED_TOO_MANY_SUBSCRIPTIONS: 'RefusedTooManySubscriptions',
+  REFUSED_UNAVAILABLE: 'RefusedUnavailable',
+  /** The connection stream function: subscription rows deleted because their connection went. */
+  SUBSCRIPTIONS_CLEANED: 'SubscriptionsCleaned',
+  /** The connection stream function: stream records whose cleanup failed (retried, then kept by the on-failure queue). */
+  CLEANUP_FAILURES: 'CleanupFailures',
 } as const;

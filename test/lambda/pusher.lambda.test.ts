@@ -284,7 +284,7 @@ describe('SNS, mixed events and direct invocation', () => {
 
     // WHEN / THEN
     await expect(handler({ users: ['u1'], data: { hello: 'world' } }, context)).resolves.toEqual({
-      status: 'delivered', kind: 'multicast', targets: 2, delivered: 2, gone: 0, pruned: 0, retried: 0, failed: 0, closed: 0, requeued: 0,
+      status: 'delivered', kind: 'multicast', targets: 2, delivered: 2, gone: 0, pruned: 0, retried: 0, failed: 0, closed: 0, channelDelivered: 0, requeued: 0,
     });
     expect(requestLine('invocation-1')).toMatchObject({ source: 'direct' });
   });

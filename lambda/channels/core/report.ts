@@ -1,19 +1,20 @@
 /**
  * What the channels function reports per frame: one log line and one EMF line. The metric names (dimension `service`,
- * as the pusher's) are here until they move to `src/shared/` for the construct's `metric*()` methods.
+ * as the pusher's) are named in `src/shared/constants.ts`, where the construct's `metric()` finds them.
  */
 import type { ChannelAction, ChannelErrorCode } from './reply';
+import { METRICS } from '../../../src/shared/constants';
 
 /** The channels function's metrics (Count): one per successful action, one per refusal code. */
 export const CHANNEL_METRICS = {
-  SUBSCRIBES: 'Subscribes',
-  UNSUBSCRIBES: 'Unsubscribes',
+  SUBSCRIBES: METRICS.SUBSCRIBES,
+  UNSUBSCRIBES: METRICS.UNSUBSCRIBES,
   REFUSED: {
-    INVALID_FRAME: 'RefusedInvalidFrame',
-    INVALID_CHANNEL: 'RefusedInvalidChannel',
-    FORBIDDEN: 'RefusedForbidden',
-    TOO_MANY_SUBSCRIPTIONS: 'RefusedTooManySubscriptions',
-    UNAVAILABLE: 'RefusedUnavailable',
+    INVALID_FRAME: METRICS.REFUSED_INVALID_FRAME,
+    INVALID_CHANNEL: METRICS.REFUSED_INVALID_CHANNEL,
+    FORBIDDEN: METRICS.REFUSED_FORBIDDEN,
+    TOO_MANY_SUBSCRIPTIONS: METRICS.REFUSED_TOO_MANY_SUBSCRIPTIONS,
+    UNAVAILABLE: METRICS.REFUSED_UNAVAILABLE,
   },
 } as const satisfies { SUBSCRIBES: string; UNSUBSCRIBES: string; REFUSED: Record<ChannelErrorCode, string> };
 

@@ -1,9 +1,10 @@
 // Handler libraries are devDependencies: esbuild bundles them into the asset, the npm package never loads them.
 // eslint-disable-next-line import/no-extraneous-dependencies
-import { BatchWriteItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SUBSCRIPTIONS } from '../../../src/shared/channels';
 import { LIMITS } from '../../../src/shared/constants';
-import { realSleep, withRetries, type Random, type RetryPolicy, type Sleep } from '../../core/retry';
+import { deleteBatch } from '../../adapters/batch-delete';
+import type { Random, RetryPolicy, Sleep } from '../../core/retry';
 import type { SubscriptionKey, SubscriptionStore } from '../core/ports';
 
 export interface DynamoSubscriptionStoreOptions {
@@ -61,21 +62,9 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
 
   /** Deletes up to 25 keys, retrying `UnprocessedItems`; resolves to how many are still unprocessed. */
   private async deleteChunk(chunk: readonly SubscriptionKey[]): Promise<number> {
-    const table = this.options.tableName;
-    let pending: WriteRequest[] = chunk.map((key) => ({
-      DeleteRequest: { Key: { [SUBSCRIPTIONS.CHANNEL_KEY]: { S: key.channelKey }, [SUBSCRIPTIONS.CONNECTION_ID]: { S: key.connectionId } } },
-    }));
-    const { result } = await withRetries(
-      async () => {
-        const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
-        pending = out.UnprocessedItems?.[table] ?? [];
-        return pending;
-      },
-      (left) => left.length > 0,
-      this.options.unprocessedRetry,
-      this.options.sleep ?? realSleep,
-      this.options.random,
-    );
-    return result.length;
+    const left = await deleteBatch(this.client, this.options.tableName,
+      chunk.map((key) => ({ [SUBSCRIPTIONS.CHANNEL_KEY]: { S: key.channelKey }, [SUBSCRIPTIONS.CONNECTION_ID]: { S: key.connectionId } })),
+      { policy: this.options.unprocessedRetry, sleep: this.options.sleep, random: this.options.random });
+    return left.length;
   }
 }

@@ -3,14 +3,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS } from '../../../src/shared/constants';
 import type { BatchReport, StreamReporter } from '../core/ports';
 
 /** The cleanup's metric names (EMF, dimension `service`, the pusher's namespace). */
 export const CLEANUP_METRICS = {
   /** Subscription rows deleted because their connection went. */
-  SUBSCRIPTIONS_CLEANED: 'SubscriptionsCleaned',
+  SUBSCRIPTIONS_CLEANED: METRICS.SUBSCRIPTIONS_CLEANED,
   /** Stream records whose cleanup failed (each is retried, then kept by the on-failure destination). */
-  CLEANUP_FAILURES: 'CleanupFailures',
+  CLEANUP_FAILURES: METRICS.CLEANUP_FAILURES,
 } as const;
 
 /** Powertools logger and metrics: one JSON log line and one EMF blob per stream batch. */

@@ -3,6 +3,7 @@ import type { DeliveryDeps, DeliveryJob } from './deps';
 import { BatchPruner } from './pruner';
 import { RequestRun, type RunOptions } from './request-run';
 import type { ConnectionRow, StartKey } from '../ports/connection-store';
+import type { SubscriptionStore } from '../ports/subscription-store';
 import type { DeliveryOutcome } from '../reports';
 import { excludedUsersToQuery, isBroadcast, usersToQuery } from '../targets';
 
@@ -78,8 +79,11 @@ async function lookUpInOrder(runs: readonly RequestRun[], deps: DeliveryDeps): P
 }
 
 /**
- * Multicast and direct requests: a Query per user (bounded by `querySlots`), then the direct ids; targets are offered
- * once `turn` (the previous run's lookup) resolves: a page read before then waits, so what waits is a page per user.
+ * Multicast, direct and channel requests: a Query per channel shard and per user (bounded by `querySlots`), then the
+ * direct ids. Targets are offered once `turn` (the previous run's lookup) resolves, and in this order: each channel's
+ * subscribers once the channels before it are offered, then the users' connections and the direct ids, so that a
+ * connection reached several ways is reached through the first of the request's channels it is subscribed to (the
+ * envelope's `channel`). A page read before its turn waits: what waits is a page per shard and per user.
  */
 export async function lookUpTargets(run: RequestRun, deps: DeliveryDeps, turn?: Promise<void>): Promise<void> {
   const readUser = (userId: string, onPage: (rows: ConnectionRow[]) => Promise<void> | void, target: boolean) =>
@@ -104,7 +108,9 @@ export async function lookUpTargets(run: RequestRun, deps: DeliveryDeps, turn?: 
   const exclusions = excluded.length > 0
     ? Promise.all(excluded.map((user) => readUser(user, (rows) => rows.forEach((row) => excludedByUser.add(row.connectionId)), false)))
     : undefined;
-  const gate = exclusions ? Promise.all([turn, exclusions]) : turn;
+  const before = exclusions ? Promise.all([turn, exclusions]) : turn;
+  const channels = request.channels.length > 0 ? offerChannels(run, deps, before) : undefined;
+  const gate = channels ? Promise.all([before, channels]) : before;
   const offer = gate ? async (rows: ConnectionRow[]) => {
     await gate;
     await run.offerRows(rows);
@@ -113,5 +119,40 @@ export async function lookUpTargets(run: RequestRun, deps: DeliveryDeps, turn?: 
     if (gate) await gate;
     for (const connectionId of request.connections) await run.offerDirect(connectionId, excludedByUser);
   };
-  await Promise.all([direct(), ...usersToQuery(request).map((user) => readUser(user, offer, true))]);
+  await Promise.all([direct(), channels, ...usersToQuery(request).map((user) => readUser(user, offer, true))]);
+}
+
+/** Reads every shard of the run's channels; each channel's subscribers are offered once the channels before it are. */
+function offerChannels(run: RequestRun, deps: DeliveryDeps, turn: Promise<unknown> | undefined): Promise<void> {
+  const store = deps.subscriptions;
+  if (!store) {
+    // A request is refused with CHANNELS_DISABLED without the table: reaching here is a wiring bug, never a silent drop.
+    run.lookupFailed(new Error('a request with channels reached a pusher without the subscriptions table'));
+    return Promise.resolve();
+  }
+  let previous = turn;
+  const channels = run.job.request.channels.map((channel) => {
+    const offered = Promise.all(Array.from({ length: store.shards }, (_, shard) => readShard(run, deps, store, channel, shard, previous)));
+    previous = offered;
+    return offered;
+  });
+  return Promise.all(channels).then(() => undefined);
+}
+
+/** One channel shard, page by page (a query slot held throughout); a failure hands the unread rest on. */
+function readShard(run: RequestRun, deps: DeliveryDeps, store: SubscriptionStore, channel: string, shard: number,
+  turn: Promise<unknown> | undefined) {
+  return deps.querySlots.run(async () => {
+    let lastKey: StartKey | undefined;
+    try {
+      for await (const page of store.queryShard(channel, shard)) {
+        if (run.stopped) return;
+        await turn;
+        await run.offerSubscribers(page.rows);
+        lastKey = page.lastKey;
+      }
+    } catch (e) {
+      run.channelReadFailed(e, channel, shard, store.shards, lastKey);
+    }
+  });
 }

@@ -1,6 +1,7 @@
 import type { ConnectionStore } from '../ports/connection-store';
 import type { Log } from '../ports/reporter';
 import type { Sender } from '../ports/sender';
+import type { SubscriptionStore } from '../ports/subscription-store';
 import type { NotificationRequest } from '../request';
 import type { Random, RetryPolicy, Sleep } from '../retry';
 import type { Semaphore } from '../semaphore';
@@ -14,6 +15,8 @@ export interface DeliveryJob {
 /** What delivery needs, injected: the ports, the bounds shared by the invocation's requests, the clock. */
 export interface DeliveryDeps {
   readonly store: ConnectionStore;
+  /** The subscriptions table, with channels (a request's `channels` needs it). */
+  readonly subscriptions?: SubscriptionStore;
   readonly sender: Sender;
   /** Bounds PostToConnection calls in flight across every request of the invocation (`MAX_IN_FLIGHT`). */
   readonly sendSlots: Semaphore;

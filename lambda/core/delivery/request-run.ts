@@ -1,11 +1,14 @@
 import type { ConnectionOrder } from './connection-order';
 import type { DeliveryDeps, DeliveryJob } from './deps';
 import { InFlight } from './in-flight';
+import { Leftovers } from './leftovers';
+import { Payloads } from './payloads';
 import type { BatchPruner } from './pruner';
 import { describeError, FORBIDDEN_MESSAGE, type DeliveryError } from '../errors';
 import type { CarriedConnection, ConnectionKey, ConnectionRow, StartKey } from '../ports/connection-store';
 import type { PostResult } from '../ports/sender';
-import { isEmptyRemainder, zeroCounts, type DeliveryCounts, type DeliveryOutcome, type Remainder, type UnreadSegment } from '../reports';
+import type { SubscriberRow, SubscriptionKey } from '../ports/subscription-store';
+import { zeroCounts, type DeliveryCounts, type DeliveryOutcome } from '../reports';
 import { realSleep, withRetries } from '../retry';
 import { requestKind, TargetSet, type RequestKind } from '../targets';
 
@@ -40,22 +43,29 @@ export class RequestRun {
   private readonly started: number;
   private readonly inFlight = new InFlight();
   private readonly goneKeys: ConnectionKey[] = [];
+  private readonly goneSubscriptions: SubscriptionKey[] = [];
+  private readonly payloads: Payloads;
   /** Gone connections given directly whose owner (hence row key) was not known when they answered. */
   private readonly goneUnowned = new Set<string>();
   private transient?: DeliveryError;
   private permanent?: DeliveryError;
-  private readonly carried: CarriedConnection[] = [];
-  private readonly closing: CarriedConnection[] = [];
-  private readonly failedUsers: string[] = [];
-  /** Connections of users whose Query failed after some pages: reached already, so skipped by their follow-up. */
-  private readonly reachedBeforeFailure: string[] = [];
-  private readonly unread: UnreadSegment[] = [];
+  private readonly left = new Leftovers();
 
   constructor(readonly job: DeliveryJob, private readonly deps: DeliveryDeps, private readonly pruner: BatchPruner,
     private readonly order: ConnectionOrder, private readonly now: () => number, private readonly options: RunOptions = {}) {
     this.started = now();
     this.kind = requestKind(job.request);
     this.targets = new TargetSet(job.request, Math.floor(this.started / 1000));
+    this.payloads = new Payloads(job.request);
+  }
+
+  /** Subscribers of the request's channels: each connection is reached through the first channel it is offered by. */
+  async offerSubscribers(rows: readonly SubscriberRow[]): Promise<void> {
+    for (const row of rows) {
+      if (this.stopped) return;
+      if (this.goneUnowned.delete(row.connectionId)) this.goneKeys.push(row);
+      if (this.targets.admitSubscriber(row)) await this.schedule(row.connectionId, row.userId);
+    }
   }
 
   async offerRows(rows: readonly ConnectionRow[]): Promise<void> {
@@ -81,17 +91,26 @@ export class RequestRun {
    */
   lookupFailed(error: unknown, userId?: string, reached: readonly string[] = []): void {
     if (this.options.followUps && userId !== undefined) {
-      this.failedUsers.push(userId);
-      this.reachedBeforeFailure.push(...reached);
+      this.left.failedUsers.push(userId);
+      this.left.reachedBeforeFailure.push(...reached);
       return;
     }
     this.fail(error);
   }
 
+  /**
+   * A channel shard's Query failed after the pages before `startKey`: with follow-ups, the rest of the shard is read
+   * later, skipping the connections this run reached otherwise that may be in it.
+   */
+  channelReadFailed(error: unknown, channel: string, shard: number, shards: number, startKey?: StartKey): void {
+    if (!this.options.followUps) return this.fail(error);
+    this.left.unread.push({ segment: shard, totalSegments: shards, channel, ...(startKey ? { startKey } : {}) });
+  }
+
   /** A Scan segment failed after the pages before `startKey`: with follow-ups, the rest is read later. */
   scanFailed(error: unknown, segment: number, totalSegments: number, startKey?: StartKey): void {
     if (this.options.followUps) {
-      this.unread.push({ segment, totalSegments, ...(startKey ? { startKey } : {}) });
+      this.left.unread.push({ segment, totalSegments, ...(startKey ? { startKey } : {}) });
       return;
     }
     this.fail(error);
@@ -99,7 +118,7 @@ export class RequestRun {
 
   /** Connections still failing transiently, handed on (only with follow-ups). */
   get carriedConnections(): readonly CarriedConnection[] {
-    return this.carried;
+    return this.left.carried;
   }
 
   /** Resolves once every post started so far has settled (retries included). */
@@ -110,8 +129,9 @@ export class RequestRun {
   async finish(): Promise<DeliveryOutcome> {
     await this.settled();
     if (this.goneKeys.length > 0) this.counts.pruned = await this.pruner.prune(this.goneKeys, this.job.messageId);
+    if (this.goneSubscriptions.length > 0) this.counts.pruned += await this.pruner.pruneSubscriptions(this.goneSubscriptions, this.job.messageId);
     const error = this.permanent ?? this.transient;
-    const remainder = this.remainder();
+    const remainder = this.options.followUps ? this.left.remainder(this.targets) : undefined;
     return {
       status: this.permanent ? 'invalid' : this.transient ? 'failed' : 'delivered',
       kind: this.kind,
@@ -120,18 +140,6 @@ export class RequestRun {
       ...(error ? { error } : {}),
       ...(remainder && !error ? { remainder } : {}),
     };
-  }
-
-  private remainder(): Remainder | undefined {
-    if (!this.options.followUps) return undefined;
-    const remainder: Remainder = {
-      connections: this.carried,
-      ...(this.closing.length > 0 ? { closing: this.closing } : {}),
-      users: this.failedUsers,
-      segments: this.unread,
-      alreadyReached: [...this.targets.reachedDirectly(), ...this.reachedBeforeFailure],
-    };
-    return isEmptyRemainder(remainder) ? undefined : remainder;
   }
 
   private fail(error: unknown): void {
@@ -161,12 +169,13 @@ export class RequestRun {
 
   /** Posts the payload; for a disconnect request, then closes the connection (only once the payload was delivered). */
   private async post(connectionId: string, owner: string | undefined): Promise<void> {
-    const { action, payload } = this.job.request;
+    const action = this.job.request.action;
+    const payload = this.payloads.for(this.targets.channelOf(connectionId));
     if (payload) {
       const posted = await this.attempt(connectionId, owner, () => this.deps.sender.post(connectionId, payload));
       if (action === 'disconnect' && posted.result.status === 'gone') this.counts.closed += 1;
       if (action === 'send' || posted.result.status !== 'delivered') return this.handle(posted.result, posted.post);
-      this.delivered();
+      this.delivered(posted.post);
     }
     const closed = await this.attempt(connectionId, owner, () => this.deps.sender.disconnect(connectionId));
     this.handleClose(closed.result, closed.post, payload !== undefined);
@@ -191,8 +200,7 @@ export class RequestRun {
       return this.forget(post);
     }
     if (result.status === 'retryable' && this.options.followUps && dataSent) {
-      const userId = this.ownerOf(post);
-      this.closing.push(userId === undefined ? { connectionId: post.connectionId } : { userId, connectionId: post.connectionId });
+      this.left.closing.push(this.carriedOf(post));
       return;
     }
     this.handle(result, post);
@@ -200,7 +208,7 @@ export class RequestRun {
 
   private handle(result: PostResult, post: Post): void {
     switch (result.status) {
-      case 'delivered': return this.delivered();
+      case 'delivered': return this.delivered(post);
       case 'gone': return this.gone(post);
       case 'retryable': return this.stillFailing(post, result.reason);
       case 'payload-too-large': return this.payloadTooLarge(result.reason);
@@ -209,8 +217,9 @@ export class RequestRun {
     }
   }
 
-  private delivered(): void {
+  private delivered(post: Post): void {
     this.counts.delivered += 1;
+    if (this.targets.channelOf(post.connectionId) !== undefined) this.counts.channelDelivered += 1;
   }
 
   private gone(post: Post): void {
@@ -224,12 +233,12 @@ export class RequestRun {
     const userId = this.ownerOf(post);
     if (userId !== undefined) this.goneKeys.push({ userId, connectionId: post.connectionId });
     else this.goneUnowned.add(post.connectionId);
+    for (const channel of this.targets.channelsOf(post.connectionId)) this.goneSubscriptions.push({ channel, connectionId: post.connectionId });
   }
 
   private stillFailing(post: Post, reason: string): void {
     if (this.options.followUps) {
-      const userId = this.ownerOf(post);
-      this.carried.push(userId === undefined ? { connectionId: post.connectionId } : { userId, connectionId: post.connectionId });
+      this.left.carried.push(this.carriedOf(post));
       return;
     }
     this.counts.failed += 1;
@@ -268,5 +277,12 @@ export class RequestRun {
 
   private ownerOf(post: Post): string | undefined {
     return post.owner ?? this.targets.ownerOf(post.connectionId);
+  }
+
+  /** A connection as a follow-up carries it: with its owner and its channel, when known. */
+  private carriedOf(post: Post): CarriedConnection {
+    const userId = this.ownerOf(post);
+    const channel = this.targets.channelOf(post.connectionId);
+    return { ...(userId === undefined ? {} : { userId }), connectionId: post.connectionId, ...(channel === undefined ? {} : { channel }) };
   }
 }

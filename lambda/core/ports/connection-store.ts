@@ -14,10 +14,14 @@ export interface ConnectionRow extends ConnectionKey {
   readonly expiresAt?: number;
 }
 
-/** A connection handed to a follow-up: its owner is known when it was read from the table, not when given directly. */
+/**
+ * A connection handed to a follow-up: its owner is known when it was read from a table, not when given directly; its
+ * channel when it was reached through one (the envelope names it, and a 410 prunes that subscription).
+ */
 export interface CarriedConnection {
   readonly userId?: string;
   readonly connectionId: string;
+  readonly channel?: string;
 }
 
 /** Where a Scan segment resumes: the key attributes of the last row read, as DynamoDB returns them. */

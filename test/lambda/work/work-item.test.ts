@@ -1,4 +1,5 @@
-import { carryForwardBodies, parseWorkItem, serializeWorkItem, WORK_ITEM_VERSION } from '../../../lambda/work/work-item';
+import { parseWorkItem } from '../../../lambda/work/parse-work-item';
+import { carryForwardBodies, serializeWorkItem, WORK_ITEM_VERSION } from '../../../lambda/work/work-item';
 import { LIMITS } from '../../../src/shared/constants';
 
 const rules = { userIdAttribute: 'user_id', connectionIdAttribute: 'connection_id', maxCarryForwardAttempts: 3 };

@@ -3,7 +3,7 @@ import { BatchPruner } from '../../../../lambda/core/delivery/pruner';
 import { RequestRun } from '../../../../lambda/core/delivery/request-run';
 import { parseRequestValue } from '../../../../lambda/core/request';
 import { planFollowUps } from '../../../../lambda/work/follow-ups';
-import { parseWorkItem } from '../../../../lambda/work/work-item';
+import { parseWorkItem } from '../../../../lambda/work/parse-work-item';
 import { fakeDeps, FakeSender, FakeStore, row } from '../../support/fakes';
 
 const ENABLED = { disconnectEnabled: true };

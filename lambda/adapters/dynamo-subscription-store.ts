@@ -1,0 +1,125 @@
+// Handler libraries are devDependencies: esbuild bundles them into the asset, the npm package never loads them.
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { deleteBatch, type ItemKey, type UnprocessedRetry } from './batch-delete';
+import { FIRST_PAGE_ROWS } from './dynamo-connection-store';
+import { channelKey, shardOf, SUBSCRIPTIONS } from '../../src/shared/channels';
+import { LIMITS } from '../../src/shared/constants';
+import { describeError } from '../core/errors';
+import type { StartKey } from '../core/ports/connection-store';
+import type {
+  SubscriberPage, SubscriberRow, SubscriptionKey, SubscriptionPruneResult, SubscriptionStore,
+} from '../core/ports/subscription-store';
+
+export interface DynamoSubscriptionStoreOptions {
+  readonly tableName: string;
+  /** Shards per channel (`CHANNEL_SHARDS`, as the construct and the channels function have it). */
+  readonly shards: number;
+  readonly unprocessed: UnprocessedRetry;
+}
+
+type Item = Record<string, AttributeValue>;
+
+const NAMES = { '#k': SUBSCRIPTIONS.CHANNEL_KEY, '#c': SUBSCRIPTIONS.CONNECTION_ID, '#u': SUBSCRIPTIONS.USER_ID, '#t': SUBSCRIPTIONS.EXPIRES_AT };
+
+/**
+ * The subscriptions table, for the pusher: a channel's subscribers are one Query per shard (`channel_key =
+ * <channel>#<shard>`), projecting the connection id, its user and its expiry (the row's `channel` is the one asked
+ * for); counted with `Select: COUNT` Queries; pruned with BatchWriteItem, 25 at a time.
+ */
+export class DynamoSubscriptionStore implements SubscriptionStore {
+  readonly shards: number;
+
+  constructor(private readonly client: DynamoDBClient, private readonly options: DynamoSubscriptionStoreOptions) {
+    this.shards = options.shards;
+  }
+
+  /** A shard's pages: the first one {@link FIRST_PAGE_ROWS} rows (the first posts go out at once), then 1 MB pages. */
+  async *queryShard(channel: string, shard: number): AsyncIterable<SubscriberPage> {
+    let startKey: StartKey | undefined;
+    let limit: number | undefined = FIRST_PAGE_ROWS;
+    do {
+      const page = await this.queryShardPage(channel, shard, startKey, limit);
+      limit = undefined;
+      yield page;
+      startKey = page.lastKey;
+    } while (startKey);
+  }
+
+  async queryShardPage(channel: string, shard: number, startKey: StartKey | undefined, limit?: number): Promise<SubscriberPage> {
+    const page = await this.client.send(new QueryCommand({
+      TableName: this.options.tableName,
+      KeyConditionExpression: '#k = :k',
+      ExpressionAttributeNames: NAMES,
+      ExpressionAttributeValues: { ':k': { S: channelKey(channel, shard) } },
+      ProjectionExpression: '#c, #u, #t',
+      ExclusiveStartKey: startKey as Item | undefined,
+      Limit: limit,
+    }));
+    const rows = rowsOf(page.Items, channel);
+    return page.LastEvaluatedKey ? { rows, lastKey: page.LastEvaluatedKey as StartKey } : { rows };
+  }
+
+  /** Counts shard by shard and stops once `limit` is reached: a small channel costs one Query per shard. */
+  async countUpTo(channel: string, limit: number): Promise<number> {
+    let count = 0;
+    for (let shard = 0; shard < this.shards && count < limit; shard++) {
+      let startKey: Item | undefined;
+      do {
+        const page = await this.client.send(new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: '#k = :k',
+          ExpressionAttributeNames: { '#k': SUBSCRIPTIONS.CHANNEL_KEY },
+          ExpressionAttributeValues: { ':k': { S: channelKey(channel, shard) } },
+          Select: 'COUNT',
+          Limit: limit - count,
+          ExclusiveStartKey: startKey,
+        }));
+        count += page.Count ?? 0;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey && count < limit);
+    }
+    return count;
+  }
+
+  async prune(keys: readonly SubscriptionKey[]): Promise<SubscriptionPruneResult> {
+    const unique = [...new Map(keys.map((k) => [`${k.channel}\u0000${k.connectionId}`, k])).values()];
+    let deleted = 0;
+    const failed: SubscriptionKey[] = [];
+    let error: string | undefined;
+    for (let i = 0; i < unique.length; i += LIMITS.BATCH_WRITE_ITEMS) {
+      const chunk = unique.slice(i, i + LIMITS.BATCH_WRITE_ITEMS);
+      try {
+        const left = await deleteBatch(this.client, this.options.tableName, chunk.map((k) => this.itemKey(k)), this.options.unprocessed);
+        const unprocessed = new Set(left.map((key) => `${key[SUBSCRIPTIONS.CHANNEL_KEY]?.S}\u0000${key[SUBSCRIPTIONS.CONNECTION_ID]?.S}`));
+        for (const key of chunk) {
+          if (unprocessed.has(`${channelKey(key.channel, shardOf(key.connectionId, this.shards))}\u0000${key.connectionId}`)) failed.push(key);
+          else deleted++;
+        }
+      } catch (e) {
+        failed.push(...chunk);
+        error = describeError(e);
+      }
+    }
+    return error === undefined ? { deleted, failed } : { deleted, failed, error };
+  }
+
+  private itemKey(key: SubscriptionKey): ItemKey {
+    return {
+      [SUBSCRIPTIONS.CHANNEL_KEY]: { S: channelKey(key.channel, shardOf(key.connectionId, this.shards)) },
+      [SUBSCRIPTIONS.CONNECTION_ID]: { S: key.connectionId },
+    };
+  }
+}
+
+function rowsOf(items: Item[] | undefined, channel: string): SubscriberRow[] {
+  const rows: SubscriberRow[] = [];
+  for (const item of items ?? []) {
+    const userId = item[SUBSCRIPTIONS.USER_ID]?.S;
+    const connectionId = item[SUBSCRIPTIONS.CONNECTION_ID]?.S;
+    if (!userId || !connectionId) continue;
+    const ttl = Number(item[SUBSCRIPTIONS.EXPIRES_AT]?.N);
+    rows.push(Number.isFinite(ttl) ? { userId, connectionId, channel, expiresAt: ttl } : { userId, connectionId, channel });
+  }
+  return rows;
+}

@@ -1,0 +1,39 @@
+import { shardOf } from '../../../src/shared/channels';
+import type { CarriedConnection } from '../ports/connection-store';
+import { isEmptyRemainder, type Remainder, type UnreadSegment } from '../reports';
+import type { TargetSet } from '../targets';
+
+/**
+ * What a run could not finish, gathered as it goes (only with follow-ups): connections still failing, a disconnect's
+ * connections still to close, users whose lookup failed, unread parts of a Scan or of a channel's shard.
+ */
+export class Leftovers {
+  readonly carried: CarriedConnection[] = [];
+  readonly closing: CarriedConnection[] = [];
+  readonly failedUsers: string[] = [];
+  /** Connections of users whose Query failed after some pages: reached already, so skipped by their follow-up. */
+  readonly reachedBeforeFailure: string[] = [];
+  readonly unread: UnreadSegment[] = [];
+
+  /** The remainder, or undefined when nothing is left. */
+  remainder(targets: TargetSet): Remainder | undefined {
+    const remainder: Remainder = {
+      connections: this.carried,
+      ...(this.closing.length > 0 ? { closing: this.closing } : {}),
+      users: this.failedUsers,
+      segments: this.unread.map((unread) => (unread.channel === undefined
+        ? unread
+        : { ...unread, excludeConnections: reachedOtherwise(targets, unread.channel, unread.segment, unread.totalSegments) })),
+      alreadyReached: [...targets.reachedDirectly(), ...this.reachedBeforeFailure],
+    };
+    return isEmptyRemainder(remainder) ? undefined : remainder;
+  }
+}
+
+/**
+ * The connections a run reached, not through `channel`, that shard `shard` of the channel could hold: what the
+ * shard's continuation must skip. (Those it reached through `channel` were on the shard's pages before the failure.)
+ */
+function reachedOtherwise(targets: TargetSet, channel: string, shard: number, shards: number): string[] {
+  return targets.claimedIds().filter((id) => targets.channelOf(id) !== channel && shardOf(id, shards) === shard);
+}

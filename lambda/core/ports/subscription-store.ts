@@ -1,0 +1,43 @@
+/**
+ * The subscription store port: how the pusher reads a channel's subscribers and prunes the subscriptions of gone
+ * connections. `DynamoSubscriptionStore` (adapters/) implements it on the subscriptions table; the unit tests use an
+ * in-memory fake.
+ */
+import type { ConnectionRow, StartKey } from './connection-store';
+
+/** A subscriber of a channel: its connection, its owner (from the row), the channel, its expiry. */
+export interface SubscriberRow extends ConnectionRow {
+  readonly channel: string;
+}
+
+/** One subscription: a connection's to a channel (its row's key is the channel's shard of the connection, and its id). */
+export interface SubscriptionKey {
+  readonly channel: string;
+  readonly connectionId: string;
+}
+
+/** One page of a channel shard's subscribers, with the key to resume from (absent once the shard is read). */
+export interface SubscriberPage {
+  readonly rows: SubscriberRow[];
+  readonly lastKey?: StartKey;
+}
+
+export interface SubscriptionPruneResult {
+  readonly deleted: number;
+  readonly failed: readonly SubscriptionKey[];
+  readonly error?: string;
+}
+
+/** Reads a channel's subscribers shard by shard, page by page, and prunes subscriptions. */
+export interface SubscriptionStore {
+  /** The shards of every channel (`CHANNEL_SHARDS`). */
+  readonly shards: number;
+  /** One shard of a channel, one page at a time. */
+  queryShard(channel: string, shard: number): AsyncIterable<SubscriberPage>;
+  /** One page (at most `limit` rows) of a channel shard, from `startKey` (the previous page's `lastKey`). */
+  queryShardPage(channel: string, shard: number, startKey: StartKey | undefined, limit?: number): Promise<SubscriberPage>;
+  /** Counts a channel's subscribers up to `limit` (keys-only counting Queries that stop there). */
+  countUpTo(channel: string, limit: number): Promise<number>;
+  /** Deletes subscriptions; never throws, reports what it could not delete. */
+  prune(keys: readonly SubscriptionKey[]): Promise<SubscriptionPruneResult>;
+}
