@@ -66,7 +66,7 @@ export interface IWebsocketPusher extends IConstruct {
    * | `Retried` | Count | R, W | Post attempts after the first | `metricRetried()` |
    * | `Failed` | Count | R, W | Connections not delivered for any reason but Gone | `metricFailed()` |
    * | `Closed` | Count | R, W | Connections a disconnect request closed, or found closed already | |
-   * | `ChannelDelivered` | Count | R, W | Of `Delivered`: connections reached through one of the request's `channels` | |
+   * | `ChannelDelivered` | Count | R, W | Of `Delivered`: connections reached through one of the request's `channels` | `metricChannelDelivered()` |
    * | `Duration` | Milliseconds | R, W | From the start of a request (or work item) to its report | `metricDuration()` |
    * | `WorkItems` | Count | W | Work items processed | `metricWorkItems()` |
    * | `InvalidWorkItems` | Count | W | Messages of the work queue that are not a work item | |
@@ -127,6 +127,18 @@ export interface IWebsocketPusher extends IConstruct {
 
   /** Work items that failed and are retried by SQS. Sum over 5 minutes. */
   metricFailedWorkItems(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** Of `Delivered`: connections reached through one of a request's `channels`. Sum over 5 minutes. */
+  metricChannelDelivered(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** With `channels`: subscribe frames that subscribed. Sum over 5 minutes. */
+  metricSubscribes(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** With `channels`: subscription rows deleted because their connection went. Sum over 5 minutes. */
+  metricSubscriptionsCleaned(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** With `channels`: stream records whose subscription cleanup failed (retried, then kept by the cleanup failures queue). Sum over 5 minutes. */
+  metricCleanupFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
 
   /**
    * Lets `grantee` publish notification requests to every source that exists: `sns:Publish` on the topic and
@@ -242,6 +254,26 @@ export abstract class WebsocketPusherBase extends Construct implements IWebsocke
   /** Work items that failed and are retried by SQS. Sum over 5 minutes. */
   public metricFailedWorkItems(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(METRICS.FAILED_WORK_ITEMS, props);
+  }
+
+  /** Of `Delivered`: connections reached through one of a request's `channels`. Sum over 5 minutes. */
+  public metricChannelDelivered(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRICS.CHANNEL_DELIVERED, props);
+  }
+
+  /** With `channels`: subscribe frames that subscribed. Sum over 5 minutes. */
+  public metricSubscribes(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRICS.SUBSCRIBES, props);
+  }
+
+  /** With `channels`: subscription rows deleted because their connection went. Sum over 5 minutes. */
+  public metricSubscriptionsCleaned(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRICS.SUBSCRIPTIONS_CLEANED, props);
+  }
+
+  /** With `channels`: stream records whose subscription cleanup failed (retried, then kept by the cleanup failures queue). Sum over 5 minutes. */
+  public metricCleanupFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(METRICS.CLEANUP_FAILURES, props);
   }
 
   /**
