@@ -82,10 +82,11 @@ export interface ChannelsOptions {
   readonly maxSubscriptionsPerConnection?: number;
 
   /**
-   * Partitions each channel's subscriptions are spread over, from 1 to 100, by connection id. One partition serves at
-   * most 1,000 writes and 3,000 reads a second: a channel whose subscribe rate or fan-out approaches that needs more
-   * (e.g. 100,000 subscribers read in a 10-second fan-out: 10,000 rows a second, 4 shards). Each publish to a channel
-   * reads every shard: more shards cost a Query each for small channels.
+   * Partitions each channel's subscriptions are spread over, from 1 to 100, by connection id. A DynamoDB partition takes
+   * 1,000 writes a second: a shard takes about 1,000 subscribes, unsubscribes and cleanups a second together, so a
+   * channel 5,000 clients join in the same second needs 5 shards or more. Reads are not the limit (a shard's keys-only
+   * rows read at over 200,000 a second). Each publish reads every shard of its channels: more shards cost one Query
+   * more per publish and shard.
    *
    * @default 1
    */
