@@ -4,7 +4,8 @@ const { App, Stack } = require('aws-cdk-lib');
 const apigwv2 = require('aws-cdk-lib/aws-apigatewayv2');
 const dynamodb = require('aws-cdk-lib/aws-dynamodb');
 const ec2 = require('aws-cdk-lib/aws-ec2');
-const { ConnectionUserId, JwtAuthorizer, JwtTokenSource, MessageFormat, WebsocketPusher } = require('cdk-websocket-pusher');
+const lambda = require('aws-cdk-lib/aws-lambda');
+const { ChannelRule, ConnectionUserId, JwtAuthorizer, JwtTokenSource, MessageFormat, WebsocketPusher } = require('cdk-websocket-pusher');
 
 const configurations = {
   Defaults: () => ({}),
@@ -22,6 +23,28 @@ const configurations = {
     connectionRoutes: {
       userId: ConnectionUserId.fromAuthorizer(),
       authorizer: new JwtAuthorizer(stack, 'Jwt', { issuer: 'https://login.example.com/', audience: ['app'], tokenSource: JwtTokenSource.SUBPROTOCOL }),
+    },
+  }),
+  Channels: (stack) => ({
+    messageFormat: MessageFormat.ENVELOPE,
+    connectionRoutes: {
+      userId: ConnectionUserId.fromAuthorizer(),
+      authorizer: new JwtAuthorizer(stack, 'Jwt', { issuer: 'https://login.example.com/', audience: ['app'], contextClaims: ['tenant'] }),
+      authorizerContextAttributes: ['tenant'],
+    },
+    segmentedBroadcast: {},
+    channels: {
+      rules: [
+        ChannelRule.allow('user/{userId}/inbox'),
+        ChannelRule.allow('tenant/{context.tenant}/*'),
+        ChannelRule.hook('room/*', new lambda.Function(stack, 'RoomAccess', {
+          runtime: lambda.Runtime.NODEJS_22_X,
+          handler: 'index.handler',
+          code: lambda.Code.fromInline('exports.handler = async (e) => ({ allow: e.channel.startsWith("room/public-") });'),
+        })),
+      ],
+      shards: 4,
+      subscriptionsTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED },
     },
   }),
 };
