@@ -49,24 +49,36 @@ export function findPushers(dir: string, stackName?: string): AssemblyPusher[] {
  * to a temporary directory) and its handler's export. Other runtimes are an error the user can act on.
  */
 export function functionCode(dir: string, stackName: string, template: CloudTemplate, logicalId: string): { file: string; exportName: string } {
+  const { module, exportName } = nodeHandler(template, logicalId, stackName);
+  const inline = inlineFunctionCode(template, logicalId);
+  if (inline) return inline;
   const resource: any = template.Resources[logicalId];
-  if (resource?.Type !== 'AWS::Lambda::Function') throw new UsageError(`${logicalId} is not a Lambda function of ${stackName}`);
+  const file = [`${module}.js`, `${module}.cjs`].map((f) => path.join(assetDir(dir, stackName, resource), f)).find((f) => existsSync(f));
+  if (!file) throw new UsageError(`${logicalId}: no ${module}.js in its staged asset`);
+  return { file, exportName };
+}
+
+/** A Node.js function's inline code (`Code.ZipFile`), written to a temporary directory; `undefined` when it has none. */
+export function inlineFunctionCode(template: CloudTemplate, logicalId: string): { file: string; exportName: string } | undefined {
+  const inline = template.Resources[logicalId]?.Properties?.Code?.ZipFile;
+  if (typeof inline !== 'string') return undefined;
+  const { module, exportName } = nodeHandler(template, logicalId);
+  const tmp = mkdtempSync(path.join(tmpdir(), `websocket-pusher-${logicalId}-`));
+  writeFileSync(path.join(tmp, `${module}.js`), inline);
+  return { file: path.join(tmp, `${module}.js`), exportName };
+}
+
+/** A Node.js function's handler: its module and export; another runtime is an error the user can act on. */
+function nodeHandler(template: CloudTemplate, logicalId: string, where = 'the template'): { module: string; exportName: string } {
+  const resource: any = template.Resources[logicalId];
+  if (resource?.Type !== 'AWS::Lambda::Function') throw new UsageError(`${logicalId} is not a Lambda function of ${where}`);
   const runtime = String(resource.Properties.Runtime ?? '');
   if (!runtime.startsWith('nodejs')) {
     throw new UsageError(`${logicalId} runs ${runtime || 'a container image'}: the local command runs Node.js functions only`);
   }
   const handler = String(resource.Properties.Handler ?? 'index.handler');
   const dot = handler.lastIndexOf('.');
-  const [module, exportName] = [handler.slice(0, dot), handler.slice(dot + 1)];
-  const inline = resource.Properties.Code?.ZipFile;
-  if (typeof inline === 'string') {
-    const tmp = mkdtempSync(path.join(tmpdir(), `websocket-pusher-${logicalId}-`));
-    writeFileSync(path.join(tmp, `${module}.js`), inline);
-    return { file: path.join(tmp, `${module}.js`), exportName };
-  }
-  const file = [`${module}.js`, `${module}.cjs`].map((f) => path.join(assetDir(dir, stackName, resource), f)).find((f) => existsSync(f));
-  if (!file) throw new UsageError(`${logicalId}: no ${module}.js in its staged asset`);
-  return { file, exportName };
+  return { module: handler.slice(0, dot), exportName: handler.slice(dot + 1) };
 }
 
 /** The staged asset of the function's code: `aws:asset:path` metadata, or the stack's asset manifest by the S3 key. */

@@ -14,11 +14,27 @@ export interface TemplateTable {
   readonly ttlAttribute?: string;
 }
 
-/** A DynamoDB table of the template: its key schema and attribute definitions. */
+/** A key schema, as CloudFormation and CreateTable declare it. */
+export type KeySchemaSpec = ReadonlyArray<{ readonly AttributeName: string; readonly KeyType: string }>;
+
+/** A global secondary index of a table: its name, keys and projection (`ProjectionType`, `NonKeyAttributes`). */
+export interface IndexSpec {
+  readonly indexName: string;
+  readonly keySchema: KeySchemaSpec;
+  readonly projection: { readonly ProjectionType?: string; readonly NonKeyAttributes?: readonly string[] };
+}
+
+/**
+ * A DynamoDB table of the template: its key schema and attribute definitions, its global secondary indexes, its
+ * stream's view type (when it has a stream) and its TTL attribute (when TTL is enabled).
+ */
 export interface TableSpec {
   readonly logicalId: string;
-  readonly keySchema: ReadonlyArray<{ readonly AttributeName: string; readonly KeyType: string }>;
+  readonly keySchema: KeySchemaSpec;
   readonly attributeDefinitions: ReadonlyArray<{ readonly AttributeName: string; readonly AttributeType: string }>;
+  readonly globalSecondaryIndexes: readonly IndexSpec[];
+  readonly streamViewType?: 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES';
+  readonly ttlAttribute?: string;
 }
 
 /** An SQS queue of the template. */
@@ -48,9 +64,19 @@ export interface SubscriptionSpec {
   readonly functionLogicalId: string;
 }
 
-/** The logical ids of the template's pusher functions: those whose metadata carries the construct's marker. */
+/**
+ * The construct's own functions, by logical id: those whose metadata carries its marker, with their kind (`pusher`,
+ * `channels`, `connection-stream`; a marker without a kind is a pusher).
+ */
+export function constructFunctions(template: CloudTemplate): Map<string, string> {
+  return new Map(resourcesOfType(template, 'AWS::Lambda::Function')
+    .filter(([, r]) => r.Metadata?.[PUSHER_METADATA_KEY])
+    .map(([id, r]) => [id, String(r.Metadata[PUSHER_METADATA_KEY].function ?? 'pusher')]));
+}
+
+/** The logical ids of the template's pusher functions: the construct's functions of kind `pusher`. */
 export function pusherFunctions(template: CloudTemplate): string[] {
-  return resourcesOfType(template, 'AWS::Lambda::Function').filter(([, r]) => r.Metadata?.[PUSHER_METADATA_KEY]).map(([id]) => id);
+  return [...constructFunctions(template)].filter(([, kind]) => kind === 'pusher').map(([id]) => id);
 }
 
 /** The template's one pusher, or an error that says how many there are. */
@@ -81,9 +107,20 @@ export function pusherTable(template: CloudTemplate, functionLogicalId: string):
 }
 
 export function tables(template: CloudTemplate): TableSpec[] {
-  return resourcesOfType(template, 'AWS::DynamoDB::Table').map(([logicalId, r]) => ({
-    logicalId, keySchema: r.Properties.KeySchema, attributeDefinitions: r.Properties.AttributeDefinitions,
-  }));
+  return resourcesOfType(template, 'AWS::DynamoDB::Table').map(([logicalId, r]) => {
+    const props = r.Properties;
+    const ttl = props.TimeToLiveSpecification;
+    return {
+      logicalId,
+      keySchema: props.KeySchema,
+      attributeDefinitions: props.AttributeDefinitions,
+      globalSecondaryIndexes: (props.GlobalSecondaryIndexes ?? []).map((index: any) => ({
+        indexName: index.IndexName, keySchema: index.KeySchema, projection: index.Projection ?? {},
+      })),
+      ...(props.StreamSpecification?.StreamViewType ? { streamViewType: props.StreamSpecification.StreamViewType } : {}),
+      ...(ttl?.Enabled && ttl.AttributeName ? { ttlAttribute: ttl.AttributeName } : {}),
+    };
+  });
 }
 
 /** The template's queues, each after its dead-letter queue (so that a redrive policy can name it). */
@@ -115,10 +152,11 @@ export function topics(template: CloudTemplate): string[] {
   return resourcesOfType(template, 'AWS::SNS::Topic').map(([id]) => id);
 }
 
-/** The SQS event source mappings of a function. */
+/** The SQS event source mappings of a function (its DynamoDB stream mappings are `streamMappings`'). */
 export function eventSourceMappings(template: CloudTemplate, functionLogicalId: string): EventSourceMappingSpec[] {
   return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
     .filter(([, r]) => referencedId(r.Properties.FunctionName) === functionLogicalId)
+    .filter(([, r]) => template.Resources[referencedId(r.Properties.EventSourceArn) ?? '']?.Type !== 'AWS::DynamoDB::Table')
     .map(([logicalId, r]) => {
       const queueLogicalId = referencedId(r.Properties.EventSourceArn);
       if (!queueLogicalId || template.Resources[queueLogicalId]?.Type !== 'AWS::SQS::Queue') {
