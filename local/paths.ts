@@ -13,6 +13,11 @@ function assetsDir(): string {
 /** The bundled pusher handler, exactly as the package ships it. */
 export const BUNDLED_HANDLER = path.join(assetsDir(), 'lambda', 'pusher.lambda', 'index.js');
 
+/** A bundled function of the construct, by its kind (`channels`, `connection-stream`, `jwt-authorizer`), as the package ships it. */
+export function bundledFunction(kind: string): string {
+  return path.join(assetsDir(), 'lambda', `${kind}.lambda`, 'index.js');
+}
+
 /** The Lambda runtime's worker (`local/lambda-runtime/worker.ts`, bundled): what runs each function. */
 export const RUNTIME_WORKER = path.join(assetsDir(), 'local', 'runtime', 'index.js');
 

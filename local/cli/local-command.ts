@@ -32,7 +32,8 @@ export interface LocalCommand {
 
 /**
  * A synthesized app's pusher on loopback: the stack's tables, its routes, its queues and topics, and the staged handler
- * invoked by local event sources as Lambda's would, the other functions the routes use run from the assembly.
+ * invoked by local event sources as Lambda's would, the other functions the routes, the streams and the Lambda Invoke
+ * endpoint run from the assembly.
  */
 export async function startLocalCommand(options: LocalCommandOptions = {}): Promise<LocalCommand> {
   const dir = options.app ?? 'cdk.out';
@@ -69,6 +70,7 @@ export function backendEnv(command: LocalCommand): Record<string, string> {
     AWS_ENDPOINT_URL_SQS: moto.endpoint,
     AWS_ENDPOINT_URL_SNS: moto.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: system.dynamoEndpoint,
+    ...(system.lambda ? { AWS_ENDPOINT_URL_LAMBDA: system.lambda.endpoint } : {}),
     ...(queueUrl ? { PUSHER_QUEUE_URL: queueUrl } : {}),
     ...(topicArn ? { PUSHER_TOPIC_ARN: topicArn } : {}),
   };
@@ -90,9 +92,14 @@ function assemblyAuthorizer(pusher: AssemblyPusher, invoke: (logicalId: string, 
   }));
 }
 
-/** One line per request and per work item, from the handler's own report lines. */
+/** One line per request, per work item and per connection stream batch, from the functions' own report lines. */
 function report(invocation: Invocation, log: (line: string) => void): void {
   for (const line of invocation.json) {
+    if (line.message === 'stream batch processed') {
+      const figures = ['removals', 'ttlRemovals', 'subscriptionsDeleted', 'failures'].filter((f) => line[f]).map((f) => `${f}=${line[f]}`).join(' ');
+      log(`  ${new Date().toISOString().slice(11, 19)}  ${'connection stream'.padEnd(18)} ${figures || '-'}`);
+      continue;
+    }
     if (line.message !== 'request processed' && line.message !== 'work item processed') continue;
     const figures = ['targets', 'delivered', 'gone', 'pruned', 'failed', 'closed'].filter((f) => line[f]).map((f) => `${f}=${line[f]}`).join(' ');
     const what = line.message === 'request processed' ? `${line.source} ${line.kind}` : `work item ${line.kind}`;

@@ -1,14 +1,18 @@
 import { FunctionError } from '../function-error';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../identity';
 import { FunctionRunner, type Invocation } from '../lambda-runtime/function-runner';
-import { functionCode } from '../template/assembly';
+import { bundledFunction } from '../paths';
+import { functionCode, inlineFunctionCode } from '../template/assembly';
 import { resolveIntrinsics, type CloudTemplate, type LocalNames } from '../template/intrinsics';
+import { constructFunctions } from '../template/resources';
 
 /** Where the local system's functions reach AWS: the endpoints their SDK clients are pointed at. */
 export interface LocalEndpoints {
   readonly dynamodb: string;
   readonly sqs?: string;
   readonly sns?: string;
+  /** The local Lambda Invoke endpoint (`AWS_ENDPOINT_URL_LAMBDA`), for a function that invokes another. */
+  readonly lambda?: string;
 }
 
 /** A function's environment, and the template's variables that name resources the local system does not run. */
@@ -26,7 +30,10 @@ export interface TemplateFunctionsOptions {
    */
   readonly mayLeaveOut?: (value: unknown) => boolean;
   readonly endpoints: () => LocalEndpoints;
-  /** The cloud assembly the template comes from: where its functions' code is staged. */
+  /**
+   * The cloud assembly the template comes from: where its functions' code is staged. Without it, the construct's own
+   * functions run from the bundles the package ships, and other functions only from inline code.
+   */
   readonly assembly?: { readonly dir: string; readonly stackName: string };
   /** Where a function's output lines go (`<logical id>: <line>`). @default dropped */
   readonly log?: (line: string) => void;
@@ -73,25 +80,42 @@ export class TemplateFunctions {
 
   /** Runs a function of the template (its one execution environment, loaded on first use); a throw is a `FunctionError`. */
   async invoke(logicalId: string, event: unknown): Promise<unknown> {
+    const invocation = await this.invocation(logicalId, event);
+    if (invocation.error) throw new FunctionError(logicalId, invocation.error.name, invocation.error.message);
+    return invocation.result;
+  }
+
+  /** Runs a function of the template as `invoke` does, and resolves to the whole invocation (a throw included). */
+  async invocation(logicalId: string, event: unknown): Promise<Invocation> {
     let runner = this.loaded.get(logicalId);
     if (!runner) {
       runner = this.load(logicalId);
       this.loaded.set(logicalId, runner);
+      // A function that failed to load is loaded again on its next invocation.
+      runner.catch(() => this.loaded.delete(logicalId));
     }
-    const invocation: Invocation = await (await runner).invoke(event);
+    const timeoutMs = (this.options.template.Resources[logicalId]?.Properties?.Timeout ?? 3) * 1000;
+    const invocation: Invocation = await (await runner).invoke(event, { timeoutMs });
     for (const line of invocation.lines.filter((l) => l.trim())) this.options.log?.(`  ${logicalId}: ${line}`);
-    if (invocation.error) throw new FunctionError(logicalId, invocation.error.name, invocation.error.message);
-    return invocation.result;
+    return invocation;
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.runners.map((runner) => runner.stop()));
   }
 
+  /**
+   * A function's code: inline code as it is; the assembly's staged asset; the construct's own functions (by their
+   * metadata's kind) from the package's bundles when there is no assembly.
+   */
   private code(logicalId: string): { file: string; exportName: string } {
+    const inline = inlineFunctionCode(this.options.template, logicalId);
+    if (inline) return inline;
     const assembly = this.options.assembly;
-    if (!assembly) throw new Error(`${logicalId}: the local system runs a function of the template only from a cloud assembly`);
-    return functionCode(assembly.dir, assembly.stackName, this.options.template, logicalId);
+    if (assembly) return functionCode(assembly.dir, assembly.stackName, this.options.template, logicalId);
+    const kind = constructFunctions(this.options.template).get(logicalId);
+    if (kind) return { file: bundledFunction(kind), exportName: 'handler' };
+    throw new Error(`${logicalId}: the local system runs a function of the template only from a cloud assembly, or from inline code`);
   }
 
   /** What Lambda's runtime sets, and the local endpoints and credentials. */
@@ -105,6 +129,7 @@ export class TemplateFunctions {
       AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
       ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
       ...(endpoints.sns ? { AWS_ENDPOINT_URL_SNS: endpoints.sns } : {}),
+      ...(endpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda } : {}),
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_LAMBDA_FUNCTION_NAME: logicalId,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize ?? 128),

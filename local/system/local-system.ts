@@ -1,84 +1,39 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { systemDrained } from './drained';
 import { startFunctionSources, stopFunctionSources, type FunctionSources } from './event-sources';
 import { TemplateFunctions } from './functions';
+import { lambdaFunctionNames, templateInvokeTarget } from './lambda-functions';
+import type { LocalSystemOptions } from './local-system-options';
 import { pusherQueues, startMessaging, type LocalMessaging, type PusherQueues } from './messaging';
-import { baseNames, tableNames, type MutableNames } from './names';
+import { baseNames, type MutableNames } from './names';
+import { startStreamSources, stopStreamSources, type RunningStreamSource } from './stream-sources';
 import { SystemClients } from './system-clients';
+import { createTables } from './tables';
 import { ENV } from '../../src/shared/constants';
-import { ApiGatewayEmulator, type EmulatorOptions } from '../api-gateway/emulator';
-import { tokenIsUserId, type LocalAuthorizer } from '../api-gateway/routes/authorizers';
-import type { InvokeFunction } from '../api-gateway/routes/integrations/lambda-proxy';
+import { ApiGatewayEmulator } from '../api-gateway/emulator';
+import { tokenIsUserId } from '../api-gateway/routes/authorizers';
 import { TemplateRoutes } from '../api-gateway/routes/template-routes';
 import { ConnectionsTable } from '../aws/dynamodb/connections-table';
 import { LocalDynamoDb } from '../aws/dynamodb/local-dynamodb';
+import { LambdaInvokeServer } from '../aws/lambda/invoke-server';
 import type { LocalQueue } from '../aws/moto/moto-server';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../identity';
-import { drained } from '../lambda-runtime/event-sources/sqs-event-source';
 import type { FunctionRunner, Invocation } from '../lambda-runtime/function-runner';
 import { BUNDLED_HANDLER } from '../paths';
 import { apiRoutes, routeSelectionExpression, stageName } from '../template/api';
 import { referencedId, resourcesOfType, type CloudTemplate } from '../template/intrinsics';
-import type { LocalAppOptions } from '../template/local-app';
-import { onlyPusher, pusherTable, subscribedTopics, tables, type TemplateTable } from '../template/resources';
+import { onlyPusher, pusherTable, subscribedTopics, type TemplateTable } from '../template/resources';
 
-export interface LocalSystemOptions {
-  /** The synthesized template the system runs. @default the template of `localAppTemplate(app)` */
-  readonly template?: CloudTemplate;
-  /** The app to synthesize when no `template` is given. @default a pusher with `connectionRoutes` from the authorizer */
-  readonly app?: LocalAppOptions;
-  /** The cloud assembly the template comes from: where its other functions' code is staged (authorizers, routes). */
-  readonly assembly?: { readonly dir: string; readonly stackName: string };
-  /** The pusher function's logical id. @default the template's one pusher */
-  readonly pusher?: string;
-  /** The pusher's code. @default `PUSHER_BUNDLE`, or the bundle the package ships */
-  readonly pusherCode?: string;
-  /** The connections table's local name. @default 'connections' */
-  readonly tableName?: string;
-  /** Seeds connection ids and fault sampling. @default 1 */
-  readonly seed?: number;
-  /** The emulator's port (WebSocket and Management API). @default any free port */
-  readonly port?: number;
-  /** When set, virtual connections' rows are written with an expiry this many seconds after connecting. */
-  readonly ttlSeconds?: number;
-  /** The local stand-in for the `$connect` authorizer. @default `tokenIsUserId` (`?token=<user id>`) */
-  readonly authorizer?: LocalAuthorizer;
-  /** Runs a function a route integrates with (your own `$connect`). @default the template's function, from `assembly` */
-  readonly invokeFunction?: InvokeFunction;
-  /** Serves the WebSocket and Management API over TLS with this certificate (see `EmulatorOptions.tls`). */
-  readonly tls?: EmulatorOptions['tls'];
-  /** API Gateway's connection limits (2 hours, 10 minutes idle), shortened for a test. */
-  readonly connectionLimits?: EmulatorOptions['limits'];
-  /** A `DynamoFaults` proxy in front of dynalite for the routes and the functions (`system.dynamodb.faults`). */
-  readonly dynamoFaults?: boolean;
-  /**
-   * Runs the template's queues and topics on moto, and invokes the pusher from them as its event source mappings and
-   * subscriptions say. Without them the pusher is invoked directly (`loadPusher().invoke(event)`), and its variables
-   * naming queues are left out (it then hands nothing to follow-ups). @default false
-   */
-  readonly queues?: boolean;
-  /**
-   * The most execution environments an SQS event source runs (with `queues: true`): each runs its mapping's
-   * `ScalingConfig.MaximumConcurrency` (2 without one) up to this cap. Lambda scales further; a laptop need not, but a
-   * benchmark of many workers does. @default 4
-   */
-  readonly maxEventSourceConcurrency?: number;
-  /**
-   * Environment overrides of every execution environment of the pusher (its event sources' and `loadPusher`'s), for
-   * what is not a prop (e.g. `RETRY_BASE_DELAY_MS`); a prop belongs in the template. @default none
-   */
-  readonly pusherOverrides?: Record<string, string>;
-  /** Where function output and per-invocation lines go. @default dropped */
-  readonly log?: (line: string) => void;
-  /** Called after each invocation by an event source. */
-  readonly onInvocation?: (invocation: Invocation) => void;
-}
+export type { LocalSystemOptions } from './local-system-options';
 
 /**
- * A synthesized template running on loopback, without an AWS account: its tables on dynalite, its WebSocket API on the
- * API Gateway emulator (the `$connect` / `$disconnect` routes the template declares), optionally its queues and topics
- * on moto with the pusher invoked by local event sources, and the bundled pusher with the environment the template
- * gives it. What the `local` command, the demo, the e2e tests and the benchmarks all run.
+ * A synthesized template running on loopback, without an AWS account: its tables on dynalite (with their indexes, their
+ * streams and their TTL), its WebSocket API on the API Gateway emulator (every route the template declares), its
+ * functions run locally (the construct's own from its bundles) with a local Lambda Invoke endpoint between them, its
+ * DynamoDB stream event source mappings, optionally its queues and topics on moto with the pusher invoked by local
+ * event sources, and the bundled pusher with the environment the template gives it. What the `local` command, the
+ * demo, the e2e tests and the benchmarks all run.
  */
 export class LocalSystem extends SystemClients {
   static async start(options: LocalSystemOptions = {}): Promise<LocalSystem> {
@@ -87,7 +42,9 @@ export class LocalSystem extends SystemClients {
     const template = options.template ?? (require('../template/local-app') as typeof import('../template/local-app')).localAppTemplate(options.app);
     const pusher = options.pusher ?? onlyPusher(template);
     const declared = pusherTable(template, pusher);
-    const system = new LocalSystem(template, options, pusher, declared, await LocalDynamoDb.start({ faults: options.dynamoFaults }));
+    const system = new LocalSystem(template, options, pusher, declared, await LocalDynamoDb.start({
+      faults: options.dynamoFaults, ttlSweepIntervalMs: options.ttlSweepIntervalMs,
+    }));
     try {
       await system.startAll();
     } catch (error) {
@@ -108,6 +65,10 @@ export class LocalSystem extends SystemClients {
   messaging?: LocalMessaging;
   /** The pusher's event sources, with `queues: true`. */
   sources?: FunctionSources;
+  /** The template's DynamoDB stream event source mappings, running. */
+  streamSources: RunningStreamSource[] = [];
+  /** Lambda's Invoke API for the functions (`AWS_ENDPOINT_URL_LAMBDA`): a hook invoked by the channels function. */
+  lambda?: LambdaInvokeServer;
 
   private constructor(
     readonly template: CloudTemplate,
@@ -129,7 +90,9 @@ export class LocalSystem extends SystemClients {
       log: options.log,
       // Without queues, a variable naming a queue or a topic is left out: the pusher then hands nothing to follow-ups.
       mayLeaveOut: (value) => !this.messaging && ['AWS::SQS::Queue', 'AWS::SNS::Topic'].includes(template.Resources[referencedId(value) ?? '']?.Type),
-      endpoints: () => ({ dynamodb: dynamodb.endpoint, sqs: this.messaging?.moto.endpoint, sns: this.messaging?.moto.endpoint }),
+      endpoints: () => ({
+        dynamodb: dynamodb.endpoint, sqs: this.messaging?.moto.endpoint, sns: this.messaging?.moto.endpoint, lambda: this.lambda?.endpoint,
+      }),
     });
   }
 
@@ -181,14 +144,19 @@ export class LocalSystem extends SystemClients {
   }
 
   /**
-   * Resolves once the pusher's event sources are idle and the queues they read are empty (nothing left for the pusher
-   * to do; dead-letter queues are not read), twice in a row.
+   * Resolves once nothing is left to do: the pusher's event sources idle and the queues they read empty (with `queues:
+   * true`; dead-letter queues are not read), and every DynamoDB stream source idle, all of it twice in a row.
    */
   async drained(timeoutMs = 60_000): Promise<void> {
     const { messaging, sources } = this;
-    if (!messaging || !sources) throw new Error('the system runs no queues');
-    const queues = [...sources.sqs.map((s) => s.source.queue), ...sources.sns.map((s) => s.queue)];
-    await drained([...sources.sqs.map((s) => s.source), ...sources.sns], queues, (q) => messaging.moto.depth(q), timeoutMs);
+    const streams = this.streamSources.map((s) => s.source);
+    if ((!messaging || !sources) && streams.length === 0) throw new Error('the system runs no queues and no streams');
+    const queueSide = messaging && sources ? {
+      sources: [...sources.sqs.map((s) => s.source), ...sources.sns],
+      queues: [...sources.sqs.map((s) => s.source.queue), ...sources.sns.map((s) => s.queue)],
+      depth: (q: LocalQueue) => messaging.moto.depth(q),
+    } : undefined;
+    await systemDrained(queueSide, streams, timeoutMs);
   }
 
   /** Every invocation by the event source of this queue (by role). */
@@ -197,10 +165,13 @@ export class LocalSystem extends SystemClients {
     return this.sources?.sqs.filter((s) => s.queueLogicalId === id).flatMap((s) => s.source.invocations.map((i) => i.invocation)) ?? [];
   }
 
+  /** Stops the event sources first (before the streams and queues they read), then the functions, the servers, DynamoDB. */
   async stop(): Promise<void> {
+    await stopStreamSources(this.streamSources);
     await stopFunctionSources(this.sources);
     await this.functions.stop();
     await this.emulator?.stop();
+    await this.lambda?.stop();
     this.terminateClients();
     await this.messaging?.moto.stop();
     await this.dynamodb.stop();
@@ -215,11 +186,10 @@ export class LocalSystem extends SystemClients {
   }
 
   private async startAll(): Promise<void> {
-    for (const spec of tables(this.template)) {
-      const tableName = spec.logicalId === this.declaredTable.logicalId ? this.table.tableName : spec.logicalId;
-      await this.dynamodb.createTable({ tableName, keySchema: spec.keySchema, attributeDefinitions: spec.attributeDefinitions });
-      Object.assign(this.names, tableNames(spec.logicalId, tableName));
-    }
+    this.lambda = await LambdaInvokeServer.start(templateInvokeTarget(this.template, this.functions));
+    Object.assign(this.names, lambdaFunctionNames(this.template));
+    Object.assign(this.names, await createTables(this.template, this.dynamodb,
+      (logicalId) => (logicalId === this.declaredTable.logicalId ? this.table.tableName : logicalId)));
     if (this.options.queues) {
       this.messaging = await startMessaging(this.template);
       Object.assign(this.names, this.messaging.names);
@@ -235,6 +205,15 @@ export class LocalSystem extends SystemClients {
         onInvocation: this.options.onInvocation,
       });
     }
+    this.streamSources = await startStreamSources({
+      template: this.template,
+      dynamodb: this.dynamodb,
+      names: this.names,
+      messaging: this.messaging,
+      load: (logicalId) => this.functions.load(logicalId),
+      onInvocation: (_mapping, { invocation }) => this.options.onInvocation?.(invocation),
+      log: this.options.log,
+    });
   }
 
   private async startApi(): Promise<void> {

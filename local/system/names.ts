@@ -26,3 +26,16 @@ export function queueNames(logicalId: string, queue: LocalQueue): MutableNames {
 export function topicNames(logicalId: string, topicArn: string): MutableNames {
   return { [logicalId]: topicArn, [`${logicalId}.TopicArn`]: topicArn, [`${logicalId}.TopicName`]: logicalId };
 }
+
+/** A table's `Fn::GetAtt StreamArn`: its local stream's ARN. */
+export function streamNames(logicalId: string, streamArn: string): MutableNames {
+  return { [`${logicalId}.StreamArn`]: streamArn };
+}
+
+/**
+ * A function's `Ref` (its name: the template's `FunctionName` when it is a plain string, else its logical id) and its
+ * `Arn`, which the local Lambda Invoke endpoint answers to.
+ */
+export function functionNames(logicalId: string, functionName: string): MutableNames {
+  return { [logicalId]: functionName, [`${logicalId}.Arn`]: localArn('lambda', `function:${functionName}`) };
+}

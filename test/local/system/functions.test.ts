@@ -1,5 +1,6 @@
 import { TemplateFunctions } from '../../../local/system/functions';
 import type { CloudTemplate } from '../../../local/template/intrinsics';
+import { PUSHER_METADATA_KEY } from '../../../src/shared/constants';
 
 const template: CloudTemplate = {
   Resources: {
@@ -45,5 +46,33 @@ describe('a function\'s environment, as the template declares it', () => {
   test('a variable naming what the local system does not run fails the start, unless it may be left out', () => {
     expect(() => functions().environment('Fn')).toThrow('Fn environment: Ref Queue has no local counterpart');
     expect(() => functions((value) => JSON.stringify(value).includes('Table')).environment('Fn')).toThrow('Ref Queue has no local counterpart');
+  });
+});
+
+describe('where a function\'s code comes from without a cloud assembly', () => {
+  const code: CloudTemplate = {
+    Resources: {
+      Inline: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs22.x', Handler: 'index.main', Code: { ZipFile: 'exports.main = async (e) => ({ doubled: e.n * 2 });' } } },
+      Stream: {
+        Type: 'AWS::Lambda::Function',
+        Metadata: { [PUSHER_METADATA_KEY]: { function: 'connection-stream' } },
+        Properties: { Runtime: 'nodejs22.x', Handler: 'index.handler', Code: { S3Bucket: 'b', S3Key: 'k.zip' }, Environment: { Variables: { SUBSCRIPTIONS_TABLE_NAME: 'subs' } } },
+      },
+      Staged: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs22.x', Handler: 'index.handler', Code: { S3Bucket: 'b', S3Key: 'k.zip' } } },
+    },
+  };
+  const fns = new TemplateFunctions({ template: code, names: {}, endpoints: () => ({ dynamodb: 'http://127.0.0.1:1' }) });
+  afterAll(() => fns.stop());
+
+  test('inline code runs as it is', async () => {
+    await expect(fns.invoke('Inline', { n: 21 })).resolves.toEqual({ doubled: 42 });
+  });
+
+  test('the construct\'s own function (by its metadata\'s kind) runs from the bundle the package ships', async () => {
+    await expect(fns.invoke('Stream', { Records: [] })).resolves.toEqual({ batchItemFailures: [] });
+  });
+
+  test('any other function needs the assembly its code is staged in', async () => {
+    await expect(fns.invoke('Staged', {})).rejects.toThrow('Staged: the local system runs a function of the template only from a cloud assembly, or from inline code');
   });
 });

@@ -110,3 +110,70 @@ describe('$default', () => {
     await expect(client.request('plain text')).resolves.toEqual({ routed: '$default' });
   });
 });
+
+/** An inline function of the template: echoes the frame and what API Gateway told it; `fail` answers 500, `throw` throws. */
+const PROXY_SOURCE = `
+exports.handler = async (event) => {
+  const frame = JSON.parse(event.body);
+  if (frame.action === 'throw') throw new Error('the function broke');
+  if (frame.action === 'fail') return { statusCode: 500, body: 'not for the client' };
+  return { statusCode: 200, body: JSON.stringify({ got: frame, route: event.requestContext.routeKey, user: event.requestContext.authorizer.principalId }) };
+};`;
+
+/** The local app's template with routes integrated (AWS_PROXY) with one inline function; `twoWay` ones with a route response. */
+function withProxyRoutes(routes: ReadonlyArray<{ key: string; twoWay: boolean }>): CloudTemplate {
+  const template = localAppTemplate();
+  const resources = { ...template.Resources };
+  const apiId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api')![0];
+  resources.ProxyFunction = { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs22.x', Handler: 'index.handler', Code: { ZipFile: PROXY_SOURCE } } };
+  resources.ProxyIntegration = {
+    Type: 'AWS::ApiGatewayV2::Integration',
+    Properties: {
+      ApiId: { Ref: apiId },
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: { 'Fn::Join': ['', ['arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/', { 'Fn::GetAtt': ['ProxyFunction', 'Arn'] }, '/invocations']] },
+    },
+  };
+  routes.forEach((route, i) => {
+    resources[`ProxyRoute${i}`] = {
+      Type: 'AWS::ApiGatewayV2::Route',
+      Properties: {
+        ApiId: { Ref: apiId },
+        RouteKey: route.key,
+        Target: { 'Fn::Join': ['', ['integrations/', { Ref: 'ProxyIntegration' }]] },
+        ...(route.twoWay ? { RouteResponseSelectionExpression: '$default' } : {}),
+      },
+    };
+    if (route.twoWay) {
+      resources[`ProxyRouteResponse${i}`] = { Type: 'AWS::ApiGatewayV2::RouteResponse', Properties: { ApiId: { Ref: apiId }, RouteId: { Ref: `ProxyRoute${i}` }, RouteResponseKey: '$default' } };
+    }
+  });
+  return { Resources: resources };
+}
+
+describe('Lambda proxy routes (the template\'s inline function, no cloud assembly needed)', () => {
+  const local = useLocalSystem({
+    template: withProxyRoutes([{ key: 'echo', twoWay: true }, { key: 'fire', twoWay: false }, { key: 'fail', twoWay: true }, { key: 'throw', twoWay: true }]),
+    handler: false,
+  });
+
+  test('a two-way route sends the function\'s body back to the client, as a frame of its own', async () => {
+    const [client] = await local.system.connect('alice');
+    await expect(client.request({ action: 'echo', n: 1 }, 20_000)).resolves.toEqual({ got: { action: 'echo', n: 1 }, route: 'echo', user: 'alice' });
+  });
+
+  test('a one-way route runs the function and sends nothing back', async () => {
+    const [client] = await local.system.connect('alice');
+    client.send({ action: 'fire' });
+    await expect(client.request({ action: 'echo', n: 2 }, 20_000)).resolves.toMatchObject({ got: { n: 2 } });
+    expect(client.messages).toHaveLength(1);
+  });
+
+  test('a function answering 500, or throwing: API Gateway\'s error frame, not its body; the failure is recorded', async () => {
+    const [client] = await local.system.connect('alice');
+    for (const action of ['fail', 'throw']) {
+      await expect(client.request({ action }, 20_000)).resolves.toEqual({ message: 'Internal server error', connectionId: client.connectionId, requestId: expect.any(String) });
+    }
+    expect(local.system.routes.failures.map((f) => [f.routeKey, f.status])).toEqual([['fail', 500], ['throw', 500]]);
+  });
+});
