@@ -24,7 +24,7 @@ export class Leftovers {
       segments: this.unread.map((unread) => (unread.channel === undefined
         ? unread
         : { ...unread, excludeConnections: reachedOtherwise(targets, unread.channel, unread.segment, unread.totalSegments) })),
-      alreadyReached: [...targets.reachedDirectly(), ...this.reachedBeforeFailure],
+      alreadyReached: [...targets.reachedDirectly(), ...this.reachedBeforeFailure, ...reachedThroughChannels(targets, this.failedUsers)],
     };
     return isEmptyRemainder(remainder) ? undefined : remainder;
   }
@@ -36,4 +36,17 @@ export class Leftovers {
  */
 function reachedOtherwise(targets: TargetSet, channel: string, shard: number, shards: number): string[] {
   return targets.claimedIds().filter((id) => targets.channelOf(id) !== channel && shardOf(id, shards) === shard);
+}
+
+/**
+ * The connections of `users` (whose Query failed) that a run reached through a channel: a subscription row names its
+ * owner, so these are known, and the users' follow-up must skip them or they would receive the request twice.
+ */
+function reachedThroughChannels(targets: TargetSet, users: readonly string[]): string[] {
+  if (users.length === 0) return [];
+  const failed = new Set(users);
+  return targets.claimedIds().filter((id) => {
+    const owner = targets.ownerOf(id);
+    return owner !== undefined && failed.has(owner) && targets.channelOf(id) !== undefined;
+  });
 }

@@ -43,7 +43,8 @@ export class RequestRun {
   private readonly started: number;
   private readonly inFlight = new InFlight();
   private readonly goneKeys: ConnectionKey[] = [];
-  private readonly goneSubscriptions: SubscriptionKey[] = [];
+  /** Gone or closed connections: their subscriptions to the request's channels are pruned when the run finishes. */
+  private readonly goneConnections: string[] = [];
   private readonly payloads: Payloads;
   /** Gone connections given directly whose owner (hence row key) was not known when they answered. */
   private readonly goneUnowned = new Set<string>();
@@ -129,7 +130,10 @@ export class RequestRun {
   async finish(): Promise<DeliveryOutcome> {
     await this.settled();
     if (this.goneKeys.length > 0) this.counts.pruned = await this.pruner.prune(this.goneKeys, this.job.messageId);
-    if (this.goneSubscriptions.length > 0) this.counts.pruned += await this.pruner.pruneSubscriptions(this.goneSubscriptions, this.job.messageId);
+    // Gathered now, not at the 410: a later channel's subscription row of the connection may have been read since.
+    const goneSubscriptions: SubscriptionKey[] = this.goneConnections.flatMap((connectionId) =>
+      this.targets.channelsOf(connectionId).map((channel) => ({ channel, connectionId })));
+    if (goneSubscriptions.length > 0) this.counts.pruned += await this.pruner.pruneSubscriptions(goneSubscriptions, this.job.messageId);
     const error = this.permanent ?? this.transient;
     const remainder = this.options.followUps ? this.left.remainder(this.targets) : undefined;
     return {
@@ -233,7 +237,7 @@ export class RequestRun {
     const userId = this.ownerOf(post);
     if (userId !== undefined) this.goneKeys.push({ userId, connectionId: post.connectionId });
     else this.goneUnowned.add(post.connectionId);
-    for (const channel of this.targets.channelsOf(post.connectionId)) this.goneSubscriptions.push({ channel, connectionId: post.connectionId });
+    this.goneConnections.push(post.connectionId);
   }
 
   private stillFailing(post: Post, reason: string): void {

@@ -1,5 +1,6 @@
 import { ConfigError, readConfig, readRegion } from '../../../lambda/adapters/config';
 import { MessageFormat } from '../../../src/message-format';
+import { CHANNEL_SHARDS, CHANNELS_ENV } from '../../../src/shared/channels';
 import { DEFAULTS, ENV } from '../../../src/shared/constants';
 
 const minimal = { [ENV.TABLE_NAME]: 'connections', [ENV.CALLBACK_URL]: 'http://127.0.0.1:3001/local/' };
@@ -102,6 +103,28 @@ describe('readConfig: segmented broadcast', () => {
   ])('%j is refused with a ConfigError naming the variable', (env, message) => {
     // WHEN / THEN
     expect(() => readConfig(env)).toThrow(message);
+  });
+});
+
+describe('readConfig: channels', () => {
+  const channelsEnv = { ...minimal, [CHANNELS_ENV.SUBSCRIPTIONS_TABLE_NAME]: 'subscriptions' };
+
+  test('SUBSCRIPTIONS_TABLE_NAME turns channels on, with the default shards; CHANNEL_SHARDS as the channels function has it', () => {
+    // WHEN / THEN
+    expect(readConfig(channelsEnv).channels).toEqual({ tableName: 'subscriptions', shards: CHANNEL_SHARDS.DEFAULT });
+    expect(readConfig({ ...channelsEnv, [CHANNELS_ENV.CHANNEL_SHARDS]: '16' }).channels).toEqual({ tableName: 'subscriptions', shards: 16 });
+    expect(readConfig({ ...channelsEnv, [CHANNELS_ENV.CHANNEL_SHARDS]: ` ${CHANNEL_SHARDS.MAX} ` }).channels?.shards).toBe(100);
+  });
+
+  test.each([[undefined], [''], ['   ']])('no table name (%j): no channels, whatever CHANNEL_SHARDS says', (tableName) => {
+    expect(readConfig({ ...minimal, [CHANNELS_ENV.SUBSCRIPTIONS_TABLE_NAME]: tableName, [CHANNELS_ENV.CHANNEL_SHARDS]: '0' }).channels).toBeUndefined();
+  });
+
+  test.each(['0', '101', '-1', '2.5', 'four', '1e9'])('CHANNEL_SHARDS=%s is refused with a ConfigError naming it', (shards) => {
+    // WHEN / THEN
+    const env = { ...channelsEnv, [CHANNELS_ENV.CHANNEL_SHARDS]: shards };
+    expect(() => readConfig(env)).toThrow(ConfigError);
+    expect(() => readConfig(env)).toThrow(`environment variable CHANNEL_SHARDS must be an integer from 1 to 100, got '${shards}'`);
   });
 });
 

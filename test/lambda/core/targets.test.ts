@@ -119,3 +119,63 @@ describe('TargetSet', () => {
     expect(set.ownerOf('c1')).toBe('u1');
   });
 });
+
+describe('TargetSet: channel subscribers', () => {
+  const channelRequest = (body: Record<string, unknown>) => {
+    const result = parseRequestValue({ data: 1, ...body }, { disconnectEnabled: false, channelsEnabled: true });
+    if (!result.ok) throw new Error(result.error.message);
+    return result.request;
+  };
+  const sub = (channel: string, userId: string, connectionId: string, expiresAt?: number) => ({ channel, userId, connectionId, expiresAt });
+
+  test('a connection is claimed through the first channel it is offered by; every subscription seen is remembered', () => {
+    // GIVEN
+    const set = new TargetSet(channelRequest({ channels: ['a', 'b'] }), 1_000);
+
+    // WHEN c1 is offered through a, then through b
+    const first = set.admitSubscriber(sub('a', 'u1', 'c1'));
+    const second = set.admitSubscriber(sub('b', 'u1', 'c1'));
+
+    // THEN
+    expect([first, second]).toEqual([true, false]);
+    expect(set.channelOf('c1')).toBe('a');
+    expect(set.channelsOf('c1')).toEqual(['a', 'b']);
+    expect(set.claimedIds()).toEqual(['c1']);
+    expect(set.ownerOf('c1')).toBe('u1');
+  });
+
+  test('excluded users and connections are not claimed, but their subscriptions are still seen', () => {
+    // GIVEN
+    const set = new TargetSet(channelRequest({ channels: ['a'], exclude_users: ['mallory'], exclude_connections: ['sender'] }), 1_000);
+
+    // WHEN / THEN
+    expect(set.admitSubscriber(sub('a', 'mallory', 'm1'))).toBe(false);
+    expect(set.admitSubscriber(sub('a', 'alice', 'sender'))).toBe(false);
+    expect(set.admitSubscriber(sub('a', 'alice', 'a1'))).toBe(true);
+    expect(set.claimedIds()).toEqual(['a1']);
+    expect(set.channelOf('sender')).toBeUndefined();
+  });
+
+  test('an expired subscription is neither claimed nor remembered; a live one of the same connection still is', () => {
+    // GIVEN
+    const set = new TargetSet(channelRequest({ channels: ['a', 'b'] }), 1_000);
+
+    // WHEN / THEN expiring at now is expired
+    expect(set.admitSubscriber(sub('a', 'u1', 'c1', 1_000))).toBe(false);
+    expect(set.channelsOf('c1')).toEqual([]);
+    expect(set.admitSubscriber(sub('b', 'u1', 'c1', 1_001))).toBe(true);
+    expect(set.channelOf('c1')).toBe('b');
+  });
+
+  test('a connection claimed through a channel is not claimed again as a user\'s row or a direct id, and keeps its channel', () => {
+    // GIVEN
+    const set = new TargetSet(channelRequest({ channels: ['a'], users: ['u1'], connections: ['c1'] }), 1_000);
+    set.admitSubscriber(sub('a', 'u1', 'c1'));
+
+    // WHEN / THEN
+    expect(set.admitRow({ userId: 'u1', connectionId: 'c1' })).toBe(false);
+    expect(set.admitDirect('c1', new Set())).toBe(false);
+    expect(set.channelOf('c1')).toBe('a');
+    expect(set.reachedDirectly()).toEqual([]);
+  });
+});

@@ -2,8 +2,12 @@ import type { DeliveryDeps } from '../../../lambda/core/delivery/deps';
 import type { ConnectionKey, ConnectionRow, PruneResult, SegmentPage, SegmentStore, StartKey } from '../../../lambda/core/ports/connection-store';
 import type { Log } from '../../../lambda/core/ports/reporter';
 import type { PostResult, Sender } from '../../../lambda/core/ports/sender';
+import type {
+  SubscriberPage, SubscriberRow, SubscriptionKey, SubscriptionPruneResult, SubscriptionStore,
+} from '../../../lambda/core/ports/subscription-store';
 import type { WorkMessage, WorkQueue } from '../../../lambda/core/ports/work-queue';
 import { Semaphore } from '../../../lambda/core/semaphore';
+import { channelKey, shardOf } from '../../../src/shared/channels';
 
 /** An in-memory connections table that pages its answers and records every call. */
 export class FakeStore implements SegmentStore {
@@ -170,4 +174,86 @@ export class FakeQueue implements WorkQueue {
   bodies(): Array<Record<string, any>> {
     return this.sent.flat().map((m) => JSON.parse(m.body));
   }
+}
+
+export const subscriber = (channel: string, userId: string, connectionId: string, expiresAt?: number): SubscriberRow =>
+  (expiresAt === undefined ? { channel, userId, connectionId } : { channel, userId, connectionId, expiresAt });
+
+const unavailable = () => Object.assign(new Error('unavailable'), { name: 'InternalServerError' });
+
+/**
+ * An in-memory subscriptions table: each row is in the shard `shardOf(connectionId, shards)` of its channel, in table
+ * order; answers are paged (`pageSize` rows, the last key `channel_key`/`connection_id`) and every call recorded.
+ */
+export class FakeSubscriptionStore implements SubscriptionStore {
+  /** `[channel, shard]` of every `queryShard`. */
+  readonly queries: Array<[string, number]> = [];
+  readonly pageCalls: Array<{ channel: string; shard: number; startKey?: StartKey; limit: number }> = [];
+  readonly counts: Array<[string, number]> = [];
+  readonly pruneCalls: SubscriptionKey[][] = [];
+  /** `<channel>#<shard>` → pages served before that shard's next read throws (0: its first page fails). */
+  readonly failAfter = new Map<string, number>();
+  /** `<channel>` → a promise awaited before that channel's first page is served. */
+  readonly holds = new Map<string, Promise<void>>();
+  failCount = false;
+
+  constructor(public rows: SubscriberRow[], readonly shards = 2, private readonly pageSize = 2) {}
+
+  /** The rows of one channel shard, in table order. */
+  shardRows(channel: string, shard: number): SubscriberRow[] {
+    return this.rows.filter((r) => r.channel === channel && shardOf(r.connectionId, this.shards) === shard);
+  }
+
+  async *queryShard(channel: string, shard: number): AsyncIterable<SubscriberPage> {
+    this.queries.push([channel, shard]);
+    await this.holds.get(channel);
+    let startKey: StartKey | undefined;
+    do {
+      const page = await this.read(channel, shard, startKey, this.pageSize);
+      yield page;
+      startKey = page.lastKey;
+    } while (startKey);
+  }
+
+  async queryShardPage(channel: string, shard: number, startKey: StartKey | undefined, limit = this.pageSize): Promise<SubscriberPage> {
+    this.pageCalls.push({ channel, shard, ...(startKey ? { startKey } : {}), limit });
+    return this.read(channel, shard, startKey, limit);
+  }
+
+  async countUpTo(channel: string, limit: number): Promise<number> {
+    this.counts.push([channel, limit]);
+    if (this.failCount) throw unavailable();
+    return Math.min(limit, this.rows.filter((r) => r.channel === channel).length);
+  }
+
+  async prune(keys: readonly SubscriptionKey[]): Promise<SubscriptionPruneResult> {
+    this.pruneCalls.push([...keys]);
+    const gone = new Set(keys.map((k) => `${k.channel} ${k.connectionId}`));
+    this.rows = this.rows.filter((r) => !gone.has(`${r.channel} ${r.connectionId}`));
+    return { deleted: keys.length, failed: [] };
+  }
+
+  /** Like DynamoDB, a page cut by `limit` has a LastEvaluatedKey even when nothing follows it. */
+  private async read(channel: string, shard: number, startKey: StartKey | undefined, limit: number): Promise<SubscriberPage> {
+    await Promise.resolve();
+    const key = channelKey(channel, shard);
+    const left = this.failAfter.get(key);
+    if (left !== undefined) {
+      if (left <= 0) throw unavailable();
+      this.failAfter.set(key, left - 1);
+    }
+    const rows = this.shardRows(channel, shard);
+    const from = startKey ? rows.findIndex((r) => r.connectionId === startKey.connection_id.S) + 1 : 0;
+    const page = rows.slice(from, from + limit);
+    const last = page[page.length - 1];
+    if (page.length < limit || !last) return { rows: page };
+    return { rows: page, lastKey: { channel_key: { S: key }, connection_id: { S: last.connectionId } } };
+  }
+}
+
+/** `count` connection ids `<prefix><n>` that fall in shard `shard` of `shards`. */
+export function idsInShard(shard: number, shards: number, count: number, prefix = 'c'): string[] {
+  const ids: string[] = [];
+  for (let n = 0; ids.length < count; n++) if (shardOf(`${prefix}${n}`, shards) === shard) ids.push(`${prefix}${n}`);
+  return ids;
 }
