@@ -1,3 +1,4 @@
+import { Channels } from './channels.js';
 import { ConnectionManager } from './connection-manager.js';
 import type { ConnectionState, RetryInfo } from './connection-state.js';
 import { RecentIds } from './dedupe.js';
@@ -12,7 +13,10 @@ declare const TextEncoder: new () => { encode(text: string): Uint8Array };
 
 /** The client's events and their listeners' arguments. */
 export interface ClientEvents {
-  /** A message: its `data`, and its envelope (`undefined` with the `data` format). Each envelope `id` once. */
+  /**
+   * A message: its `data`, and its envelope (`undefined` with the `data` format; `envelope.channel` the channel it came
+   * through, if any). Each envelope `id` once.
+   */
   message: (data: unknown, envelope: Envelope | undefined) => void;
   /** The connection state changed. */
   state: (state: ConnectionState, previous: ConnectionState) => void;
@@ -26,7 +30,12 @@ export interface ClientEvents {
   pong: () => void;
   /** A message whose `id` was already delivered was dropped. */
   duplicate: (envelope: Envelope) => void;
-  /** Any other protocol frame (`subscribed`, `members`, … as later features add them). */
+  /**
+   * A channel was subscribed (`error` undefined): on `subscribe()`, and again on every new socket (reconnect, re-dial);
+   * or it was given up (`error` set: a final refusal, or `UNAVAILABLE` / no reply too many times) and is forgotten.
+   */
+  subscription: (channel: string, error: PusherClientError | undefined) => void;
+  /** Any other protocol frame (a reply the client was not waiting for, `members`, … as later features add them). */
   frame: (frame: ProtocolFrame) => void;
 }
 
@@ -46,15 +55,28 @@ export class WebsocketPusherClient {
   private readonly manager: ConnectionManager;
   private readonly recent: RecentIds;
   private readonly buffer: SendBuffer;
+  private readonly channels: Channels;
 
   constructor(options: ClientOptions) {
     this.options = resolveOptions(options);
     this.events = new Emitter<ClientEvents>((error, event) => this.listenerFailed(error, event));
     this.recent = new RecentIds(this.options.dedupeCapacity);
     this.buffer = new SendBuffer(this.options.maxBufferedFrames);
+    this.channels = new Channels(this.options, {
+      send: (frame) => this.manager.send(JSON.stringify(frame)),
+      closed: () => this.manager.state === 'closed',
+      report: (channel, error, again) => {
+        this.events.emit('subscription', channel, error);
+        // A re-subscribe (after a reconnect or a re-dial) refused: no `subscribe()` call is there to learn it.
+        if (error && again) this.events.emit('error', error);
+      },
+    });
     this.manager = new ConnectionManager(this.options, {
       open: (redial) => this.opened(redial),
-      state: (state, previous) => this.events.emit('state', state, previous),
+      state: (state, previous) => {
+        if (state === 'reconnecting') this.channels.lost();
+        this.events.emit('state', state, previous);
+      },
       frame: (text) => this.received(text),
       retry: (retry) => this.events.emit('retry', retry),
       error: (error) => this.events.emit('error', error),
@@ -69,6 +91,11 @@ export class WebsocketPusherClient {
   /** How many frames wait in the send buffer for a socket. */
   get bufferedFrames(): number {
     return this.buffer.size;
+  }
+
+  /** The channels the client keeps (subscribed, or to be): each is subscribed again on every new socket. */
+  get subscriptions(): readonly string[] {
+    return this.channels.names;
   }
 
   /** Adds a listener; returns what removes it. */
@@ -103,16 +130,41 @@ export class WebsocketPusherClient {
     return this.buffer.push(text);
   }
 
-  /** Closes the connection for good (until `connect()`): no reconnect; buffered frames are dropped. */
+  /**
+   * Subscribes to a channel and keeps it: subscribed again on every new socket (reconnect, re-dial) until
+   * `unsubscribe()`. Resolves once the API answered `subscribed`; while no socket is open it waits for one. Rejects with
+   * a `PusherClientError` (kind `subscription`, `details.code`) on a name that is not a channel's (nothing sent), a
+   * refusal (`FORBIDDEN`, `INVALID_CHANNEL`, `TOO_MANY_SUBSCRIPTIONS`: the channel is forgotten), `UNAVAILABLE` or no
+   * reply within `replyTimeoutMs` 5 times (retried with backoff in between), `unsubscribe()` or `close()` first.
+   */
+  subscribe(channel: string): Promise<void> {
+    return this.channels.subscribe(channel);
+  }
+
+  /**
+   * Forgets a channel, and unsubscribes from it when a socket is open: resolves on the API's `unsubscribed` (at once
+   * when no socket is open: its subscriptions went with it). A `subscribe()` still waiting rejects (`UNSUBSCRIBED`).
+   */
+  unsubscribe(channel: string): Promise<void> {
+    return this.channels.unsubscribe(channel);
+  }
+
+  /**
+   * Closes the connection for good (until `connect()`): no reconnect; buffered frames are dropped, the channels
+   * forgotten (a `subscribe()` waiting rejects with `CLOSED`).
+   */
   close(): void {
+    this.channels.close();
     this.buffer.clear();
     this.manager.close();
   }
 
-  private opened(redial: boolean): void {
-    // Later features restore their state here (subscriptions, resume) before the app's buffered frames go out.
+  /** Restores the channels on the new socket before the app's buffered frames go out; a re-dial's old socket waits for them. */
+  private opened(redial: boolean): PromiseLike<unknown> | undefined {
+    const restored = this.channels.restore();
     this.flush();
     if (redial) this.events.emit('redial');
+    return restored;
   }
 
   private flush(): void {
@@ -139,13 +191,14 @@ export class WebsocketPusherClient {
         this.events.emit('pong');
         return;
       case 'error':
+        if (this.channels.reply(frame.frame)) return;
         this.events.emit('error', new PusherClientError('protocol', `${frame.frame.code}: ${frame.frame.message ?? ''}`, { code: frame.frame.code, ref: frame.frame.ref, frame: frame.frame }));
         return;
       case 'gateway-error':
         this.events.emit('error', new PusherClientError('gateway', `API Gateway answered: ${frame.message}`, { frame: text, requestId: frame.requestId }));
         return;
       case 'frame':
-        this.events.emit('frame', frame.frame);
+        if (!this.channels.reply(frame.frame)) this.events.emit('frame', frame.frame);
         return;
     }
   }

@@ -8,8 +8,12 @@ import { describeErrorEvent, OPEN, type WebSocketLike } from './websocket.js';
 
 /** What the manager tells the client. */
 export interface ManagerEvents {
-  /** A socket became the one frames are sent on; `redial` when it replaced an open one (make-before-break). */
-  open(redial: boolean): void;
+  /**
+   * A socket became the one frames are sent on; `redial` when it replaced an open one (make-before-break). What it
+   * returns, if anything, keeps the replaced socket past `redial.graceMs` until it settles (the channels subscribed
+   * again on the new socket).
+   */
+  open(redial: boolean): PromiseLike<unknown> | void;
   state(state: ConnectionState, previous: ConnectionState): void;
   /** A text frame from any open socket (the current one, or one being retired after a re-dial). */
   frame(text: string): void;
@@ -142,14 +146,18 @@ export class ConnectionManager {
     if (previous) {
       previous.role = 'draining';
       this.draining.add(previous);
-      previous.grace.start(this.options.redial.graceMs, () => this.retire(previous));
     }
     this.pongTimer.stop();
     this.schedulePing();
     if (this.options.redial.afterMs > 0) {
       this.redialTimer.start(redialDelay(this.options.redial, this.options.random), () => this.redialNow());
     }
-    this.events.open(previous !== undefined);
+    const restored = this.events.open(previous !== undefined);
+    // The old socket drains for the grace period, and until what the new one restores is settled: it is still
+    // subscribed to the channels, so nothing published to them meanwhile is missed.
+    if (previous?.role === 'draining') {
+      previous.grace.start(this.options.redial.graceMs, () => (restored ? void restored.then(() => this.retire(previous)) : this.retire(previous)));
+    }
     if (this.primary === link) this.setState('open');
   }
 

@@ -5,10 +5,13 @@
  * - `ping-timeout`: nothing came back within `pongTimeoutMs` of a ping; the socket is dropped and the client reconnects.
  * - `gateway`: API Gateway answered a frame with an error (`{"message":"Forbidden",…}`, `"Internal server error"`).
  * - `protocol`: an `{"type":"error",…}` reply (`code` and `ref` set).
+ * - `subscription`: a channel could not be subscribed (or unsubscribed): `code` the API's (`FORBIDDEN`, `INVALID_CHANNEL`,
+ *   `TOO_MANY_SUBSCRIPTIONS`, `UNAVAILABLE`, …) or the client's (`INVALID_CHANNEL`, `TIMEOUT`, `CLOSED`, `UNSUBSCRIBED`,
+ *   `NOT_ENVELOPE`), `channel` set.
  * - `frame`: a frame the client cannot read (binary).
  * - `listener`: one of the app's listeners threw.
  */
-export type ClientErrorKind = 'connect' | 'token' | 'ping-timeout' | 'gateway' | 'protocol' | 'frame' | 'listener';
+export type ClientErrorKind = 'connect' | 'token' | 'ping-timeout' | 'gateway' | 'protocol' | 'subscription' | 'frame' | 'listener';
 
 /** An error the client reports through its `error` event. */
 export class PusherClientError extends Error {
@@ -16,8 +19,10 @@ export class PusherClientError extends Error {
     readonly kind: ClientErrorKind,
     message: string,
     readonly details: {
-      /** A protocol error's `code`. */
+      /** A protocol or subscription error's `code`. */
       readonly code?: string;
+      /** The channel of a subscription error. */
+      readonly channel?: string;
       /** The `ref` of the frame a protocol error answers. */
       readonly ref?: string;
       /** The frame, for `protocol` and `gateway` errors. */

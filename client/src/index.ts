@@ -1,3 +1,4 @@
+export { isChannelName } from './channels.js';
 export { WebsocketPusherClient, type ClientEvents } from './client.js';
 export type { ConnectionState, RetryInfo, RetryReason } from './connection-state.js';
 export { PusherClientError, type ClientErrorKind } from './errors.js';

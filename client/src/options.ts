@@ -34,6 +34,11 @@ export interface ClientOptions {
   readonly pongTimeoutMs?: number;
   /** A dial (the token provider's answer, then the socket's open) not done this long after it began is given up and retried. @default 15000 */
   readonly connectTimeoutMs?: number;
+  /**
+   * A subscribe or unsubscribe sent and not answered this long after is given up (a subscribe is tried again, up to 5
+   * times in all); 0 waits forever. @default 10000
+   */
+  readonly replyTimeoutMs?: number;
   /** Re-dialing before API Gateway's 2-hour limit. */
   readonly redial?: RedialOptions;
   /** How many recent message ids are kept to drop duplicates. @default 1000 */
@@ -58,6 +63,7 @@ export interface ResolvedOptions {
   readonly pingIntervalMs: number;
   readonly pongTimeoutMs: number;
   readonly connectTimeoutMs: number;
+  readonly replyTimeoutMs: number;
   readonly redial: Required<RedialOptions>;
   readonly dedupeCapacity: number;
   readonly maxBufferedFrames: number;
@@ -83,6 +89,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     pingIntervalMs: options.pingIntervalMs ?? 240_000,
     pongTimeoutMs: options.pongTimeoutMs ?? 20_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
+    replyTimeoutMs: options.replyTimeoutMs ?? 10_000,
     redial: redialOptions(options.redial),
     dedupeCapacity: options.dedupeCapacity ?? 1_000,
     maxBufferedFrames: options.maxBufferedFrames ?? 100,
@@ -100,6 +107,7 @@ function validate(options: ResolvedOptions): void {
     'pingIntervalMs': options.pingIntervalMs,
     'pongTimeoutMs': options.pongTimeoutMs,
     'connectTimeoutMs': options.connectTimeoutMs,
+    'replyTimeoutMs': options.replyTimeoutMs,
     'dedupeCapacity': options.dedupeCapacity,
     'maxBufferedFrames': options.maxBufferedFrames,
     'backoff.initialDelayMs': options.backoff.initialDelayMs,

@@ -35,7 +35,7 @@ export interface Envelope {
   readonly id: string;
   /** The request's `data`. */
   readonly data: unknown;
-  /** The channel the message reached this connection through (channels, a later feature). */
+  /** The channel the message reached this connection through; absent when it was sent to the user or the connection. */
   readonly channel?: string;
   /** The message's position in `channel` (history channels, a later feature). */
   readonly seq?: number;

@@ -1,0 +1,211 @@
+import { PusherClientError } from './errors.js';
+import type { ResolvedOptions } from './options.js';
+import { backoffDelay } from './schedule.js';
+import { Timer } from './timers.js';
+
+/**
+ * A channel name: 1 to 8 segments joined by `/`, each 1 to 64 characters of `A-Z a-z 0-9 _ - . = @ : + | ~` (the
+ * library's `isChannelName`, which a test keeps this equal to).
+ */
+const CHANNEL_NAME = /^[\w\-.=@:+|~]{1,64}(\/[\w\-.=@:+|~]{1,64}){0,7}$/;
+
+/** Whether `name` is a channel name the API accepts: 1 to 8 segments joined by `/`, each 1 to 64 of `A-Z a-z 0-9 _ - . = @ : + | ~`. */
+export function isChannelName(name: unknown): name is string {
+  return typeof name === 'string' && CHANNEL_NAME.test(name);
+}
+
+/** A subscribe that got `UNAVAILABLE` or no reply is sent this many times in all, then the channel is given up. */
+export const SUBSCRIBE_ATTEMPTS = 5;
+
+/** What the channels need of the client: its socket, and where they report. */
+export interface ChannelsHost {
+  /** Sends on the current socket; false when none is open. */
+  send(frame: object): boolean;
+  /** Whether the client is closed (a subscribe is refused until `connect()`). */
+  closed(): boolean;
+  /** A channel was subscribed (no error), or given up (the error); `again` when it had been subscribed before. */
+  report(channel: string, error: PusherClientError | undefined, again: boolean): void;
+}
+
+/** A reply frame: `subscribed`, `unsubscribed` or `error`. */
+interface Reply {
+  readonly type: string;
+  readonly code?: unknown;
+  readonly message?: unknown;
+  readonly ref?: unknown;
+}
+
+/** A channel the client keeps: subscribed again on every new socket until it is unsubscribed or given up. */
+interface Channel {
+  readonly name: string;
+  /** What waits for the channel to be subscribed (`subscribe()` calls, a re-dial's hold): called with the error, if given up. */
+  waiters: Array<(error?: PusherClientError) => void>;
+  /** The ref of the subscribe in flight. */
+  ref?: string;
+  /** Subscribed at least once since it is kept. */
+  confirmed?: boolean;
+  /** Attempts that got `UNAVAILABLE` or no reply since the last success. */
+  failures: number;
+  /** The reply timeout, or the backoff before the next attempt. */
+  readonly timer: Timer;
+}
+
+/**
+ * The channels the client keeps, and the replies it waits for (by `ref`): a reply timeout, `UNAVAILABLE` and no reply
+ * retried with backoff (bounded), every channel subscribed again on every new socket.
+ */
+export class Channels {
+  private readonly kept = new Map<string, Channel>();
+  /** ref → what handles its reply: true when the reply was its answer. */
+  private readonly pending = new Map<string, (reply: Reply) => boolean>();
+  private refs = 0;
+
+  constructor(private readonly options: ResolvedOptions, private readonly host: ChannelsHost) {}
+
+  /** The channels kept, in the order they were subscribed. */
+  get names(): string[] {
+    return [...this.kept.keys()];
+  }
+
+  subscribe(name: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const refused = this.refused(name) ?? (this.host.closed() ? failure('CLOSED', name, 'the client is closed') : undefined);
+      if (refused) return reject(refused);
+      let channel = this.kept.get(name);
+      if (channel?.confirmed) return resolve();
+      if (!channel) {
+        this.kept.set(name, channel = { name, waiters: [], failures: 0, timer: new Timer(this.options.timers) });
+        this.request(channel);
+      }
+      channel.waiters.push((error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  unsubscribe(name: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const refused = this.refused(name);
+      if (refused) return reject(refused);
+      const channel = this.kept.get(name);
+      if (channel) this.forget(channel, failure('UNSUBSCRIBED', name));
+      const timer = new Timer(this.options.timers);
+      // Not sent (no socket is open): the subscription went with the socket.
+      const sent = this.ask('unsubscribe', name, timer, (reply) => (reply.type === 'error' ? reject(replyFailure(name, reply)) : resolve()), reject);
+      if (!sent) resolve();
+    });
+  }
+
+  /** A reply with a ref the client waits for: handled (true), or not one of its replies (false). */
+  reply(reply: Reply): boolean {
+    const handle = typeof reply.ref === 'string' ? this.pending.get(reply.ref) : undefined;
+    return handle !== undefined && handle(reply);
+  }
+
+  /**
+   * A socket opened: every kept channel is subscribed on it (again). Returns what settles once each is subscribed or
+   * given up (a re-dial keeps the old socket until then), or undefined when no channel is kept.
+   */
+  restore(): Promise<unknown> | undefined {
+    if (this.kept.size === 0) return undefined;
+    return Promise.all([...this.kept.values()].map((channel) => {
+      this.request(channel);
+      return new Promise((settled) => channel.waiters.push(settled));
+    }));
+  }
+
+  /** The socket is gone: what was in flight on it is not answered; the kept channels wait for the next socket. */
+  lost(): void {
+    for (const channel of this.kept.values()) this.cancel(channel);
+    // What is left are unsubscribes in flight: done, the subscriptions went with the socket.
+    for (const handle of [...this.pending.values()]) handle({ type: 'unsubscribed' });
+  }
+
+  /** The client is closed: every channel is forgotten, every `subscribe()` waiting rejected. */
+  close(): void {
+    for (const channel of [...this.kept.values()]) this.forget(channel, failure('CLOSED', channel.name));
+    this.lost();
+  }
+
+  private refused(name: string): PusherClientError | undefined {
+    if (!isChannelName(name)) return failure('INVALID_CHANNEL', JSON.stringify(name), 'not 1 to 8 segments joined by /, each 1 to 64 of A-Z a-z 0-9 _ - . = @ : + | ~');
+    if (this.options.messageFormat !== 'envelope') return failure('NOT_ENVELOPE', name, "channels need messageFormat 'envelope'");
+    return undefined;
+  }
+
+  /**
+   * Sends `action` for the channel with a fresh ref, and waits for its reply (`<action>d`, or an `error`) within
+   * `replyTimeoutMs`, else `timedOut`. Returns the ref; undefined when no socket is open.
+   */
+  private ask(action: string, name: string, timer: Timer, answer: (reply: Reply) => void, timedOut: (error: PusherClientError) => void) {
+    const ref = `wp${this.refs + 1}`;
+    if (!this.host.send({ action, channel: name, ref })) return undefined;
+    this.refs++;
+    const ms = this.options.replyTimeoutMs;
+    if (ms > 0) {
+      timer.start(ms, () => {
+        this.pending.delete(ref);
+        timedOut(failure('TIMEOUT', name, `no reply to ${action} within ${ms} ms`));
+      });
+    }
+    this.pending.set(ref, (reply) => {
+      if (reply.type !== `${action}d` && reply.type !== 'error') return false;
+      timer.stop();
+      this.pending.delete(ref);
+      answer(reply);
+      return true;
+    });
+    return ref;
+  }
+
+  /** Subscribes the channel on the current socket (unless none is open: the next one's `restore` does). */
+  private request(channel: Channel): void {
+    this.cancel(channel);
+    channel.ref = this.ask('subscribe', channel.name, channel.timer, (reply) => {
+      channel.ref = undefined;
+      if (reply.type === 'error') {
+        if (reply.code === 'UNAVAILABLE') this.failed(channel, replyFailure(channel.name, reply));
+        else this.giveUp(channel, replyFailure(channel.name, reply));
+        return;
+      }
+      const again = !!channel.confirmed;
+      channel.confirmed = true;
+      channel.failures = 0;
+      for (const settle of channel.waiters.splice(0)) settle();
+      this.host.report(channel.name, undefined, again);
+    }, (error) => this.failed(channel, error));
+  }
+
+  /** `UNAVAILABLE`, or no reply: tried again after a backoff, `SUBSCRIBE_ATTEMPTS` times in all. */
+  private failed(channel: Channel, error: PusherClientError): void {
+    this.cancel(channel);
+    if (++channel.failures >= SUBSCRIBE_ATTEMPTS) return this.giveUp(channel, error);
+    channel.timer.start(backoffDelay(channel.failures - 1, this.options.backoff, this.options.random), () => this.request(channel));
+  }
+
+  /** A final refusal, or the attempts ran out: the channel is forgotten, and the app told. */
+  private giveUp(channel: Channel, error: PusherClientError): void {
+    this.forget(channel, error);
+    this.host.report(channel.name, error, !!channel.confirmed);
+  }
+
+  private forget(channel: Channel, error: PusherClientError): void {
+    this.cancel(channel);
+    this.kept.delete(channel.name);
+    for (const settle of channel.waiters.splice(0)) settle(error);
+  }
+
+  /** Stops waiting for the channel's reply or its next attempt. */
+  private cancel(channel: Channel): void {
+    channel.timer.stop();
+    if (channel.ref) this.pending.delete(channel.ref);
+    channel.ref = undefined;
+  }
+}
+
+/** A subscription error: its message `<channel>: <code>[: <why>]`. */
+function failure(code: string, channel: string, why?: string, reply?: Reply): PusherClientError {
+  return new PusherClientError('subscription', `${channel}: ${code}${why ? `: ${why}` : ''}`, { code, channel, ref: reply?.ref as string | undefined, frame: reply });
+}
+
+function replyFailure(channel: string, reply: Reply): PusherClientError {
+  return failure(String(reply.code), channel, typeof reply.message === 'string' ? reply.message : undefined, reply);
+}
