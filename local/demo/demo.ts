@@ -1,12 +1,16 @@
 /**
  * `npm run demo`: the bundled pusher against the local system (dynalite + the API Gateway WebSocket emulator),
  * with real WebSocket clients and no AWS account. Clients connect through the synthesized template's `$connect` /
- * `$disconnect` routes (their request templates rendered and sent to dynalite), with a token authorizer stand-in.
- * Prints, per request, who received what, what was pruned or closed and the handler's own log line and metrics;
- * exits non-zero if anything it demonstrates did not happen.
+ * `$disconnect` routes (their request templates rendered and sent to dynalite), with a token authorizer stand-in;
+ * some subscribe to a room through its subscribe route (the channels function), and one is refused a channel.
+ * Prints, per request, who received what, what was pruned or closed and the handler's own log line and metrics, and
+ * the connection stream function's cleanup of a leaving subscriber; exits non-zero if anything it demonstrates did
+ * not happen.
  */
+import { LOBBY, ROOM_RULES, roomSubscriptions, showCleanup, subscribeClients, subscriptionRows, subscriptionsTable } from './room';
 import { key, rule, runStep } from './run-step';
-import { demoSteps, type DemoUsers } from './steps';
+import { demoSteps, roomStep, type DemoUsers } from './steps';
+import { ChannelRule, MessageFormat } from '../../src';
 import type { AuthorizerAnswer, LocalAuthorizer } from '../api-gateway/routes/authorizers';
 import { RecordingClient } from '../client/recording-client';
 import { LocalSystem } from '../system/local-system';
@@ -18,9 +22,16 @@ const TOKENS: Record<string, AuthorizerAnswer> = Object.fromEntries(
 );
 const tokenAuthorizer: LocalAuthorizer = ({ query }) => TOKENS[query.token];
 
-async function main(): Promise<number> {
+/** The demo app: `connectionRoutes` with the tenant kept, the envelope, and channels. */
+const DEMO_APP = {
+  authorizerContextAttributes: ['tenant'],
+  props: { messageFormat: MessageFormat.ENVELOPE, channels: { rules: ROOM_RULES.map((pattern) => ChannelRule.allow(pattern)) } },
+};
+
+/** Runs the demo, printing as it goes; resolves to its exit code (1 when anything it demonstrates did not happen). */
+export async function runDemo(): Promise<number> {
   const started = Date.now();
-  const system = await LocalSystem.start({ seed: 2024, authorizer: tokenAuthorizer, app: { authorizerContextAttributes: ['tenant'] } });
+  const system = await LocalSystem.start({ seed: 2024, authorizer: tokenAuthorizer, app: DEMO_APP });
   try {
     return await demo(system, started);
   } finally {
@@ -32,23 +43,40 @@ async function demo(system: LocalSystem, started: number): Promise<number> {
   console.log('WebsocketPusher demo: the bundled handler (assets/lambda/pusher.lambda/index.js) against a local stack');
   console.log(`  DynamoDB      dynalite at ${system.dynamoEndpoint}, table "${system.table.tableName}" (user_id, connection_id)`);
   console.log(`  API Gateway   WebSocket emulator at ${system.emulator.connectUrl()}, Management API ${system.emulator.callbackUrl}`);
+  console.log(`  Channels      table "${subscriptionsTable(system)}" (channel_key, connection_id); the channels function and the`);
+  console.log('                connection stream function (on the connections table\'s stream) from assets/lambda/');
   const users = await connectUsers(system);
   let failures = await showRefusedConnect(system);
   const pusher = await system.loadPusher();
-  const everyone = () => system.clients.filter((c) => c !== users.vanishing);
-  for (const [index, step] of demoSteps(system, users).entries()) {
+  const everyone = () => system.clients.filter((c) => c !== users.vanishing && c.isOpen);
+  const steps = demoSteps(system, users);
+  for (const [index, step] of steps.entries()) {
     failures += await runStep(system, pusher, step, `demo-${index + 1}`, everyone);
   }
+  const subscriptions = roomSubscriptions(users);
+  failures += await subscribeClients(system, subscriptions);
+  const lobby = subscriptions.filter((s) => s.channel === LOBBY && s.expect === 'subscribed').map((s) => s.client);
+  failures += await runStep(system, pusher, roomStep(users.alice[0], lobby, LOBBY), `demo-${steps.length + 1}`, everyone);
+  failures += await showCleanup(system, users.dave[0], `${steps.length + 2}. dave's first socket leaves: $disconnect deletes its row, the stream function its subscriptions`);
+  failures += await summary(system, everyone);
+  console.log(`  ${failures === 0 ? '✓ every request behaved as expected' : `✗ ${failures} expectation(s) not met`} (${Date.now() - started} ms)`);
+  return failures === 0 ? 0 : 1;
+}
+
+/** What the Management API answered, and whether the tables hold exactly the live connections and their subscriptions. */
+async function summary(system: LocalSystem, everyone: () => RecordingClient[]): Promise<number> {
   const stats = system.emulator.stats;
   const rows = (await system.rows()).map(key).sort();
-  const liveRows = everyone().filter((c) => c.isOpen).map((c) => `${c.userId}/${c.connectionId}`).sort();
+  const live = everyone();
+  const liveRows = live.map((c) => `${c.userId}/${c.connectionId}`).sort();
   const tableOk = JSON.stringify(rows) === JSON.stringify(liveRows);
-  failures += tableOk ? 0 : 1;
+  const subscriptions = await subscriptionRows(system);
+  const subscriptionsOk = subscriptions.every((s) => live.some((c) => c.connectionId === s.connection_id));
   console.log(rule('Summary'));
   console.log(`  Management API  ${stats.requests.POST} POSTs, ${stats.requests.DELETE} DELETE: ${Object.entries(stats.byStatus).map(([s, n]) => `${n}×${s}`).join(', ')}`);
   console.log(`  table           ${rows.length} rows left, ${tableOk ? 'exactly the live connections' : `✗ expected exactly the ${liveRows.length} live connections`}`);
-  console.log(`  ${failures === 0 ? '✓ every request behaved as expected' : `✗ ${failures} expectation(s) not met`} (${Date.now() - started} ms)`);
-  return failures === 0 ? 0 : 1;
+  console.log(`  subscriptions   ${subscriptions.length} rows left, ${subscriptionsOk ? 'each of a live connection' : '✗ some of a connection that is gone'}`);
+  return (tableOk ? 0 : 1) + (subscriptionsOk ? 0 : 1);
 }
 
 /** Connects every user's clients through `$connect` with their tokens, and prints them and a row. */
@@ -78,10 +106,12 @@ async function showRefusedConnect(system: LocalSystem): Promise<number> {
 
 // Lambda runs the function on Node.js 22: the SDK's notice about older Node.js versions is noise in the demo.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  runDemo().then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -18,6 +18,8 @@ export interface Step {
   readonly closed?: () => readonly RecordingClient[];
   /** The outcome the handler must report. */
   readonly outcome: 'delivered' | 'invalid';
+  /** The channel each receiver's envelope must name (a request with `channels`). */
+  readonly channel?: string;
 }
 
 export const rule = (title: string) => `\n── ${title} ${'─'.repeat(Math.max(3, 74 - title.length))}`;
@@ -90,12 +92,14 @@ function verify(
   step: Step, received: { client: RecordingClient; messages: string[] }[], pruned: ConnectionRow[], invocation: Invocation, messageId: string,
 ): number {
   const problems: string[] = [];
-  const expectedText = typeof step.request === 'object' && 'data' in step.request ? JSON.stringify(step.request.data) : undefined;
+  // The envelope (MessageFormat.ENVELOPE): the request's data, its SQS / SNS message id, the channel it came through.
+  const data = typeof step.request === 'object' && 'data' in step.request ? step.request.data : undefined;
+  const expected = JSON.stringify({ type: 'message', id: messageId, ...(step.channel ? { channel: step.channel } : {}), data });
   const receivers = new Set(step.receivers());
   for (const client of receivers) {
     const got = received.find((r) => r.client === client)?.messages ?? [];
-    if (got.length !== 1 || got[0] !== expectedText) {
-      problems.push(`${client.userId} ${client.connectionId} received ${got.length} message(s), expected exactly the request's data once`);
+    if (got.length !== 1 || got[0] !== expected) {
+      problems.push(`${client.userId} ${client.connectionId} received ${got.length} message(s), expected exactly ${expected} once`);
     }
   }
   for (const { client } of received.filter((r) => !receivers.has(r.client))) {

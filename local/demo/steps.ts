@@ -69,3 +69,19 @@ export function demoSteps(system: LocalSystem, { alice, bob, carol, dave, vanish
     },
   ];
 }
+
+/**
+ * Step 7: a request to the lobby, all but the sender's own socket. `subscribers` are the lobby's (step 7's receivers
+ * but the sender); every receiver's envelope names the channel.
+ */
+export function roomStep(sender: RecordingClient, subscribers: readonly RecordingClient[], channel: string): Step {
+  return {
+    title: `7. To everyone in ${channel} but the sender's own socket`,
+    via: 'SQS',
+    request: { channels: [channel], exclude_connections: [sender.connectionId], data: { type: 'chat', from: sender.userId, text: 'hello, lobby' } },
+    receivers: () => subscribers.filter((c) => c !== sender),
+    pruned: () => [],
+    outcome: 'delivered',
+    channel,
+  };
+}
