@@ -1,9 +1,7 @@
 // Handler libraries are devDependencies: esbuild bundles them into the asset, the npm package never loads them.
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { DynamoDBClient, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { deleteBatch } from './batch-delete';
-import { LIMITS } from '../../src/shared/constants';
-import { describeError } from '../core/errors';
+import { deleteAll } from './batch-delete';
 import type { ConnectionKey, ConnectionRow, PruneResult, SegmentPage, SegmentStore, StartKey } from '../core/ports/connection-store';
 import type { Random, RetryPolicy, Sleep } from '../core/retry';
 
@@ -98,31 +96,10 @@ export class DynamoConnectionStore implements SegmentStore {
   }
 
   async prune(keys: readonly ConnectionKey[]): Promise<PruneResult> {
-    const unique = [...new Map(keys.map((k) => [`${k.userId}\u0000${k.connectionId}`, k])).values()];
-    let deleted = 0;
-    const failed: ConnectionKey[] = [];
-    let error: string | undefined;
-    for (let i = 0; i < unique.length; i += LIMITS.BATCH_WRITE_ITEMS) {
-      const chunk = unique.slice(i, i + LIMITS.BATCH_WRITE_ITEMS);
-      try {
-        const left = await this.deleteChunk(chunk);
-        deleted += chunk.length - left.length;
-        failed.push(...left);
-      } catch (e) {
-        failed.push(...chunk);
-        error = describeError(e);
-      }
-    }
-    return { deleted, failed, error };
-  }
-
-  /** Deletes up to 25 keys, retrying `UnprocessedItems`; returns the keys still unprocessed. */
-  private async deleteChunk(chunk: readonly ConnectionKey[]): Promise<ConnectionKey[]> {
     const { userIdAttribute, connectionIdAttribute } = this.options;
-    const left = await deleteBatch(this.client, this.options.tableName,
-      chunk.map((key) => ({ [userIdAttribute]: { S: key.userId }, [connectionIdAttribute]: { S: key.connectionId } })),
+    return deleteAll(this.client, this.options.tableName, keys,
+      (key) => ({ [userIdAttribute]: { S: key.userId }, [connectionIdAttribute]: { S: key.connectionId } }),
       { policy: this.options.unprocessedRetry, sleep: this.options.sleep, random: this.options.random });
-    return left.map((key) => ({ userId: key[userIdAttribute]?.S ?? '', connectionId: key[connectionIdAttribute]?.S ?? '' }));
   }
 
   private rows(items: Item[] | undefined): ConnectionRow[] {

@@ -1,11 +1,9 @@
 // Handler libraries are devDependencies: esbuild bundles them into the asset, the npm package never loads them.
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { deleteBatch, type ItemKey, type UnprocessedRetry } from './batch-delete';
+import { deleteAll, type ItemKey, type UnprocessedRetry } from './batch-delete';
 import { FIRST_PAGE_ROWS } from './dynamo-connection-store';
 import { channelKey, shardOf, SUBSCRIPTIONS } from '../../src/shared/channels';
-import { LIMITS } from '../../src/shared/constants';
-import { describeError } from '../core/errors';
 import type { StartKey } from '../core/ports/connection-store';
 import type {
   SubscriberPage, SubscriberRow, SubscriptionKey, SubscriptionPruneResult, SubscriptionStore,
@@ -82,26 +80,8 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     return count;
   }
 
-  async prune(keys: readonly SubscriptionKey[]): Promise<SubscriptionPruneResult> {
-    const unique = [...new Map(keys.map((k) => [`${k.channel}\u0000${k.connectionId}`, k])).values()];
-    let deleted = 0;
-    const failed: SubscriptionKey[] = [];
-    let error: string | undefined;
-    for (let i = 0; i < unique.length; i += LIMITS.BATCH_WRITE_ITEMS) {
-      const chunk = unique.slice(i, i + LIMITS.BATCH_WRITE_ITEMS);
-      try {
-        const left = await deleteBatch(this.client, this.options.tableName, chunk.map((k) => this.itemKey(k)), this.options.unprocessed);
-        const unprocessed = new Set(left.map((key) => `${key[SUBSCRIPTIONS.CHANNEL_KEY]?.S}\u0000${key[SUBSCRIPTIONS.CONNECTION_ID]?.S}`));
-        for (const key of chunk) {
-          if (unprocessed.has(`${channelKey(key.channel, shardOf(key.connectionId, this.shards))}\u0000${key.connectionId}`)) failed.push(key);
-          else deleted++;
-        }
-      } catch (e) {
-        failed.push(...chunk);
-        error = describeError(e);
-      }
-    }
-    return error === undefined ? { deleted, failed } : { deleted, failed, error };
+  prune(keys: readonly SubscriptionKey[]): Promise<SubscriptionPruneResult> {
+    return deleteAll(this.client, this.options.tableName, keys, (key) => this.itemKey(key), this.options.unprocessed);
   }
 
   private itemKey(key: SubscriptionKey): ItemKey {
