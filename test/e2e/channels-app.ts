@@ -12,7 +12,7 @@ import type { AuthorizerAnswer, LocalAuthorizer } from '../../local/api-gateway/
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/identity';
 import type { LocalSystem } from '../../local/system/local-system';
 import { referencedId, resourcesOfType, type CloudTemplate } from '../../local/template/intrinsics';
-import { ChannelRule, ConnectionUserId, MessageFormat, WebsocketPusher } from '../../src';
+import { ChannelRule, ConnectionUserId, MessageFormat, WebsocketPusher, type WebsocketPusherProps } from '../../src';
 import { PUSHER_METADATA_KEY } from '../../src/shared/constants';
 
 /**
@@ -38,12 +38,20 @@ export const tokenTable: LocalAuthorizer = ({ query }) => TOKENS[query.token];
 /** The rules the app declares, in order: each user's own channels, the tenant's news, the hook's rooms. */
 export const RULES = ['user/{userId}/*', 'tenant/{context.tenant}/news', 'room/*'] as const;
 
+/** What a test may change in the app: the channels' shard count, and other props of the pusher. */
+export interface ChannelsAppOptions {
+  /** The channels' `shards`. @default the construct's default (1) */
+  readonly shards?: number;
+  /** More props of the pusher (e.g. `segmentedBroadcast`), over the app's. */
+  readonly props?: Partial<WebsocketPusherProps>;
+}
+
 /**
  * A CDK app as a user writes it, synthesized with its assets staged: a WebSocket API, a Lambda authorizer on
  * `$connect` (replaced locally by the token table), a `WebsocketPusher` with `connectionRoutes`, the envelope and
  * channels (two allow rules with placeholders and a hook rule on the app's inline function).
  */
-export function synthesizeChannelsApp(): { template: CloudTemplate; assembly: { dir: string; stackName: string } } {
+export function synthesizeChannelsApp(options: ChannelsAppOptions = {}): { template: CloudTemplate; assembly: { dir: string; stackName: string } } {
   const outdir = mkdtempSync(path.join(tmpdir(), 'channels-app-'));
   const app = new App({ outdir });
   const stack = new Stack(app, 'ChannelsStack', { env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
@@ -63,7 +71,11 @@ export function synthesizeChannelsApp(): { template: CloudTemplate; assembly: { 
       authorizer: new WebSocketLambdaAuthorizer('Authorizer', authorizerFunction, { identitySource: ['route.request.querystring.token'] }),
       authorizerContextAttributes: ['tenant'],
     },
-    channels: { rules: [ChannelRule.allow(RULES[0]), ChannelRule.allow(RULES[1]), ChannelRule.hook(RULES[2], hook)] },
+    channels: {
+      rules: [ChannelRule.allow(RULES[0]), ChannelRule.allow(RULES[1]), ChannelRule.hook(RULES[2], hook)],
+      ...(options.shards === undefined ? {} : { shards: options.shards }),
+    },
+    ...options.props,
   });
   const assembly = app.synth();
   const artifact = assembly.getStackByName('ChannelsStack');

@@ -101,3 +101,17 @@ export function metricLines(invocation: Invocation): Record<string, any>[] {
 
 /** Handler settings that keep retries fast on loopback (the backoff still applies, in milliseconds). */
 export const FAST_RETRIES = { RETRY_BASE_DELAY_MS: '5', RETRY_MAX_DELAY_MS: '50' };
+
+/** Waits (polling) until `condition` holds; fails naming `what` after `timeoutMs` (generous: a loaded machine is slow). */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The lines with this `message` of these invocations, in invocation order. */
+export function linesOf(invocations: readonly Invocation[], message: string): Record<string, any>[] {
+  return invocations.flatMap((i) => i.json).filter((line) => line.message === message);
+}
