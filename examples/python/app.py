@@ -7,7 +7,9 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
-from cdk_websocket_pusher import ConnectionRoutesOptions, ConnectionUserId, JwtAuthorizer, MessageFormat, PusherAlarmsOptions, WebsocketPusher
+from cdk_websocket_pusher import (
+    ChannelRule, ChannelsOptions, ConnectionRoutesOptions, ConnectionUserId, JwtAuthorizer, MessageFormat, PusherAlarmsOptions, WebsocketPusher,
+)
 
 app = App()
 stack = Stack(app, "PusherExample", env=Environment(account="111111111111", region="eu-west-1"))
@@ -26,6 +28,13 @@ authorizer = JwtAuthorizer(stack, "TokenAuthorizer",
 # Who is told when something needs a look.
 on_call = sns.Topic(stack, "OnCall")
 
+# Who may join a room: your function decides (a sketch: the public rooms only).
+room_access = lambda_.Function(stack, "RoomAccess",
+    runtime=lambda_.Runtime.NODEJS_22_X,
+    handler="index.handler",
+    code=lambda_.Code.from_inline("exports.handler = async (e) => ({ allow: e.channel.startsWith('room/public-') });"),
+)
+
 pusher = WebsocketPusher(stack, "Pusher",
     web_socket_stage=stage,
     max_in_flight=128,
@@ -39,6 +48,15 @@ pusher = WebsocketPusher(stack, "Pusher",
     enable_disconnect=True,
     # Clients receive {"type":"message","id":...,"data":...}: the id lets them drop a duplicate.
     message_format=MessageFormat.ENVELOPE,
+    # Clients subscribe to channels ({"action":"subscribe","channel":"room/public-42"}); the first rule that covers one decides.
+    channels=ChannelsOptions(
+        rules=[
+            ChannelRule.allow("user/{userId}/inbox"),  # each user its own inbox only
+            ChannelRule.allow("tenant/{context.tenant}/*"),  # the channels of the connection's tenant (its tenant claim)
+            ChannelRule.hook("room/*", room_access),  # room_access decides
+        ],
+        shards=2,  # each channel's subscriptions over 2 partitions: twice the subscribes a second
+    ),
     # Dead-letter queues not empty, failed requests, errors, throttles, a backlog: to the on-call topic.
     alarms=PusherAlarmsOptions(alarm_actions=[actions.SnsAction(on_call)]),
 )

@@ -4,7 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { ConnectionUserId, JwtAuthorizer, MessageFormat, WebsocketPusher } from 'cdk-websocket-pusher';
+import { ChannelRule, ConnectionUserId, JwtAuthorizer, MessageFormat, WebsocketPusher } from 'cdk-websocket-pusher';
 
 const app = new App();
 const stack = new Stack(app, 'PusherExample', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -23,6 +23,13 @@ const authorizer = new JwtAuthorizer(stack, 'TokenAuthorizer', {
 // Who is told when something needs a look.
 const onCall = new sns.Topic(stack, 'OnCall');
 
+// Who may join a room: your function decides (a sketch: the public rooms only).
+const roomAccess = new lambda.Function(stack, 'RoomAccess', {
+  runtime: lambda.Runtime.NODEJS_22_X,
+  handler: 'index.handler',
+  code: lambda.Code.fromInline("exports.handler = async (e) => ({ allow: e.channel.startsWith('room/public-') });"),
+});
+
 const pusher = new WebsocketPusher(stack, 'Pusher', {
   webSocketStage: stage,
   maxInFlight: 128,
@@ -36,6 +43,15 @@ const pusher = new WebsocketPusher(stack, 'Pusher', {
   enableDisconnect: true,
   // Clients receive {"type":"message","id":…,"data":…}: the id lets them drop a duplicate.
   messageFormat: MessageFormat.ENVELOPE,
+  // Clients subscribe to channels ({"action":"subscribe","channel":"room/public-42"}); the first rule that covers one decides.
+  channels: {
+    rules: [
+      ChannelRule.allow('user/{userId}/inbox'), // each user its own inbox only
+      ChannelRule.allow('tenant/{context.tenant}/*'), // the channels of the connection's tenant (its tenant claim)
+      ChannelRule.hook('room/*', roomAccess), // roomAccess decides
+    ],
+    shards: 2, // each channel's subscriptions over 2 partitions: twice the subscribes a second
+  },
   // Dead-letter queues not empty, failed requests, errors, throttles, a backlog: to the on-call topic.
   alarms: { alarmActions: [new actions.SnsAction(onCall)] },
 });

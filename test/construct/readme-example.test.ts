@@ -34,15 +34,22 @@ test('the README TypeScript example is the example app, verbatim', () => {
   expect(readmeBlock('typescript', 'ts')).toBe(example);
 });
 
-test('the example app synthesizes a stack with the pusher, its connection routes and a backend allowed to publish', () => {
+test('the example app synthesizes a stack with the pusher, its connection routes, channels and a backend allowed to publish', () => {
   // WHEN the example app runs, exactly as written, into a new output directory
   const outdir = synthesizeTypeScriptExample();
 
-  // THEN its template has the pusher function wired to a queue and a topic, the connection routes, the backend's grants
+  // THEN its template has the pusher function wired to a queue and a topic, the connection routes, channels (their
+  // routes, the subscriptions table, the channels and connection stream functions, the room hook), the backend's grants
   const template = JSON.parse(fs.readFileSync(path.join(outdir, EXAMPLE_TEMPLATE), 'utf8'));
   const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
-  expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(3);
-  expect(types.filter((t) => t === 'AWS::ApiGatewayV2::Route')).toHaveLength(3);
+  // The pusher, the JWT authorizer, the channels function, the connection stream function, the room hook, the backend.
+  expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(6);
+  const routeKeys = Object.values(template.Resources as Record<string, any>)
+    .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
+    .map((r) => r.Properties.RouteKey);
+  expect(routeKeys.sort()).toEqual(['$connect', '$default', '$disconnect', 'ping', 'subscribe', 'unsubscribe']);
+  // The connections table and the subscriptions table.
+  expect(types.filter((t) => t === 'AWS::DynamoDB::Table')).toHaveLength(2);
   expect(types.filter((t) => t === 'AWS::CloudWatch::Alarm')).toHaveLength(8);
   expect(types).toEqual(expect.arrayContaining(['AWS::DynamoDB::Table', 'AWS::SNS::Subscription', 'AWS::Lambda::EventSourceMapping']));
   const statements = Object.values(template.Resources as Record<string, any>)

@@ -49,8 +49,8 @@ function assetKeys(template: any): string[] {
 }
 
 /**
- * What may differ between languages without being a difference of the app: the hash of the handler asset.
- * It is the hash of assets/lambda/pusher.lambda as it was when each side got it (the TypeScript app reads
+ * What may differ between languages without being a difference of the app: the hashes of the bundle assets.
+ * Each is the hash of its folder under assets/lambda/ as it was when each side got it (the TypeScript app reads
  * the working tree, the Python and Java apps the copy packaged into the wheel and jar), so a re-bundle in
  * between changes it. Each hash becomes `<asset N>`, numbered in order of first appearance, so the test still
  * sees which resources share an asset. The `aws:asset:*` resource metadata (only written when the CDK CLI
@@ -81,7 +81,7 @@ function normalize(template: any): any {
 describe('the Python and Java examples synthesize the TypeScript example\'s template', () => {
   const typescript = synthesizeTypeScript();
 
-  test('the TypeScript template has the app: the pusher, its sources, the JWT authorizer, a backend that publishes', () => {
+  test('the TypeScript template has the app: the pusher, its sources, the JWT authorizer, channels, a backend that publishes', () => {
     // WHEN its resource types are listed
     const types = Object.values(typescript.Resources as Record<string, { Type: string }>).map((r) => r.Type);
 
@@ -90,8 +90,9 @@ describe('the Python and Java examples synthesize the TypeScript example\'s temp
       'AWS::ApiGatewayV2::Api', 'AWS::ApiGatewayV2::Stage', 'AWS::DynamoDB::Table', 'AWS::SQS::Queue',
       'AWS::SNS::Topic', 'AWS::SNS::Subscription', 'AWS::Lambda::EventSourceMapping', 'AWS::Lambda::Function',
     ]));
-    // The bundles: the pusher's and the JWT authorizer's.
-    expect(assetKeys(typescript)).toHaveLength(2);
+    // The bundles: the pusher's, the JWT authorizer's, the channels function's and the connection stream function's
+    // (the room hook and the backend are inline).
+    expect(assetKeys(typescript)).toHaveLength(4);
   });
 
   describe.each(languages)('%s', (language) => {

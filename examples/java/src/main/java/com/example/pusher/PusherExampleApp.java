@@ -1,6 +1,8 @@
 package com.example.pusher;
 
 // example:start
+import io.github.cdkwebsocketpusher.ChannelRule;
+import io.github.cdkwebsocketpusher.ChannelsOptions;
 import io.github.cdkwebsocketpusher.ConnectionRoutesOptions;
 import io.github.cdkwebsocketpusher.ConnectionUserId;
 import io.github.cdkwebsocketpusher.JwtAuthorizer;
@@ -50,6 +52,13 @@ public final class PusherExampleApp {
         // Who is told when something needs a look.
         Topic onCall = new Topic(stack, "OnCall");
 
+        // Who may join a room: your function decides (a sketch: the public rooms only).
+        Function roomAccess = Function.Builder.create(stack, "RoomAccess")
+                .runtime(Runtime.NODEJS_22_X)
+                .handler("index.handler")
+                .code(Code.fromInline("exports.handler = async (e) => ({ allow: e.channel.startsWith('room/public-') });"))
+                .build();
+
         WebsocketPusher pusher = WebsocketPusher.Builder.create(stack, "Pusher")
                 .webSocketStage(stage)
                 .maxInFlight(128)
@@ -63,6 +72,14 @@ public final class PusherExampleApp {
                 .enableDisconnect(true)
                 // Clients receive {"type":"message","id":...,"data":...}: the id lets them drop a duplicate.
                 .messageFormat(MessageFormat.ENVELOPE)
+                // Clients subscribe to channels ({"action":"subscribe","channel":"room/public-42"}); the first rule that covers one decides.
+                .channels(ChannelsOptions.builder()
+                        .rules(List.of(
+                                ChannelRule.allow("user/{userId}/inbox"), // each user its own inbox only
+                                ChannelRule.allow("tenant/{context.tenant}/*"), // the channels of the connection's tenant (its tenant claim)
+                                ChannelRule.hook("room/*", roomAccess))) // roomAccess decides
+                        .shards(2) // each channel's subscriptions over 2 partitions: twice the subscribes a second
+                        .build())
                 // Dead-letter queues not empty, failed requests, errors, throttles, a backlog: to the on-call topic.
                 .alarms(PusherAlarmsOptions.builder().alarmActions(List.of(new SnsAction(onCall))).build())
                 .build();
