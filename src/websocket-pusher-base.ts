@@ -62,7 +62,7 @@ export interface IWebsocketPusher extends IConstruct {
    * | `Targets` | Count | R, W | Connections a post was attempted to | |
    * | `Delivered` | Count | R, W | Connections a request was delivered to | `metricDelivered()` |
    * | `Gone` | Count | R, W | Connections that answered 410 Gone (closed without `$disconnect`) | `metricGone()` |
-   * | `Pruned` | Count | R, W | Rows deleted from the table: of Gone connections, and of those a disconnect request closed | |
+   * | `Pruned` | Count | R, W | Rows deleted: connection rows of Gone connections and of those a disconnect request closed, and the subscription rows a Gone connection was seen in | |
    * | `Retried` | Count | R, W | Post attempts after the first | `metricRetried()` |
    * | `Failed` | Count | R, W | Connections not delivered for any reason but Gone | `metricFailed()` |
    * | `Closed` | Count | R, W | Connections a disconnect request closed, or found closed already | |

@@ -230,7 +230,11 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
         DeadLetterQueue: this.deadLetterQueue,
         WorkDeadLetterQueue: this.workDeadLetterQueue,
         FailedEventsQueue: this.failedEventsQueue,
+        CleanupFailuresQueue: this.cleanupFailuresQueue,
       },
+      ...(this.channelsFunction && this.connectionStreamFunction ? {
+        channelFunctions: { ChannelsFunction: this.channelsFunction, ConnectionStreamFunction: this.connectionStreamFunction },
+      } : {}),
       metric: (name, props) => this.metric(name, props),
     };
   }

@@ -14,6 +14,8 @@ export interface Watched {
   readonly workQueue: sqs.IQueue;
   /** Dead-letter queues by the name their alarm and widget carry. */
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue | undefined>>;
+  /** With channels: the channels function and the connection stream function, by the name their alarm carries. */
+  readonly channelFunctions?: Readonly<Record<string, lambda.IFunction>>;
   metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
 }
 
@@ -46,6 +48,14 @@ export function createAlarms(scope: Construct, watched: Watched, options: Pusher
     'WebsocketPusher: the pusher function threw (a configuration error, or an SNS invocation that failed)'));
   alarms.push(alarm('ThrottlesAlarm', watched.pusherFunction.metricThrottles({ period: FIVE_MINUTES }), 1,
     'WebsocketPusher: invocations of the pusher function were throttled (concurrency limit)'));
+  for (const [name, fn] of Object.entries(watched.channelFunctions ?? {})) {
+    alarms.push(alarm(`${name}ErrorsAlarm`, fn.metricErrors({ period: FIVE_MINUTES }), 1,
+      `WebsocketPusher: the ${name} threw (a configuration error, or a failure it could not answer or report)`));
+  }
+  if (watched.channelFunctions) {
+    alarms.push(alarm('UnavailableSubscribesAlarm', watched.metric(METRICS.REFUSED_UNAVAILABLE), 1,
+      'WebsocketPusher: subscribes were refused UNAVAILABLE: the subscriptions table or a hook function could not be reached'));
+  }
   if (watched.queue) {
     const age = options.oldestMessageAge ?? FIVE_MINUTES;
     alarms.push(alarm('BacklogAlarm', watched.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, period: FIVE_MINUTES }),
@@ -76,6 +86,11 @@ export function createDashboard(scope: Construct, id: string, watched: Watched, 
         graph('Queue depths', queues,
           watched.queue ? [watched.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, label: 'oldest request (s)' })] : [])],
       [graph('Pusher function', [fn.metricInvocations(), fn.metricErrors(), fn.metricThrottles()], [fn.metricDuration({ statistic: cloudwatch.Stats.p(99) })])],
+      ...watched.channelFunctions ? [[
+        graph('Channels', [m(METRICS.SUBSCRIBES), m(METRICS.UNSUBSCRIBES), m(METRICS.CHANNEL_DELIVERED), m(METRICS.SUBSCRIPTIONS_CLEANED)]),
+        graph('Channel refusals and failures', [METRICS.REFUSED_INVALID_FRAME, METRICS.REFUSED_INVALID_CHANNEL, METRICS.REFUSED_FORBIDDEN,
+          METRICS.REFUSED_TOO_MANY_SUBSCRIPTIONS, METRICS.REFUSED_UNAVAILABLE, METRICS.CLEANUP_FAILURES].map((name) => m(name))),
+      ]] : [],
     ],
   });
 }
