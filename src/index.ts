@@ -2,6 +2,7 @@ export * from './channels-options';
 export * from './connection-routes-options';
 export * from './connections-table-props';
 export * from './deduplication-options';
+export * from './iwebsocket-pusher';
 export * from './jwt-authorizer';
 export * from './jwt-authorizer-props';
 export * from './message-format';
