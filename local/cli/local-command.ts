@@ -53,6 +53,7 @@ export async function startLocalCommand(options: LocalCommandOptions = {}): Prom
     queues: true,
     log,
     onInvocation: (invocation) => report(invocation, log),
+    onFunctionInvocation: (logicalId, invocation) => reportFunction(logicalId, invocation, log),
   });
   return { pusher, otherPushers: others.length, authorizer, system };
 }
@@ -92,18 +93,48 @@ function assemblyAuthorizer(pusher: AssemblyPusher, invoke: (logicalId: string, 
   }));
 }
 
-/** One line per request, per work item and per connection stream batch, from the functions' own report lines. */
+const now = () => new Date().toISOString().slice(11, 19);
+
+/**
+ * The routes' functions: one line per client frame the channels function answered (its `frame handled` line); EMF
+ * lines left out; any other line (an app's hook, an error) as the function wrote it, after its logical id.
+ */
+function reportFunction(logicalId: string, invocation: Invocation, log: (line: string) => void): void {
+  for (const line of invocation.lines.filter((l) => l.trim())) {
+    const json = parsed(line);
+    if (json?._aws) continue;
+    if (json?.message === 'frame handled') {
+      const what = `${json.action ?? json.routeKey ?? 'frame'} ${json.channel ?? ''}`.trim();
+      log(`  ${now()}  ${'channels'.padEnd(18)} ${String(json.outcome).padEnd(10)} ${what} user=${json.userId ?? '-'}${json.code ? `  ${json.code}` : ''}`);
+      continue;
+    }
+    log(`  ${logicalId}: ${line}`);
+  }
+  if (invocation.error) log(`  ${logicalId} threw ${invocation.error.name}: ${invocation.error.message}`);
+}
+
+function parsed(line: string): Record<string, any> | undefined {
+  try {
+    const value = JSON.parse(line);
+    return typeof value === 'object' && value !== null ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line per request, per work item and per connection stream batch that removed anything, from the functions' own report lines. */
 function report(invocation: Invocation, log: (line: string) => void): void {
   for (const line of invocation.json) {
     if (line.message === 'stream batch processed') {
       const figures = ['removals', 'ttlRemovals', 'subscriptionsDeleted', 'failures'].filter((f) => line[f]).map((f) => `${f}=${line[f]}`).join(' ');
-      log(`  ${new Date().toISOString().slice(11, 19)}  ${'connection stream'.padEnd(18)} ${figures || '-'}`);
+      // A batch of inserts only (connections arriving) has nothing to clean up: not a line.
+      if (figures) log(`  ${now()}  ${'connection stream'.padEnd(18)} ${figures}`);
       continue;
     }
     if (line.message !== 'request processed' && line.message !== 'work item processed') continue;
     const figures = ['targets', 'delivered', 'gone', 'pruned', 'failed', 'closed'].filter((f) => line[f]).map((f) => `${f}=${line[f]}`).join(' ');
     const what = line.message === 'request processed' ? `${line.source} ${line.kind}` : `work item ${line.kind}`;
-    log(`  ${new Date().toISOString().slice(11, 19)}  ${what.padEnd(18)} ${String(line.outcome).padEnd(10)} ${figures || '-'}${line.error ? `  ${line.error.code}: ${line.error.message}` : ''}`);
+    log(`  ${now()}  ${what.padEnd(18)} ${String(line.outcome).padEnd(10)} ${figures || '-'}${line.error ? `  ${line.error.code}: ${line.error.message}` : ''}`);
   }
   if (invocation.error) log(`  the handler threw ${invocation.error.name}: ${invocation.error.message}`);
 }

@@ -35,8 +35,10 @@ export interface TemplateFunctionsOptions {
    * functions run from the bundles the package ships, and other functions only from inline code.
    */
   readonly assembly?: { readonly dir: string; readonly stackName: string };
-  /** Where a function's output lines go (`<logical id>: <line>`). @default dropped */
+  /** Where a function's output lines go (`<logical id>: <line>`), unless `onInvocation` takes them. @default dropped */
   readonly log?: (line: string) => void;
+  /** Called after each invocation of a template function (by a route, an authorizer, the Invoke endpoint), in place of `log`. */
+  readonly onInvocation?: (logicalId: string, invocation: Invocation) => void;
 }
 
 /**
@@ -96,7 +98,8 @@ export class TemplateFunctions {
     }
     const timeoutMs = (this.options.template.Resources[logicalId]?.Properties?.Timeout ?? 3) * 1000;
     const invocation: Invocation = await (await runner).invoke(event, { timeoutMs });
-    for (const line of invocation.lines.filter((l) => l.trim())) this.options.log?.(`  ${logicalId}: ${line}`);
+    if (this.options.onInvocation) this.options.onInvocation(logicalId, invocation);
+    else for (const line of invocation.lines.filter((l) => l.trim())) this.options.log?.(`  ${logicalId}: ${line}`);
     return invocation;
   }
 

@@ -61,4 +61,9 @@ export interface LocalSystemOptions {
   readonly log?: (line: string) => void;
   /** Called after each invocation by an event source (queues, topics, DynamoDB streams). */
   readonly onInvocation?: (invocation: Invocation) => void;
+  /**
+   * Called after each invocation of a template function by a route, an authorizer or the Invoke endpoint (the channels
+   * function, a hook); when given, their output lines are not sent to `log`. @default their lines to `log`
+   */
+  readonly onFunctionInvocation?: (logicalId: string, invocation: Invocation) => void;
 }

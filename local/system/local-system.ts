@@ -88,6 +88,7 @@ export class LocalSystem extends SystemClients {
       names: this.names,
       assembly: options.assembly,
       log: options.log,
+      onInvocation: options.onFunctionInvocation,
       // Without queues, a variable naming a queue or a topic is left out: the pusher then hands nothing to follow-ups.
       mayLeaveOut: (value) => !this.messaging && ['AWS::SQS::Queue', 'AWS::SNS::Topic'].includes(template.Resources[referencedId(value) ?? '']?.Type),
       endpoints: () => ({

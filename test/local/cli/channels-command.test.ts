@@ -30,6 +30,11 @@ test('channels on the local command: subscribe, a hook, the cleanup after a disc
     await expect(ask(alice, 'room/closed')).resolves.toMatchObject({ type: 'error', code: 'FORBIDDEN' });
     await expect(ask(bob, 'user/bob/inbox')).resolves.toMatchObject({ type: 'subscribed' });
     expect(await subscriptions()).toEqual(['room/open-1', 'user/alice/inbox', 'user/bob/inbox']);
+    // AND the command printed one line per frame, not the function's log and metrics lines
+    await until(() => output.some((l) => / channels +refused +subscribe room\/closed user=alice  FORBIDDEN$/.test(l)), 'the refusal\'s line');
+    expect(output.filter((l) => / channels +subscribed +subscribe /.test(l))).toHaveLength(3);
+    expect(output.some((l) => l.includes('user/alice/inbox user=alice'))).toBe(true);
+    expect(output.filter((l) => l.includes('"_aws"') || l.includes('"frame handled"'))).toEqual([]);
 
     // AND a backend reaches the app's functions at the printed Lambda endpoint
     const hook = resourcesOfType(template, 'AWS::Lambda::Function').find(([id]) => id.startsWith('RoomHook'))![0];
@@ -42,6 +47,8 @@ test('channels on the local command: subscribe, a hook, the cleanup after a disc
     // THEN the connection stream function removed her subscriptions, and said so in a line
     await until(async () => (await subscriptions()).join() === 'user/bob/inbox', 'alice\'s subscriptions to be cleaned up');
     await until(() => output.some((l) => / connection stream +removals=1 subscriptionsDeleted=2/.test(l)), 'the stream batch\'s line');
+    // (the batches of $connect inserts clean nothing up and print no line)
+    expect(output.filter((l) => / connection stream +-?$/.test(l))).toEqual([]);
     bob.terminate();
   } finally {
     dynamodb.destroy();
