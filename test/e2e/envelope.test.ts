@@ -25,6 +25,9 @@ test('the envelope carries the request\'s own id; a follow-up to a slow client c
   // WHEN a request with its own id is published, and bob recovers
   await local.system.sendToQueue({ id: 'order-42', data: { status: 'paid' }, users: ['alice', 'bob'] });
   await until(() => alice.messages.length === 1);
+  // (bob stays throttled until the request's invocation has ended, having handed him to a follow-up: a loaded machine
+  // must not let his last inline attempt succeed)
+  await until(() => local.system.invocationsFrom('requests').length > 0);
   local.system.setFaults({});
   await local.system.drained();
   await local.system.deliveries();
