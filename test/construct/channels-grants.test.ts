@@ -44,7 +44,8 @@ test('the channels function: GetItem, PutItem, DeleteItem on the table, Query on
   expect(statements).toContainEqual({ actions: ['dynamodb:Query'], resources: [indexOf(stack, pusher.subscriptionsTable!)] });
   expect(statements.filter((s) => s.actions.includes('lambda:InvokeFunction'))
     .flatMap((s) => s.resources)).toEqual(expect.arrayContaining([arnOf(stack, hook)]));
-  const onTable = statements.filter((s) => JSON.stringify(s.resources).includes(stack.getLogicalId((pusher.subscriptionsTable as any).node.defaultChild)));
+  const tableId = stack.getLogicalId((pusher.subscriptionsTable as any).node.defaultChild);
+  const onTable = statements.filter((s) => JSON.stringify(s.resources).includes(tableId));
   expect(onTable.flatMap((s) => s.actions).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
   expect(statements.filter((s) => s.resources.includes('*'))).toEqual([]);
 });
