@@ -32,6 +32,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context } from 'aws-lambda';
 import { readTelemetryConfig } from './adapters/config';
 import { DynamoSubscriptionStore } from './channels/adapters/dynamo-subscription-store';
@@ -39,6 +40,9 @@ import { LambdaAccessHook } from './channels/adapters/lambda-access-hook';
 import { PowertoolsFrameReporter } from './channels/adapters/powertools-frame-reporter';
 import { readChannelsConfig } from './channels/core/config';
 import { handleFrame, type FrameDeps, type MessageEvent } from './channels/core/handle-frame';
+
+/** How long a hook's invocation may take before the subscribe is answered UNAVAILABLE. */
+const HOOK_TIMEOUT_MS = 10_000;
 
 const telemetry = readTelemetryConfig(process.env);
 const reporter = new PowertoolsFrameReporter(telemetry.serviceName, telemetry.metricsNamespace);
@@ -52,7 +56,9 @@ function dependencies(): FrameDeps {
   deps = {
     config,
     store: new DynamoSubscriptionStore(new DynamoDBClient({}), config.tableName),
-    hook: new LambdaAccessHook(new LambdaClient({})),
+    // A hook answers within 10 s or the subscribe is UNAVAILABLE (the client tries again), with one retry: the reply must
+    // beat API Gateway's 29-second integration timeout, whose error frame would carry no code or ref.
+    hook: new LambdaAccessHook(new LambdaClient({ maxAttempts: 2, requestHandler: new NodeHttpHandler({ requestTimeout: HOOK_TIMEOUT_MS }) })),
     now: Date.now,
   };
   return deps;

@@ -84,9 +84,10 @@ export interface ChannelsOptions {
   /**
    * Partitions each channel's subscriptions are spread over, from 1 to 100, by connection id. A DynamoDB partition takes
    * 1,000 writes a second: a shard takes about 1,000 subscribes, unsubscribes and cleanups a second together, so a
-   * channel 5,000 clients join in the same second needs 5 shards or more. Reads are not the limit (a shard's keys-only
-   * rows read at over 200,000 a second). Each publish reads every shard of its channels: more shards cost one Query
-   * more per publish and shard.
+   * channel 5,000 clients join in the same second needs 5 shards or more. Reads are not the limit (a shard's short
+   * rows read at over 100,000 a second). Each publish reads every shard of its channels: more shards cost one Query
+   * more per publish and shard. Fixed once deployed: a row's shard is computed from the count, so a changed count
+   * leaves rows where nothing reads them (deploy a new table to change it).
    *
    * @default 1
    */
