@@ -118,8 +118,14 @@ async function store({ frame, connectionId, requestContext, deps }: Subscribe, u
   const { config, store: table } = deps;
   const key = keyOf(frame.channel, connectionId, config.shards);
   try {
-    // A repeat subscribe is answered before the limit is looked at: a connection at its limit can repeat one.
-    if (await table.exists(key)) return done(frame, { userId, existing: true });
+    const row = { ...key, channel: frame.channel, userId, expiresAt: expiresAt(requestContext.connectedAt, config.connectionTtlSeconds, deps.now) };
+    // A repeat subscribe is not counted against the limit (a connection at its limit can repeat one), but it is still
+    // written: an unsubscribe of the same channel racing it (frames of one connection run concurrently) may delete
+    // the row between the check and the answer, and "subscribed" must then still be true.
+    if (await table.exists(key)) {
+      await table.put(row);
+      return done(frame, { userId, existing: true });
+    }
     // Count, then put: not atomic. Subscribes of one connection in flight at the same time may each see room for one
     // more, and together exceed the limit by the number in flight. Acceptable: a connection's frames come from one
     // client, which sees the overshoot only by not waiting for its replies, and by at most the frames it has in flight;
@@ -129,8 +135,7 @@ async function store({ frame, connectionId, requestContext, deps }: Subscribe, u
     if (count >= config.maxSubscriptions) {
       return refused(frame, 'TOO_MANY_SUBSCRIPTIONS', MESSAGES.TOO_MANY_SUBSCRIPTIONS(config.maxSubscriptions), { userId, reason: `${count} subscriptions` });
     }
-    const expiry = expiresAt(requestContext.connectedAt, config.connectionTtlSeconds, deps.now);
-    await table.put({ ...key, channel: frame.channel, userId, expiresAt: expiry });
+    await table.put(row);
     return done(frame, { userId });
   } catch (e) {
     return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { userId, reason: `DynamoDB: ${errorText(e)}` });

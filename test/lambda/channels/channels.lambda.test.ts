@@ -99,11 +99,11 @@ describe('subscribe', () => {
     });
   });
 
-  test('idempotent: a subscribed channel is answered from GetItem, nothing counted or written', async () => {
+  test('idempotent: a subscribed channel is found by GetItem, not counted, and written again (one row)', async () => {
     ddb.on(GetItemCommand).resolves({ Item: key('public/news') });
     expect(reply(await frame({ action: 'subscribe', channel: 'public/news' }))).toEqual({ type: 'subscribed', channel: 'public/news' });
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 0);
-    expect(ddb).toHaveReceivedCommandTimes(PutItemCommand, 0);
+    expect(ddb).toHaveReceivedCommandTimes(PutItemCommand, 1);
     expect(frameLines()[0]).toMatchObject({ outcome: 'subscribed', existing: true });
   });
 

@@ -29,7 +29,7 @@ describe('subscribe', () => {
     });
   });
 
-  test('twice is one subscription: the repeat finds the row and writes nothing', async () => {
+  test('twice is one subscription: the repeat finds the row, is not counted, and writes it again', async () => {
     const deps = testDeps();
     await handleFrame(messageEvent(subscribe('public/news')), deps);
 
@@ -38,7 +38,26 @@ describe('subscribe', () => {
     expect(reply).toEqual({ type: 'subscribed', channel: 'public/news', ref: 'again' });
     expect(report).toMatchObject({ outcome: 'subscribed', existing: true });
     expect(deps.store.rows.size).toBe(1);
-    expect(deps.store.calls).toEqual(['exists', 'count', 'put', 'exists']);
+    expect(deps.store.calls).toEqual(['exists', 'count', 'put', 'exists', 'put']);
+  });
+
+  test('a repeat subscribe racing an unsubscribe still leaves the subscription it answered', async () => {
+    // GIVEN a subscription, and an unsubscribe whose delete lands between the repeat's check and its answer
+    const deps = testDeps();
+    await handleFrame(messageEvent(subscribe('public/news')), deps);
+    const exists = deps.store.exists.bind(deps.store);
+    deps.store.exists = async (key) => {
+      const found = await exists(key);
+      await handleFrame(messageEvent({ action: 'unsubscribe', channel: 'public/news' }), deps);
+      return found;
+    };
+
+    // WHEN
+    const { reply } = await handleFrame(messageEvent(subscribe('public/news')), deps);
+
+    // THEN what the client was told is true
+    expect(reply).toMatchObject({ type: 'subscribed', channel: 'public/news' });
+    expect(deps.store.rows.size).toBe(1);
   });
 
   test('without a ref, none is echoed', async () => {
