@@ -67,7 +67,9 @@ export function addChannels(scope: Construct, inputs: ChannelsInputs): Channels 
     [CHANNELS_ENV.CONNECTION_TTL_SECONDS]: String(connectionTtlSeconds(inputs.connectionRoutes)),
   });
   grantSubscriptions(channelsFunction, subscriptionsTable, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], ['dynamodb:Query']);
-  for (const rule of options.rules) rule.handler?.grantInvoke(channelsFunction);
+  // The hook's own ARN, as CHANNEL_RULES names it: not grantInvoke's `<arn>:*` too (every version and alias).
+  const hooks = options.rules.flatMap((rule) => (rule.handler ? [rule.handler.functionArn] : []));
+  if (hooks.length > 0) iam.Grant.addToPrincipal({ grantee: channelsFunction, actions: ['lambda:InvokeFunction'], resourceArns: [...new Set(hooks)] });
 
   const connectionStreamFunction = ownFunction(scope, 'ConnectionStreamFunction', 'connection-stream',
     (props) => new ConnectionStreamFunction(scope, 'ConnectionStreamFunction', props), {
