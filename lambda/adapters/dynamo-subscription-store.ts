@@ -33,8 +33,8 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 
   /** A shard's pages: the first one {@link FIRST_PAGE_ROWS} rows (the first posts go out at once), then 1 MB pages. */
-  async *queryShard(channel: string, shard: number): AsyncIterable<SubscriberPage> {
-    let startKey: StartKey | undefined;
+  async *queryShard(channel: string, shard: number, from?: StartKey): AsyncIterable<SubscriberPage> {
+    let startKey: StartKey | undefined = from;
     let limit: number | undefined = FIRST_PAGE_ROWS;
     do {
       const page = await this.queryShardPage(channel, shard, startKey, limit);

@@ -47,6 +47,8 @@ export interface UnreadSegment {
   readonly channel?: string;
   /** Connections the request reached otherwise that the shard may hold: its continuation skips them. */
   readonly excludeConnections?: readonly string[];
+  /** A channel's shard: whether this run read any page of it (false: it failed where it started, a retry). */
+  readonly progressed?: boolean;
 }
 
 /**
@@ -116,7 +118,7 @@ export interface WorkReport extends DeliveryCounts {
   readonly requestId: string;
   /** The work item's own SQS message id. */
   readonly messageId: string;
-  readonly kind: 'segment' | 'channel' | 'carry-forward' | 'users' | 'invalid';
+  readonly kind: 'segment' | 'channel' | 'carry-forward' | 'users' | 'reads' | 'invalid';
   readonly segment: number;
   readonly totalSegments: number;
   readonly attempt: number;

@@ -17,12 +17,16 @@ export interface InlineJob extends SourcedJob {
 
 /**
  * Standard sources: the batch is delivered once, each connection receiving the requests in record order; what a
- * request cannot finish is handed to follow-up work items (when the work queue is there), and the record completes.
- * Only when the follow-ups cannot be enqueued does the record fail (retried whole: at least once).
+ * request cannot finish (or, channel shards, cannot finish within `remainingMs` less the work margin) is handed to
+ * follow-up work items (when the work queue is there), and the record completes. Only when the follow-ups cannot be
+ * enqueued does the record fail (retried whole: at least once).
  */
-export async function deliverStandard(jobs: readonly InlineJob[], deps: DeliveryDeps, work?: WorkDeps): Promise<Map<InlineJob, RequestReport>> {
+export async function deliverStandard(
+  jobs: readonly InlineJob[], deps: DeliveryDeps, work?: WorkDeps, remainingMs?: () => number,
+): Promise<Map<InlineJob, RequestReport>> {
   const started = (deps.now ?? Date.now)();
-  const outcomes = await deliverAll(jobs, deps, { followUps: work !== undefined });
+  const deadline = work && remainingMs ? { remainingMs, marginMs: work.config.timeMarginMs } : undefined;
+  const outcomes = await deliverAll(jobs, deps, { followUps: work !== undefined, ...(deadline ? { deadline } : {}) });
   const reports = new Map<InlineJob, RequestReport>();
   await Promise.all(outcomes.map(async (outcome, i) => {
     reports.set(jobs[i], await handOn(jobs[i], outcome, started, work));

@@ -54,7 +54,7 @@ export async function processEvent(
 
   const workReports: WorkReport[] = [];
   const [standard, fifo] = await Promise.all([
-    deliverStandard(split.inline, deps, work),
+    deliverStandard(split.inline, deps, work, remainingMs),
     deliverFifo(fifoJobs, deps, claimed.reports),
     ...(work ? workItems.map((item) => runWorkItem(item.messageId, item.body, work, remainingMs).then((r) => { workReports.push(r); })) : []),
   ]);

@@ -44,9 +44,25 @@ export interface FollowUpPlan {
 /**
  * Plans the follow-ups of a request or a work item (pure). Connections still failing and users whose lookup failed
  * go to items of `attempt + 1`, delayed 1, 2, 4 … seconds so that a throttle cools down, until
- * `maxCarryForwardAttempts`; then they are given up and dead-lettered. Unread Scan parts become continuations.
+ * `maxCarryForwardAttempts`; then they are given up and dead-lettered. Unread Scan parts become continuations. Unread
+ * channel shards that could share a connection with another unread part are read again in one item (`planReads`).
  */
 export function planFollowUps(origin: FollowUpOrigin, remainder: Remainder, maxCarryForwardAttempts: number): FollowUpPlan {
+  if (!readsTogether(remainder)) return planApart(origin, remainder, maxCarryForwardAttempts);
+  // Unread channel shards and users that could hold the same connection: one `reads` item, the rest as usual.
+  const reads = planReads(origin, remainder, maxCarryForwardAttempts);
+  const rest = planApart(origin, { ...remainder, users: [], segments: remainder.segments.filter((unread) => unread.channel === undefined) },
+    maxCarryForwardAttempts);
+  return {
+    messages: [...rest.messages, ...reads.messages],
+    deadLetters: [...rest.deadLetters, ...reads.deadLetters],
+    requeued: rest.requeued + reads.requeued,
+    givenUp: [...rest.givenUp, ...reads.givenUp.filter((dropped) => dropped.users.length > 0 || dropped.connections.length > 0)],
+  };
+}
+
+/** Each unread part in its own continuation; connections and users in their own items. */
+function planApart(origin: FollowUpOrigin, remainder: Remainder, maxCarryForwardAttempts: number): FollowUpPlan {
   const messages: WorkMessage[] = remainder.segments.map((unread) => ({ body: continuation(origin, unread) }));
   if (origin.attempt < maxCarryForwardAttempts) {
     const retries = retryBodies(origin, remainder, origin.attempt + 1);
@@ -133,3 +149,64 @@ function continuation(origin: FollowUpOrigin, unread: UnreadSegment): string {
 
 const idField = (origin: FollowUpOrigin) => (origin.id !== undefined ? { id: origin.id } : {});
 const actionField = (origin: FollowUpOrigin) => (origin.action === 'disconnect' ? { action: 'disconnect' as const } : {});
+
+/**
+ * Whether what a request left unread must be read again in one item: two unread parts that can hold the same
+ * connection (a connection is in the same shard of every channel, and a user's connections can be in any) would each
+ * reach it, so a remainder with unread channel shards and more than one read (shards, or shards and users) is read
+ * again together, and the item's target set reaches every connection once.
+ */
+export function readsTogether(remainder: Remainder): boolean {
+  const shards = remainder.segments.filter((unread) => unread.channel !== undefined).length;
+  return shards > 0 && shards + (remainder.users.length > 0 ? 1 : 0) > 1;
+}
+
+/**
+ * The one `reads` item for the remainder's unread channel shards and users (see {@link readsTogether}). It is a retry
+ * (the next attempt, delayed 1, 2, 4 … s) when it holds users or a shard this run could not read at all, and then
+ * bounded by `maxAttempts`: at the bound it is dead-lettered (redrivable) and its users are given up. An item of
+ * shards this run had read some of (a failure or the time guard) continues at the same attempt, at once.
+ */
+export function planReads(origin: FollowUpOrigin, remainder: Remainder, maxAttempts: number): FollowUpPlan {
+  const shards = remainder.segments.filter((unread) => unread.channel !== undefined);
+  const users = remainder.users;
+  const retry = users.length > 0 || shards.some((unread) => !unread.progressed);
+  if (!retry) return { messages: [{ body: readsBody(origin, remainder, shards, origin.attempt) }], deadLetters: [], requeued: 0, givenUp: [] };
+  if (origin.attempt < maxAttempts) {
+    const message: WorkMessage = {
+      body: readsBody(origin, remainder, shards, origin.attempt + 1),
+      delaySeconds: Math.min(LIMITS.MAX_SQS_DELAY_SECONDS, 2 ** (origin.attempt - 1)),
+    };
+    return { messages: [message], deadLetters: [], requeued: users.length, givenUp: [] };
+  }
+  const why = `still failing after ${maxAttempts} work-item attempts (with ${shards.length} channel shard(s) left unread, dead-lettered)`;
+  return {
+    messages: [],
+    deadLetters: [{ body: readsBody(origin, remainder, shards, origin.attempt) }],
+    requeued: 0,
+    givenUp: [{ connections: [], users, why }],
+  };
+}
+
+/**
+ * The item's body: the shards (in the request's channel order) and users, the request's exclusions, and every
+ * connection already reached that one of them could hold (each shard's, and the users').
+ */
+function readsBody(origin: FollowUpOrigin, remainder: Remainder, shards: readonly UnreadSegment[], attempt: number): string {
+  const excludeConnections = new Set(origin.excludeConnections);
+  for (const unread of shards) for (const id of unread.excludeConnections ?? []) excludeConnections.add(id);
+  if (remainder.users.length > 0) for (const id of remainder.alreadyReached) excludeConnections.add(id);
+  return serializeWorkItem({
+    requestId: origin.requestId,
+    ...(origin.id !== undefined ? { id: origin.id } : {}),
+    ...(origin.action === 'disconnect' ? { action: 'disconnect' as const } : {}),
+    segment: 0,
+    totalSegments: 1,
+    attempt,
+    startedAt: origin.startedAt,
+    reads: shards.map((unread) => ({ channel: unread.channel!, shard: unread.segment, ...(unread.startKey ? { startKey: unread.startKey } : {}) })),
+    ...(remainder.users.length > 0 ? { users: remainder.users } : {}),
+    excludeUsers: origin.excludeUsers,
+    excludeConnections,
+  }, origin.dataText);
+}

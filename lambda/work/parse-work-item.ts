@@ -1,16 +1,21 @@
 import { WORK_ITEM_VERSION, type WorkItemParse, type WorkItemRules } from './work-item';
-import { CHANNEL_SHARDS, isChannelName, SUBSCRIPTIONS } from '../../src/shared/channels';
+import { CHANNEL_SHARDS, channelKey, isChannelName, SUBSCRIPTIONS } from '../../src/shared/channels';
 import { LIMITS } from '../../src/shared/constants';
 import { postedPayload } from '../core/envelope';
 import type { CarriedConnection, StartKey } from '../core/ports/connection-store';
+import type { ShardRead } from '../core/ports/subscription-store';
 import { MAX_REQUEST_ID_LENGTH } from '../core/request';
 
 const TOP_LEVEL = new Set([
   'v', 'requestId', 'id', 'action', 'segment', 'totalSegments', 'attempt', 'startedAt', 'targeting', 'exclusiveStartKey', 'connections', 'users',
-  'channel', 'data',
+  'channel', 'reads', 'data',
 ]);
 const TARGETING = new Set(['exclude_users', 'exclude_connections']);
 const KEY_FIELDS = new Set(['userId', 'connectionId', 'channel']);
+const READ_FIELDS = new Set(['channel', 'shard', 'startKey']);
+/** At most this many shard reads in one item: every shard of a request's 100 channels. */
+const MAX_READS = 100 * CHANNEL_SHARDS.MAX;
+const SUBSCRIPTION_KEY = [SUBSCRIPTIONS.CHANNEL_KEY, SUBSCRIPTIONS.CONNECTION_ID] as const;
 
 const fail = (reason: string): WorkItemParse => ({ ok: false, reason });
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -41,14 +46,13 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
   const targeting = parseTargeting(value.targeting);
   if (typeof targeting === 'string') return fail(targeting);
 
-  const slices = (['exclusiveStartKey', 'connections', 'users'] as const).filter((field) => value[field] !== undefined);
-  if (slices.length > 1) return fail(`\`${slices[0]}\` and \`${slices[1]}\` cannot both be given`);
-  if (value.channel !== undefined && (value.connections !== undefined || value.users !== undefined)) return fail('`channel` names a shard to read: not with `connections` or `users`');
+  const conflict = sliceConflict(value);
+  if (conflict !== undefined) return fail(conflict);
   let exclusiveStartKey: StartKey | undefined;
   if (value.exclusiveStartKey !== undefined) {
     const key = startKey(value.exclusiveStartKey, value.channel === undefined
       ? [rules.userIdAttribute, rules.connectionIdAttribute]
-      : [SUBSCRIPTIONS.CHANNEL_KEY, SUBSCRIPTIONS.CONNECTION_ID]);
+      : SUBSCRIPTION_KEY);
     if (typeof key === 'string') return fail(key);
     exclusiveStartKey = key;
   }
@@ -99,6 +103,16 @@ function parseHeader(value: Record<string, unknown>, rules: WorkItemRules): Retu
   return segment;
 }
 
+/** Why the item's slice fields cannot go together, if they cannot: one slice a work item (`reads` may come with `users`). */
+function sliceConflict(value: Record<string, unknown>): string | undefined {
+  const slices = (['exclusiveStartKey', 'connections', 'users'] as const).filter((field) => value[field] !== undefined);
+  if (slices.length > 1) return `\`${slices[0]}\` and \`${slices[1]}\` cannot both be given`;
+  if (value.channel !== undefined && (value.connections !== undefined || value.users !== undefined)) return '`channel` names a shard to read: not with `connections` or `users`';
+  const alone = ['channel', 'exclusiveStartKey', 'connections'].find((field) => value[field] !== undefined);
+  if (value.reads !== undefined && alone !== undefined) return `\`reads\` and \`${alone}\` cannot both be given`;
+  return undefined;
+}
+
 /** The exclusions of a segment item (absent in carry-forward items: they were applied), or why they are invalid. */
 function parseTargeting(value: unknown): { excludeUsers: string[]; excludeConnections: string[] } | string {
   const targeting = value ?? {};
@@ -137,7 +151,7 @@ function startKey(value: unknown, keyNames: readonly string[]): StartKey | strin
  * item; a follow-up of connections or users may leave it out (0 of 1).
  */
 function parseSegment(value: Record<string, unknown>): { segment: number; totalSegments: number } | string {
-  const sliced = value.connections !== undefined || value.users !== undefined;
+  const sliced = value.connections !== undefined || value.users !== undefined || value.reads !== undefined;
   if (sliced && value.segment === undefined && value.totalSegments === undefined) return { segment: 0, totalSegments: 1 };
   const most = value.channel === undefined ? LIMITS.MAX_SCAN_SEGMENTS : CHANNEL_SHARDS.MAX;
   if (!isCount(value.totalSegments, 1, most)) return `\`totalSegments\` must be an integer from 1 to ${most}`;
@@ -145,14 +159,17 @@ function parseSegment(value: Record<string, unknown>): { segment: number; totalS
   return { segment: value.segment, totalSegments: value.totalSegments };
 }
 
-/** The carried-forward `connections` or the `users` of a follow-up, when it has them. */
-function parseSlice(value: Record<string, unknown>): { connections?: CarriedConnection[]; users?: string[] } | string {
+/** The carried-forward `connections`, or the `users` and the shard `reads` of a follow-up, when it has them. */
+function parseSlice(value: Record<string, unknown>): { connections?: CarriedConnection[]; users?: string[]; reads?: ShardRead[] } | string {
+  const reads = value.reads === undefined ? undefined : parseReads(value.reads);
+  if (typeof reads === 'string') return reads;
   if (value.users !== undefined) {
     if (!Array.isArray(value.users) || value.users.length === 0 || !value.users.every(isId)) {
       return '`users` must be a non-empty array of non-empty strings';
     }
-    return { users: value.users };
+    return { users: value.users, ...(reads ? { reads } : {}) };
   }
+  if (reads) return { reads };
   if (value.connections === undefined) return {};
   const message = '`connections` must be a non-empty array of {"userId"?,"connectionId","channel"?} with non-empty strings (a channel with its userId)';
   if (!Array.isArray(value.connections) || value.connections.length === 0) return message;
@@ -162,4 +179,24 @@ function parseSlice(value: Record<string, unknown>): { connections?: CarriedConn
     if (entry.channel !== undefined && (!isChannelName(entry.channel) || entry.userId === undefined)) return message;
   }
   return { connections: value.connections as CarriedConnection[] };
+}
+
+/** The shard reads of a follow-up: each a channel, a shard and where to start, no two alike. */
+function parseReads(value: unknown): ShardRead[] | string {
+  const message = `\`reads\` must be a non-empty array of at most ${MAX_READS} distinct {"channel","shard","startKey"?}: a channel name, `
+    + `a shard from 0 to ${CHANNEL_SHARDS.MAX - 1}, the shard's key`;
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_READS) return message;
+  const seen = new Set<string>();
+  for (const entry of value) {
+    if (!isObject(entry) || Object.keys(entry).some((key) => !READ_FIELDS.has(key))) return message;
+    if (!isChannelName(entry.channel) || !isCount(entry.shard, 0, CHANNEL_SHARDS.MAX - 1)) return message;
+    if (entry.startKey !== undefined) {
+      const key = startKey(entry.startKey, SUBSCRIPTION_KEY);
+      if (typeof key === 'string' || key[SUBSCRIPTIONS.CHANNEL_KEY].S !== channelKey(entry.channel, entry.shard)) return message;
+    }
+    const key = `${entry.shard}#${entry.channel}`;
+    if (seen.has(key)) return message;
+    seen.add(key);
+  }
+  return value as ShardRead[];
 }

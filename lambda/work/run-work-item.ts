@@ -83,20 +83,21 @@ function remainderOf(item: WorkItem, sent: ItemSent): Remainder {
     ...(remainder?.closing ? { closing: remainder.closing } : {}),
     users: remainder?.users ?? [],
     alreadyReached: remainder?.alreadyReached ?? [],
-    segments: sent.continueFrom
+    segments: [...remainder?.segments ?? [], ...sent.continueFrom
       ? [{
         segment: item.segment,
         totalSegments: item.totalSegments,
         startKey: sent.continueFrom,
         ...(item.channel !== undefined ? { channel: item.channel } : {}),
       }]
-      : [],
+      : []],
   };
 }
 
 /**
- * Sends the item's carried-forward connections, its users, or its Scan segment page by page: each page settles
- * before the clock is read; below the margin, the rest is left to a continuation from the page's `LastEvaluatedKey`.
+ * Sends the item's carried-forward connections, its users and shard reads, or its Scan segment page by page: each
+ * page settles before the clock is read; below the margin, the rest is left to a continuation from the page's
+ * `LastEvaluatedKey` (a shard read's, to a `reads` item).
  */
 async function sendItem(
   item: WorkItem, messageId: string, deps: WorkDeps, remainingMs: () => number, now: () => number,
@@ -107,12 +108,13 @@ async function sendItem(
     connections: new Set<string>(),
     excludeUsers: item.excludeUsers,
     excludeConnections: item.excludeConnections,
-    channels: item.channel !== undefined ? [item.channel] : [],
+    channels: item.reads ? [...new Set(item.reads.map((read) => read.channel))] : item.channel !== undefined ? [item.channel] : [],
     ...(item.payload ? { payload: item.payload, dataText: item.dataText } : {}),
     ...(item.envelopeId !== undefined ? { envelopeId: item.envelopeId } : {}),
   };
-  const run = new RequestRun({ messageId, request }, deps.workerDeps, new BatchPruner(deps.workerDeps),
-    new ConnectionOrder(deps.workerDeps.sendSlots), now, { followUps: true });
+  const run = new RequestRun({ messageId, request, ...(item.reads ? { reads: item.reads } : {}) }, deps.workerDeps,
+    new BatchPruner(deps.workerDeps), new ConnectionOrder(deps.workerDeps.sendSlots), now,
+    { followUps: true, deadline: { remainingMs, marginMs: deps.config.timeMarginMs } });
   if (item.connections) {
     for (const carried of item.connections) {
       const { userId, connectionId, channel } = carried;
@@ -122,7 +124,7 @@ async function sendItem(
     }
     return { outcome: await run.finish(), pages: 0 };
   }
-  if (item.users) {
+  if (item.users || item.reads) {
     await lookUpTargets(run, deps.workerDeps);
     return { outcome: await run.finish(), pages: 0 };
   }

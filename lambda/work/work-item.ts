@@ -1,6 +1,7 @@
 import { LIMITS } from '../../src/shared/constants';
 import type { MessageFormat } from '../core/envelope';
 import type { CarriedConnection, StartKey } from '../core/ports/connection-store';
+import type { ShardRead } from '../core/ports/subscription-store';
 import type { RequestAction } from '../core/request';
 
 /** The version written in every work item; a body of any other version is invalid. */
@@ -38,6 +39,11 @@ export interface WorkItem {
   readonly connections?: readonly CarriedConnection[];
   /** Users whose connections are to be read again (their lookup failed); `targeting` applies to their rows. */
   readonly users?: readonly string[];
+  /**
+   * Channel shards a request could not finish reading, each from where it stopped, read again in one item with its
+   * `users` (if any): a connection in several of them is reached once, through the first in the request's order.
+   */
+  readonly reads?: readonly ShardRead[];
   /** 1 for the segment items and their continuations; +1 for each follow-up of connections or users. */
   readonly attempt: number;
   /** When the request was split, in epoch milliseconds: the request's wall time is measured from it. */
@@ -45,8 +51,10 @@ export interface WorkItem {
 }
 
 /** What kind of slice an item is: a Scan segment, carried-forward connections, or users to look up again. */
-export function workItemKind(item: WorkItem): 'segment' | 'channel' | 'carry-forward' | 'users' {
-  return item.connections ? 'carry-forward' : item.users ? 'users' : item.channel !== undefined ? 'channel' : 'segment';
+export function workItemKind(item: WorkItem): 'segment' | 'channel' | 'carry-forward' | 'users' | 'reads' {
+  if (item.connections) return 'carry-forward';
+  if (item.reads) return 'reads';
+  return item.users ? 'users' : item.channel !== undefined ? 'channel' : 'segment';
 }
 
 /** What validation needs to know: the key attribute names (for `exclusiveStartKey`) and the attempt bound. */
@@ -99,11 +107,14 @@ export function serializeWorkItem(fields: WorkItemFields, dataText: string | und
     ...(fields.exclusiveStartKey ? { exclusiveStartKey: fields.exclusiveStartKey } : {}),
     ...(fields.connections ? { connections: fields.connections.map(carriedEntry) } : {}),
     ...(fields.users ? { users: fields.users } : {}),
+    ...(fields.reads ? { reads: fields.reads.map(readEntry) } : {}),
   });
   return dataText === undefined ? header : `${header.slice(0, -1)},"data":${dataText}}`;
 }
 
 export const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+const readEntry = ({ channel, shard, startKey }: ShardRead) => ({ channel, shard, ...(startKey ? { startKey } : {}) });
 
 const carriedEntry = ({ userId, connectionId, channel }: CarriedConnection) => ({
   ...(userId === undefined ? {} : { userId }), connectionId, ...(channel === undefined ? {} : { channel }),
@@ -114,7 +125,7 @@ const carriedEntry = ({ userId, connectionId, channel }: CarriedConnection) => (
  * that do not fit even alone (a payload near 128 KB with very long ids) are returned in `unsendable`.
  */
 export function carryForwardBodies(
-  fields: Omit<WorkItemFields, 'connections' | 'exclusiveStartKey' | 'users'>, dataText: string | undefined, connections: readonly CarriedConnection[],
+  fields: Omit<WorkItemFields, 'connections' | 'exclusiveStartKey' | 'users' | 'reads'>, dataText: string | undefined, connections: readonly CarriedConnection[],
   maxBytes: number = LIMITS.MAX_SQS_MESSAGE_BYTES,
 ): { bodies: string[]; unsendable: CarriedConnection[] } {
   // Exclusions were applied when the connections were first admitted: a follow-up carries no targeting.

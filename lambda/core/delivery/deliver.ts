@@ -3,7 +3,7 @@ import type { DeliveryDeps, DeliveryJob } from './deps';
 import { BatchPruner } from './pruner';
 import { RequestRun, type RunOptions } from './request-run';
 import type { ConnectionRow, StartKey } from '../ports/connection-store';
-import type { SubscriptionStore } from '../ports/subscription-store';
+import type { ShardRead, SubscriptionStore } from '../ports/subscription-store';
 import type { DeliveryOutcome } from '../reports';
 import { excludedUsersToQuery, isBroadcast, usersToQuery } from '../targets';
 
@@ -122,7 +122,10 @@ export async function lookUpTargets(run: RequestRun, deps: DeliveryDeps, turn?: 
   await Promise.all([direct(), channels, ...usersToQuery(request).map((user) => readUser(user, offer, true))]);
 }
 
-/** Reads every shard of the run's channels; each channel's subscribers are offered once the channels before it are. */
+/**
+ * Reads every shard of the run's channels (or the job's `reads`, each from where it stopped); each channel's subscribers
+ * are offered once the channels before it are.
+ */
 function offerChannels(run: RequestRun, deps: DeliveryDeps, turn: Promise<unknown> | undefined): Promise<void> {
   const store = deps.subscriptions;
   if (!store) {
@@ -130,29 +133,38 @@ function offerChannels(run: RequestRun, deps: DeliveryDeps, turn: Promise<unknow
     run.lookupFailed(new Error('a request with channels reached a pusher without the subscriptions table'));
     return Promise.resolve();
   }
+  const reads = run.job.reads;
   let previous = turn;
   const channels = run.job.request.channels.map((channel) => {
-    const offered = Promise.all(Array.from({ length: store.shards }, (_, shard) => readShard(run, deps, store, channel, shard, previous)));
+    const shards = reads
+      ? reads.filter((read) => read.channel === channel)
+      : Array.from({ length: store.shards }, (_, shard) => ({ channel, shard }));
+    const offered = Promise.all(shards.map((read) => readShard(run, deps, store, read, previous)));
     previous = offered;
     return offered;
   });
   return Promise.all(channels).then(() => undefined);
 }
 
-/** One channel shard, page by page (a query slot held throughout); a failure hands the unread rest on. */
-function readShard(run: RequestRun, deps: DeliveryDeps, store: SubscriptionStore, channel: string, shard: number,
-  turn: Promise<unknown> | undefined) {
+/**
+ * One channel shard, page by page (a query slot held throughout). A failure hands the unread rest on, and so does a
+ * short time after a page: the rest is read by a follow-up rather than the invocation timing out (retried whole).
+ */
+function readShard(run: RequestRun, deps: DeliveryDeps, store: SubscriptionStore, read: ShardRead, turn: Promise<unknown> | undefined) {
   return deps.querySlots.run(async () => {
-    let lastKey: StartKey | undefined;
+    let startKey = read.startKey;
+    let pages = 0;
     try {
-      for await (const page of store.queryShard(channel, shard)) {
+      for await (const page of store.queryShard(read.channel, read.shard, read.startKey)) {
         if (run.stopped) return;
         await turn;
         await run.offerSubscribers(page.rows);
-        lastKey = page.lastKey;
+        startKey = page.lastKey;
+        pages += 1;
+        if (startKey && run.outOfTime()) return run.channelReadLeft({ ...read, startKey }, store.shards, true);
       }
     } catch (e) {
-      run.channelReadFailed(e, channel, shard, store.shards, lastKey);
+      run.channelReadFailed(e, { ...read, ...(startKey ? { startKey } : {}) }, store.shards, pages > 0);
     }
   });
 }

@@ -1,7 +1,7 @@
 import type { ConnectionStore } from '../ports/connection-store';
 import type { Log } from '../ports/reporter';
 import type { Sender } from '../ports/sender';
-import type { SubscriptionStore } from '../ports/subscription-store';
+import type { ShardRead, SubscriptionStore } from '../ports/subscription-store';
 import type { NotificationRequest } from '../request';
 import type { Random, RetryPolicy, Sleep } from '../retry';
 import type { Semaphore } from '../semaphore';
@@ -10,6 +10,8 @@ import type { Semaphore } from '../semaphore';
 export interface DeliveryJob {
   readonly messageId: string;
   readonly request: NotificationRequest;
+  /** The shards of the request's channels to read, from where: every shard of each, from its start, when absent. */
+  readonly reads?: readonly ShardRead[];
 }
 
 /** What delivery needs, injected: the ports, the bounds shared by the invocation's requests, the clock. */

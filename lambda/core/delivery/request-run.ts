@@ -7,7 +7,7 @@ import type { BatchPruner } from './pruner';
 import { describeError, FORBIDDEN_MESSAGE, type DeliveryError } from '../errors';
 import type { CarriedConnection, ConnectionKey, ConnectionRow, StartKey } from '../ports/connection-store';
 import type { PostResult } from '../ports/sender';
-import type { SubscriberRow, SubscriptionKey } from '../ports/subscription-store';
+import type { ShardRead, SubscriberRow, SubscriptionKey } from '../ports/subscription-store';
 import { zeroCounts, type DeliveryCounts, type DeliveryOutcome } from '../reports';
 import { realSleep, withRetries } from '../retry';
 import { requestKind, TargetSet, type RequestKind } from '../targets';
@@ -20,6 +20,8 @@ export interface RunOptions {
    * delivered once. Without (a FIFO source, where order wins), the request fails and is retried whole.
    */
   readonly followUps?: boolean;
+  /** With follow-ups: below `marginMs` left, a channel shard's read stops after its page and hands the rest on. */
+  readonly deadline?: { readonly remainingMs: () => number; readonly marginMs: number };
 }
 
 /** One connection's post: its id, its owner when known, and how many attempts it took. */
@@ -91,30 +93,32 @@ export class RequestRun {
    * reached (`reached`); without, the request stops.
    */
   lookupFailed(error: unknown, userId?: string, reached: readonly string[] = []): void {
-    if (this.options.followUps && userId !== undefined) {
-      this.left.failedUsers.push(userId);
-      this.left.reachedBeforeFailure.push(...reached);
-      return;
-    }
-    this.fail(error);
+    if (!this.options.followUps || userId === undefined) return this.fail(error);
+    this.left.failedUsers.push(userId);
+    this.left.reachedBeforeFailure.push(...reached);
   }
 
-  /**
-   * A channel shard's Query failed after the pages before `startKey`: with follow-ups, the rest of the shard is read
-   * later, skipping the connections this run reached otherwise that may be in it.
-   */
-  channelReadFailed(error: unknown, channel: string, shard: number, shards: number, startKey?: StartKey): void {
+  /** A channel shard's Query failed after `unread.startKey` (`progressed`: this run read some): see `channelReadLeft`. */
+  channelReadFailed(error: unknown, unread: ShardRead, shards: number, progressed: boolean): void {
     if (!this.options.followUps) return this.fail(error);
-    this.left.unread.push({ segment: shard, totalSegments: shards, channel, ...(startKey ? { startKey } : {}) });
+    this.channelReadLeft(unread, shards, progressed);
+  }
+
+  /** Whether a channel shard's read must stop after its page and leave the rest to a follow-up. */
+  outOfTime(): boolean {
+    const deadline = this.options.deadline;
+    return this.options.followUps === true && deadline !== undefined && deadline.remainingMs() < deadline.marginMs;
+  }
+
+  /** With follow-ups, the rest of a shard is read later, skipping the connections reached otherwise that it may hold. */
+  channelReadLeft({ channel, shard, startKey }: ShardRead, shards: number, progressed: boolean): void {
+    this.left.unread.push({ segment: shard, totalSegments: shards, channel, ...(startKey ? { startKey } : {}), progressed });
   }
 
   /** A Scan segment failed after the pages before `startKey`: with follow-ups, the rest is read later. */
   scanFailed(error: unknown, segment: number, totalSegments: number, startKey?: StartKey): void {
-    if (this.options.followUps) {
-      this.left.unread.push({ segment, totalSegments, ...(startKey ? { startKey } : {}) });
-      return;
-    }
-    this.fail(error);
+    if (!this.options.followUps) return this.fail(error);
+    this.left.unread.push({ segment, totalSegments, ...(startKey ? { startKey } : {}) });
   }
 
   /** Connections still failing transiently, handed on (only with follow-ups). */

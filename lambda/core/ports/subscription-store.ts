@@ -16,6 +16,13 @@ export interface SubscriptionKey {
   readonly connectionId: string;
 }
 
+/** A channel shard to read, from `startKey` (the `lastKey` of the last page read; from its start when absent). */
+export interface ShardRead {
+  readonly channel: string;
+  readonly shard: number;
+  readonly startKey?: StartKey;
+}
+
 /** One page of a channel shard's subscribers, with the key to resume from (absent once the shard is read). */
 export interface SubscriberPage {
   readonly rows: SubscriberRow[];
@@ -32,8 +39,8 @@ export interface SubscriptionPruneResult {
 export interface SubscriptionStore {
   /** The shards of every channel (`CHANNEL_SHARDS`). */
   readonly shards: number;
-  /** One shard of a channel, one page at a time. */
-  queryShard(channel: string, shard: number): AsyncIterable<SubscriberPage>;
+  /** One shard of a channel, one page at a time, from `startKey` when given. */
+  queryShard(channel: string, shard: number, startKey?: StartKey): AsyncIterable<SubscriberPage>;
   /** One page (at most `limit` rows) of a channel shard, from `startKey` (the previous page's `lastKey`). */
   queryShardPage(channel: string, shard: number, startKey: StartKey | undefined, limit?: number): Promise<SubscriberPage>;
   /** Counts a channel's subscribers up to `limit` (keys-only counting Queries that stop there). */

@@ -204,10 +204,10 @@ export class FakeSubscriptionStore implements SubscriptionStore {
     return this.rows.filter((r) => r.channel === channel && shardOf(r.connectionId, this.shards) === shard);
   }
 
-  async *queryShard(channel: string, shard: number): AsyncIterable<SubscriberPage> {
+  async *queryShard(channel: string, shard: number, from?: StartKey): AsyncIterable<SubscriberPage> {
     this.queries.push([channel, shard]);
     await this.holds.get(channel);
-    let startKey: StartKey | undefined;
+    let startKey: StartKey | undefined = from;
     do {
       const page = await this.read(channel, shard, startKey, this.pageSize);
       yield page;

@@ -1,0 +1,228 @@
+import { parseRequestValue } from '../../../lambda/core/request';
+import { deliverStandard } from '../../../lambda/invocation/deliver-inline';
+import type { WorkDeps } from '../../../lambda/work/deps';
+import { parseWorkItem } from '../../../lambda/work/parse-work-item';
+import { runWorkItem } from '../../../lambda/work/run-work-item';
+import { serializeWorkItem, workItemKind, WORK_ITEM_VERSION } from '../../../lambda/work/work-item';
+import {
+  fakeDeps, FakeQueue, FakeSender, FakeStore, FakeSubscriptionStore, idsInShard, RecordingLog, row, subscriber as sub,
+} from '../support/fakes';
+import { WORK_CONFIG as config } from '../support/work-config';
+
+// What one request leaves unread in several places that can hold the same connection (two channels' shards, or a shard
+// and a user) is read again in one `reads` item, so that no connection receives the request twice; and a request to
+// channels out of time hands its unread shards on rather than time out (and be retried whole).
+
+// Shard 1 (of 2): five connections subscribed to both rooms, then two only in room/7; shard 0: two in room/42.
+const BOTH = idsInShard(1, 2, 5, 'both-');
+const SEVEN = idsInShard(1, 2, 2, 'seven-');
+const ZERO = idsInShard(0, 2, 2, 'zero-');
+const SUBS = [
+  ...BOTH.map((id) => sub('room/42', `u-${id}`, id)), ...ZERO.map((id) => sub('room/42', `u-${id}`, id)),
+  ...[...BOTH, ...SEVEN].map((id) => sub('room/7', `u-${id}`, id)),
+];
+const ALL_ONCE = { ...Object.fromEntries([...BOTH, ...ZERO].map((id) => [id, ['room/42']])), ...Object.fromEntries(SEVEN.map((id) => [id, ['room/7']])) };
+
+function setup() {
+  const store = new FakeStore(SUBS.map((s) => row(s.userId, s.connectionId)));
+  // Pages of two rows: a failure after one page leaves three of BOTH unread in both rooms' shard 1.
+  const subscriptions = new FakeSubscriptionStore(SUBS, 2, 2);
+  const sender = new FakeSender();
+  const queue = new FakeQueue();
+  const deadLetters = new FakeQueue();
+  const log = new RecordingLog();
+  const deps: WorkDeps = {
+    config,
+    store,
+    queue,
+    deadLetters,
+    log,
+    workerDeps: fakeDeps(store, sender, { subscriptions }),
+    userIdAttribute: 'user_id',
+    connectionIdAttribute: 'connection_id',
+    messageFormat: 'envelope',
+    now: () => 1_000_000,
+  };
+  return { store, subscriptions, sender, queue, deadLetters, log, deps };
+}
+
+const job = (body: Record<string, unknown>) => {
+  const parsed = parseRequestValue({ data: { hi: 1 }, ...body }, { disconnectEnabled: false, messageFormat: 'envelope', channelsEnabled: true }, 'm1');
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  return { messageId: 'm1', request: parsed.request, source: 'sqs' as const, index: 0 };
+};
+const plenty = () => 60_000;
+
+/** Runs work items from the queue until it is empty (delays ignored), like the event source; returns the reports. */
+async function drain(deps: WorkDeps, queue: FakeQueue, remaining: () => number = plenty) {
+  const pending = queue.sent.flat().map((m) => m.body);
+  let seen = queue.sent.length;
+  const reports = [];
+  for (let n = 1; pending.length > 0; n++) {
+    reports.push(await runWorkItem(`work-${n}`, pending.shift()!, deps, remaining));
+    pending.push(...queue.sent.slice(seen).flat().map((m) => m.body));
+    seen = queue.sent.length;
+    if (n > 100) throw new Error('work items loop');
+  }
+  return reports;
+}
+
+/** Each connection posted to, with the `channel` of every envelope it received. */
+function received(sender: FakeSender): Record<string, Array<string | null>> {
+  const out: Record<string, Array<string | null>> = {};
+  for (const { connectionId, payload } of sender.posts) (out[connectionId] ??= []).push(JSON.parse(Buffer.from(payload).toString()).channel ?? null);
+  return out;
+}
+
+describe('a request\'s unread channel shards and users, read again together', () => {
+  test('two channels\' shards failing after a page: one reads item, and every connection once, through the first channel', async () => {
+    // GIVEN both rooms' shard 1 failing after their first page
+    const { subscriptions, sender, queue, deps } = setup();
+    subscriptions.failAfter.set('room/42#1', 1);
+    subscriptions.failAfter.set('room/7#1', 1);
+
+    // WHEN the request is delivered inline, then its follow-ups run
+    const [report] = (await deliverStandard([job({ channels: ['room/42', 'room/7'] })], deps.workerDeps, deps)).values();
+    subscriptions.failAfter.clear();
+    const bodies = queue.bodies();
+    const work = await drain(deps, queue);
+
+    // THEN one item names both shards from their keys, skipping what room/42 reached in shard 1; nobody got it twice
+    expect(report).toMatchObject({ outcome: 'requeued', delivered: 4 });
+    expect(bodies).toEqual([{
+      v: 1,
+      requestId: 'm1',
+      segment: 0,
+      totalSegments: 1,
+      attempt: 1,
+      startedAt: 1_000_000,
+      reads: [
+        { channel: 'room/42', shard: 1, startKey: { channel_key: { S: 'room/42#1' }, connection_id: { S: BOTH[1] } } },
+        { channel: 'room/7', shard: 1, startKey: { channel_key: { S: 'room/7#1' }, connection_id: { S: BOTH[1] } } },
+      ],
+      targeting: { exclude_connections: [BOTH[0], BOTH[1]] },
+      data: { hi: 1 },
+    }]);
+    expect(work.map((r) => [r.kind, r.outcome, r.delivered])).toEqual([['reads', 'completed', 5]]);
+    expect(received(sender)).toEqual(ALL_ONCE);
+  });
+
+  test('a shard and a user both failing: one item of the next attempt, delayed; the user\'s subscribed connection once', async () => {
+    // GIVEN room/42's shard 1 fails after a page, and the Query of BOTH[3]'s owner (who also has a phone) fails
+    const { store, subscriptions, sender, queue, deps } = setup();
+    store.rows.push(row(`u-${BOTH[3]}`, 'phone'));
+    store.failingUsers.add(`u-${BOTH[3]}`);
+    subscriptions.failAfter.set('room/42#1', 1);
+
+    // WHEN
+    await deliverStandard([job({ channels: ['room/42'], users: [`u-${BOTH[3]}`] })], deps.workerDeps, deps);
+    store.failingUsers.clear();
+    subscriptions.failAfter.clear();
+    const first = queue.sent.flat();
+    await drain(deps, queue);
+
+    // THEN
+    expect(first.map((m) => [JSON.parse(m.body).reads, JSON.parse(m.body).users, JSON.parse(m.body).attempt, m.delaySeconds])).toEqual([[
+      [{ channel: 'room/42', shard: 1, startKey: { channel_key: { S: 'room/42#1' }, connection_id: { S: BOTH[1] } } }], [`u-${BOTH[3]}`], 2, 1,
+    ]]);
+    expect(received(sender)).toEqual({ ...Object.fromEntries([...BOTH, ...ZERO].map((id) => [id, ['room/42']])), phone: [null] });
+  });
+
+  test('a shard failing where it starts, again and again: retried with growing delays, then dead-lettered with its users given up', async () => {
+    // GIVEN room/7's shard 1 always failing on its first page, and one user's Query always failing
+    const { store, subscriptions, sender, queue, deadLetters, log, deps } = setup();
+    subscriptions.failAfter.set('room/7#1', 0);
+    store.failingUsers.add('u-x');
+
+    // WHEN
+    await deliverStandard([job({ channels: ['room/42', 'room/7'], users: ['u-x'] })], deps.workerDeps, deps);
+    const work = await drain(deps, queue);
+
+    // THEN attempts 2 and 3, delayed 1 s then 2 s; the third dead-letters the item and gives the user up
+    expect(queue.sent.flat().map((m) => [JSON.parse(m.body).attempt, m.delaySeconds])).toEqual([[2, 1], [3, 2]]);
+    expect(work.map((r) => [r.kind, r.outcome, r.failed])).toEqual([['reads', 'completed', 0], ['reads', 'completed', 1]]);
+    expect(deadLetters.bodies()).toEqual([expect.objectContaining({ attempt: 3, users: ['u-x'], reads: [{ channel: 'room/7', shard: 1 }] })]);
+    expect(log.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([expect.stringMatching(/still failing after 3 work-item attempts \(with 1 channel shard\(s\) left unread/)]);
+    expect(received(sender)).toEqual({ ...Object.fromEntries([...BOTH, ...ZERO].map((id) => [id, ['room/42']])) });
+  });
+});
+
+describe('the time guard on channel reads', () => {
+  test('out of time inline: each shard read a page, the rest handed to a reads item; the chain reaches everyone once', async () => {
+    // GIVEN an invocation already within the margin
+    const { sender, queue, deps } = setup();
+
+    // WHEN
+    const [report] = (await deliverStandard([job({ channels: ['room/42', 'room/7'] })], deps.workerDeps, deps, () => 0)).values();
+    const first = queue.bodies();
+    const work = await drain(deps, queue, () => 0);
+
+    // THEN the record completes (requeued); its follow-ups continue at attempt 1, at once, a page a shard each time
+    // (room/42's shard 0 too: a page cut by its limit has a key even when nothing follows, as in DynamoDB)
+    expect(report).toMatchObject({ outcome: 'requeued' });
+    expect(first.map((b) => [b.attempt, b.reads.map((r: { channel: string; shard: number }) => `${r.channel}#${r.shard}`)])).toEqual([
+      [1, ['room/42#0', 'room/42#1', 'room/7#1']],
+    ]);
+    expect(queue.sent.flat().every((m) => m.delaySeconds === undefined && JSON.parse(m.body).attempt === 1)).toBe(true);
+    expect(work.every((r) => r.outcome === 'completed' && r.kind !== 'invalid')).toBe(true);
+    expect(received(sender)).toEqual(ALL_ONCE);
+  });
+
+  test('with time to spare, a request to channels is delivered inline whole', async () => {
+    // GIVEN
+    const { sender, queue, deps } = setup();
+
+    // WHEN
+    const [report] = (await deliverStandard([job({ channels: ['room/42', 'room/7'] })], deps.workerDeps, deps, plenty)).values();
+
+    // THEN
+    expect(report).toMatchObject({ outcome: 'delivered', delivered: 9 });
+    expect(queue.sent).toEqual([]);
+    expect(received(sender)).toEqual(ALL_ONCE);
+  });
+});
+
+describe('reads items: serialize / parse', () => {
+  const rules = { userIdAttribute: 'user_id', connectionIdAttribute: 'connection_id', maxCarryForwardAttempts: 3 };
+  const key = (channel: string, shard: number, id: string) => ({ channel_key: { S: `${channel}#${shard}` }, connection_id: { S: id } });
+  const reads = [{ channel: 'room/42', shard: 1, startKey: key('room/42', 1, 'c9') }, { channel: 'room/7', shard: 1 }];
+  const valid = { v: WORK_ITEM_VERSION, requestId: 'req-1', segment: 0, totalSegments: 1, attempt: 2, startedAt: 42, reads, data: 'hi' };
+  const parse = (value: unknown) => parseWorkItem(JSON.stringify(value), rules);
+
+  test('shard reads with users and exclusions round-trip; the kind is reads', () => {
+    // WHEN
+    const body = serializeWorkItem({
+      requestId: 'req-1', segment: 0, totalSegments: 1, attempt: 2, startedAt: 42, reads, users: ['u1'], excludeConnections: new Set(['sender']),
+    }, '"hi"');
+    const parsed = parseWorkItem(body, rules);
+
+    // THEN
+    expect(JSON.parse(body)).toEqual({ ...valid, users: ['u1'], targeting: { exclude_connections: ['sender'] } });
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(parsed.item).toMatchObject({ reads, users: ['u1'], segment: 0, totalSegments: 1 });
+    expect(workItemKind(parsed.item)).toBe('reads');
+  });
+
+  test.each([
+    ['empty', { reads: [] }],
+    ['not an array', { reads: { channel: 'room/42', shard: 1 } }],
+    ['an unknown field', { reads: [{ channel: 'room/42', shard: 1, user: 'u' }] }],
+    ['a bad channel', { reads: [{ channel: 'room//42', shard: 1 }] }],
+    ['a shard of 100', { reads: [{ channel: 'room/42', shard: 100 }] }],
+    ['a negative shard', { reads: [{ channel: 'room/42', shard: -1 }] }],
+    ['a start key of another shard', { reads: [{ channel: 'room/42', shard: 1, startKey: key('room/42', 2, 'c9') }] }],
+    ['a start key of another channel', { reads: [{ channel: 'room/42', shard: 1, startKey: key('room/7', 1, 'c9') }] }],
+    ['a connections-table start key', { reads: [{ channel: 'room/42', shard: 1, startKey: { user_id: { S: 'u' }, connection_id: { S: 'c' } } }] }],
+    ['the same shard twice', { reads: [{ channel: 'room/42', shard: 1 }, { channel: 'room/42', shard: 1 }] }],
+  ])('reads that are %s are invalid', (_label, fields) => {
+    expect(parse({ ...valid, ...fields })).toMatchObject({ ok: false, reason: expect.stringMatching(/^`reads` must be a non-empty array/) });
+  });
+
+  test.each([
+    ['channel', { channel: 'room/42' }],
+    ['connections', { connections: [{ userId: 'u', connectionId: 'c' }] }],
+    ['exclusiveStartKey', { exclusiveStartKey: key('room/42', 1, 'c') }],
+  ])('reads with `%s` are invalid', (field, fields) => {
+    expect(parse({ ...valid, ...fields })).toEqual({ ok: false, reason: `\`reads\` and \`${field}\` cannot both be given` });
+  });
+});
