@@ -47,8 +47,10 @@ export interface UnreadSegment {
   readonly channel?: string;
   /** Connections the request reached otherwise that the shard may hold: its continuation skips them. */
   readonly excludeConnections?: readonly string[];
-  /** A channel's shard: whether this run read any page of it (false: it failed where it started, a retry). */
+  /** A channel's shard: whether this run read any page of it. */
   readonly progressed?: boolean;
+  /** A channel's shard: whether an error ended its read (else it was handed on for time or for an earlier channel). */
+  readonly failed?: boolean;
 }
 
 /**

@@ -25,7 +25,7 @@ export async function deliverStandard(
   jobs: readonly InlineJob[], deps: DeliveryDeps, work?: WorkDeps, remainingMs?: () => number,
 ): Promise<Map<InlineJob, RequestReport>> {
   const started = (deps.now ?? Date.now)();
-  const deadline = work && remainingMs ? { remainingMs, marginMs: work.config.timeMarginMs } : undefined;
+  const deadline = work && remainingMs ? { remainingMs, marginMs: work.config.timeMarginMs, pageSize: work.config.pageSize } : undefined;
   const outcomes = await deliverAll(jobs, deps, { followUps: work !== undefined, ...(deadline ? { deadline } : {}) });
   const reports = new Map<InlineJob, RequestReport>();
   await Promise.all(outcomes.map(async (outcome, i) => {

@@ -25,6 +25,7 @@ export function logGivenUp(dropped: GivenUp, fields: Record<string, unknown>, de
     count,
     connections: dropped.connections.slice(0, LOGGED_IDS).map((c) => c.connectionId),
     ...(dropped.users.length > 0 ? { users: dropped.users.slice(0, LOGGED_IDS) } : {}),
+    ...(dropped.shards?.length ? { shards: dropped.shards.slice(0, LOGGED_IDS) } : {}),
   });
   return count;
 }

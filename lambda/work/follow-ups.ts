@@ -9,6 +9,8 @@ import type { RequestAction } from '../core/request';
 export interface GivenUp {
   readonly connections: readonly CarriedConnection[];
   readonly users: readonly string[];
+  /** Channel shards left unread (`<channel>#<shard>`), their subscribers unknown (so not counted). */
+  readonly shards?: readonly string[];
   readonly why: string;
 }
 
@@ -48,16 +50,19 @@ export interface FollowUpPlan {
  * channel shards that could share a connection with another unread part are read again in one item (`planReads`).
  */
 export function planFollowUps(origin: FollowUpOrigin, remainder: Remainder, maxCarryForwardAttempts: number): FollowUpPlan {
-  if (!readsTogether(remainder)) return planApart(origin, remainder, maxCarryForwardAttempts);
-  // Unread channel shards and users that could hold the same connection: one `reads` item, the rest as usual.
-  const reads = planReads(origin, remainder, maxCarryForwardAttempts);
-  const rest = planApart(origin, { ...remainder, users: [], segments: remainder.segments.filter((unread) => unread.channel === undefined) },
+  const users = remainder.users;
+  const groups = readGroups(remainder).filter((group) => group.length > 1 || users.length > 0);
+  if (groups.length === 0) return planApart(origin, remainder, maxCarryForwardAttempts);
+  // Unread channel shards (and users) that could hold the same connection: a `reads` item a group, the rest as usual.
+  const grouped = new Set(groups.flat());
+  const rest = planApart(origin, { ...remainder, users: [], segments: remainder.segments.filter((unread) => !grouped.has(unread)) },
     maxCarryForwardAttempts);
+  const reads = groups.map((group) => planReads(origin, remainder, group, users, maxCarryForwardAttempts));
   return {
-    messages: [...rest.messages, ...reads.messages],
-    deadLetters: [...rest.deadLetters, ...reads.deadLetters],
-    requeued: rest.requeued + reads.requeued,
-    givenUp: [...rest.givenUp, ...reads.givenUp.filter((dropped) => dropped.users.length > 0 || dropped.connections.length > 0)],
+    messages: [...rest.messages, ...reads.flatMap((plan) => plan.messages)],
+    deadLetters: [...rest.deadLetters, ...reads.flatMap((plan) => plan.deadLetters)],
+    requeued: rest.requeued + reads.reduce((sum, plan) => sum + plan.requeued, 0),
+    givenUp: [...rest.givenUp, ...reads.flatMap((plan) => plan.givenUp)],
   };
 }
 
@@ -151,61 +156,63 @@ const idField = (origin: FollowUpOrigin) => (origin.id !== undefined ? { id: ori
 const actionField = (origin: FollowUpOrigin) => (origin.action === 'disconnect' ? { action: 'disconnect' as const } : {});
 
 /**
- * Whether what a request left unread must be read again in one item: two unread parts that can hold the same
- * connection (a connection is in the same shard of every channel, and a user's connections can be in any) would each
- * reach it, so a remainder with unread channel shards and more than one read (shards, or shards and users) is read
- * again together, and the item's target set reaches every connection once.
+ * The unread channel shards of a remainder, in groups that cannot hold the same connection, so that each group is
+ * read again by one item with one target set and no connection is reached by two: with users (whose connections
+ * can be in any shard), all of them together; else by shard number (a connection is in the same shard of every
+ * channel). A group of one shard without users is a plain continuation.
  */
-export function readsTogether(remainder: Remainder): boolean {
-  const shards = remainder.segments.filter((unread) => unread.channel !== undefined).length;
-  return shards > 0 && shards + (remainder.users.length > 0 ? 1 : 0) > 1;
-}
-
-/**
- * The one `reads` item for the remainder's unread channel shards and users (see {@link readsTogether}). It is a retry
- * (the next attempt, delayed 1, 2, 4 … s) when it holds users or a shard this run could not read at all, and then
- * bounded by `maxAttempts`: at the bound it is dead-lettered (redrivable) and its users are given up. An item of
- * shards this run had read some of (a failure or the time guard) continues at the same attempt, at once.
- */
-export function planReads(origin: FollowUpOrigin, remainder: Remainder, maxAttempts: number): FollowUpPlan {
+export function readGroups(remainder: Remainder): UnreadSegment[][] {
   const shards = remainder.segments.filter((unread) => unread.channel !== undefined);
-  const users = remainder.users;
-  const retry = users.length > 0 || shards.some((unread) => !unread.progressed);
-  if (!retry) return { messages: [{ body: readsBody(origin, remainder, shards, origin.attempt) }], deadLetters: [], requeued: 0, givenUp: [] };
-  if (origin.attempt < maxAttempts) {
-    const message: WorkMessage = {
-      body: readsBody(origin, remainder, shards, origin.attempt + 1),
-      delaySeconds: Math.min(LIMITS.MAX_SQS_DELAY_SECONDS, 2 ** (origin.attempt - 1)),
-    };
-    return { messages: [message], deadLetters: [], requeued: users.length, givenUp: [] };
-  }
-  const why = `still failing after ${maxAttempts} work-item attempts (with ${shards.length} channel shard(s) left unread, dead-lettered)`;
-  return {
-    messages: [],
-    deadLetters: [{ body: readsBody(origin, remainder, shards, origin.attempt) }],
-    requeued: 0,
-    givenUp: [{ connections: [], users, why }],
-  };
+  if (remainder.users.length > 0) return shards.length > 0 ? [shards] : [];
+  const groups = new Map<number, UnreadSegment[]>();
+  for (const unread of shards) groups.set(unread.segment, [...groups.get(unread.segment) ?? [], unread]);
+  return [...groups.values()];
 }
 
 /**
- * The item's body: the shards (in the request's channel order) and users, the request's exclusions, and every
- * connection already reached that one of them could hold (each shard's, and the users').
+ * The `reads` item of a group (and `users`). It is a retry (the next attempt, delayed 1, 2, 4 … s) when something
+ * failed (a user's Query, or a shard's read where it started) and no shard of the group progressed, and then bounded
+ * by `maxAttempts`: at the bound it is dead-lettered (redrivable) and given up, logged at ERROR. Otherwise it
+ * continues at the same attempt, at once: each item reads at least a page, so the chain ends. An item over the SQS
+ * limit (its exclusions) cannot be kept anywhere: it is given up, logged at ERROR, rather than fail the record (whose
+ * retry would send the request again to everyone it reached).
  */
-function readsBody(origin: FollowUpOrigin, remainder: Remainder, shards: readonly UnreadSegment[], attempt: number): string {
+function planReads(
+  origin: FollowUpOrigin, remainder: Remainder, shards: readonly UnreadSegment[], users: readonly string[], maxAttempts: number,
+): FollowUpPlan {
+  const progressed = shards.some((unread) => unread.progressed);
+  const failed = users.length > 0 || shards.some((unread) => unread.failed);
+  const retry = failed && !progressed;
+  const names = shards.map((unread) => `${unread.channel}#${unread.segment}`);
+  const exhausted = retry && origin.attempt >= maxAttempts;
+  const body = readsBody(origin, remainder, shards, users, retry && !exhausted ? origin.attempt + 1 : origin.attempt);
+  const giveUp = (why: string): FollowUpPlan =>
+    ({ messages: [], deadLetters: [], requeued: 0, givenUp: [{ connections: [], users, shards: names, why }] });
+  if (byteLength(body) > LIMITS.MAX_SQS_MESSAGE_BYTES) {
+    return giveUp(`a follow-up would be ${byteLength(body)} bytes (its exclusions), over SQS's ${LIMITS.MAX_SQS_MESSAGE_BYTES}`);
+  }
+  if (exhausted) return { ...giveUp(`still failing after ${maxAttempts} work-item attempts`), deadLetters: [{ body }] };
+  const delay = retry ? { delaySeconds: Math.min(LIMITS.MAX_SQS_DELAY_SECONDS, 2 ** (origin.attempt - 1)) } : {};
+  return { messages: [{ body, ...delay }], deadLetters: [], requeued: users.length, givenUp: [] };
+}
+
+/** The item's body: the shards (in the request's channel order) and users, with every exclusion one of them needs. */
+function readsBody(
+  origin: FollowUpOrigin, remainder: Remainder, shards: readonly UnreadSegment[], users: readonly string[], attempt: number,
+): string {
   const excludeConnections = new Set(origin.excludeConnections);
   for (const unread of shards) for (const id of unread.excludeConnections ?? []) excludeConnections.add(id);
-  if (remainder.users.length > 0) for (const id of remainder.alreadyReached) excludeConnections.add(id);
+  if (users.length > 0) for (const id of remainder.alreadyReached) excludeConnections.add(id);
   return serializeWorkItem({
     requestId: origin.requestId,
-    ...(origin.id !== undefined ? { id: origin.id } : {}),
-    ...(origin.action === 'disconnect' ? { action: 'disconnect' as const } : {}),
+    ...idField(origin),
+    ...actionField(origin),
     segment: 0,
     totalSegments: 1,
     attempt,
     startedAt: origin.startedAt,
     reads: shards.map((unread) => ({ channel: unread.channel!, shard: unread.segment, ...(unread.startKey ? { startKey: unread.startKey } : {}) })),
-    ...(remainder.users.length > 0 ? { users: remainder.users } : {}),
+    ...(users.length > 0 ? { users } : {}),
     excludeUsers: origin.excludeUsers,
     excludeConnections,
   }, origin.dataText);

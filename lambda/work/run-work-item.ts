@@ -58,7 +58,9 @@ export async function runWorkItem(
   const enqueued = await enqueue(deps.deadLetters, plan.deadLetters) ?? await enqueue(deps.queue, plan.messages);
   if (enqueued) return report('failed', 0, enqueued);
   const permanent = sent.outcome.error?.code === 'PAYLOAD_TOO_LARGE' ? sent.outcome.error : undefined;
-  return report(sent.continueFrom ? 'continued' : 'completed', plan.requeued, permanent);
+  // A reads item that left shards unread continued them (in a reads item or a continuation), as a segment item does.
+  const continued = sent.continueFrom !== undefined || (item.reads !== undefined && (sent.outcome.remainder?.segments.length ?? 0) > 0);
+  return report(continued ? 'continued' : 'completed', plan.requeued, permanent);
 }
 
 function origin(item: WorkItem): FollowUpOrigin {
@@ -114,7 +116,7 @@ async function sendItem(
   };
   const run = new RequestRun({ messageId, request, ...(item.reads ? { reads: item.reads } : {}) }, deps.workerDeps,
     new BatchPruner(deps.workerDeps), new ConnectionOrder(deps.workerDeps.sendSlots), now,
-    { followUps: true, deadline: { remainingMs, marginMs: deps.config.timeMarginMs } });
+    { followUps: true, deadline: { remainingMs, marginMs: deps.config.timeMarginMs, pageSize: deps.config.pageSize } });
   if (item.connections) {
     for (const carried of item.connections) {
       const { userId, connectionId, channel } = carried;

@@ -147,24 +147,29 @@ function offerChannels(run: RequestRun, deps: DeliveryDeps, turn: Promise<unknow
 }
 
 /**
- * One channel shard, page by page (a query slot held throughout). A failure hands the unread rest on, and so does a
- * short time after a page: the rest is read by a follow-up rather than the invocation timing out (retried whole).
+ * One channel shard, page by page (a query slot held throughout). What it cannot finish is handed on (`ChannelReads`):
+ * after a failure, after a page when time is short (then the page's posts settle before the clock is read, and pages
+ * are bounded), or at its turn when an earlier channel's same shard was handed on or time is up.
  */
 function readShard(run: RequestRun, deps: DeliveryDeps, store: SubscriptionStore, read: ShardRead, turn: Promise<unknown> | undefined) {
+  const reads = run.channelReads;
   return deps.querySlots.run(async () => {
     let startKey = read.startKey;
     let pages = 0;
+    const from = (): ShardRead => ({ ...read, ...(startKey ? { startKey } : {}) });
     try {
-      for await (const page of store.queryShard(read.channel, read.shard, read.startKey)) {
+      for await (const page of reads.pages(store, read)) {
         if (run.stopped) return;
         await turn;
+        if (reads.mustHandOn(read)) return reads.handOn(from(), store.shards, pages > 0);
         await run.offerSubscribers(page.rows);
+        reads.pageRead();
         startKey = page.lastKey;
         pages += 1;
-        if (startKey && run.outOfTime()) return run.channelReadLeft({ ...read, startKey }, store.shards, true);
+        if (startKey && await reads.outOfTime(() => run.settled())) return reads.handOn(from(), store.shards, true);
       }
     } catch (e) {
-      run.channelReadFailed(e, { ...read, ...(startKey ? { startKey } : {}) }, store.shards, pages > 0);
+      run.channelReadFailed(e, from(), store.shards, pages > 0);
     }
   });
 }

@@ -15,13 +15,15 @@ export class Leftovers {
   readonly reachedBeforeFailure: string[] = [];
   readonly unread: UnreadSegment[] = [];
 
-  /** The remainder, or undefined when nothing is left. */
-  remainder(targets: TargetSet): Remainder | undefined {
+  /** The remainder, or undefined when nothing is left; unread channel shards in the order of `channels`, then by shard. */
+  remainder(targets: TargetSet, channels: readonly string[] = []): Remainder | undefined {
+    const order = (unread: UnreadSegment) => (unread.channel === undefined ? -1 : channels.indexOf(unread.channel));
+    const inOrder = [...this.unread].sort((a, b) => order(a) - order(b) || a.segment - b.segment);
     const remainder: Remainder = {
       connections: this.carried,
       ...(this.closing.length > 0 ? { closing: this.closing } : {}),
       users: this.failedUsers,
-      segments: this.unread.map((unread) => (unread.channel === undefined
+      segments: inOrder.map((unread) => (unread.channel === undefined
         ? unread
         : { ...unread, excludeConnections: reachedOtherwise(targets, unread.channel, unread.segment, unread.totalSegments) })),
       alreadyReached: [...targets.reachedDirectly(), ...this.reachedBeforeFailure, ...reachedThroughChannels(targets, this.failedUsers)],

@@ -1,3 +1,4 @@
+import { ChannelReads, type Deadline } from './channel-reads';
 import type { ConnectionOrder } from './connection-order';
 import type { DeliveryDeps, DeliveryJob } from './deps';
 import { InFlight } from './in-flight';
@@ -20,8 +21,8 @@ export interface RunOptions {
    * delivered once. Without (a FIFO source, where order wins), the request fails and is retried whole.
    */
   readonly followUps?: boolean;
-  /** With follow-ups: below `marginMs` left, a channel shard's read stops after its page and hands the rest on. */
-  readonly deadline?: { readonly remainingMs: () => number; readonly marginMs: number };
+  /** With follow-ups: the clock of the time guard on channel reads. */
+  readonly deadline?: Deadline;
 }
 
 /** One connection's post: its id, its owner when known, and how many attempts it took. */
@@ -53,6 +54,8 @@ export class RequestRun {
   private transient?: DeliveryError;
   private permanent?: DeliveryError;
   private readonly left = new Leftovers();
+  /** How the run's channel shards hand on what they leave unread. */
+  readonly channelReads: ChannelReads;
 
   constructor(readonly job: DeliveryJob, private readonly deps: DeliveryDeps, private readonly pruner: BatchPruner,
     private readonly order: ConnectionOrder, private readonly now: () => number, private readonly options: RunOptions = {}) {
@@ -60,6 +63,7 @@ export class RequestRun {
     this.kind = requestKind(job.request);
     this.targets = new TargetSet(job.request, Math.floor(this.started / 1000));
     this.payloads = new Payloads(job.request);
+    this.channelReads = new ChannelReads(this.left, job.request.channels, options.followUps ? options.deadline : undefined);
   }
 
   /** Subscribers of the request's channels: each connection is reached through the first channel it is offered by. */
@@ -98,21 +102,10 @@ export class RequestRun {
     this.left.reachedBeforeFailure.push(...reached);
   }
 
-  /** A channel shard's Query failed after `unread.startKey` (`progressed`: this run read some): see `channelReadLeft`. */
+  /** A channel shard's Query failed after `unread.startKey` (`progressed`: this run read some of it). */
   channelReadFailed(error: unknown, unread: ShardRead, shards: number, progressed: boolean): void {
     if (!this.options.followUps) return this.fail(error);
-    this.channelReadLeft(unread, shards, progressed);
-  }
-
-  /** Whether a channel shard's read must stop after its page and leave the rest to a follow-up. */
-  outOfTime(): boolean {
-    const deadline = this.options.deadline;
-    return this.options.followUps === true && deadline !== undefined && deadline.remainingMs() < deadline.marginMs;
-  }
-
-  /** With follow-ups, the rest of a shard is read later, skipping the connections reached otherwise that it may hold. */
-  channelReadLeft({ channel, shard, startKey }: ShardRead, shards: number, progressed: boolean): void {
-    this.left.unread.push({ segment: shard, totalSegments: shards, channel, ...(startKey ? { startKey } : {}), progressed });
+    this.channelReads.handOn(unread, shards, progressed, true);
   }
 
   /** A Scan segment failed after the pages before `startKey`: with follow-ups, the rest is read later. */
@@ -139,7 +132,7 @@ export class RequestRun {
       this.targets.channelsOf(connectionId).map((channel) => ({ channel, connectionId })));
     if (goneSubscriptions.length > 0) this.counts.pruned += await this.pruner.pruneSubscriptions(goneSubscriptions, this.job.messageId);
     const error = this.permanent ?? this.transient;
-    const remainder = this.options.followUps ? this.left.remainder(this.targets) : undefined;
+    const remainder = this.options.followUps ? this.left.remainder(this.targets, this.job.request.channels) : undefined;
     return {
       status: this.permanent ? 'invalid' : this.transient ? 'failed' : 'delivered',
       kind: this.kind,

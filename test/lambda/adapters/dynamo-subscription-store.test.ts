@@ -55,6 +55,20 @@ describe('queryShard', () => {
     expect(ddb).toHaveReceivedNthSpecificCommandWith(2, QueryCommand, { ExclusiveStartKey: lek, Limit: undefined });
   });
 
+  test('from a start key (a follow-up\'s), the first Query starts there', async () => {
+    // GIVEN
+    const from = { channel_key: { S: 'room/42#3' }, connection_id: { S: 'c7' } };
+    ddb.on(QueryCommand).resolves({ Items: [item('c8', 'u8')] });
+
+    // WHEN
+    const pages = await collect(store().queryShard('room/42', 3, from));
+
+    // THEN
+    expect(pages).toEqual([{ rows: [{ userId: 'u8', connectionId: 'c8', channel: 'room/42' }] }]);
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1);
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, { ExpressionAttributeValues: { ':k': { S: 'room/42#3' } }, ExclusiveStartKey: from, Limit: FIRST_PAGE_ROWS });
+  });
+
   test('a row without its user or its connection is skipped', async () => {
     // GIVEN
     ddb.on(QueryCommand).resolves({ Items: [item('c1'), { user_id: { S: 'u2' } }, item('c3', 'u3')] });

@@ -26,7 +26,7 @@ const ALL_ONCE = { ...Object.fromEntries([...BOTH, ...ZERO].map((id) => [id, ['r
 function setup() {
   const store = new FakeStore(SUBS.map((s) => row(s.userId, s.connectionId)));
   // Pages of two rows: a failure after one page leaves three of BOTH unread in both rooms' shard 1.
-  const subscriptions = new FakeSubscriptionStore(SUBS, 2, 2);
+  const subscriptions = new FakeSubscriptionStore([...SUBS], 2, 2);
   const sender = new FakeSender();
   const queue = new FakeQueue();
   const deadLetters = new FakeQueue();
@@ -87,7 +87,8 @@ describe('a request\'s unread channel shards and users, read again together', ()
     const bodies = queue.bodies();
     const work = await drain(deps, queue);
 
-    // THEN one item names both shards from their keys, skipping what room/42 reached in shard 1; nobody got it twice
+    // THEN one item names both shards: room/42's from its key, room/7's unread (its turn came after room/42's same shard
+    // was handed on), skipping what room/42 reached in shard 1; nobody got it twice
     expect(report).toMatchObject({ outcome: 'requeued', delivered: 4 });
     expect(bodies).toEqual([{
       v: 1,
@@ -98,7 +99,7 @@ describe('a request\'s unread channel shards and users, read again together', ()
       startedAt: 1_000_000,
       reads: [
         { channel: 'room/42', shard: 1, startKey: { channel_key: { S: 'room/42#1' }, connection_id: { S: BOTH[1] } } },
-        { channel: 'room/7', shard: 1, startKey: { channel_key: { S: 'room/7#1' }, connection_id: { S: BOTH[1] } } },
+        { channel: 'room/7', shard: 1 },
       ],
       targeting: { exclude_connections: [BOTH[0], BOTH[1]] },
       data: { hi: 1 },
@@ -107,7 +108,7 @@ describe('a request\'s unread channel shards and users, read again together', ()
     expect(received(sender)).toEqual(ALL_ONCE);
   });
 
-  test('a shard and a user both failing: one item of the next attempt, delayed; the user\'s subscribed connection once', async () => {
+  test('a shard and a user both failing: one item (the shard progressed: the same attempt, at once); the user\'s subscribed connection once', async () => {
     // GIVEN room/42's shard 1 fails after a page, and the Query of BOTH[3]'s owner (who also has a phone) fails
     const { store, subscriptions, sender, queue, deps } = setup();
     store.rows.push(row(`u-${BOTH[3]}`, 'phone'));
@@ -123,7 +124,7 @@ describe('a request\'s unread channel shards and users, read again together', ()
 
     // THEN
     expect(first.map((m) => [JSON.parse(m.body).reads, JSON.parse(m.body).users, JSON.parse(m.body).attempt, m.delaySeconds])).toEqual([[
-      [{ channel: 'room/42', shard: 1, startKey: { channel_key: { S: 'room/42#1' }, connection_id: { S: BOTH[1] } } }], [`u-${BOTH[3]}`], 2, 1,
+      [{ channel: 'room/42', shard: 1, startKey: { channel_key: { S: 'room/42#1' }, connection_id: { S: BOTH[1] } } }], [`u-${BOTH[3]}`], 1, undefined,
     ]]);
     expect(received(sender)).toEqual({ ...Object.fromEntries([...BOTH, ...ZERO].map((id) => [id, ['room/42']])), phone: [null] });
   });
@@ -140,31 +141,124 @@ describe('a request\'s unread channel shards and users, read again together', ()
 
     // THEN attempts 2 and 3, delayed 1 s then 2 s; the third dead-letters the item and gives the user up
     expect(queue.sent.flat().map((m) => [JSON.parse(m.body).attempt, m.delaySeconds])).toEqual([[2, 1], [3, 2]]);
-    expect(work.map((r) => [r.kind, r.outcome, r.failed])).toEqual([['reads', 'completed', 0], ['reads', 'completed', 1]]);
+    expect(work.map((r) => [r.kind, r.outcome, r.failed])).toEqual([['reads', 'continued', 0], ['reads', 'continued', 1]]);
     expect(deadLetters.bodies()).toEqual([expect.objectContaining({ attempt: 3, users: ['u-x'], reads: [{ channel: 'room/7', shard: 1 }] })]);
-    expect(log.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([expect.stringMatching(/still failing after 3 work-item attempts \(with 1 channel shard\(s\) left unread/)]);
+    expect(log.lines.filter((l) => l.level === 'error')).toEqual([expect.objectContaining({
+      message: 'connections not delivered: still failing after 3 work-item attempts', fields: expect.objectContaining({ users: ['u-x'], shards: ['room/7#1'] }),
+    })]);
     expect(received(sender)).toEqual({ ...Object.fromEntries([...BOTH, ...ZERO].map((id) => [id, ['room/42']])) });
+  });
+
+  test('a later channel\'s shard failing first does not reorder the item: shards in the request\'s channel order', async () => {
+    // GIVEN room/7's shard 1 failing on its first page (fetched before its turn), room/42's after one page
+    const { subscriptions, sender, queue, deps } = setup();
+    subscriptions.failAfter.set('room/7#1', 0);
+    subscriptions.failAfter.set('room/42#1', 1);
+
+    // WHEN
+    await deliverStandard([job({ channels: ['room/42', 'room/7'] })], deps.workerDeps, deps);
+    subscriptions.failAfter.clear();
+    const [body] = queue.bodies();
+    await drain(deps, queue);
+
+    // THEN room/42 first, so the connections of both rooms are reached through room/42
+    expect(body.reads.map((r: { channel: string }) => r.channel)).toEqual(['room/42', 'room/7']);
+    expect(received(sender)).toEqual(ALL_ONCE);
+  });
+
+  test('unread shards of different numbers and no users: an item a shard number, each with only its own exclusions', async () => {
+    // GIVEN room/7 also has ZERO (shard 0); every shard of both rooms fails after its first page
+    const { subscriptions, sender, queue, deps } = setup();
+    subscriptions.rows.push(...ZERO.map((id) => sub('room/7', `u-${id}`, id)), ...idsInShard(0, 2, 3, 'more-').map((id) => sub('room/42', `u-${id}`, id)));
+    for (const key of ['room/42#0', 'room/42#1', 'room/7#0', 'room/7#1']) subscriptions.failAfter.set(key, 1);
+
+    // WHEN
+    await deliverStandard([job({ channels: ['room/42', 'room/7'] })], deps.workerDeps, deps);
+    subscriptions.failAfter.clear();
+    const bodies = queue.bodies();
+    await drain(deps, queue);
+
+    // THEN two reads items; shard 0's excludes only shard 0's connections, shard 1's only shard 1's
+    expect(bodies.map((b) => [b.reads.map((r: { channel: string; shard: number }) => `${r.channel}#${r.shard}`), b.targeting.exclude_connections.sort()])).toEqual([
+      [['room/42#0', 'room/7#0'], [...ZERO].sort()],
+      [['room/42#1', 'room/7#1'], [BOTH[0], BOTH[1]].sort()],
+    ]);
+    expect(Object.values(received(sender)).every((channels) => channels.length === 1)).toBe(true);
+    expect(Object.keys(received(sender))).toHaveLength(BOTH.length + SEVEN.length + ZERO.length + 3);
+  });
+
+  test('shards alone failing where they start, again and again: dead-lettered at the bound and logged at ERROR with the shards', async () => {
+    // GIVEN both rooms' shard 1 always failing on its first page
+    const { subscriptions, queue, deadLetters, log, deps } = setup();
+    subscriptions.failAfter.set('room/42#1', 0);
+    subscriptions.failAfter.set('room/7#1', 0);
+
+    // WHEN
+    await deliverStandard([job({ channels: ['room/42', 'room/7'] })], deps.workerDeps, deps);
+    await drain(deps, queue);
+
+    // THEN
+    expect(queue.sent.flat().map((m) => [JSON.parse(m.body).attempt, m.delaySeconds])).toEqual([[2, 1], [3, 2]]);
+    expect(deadLetters.bodies()).toEqual([expect.objectContaining({ attempt: 3, reads: [{ channel: 'room/42', shard: 1 }, { channel: 'room/7', shard: 1 }] })]);
+    expect(log.lines.filter((l) => l.level === 'error')).toEqual([expect.objectContaining({
+      message: 'connections not delivered: still failing after 3 work-item attempts', fields: expect.objectContaining({ shards: ['room/42#1', 'room/7#1'] }),
+    })]);
+  });
+
+  test('a reads item over the SQS limit (its exclusions) is given up and logged at ERROR; the record is not failed (no resend to all)', async () => {
+    // GIVEN room/42's shard 1 holds 3,001 subscribers with 100-character ids, read in one page of 3,000 before failing,
+    // so that room/7's shard 1 would have to exclude 300 KB of ids
+    const long = idsInShard(1, 2, 3_001, `${'x'.repeat(90)}-`);
+    const { sender, queue, log, deps } = setup();
+    const subscriptions = new FakeSubscriptionStore([...long.map((id) => sub('room/42', `u-${id}`, id)), sub('room/7', 'u-seven', SEVEN[0])], 2, 3_000);
+    subscriptions.failAfter.set('room/42#1', 1);
+
+    // WHEN
+    const [report] = (await deliverStandard([job({ channels: ['room/42', 'room/7'] })], { ...deps.workerDeps, subscriptions }, deps)).values();
+
+    // THEN
+    expect(report).toMatchObject({ outcome: 'delivered', delivered: 3_000 });
+    expect(queue.sent).toEqual([]);
+    expect(sender.posts).toHaveLength(3_000);
+    expect(log.lines.filter((l) => l.level === 'error')).toEqual([expect.objectContaining({
+      message: expect.stringMatching(/^connections not delivered: a follow-up would be \d+ bytes \(its exclusions\), over SQS's 262144$/),
+      fields: expect.objectContaining({ shards: ['room/42#1', 'room/7#1'] }),
+    })]);
   });
 });
 
 describe('the time guard on channel reads', () => {
-  test('out of time inline: each shard read a page, the rest handed to a reads item; the chain reaches everyone once', async () => {
+  test('out of time inline: each channel item and reads item reads a page, at attempt 1, at once; the chain reaches everyone once', async () => {
     // GIVEN an invocation already within the margin
     const { sender, queue, deps } = setup();
 
     // WHEN
     const [report] = (await deliverStandard([job({ channels: ['room/42', 'room/7'] })], deps.workerDeps, deps, () => 0)).values();
-    const first = queue.bodies();
     const work = await drain(deps, queue, () => 0);
 
-    // THEN the record completes (requeued); its follow-ups continue at attempt 1, at once, a page a shard each time
-    // (room/42's shard 0 too: a page cut by its limit has a key even when nothing follows, as in DynamoDB)
+    // THEN the record completes (requeued); its follow-ups continue at attempt 1, at once
     expect(report).toMatchObject({ outcome: 'requeued' });
-    expect(first.map((b) => [b.attempt, b.reads.map((r: { channel: string; shard: number }) => `${r.channel}#${r.shard}`)])).toEqual([
-      [1, ['room/42#0', 'room/42#1', 'room/7#1']],
-    ]);
     expect(queue.sent.flat().every((m) => m.delaySeconds === undefined && JSON.parse(m.body).attempt === 1)).toBe(true);
-    expect(work.every((r) => r.outcome === 'completed' && r.kind !== 'invalid')).toBe(true);
+    expect(work.every((r) => ['completed', 'continued'].includes(r.outcome) && ['reads', 'channel'].includes(r.kind))).toBe(true);
+    expect(received(sender)).toEqual(ALL_ONCE);
+  });
+
+  test('time running out during a read: a later channel\'s shard is handed on at its turn, so a connection in both is reached through the first', async () => {
+    // GIVEN room/7's shard 1 lists BOTH last-first, so its first page holds connections room/42 has not reached yet;
+    // the clock runs out once three posts are out (room/42's first page of shard 1, whichever shard goes first)
+    const { subscriptions, sender, queue, deps } = setup();
+    subscriptions.rows = [...subscriptions.rows.filter((r) => r.channel !== 'room/7'), ...[...SEVEN, ...BOTH].reverse().map((id) => sub('room/7', `u-${id}`, id))];
+    const remaining = () => (sender.posts.length >= 3 ? 0 : 60_000);
+
+    // WHEN
+    await deliverStandard([job({ channels: ['room/42', 'room/7'] })], deps.workerDeps, deps, remaining);
+    const first = queue.bodies();
+    await drain(deps, queue);
+
+    // THEN room/7's shard 1 was handed on unread; BOTH reached once each, through room/42
+    expect(first.find((b) => b.reads)?.reads).toEqual([
+      { channel: 'room/42', shard: 1, startKey: expect.anything() }, { channel: 'room/7', shard: 1 },
+    ]);
     expect(received(sender)).toEqual(ALL_ONCE);
   });
 

@@ -248,6 +248,7 @@ describe('a channel shard that cannot be read', () => {
       startKey: { channel_key: { S: 'room#0' }, connection_id: { S: s0[1] } },
       excludeConnections: expect.arrayContaining([x, d]),
       progressed: true,
+      failed: true,
     });
     expect(unread.excludeConnections).toHaveLength(2);
   });
@@ -258,7 +259,7 @@ describe('a channel shard that cannot be read', () => {
 
     // THEN
     expect(outcome.remainder!.segments).toEqual([{
-      segment: 0, totalSegments: 2, channel: 'room', excludeConnections: expect.arrayContaining([x, d]), progressed: false,
+      segment: 0, totalSegments: 2, channel: 'room', excludeConnections: expect.arrayContaining([x, d]), progressed: false, failed: true,
     }]);
   });
 
