@@ -2,7 +2,8 @@
  * `npm run bench`: fan-out throughput, CPU time and memory of the bundled pusher against the local stack
  * (dynalite + the API Gateway emulator with a per-request latency), side by side with the AWS samples' baseline
  * and the ceiling (a bare load generator), on the same data and emulator; and the senders' comparison (issue 8):
- * the pusher, the SDK client alone, signed and unsigned raw HTTP at 0 and 20 ms. See BENCHMARKS.md.
+ * the pusher, the SDK client alone, signed and unsigned raw HTTP at 0 and 20 ms; and the channel fan-out (issue 24): a
+ * publish to one channel's subscribers beside the bare client. See BENCHMARKS.md.
  *
  * The stack runs in this process; every measured subject runs in a child process of its own.
  */
@@ -13,6 +14,7 @@ import { machine } from './reports/machine';
 import { printReport } from './reports/print-report';
 import type { BenchOptions, Results } from './reports/results';
 import { RESULTS_DIR, writeResults } from './reports/results-file';
+import { evaluateTargets } from './reports/target-check';
 import { VirtualTable } from './scenarios/fan-out/fan-out';
 import { runScenarios } from './scenarios/fan-out/plan';
 import { ScenarioRunner } from './scenarios/fan-out/scenario-runner';
@@ -24,7 +26,7 @@ import { DEFAULTS } from '../src/shared/constants';
 const COMMAND = {
   usage: 'npm run bench -- [options]',
   options: {
-    'quick': { kind: 'flag', help: 'broadcasts to 2,000 and 10,000 only, a shorter sweep' },
+    'quick': { kind: 'flag', help: 'broadcasts to 2,000 and 10,000 only, a shorter sweep, the channel fan-out with 1 shard only' },
     'sizes': { kind: 'integers', arg: '1000,10000,...', help: 'broadcast sizes (default 1000,2000,10000,50000)' },
     'tls': { kind: 'flag', help: 'the emulator behind TLS (local/tls/ certificate, trusted by the subjects), as API Gateway is' },
     'warm': {
@@ -53,6 +55,12 @@ const COMMAND = {
     'senders-size': { kind: 'integer', arg: 'N', help: 'connections of the senders\' comparison (default 10000)' },
     'senders-subjects': { kind: 'names', arg: 'a,b', help: 'subjects of the senders\' comparison (default pusher,sdk,ceiling,unsigned)' },
     'senders-payload-bytes': { kind: 'integer', arg: 'N', help: 'payload of the senders\' comparison (default 60)' },
+    'channels': {
+      kind: 'integers',
+      arg: '10000,...',
+      help: 'subscribers of the channel fan-out (issue 24): a publish to one channel, the pusher beside the\nunsigned client (default 10000; \'none\' to skip)',
+    },
+    'channel-shards': { kind: 'integers', arg: '1,4', help: 'CHANNEL_SHARDS of each channel fan-out (default 1,4; --quick: 1)' },
     'repeat': { kind: 'integer', arg: 'N', help: 'run each subject N times, interleaved, and keep the median run (default 1)' },
     'pusher-heap-mb': { kind: 'integer', arg: 'N', help: 'run the pusher with --max-old-space-size=N (shows the memory it really needs)' },
     'profile': { kind: 'flag', help: 'write V8 CPU profiles of the stack and of each subject to .bench/profiles/' },
@@ -81,6 +89,8 @@ function benchOptions(v: OptionValues<typeof COMMAND.options>): BenchOptions {
     sendersSubjects: v['senders-subjects'] ?? ['pusher', 'sdk', 'ceiling', 'unsigned'],
     sendersSize: v['senders-size'] ?? 10_000,
     sendersPayloadBytes: v['senders-payload-bytes'] ?? 60,
+    channels: v.channels ?? [10_000],
+    channelShards: v['channel-shards'] ?? (quick ? [1] : [1, 4]),
     profile: v.profile ?? false,
     repeat: v.repeat ?? 1,
     pusherHeapMb: v['pusher-heap-mb'],
@@ -106,7 +116,7 @@ async function main(): Promise<void> {
   } finally {
     await system.stop();
   }
-  const results: Results = {
+  const run = {
     date: new Date().toISOString(),
     durationS: Math.round((Date.now() - started) / 1000),
     machine: machine(),
@@ -114,6 +124,7 @@ async function main(): Promise<void> {
     seedingMs,
     rows: runner.rows,
   };
+  const results: Results = { ...run, targets: evaluateTargets(run) };
   writeResults(options.out, results);
   printReport(results);
   console.log(`\nresults: ${path.relative(process.cwd(), options.out)} (${results.durationS} s in all)`);

@@ -24,6 +24,8 @@ export interface MeasuredRunOptions extends Omit<RunOptions, 'beforeGo' | 'profi
   readonly signed: boolean;
   /** Profiles the stack and the subject under this label. */
   readonly profile?: { readonly profiler: StackProfiler; readonly label: string };
+  /** Called once the subject is set up (a warm run's first pass done), just before "go": snapshot what the run changes. */
+  readonly atGo?: () => void;
 }
 
 /** Runs the bundled subject `name` against `emulator`, with the stack's and the machine's CPU over the same span. */
@@ -42,6 +44,7 @@ export async function measuredRun(
       nodeArgs: options.nodeArgs,
       profile: options.profile ? { dir: options.profile.profiler.dir, name: `${options.profile.label}-subject` } : undefined,
       beforeGo: () => {
+        options.atGo?.();
         emulator.resetStats();
         profiler?.start();
         stackCpu = process.cpuUsage();

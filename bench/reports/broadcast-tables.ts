@@ -5,7 +5,7 @@ import type { Results, Row } from './results';
 
 /** Per scenario and subject: rate, ratios to the ceiling and baselines, CPU per 1,000 deliveries, memory. */
 export function mainTable(results: Results): string {
-  const rows = results.rows.filter((r) => r.kind !== 'sweep' && r.kind !== 'senders');
+  const rows = results.rows.filter((r) => r.kind === 'broadcast' || r.kind === 'multicast');
   return table(
     ['scenario', 'subject', 'in flight', 'deliveries', 'wall s', 'deliveries/s', '÷ ceiling', '÷ baseline all', '÷ baseline seq',
       'CPU ms / 1k', 'max RSS MB', 'peak heap MB', 'stack CPU s', 'others CPU s'],

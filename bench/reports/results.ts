@@ -20,6 +20,10 @@ export interface BenchOptions {
   /** Subjects of the senders' comparison (default pusher, sdk, ceiling, unsigned). */
   readonly sendersSubjects: readonly string[];
   readonly sendersPayloadBytes: number;
+  /** Subscribers of the channel fan-out scenarios (issue 24); empty: skipped. Absent in files written before it. */
+  readonly channels?: number[];
+  /** `CHANNEL_SHARDS` of each channel fan-out scenario. */
+  readonly channelShards?: number[];
   /** The emulator behind TLS. */
   readonly tls?: boolean;
   /** Warm runs: each subject ran once in setup before the measured run. */
@@ -32,13 +36,15 @@ export interface BenchOptions {
 
 export interface Scenario {
   readonly name: string;
-  readonly kind: 'broadcast' | 'multicast' | 'sweep' | 'senders';
+  readonly kind: 'broadcast' | 'multicast' | 'sweep' | 'senders' | 'channel';
   /** Target connections. */
   readonly connections: number;
   /** Rows in the table when it ran. */
   readonly table: number;
   /** The emulator's added latency, when the scenario sets its own (the senders' comparison). */
   readonly latencyMs?: number;
+  /** A channel fan-out's `CHANNEL_SHARDS`. */
+  readonly shards?: number;
 }
 
 /** One subject in one scenario. */
@@ -46,6 +52,8 @@ export interface Row {
   readonly scenario: string;
   readonly kind: Scenario['kind'];
   readonly latencyMs?: number;
+  /** A channel fan-out's `CHANNEL_SHARDS`. */
+  readonly shards?: number;
   readonly connections: number;
   readonly tableRows: number;
   readonly subject: string;
@@ -71,7 +79,12 @@ export interface Row {
   readonly othersCpuMs?: number;
   /** From "go" to the first Management API request the emulator received, ms: the fixed latency before sending starts. */
   readonly firstRequestMs?: number;
-  readonly emulator: { readonly byStatus: Record<number, number>; readonly maxInFlight: number };
+  readonly emulator: {
+    readonly byStatus: Record<number, number>;
+    readonly maxInFlight: number;
+    /** Bytes written to connections (absent in files written before issue 24). */
+    readonly deliveredBytes?: number;
+  };
   readonly details: Record<string, unknown>;
   readonly error?: string;
 }
@@ -83,4 +96,23 @@ export interface Results {
   readonly options: BenchOptions;
   readonly seedingMs: Record<number, number>;
   readonly rows: Row[];
+  /** Every target the rows allow, as *Targets* prints it (absent in files written before issue 24). */
+  readonly targets?: TargetResult[];
+}
+
+/** One target checked on a run: `of` ÷ `over` of its metric, and whether the bound is met. */
+export interface TargetResult {
+  readonly issue: number;
+  readonly name: string;
+  /** The scenario of the `of` row (`A ÷ B` when the rows are in two). */
+  readonly scenario: string;
+  readonly metric: string;
+  readonly of: number;
+  readonly over: number;
+  readonly ratio: number;
+  readonly threshold?: { readonly atLeast: number } | { readonly atMost: number };
+  /** Undefined without a threshold (printed for information). */
+  readonly met?: boolean;
+  /** As *Targets* prints it. */
+  readonly line: string;
 }

@@ -20,8 +20,8 @@ export interface Target {
   /** What is compared, as printed. */
   readonly name: string;
   /**
-   * `metric` of each row `of` picks ÷ `metric` of the row `over` picks, the latter in the same scenario (same size and
-   * latency) unless `over` names its own.
+   * `metric` of each row `of` picks ÷ `metric` of the row `over` picks, the latter in the same scenario unless `over`
+   * names a size or a latency of its own.
    */
   readonly ratio: { readonly metric: Metric; readonly of: RowPick; readonly over: RowPick };
   /** The bound the ratio must meet; none: printed for information. */
@@ -30,6 +30,7 @@ export interface Target {
 
 const broadcast = (subject: string, connections?: number): RowPick => ({ subject, kind: 'broadcast', connections });
 const senders = (subject: string, latencyMs?: number): RowPick => ({ subject, kind: 'senders', latencyMs });
+const channel = (subject: string): RowPick => ({ subject, kind: 'channel' });
 
 export const TARGETS: readonly Target[] = [
   {
@@ -77,4 +78,17 @@ export const TARGETS: readonly Target[] = [
       threshold: { atLeast: 0.9 },
     },
   ]),
+  // Issue 24: a channel's fan-out against the same bare client, to the same subscribers, at every size and shard count.
+  {
+    issue: 24,
+    name: 'channel: pusher ÷ unsigned raw HTTP, CPU per delivery',
+    ratio: { metric: 'CPU ms / 1k', of: channel('pusher'), over: channel('unsigned') },
+    threshold: { atMost: 1.5 },
+  },
+  {
+    issue: 24,
+    name: 'channel: pusher ÷ unsigned raw HTTP, deliveries/s',
+    ratio: { metric: 'deliveries/s', of: channel('pusher'), over: channel('unsigned') },
+    threshold: { atLeast: 0.9 },
+  },
 ];

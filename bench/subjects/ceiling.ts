@@ -10,6 +10,7 @@
  * `BENCH_SIGNED=false` makes it the unsigned raw-HTTP subject (the bench turns the emulator's check off for it): the
  * same requests without the `Authorization`, `x-amz-date` and `x-amz-content-sha256` headers, to price the signature.
  * An `https://` callback URL is posted to over TLS (`--tls`). `BENCH_WARM=true`: one pass over the ids in setup first.
+ * `BENCH_BODY`: the text posted, when the pusher posts more than the request's `data` (a channel's envelope).
  */
 import { readFileSync } from 'fs';
 import * as http from 'http';
@@ -49,7 +50,7 @@ async function postAll(): Promise<Record<string, unknown>> {
     credentials: { accessKeyId: setting('AWS_ACCESS_KEY_ID'), secretAccessKey: setting('AWS_SECRET_ACCESS_KEY') },
     sha256: NativeSha256,
   });
-  const body = Buffer.from(JSON.stringify((JSON.parse(setting('BENCH_REQUEST')) as { data: unknown }).data));
+  const body = Buffer.from(process.env.BENCH_BODY ?? JSON.stringify((JSON.parse(setting('BENCH_REQUEST')) as { data: unknown }).data));
   const byStatus: Record<number, number> = {};
   let next = 0;
   const worker = async () => {

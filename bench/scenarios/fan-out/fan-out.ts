@@ -3,6 +3,7 @@
  * this process), the table of virtual connections they grow, and the runner that measures every subject on them.
  */
 import type { ScenarioRunner } from './scenario-runner';
+import type { VirtualConnection } from '../../../local/api-gateway/connections';
 import type { LocalSystem } from '../../../local/system/local-system';
 import type { BenchOptions } from '../../reports/results';
 
@@ -20,6 +21,8 @@ export const CONNECTIONS_PER_USER = 3;
 export class VirtualTable {
   /** Connection ids in seeding order; row i belongs to user `user-{floor(i / 3)}`. */
   readonly ids: string[] = [];
+  /** The same connections' receivers (what each received), in the same order. */
+  readonly connections: VirtualConnection[] = [];
 
   constructor(private readonly system: LocalSystem) {}
 
@@ -30,6 +33,7 @@ export class VirtualTable {
     for (let i = 0; i < users.length; i += 5_000) {
       const connections = await this.system.connectVirtual(users.slice(i, i + 5_000));
       this.ids.push(...connections.map((c) => c.connectionId));
+      this.connections.push(...connections);
     }
     return Date.now() - started;
   }

@@ -1,19 +1,25 @@
 import { broadcast } from './broadcast';
+import { channelFanOut } from './channel';
 import { CONNECTIONS_PER_USER, type FanOut } from './fan-out';
 import { multicast } from './multicast';
 import { senders } from './senders';
+import { SubscriptionTables } from './subscriptions';
 import { sweep } from './sweep';
 
 /**
  * Every scenario the options ask for, the table grown once through the sizes in increasing order: at each size its
- * broadcast, then the multicast once the table holds its users, the senders' comparison and the sweep at theirs.
+ * broadcast, then the multicast once the table holds its users, the channel fan-out, the senders' comparison and the
+ * sweep at theirs.
  * Resolves with the seeding time per size, ms.
  */
 export async function runScenarios(bench: FanOut): Promise<Record<number, number>> {
   const o = bench.options;
   const pending = { multicast: o.multicastUsers > 0, senders: o.senders.length > 0, sweep: o.sweep.length > 0 };
-  const sizes = [...new Set([...o.sizes, ...(pending.sweep ? [o.sweepSize] : []), ...(pending.senders ? [o.sendersSize] : [])])]
-    .sort((a, b) => a - b);
+  const channelSizes = o.channels ?? [];
+  const sizes = [...new Set([
+    ...o.sizes, ...channelSizes, ...(pending.sweep ? [o.sweepSize] : []), ...(pending.senders ? [o.sendersSize] : []),
+  ])].sort((a, b) => a - b);
+  const subscriptions = new SubscriptionTables(bench.system.dynamodb);
   const seeding: Record<number, number> = {};
   for (const size of sizes) {
     seeding[size] = await bench.table.growTo(size);
@@ -23,6 +29,7 @@ export async function runScenarios(bench: FanOut): Promise<Record<number, number
       await multicast(bench, o.multicastUsers);
       pending.multicast = false;
     }
+    if (channelSizes.includes(size)) await channelFanOut(bench, subscriptions, size, o.channelShards ?? [1]);
     if (pending.senders && size === o.sendersSize) {
       await senders(bench, size, o.senders);
       pending.senders = false;

@@ -30,6 +30,7 @@ export function toRow(context: RowContext, run: SubjectRun, stack: StackFigures)
     scenario: scenario.name,
     kind: scenario.kind,
     ...(scenario.latencyMs !== undefined ? { latencyMs: scenario.latencyMs } : {}),
+    ...(scenario.shards !== undefined ? { shards: scenario.shards } : {}),
     connections: scenario.connections,
     tableRows: scenario.table,
     subject: context.subject,
@@ -47,7 +48,7 @@ export function toRow(context: RowContext, run: SubjectRun, stack: StackFigures)
     stackCpuMs: round(stack.cpuUs / 1000),
     ...(stack.othersMs !== undefined ? { othersCpuMs: round(stack.othersMs) } : {}),
     ...(stack.firstRequestMs !== undefined ? { firstRequestMs: round(stack.firstRequestMs) } : {}),
-    emulator: { byStatus: stack.emulator.byStatus, maxInFlight: stack.emulator.maxInFlight },
+    emulator: { byStatus: stack.emulator.byStatus, maxInFlight: stack.emulator.maxInFlight, deliveredBytes: stack.emulator.deliveredBytes },
     details: { ...run.details, ...(pusherLog ? { log: pusherLog } : {}) },
     ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
   };

@@ -5,8 +5,10 @@
  */
 import { mkdirSync, writeFileSync } from 'fs';
 import * as path from 'path';
+import { ExactlyOnce } from './exactly-once';
 import { medianOfRepeats } from './repeats';
 import { toRow } from './row';
+import type { VirtualConnection } from '../../../local/api-gateway/connections';
 import type { LocalSystem } from '../../../local/system/local-system';
 import { LOOPBACK_TLS_FILES } from '../../../local/tls/loopback-tls';
 import { measuredRun } from '../../harness/measured-run';
@@ -25,6 +27,10 @@ export interface ScenarioSpec {
   readonly inFlight: number;
   /** Names of the subjects to run (in line-up order). */
   readonly subjects: readonly string[];
+  /** Settings of every subject on top of the scenario's (the pusher's channels, the direct subjects' `BENCH_BODY`). */
+  readonly env?: Record<string, string>;
+  /** Checked in each run: each of `receivers` (the targets' virtual connections) received one message, of `bytes` when given. */
+  readonly exactlyOnce?: { readonly receivers: readonly VirtualConnection[]; readonly bytes?: number };
 }
 
 export class ScenarioRunner {
@@ -61,15 +67,18 @@ export class ScenarioRunner {
     const label = `${spec.scenario.name}/${subject.name}/${spec.inFlight}/${repeat}`.replace(/[^\w]+/g, '-');
     process.stdout.write(progressPrefix(spec.scenario.name, subject.name, inFlight));
     const heap = subject.program === 'pusher' && this.options.pusherHeapMb ? [`--max-old-space-size=${this.options.pusherHeapMb}`] : [];
+    const once = spec.exactlyOnce && new ExactlyOnce(spec.exactlyOnce.receivers, spec.exactlyOnce.bytes);
     const { run, stack } = await measuredRun(this.system.emulator, subject.program, {
-      env: { ...this.scenarioEnv(spec), ...subject.env },
+      env: { ...this.scenarioEnv(spec), ...spec.env, ...subject.env },
       nodeArgs: heap,
       signed: subject.signed,
       profile: this.profiler ? { profiler: this.profiler, label } : undefined,
+      atGo: () => once?.start(),
     });
-    const row = toRow({
+    const measured = toRow({
       scenario: spec.scenario, subject: subject.name, inFlight, targets: spec.targets.length, sequentialSample: this.options.sequentialSample,
     }, run, stack);
+    const row = once ? once.check(measured) : measured;
     console.log(progressLine(row));
     return row;
   }
