@@ -20,29 +20,27 @@
  * ```
  *
  * `context` is the `$connect` authorizer's context as API Gateway passes it (every value a string, `principalId`
- * included). The function answers `{"allow": true}` to allow the subscribe. Anything else refuses it with `FORBIDDEN`:
- * `{"allow": false}`, an answer without `allow: true` (`"true"` is not `true`), an answer that is not JSON, and a
- * function that throws or times out (`FunctionError`; logged at ERROR with its error). When the invocation itself
- * fails (throttled, a network error, a missing permission), the client gets `UNAVAILABLE` and may try again. The hook
- * runs on every subscribe (a repeat too), inside API Gateway's 29-second integration timeout: keep it fast.
+ * included). The function answers `{"allow": true}` to allow the subscribe and `{"allow": false}` to refuse it
+ * (`FORBIDDEN`, final for the client; a repeat subscribe so refused also deletes the subscription the connection had).
+ * Anything else is no decision, and the client gets `UNAVAILABLE` (transient: it may try again), logged at ERROR with
+ * the reason: an invocation that fails (throttled, a network error, a missing permission, no answer within 10 s), a
+ * function that throws or times out (`FunctionError`, its error quoted), an answer that is not JSON or has no boolean
+ * `allow` (`"true"` is not `true`: the application's bug, which must not tell the client to give up on a channel it may
+ * be allowed). The hook runs on every subscribe (a repeat too), inside API Gateway's 29-second integration timeout:
+ * keep it fast.
  *
  * @example
  * // A hook: members of a room may join it.
  * export const handler = async (event) => ({ allow: await isMember(event.userId, event.channel) });
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context } from 'aws-lambda';
 import { readTelemetryConfig } from './adapters/config';
 import { DynamoSubscriptionStore } from './channels/adapters/dynamo-subscription-store';
-import { LambdaAccessHook } from './channels/adapters/lambda-access-hook';
+import { hookClient, LambdaAccessHook } from './channels/adapters/lambda-access-hook';
 import { PowertoolsFrameReporter } from './channels/adapters/powertools-frame-reporter';
 import { readChannelsConfig } from './channels/core/config';
 import { handleFrame, type FrameDeps, type MessageEvent } from './channels/core/handle-frame';
-
-/** How long a hook's invocation may take before the subscribe is answered UNAVAILABLE. */
-const HOOK_TIMEOUT_MS = 10_000;
 
 const telemetry = readTelemetryConfig(process.env);
 const reporter = new PowertoolsFrameReporter(telemetry.serviceName, telemetry.metricsNamespace);
@@ -56,9 +54,7 @@ function dependencies(): FrameDeps {
   deps = {
     config,
     store: new DynamoSubscriptionStore(new DynamoDBClient({}), config.tableName),
-    // A hook answers within 10 s or the subscribe is UNAVAILABLE (the client tries again), with one retry: the reply must
-    // beat API Gateway's 29-second integration timeout, whose error frame would carry no code or ref.
-    hook: new LambdaAccessHook(new LambdaClient({ maxAttempts: 2, requestHandler: new NodeHttpHandler({ requestTimeout: HOOK_TIMEOUT_MS }) })),
+    hook: new LambdaAccessHook(hookClient()),
     now: Date.now,
   };
   return deps;

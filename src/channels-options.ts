@@ -36,8 +36,10 @@ export class ChannelRule {
 
   /**
    * Channels matching `pattern`, for which `handler` decides each subscribe. It is invoked synchronously with
-   * `{"type":"subscribe","channel","userId","connectionId","context":{…}}` and must answer `{"allow": true}` to let the
-   * connection in; anything else refuses it (`FORBIDDEN`), and a failed invoke is `UNAVAILABLE` (the client tries again).
+   * `{"type":"subscribe","channel","userId","connectionId","context":{…}}` and answers `{"allow": true}` to let the
+   * connection in or `{"allow": false}` to refuse it (`FORBIDDEN`, final; a refused repeat subscribe also ends the
+   * subscription the connection had). Anything else is `UNAVAILABLE` (the client tries again): an invoke that fails or
+   * gets no answer within 10 seconds, a handler that throws or times out, an answer without a boolean `allow`.
    *
    * @param pattern - segments, `*`, `{userId}`, `{context.<key>}`, joined by `/`
    * @param handler - the application's function

@@ -80,9 +80,9 @@ export interface IWebsocketPusher extends IConstruct {
    * | `Unsubscribes` | Count | F | Unsubscribe frames answered |
    * | `RefusedInvalidFrame` | Count | F | Frames refused with `INVALID_FRAME` (not JSON, no known action, a bad `ref`) |
    * | `RefusedInvalidChannel` | Count | F | Subscribe or unsubscribe frames refused with `INVALID_CHANNEL` |
-   * | `RefusedForbidden` | Count | F | Subscribes refused with `FORBIDDEN`: no rule matches, or the hook refused (or failed) |
+   * | `RefusedForbidden` | Count | F | Subscribes refused with `FORBIDDEN`: no rule matches, or the hook answered `allow: false` |
    * | `RefusedTooManySubscriptions` | Count | F | Subscribes refused with `TOO_MANY_SUBSCRIPTIONS` (`channels.maxSubscriptionsPerConnection`) |
-   * | `RefusedUnavailable` | Count | F | Frames refused with `UNAVAILABLE`: the table or the hook could not be reached |
+   * | `RefusedUnavailable` | Count | F | Frames refused with `UNAVAILABLE`: the table could not be reached, or the hook failed (not invoked, threw, timed out, no boolean `allow`) |
    * | `SubscriptionsCleaned` | Count | S | Subscription rows deleted because their connection went |
    * | `CleanupFailures` | Count | S | Stream records whose cleanup failed: retried, then kept by the cleanup failures queue |
    *

@@ -54,7 +54,7 @@ export function createAlarms(scope: Construct, watched: Watched, options: Pusher
   }
   if (watched.channelFunctions) {
     alarms.push(alarm('UnavailableSubscribesAlarm', watched.metric(METRICS.REFUSED_UNAVAILABLE), 1,
-      'WebsocketPusher: subscribes were refused UNAVAILABLE: the subscriptions table or a hook function could not be reached'));
+      'WebsocketPusher: subscribes were refused UNAVAILABLE: the subscriptions table could not be reached, or a hook function failed (see the channels function\'s log)'));
   }
   if (watched.queue) {
     const age = options.oldestMessageAge ?? FIVE_MINUTES;

@@ -1,6 +1,9 @@
-import { channelsByConnection, channelsSystemOptions, subscriptionRows } from './channels-app';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { channelsByConnection, channelsSystemOptions, functionOfKind, subscriptionRows, subscriptionsTableName } from './channels-app';
 import { useLocalSystem } from './support';
 import type { RecordingClient } from '../../local/client/recording-client';
+import { channelKey, shardOf } from '../../src/shared/channels';
 
 // Channels end to end, as a user's synthesized app runs on the local stack: real `ws` clients send frames to the
 // template's `subscribe`, `unsubscribe` and `$default` routes, which run the channels function from the assembly's
@@ -125,7 +128,7 @@ describe('refusals', () => {
 });
 
 describe('a hook rule: the app\'s own function, invoked through the local Lambda endpoint', () => {
-  test('it allows what it answers allow: true to, and refuses the rest (an answer, or a throw) with FORBIDDEN', async () => {
+  test('it allows what it answers allow: true to, and refuses what it answers allow: false to with FORBIDDEN', async () => {
     // GIVEN
     const [alice, bob] = [await open('alice', 't-alice'), await open('bob', 't-bob')];
 
@@ -135,8 +138,48 @@ describe('a hook rule: the app\'s own function, invoked through the local Lambda
     await expect(ask(alice, { action: 'subscribe', channel: 'room/vip' })).resolves.toEqual({ type: 'subscribed', channel: 'room/vip' });
     await expect(ask(bob, { action: 'subscribe', channel: 'room/vip' })).resolves.toMatchObject({ type: 'error', code: 'FORBIDDEN' });
     await expect(ask(alice, { action: 'subscribe', channel: 'room/closed' })).resolves.toMatchObject({ type: 'error', code: 'FORBIDDEN' });
-    await expect(ask(alice, { action: 'subscribe', channel: 'room/broken' })).resolves.toMatchObject({ type: 'error', code: 'FORBIDDEN' });
     expect(await channelsByConnection(local.system)).toEqual({ [alice.connectionId]: ['room/open-1', 'room/vip'], [bob.connectionId]: ['room/open-1'] });
+  });
+
+  test('a repeat subscribe the hook now refuses deletes the subscription the connection had: access ends with the "no"', async () => {
+    // GIVEN alice subscribed to room/closed while the app still allowed it (its row, as the channels function writes it)
+    const alice = await open('alice', 't-alice');
+    await ask(alice, { action: 'subscribe', channel: 'user/alice/inbox' });
+    const [inbox] = await subscriptionRows(local.system);
+    await local.system.dynamodb.client.send(new PutItemCommand({
+      TableName: subscriptionsTableName(local.system),
+      Item: marshall({ ...inbox, channel_key: channelKey('room/closed', shardOf(alice.connectionId, 1)), channel: 'room/closed' }),
+    }));
+    expect(await channelsByConnection(local.system)).toEqual({ [alice.connectionId]: ['room/closed', 'user/alice/inbox'] });
+
+    // WHEN she subscribes to it again, and the hook answers allow: false
+    const reply = await ask(alice, { action: 'subscribe', channel: 'room/closed', ref: 'again' });
+
+    // THEN FORBIDDEN, and it is true: that row is gone, her other subscription stays
+    expect(reply).toMatchObject({ type: 'error', channel: 'room/closed', code: 'FORBIDDEN', ref: 'again' });
+    expect(await channelsByConnection(local.system)).toEqual({ [alice.connectionId]: ['user/alice/inbox'] });
+  });
+
+  test('a hook that throws is no decision: UNAVAILABLE (the client tries again), logged at ERROR with its error; no row', async () => {
+    // GIVEN
+    const alice = await open('alice', 't-alice');
+
+    // WHEN the app's function throws on room/broken
+    const reply = await ask(alice, { action: 'subscribe', channel: 'room/broken', ref: 'b' });
+
+    // THEN the client is told to try again, not that it is forbidden
+    expect(reply).toEqual({
+      type: 'error', action: 'subscribe', channel: 'room/broken', code: 'UNAVAILABLE', message: 'the subscription could not be checked or stored: try again', ref: 'b',
+    });
+    expect(await subscriptionRows(local.system)).toEqual([]);
+    // … and the channels function's log line says why, with the function's own error
+    const channels = functionOfKind(local.system.template, 'channels');
+    const handled = logged.filter((line) => line.startsWith(`  ${channels}: `) && line.includes('"frame handled"')).map((line) => JSON.parse(line.slice(line.indexOf('{'))));
+    expect(handled).toEqual([expect.objectContaining({
+      level: 'ERROR', channel: 'room/broken', code: 'UNAVAILABLE', hookFailed: true, rule: 'room/*', reason: expect.stringMatching(/^the hook failed \(Unhandled\): .*the hook broke/),
+    })]);
+    const emf = logged.filter((line) => line.startsWith(`  ${channels}: `) && line.includes('"_aws"')).map((line) => JSON.parse(line.slice(line.indexOf('{'))));
+    expect(emf.map((line) => [line.RefusedUnavailable, line.RefusedForbidden])).toEqual([[1, 0]]);
   });
 
   test('the hook is asked with the connection\'s identity from the authorizer, never the frame\'s; Invoke names the app\'s function', async () => {

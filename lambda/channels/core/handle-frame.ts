@@ -1,11 +1,12 @@
 /**
  * One client frame, from API Gateway's MESSAGE event to the reply and the report: parse, judge (rules, then the hook),
- * store. Client mistakes and refusals are replies, never throws; a failing table or hook is `UNAVAILABLE`.
+ * store. Client mistakes and refusals are replies, never throws; a failing table or hook is `UNAVAILABLE`; a forbidden
+ * subscribe deletes the connection's subscription to the channel, if it had one.
  */
 import type { ChannelsConfig } from './config';
 import { parseFrame, type Frame } from './frame';
 import { describeSource, identityOf, type MessageRequestContext } from './identity';
-import type { AccessHook, SubscriptionStore } from './ports';
+import type { AccessHook, HookVerdict, SubscriptionStore } from './ports';
 import { doneReply, errorReply, MESSAGES, type ChannelErrorCode, type Echo, type Reply } from './reply';
 import type { FrameReport } from './report';
 import { channelKey, ruleFor, shardOf, type ChannelIdentity } from '../../../src/shared/channels';
@@ -80,26 +81,55 @@ export async function handleFrame(event: MessageEvent, deps: FrameDeps): Promise
 async function subscribe(request: Subscribe): Promise<Outcome> {
   const { frame, requestContext, deps } = request;
   const identity = identityOf(requestContext, deps.config.userIdSource);
-  if (identity === undefined) {
-    return refused(frame, 'FORBIDDEN', MESSAGES.FORBIDDEN, { reason: `the connection has no user id in ${describeSource(deps.config.userIdSource)}` });
-  }
-  const refusal = await judge(request, identity);
-  return refusal ?? store(request, identity.userId);
+  const refusal = identity === undefined
+    ? refused(frame, 'FORBIDDEN', MESSAGES.FORBIDDEN, { reason: `the connection has no user id in ${describeSource(deps.config.userIdSource)}` })
+    : await judge(request, identity);
+  if (refusal === undefined) return store(request, identity!.userId);
+  return refusal.fields.code === 'FORBIDDEN' ? revoke(request, refusal) : refusal;
 }
 
-/** `undefined` when the subscribe is allowed; otherwise the refusal. */
+/**
+ * `undefined` when the subscribe is allowed; otherwise the refusal. A hook's "no" is `FORBIDDEN`; a hook that could not
+ * be asked, failed, or answered no decision is `UNAVAILABLE` (`hookFailed`): the client tries again.
+ */
 async function judge({ frame, connectionId, deps }: Subscribe, identity: ChannelIdentity): Promise<Outcome | undefined> {
   const userId = identity.userId;
   const rule = ruleFor(deps.config.rules, frame.channel, identity);
   if (rule === undefined) return refused(frame, 'FORBIDDEN', MESSAGES.FORBIDDEN, { userId, reason: 'no rule matches the channel' });
   if (rule.kind === 'allow') return undefined;
   const event = { type: 'subscribe', channel: frame.channel, userId, connectionId, context: identity.context } as const;
+  const fields = { userId, rule: rule.pattern };
+  let verdict: HookVerdict;
   try {
-    const verdict = await deps.hook.ask(rule.hook!, event);
-    if (verdict.allowed) return undefined;
-    return refused(frame, 'FORBIDDEN', MESSAGES.FORBIDDEN, { userId, rule: rule.pattern, reason: verdict.reason, ...(verdict.failed ? { hookFailed: true } : {}) });
+    verdict = await deps.hook.ask(rule.hook!, event);
   } catch (e) {
-    return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { userId, rule: rule.pattern, reason: `the hook could not be invoked: ${errorText(e)}` });
+    return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { ...fields, hookFailed: true, reason: `the hook could not be invoked: ${errorText(e)}` });
+  }
+  if (verdict.verdict === 'allow') return undefined;
+  if (verdict.verdict === 'deny') return refused(frame, 'FORBIDDEN', MESSAGES.FORBIDDEN, { ...fields, reason: verdict.reason });
+  return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { ...fields, hookFailed: true, reason: verdict.reason });
+}
+
+/**
+ * A forbidden subscribe leaves the connection without that channel: a repeat subscribe after the application revoked
+ * access (or a deploy changed the rules) deletes the subscription it had, so the access does not outlive the "no". The
+ * row is read first (a consistent read) and deleted only when there, so that refusals cost no write. When the table
+ * cannot be read or written, the answer is `UNAVAILABLE`, not `FORBIDDEN`: the row may still be there, and the client's
+ * retry deletes it.
+ */
+async function revoke({ frame, connectionId, deps }: Subscribe, refusal: Outcome): Promise<Outcome> {
+  const key = keyOf(frame.channel, connectionId, deps.config.shards);
+  try {
+    if (!(await deps.store.exists(key))) return refusal;
+    await deps.store.delete(key);
+    return { reply: refusal.reply, fields: { ...refusal.fields, revoked: true } };
+  } catch (e) {
+    const { userId, rule, reason } = refusal.fields;
+    return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, {
+      ...(userId === undefined ? {} : { userId }),
+      ...(rule === undefined ? {} : { rule }),
+      reason: `forbidden (${reason}), but a subscription it may have could not be deleted: DynamoDB: ${errorText(e)}`,
+    });
   }
 }
 

@@ -36,14 +36,21 @@ export interface HookEvent {
 }
 
 /**
- * A hook's verdict: allowed only on `{"allow": true}`. `failed` marks a refusal because the function itself failed
- * (`FunctionError`): still a refusal, logged at ERROR for the application's developer.
+ * A hook's verdict. `allow` only on the answer `{"allow": true}` and `deny` only on `{"allow": false}`: the application
+ * decided (`deny` is `FORBIDDEN`, final for the client). `failed` when no decision could be read: the function failed
+ * (`FunctionError`: it threw, or ran out of its own timeout) or answered anything else (not JSON, not an object, no
+ * boolean `allow`). A failure is the application's to fix, not a decision against the client: `UNAVAILABLE`, so the
+ * client tries again, and logged at ERROR.
  */
 export type HookVerdict =
-  | { readonly allowed: true }
-  | { readonly allowed: false; readonly reason: string; readonly failed?: boolean };
+  | { readonly verdict: 'allow' }
+  | { readonly verdict: 'deny'; readonly reason: string }
+  | { readonly verdict: 'failed'; readonly reason: string };
 
-/** The application's access hook. Rejects when the invocation itself fails (throttled, network, permissions). */
+/**
+ * The application's access hook. Rejects when the invocation itself fails (throttled, the function missing, no answer
+ * within the client's timeout, permissions): `UNAVAILABLE` too.
+ */
 export interface AccessHook {
   ask(functionArn: string, event: HookEvent): Promise<HookVerdict>;
 }

@@ -34,9 +34,14 @@ export interface FrameReport {
   readonly userId?: string;
   /** The pattern of the rule that judged the subscribe. */
   readonly rule?: string;
-  /** A subscribe of a channel the connection was already subscribed to (nothing written). */
+  /** A subscribe of a channel the connection was already subscribed to (written again, not counted). */
   readonly existing?: boolean;
-  /** The hook's function failed (`FunctionError`): refused, and logged at ERROR. */
+  /** A forbidden subscribe deleted the subscription the connection had to the channel (access revoked). */
+  readonly revoked?: boolean;
+  /**
+   * The hook, not the table, is why the frame is `UNAVAILABLE`: it could not be invoked, it failed (threw, timed out),
+   * or its answer was not `{"allow": <boolean>}`.
+   */
   readonly hookFailed?: boolean;
   readonly durationMs: number;
 }
@@ -52,8 +57,11 @@ export function frameMetrics(report: FrameReport): Array<[name: string, value: n
   ];
 }
 
-/** The log level: INFO when done, WARN for a refusal the client caused, ERROR when the service or the hook failed. */
+/**
+ * The log level: INFO when done, WARN for a refusal the client caused (a hook's "no" included), ERROR for `UNAVAILABLE`:
+ * the table or the hook failed.
+ */
 export function frameLevel(report: FrameReport): 'info' | 'warn' | 'error' {
   if (report.outcome !== 'refused') return 'info';
-  return report.code === 'UNAVAILABLE' || report.hookFailed === true ? 'error' : 'warn';
+  return report.code === 'UNAVAILABLE' ? 'error' : 'warn';
 }

@@ -133,7 +133,9 @@ describe('subscribe', () => {
 
   test('the user id is the authorizer\'s: a forged userId in the frame is ignored', async () => {
     expect(reply(await frame({ action: 'subscribe', channel: 'inbox/u2', userId: 'u2' }))).toMatchObject({ code: 'FORBIDDEN' });
-    expect(ddb.calls()).toHaveLength(0);
+    // only the check for a subscription of this connection to revoke, under the asking connection's own key
+    expect(ddb.calls().map((c) => c.args[0].input)).toEqual([expect.objectContaining({ Key: key('inbox/u2') })]);
+    expect(ddb).not.toHaveReceivedCommand(PutItemCommand);
     expect(reply(await frame({ action: 'subscribe', channel: 'inbox/u1', userId: 'u2' }))).toMatchObject({ type: 'subscribed' });
     expect(ddb).toHaveReceivedCommandWith(PutItemCommand, { Item: expect.objectContaining({ user_id: { S: 'u1' } }) });
     expect(metricsOf(emf()[0])).toMatchObject({ RefusedForbidden: 1 });
@@ -168,24 +170,44 @@ describe('the hook', () => {
     expect(ddb).toHaveReceivedCommandTimes(PutItemCommand, 1);
   });
 
-  test('refusing: FORBIDDEN, the table untouched', async () => {
+  test('refusing (allow: false): FORBIDDEN, logged at WARN; the row read, nothing written', async () => {
     hookAnswers('{"allow":false}');
     expect(reply(await frame({ action: 'subscribe', channel: 'room/42' }))).toMatchObject({ code: 'FORBIDDEN' });
-    expect(ddb.calls()).toHaveLength(0);
+    expect(ddb.calls().map((c) => c.args[0].constructor.name)).toEqual(['GetItemCommand']);
     expect(frameLines()[0]).toMatchObject({ level: 'WARN', rule: 'room/*', reason: 'the hook answered allow: false' });
+    expect(metricsOf(emf()[0])).toMatchObject({ RefusedForbidden: 1, RefusedUnavailable: 0 });
   });
 
-  test('throwing (FunctionError): FORBIDDEN, logged at ERROR with the function\'s error', async () => {
-    hookAnswers('{"errorType":"Error","errorMessage":"db down"}', 'Unhandled');
+  test('refusing a repeat subscribe: FORBIDDEN, and the connection\'s row deleted', async () => {
+    hookAnswers('{"allow":false}');
+    ddb.on(GetItemCommand).resolves({ Item: key('room/42') });
     expect(reply(await frame({ action: 'subscribe', channel: 'room/42' }))).toMatchObject({ code: 'FORBIDDEN' });
-    expect(frameLines()[0]).toMatchObject({ level: 'ERROR', hookFailed: true, reason: expect.stringContaining('db down') });
+    expect(ddb).toHaveReceivedCommandWith(DeleteItemCommand, { TableName: 'subscriptions', Key: key('room/42') });
+    expect(ddb).not.toHaveReceivedCommand(PutItemCommand);
+    expect(frameLines()[0]).toMatchObject({ level: 'WARN', code: 'FORBIDDEN', revoked: true });
   });
+
+  test.each([
+    ['throwing (FunctionError)', '{"errorType":"Error","errorMessage":"db down"}', 'Unhandled', 'db down'],
+    ['timing out (FunctionError)', '{"errorType":"Sandbox.Timedout","errorMessage":"Task timed out after 3.00 seconds"}', 'Unhandled', 'Task timed out'],
+    ['answering no decision', '{"allow":"yes"}', undefined, 'the hook\'s answer has no boolean allow: {"allow":"yes"}'],
+    ['answering nothing', 'null', undefined, 'the hook\'s answer has no boolean allow: null'],
+  ])('%s: UNAVAILABLE (the client tries again), logged at ERROR with the reason, RefusedUnavailable; the table untouched',
+    async (_, payload, functionError, reason) => {
+      hookAnswers(payload, functionError);
+      expect(reply(await frame({ action: 'subscribe', channel: 'room/42', ref: 'h' }))).toEqual({
+        type: 'error', action: 'subscribe', channel: 'room/42', code: 'UNAVAILABLE', message: 'the subscription could not be checked or stored: try again', ref: 'h',
+      });
+      expect(ddb.calls()).toHaveLength(0);
+      expect(frameLines()[0]).toMatchObject({ level: 'ERROR', code: 'UNAVAILABLE', hookFailed: true, rule: 'room/*', reason: expect.stringContaining(reason) });
+      expect(metricsOf(emf()[0])).toMatchObject({ RefusedUnavailable: 1, RefusedForbidden: 0 });
+    });
 
   test('the invocation failing: UNAVAILABLE', async () => {
     lambda.on(InvokeCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' }));
     expect(reply(await frame({ action: 'subscribe', channel: 'room/42' }))).toMatchObject({ code: 'UNAVAILABLE' });
     expect(ddb.calls()).toHaveLength(0);
-    expect(frameLines()[0]).toMatchObject({ level: 'ERROR', reason: 'the hook could not be invoked: TooManyRequestsException: Rate exceeded' });
+    expect(frameLines()[0]).toMatchObject({ level: 'ERROR', hookFailed: true, reason: 'the hook could not be invoked: TooManyRequestsException: Rate exceeded' });
   });
 });
 

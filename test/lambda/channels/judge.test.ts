@@ -1,6 +1,7 @@
 import { HOOK_ARN, messageEvent, testConfig, testDeps } from './support';
 import { handleFrame } from '../../../lambda/channels/core/handle-frame';
 import { MESSAGES } from '../../../lambda/channels/core/reply';
+import { frameLevel, frameMetrics } from '../../../lambda/channels/core/report';
 import type { ChannelRuleSpec } from '../../../src/shared/channels';
 
 /** Subscribes `channel` as the connection whose authorizer answered `authorizer`; the reply's type or error code. */
@@ -27,10 +28,10 @@ describe('pattern rules', () => {
     expect((await outcome(channel)).result).toBe(expected);
   });
 
-  test('no rule matches: FORBIDDEN, the reason logged, nothing read or written', async () => {
+  test('no rule matches: FORBIDDEN, the reason logged, nothing written (only the check for a subscription to revoke)', async () => {
     const { report, deps } = await outcome('secret/x');
     expect(report).toMatchObject({ code: 'FORBIDDEN', userId: 'u1', reason: 'no rule matches the channel' });
-    expect(deps.store.calls).toEqual([]);
+    expect(deps.store.calls).toEqual(['exists']);
   });
 
   test('the first matching rule decides', async () => {
@@ -86,7 +87,7 @@ describe('identity only from the authorizer', () => {
     const { reply, report } = await handleFrame(messageEvent({ action: 'subscribe', channel: 'public/a' }, { authorizer: { sub: 'x' } }), deps);
     expect(reply).toEqual({ type: 'error', action: 'subscribe', channel: 'public/a', code: 'FORBIDDEN', message: MESSAGES.FORBIDDEN });
     expect(report.reason).toBe('the connection has no user id in requestContext.authorizer.principalId');
-    expect(deps.store.calls).toEqual([]);
+    expect(deps.store.calls).toEqual(['exists']);
   });
 
   test.each([
@@ -114,16 +115,14 @@ describe('hook rules', () => {
   test('a repeat subscribe asks the hook again', async () => {
     const deps = testDeps();
     await handleFrame(messageEvent({ action: 'subscribe', channel: 'room/42' }), deps);
-    deps.hook.answer = { allowed: false, reason: 'the hook answered allow: false' };
+    deps.hook.answer = { verdict: 'deny', reason: 'the hook answered allow: false' };
     expect((await handleFrame(messageEvent({ action: 'subscribe', channel: 'room/42' }), deps)).reply).toMatchObject({ code: 'FORBIDDEN' });
+    expect(deps.hook.asked).toHaveLength(2);
   });
 
-  test.each([
-    ['refused', { allowed: false, reason: 'the hook answered allow: false' } as const, {}],
-    ['failed (FunctionError)', { allowed: false, failed: true, reason: 'the hook failed (Unhandled): boom' } as const, { hookFailed: true }],
-  ])('%s: FORBIDDEN, nothing read or written', async (_, verdict, extra) => {
+  test('denied (allow: false): FORBIDDEN, logged at WARN with the reason; only the check for a subscription to revoke', async () => {
     const deps = testDeps();
-    deps.hook.answer = verdict;
+    deps.hook.answer = { verdict: 'deny', reason: 'the hook answered allow: false' };
     const { reply, report } = await handleFrame(messageEvent({ action: 'subscribe', channel: 'room/42', ref: 'h' }), deps);
     expect(reply).toEqual({ type: 'error', action: 'subscribe', channel: 'room/42', code: 'FORBIDDEN', message: MESSAGES.FORBIDDEN, ref: 'h' });
     expect(report).toEqual({
@@ -136,19 +135,57 @@ describe('hook rules', () => {
       rule: 'room/*',
       outcome: 'refused',
       code: 'FORBIDDEN',
-      reason: verdict.reason,
+      reason: 'the hook answered allow: false',
       durationMs: 5,
-      ...extra,
     });
+    expect(frameLevel(report)).toBe('warn');
+    expect(frameMetrics(report).filter(([, v]) => v === 1)).toEqual([['RefusedForbidden', 1]]);
+    expect(deps.store.calls).toEqual(['exists']);
+  });
+
+  // What the adapter makes of a function that threw, one that ran out of its own timeout, and an answer that is no
+  // decision: none of them is the application saying no, so none may tell the client to give up (FORBIDDEN is final).
+  test.each([
+    ['throws (FunctionError)', 'the hook failed (Unhandled): {"errorType":"Error","errorMessage":"db down"}'],
+    ['times out (its own timeout: FunctionError)', 'the hook failed (Unhandled): {"errorType":"Sandbox.Timedout","errorMessage":"Task timed out after 3.00 seconds"}'],
+    ['answers no decision (allow: "true")', 'the hook\'s answer has no boolean allow: {"allow":"true"}'],
+    ['answers nothing (null)', 'the hook\'s answer has no boolean allow: null'],
+    ['answers what is not JSON', 'the hook\'s answer is not JSON: yes'],
+  ])('a hook that %s: UNAVAILABLE, logged at ERROR with the reason, counted as RefusedUnavailable; nothing read or written', async (_, reason) => {
+    const deps = testDeps();
+    deps.hook.answer = { verdict: 'failed', reason };
+    const { reply, report } = await handleFrame(messageEvent({ action: 'subscribe', channel: 'room/42', ref: 'h' }), deps);
+    expect(reply).toEqual({ type: 'error', action: 'subscribe', channel: 'room/42', code: 'UNAVAILABLE', message: MESSAGES.UNAVAILABLE, ref: 'h' });
+    expect(report).toEqual({
+      connectionId: 'conn-1',
+      routeKey: 'subscribe',
+      action: 'subscribe',
+      channel: 'room/42',
+      ref: 'h',
+      userId: 'u1',
+      rule: 'room/*',
+      outcome: 'refused',
+      code: 'UNAVAILABLE',
+      hookFailed: true,
+      reason,
+      durationMs: 5,
+    });
+    expect(frameLevel(report)).toBe('error');
+    expect(frameMetrics(report).filter(([, v]) => v === 1)).toEqual([['RefusedUnavailable', 1]]);
     expect(deps.store.calls).toEqual([]);
   });
 
-  test('the invocation failing: UNAVAILABLE, nothing read or written', async () => {
+  test.each([
+    ['throttled', Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' }), 'TooManyRequestsException: Rate exceeded'],
+    ['no answer within the client\'s timeout', Object.assign(new Error('Connection timed out after 10000 ms'), { name: 'TimeoutError' }),
+      'TimeoutError: Connection timed out after 10000 ms'],
+  ])('the invocation failing (%s): UNAVAILABLE, nothing read or written', async (_, error, cause) => {
     const deps = testDeps();
-    deps.hook.answer = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+    deps.hook.answer = error;
     const { reply, report } = await handleFrame(messageEvent({ action: 'subscribe', channel: 'room/42' }), deps);
     expect(reply).toEqual({ type: 'error', action: 'subscribe', channel: 'room/42', code: 'UNAVAILABLE', message: MESSAGES.UNAVAILABLE });
-    expect(report).toMatchObject({ code: 'UNAVAILABLE', rule: 'room/*', reason: 'the hook could not be invoked: TooManyRequestsException: Rate exceeded' });
+    expect(report).toMatchObject({ code: 'UNAVAILABLE', rule: 'room/*', hookFailed: true, reason: `the hook could not be invoked: ${cause}` });
+    expect(frameLevel(report)).toBe('error');
     expect(deps.store.calls).toEqual([]);
   });
 

@@ -14,44 +14,64 @@ beforeEach(() => lambda.reset());
 
 test('invokes the function synchronously with the event as JSON', async () => {
   answer('{"allow":true}');
-  expect(await hook().ask(HOOK_ARN, event)).toEqual({ allowed: true });
+  expect(await hook().ask(HOOK_ARN, event)).toEqual({ verdict: 'allow' });
   const input = lambda.commandCalls(InvokeCommand)[0].args[0].input;
   expect(input).toMatchObject({ FunctionName: HOOK_ARN, InvocationType: 'RequestResponse' });
   expect(JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array))).toEqual(event);
 });
 
+const failed = (reason: string) => ({ verdict: 'failed', reason });
+const noBoolean = (payload: string) => failed(`the hook's answer has no boolean allow: ${payload}`);
+
 test.each([
-  ['{"allow":true,"reason":"member"}', { allowed: true }],
-  ['{"allow":false}', { allowed: false, reason: 'the hook answered allow: false' }],
-  ['{"allow":"true"}', { allowed: false, reason: 'the hook\'s answer has no allow: true: {"allow":"true"}' }],
-  ['{"allow":1}', { allowed: false, reason: 'the hook\'s answer has no allow: true: {"allow":1}' }],
-  ['{}', { allowed: false, reason: 'the hook\'s answer has no allow: true: {}' }],
-  ['null', { allowed: false, reason: 'the hook\'s answer has no allow: true: null' }],
-  ['true', { allowed: false, reason: 'the hook\'s answer has no allow: true: true' }],
-  ['[{"allow":true}]', { allowed: false, reason: 'the hook\'s answer has no allow: true: [{"allow":true}]' }],
-  ['{"__proto__":{"allow":true}}', { allowed: false, reason: 'the hook\'s answer has no allow: true: {"__proto__":{"allow":true}}' }],
-  ['allow', { allowed: false, reason: 'the hook\'s answer is not JSON: allow' }],
-  ['', { allowed: false, reason: 'the hook\'s answer is not JSON: ' }],
+  ['{"allow":true,"reason":"member"}', { verdict: 'allow' }],
+  ['{"allow":false}', { verdict: 'deny', reason: 'the hook answered allow: false' }],
+  ['{"allow":false,"reason":"not a member"}', { verdict: 'deny', reason: 'the hook answered allow: false' }],
+  // no decision: the application's bug, never a "no" (FORBIDDEN would tell the client to give up)
+  ['{"allow":"true"}', noBoolean('{"allow":"true"}')],
+  ['{"allow":"false"}', noBoolean('{"allow":"false"}')],
+  ['{"allow":1}', noBoolean('{"allow":1}')],
+  ['{"allow":null}', noBoolean('{"allow":null}')],
+  ['{}', noBoolean('{}')],
+  ['{"allowed":true}', noBoolean('{"allowed":true}')],
+  ['null', noBoolean('null')],
+  ['true', noBoolean('true')],
+  ['false', noBoolean('false')],
+  ['[{"allow":true}]', noBoolean('[{"allow":true}]')],
+  ['{"__proto__":{"allow":true}}', noBoolean('{"__proto__":{"allow":true}}')],
+  ['allow', failed('the hook\'s answer is not JSON: allow')],
+  ['', failed('the hook\'s answer is not JSON: ')],
 ])('answer %s', async (payload, verdict) => {
   answer(payload);
   expect(await hook().ask(HOOK_ARN, event)).toEqual(verdict);
 });
 
-test('a function that failed is a refusal, marked failed, its error quoted (at most 300 characters)', async () => {
+test('a malformed answer is quoted at most 300 characters', async () => {
+  const payload = JSON.stringify({ pad: 'x'.repeat(400) });
+  answer(payload);
+  expect(await hook().ask(HOOK_ARN, event)).toEqual(failed(`the hook's answer has no boolean allow: ${payload.slice(0, 300)}…`));
+});
+
+test('a function that threw: failed, its error quoted (at most 300 characters)', async () => {
   const error = JSON.stringify({ errorType: 'Error', errorMessage: 'boom', trace: ['x'.repeat(400)] });
   answer(error, 'Unhandled');
-  const verdict = await hook().ask(HOOK_ARN, event);
-  expect(verdict).toEqual({ allowed: false, failed: true, reason: `the hook failed (Unhandled): ${error.slice(0, 300)}…` });
+  expect(await hook().ask(HOOK_ARN, event)).toEqual(failed(`the hook failed (Unhandled): ${error.slice(0, 300)}…`));
 });
 
-test('a function that failed with {"allow":true} in its error is still refused', async () => {
+test('a function that ran out of its own timeout: failed', async () => {
+  const error = '{"errorType":"Sandbox.Timedout","errorMessage":"RequestId: 1 Error: Task timed out after 3.00 seconds"}';
+  answer(error, 'Unhandled');
+  expect(await hook().ask(HOOK_ARN, event)).toEqual(failed(`the hook failed (Unhandled): ${error}`));
+});
+
+test('a function that failed with {"allow":true} in its error is still no decision', async () => {
   answer('{"allow":true}', 'Handled');
-  expect(await hook().ask(HOOK_ARN, event)).toMatchObject({ allowed: false, failed: true });
+  expect(await hook().ask(HOOK_ARN, event)).toEqual(failed('the hook failed (Handled): {"allow":true}'));
 });
 
-test('no payload: refused', async () => {
+test('no payload: failed', async () => {
   lambda.on(InvokeCommand).resolves({ StatusCode: 200 });
-  expect(await hook().ask(HOOK_ARN, event)).toEqual({ allowed: false, reason: 'the hook\'s answer is not JSON: ' });
+  expect(await hook().ask(HOOK_ARN, event)).toEqual(failed('the hook\'s answer is not JSON: '));
 });
 
 test('the invocation failing rejects', async () => {

@@ -36,5 +36,7 @@ test('levels: INFO when done, WARN for the client\'s refusals, ERROR for failure
     expect(frameLevel(report({ outcome: 'refused', code }))).toBe('warn');
   }
   expect(frameLevel(report({ outcome: 'refused', code: 'UNAVAILABLE' }))).toBe('error');
-  expect(frameLevel(report({ outcome: 'refused', code: 'FORBIDDEN', hookFailed: true }))).toBe('error');
+  // the hook's failures are UNAVAILABLE (ERROR); its "no" is FORBIDDEN like any other (WARN)
+  expect(frameLevel(report({ outcome: 'refused', code: 'UNAVAILABLE', hookFailed: true }))).toBe('error');
+  expect(frameLevel(report({ outcome: 'refused', code: 'FORBIDDEN', revoked: true }))).toBe('warn');
 });

@@ -67,7 +67,7 @@ const id = (key: SubscriptionKey) => `${key.channelKey}|${key.connectionId}`;
 /** A hook answering what it is told (or rejecting), recording what it was asked. */
 export class ScriptedHook implements AccessHook {
   readonly asked: Array<{ functionArn: string; event: HookEvent }> = [];
-  constructor(public answer: HookVerdict | Error = { allowed: true }) {}
+  constructor(public answer: HookVerdict | Error = { verdict: 'allow' }) {}
 
   async ask(functionArn: string, event: HookEvent): Promise<HookVerdict> {
     this.asked.push({ functionArn, event: JSON.parse(JSON.stringify(event)) });
