@@ -266,7 +266,8 @@ export interface WebsocketPusherProps extends PusherFunctionOptions {
 
   /**
    * CloudWatch alarms: each dead-letter queue not empty, failed requests, function errors and throttles, the source
-   * queue's oldest message age; with actions (e.g. an SNS topic).
+   * queue's oldest message age (with `channels`, also the channels and connection stream functions' errors, `UNAVAILABLE`
+   * subscribes and the connection stream's iterator age); with actions (e.g. an SNS topic).
    *
    * @default - no alarms
    */

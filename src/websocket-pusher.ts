@@ -211,6 +211,8 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
 
   /**
    * Adds a CloudWatch dashboard of this pusher: deliveries, requests, duration, queue depths, the function.
+   * With `channels`, also the channel metrics, refusals and cleanup failures, and the connection stream function (its
+   * iterator age).
    *
    * @param id - the dashboard's construct id, under this construct
    * @param dashboardName - its name in CloudWatch
@@ -234,6 +236,7 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
       },
       ...(this.channelsFunction && this.connectionStreamFunction ? {
         channelFunctions: { ChannelsFunction: this.channelsFunction, ConnectionStreamFunction: this.connectionStreamFunction },
+        connectionStreamFunction: this.connectionStreamFunction,
       } : {}),
       metric: (name, props) => this.metric(name, props),
     };

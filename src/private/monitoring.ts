@@ -16,18 +16,28 @@ export interface Watched {
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue | undefined>>;
   /** With channels: the channels function and the connection stream function, by the name their alarm carries. */
   readonly channelFunctions?: Readonly<Record<string, lambda.IFunction>>;
+  /** With channels: the function on the connections table's stream (its iterator age is watched). */
+  readonly connectionStreamFunction?: lambda.IFunction;
   metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
 
+/** Periods of 5 minutes in a row the connection stream's iterator age must stay over its threshold: 15 minutes. */
+export const ITERATOR_AGE_PERIODS = 3;
+
+/** The connection stream function's `IteratorAge` (AWS/Lambda, milliseconds): its Maximum over 5 minutes. */
+export function iteratorAge(fn: lambda.IFunction, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  return fn.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: FIVE_MINUTES, ...props });
+}
+
 /** One alarm per thing an operator must look at; missing data (no traffic) is not a breach. */
 export function createAlarms(scope: Construct, watched: Watched, options: PusherAlarmsOptions): cloudwatch.Alarm[] {
-  const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+  const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
     const created = new cloudwatch.Alarm(scope, id, {
       metric,
       threshold,
-      evaluationPeriods: 1,
+      evaluationPeriods,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: description,
@@ -55,6 +65,12 @@ export function createAlarms(scope: Construct, watched: Watched, options: Pusher
   if (watched.channelFunctions) {
     alarms.push(alarm('UnavailableSubscribesAlarm', watched.metric(METRICS.REFUSED_UNAVAILABLE), 1,
       'WebsocketPusher: subscribes were refused UNAVAILABLE: the subscriptions table could not be reached, or a hook function failed (see the channels function\'s log)'));
+  }
+  if (watched.connectionStreamFunction) {
+    const age = options.connectionStreamIteratorAge ?? FIVE_MINUTES;
+    alarms.push(alarm('ConnectionStreamIteratorAgeAlarm', iteratorAge(watched.connectionStreamFunction), age.toMilliseconds(),
+      `WebsocketPusher: the connection stream function has been ${age.toHumanString()} or more behind the connections table's stream for `
+        + `${ITERATOR_AGE_PERIODS * 5} minutes: the subscriptions of gone connections are not being deleted promptly`, ITERATOR_AGE_PERIODS));
   }
   if (watched.queue) {
     const age = options.oldestMessageAge ?? FIVE_MINUTES;
@@ -91,7 +107,18 @@ export function createDashboard(scope: Construct, id: string, watched: Watched, 
         graph('Channel refusals and failures', [METRICS.REFUSED_INVALID_FRAME, METRICS.REFUSED_INVALID_CHANNEL, METRICS.REFUSED_FORBIDDEN,
           METRICS.REFUSED_TOO_MANY_SUBSCRIPTIONS, METRICS.REFUSED_UNAVAILABLE, METRICS.CLEANUP_FAILURES].map((name) => m(name))),
       ]] : [],
+      ...watched.connectionStreamFunction ? [[streamGraph(watched.connectionStreamFunction)]] : [],
     ],
+  });
+}
+
+/** The connection stream function: invocations, errors and throttles, and how far behind the stream it reads. */
+function streamGraph(fn: lambda.IFunction): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({
+    title: 'Connection stream function',
+    left: [fn.metricInvocations(), fn.metricErrors(), fn.metricThrottles()],
+    right: [iteratorAge(fn, { label: 'iterator age, maximum (ms)' })],
+    width: 12,
   });
 }
 

@@ -148,6 +148,7 @@ const ALARMS: Record<keyof PusherAlarmsOptions, PropType> = {
   okActions: ALARM_ACTIONS,
   failedRequestsThreshold: NUMBER,
   oldestMessageAge: DURATION,
+  connectionStreamIteratorAge: DURATION,
 };
 
 /** Every prop: a prop added to `WebsocketPusherProps` without its type here does not compile. */

@@ -50,8 +50,8 @@ test('the example app synthesizes a stack with the pusher, its connection routes
   expect(routeKeys.sort()).toEqual(['$connect', '$default', '$disconnect', 'ping', 'subscribe', 'unsubscribe']);
   // The connections table and the subscriptions table.
   expect(types.filter((t) => t === 'AWS::DynamoDB::Table')).toHaveLength(2);
-  // 8 alarms, and 4 of channels: the cleanup failures queue, both functions' errors, UNAVAILABLE subscribes.
-  expect(types.filter((t) => t === 'AWS::CloudWatch::Alarm')).toHaveLength(12);
+  // 8 alarms, and 5 of channels: the cleanup failures queue, both functions' errors, UNAVAILABLE subscribes, the stream's iterator age.
+  expect(types.filter((t) => t === 'AWS::CloudWatch::Alarm')).toHaveLength(13);
   expect(types).toEqual(expect.arrayContaining(['AWS::DynamoDB::Table', 'AWS::SNS::Subscription', 'AWS::Lambda::EventSourceMapping']));
   const statements = Object.values(template.Resources as Record<string, any>)
     .filter((r) => r.Type === 'AWS::IAM::Policy')
