@@ -2,12 +2,12 @@ import { parseRequestValue } from '../../../lambda/core/request';
 import { deliverStandard } from '../../../lambda/invocation/deliver-inline';
 import type { WorkDeps } from '../../../lambda/work/deps';
 import { parseWorkItem } from '../../../lambda/work/parse-work-item';
-import { runWorkItem } from '../../../lambda/work/run-work-item';
 import { serializeWorkItem, workItemKind, WORK_ITEM_VERSION } from '../../../lambda/work/work-item';
 import {
   fakeDeps, FakeQueue, FakeSender, FakeStore, FakeSubscriptionStore, idsInShard, RecordingLog, row, subscriber as sub,
 } from '../support/fakes';
 import { WORK_CONFIG as config } from '../support/work-config';
+import { drainWorkItems, receivedChannels } from '../support/work-runs';
 
 // What one request leaves unread in several places that can hold the same connection (two channels' shards, or a shard
 // and a user) is read again in one `reads` item, so that no connection receives the request twice; and a request to
@@ -53,26 +53,11 @@ const job = (body: Record<string, unknown>) => {
 };
 const plenty = () => 60_000;
 
-/** Runs work items from the queue until it is empty (delays ignored), like the event source; returns the reports. */
-async function drain(deps: WorkDeps, queue: FakeQueue, remaining: () => number = plenty) {
-  const pending = queue.sent.flat().map((m) => m.body);
-  let seen = queue.sent.length;
-  const reports = [];
-  for (let n = 1; pending.length > 0; n++) {
-    reports.push(await runWorkItem(`work-${n}`, pending.shift()!, deps, remaining));
-    pending.push(...queue.sent.slice(seen).flat().map((m) => m.body));
-    seen = queue.sent.length;
-    if (n > 100) throw new Error('work items loop');
-  }
-  return reports;
-}
+/** Runs what the queue holds, and what that enqueues, until it is empty. */
+const drain = (deps: WorkDeps, queue: FakeQueue, remaining: () => number = plenty) =>
+  drainWorkItems(deps, queue, queue.sent.flat().map((m) => m.body), remaining);
 
-/** Each connection posted to, with the `channel` of every envelope it received. */
-function received(sender: FakeSender): Record<string, Array<string | null>> {
-  const out: Record<string, Array<string | null>> = {};
-  for (const { connectionId, payload } of sender.posts) (out[connectionId] ??= []).push(JSON.parse(Buffer.from(payload).toString()).channel ?? null);
-  return out;
-}
+const received = receivedChannels;
 
 describe('a request\'s unread channel shards and users, read again together', () => {
   test('two channels\' shards failing after a page: one reads item, and every connection once, through the first channel', async () => {

@@ -8,6 +8,7 @@ import {
   fakeDeps, FakeQueue, FakeSender, FakeStore, FakeSubscriptionStore, idsInShard, RecordingLog, row, subscriber as sub,
 } from '../support/fakes';
 import { WORK_CONFIG as config } from '../support/work-config';
+import { drainWorkItems, receivedChannels } from '../support/work-runs';
 
 const STARTED = 1_000_000 - 5_000;
 // Shard 1 of room/42 (of 2): seven subscribers, read in pages of three (WORK_CONFIG.pageSize); shard 0: three.
@@ -41,25 +42,9 @@ const item = (fields: Partial<WorkItemFields> = {}) =>
   serializeWorkItem({ requestId: 'req-1', channel: 'room/42', segment: 1, totalSegments: 2, attempt: 1, startedAt: STARTED, ...fields }, '{"hi":1}');
 const plenty = () => 60_000;
 
-/** Runs work items from the fake queue until it is empty, like the event source; returns every report. */
-async function drain(deps: WorkDeps, queue: FakeQueue, first: string[], remaining: () => number = plenty) {
-  const pending = [...first];
-  const reports = [];
-  for (let n = 1; pending.length > 0; n++) {
-    const before = queue.sent.length;
-    reports.push(await runWorkItem(`work-${n}`, pending.shift()!, deps, remaining));
-    pending.push(...queue.sent.slice(before).flat().map((m) => m.body));
-    if (n > 100) throw new Error('work items loop');
-  }
-  return reports;
-}
+const drain = (deps: WorkDeps, queue: FakeQueue, first: string[], remaining: () => number = plenty) => drainWorkItems(deps, queue, first, remaining);
 
-/** Each connection posted to, with the `channel` of every envelope it received. */
-function received(sender: FakeSender): Record<string, Array<string | null>> {
-  const out: Record<string, Array<string | null>> = {};
-  for (const { connectionId, payload } of sender.posts) (out[connectionId] ??= []).push(JSON.parse(Buffer.from(payload).toString()).channel ?? null);
-  return out;
-}
+const received = receivedChannels;
 
 describe('runWorkItem: a channel shard', () => {
   test('reads its shard page by page with queryShardPage; each subscriber once, enveloped with the channel, the item\'s exclusions kept', async () => {
