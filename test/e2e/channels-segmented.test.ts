@@ -55,12 +55,26 @@ async function seed(s: LocalSystem) {
   return { subscribers, others, gone };
 }
 
-/** A channel under the threshold, in the same big table, is delivered inline: the channel's count decides, not the table's. */
+/**
+ * A channel under the threshold, in the same big table, is delivered inline, not split: the channel's count decides, not
+ * the table's. Inline reads have the time guard: when counting the big table has taken the invocation (3 s) into its
+ * margin (1.5 s), which a loaded machine can do, the shards not yet read go to a follow-up (`requeued`) instead; either
+ * way nothing is split and each subscriber gets the message once.
+ */
 async function publishToSmallChannel(s: LocalSystem, others: readonly VirtualConnection[]): Promise<void> {
   await s.sendToQueue({ id: 'small-1', channels: [SMALL_CHANNEL], data: 'psst' });
   await s.drained(120_000);
-  expect(requestLines(s)).toEqual([expect.objectContaining({ kind: 'channel', outcome: 'delivered', targets: 10, delivered: 10, channelDelivered: 10 })]);
-  expect(s.invocationsFrom('work')).toEqual([]);
+  const [line] = requestLines(s);
+  expect(requestLines(s)).toHaveLength(1);
+  if (line.outcome === 'delivered') {
+    expect(line).toEqual(expect.objectContaining({ kind: 'channel', outcome: 'delivered', targets: 10, delivered: 10, channelDelivered: 10 }));
+    expect(s.invocationsFrom('work')).toEqual([]);
+  } else {
+    expect(line).toEqual(expect.objectContaining({ kind: 'channel', outcome: 'requeued' }));
+    const work = linesOf(s.invocationsFrom('work'), 'work item processed');
+    expect(work.every((w) => w.kind !== 'segment' && w.outcome !== 'failed')).toBe(true);
+    expect(line.channelDelivered + sum(work, 'channelDelivered')).toBe(10);
+  }
   expect(others.slice(0, 10).map((c) => c.messages)).toEqual(others.slice(0, 10).map(() => [envelopeText('small-1', 'psst', SMALL_CHANNEL)]));
 }
 
@@ -89,12 +103,15 @@ test('a 20,000-subscriber channel is split one work item per shard and reaches e
   // THEN the request was split into one work item of kind channel per shard, each naming the channel and its shard
   const split = requestLines(s)[1];
   expect(requestLines(s)).toEqual([expect.anything(), expect.objectContaining({ kind: 'channel', outcome: 'split', segments: SHARDS })]);
-  const firsts = workItems(s).filter((item) => item.attempt === 1 && !item.exclusiveStartKey && !item.connections);
+  // (the small channel's follow-ups, when its inline delivery ran into the time guard, are checked above and left out here)
+  const ofSplit = (requestId: unknown) => requestId === split.messageId;
+  const firsts = workItems(s).filter((item) => ofSplit(item.requestId) && item.attempt === 1 && !item.exclusiveStartKey && !item.connections);
   const expectedFirsts = [0, 1, 2, 3].map((segment) => ({ channel: CHANNEL, segment, totalSegments: SHARDS, requestId: split.messageId }));
   expect(firsts.map(({ channel, segment, totalSegments, requestId }) => ({ channel, segment, totalSegments, requestId }))
     .sort((a, b) => a.segment - b.segment)).toEqual(expectedFirsts);
-  const lines = linesOf(s.invocationsFrom('work'), 'work item processed');
-  expect(lines.every((l) => l.requestId === split.messageId && (l.kind === 'channel' || l.kind === 'carry-forward'))).toBe(true);
+  const lines = linesOf(s.invocationsFrom('work'), 'work item processed').filter((l) => ofSplit(l.requestId));
+  expect(lines.length).toBeGreaterThanOrEqual(SHARDS);
+  expect(lines.every((l) => l.kind === 'channel' || l.kind === 'carry-forward')).toBe(true);
 
   // every subscriber but the sender received it exactly once, in the envelope naming the channel; nobody else anything
   expectOnce(subscribers, sender, others, envelopeText('final-whistle', { score: '2-1' }, CHANNEL));
