@@ -1,0 +1,93 @@
+/**
+ * Lifecycle events and user presence: the contract between the construct (src/) and the connection stream function
+ * (lambda/connection-stream), which emits the events. Names only: no AWS SDK, no CDK.
+ *
+ * Events go to EventBridge (the app's bus, or the account's default bus) with `source` = the pusher's `serviceName`
+ * and `detail-type` one of {@link LIFECYCLE_EVENTS}; their `detail` is a {@link LifecycleDetail}.
+ */
+
+/** The `detail-type` of each lifecycle event. */
+export const LIFECYCLE_EVENTS = {
+  /** A connection's row was written (its `$connect`). */
+  CONNECTED: 'Connected',
+  /** A connection's row was removed: its `$disconnect`, its TTL, a disconnect request, or a prune on 410. */
+  DISCONNECTED: 'Disconnected',
+  /** A user's first live connection appeared (not a reconnect within the grace period). */
+  USER_ONLINE: 'UserOnline',
+  /** A user's last live connection went and none came back within the grace period. */
+  USER_OFFLINE: 'UserOffline',
+} as const;
+
+export type LifecycleEventType = typeof LIFECYCLE_EVENTS[keyof typeof LIFECYCLE_EVENTS];
+
+/** What every lifecycle event says (`detail`). */
+export interface LifecycleDetail {
+  /** Identifies the event: the same on every re-emission of it (a retried batch), so a consumer can drop a repeat. */
+  readonly eventId: string;
+  readonly userId: string;
+  /** `Connected` / `Disconnected`: the connection. */
+  readonly connectionId?: string;
+  /** `Connected` / `Disconnected`: the authorizer context attributes the connection's row carries. */
+  readonly context?: Readonly<Record<string, string>>;
+  /**
+   * `UserOnline` / `UserOffline`: the user's presence version, increasing by one at each change: EventBridge does not
+   * deliver in order, so a consumer orders a user's presence events by it.
+   */
+  readonly version?: number;
+  /** When it happened (ISO 8601): the row's write or removal for a connection, the decision for a user. */
+  readonly time: string;
+}
+
+/**
+ * The presence table: one row per user who is online or leaving (absent: offline). Partition key `presence_key`
+ * (`user#<userId>`; later kinds of presence take other prefixes), sort key `user_id`. `state` is `online`,
+ * `leaving` (its last connection went: `token` names the pending check) or `offline` (the decision is being emitted);
+ * `version` counts the user's presence changes; `expires_at` (a Number TTL) bounds a row nobody will touch again.
+ */
+export const PRESENCE_TABLE = {
+  KEY: 'presence_key',
+  USER_ID: 'user_id',
+  STATE: 'state',
+  TOKEN: 'token',
+  VERSION: 'version',
+  EXPIRES_AT: 'expires_at',
+} as const;
+
+/** A user's presence row's partition key. */
+export function userPresenceKey(userId: string): string {
+  return `user#${userId}`;
+}
+
+/** The grace period before `UserOffline`, in seconds: the default, and the most (SQS's longest delay). */
+export const OFFLINE_GRACE_SECONDS = { DEFAULT: 30, MAX: 900 } as const;
+
+/**
+ * What the presence check queue carries: a user whose last connection went, and the token of that departure. After
+ * the grace period the check emits `UserOffline` if the row is still `leaving` with this token and no live connection
+ * of the user is in the connections table.
+ */
+export interface PresenceCheck {
+  readonly userId: string;
+  readonly token: string;
+}
+
+/**
+ * The connection stream function's environment for lifecycle events and presence, besides the pusher's own names it
+ * shares (`ENV` in constants.ts): the events' `source` is `POWERTOOLS_SERVICE_NAME` (the pusher's `serviceName`), and a
+ * user's live connections are Queried in `CONNECTIONS_TABLE_NAME` with `USER_ID_ATTRIBUTE`, `CONNECTION_ID_ATTRIBUTE`
+ * and `TTL_ATTRIBUTE`.
+ */
+export const PRESENCE_ENV = {
+  /** The bus events are put on (its name; `default` for the account's default bus). */
+  EVENT_BUS_NAME: 'EVENT_BUS_NAME',
+  /** The presence table. */
+  PRESENCE_TABLE_NAME: 'PRESENCE_TABLE_NAME',
+  /** The queue of delayed presence checks. */
+  PRESENCE_CHECK_QUEUE_URL: 'PRESENCE_CHECK_QUEUE_URL',
+  /** Its ARN: an SQS record from this queue is a presence check. */
+  PRESENCE_CHECK_QUEUE_ARN: 'PRESENCE_CHECK_QUEUE_ARN',
+  /** The grace period before `UserOffline`, in seconds. */
+  OFFLINE_GRACE_SECONDS: 'OFFLINE_GRACE_SECONDS',
+  /** The authorizer context keys a connection's row carries (JSON array), copied into `Connected` / `Disconnected`. */
+  CONTEXT_ATTRIBUTES: 'CONTEXT_ATTRIBUTES',
+} as const;
