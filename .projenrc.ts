@@ -37,6 +37,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     '@aws-sdk/client-apigatewaymanagementapi@^3',
     '@aws-sdk/client-dynamodb@^3',
+    '@aws-sdk/client-eventbridge@^3',
     '@aws-sdk/client-sns@^3',
     '@aws-sdk/client-sqs@^3',
     '@aws-sdk/client-lambda@^3',
