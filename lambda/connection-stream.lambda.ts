@@ -1,58 +1,133 @@
 /**
- * The connection stream function: on the connections table's stream, it removes a connection's subscriptions when its
- * row goes (`REMOVE`: its `$disconnect`, its TTL, the pusher's prune on 410, a disconnect request), reporting partial
- * batch failures. The composition root: it reads the configuration, builds the adapters once per container and hands
- * them to the core.
+ * The connection stream function, on the connections table's stream and on the presence check queue. A stream
+ * record: `Connected` / `Disconnected` and the user's presence (`EVENT_BUS_NAME` set), a gone connection's
+ * subscriptions removed (`SUBSCRIPTIONS_TABLE_NAME` set). A check message: `UserOffline` once the grace period has
+ * passed with no live connection. Partial batch failures either way. The composition root: it reads the
+ * configuration, builds the adapters once per container and hands them to the core.
  */
 // Handler libraries are devDependencies: esbuild bundles them into the asset, the npm package never loads them.
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { readTelemetryConfig } from './adapters/config';
+import { DynamoConnectionDirectory } from './connection-stream/adapters/dynamo-connection-directory';
+import { DynamoPresenceStore } from './connection-stream/adapters/dynamo-presence-store';
 import { DynamoSubscriptionStore } from './connection-stream/adapters/dynamo-subscription-store';
+import { EventBridgePublisher } from './connection-stream/adapters/eventbridge-publisher';
 import { PowertoolsStreamReporter } from './connection-stream/adapters/powertools-stream-reporter';
+import type { PresenceConfig } from './connection-stream/adapters/presence-config';
+import { SqsCheckQueue } from './connection-stream/adapters/sqs-check-queue';
 import { readStreamConfig } from './connection-stream/adapters/stream-config';
-import { cleanupHandler, connectionIdOf } from './connection-stream/core/cleanup';
+import { processChecks, type CheckBatchDeps } from './connection-stream/core/check-batch';
+import { keyOf } from './connection-stream/core/lifecycle';
+import { runCheck } from './connection-stream/core/presence-check';
 import { processBatch, type BatchDeps } from './connection-stream/core/process-batch';
+import { orderKeyOf, recordHandlers } from './connection-stream/core/record-handlers';
+import type { PresenceDeps } from './connection-stream/core/user-presence';
 
-/** Records handled at once (different connections; one connection's records stay in order). */
+/** Records handled at once (different users, or items; one user's records stay in order). */
 const CONCURRENCY = 8;
+/** PutEvents calls per chunk while some of its entries come back failed (then the record fails and is retried). */
+const PUT_EVENTS_RETRY = { attempts: 3, baseDelayMs: 50, maxDelayMs: 500 } as const;
 
 const telemetry = readTelemetryConfig(process.env);
 const reporter = new PowertoolsStreamReporter(telemetry.serviceName, telemetry.metricsNamespace);
 
-let deps: BatchDeps | undefined;
+interface Deps {
+  readonly stream: BatchDeps;
+  readonly checks: CheckBatchDeps;
+}
+let deps: Deps | undefined;
 
-/** Built on the first invocation and reused: the client keeps its sockets alive across invocations. */
-function dependencies(): BatchDeps {
+/** Built on the first invocation and reused: the clients keep their sockets alive across invocations. */
+function dependencies(): Deps {
   if (deps) return deps;
   const config = readStreamConfig(process.env);
-  const store = new DynamoSubscriptionStore(new DynamoDBClient({}), {
-    tableName: config.subscriptionsTableName,
-    unprocessedRetry: config.unprocessedRetry,
-  });
+  const dynamo = new DynamoDBClient({});
+  const presence = config.presence && presenceDeps(config.presence, config, dynamo);
+  const handlerDeps = {
+    attributes: {
+      userIdAttribute: config.userIdAttribute,
+      connectionIdAttribute: config.connectionIdAttribute,
+      contextAttributes: config.presence?.contextAttributes ?? [],
+    },
+    ...(config.cleanup ? {
+      subscriptions: new DynamoSubscriptionStore(dynamo, {
+        tableName: config.cleanup.subscriptionsTableName,
+        unprocessedRetry: config.cleanup.unprocessedRetry,
+      }),
+    } : {}),
+    ...(presence ? { presence } : {}),
+  };
+  reporter.features = { cleanup: config.cleanup !== undefined, presence: presence !== undefined };
   deps = {
-    handlers: { REMOVE: cleanupHandler(store, config.connectionIdAttribute) },
-    // One item's records in order (a connection's row is one item); presence (issue 25) orders by user.
-    orderKey: (record) => JSON.stringify(record.dynamodb?.Keys ?? {}),
-    concurrency: CONCURRENCY,
-    connectionIdOf: (record) => connectionIdOf(record, config.connectionIdAttribute),
-    now: Date.now,
+    stream: {
+      handlers: recordHandlers(handlerDeps),
+      orderKey: orderKeyOf(handlerDeps),
+      concurrency: CONCURRENCY,
+      connectionIdOf: (record: DynamoDBRecord) => keyOf(record, config.connectionIdAttribute),
+      userIdOf: (record: DynamoDBRecord) => keyOf(record, config.userIdAttribute),
+      now: Date.now,
+    },
+    checks: {
+      queueArn: config.presence?.checkQueueArn,
+      run: async (check) => {
+        if (!presence) throw new Error('presence is not configured');
+        return runCheck(presence, check);
+      },
+      concurrency: CONCURRENCY,
+      now: Date.now,
+    },
   };
   return deps;
 }
 
-export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+function presenceDeps(config: PresenceConfig, ids: { userIdAttribute: string; connectionIdAttribute: string }, dynamo: DynamoDBClient): PresenceDeps {
+  return {
+    store: new DynamoPresenceStore(dynamo, config.presenceTableName),
+    connections: new DynamoConnectionDirectory(dynamo, {
+      tableName: config.connectionsTableName,
+      userIdAttribute: ids.userIdAttribute,
+      connectionIdAttribute: ids.connectionIdAttribute,
+      ttlAttribute: config.ttlAttribute,
+    }),
+    publisher: new EventBridgePublisher(new EventBridgeClient({}), {
+      eventBusName: config.eventBusName,
+      source: telemetry.serviceName,
+      retry: PUT_EVENTS_RETRY,
+    }),
+    checks: new SqsCheckQueue(new SQSClient({}), config.checkQueueUrl),
+    graceSeconds: config.graceSeconds,
+    now: Date.now,
+  };
+}
+
+/** SQS records (the presence check queue's); Lambda never mixes sources in one event. */
+function isSqsEvent(records: ReadonlyArray<DynamoDBRecord | SQSRecord>): records is SQSRecord[] {
+  return records.length > 0 && records.every((record) => (record as SQSRecord).eventSource === 'aws:sqs');
+}
+
+export const handler = async (event: DynamoDBStreamEvent | SQSEvent, context: Context): Promise<DynamoDBBatchResponse | SQSBatchResponse> => {
   reporter.logger.addContext(context);
-  let resolved: BatchDeps;
+  let resolved: Deps;
   try {
     resolved = dependencies();
   } catch (e) {
-    // The whole batch fails: Lambda retries it, then hands it to the on-failure destination.
+    // The whole batch fails: Lambda retries it, then hands it to the on-failure destination (or the queue's DLQ).
     reporter.error((e as Error).message, e as Error);
     throw e;
   }
-  const { batchItemFailures, report } = await processBatch(event.Records ?? [], resolved);
+  const records: ReadonlyArray<DynamoDBRecord | SQSRecord> = event.Records ?? [];
+  if (isSqsEvent(records)) {
+    const { batchItemFailures, report } = await processChecks(records, resolved.checks);
+    reporter.reportChecks(report);
+    return { batchItemFailures };
+  }
+  const { batchItemFailures, report } = await processBatch(records as DynamoDBRecord[], resolved.stream);
   reporter.report(report);
   return { batchItemFailures };
 };

@@ -91,3 +91,25 @@ export const PRESENCE_ENV = {
   /** The authorizer context keys a connection's row carries (JSON array), copied into `Connected` / `Disconnected`. */
   CONTEXT_ATTRIBUTES: 'CONTEXT_ATTRIBUTES',
 } as const;
+
+/**
+ * The connection stream function's metrics for lifecycle events and presence (EMF, dimension `service`, the pusher's
+ * namespace), beside `SubscriptionsCleaned` and `CleanupFailures` (which counts every stream record that failed).
+ */
+export const PRESENCE_METRICS = {
+  /** Lifecycle events put on the bus, by type (a repeat of a `UserOffline` included). */
+  CONNECTED_EVENTS: 'ConnectedEvents',
+  DISCONNECTED_EVENTS: 'DisconnectedEvents',
+  USER_ONLINE_EVENTS: 'UserOnlineEvents',
+  USER_OFFLINE_EVENTS: 'UserOfflineEvents',
+  /** Presence changes: a user came online (`UserOnline`), came back within the grace period, left (a check is pending), went offline. */
+  PRESENCE_ONLINE: 'PresenceOnline',
+  PRESENCE_RECONNECTED: 'PresenceReconnected',
+  PRESENCE_LEAVING: 'PresenceLeaving',
+  PRESENCE_OFFLINE: 'PresenceOffline',
+  /** Presence checks processed; of those, stale (the user came back or another check decides), invalid, failed. */
+  PRESENCE_CHECKS: 'PresenceChecks',
+  STALE_PRESENCE_CHECKS: 'StalePresenceChecks',
+  INVALID_PRESENCE_CHECKS: 'InvalidPresenceChecks',
+  FAILED_PRESENCE_CHECKS: 'FailedPresenceChecks',
+} as const;

@@ -1,3 +1,5 @@
+import type { LifecycleDetail, LifecycleEventType, PresenceCheck } from '../../../src/shared/presence';
+
 /** A subscription row's key: what a delete needs. */
 export interface SubscriptionKey {
   readonly channelKey: string;
@@ -12,31 +14,52 @@ export interface SubscriptionStore {
   delete(keys: readonly SubscriptionKey[]): Promise<number>;
 }
 
-/** A record that failed, and why. */
-export interface RecordFailure {
-  readonly sequenceNumber: string;
-  readonly eventName: string;
-  readonly connectionId?: string;
-  readonly error: string;
+/** A lifecycle event: its `detail-type` and `detail`. */
+export interface LifecycleEvent {
+  readonly type: LifecycleEventType;
+  readonly detail: LifecycleDetail;
 }
 
-/** What one stream batch did: the structured log line's fields and the metrics' figures. */
-export interface BatchReport {
-  readonly records: number;
-  /** `REMOVE` records (a `$disconnect`, a TTL expiry, a prune, a disconnect request). */
-  readonly removals: number;
-  /** Of those, TTL expiries (`userIdentity` DynamoDB's service). */
-  readonly ttlRemovals: number;
-  readonly subscriptionsDeleted: number;
-  /** Records whose handling failed. */
-  readonly failures: number;
-  /** Records reported in `batchItemFailures`: the first failed one and every later one. */
-  readonly reported: number;
-  readonly durationMs: number;
-  readonly failed: readonly RecordFailure[];
+/** The event bus. */
+export interface EventPublisher {
+  /** Puts the events; throws unless every one of them was accepted (after the adapter's bounded retries). */
+  put(events: readonly LifecycleEvent[]): Promise<void>;
 }
 
-/** Where a batch's report goes (one log line, one metrics blob). */
-export interface StreamReporter {
-  report(report: BatchReport): void;
+export type PresenceState = 'online' | 'leaving' | 'offline';
+
+/** A user's presence row (absent: offline, nothing pending). */
+export interface PresenceRow {
+  readonly state: PresenceState;
+  /** The version of the user's last presence event. */
+  readonly version: number;
+  /** `leaving` / `offline`: the departure's token (the pending check's). An `offline` row without one was emitted. */
+  readonly token?: string;
+  /** Epoch seconds after which the table may delete the row; none: kept until changed. */
+  readonly expiresAt?: number;
+}
+
+/** The presence table. */
+export interface PresenceStore {
+  /** The user's row, read strongly consistent. */
+  get(userId: string): Promise<PresenceRow | undefined>;
+  /**
+   * Writes `next` in place of `expected` (`undefined`: no row) if the row is still that one (state, version, token);
+   * resolves to false when it was changed meanwhile.
+   */
+  replace(userId: string, next: PresenceRow, expected: PresenceRow | undefined): Promise<boolean>;
+}
+
+/** The connections table, as presence sees it. */
+export interface ConnectionDirectory {
+  /**
+   * Whether the user has a live connection: a row whose TTL has not passed (DynamoDB deletes late), `excluding` one
+   * connection; read strongly consistent.
+   */
+  hasLiveConnection(userId: string, options: { readonly excluding?: string; readonly nowSeconds: number }): Promise<boolean>;
+}
+
+/** The queue of delayed presence checks. */
+export interface CheckQueue {
+  send(check: PresenceCheck, delaySeconds: number): Promise<void>;
 }

@@ -1,21 +1,12 @@
 import type { DynamoDBBatchItemFailure, DynamoDBRecord } from 'aws-lambda';
-import type { BatchReport, RecordFailure } from './ports';
-import { describeError } from '../../core/errors';
-import { Semaphore } from '../../core/semaphore';
+import { isFailure, runInOrder } from './ordered';
+import { addCounts, type BatchReport, type PresenceCounts, type RecordCounts, type RecordFailure } from './reports';
 
 export type StreamEventName = 'INSERT' | 'MODIFY' | 'REMOVE';
 
-/** What handling one record did; summed over the batch. */
-export interface RecordCounts {
-  readonly subscriptionsDeleted?: number;
-}
-
 export type RecordHandler = (record: DynamoDBRecord) => Promise<RecordCounts>;
 
-/**
- * A handler per event name. A record whose event has none is done at once: today only `REMOVE` has one (the cleanup);
- * presence (issue 25) adds `INSERT` and `MODIFY` here.
- */
+/** A handler per event name. A record whose event has none (`MODIFY` today) is done at once. */
 export type RecordHandlers = Readonly<Partial<Record<StreamEventName, RecordHandler>>>;
 
 export interface BatchDeps {
@@ -26,6 +17,8 @@ export interface BatchDeps {
   readonly concurrency: number;
   /** The record's connection id, for the failure's log entry. */
   readonly connectionIdOf: (record: DynamoDBRecord) => string | undefined;
+  /** The record's user id, for the failure's log entry. */
+  readonly userIdOf?: (record: DynamoDBRecord) => string | undefined;
   readonly now: () => number;
 }
 
@@ -35,9 +28,6 @@ export interface BatchOutcome {
   readonly report: BatchReport;
 }
 
-/** A record's outcome: its counts, a failure, or not attempted (a record before it failed). */
-type Outcome = { readonly counts: RecordCounts } | { readonly error: string } | 'skipped';
-
 /**
  * Handles a stream batch. A record is started only while no earlier record has failed, and records of one key wait
  * for each other, so that nothing is done out of order; when one fails, it and every later record of the batch are
@@ -46,21 +36,27 @@ type Outcome = { readonly counts: RecordCounts } | { readonly error: string } | 
  */
 export async function processBatch(records: readonly DynamoDBRecord[], deps: BatchDeps): Promise<BatchOutcome> {
   const started = deps.now();
-  const outcomes = await handleInOrder(records, deps);
-  const firstFailed = outcomes.findIndex((o) => o !== 'skipped' && 'error' in o);
+  const order = { key: deps.orderKey, concurrency: deps.concurrency, stopAllOnFailure: true };
+  const outcomes = await runInOrder(records, order, async (record): Promise<RecordCounts> => {
+    const handler = deps.handlers[record.eventName as StreamEventName];
+    return handler ? handler(record) : {};
+  });
+  const firstFailed = outcomes.findIndex(isFailure);
   const failed: RecordFailure[] = [];
   outcomes.forEach((outcome, i) => {
-    if (outcome !== 'skipped' && 'error' in outcome) failed.push(failureOf(records[i], outcome.error, deps));
+    if (isFailure(outcome)) failed.push(failureOf(records[i], outcome.error, deps));
   });
   const reportedRecords = firstFailed < 0 ? [] : records.slice(firstFailed);
   const removals = records.filter((r) => r.eventName === 'REMOVE');
+  const done = outcomes.flatMap((o) => (o !== 'skipped' && 'result' in o ? [o.result] : []));
   return {
     batchItemFailures: reportedRecords.map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? '' })),
     report: {
       records: records.length,
       removals: removals.length,
       ttlRemovals: removals.filter(isTtlExpiry).length,
-      subscriptionsDeleted: outcomes.reduce((sum, o) => sum + (o !== 'skipped' && 'counts' in o ? o.counts.subscriptionsDeleted ?? 0 : 0), 0),
+      subscriptionsDeleted: done.reduce((sum, counts) => sum + (counts.subscriptionsDeleted ?? 0), 0),
+      ...sumPresence(done),
       failures: failed.length,
       reported: reportedRecords.length,
       durationMs: deps.now() - started,
@@ -69,30 +65,10 @@ export async function processBatch(records: readonly DynamoDBRecord[], deps: Bat
   };
 }
 
-/** Runs each record's handler, per key in order, at most `concurrency` at once, none after an earlier failure. */
-async function handleInOrder(records: readonly DynamoDBRecord[], deps: BatchDeps): Promise<Outcome[]> {
-  const slots = new Semaphore(deps.concurrency);
-  const previousOfKey = new Map<string, Promise<Outcome>>();
-  let firstFailed = Infinity;
-  const attempt = async (record: DynamoDBRecord, index: number): Promise<Outcome> => {
-    if (index > firstFailed) return 'skipped';
-    const handler = deps.handlers[record.eventName as StreamEventName];
-    if (!handler) return { counts: {} };
-    try {
-      return { counts: await handler(record) };
-    } catch (e) {
-      firstFailed = Math.min(firstFailed, index);
-      return { error: describeError(e) };
-    }
-  };
-  const runs = records.map((record, index) => {
-    const key = deps.orderKey(record);
-    const previous = previousOfKey.get(key) ?? Promise.resolve<Outcome>({ counts: {} });
-    const run = previous.then(async (before) => (before === 'skipped' || 'error' in before ? 'skipped' : slots.run(() => attempt(record, index))));
-    previousOfKey.set(key, run);
-    return run;
-  });
-  return Promise.all(runs);
+/** Events put and presence changes, summed. */
+export function sumPresence(counts: readonly RecordCounts[]): PresenceCounts {
+  return counts.reduce<PresenceCounts>((sum, c) => ({ events: addCounts(sum.events, c.events), presence: addCounts(sum.presence, c.presence) }),
+    { events: {}, presence: {} });
 }
 
 /** A deletion by DynamoDB's TTL process: its service identity, as the stream records it. */
@@ -102,10 +78,12 @@ export function isTtlExpiry(record: DynamoDBRecord): boolean {
 
 function failureOf(record: DynamoDBRecord, error: string, deps: BatchDeps): RecordFailure {
   const connectionId = deps.connectionIdOf(record);
+  const userId = deps.userIdOf?.(record);
   return {
     sequenceNumber: record.dynamodb?.SequenceNumber ?? '',
     eventName: record.eventName ?? 'unknown',
     ...(connectionId === undefined ? {} : { connectionId }),
+    ...(userId === undefined ? {} : { userId }),
     error,
   };
 }

@@ -1,9 +1,13 @@
 import { readFileSync, statSync } from 'fs';
 import * as path from 'path';
 
-/** The connection stream function's bundle: the DynamoDB client and Powertools' logger and metrics, minified. */
+/**
+ * The connection stream function's bundle: the DynamoDB, EventBridge and SQS clients and Powertools' logger and metrics,
+ * minified. 251 KB with DynamoDB alone; lifecycle events and presence (issue 25) need PutEvents and SendMessage: 315 KB.
+ * The budget was 300,000; it is 350,000 now, still under the pusher's 500,000.
+ */
 const BUNDLE = path.join(__dirname, '..', '..', '..', 'assets', 'lambda', 'connection-stream.lambda', 'index.js');
-const BUDGET_BYTES = 300_000;
+const BUDGET_BYTES = 350_000;
 
 test(`the connection stream function's bundle is at most ${BUDGET_BYTES.toLocaleString('en-US')} bytes`, () => {
   const { size } = statSync(BUNDLE);

@@ -1,0 +1,48 @@
+import type { DynamoDBRecord } from 'aws-lambda';
+import { cleanupHandler } from './cleanup';
+import { CONNECTION_EVENTS, changeOf, keyOf, putConnectionEvent, type RowAttributes } from './lifecycle';
+import type { SubscriptionStore } from './ports';
+import type { RecordHandler, RecordHandlers } from './process-batch';
+import { mergeCounts } from './reports';
+import { arrive, leave, type PresenceDeps } from './user-presence';
+
+export interface HandlerDeps {
+  readonly attributes: RowAttributes;
+  /** The subscription cleanup (`SUBSCRIPTIONS_TABLE_NAME` set). */
+  readonly subscriptions?: SubscriptionStore;
+  /** Lifecycle events and presence (`EVENT_BUS_NAME` set). */
+  readonly presence?: PresenceDeps;
+}
+
+/**
+ * The stream's handlers. `INSERT`: `Connected`, then the user's presence. `REMOVE`: `Disconnected`, the connection's
+ * subscriptions, then the user's presence. Each step is idempotent, so a record retried after a failure part-way
+ * does again what was done (the same events, with the same ids) and then the rest.
+ */
+export function recordHandlers(deps: HandlerDeps): RecordHandlers {
+  const { presence, subscriptions, attributes } = deps;
+  const cleanup = subscriptions ? cleanupHandler(subscriptions, attributes.connectionIdAttribute) : undefined;
+  const insert: RecordHandler | undefined = presence && (async (record) => {
+    const change = changeOf(record, attributes, presence.now);
+    const connected = await putConnectionEvent(presence.publisher, CONNECTION_EVENTS.INSERT, change);
+    return mergeCounts(connected, await arrive(presence, change));
+  });
+  const remove: RecordHandler = async (record) => {
+    const change = presence ? changeOf(record, attributes, presence.now) : undefined;
+    let counts = presence && change ? await putConnectionEvent(presence.publisher, CONNECTION_EVENTS.REMOVE, change) : {};
+    if (cleanup) counts = mergeCounts(counts, await cleanup(record));
+    if (presence && change) counts = mergeCounts(counts, await leave(presence, change));
+    return counts;
+  };
+  return { ...(insert ? { INSERT: insert } : {}), REMOVE: remove };
+}
+
+/** Records of one user in order when presence is on (a user's presence is one row); else one item's records. */
+export function orderKeyOf(deps: HandlerDeps): (record: DynamoDBRecord) => string {
+  const itemKey = (record: DynamoDBRecord) => JSON.stringify(record.dynamodb?.Keys ?? {});
+  if (!deps.presence) return itemKey;
+  return (record) => {
+    const userId = keyOf(record, deps.attributes.userIdAttribute);
+    return userId === undefined ? `item:${itemKey(record)}` : `user:${userId}`;
+  };
+}
