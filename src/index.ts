@@ -5,6 +5,7 @@ export * from './deduplication-options';
 export * from './iwebsocket-pusher';
 export * from './jwt-authorizer';
 export * from './jwt-authorizer-props';
+export * from './lifecycle-events-options';
 export * from './message-format';
 export * from './pusher-alarms-options';
 export * from './pusher-function-options';

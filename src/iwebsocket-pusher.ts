@@ -1,9 +1,11 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { IConstruct } from 'constructs';
+import { LifecycleRuleOptions } from './lifecycle-events-options';
 /* eslint-disable tsdoc/syntax -- jsii takes an @example as code, with no fence; TSDoc would read its braces as inline tags */
 /**
  * A pusher, as other constructs take it: its metrics, the grants to publish to it and to keep or read its
@@ -39,6 +41,9 @@ export interface IWebsocketPusher extends IConstruct {
 
   /** The topic of notification requests; undefined when the pusher subscribes to no topic. */
   readonly topic?: sns.ITopic;
+
+  /** The bus the pusher puts its lifecycle events on; undefined when it puts none (no `lifecycleEvents`). */
+  readonly lifecycleEventBus?: events.IEventBus;
 
   /**
    * A metric the pusher publishes, by its name, in `metricsNamespace` with dimension `service` = `serviceName`: `Sum`
@@ -135,6 +140,59 @@ export interface IWebsocketPusher extends IConstruct {
 
   /** With `channels`: stream records whose subscription cleanup failed (retried, then kept by the cleanup failures queue). Sum over 5 minutes. */
   metricCleanupFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /**
+   * A rule on `lifecycleEventBus` matching the pusher's lifecycle events (`source` = `serviceName`, `detail-type` one of
+   * `options.eventTypes`, every lifecycle event by default), merged with `options.eventPattern` (as aws-cdk-lib merges
+   * patterns: lists are joined), with `options.target` if given. Throws without `lifecycleEvents`.
+   *
+   * An event's `detail`: `eventId` (the same on a re-emission: drop repeats by it), `userId`, `time`, and `connectionId`
+   * and the row's authorizer `context` (`Connected`, `Disconnected`) or the user's presence `version`, increasing by one
+   * at each change (`UserOnline`, `UserOffline`: EventBridge does not deliver in order, so order a user's by it).
+   *
+   * @param id - the rule's construct id, under this construct
+   * @param options - the target, the events, a pattern to narrow them (e.g. `detail.userId`), the rule's name and description
+   * @returns the rule
+   */
+  onLifecycleEvent(id: string, options?: LifecycleRuleOptions): events.Rule;
+
+  /**
+   * A rule matching `Connected`: a connection's row was written (its `$connect`). As `onLifecycleEvent`.
+   *
+   * @param id - the rule's construct id, under this construct
+   * @param options - the target, a pattern to narrow the events, the rule's name and description
+   * @returns the rule
+   */
+  onConnected(id: string, options?: events.OnEventOptions): events.Rule;
+
+  /**
+   * A rule matching `Disconnected`: a connection's row was removed (its `$disconnect`, its TTL, a disconnect request,
+   * a prune on 410). As `onLifecycleEvent`.
+   *
+   * @param id - the rule's construct id, under this construct
+   * @param options - the target, a pattern to narrow the events, the rule's name and description
+   * @returns the rule
+   */
+  onDisconnected(id: string, options?: events.OnEventOptions): events.Rule;
+
+  /**
+   * A rule matching `UserOnline`: a user's first live connection appeared. As `onLifecycleEvent`.
+   *
+   * @param id - the rule's construct id, under this construct
+   * @param options - the target, a pattern to narrow the events, the rule's name and description
+   * @returns the rule
+   */
+  onUserOnline(id: string, options?: events.OnEventOptions): events.Rule;
+
+  /**
+   * A rule matching `UserOffline`: a user's last live connection went and none came back within the grace period. As
+   * `onLifecycleEvent`.
+   *
+   * @param id - the rule's construct id, under this construct
+   * @param options - the target, a pattern to narrow the events, the rule's name and description
+   * @returns the rule
+   */
+  onUserOffline(id: string, options?: events.OnEventOptions): events.Rule;
 
   /**
    * Lets `grantee` publish notification requests to every source that exists: `sns:Publish` on the topic and

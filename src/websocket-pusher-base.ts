@@ -1,12 +1,15 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { IWebsocketPusher } from './iwebsocket-pusher';
+import { LifecycleEvent, LifecycleRuleOptions } from './lifecycle-events-options';
 import { pusherMetric } from './private/metrics';
 import { grantReadConnections, grantWriteConnections } from './private/permissions';
+import { throwIfInvalid } from './private/prop-errors';
 import { METRICS } from './shared/constants';
 
 
@@ -30,6 +33,9 @@ export abstract class WebsocketPusherBase extends Construct implements IWebsocke
 
   /** The topic of notification requests; undefined when the pusher subscribes to no topic. */
   public abstract readonly topic?: sns.ITopic;
+
+  /** The bus the pusher puts its lifecycle events on; undefined when it puts none (no `lifecycleEvents`). */
+  public abstract readonly lifecycleEventBus?: events.IEventBus;
 
   /**
    * A metric the pusher publishes, by its name, in `metricsNamespace` with dimension `service` = `serviceName`: `Sum`
@@ -119,6 +125,69 @@ export abstract class WebsocketPusherBase extends Construct implements IWebsocke
   }
 
   /**
+   * A rule on `lifecycleEventBus` matching the pusher's lifecycle events (`source` = `serviceName`, `detail-type` one of
+   * `options.eventTypes`, every lifecycle event by default), merged with `options.eventPattern` (as aws-cdk-lib merges
+   * patterns: lists are joined), with `options.target` if given. Throws without `lifecycleEvents`.
+   *
+   * @param id - the rule's construct id, under this construct
+   * @param options - the target, the events, a pattern to narrow them (e.g. `detail.userId`), the rule's name and description
+   * @returns the rule
+   */
+  public onLifecycleEvent(id: string, options: LifecycleRuleOptions = {}): events.Rule {
+    const types = options.eventTypes ?? Object.values(LifecycleEvent);
+    if (types.length === 0) {
+      throwIfInvalid(this, ['WebsocketPusher: onLifecycleEvent: eventTypes must name at least one LifecycleEvent']);
+    }
+    return this.lifecycleRule('onLifecycleEvent', id, options, types);
+  }
+
+  /**
+   * A rule matching `Connected`: a connection's row was written (its `$connect`). As `onLifecycleEvent`.
+   *
+   * @param id - the rule's construct id, under this construct
+   * @param options - the target, a pattern to narrow the events, the rule's name and description
+   * @returns the rule
+   */
+  public onConnected(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return this.lifecycleRule('onConnected', id, options, [LifecycleEvent.CONNECTED]);
+  }
+
+  /**
+   * A rule matching `Disconnected`: a connection's row was removed (its `$disconnect`, its TTL, a disconnect request,
+   * a prune on 410). As `onLifecycleEvent`.
+   *
+   * @param id - the rule's construct id, under this construct
+   * @param options - the target, a pattern to narrow the events, the rule's name and description
+   * @returns the rule
+   */
+  public onDisconnected(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return this.lifecycleRule('onDisconnected', id, options, [LifecycleEvent.DISCONNECTED]);
+  }
+
+  /**
+   * A rule matching `UserOnline`: a user's first live connection appeared. As `onLifecycleEvent`.
+   *
+   * @param id - the rule's construct id, under this construct
+   * @param options - the target, a pattern to narrow the events, the rule's name and description
+   * @returns the rule
+   */
+  public onUserOnline(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return this.lifecycleRule('onUserOnline', id, options, [LifecycleEvent.USER_ONLINE]);
+  }
+
+  /**
+   * A rule matching `UserOffline`: a user's last live connection went and none came back within the grace period. As
+   * `onLifecycleEvent`.
+   *
+   * @param id - the rule's construct id, under this construct
+   * @param options - the target, a pattern to narrow the events, the rule's name and description
+   * @returns the rule
+   */
+  public onUserOffline(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return this.lifecycleRule('onUserOffline', id, options, [LifecycleEvent.USER_OFFLINE]);
+  }
+
+  /**
    * Lets `grantee` publish notification requests to every source that exists: `sns:Publish` on the topic and
    * `sqs:SendMessage` on the queue (with the KMS permissions their keys need). Throws when the pusher has neither.
    *
@@ -154,5 +223,24 @@ export abstract class WebsocketPusherBase extends Construct implements IWebsocke
    */
   public grantReadConnections(grantee: iam.IGrantable): iam.Grant {
     return grantReadConnections(grantee, this.connectionsTable);
+  }
+
+  /** The rule of an `on…` method: CodeCommit's `onEvent` pattern, on the lifecycle bus. */
+  private lifecycleRule(method: string, id: string, options: events.OnEventOptions, types: LifecycleEvent[]): events.Rule {
+    const eventBus = this.lifecycleEventBus;
+    if (!eventBus) {
+      throwIfInvalid(this, [`WebsocketPusher: ${method} needs lifecycleEvents: without it the pusher puts no lifecycle events on a bus`]);
+      throw new Error('unreachable');
+    }
+    const rule = new events.Rule(this, id, {
+      eventBus,
+      eventPattern: options.eventPattern,
+      description: options.description,
+      ruleName: options.ruleName,
+      crossStackScope: options.crossStackScope,
+    });
+    rule.addEventPattern({ source: [this.serviceName], detailType: types });
+    if (options.target) rule.addTarget(options.target);
+    return rule;
   }
 }

@@ -8,6 +8,7 @@ import { ChannelsOptions } from './channels-options';
 import { ConnectionRoutesOptions } from './connection-routes-options';
 import { ConnectionsTableProps } from './connections-table-props';
 import { DeduplicationOptions } from './deduplication-options';
+import { LifecycleEventsOptions } from './lifecycle-events-options';
 import { MessageFormat } from './message-format';
 import { PusherAlarmsOptions } from './pusher-alarms-options';
 import { PusherFunctionOptions } from './pusher-function-options';
@@ -265,9 +266,21 @@ export interface WebsocketPusherProps extends PusherFunctionOptions {
   readonly channels?: ChannelsOptions;
 
   /**
+   * Lifecycle events and user presence: `Connected`, `Disconnected`, `UserOnline` and `UserOffline` on EventBridge
+   * (`source` = `serviceName`), put by the function on the connections table's stream (the one `channels` adds, made
+   * once), with a presence table and a queue of delayed presence checks (`UserOffline` only after
+   * `offlineGracePeriod`). Route them with `onLifecycleEvent`, `onConnected`, `onDisconnected`, `onUserOnline` and
+   * `onUserOffline`. Needs `connectionRoutes`; a given `connectionsTable` needs a stream (`NEW_AND_OLD_IMAGES`).
+   *
+   * @default - no lifecycle events
+   */
+  readonly lifecycleEvents?: LifecycleEventsOptions;
+
+  /**
    * CloudWatch alarms: each dead-letter queue not empty, failed requests, function errors and throttles, the source
    * queue's oldest message age (with `channels`, also the channels and connection stream functions' errors, `UNAVAILABLE`
-   * subscribes and the connection stream's iterator age); with actions (e.g. an SNS topic).
+   * subscribes and the connection stream's iterator age; with `lifecycleEvents`, the connection stream function's errors
+   * and iterator age and the presence check dead-letter queue); with actions (e.g. an SNS topic).
    *
    * @default - no alarms
    */

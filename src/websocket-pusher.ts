@@ -3,6 +3,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -43,7 +44,9 @@ import { WebsocketPusherProps } from './websocket-pusher-props';
  *   after sending `data` if given.
  *
  * With `connectionRoutes`, it also adds the API's `$connect` / `$disconnect` routes, which keep the connections
- * table with direct DynamoDB integrations (no Lambda).
+ * table with direct DynamoDB integrations (no Lambda). With `lifecycleEvents`, it puts `Connected`, `Disconnected`,
+ * `UserOnline` and `UserOffline` events on EventBridge: route them with `onUserOffline(id, { target })` and the other
+ * `on…()` methods.
  *
  * To watch it: `metric(name)` and the `metric*()` methods (every metric name, and what it counts, in
  * `IWebsocketPusher.metric`), the Logs Insights queries of `queryDefinitions`, `alarms` and `createDashboard()`.
@@ -150,11 +153,32 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
   /** The function of the `subscribe`, `unsubscribe` and `$default` routes; undefined without channels. */
   public readonly channelsFunction?: lambda.IFunction;
 
-  /** The function on the connections table's stream that removes a gone connection's subscriptions; undefined without channels. */
+  /**
+   * The function on the connections table's stream: it removes a gone connection's subscriptions (`channels`), and puts
+   * the lifecycle events and keeps user presence (`lifecycleEvents`); undefined without either.
+   */
   public readonly connectionStreamFunction?: lambda.IFunction;
 
-  /** The stream batches the cleanup could not finish, kept; undefined without channels. */
+  /**
+   * The stream batches the connection stream function could not finish (a subscription cleanup, lifecycle events),
+   * kept; undefined without `channels` and `lifecycleEvents`.
+   */
   public readonly cleanupFailuresQueue?: sqs.IQueue;
+
+  /** The bus the lifecycle events are put on (the account's default bus unless one was given); undefined without `lifecycleEvents`. */
+  public readonly lifecycleEventBus?: events.IEventBus;
+
+  /** The presence table of `lifecycleEvents`, created or given: a row per user online or leaving; undefined without it. */
+  public readonly presenceTable?: dynamodb.ITable;
+
+  /**
+   * The queue of delayed presence checks (a user's last connection went: `UserOffline` after the grace period unless
+   * one came back), which the connection stream function sends and consumes; undefined without `lifecycleEvents`.
+   */
+  public readonly presenceCheckQueue?: sqs.IQueue;
+
+  /** Where presence checks land after failing 5 receives, kept; undefined without `lifecycleEvents`. */
+  public readonly presenceCheckDeadLetterQueue?: sqs.IQueue;
 
   constructor(scope: Construct, id: string, props: WebsocketPusherProps) {
     super(scope, id);
@@ -163,9 +187,9 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
     const attributes = tableAttributes(props);
 
     // Creation order is the order of the template's resources and of the role's policy statements.
-    // With channels, the table's stream tells the cleanup which connection went.
-    this.connectionsTable = props.connectionsTable
-      ?? createConnectionsTable(this, props.connectionsTableProps ?? {}, attributes, props.channels && dynamodb.StreamViewType.NEW_AND_OLD_IMAGES);
+    // With channels and lifecycle events, the table's stream tells the connection stream function which connection came or went.
+    const stream = props.channels || props.lifecycleEvents ? dynamodb.StreamViewType.NEW_AND_OLD_IMAGES : undefined;
+    this.connectionsTable = props.connectionsTable ?? createConnectionsTable(this, props.connectionsTableProps ?? {}, attributes, stream);
     this.callbackUrl = props.callbackUrl ?? defaultCallbackUrl(props.webSocketStage);
     this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? CONSTRUCT_DEFAULTS.LOG_RETENTION,
@@ -190,8 +214,13 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
     this.pingRoute = client.pingRoute;
     this.subscriptionsTable = client.channels?.subscriptionsTable;
     this.channelsFunction = client.channels?.channelsFunction;
-    this.connectionStreamFunction = client.channels?.connectionStreamFunction;
-    this.cleanupFailuresQueue = client.channels?.cleanupFailuresQueue;
+    this.connectionStreamFunction = client.stream?.connectionStreamFunction;
+    this.cleanupFailuresQueue = client.stream?.failuresQueue;
+    const lifecycle = client.stream?.lifecycleEvents;
+    this.lifecycleEventBus = lifecycle?.eventBus;
+    this.presenceTable = lifecycle?.presenceTable;
+    this.presenceCheckQueue = lifecycle?.presenceCheckQueue;
+    this.presenceCheckDeadLetterQueue = lifecycle?.presenceCheckDeadLetterQueue;
 
     if (props.enableQueue ?? true) {
       const source = addQueueSource(this, this.pusherFunction, props, timeout);
@@ -212,7 +241,8 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
   /**
    * Adds a CloudWatch dashboard of this pusher: deliveries, requests, duration, queue depths, the function.
    * With `channels`, also the channel metrics, refusals and cleanup failures, and the connection stream function (its
-   * iterator age).
+   * iterator age); with `lifecycleEvents`, the connection stream function and the presence checks (waiting, delayed,
+   * the oldest).
    *
    * @param id - the dashboard's construct id, under this construct
    * @param dashboardName - its name in CloudWatch
@@ -233,11 +263,11 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
         WorkDeadLetterQueue: this.workDeadLetterQueue,
         FailedEventsQueue: this.failedEventsQueue,
         CleanupFailuresQueue: this.cleanupFailuresQueue,
+        PresenceCheckDeadLetterQueue: this.presenceCheckDeadLetterQueue,
       },
-      ...(this.channelsFunction && this.connectionStreamFunction ? {
-        channelFunctions: { ChannelsFunction: this.channelsFunction, ConnectionStreamFunction: this.connectionStreamFunction },
-        connectionStreamFunction: this.connectionStreamFunction,
-      } : {}),
+      channelsFunction: this.channelsFunction,
+      connectionStreamFunction: this.connectionStreamFunction,
+      presenceCheckQueue: this.presenceCheckQueue,
       metric: (name, props) => this.metric(name, props),
     };
   }

@@ -1,34 +1,25 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ChannelsFunction } from '../channels-function';
 import { ChannelRuleKind, ChannelsOptions } from '../channels-options';
 import { ConnectionRoutesOptions, ConnectionUserIdSource } from '../connection-routes-options';
-import { ConnectionStreamFunction } from '../connection-stream-function';
 import { connectionTtlSeconds } from './connection-routes';
 import { TableAttributes } from './connections-table';
-import { CONSTRUCT_DEFAULTS } from './defaults';
 import { suppressNag } from './nag';
-import { createServiceRole } from './permissions';
+import { ownFunction } from './own-function';
 import { refuseDuplicateRoutes } from './route-conflicts';
-import { FAILED_MESSAGE_RETENTION, secureQueue } from './secure-queue';
 import { CHANNEL_SHARDS, CHANNELS_ENV, SUBSCRIPTIONS, SUBSCRIPTIONS_PER_CONNECTION } from '../shared/channels';
-import { ENV, PUSHER_METADATA_KEY } from '../shared/constants';
+import { ENV } from '../shared/constants';
 
 /** What `channels` adds. */
 export interface Channels {
   readonly subscriptionsTable: dynamodb.ITable;
   readonly channelsFunction: lambda.Function;
-  readonly connectionStreamFunction: lambda.Function;
-  /** The stream batches the cleanup could not finish: kept, never dropped. */
-  readonly cleanupFailuresQueue: sqs.IQueue;
   readonly routes: apigwv2.WebSocketRoute[];
 }
 
@@ -43,9 +34,9 @@ export interface ChannelsInputs {
 }
 
 /**
- * The channels: the subscriptions table, the channels function behind the `subscribe`, `unsubscribe` and (unless the
- * API has its own) `$default` routes, and the connection stream function that removes a connection's subscriptions when
- * its row goes ($disconnect, TTL, a prune on 410, a disconnect request).
+ * The channels: the subscriptions table and the channels function behind the `subscribe`, `unsubscribe` and (unless the
+ * API has its own) `$default` routes. The connection stream function, which removes a connection's subscriptions when
+ * its row goes ($disconnect, TTL, a prune on 410, a disconnect request), is made by `addConnectionStream`.
  */
 export function addChannels(scope: Construct, inputs: ChannelsInputs): Channels {
   const options = inputs.options;
@@ -71,29 +62,8 @@ export function addChannels(scope: Construct, inputs: ChannelsInputs): Channels 
   const hooks = options.rules.flatMap((rule) => (rule.handler ? [rule.handler.functionArn] : []));
   if (hooks.length > 0) iam.Grant.addToPrincipal({ grantee: channelsFunction, actions: ['lambda:InvokeFunction'], resourceArns: [...new Set(hooks)] });
 
-  const connectionStreamFunction = ownFunction(scope, 'ConnectionStreamFunction', 'connection-stream',
-    (props) => new ConnectionStreamFunction(scope, 'ConnectionStreamFunction', props), {
-      ...common,
-      [ENV.CONNECTION_ID_ATTRIBUTE]: inputs.attributes.connectionIdAttribute,
-    });
-  grantSubscriptions(connectionStreamFunction, subscriptionsTable, ['dynamodb:BatchWriteItem'], ['dynamodb:Query']);
-  const cleanupFailuresQueue = secureQueue(scope, 'CleanupFailuresQueue', { retentionPeriod: FAILED_MESSAGE_RETENTION });
-  suppressNag(cleanupFailuresQueue, 'AwsSolutions-SQS3',
-    'This queue is the terminal destination of the stream batches the cleanup could not finish (the event source mapping\'s on-failure destination); it has no consumer to fail.');
-  connectionStreamFunction.addEventSource(new DynamoEventSource(inputs.connectionsTable, {
-    startingPosition: lambda.StartingPosition.LATEST,
-    batchSize: 100,
-    bisectBatchOnError: true,
-    retryAttempts: 10,
-    reportBatchItemFailures: true,
-    onFailure: new SqsDlq(cleanupFailuresQueue),
-  }));
-  suppressNag(connectionStreamFunction.role!.node.findChild('DefaultPolicy'), 'AwsSolutions-IAM5',
-    'The DynamoDB event source grants dynamodb:ListStreams, which supports no resource-level scoping; the stream itself is read by its ARN.',
-    [{ regex: '/^Resource::\\*$/g' }]);
-
   const routes = addChannelRoutes(scope, inputs.api, channelsFunction);
-  return { subscriptionsTable, channelsFunction, connectionStreamFunction, cleanupFailuresQueue, routes };
+  return { subscriptionsTable, channelsFunction, routes };
 }
 
 /** The subscriptions table: sharded channel keys, the connection's GSI for cleanup, TTL with the connection's. */
@@ -121,27 +91,8 @@ function createSubscriptionsTable(scope: Construct, options: ChannelsOptions): d
   return table;
 }
 
-/** One of the construct's own functions: its own log group and role, arm64, its metadata marker for the local system. */
-function ownFunction(scope: Construct, id: string, kind: string, create: (props: lambda.FunctionOptions) => lambda.Function,
-  environment: Record<string, string>) {
-  const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, { retention: CONSTRUCT_DEFAULTS.LOG_RETENTION });
-  const role = createServiceRole(scope, logGroup, `WebsocketPusher ${kind} function`, `${id}Role`);
-  const fn = create({
-    description: `WebsocketPusher: ${kind}`,
-    role,
-    logGroup,
-    architecture: lambda.Architecture.ARM_64,
-    memorySize: 512,
-    timeout: Duration.seconds(30),
-    environment,
-  });
-  (fn.node.defaultChild as lambda.CfnFunction).addMetadata(PUSHER_METADATA_KEY, { function: kind });
-  suppressNag(fn, 'AwsSolutions-L1', `The ${kind} bundle is built and tested for Node.js 22.`);
-  return fn;
-}
-
 /** Exactly these actions on the table, and these on its GSI (plus the key's, on a customer-managed key). */
-function grantSubscriptions(fn: lambda.Function, table: dynamodb.ITable, tableActions: string[], indexActions: string[]) {
+export function grantSubscriptions(fn: lambda.Function, table: dynamodb.ITable, tableActions: string[], indexActions: string[]) {
   iam.Grant.addToPrincipal({ grantee: fn, actions: tableActions, resourceArns: [table.tableArn] });
   iam.Grant.addToPrincipal({ grantee: fn, actions: indexActions, resourceArns: [`${table.tableArn}/index/${SUBSCRIPTIONS.BY_CONNECTION_INDEX}`] });
   table.encryptionKey?.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');

@@ -7,6 +7,7 @@ import { CHANNEL_SHARDS, CHANNELS_ENV } from '../shared/channels';
 import { WebsocketPusherProps } from '../websocket-pusher-props';
 import { addChannels, Channels } from './channels';
 import { addConnectionRoutes } from './connection-routes';
+import { addConnectionStream, ConnectionStream } from './connection-stream';
 import { TableAttributes } from './connections-table';
 import { grantChannelReads } from './permissions';
 import { addPingRoute, routeSelectionViolation } from './ping-route';
@@ -26,9 +27,14 @@ export interface ClientRoutes {
   readonly connectionRoutesRole?: iam.IRole;
   readonly pingRoute?: apigwv2.WebSocketRoute;
   readonly channels?: Channels;
+  /** With channels or lifecycle events: the connection stream function and what it uses. */
+  readonly stream?: ConnectionStream;
 }
 
-/** The routes clients use: `$connect` / `$disconnect`, `ping`, and the channels' `subscribe`, `unsubscribe` and `$default`. */
+/**
+ * The routes clients use: `$connect` / `$disconnect`, `ping`, and the channels' `subscribe`, `unsubscribe` and
+ * `$default`; and what follows their connections: the connection stream function (channels, lifecycle events).
+ */
 export function addClientRoutes(scope: Construct, props: WebsocketPusherProps, inputs: ClientRoutesInputs): ClientRoutes {
   const api = props.webSocketStage.api;
   const connection = props.connectionRoutes
@@ -44,11 +50,22 @@ export function addClientRoutes(scope: Construct, props: WebsocketPusherProps, i
     inputs.pusherFunction.addEnvironment(CHANNELS_ENV.SUBSCRIPTIONS_TABLE_NAME, channels.subscriptionsTable.tableName);
     inputs.pusherFunction.addEnvironment(CHANNELS_ENV.CHANNEL_SHARDS, String(props.channels?.shards ?? CHANNEL_SHARDS.DEFAULT));
   }
+  const lifecycleEvents = props.lifecycleEvents && props.connectionRoutes
+    ? { options: props.lifecycleEvents, connectionRoutes: props.connectionRoutes }
+    : undefined;
+  const stream = channels || lifecycleEvents
+    ? addConnectionStream(scope, {
+      ...inputs,
+      channels: channels && { subscriptionsTable: channels.subscriptionsTable, shards: props.channels?.shards ?? CHANNEL_SHARDS.DEFAULT },
+      lifecycleEvents,
+    })
+    : undefined;
   return {
     connectRoute: connection?.connectRoute,
     disconnectRoute: connection?.disconnectRoute,
     connectionRoutesRole: connection?.role,
     pingRoute,
     channels,
+    stream,
   };
 }

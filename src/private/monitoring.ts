@@ -14,10 +14,12 @@ export interface Watched {
   readonly workQueue: sqs.IQueue;
   /** Dead-letter queues by the name their alarm and widget carry. */
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue | undefined>>;
-  /** With channels: the channels function and the connection stream function, by the name their alarm carries. */
-  readonly channelFunctions?: Readonly<Record<string, lambda.IFunction>>;
-  /** With channels: the function on the connections table's stream (its iterator age is watched). */
+  /** With channels: the function of the `subscribe`, `unsubscribe` and `$default` routes. */
+  readonly channelsFunction?: lambda.IFunction;
+  /** With channels or lifecycle events: the function on the connections table's stream (its errors and iterator age are watched). */
   readonly connectionStreamFunction?: lambda.IFunction;
+  /** With lifecycle events: the queue of delayed presence checks. */
+  readonly presenceCheckQueue?: sqs.IQueue;
   metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
 }
 
@@ -58,11 +60,13 @@ export function createAlarms(scope: Construct, watched: Watched, options: Pusher
     'WebsocketPusher: the pusher function threw (a configuration error, or an SNS invocation that failed)'));
   alarms.push(alarm('ThrottlesAlarm', watched.pusherFunction.metricThrottles({ period: FIVE_MINUTES }), 1,
     'WebsocketPusher: invocations of the pusher function were throttled (concurrency limit)'));
-  for (const [name, fn] of Object.entries(watched.channelFunctions ?? {})) {
+  const ownFunctions = { ChannelsFunction: watched.channelsFunction, ConnectionStreamFunction: watched.connectionStreamFunction };
+  for (const [name, fn] of Object.entries(ownFunctions)) {
+    if (!fn) continue;
     alarms.push(alarm(`${name}ErrorsAlarm`, fn.metricErrors({ period: FIVE_MINUTES }), 1,
       `WebsocketPusher: the ${name} threw (a configuration error, or a failure it could not answer or report)`));
   }
-  if (watched.channelFunctions) {
+  if (watched.channelsFunction) {
     alarms.push(alarm('UnavailableSubscribesAlarm', watched.metric(METRICS.REFUSED_UNAVAILABLE), 1,
       'WebsocketPusher: subscribes were refused UNAVAILABLE: the subscriptions table could not be reached, or a hook function failed (see the channels function\'s log)'));
   }
@@ -70,7 +74,7 @@ export function createAlarms(scope: Construct, watched: Watched, options: Pusher
     const age = options.connectionStreamIteratorAge ?? FIVE_MINUTES;
     alarms.push(alarm('ConnectionStreamIteratorAgeAlarm', iteratorAge(watched.connectionStreamFunction), age.toMilliseconds(),
       `WebsocketPusher: the connection stream function has been ${age.toHumanString()} or more behind the connections table's stream for `
-        + `${ITERATOR_AGE_PERIODS * 5} minutes: the subscriptions of gone connections are not being deleted promptly`, ITERATOR_AGE_PERIODS));
+        + `${ITERATOR_AGE_PERIODS * 5} minutes: ${lagConsequences(watched)}`, ITERATOR_AGE_PERIODS));
   }
   if (watched.queue) {
     const age = options.oldestMessageAge ?? FIVE_MINUTES;
@@ -102,13 +106,37 @@ export function createDashboard(scope: Construct, id: string, watched: Watched, 
         graph('Queue depths', queues,
           watched.queue ? [watched.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, label: 'oldest request (s)' })] : [])],
       [graph('Pusher function', [fn.metricInvocations(), fn.metricErrors(), fn.metricThrottles()], [fn.metricDuration({ statistic: cloudwatch.Stats.p(99) })])],
-      ...watched.channelFunctions ? [[
+      ...watched.channelsFunction ? [[
         graph('Channels', [m(METRICS.SUBSCRIBES), m(METRICS.UNSUBSCRIBES), m(METRICS.CHANNEL_DELIVERED), m(METRICS.SUBSCRIPTIONS_CLEANED)]),
         graph('Channel refusals and failures', [METRICS.REFUSED_INVALID_FRAME, METRICS.REFUSED_INVALID_CHANNEL, METRICS.REFUSED_FORBIDDEN,
           METRICS.REFUSED_TOO_MANY_SUBSCRIPTIONS, METRICS.REFUSED_UNAVAILABLE, METRICS.CLEANUP_FAILURES].map((name) => m(name))),
       ]] : [],
-      ...watched.connectionStreamFunction ? [[streamGraph(watched.connectionStreamFunction)]] : [],
+      ...watched.connectionStreamFunction ? [[
+        streamGraph(watched.connectionStreamFunction),
+        ...watched.presenceCheckQueue ? [presenceCheckGraph(watched.presenceCheckQueue)] : [],
+      ]] : [],
     ],
+  });
+}
+
+/** What a connection stream function behind its stream delays: the subscription cleanup, the lifecycle events. */
+function lagConsequences(watched: Watched): string {
+  return [
+    ...watched.channelsFunction ? ['the subscriptions of gone connections are not being deleted promptly'] : [],
+    ...watched.presenceCheckQueue ? ['lifecycle events and presence changes are late'] : [],
+  ].join('; ');
+}
+
+/** The presence checks: waiting to be processed, still in their grace period (delayed), and the oldest's age. */
+function presenceCheckGraph(queue: sqs.IQueue): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({
+    title: 'Presence checks',
+    left: [
+      queue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: FIVE_MINUTES, label: 'waiting' }),
+      queue.metricApproximateNumberOfMessagesDelayed({ statistic: cloudwatch.Stats.MAXIMUM, period: FIVE_MINUTES, label: 'in their grace period' }),
+    ],
+    right: [queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, period: FIVE_MINUTES, label: 'oldest (s)' })],
+    width: 12,
   });
 }
 

@@ -10,6 +10,7 @@ import { ChannelRule, ChannelsOptions } from '../channels-options';
 import { ConnectionRoutesOptions, ConnectionUserIdSource } from '../connection-routes-options';
 import { ConnectionsTableProps } from '../connections-table-props';
 import { DeduplicationOptions } from '../deduplication-options';
+import { LifecycleEventsOptions } from '../lifecycle-events-options';
 import { MessageFormat } from '../message-format';
 import { PusherAlarmsOptions } from '../pusher-alarms-options';
 import { SegmentedBroadcastOptions } from '../segmented-broadcast-options';
@@ -143,6 +144,13 @@ const CHANNELS: Record<keyof ChannelsOptions, PropType> = {
   subscriptionsTableProps: struct('a ConnectionsTableProps', CONNECTIONS_TABLE_PROPS),
 };
 
+const LIFECYCLE_EVENTS: Record<keyof LifecycleEventsOptions, PropType> = {
+  eventBus: resource('an IEventBus', 'eventBusArn', 'eventBusName'),
+  offlineGracePeriod: DURATION,
+  presenceTable: resource('an ITable', 'tableArn', 'tableName'),
+  presenceTableProps: struct('a ConnectionsTableProps', CONNECTIONS_TABLE_PROPS),
+};
+
 const ALARMS: Record<keyof PusherAlarmsOptions, PropType> = {
   alarmActions: ALARM_ACTIONS,
   okActions: ALARM_ACTIONS,
@@ -181,6 +189,7 @@ const PROPS: Record<keyof WebsocketPusherProps, PropType> = {
   connectionRoutes: struct('a ConnectionRoutesOptions', CONNECTION_ROUTES),
   enableDisconnect: BOOLEAN,
   channels: struct('a ChannelsOptions', CHANNELS),
+  lifecycleEvents: struct('a LifecycleEventsOptions', LIFECYCLE_EVENTS),
   messageFormat: enumOf('a MessageFormat (e.g. MessageFormat.ENVELOPE)', MessageFormat),
   enablePingRoute: BOOLEAN,
   alarms: struct('a PusherAlarmsOptions', ALARMS),

@@ -1,4 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { connectionRoutesViolations } from './connection-routes';
@@ -9,6 +10,7 @@ import { MessageFormat } from '../message-format';
 import { checkPropTypes } from './prop-types';
 import { CHANNEL_SHARDS, patternProblem, SUBSCRIPTIONS_PER_CONNECTION } from '../shared/channels';
 import { DEFAULTS } from '../shared/constants';
+import { OFFLINE_GRACE_SECONDS } from '../shared/presence';
 import { WebsocketPusherProps } from '../websocket-pusher-props';
 
 /** A check of the props: the message of its violation, or nothing. */
@@ -88,12 +90,58 @@ function channelsViolations(props: WebsocketPusherProps): string[] {
   if (channels.subscriptionsTable && channels.subscriptionsTableProps) {
     violations.push('WebsocketPusher: give either channels.subscriptionsTable (an existing resource) or channels.subscriptionsTableProps (to customise the created one), not both');
   }
-  if (props.connectionsTable && !props.connectionsTable.tableStreamArn) {
-    violations.push('WebsocketPusher: with channels, connectionsTable needs a stream (StreamViewType.NEW_AND_OLD_IMAGES): a connection\'s subscriptions are removed when its row goes');
-  }
   const selection = props.webSocketStage ? routeSelectionViolation(props.webSocketStage.api, 'channels') : undefined;
   if (selection) violations.push(selection);
   return violations;
+}
+
+/**
+ * What lifecycle events need: the rows `$connect` writes (the stream carries them), a grace period SQS can delay, one
+ * presence table.
+ */
+function lifecycleEventsViolations(props: WebsocketPusherProps): string[] {
+  const options = props.lifecycleEvents;
+  if (!options) return [];
+  const violations: string[] = [];
+  if (!props.connectionRoutes) {
+    violations.push('WebsocketPusher: lifecycleEvents needs connectionRoutes (the rows $connect writes are what the connections table\'s stream carries)');
+  }
+  if (options.presenceTable && options.presenceTableProps) {
+    violations.push('WebsocketPusher: give either lifecycleEvents.presenceTable (an existing resource) or lifecycleEvents.presenceTableProps (to customise the created one), not both');
+  }
+  const grace = options.offlineGracePeriod;
+  if (grace?.isUnresolved() && grace.unitLabel() !== 'seconds') {
+    violations.push('WebsocketPusher: lifecycleEvents.offlineGracePeriod from a token must be given in seconds (Duration.seconds(token))');
+  } else if (grace && !grace.isUnresolved()) {
+    const seconds = grace.toSeconds({ integral: false });
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > OFFLINE_GRACE_SECONDS.MAX) {
+      violations.push(`WebsocketPusher: lifecycleEvents.offlineGracePeriod must be whole seconds from 1 second to 15 minutes (SQS's longest delay), got ${grace.toHumanString()}`);
+    }
+  }
+  return violations;
+}
+
+/**
+ * The connection stream function reads the connections table's stream: a given table must have one; with lifecycle
+ * events, a table of this app must show both images (a `Connected` carries the new row's context, a `Disconnected` the
+ * old row's).
+ */
+function connectionStreamViolations(props: WebsocketPusherProps): string[] {
+  const table = props.connectionsTable;
+  const features = [props.channels && 'channels', props.lifecycleEvents && 'lifecycleEvents'].filter(Boolean);
+  if (!table || features.length === 0) return [];
+  const why = [
+    ...props.channels ? ['a connection\'s subscriptions are removed when its row goes'] : [],
+    ...props.lifecycleEvents ? ['lifecycle events are read from its rows\' changes'] : [],
+  ].join('; ');
+  if (!table.tableStreamArn) {
+    return [`WebsocketPusher: with ${features.join(' and ')}, connectionsTable needs a stream (StreamViewType.NEW_AND_OLD_IMAGES): ${why}`];
+  }
+  const spec = table instanceof dynamodb.Table ? (table.node.defaultChild as dynamodb.CfnTable).streamSpecification : undefined;
+  const viewType = spec && !Token.isUnresolved(spec) ? (spec as dynamodb.CfnTable.StreamSpecificationProperty).streamViewType : undefined;
+  return props.lifecycleEvents && viewType && !Token.isUnresolved(viewType) && viewType !== dynamodb.StreamViewType.NEW_AND_OLD_IMAGES
+    ? [`WebsocketPusher: with lifecycleEvents, connectionsTable's stream must be StreamViewType.NEW_AND_OLD_IMAGES (a Connected carries the new row's context, a Disconnected the old row's), got ${viewType}`]
+    : [];
 }
 
 /** The function's timeout, when it is known and within Lambda's range: what the queues' visibility is checked against. */
@@ -133,6 +181,8 @@ const RULES: readonly Rule[] = [
   integer('channels.maxSubscriptionsPerConnection', (props) => props.channels?.maxSubscriptionsPerConnection, 1, SUBSCRIPTIONS_PER_CONNECTION.MAX),
   integer('channels.shards', (props) => props.channels?.shards, 1, CHANNEL_SHARDS.MAX),
   channelsViolations,
+  lifecycleEventsViolations,
+  connectionStreamViolations,
 
   integer('maxInFlight', (props) => props.maxInFlight, 1, 10_000),
   integer('maxAttempts', (props) => props.maxAttempts, 1, 20),

@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -38,6 +39,7 @@ class DeployedPusher extends WebsocketPusherBase {
   public readonly connectionsTable: dynamodb.ITable;
   public readonly queue?: sqs.IQueue;
   public readonly topic?: sns.ITopic;
+  public readonly lifecycleEventBus?: events.IEventBus;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);

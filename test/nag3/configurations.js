@@ -4,6 +4,7 @@ const { App, Stack } = require('aws-cdk-lib');
 const apigwv2 = require('aws-cdk-lib/aws-apigatewayv2');
 const dynamodb = require('aws-cdk-lib/aws-dynamodb');
 const ec2 = require('aws-cdk-lib/aws-ec2');
+const events = require('aws-cdk-lib/aws-events');
 const lambda = require('aws-cdk-lib/aws-lambda');
 const { ChannelRule, ConnectionUserId, JwtAuthorizer, JwtTokenSource, MessageFormat, WebsocketPusher } = require('cdk-websocket-pusher');
 
@@ -46,6 +47,27 @@ const configurations = {
       shards: 4,
       subscriptionsTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED },
     },
+  }),
+  LifecycleEvents: (stack) => {
+    const props = {
+      messageFormat: MessageFormat.ENVELOPE,
+      connectionRoutes: {
+        userId: ConnectionUserId.fromAuthorizer(),
+        authorizer: new JwtAuthorizer(stack, 'Jwt', { issuer: 'https://login.example.com/', audience: ['app'], contextClaims: ['tenant'] }),
+        authorizerContextAttributes: ['tenant'],
+      },
+      channels: { rules: [ChannelRule.allow('tenant/{context.tenant}/*')] },
+      lifecycleEvents: {
+        eventBus: new events.EventBus(stack, 'Bus'),
+        presenceTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED },
+      },
+      alarms: {},
+    };
+    return props;
+  },
+  LifecycleEventsDefaultBus: () => ({
+    connectionRoutes: { userId: ConnectionUserId.anonymous() },
+    lifecycleEvents: {},
   }),
 };
 

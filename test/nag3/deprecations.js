@@ -1,8 +1,9 @@
 // The packed library uses no deprecated aws-cdk-lib API on the aws-cdk-lib of package.json (newer than the floor the
 // jest tests run on): with JSII_DEPRECATED=fail (.ci/nag3 sets it), aws-cdk-lib throws a DeprecationError where it
-// would print "... is deprecated"; the configurations are built, every grant and metric method called, a dashboard
-// added, and synthesized. Exits 1 on a deprecated API, on a deprecation warning in the synthesized stacks, or when a
-// deprecated call does not fail (the check would not check anything).
+// would print "... is deprecated"; the configurations are built, every grant and metric method called (and every
+// lifecycle event rule method, on the pushers with lifecycle events), a dashboard added, and synthesized. Exits 1 on a
+// deprecated API, on a deprecation warning in the synthesized stacks, or when a deprecated call does not fail (the check
+// would not check anything).
 const fs = require('fs');
 const path = require('path');
 const logs = require('aws-cdk-lib/aws-logs');
@@ -36,6 +37,8 @@ try {
     for (const grant of methods(pusher, 'grant')) pusher[grant](backend);
     for (const metric of methods(pusher, 'metric')) pusher[metric](...(metric === 'metric' ? ['Delivered'] : []));
     pusher.createDashboard();
+    // The rules of lifecycle events (only a pusher with lifecycleEvents has a bus to route from).
+    if (pusher.lifecycleEventBus) for (const on of methods(pusher, 'on').filter((name) => /^on[A-Z]/.test(name))) pusher[on](`${on}Rule`);
   }
   assembly = app.synth();
 } catch (error) {
