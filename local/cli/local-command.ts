@@ -1,6 +1,7 @@
 import { lambdaAuthorizerVerdict, tokenIsUserId, type LocalAuthorizer } from '../api-gateway/routes/authorizers';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from '../identity';
 import type { Invocation } from '../lambda-runtime/function-runner';
+import type { EventBridgeDelivery } from '../system/eventbridge';
 import { LocalSystem } from '../system/local-system';
 import { connectionRoutes } from '../template/api';
 import { findPushers, UsageError, type AssemblyPusher } from '../template/assembly';
@@ -54,6 +55,7 @@ export async function startLocalCommand(options: LocalCommandOptions = {}): Prom
     log,
     onInvocation: (invocation) => report(invocation, log),
     onFunctionInvocation: (logicalId, invocation) => reportFunction(logicalId, invocation, log),
+    onEvent: (delivery) => reportEvent(delivery, log),
   });
   return { pusher, otherPushers: others.length, authorizer, system };
 }
@@ -70,6 +72,7 @@ export function backendEnv(command: LocalCommand): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_SQS: moto.endpoint,
     AWS_ENDPOINT_URL_SNS: moto.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: moto.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: system.dynamoEndpoint,
     ...(system.lambda ? { AWS_ENDPOINT_URL_LAMBDA: system.lambda.endpoint } : {}),
     ...(queueUrl ? { PUSHER_QUEUE_URL: queueUrl } : {}),
@@ -111,6 +114,16 @@ function reportFunction(logicalId: string, invocation: Invocation, log: (line: s
     log(`  ${logicalId}: ${line}`);
   }
   if (invocation.error) log(`  ${logicalId} threw ${invocation.error.name}: ${invocation.error.message}`);
+}
+
+/**
+ * One line per event put on a bus: its source and detail-type, its bus, and each rule it matched with that rule's
+ * targets (`matched`), or none (`unmatched`).
+ */
+function reportEvent({ bus, event, rules }: EventBridgeDelivery, log: (line: string) => void): void {
+  const where = rules.map((r) => `${r.logicalId} -> ${r.targets.join(', ') || '-'}`).join('; ');
+  log(`  ${now()}  ${'eventbridge'.padEnd(18)} ${(rules.length ? 'matched' : 'unmatched').padEnd(10)} ${event.source} ${event['detail-type']}`
+    + ` bus=${bus}${where ? `  ${where}` : ''}`);
 }
 
 function parsed(line: string): Record<string, any> | undefined {

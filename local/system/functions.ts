@@ -11,6 +11,8 @@ export interface LocalEndpoints {
   readonly dynamodb: string;
   readonly sqs?: string;
   readonly sns?: string;
+  /** moto's EventBridge (`AWS_ENDPOINT_URL_EVENTBRIDGE`). */
+  readonly eventbridge?: string;
   /** The local Lambda Invoke endpoint (`AWS_ENDPOINT_URL_LAMBDA`), for a function that invokes another. */
   readonly lambda?: string;
 }
@@ -98,9 +100,14 @@ export class TemplateFunctions {
     }
     const timeoutMs = (this.options.template.Resources[logicalId]?.Properties?.Timeout ?? 3) * 1000;
     const invocation: Invocation = await (await runner).invoke(event, { timeoutMs });
+    this.report(logicalId, invocation);
+    return invocation;
+  }
+
+  /** Tells of an invocation of a function of the template: to `onInvocation`, else its output lines to `log`. */
+  report(logicalId: string, invocation: Invocation): void {
     if (this.options.onInvocation) this.options.onInvocation(logicalId, invocation);
     else for (const line of invocation.lines.filter((l) => l.trim())) this.options.log?.(`  ${logicalId}: ${line}`);
-    return invocation;
   }
 
   async stop(): Promise<void> {
@@ -132,6 +139,7 @@ export class TemplateFunctions {
       AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
       ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
       ...(endpoints.sns ? { AWS_ENDPOINT_URL_SNS: endpoints.sns } : {}),
+      ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
       ...(endpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda } : {}),
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_LAMBDA_FUNCTION_NAME: logicalId,

@@ -1,3 +1,4 @@
+import type { EventBridgeDelivery } from './eventbridge';
 import type { EmulatorOptions } from '../api-gateway/emulator';
 import type { LocalAuthorizer } from '../api-gateway/routes/authorizers';
 import type { InvokeFunction } from '../api-gateway/routes/integrations/lambda-proxy';
@@ -66,4 +67,10 @@ export interface LocalSystemOptions {
    * function, a hook); when given, their output lines are not sent to `log`. @default their lines to `log`
    */
   readonly onFunctionInvocation?: (logicalId: string, invocation: Invocation) => void;
+  /**
+   * Called for every event put on a bus of the local EventBridge (the template's buses and the default bus, with
+   * `queues: true`), with the rules it matched and their targets; an event no rule matched too. The invocations of a
+   * rule's Lambda targets go to `onFunctionInvocation`.
+   */
+  readonly onEvent?: (delivery: EventBridgeDelivery) => void;
 }

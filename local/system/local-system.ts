@@ -2,6 +2,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { systemDrained } from './drained';
 import { startFunctionSources, stopFunctionSources, type FunctionSources } from './event-sources';
+import { startEventBridge, stopEventBridge, type LocalEventBridge } from './eventbridge';
 import { TemplateFunctions } from './functions';
 import { lambdaFunctionNames, templateInvokeTarget } from './lambda-functions';
 import type { LocalSystemOptions } from './local-system-options';
@@ -31,9 +32,9 @@ export type { LocalSystemOptions } from './local-system-options';
  * A synthesized template running on loopback, without an AWS account: its tables on dynalite (with their indexes, their
  * streams and their TTL), its WebSocket API on the API Gateway emulator (every route the template declares), its
  * functions run locally (the construct's own from its bundles) with a local Lambda Invoke endpoint between them, its
- * DynamoDB stream event source mappings, optionally its queues and topics on moto with the pusher invoked by local
- * event sources, and the bundled pusher with the environment the template gives it. What the `local` command, the
- * demo, the e2e tests and the benchmarks all run.
+ * DynamoDB stream event source mappings, optionally its queues, topics, event buses and rules on moto with the pusher
+ * invoked by local event sources (and the rules' Lambda targets by theirs), and the bundled pusher with the environment
+ * the template gives it. What the `local` command, the demo, the e2e tests and the benchmarks all run.
  */
 export class LocalSystem extends SystemClients {
   static async start(options: LocalSystemOptions = {}): Promise<LocalSystem> {
@@ -63,6 +64,8 @@ export class LocalSystem extends SystemClients {
   emulator!: ApiGatewayEmulator;
   /** The queues and topics, with `queues: true`. */
   messaging?: LocalMessaging;
+  /** The template's event buses and rules on moto's EventBridge, with `queues: true`. */
+  eventBridge?: LocalEventBridge;
   /** The pusher's event sources, with `queues: true`. */
   sources?: FunctionSources;
   /** The template's DynamoDB stream event source mappings, running. */
@@ -90,9 +93,14 @@ export class LocalSystem extends SystemClients {
       log: options.log,
       onInvocation: options.onFunctionInvocation,
       // Without queues, a variable naming a queue or a topic is left out: the pusher then hands nothing to follow-ups.
-      mayLeaveOut: (value) => !this.messaging && ['AWS::SQS::Queue', 'AWS::SNS::Topic'].includes(template.Resources[referencedId(value) ?? '']?.Type),
+      mayLeaveOut: (value) => !this.messaging
+        && ['AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus'].includes(template.Resources[referencedId(value) ?? '']?.Type),
       endpoints: () => ({
-        dynamodb: dynamodb.endpoint, sqs: this.messaging?.moto.endpoint, sns: this.messaging?.moto.endpoint, lambda: this.lambda?.endpoint,
+        dynamodb: dynamodb.endpoint,
+        sqs: this.messaging?.moto.endpoint,
+        sns: this.messaging?.moto.endpoint,
+        eventbridge: this.messaging?.moto.endpoint,
+        lambda: this.lambda?.endpoint,
       }),
     });
   }
@@ -152,9 +160,10 @@ export class LocalSystem extends SystemClients {
     const { messaging, sources } = this;
     const streams = this.streamSources.map((s) => s.source);
     if ((!messaging || !sources) && streams.length === 0) throw new Error('the system runs no queues and no streams');
+    const eventBridge = this.eventBridge ? [this.eventBridge.tap, ...this.eventBridge.targets.map((t) => t.source)] : [];
     const queueSide = messaging && sources ? {
-      sources: [...sources.sqs.map((s) => s.source), ...sources.sns],
-      queues: [...sources.sqs.map((s) => s.source.queue), ...sources.sns.map((s) => s.queue)],
+      sources: [...sources.sqs.map((s) => s.source), ...sources.sns, ...eventBridge],
+      queues: [...sources.sqs.map((s) => s.source.queue), ...sources.sns.map((s) => s.queue), ...this.eventBridge?.queues ?? []],
       depth: (q: LocalQueue) => messaging.moto.depth(q),
     } : undefined;
     await systemDrained(queueSide, streams, timeoutMs);
@@ -170,6 +179,7 @@ export class LocalSystem extends SystemClients {
   async stop(): Promise<void> {
     await stopStreamSources(this.streamSources);
     await stopFunctionSources(this.sources);
+    await stopEventBridge(this.eventBridge);
     await this.functions.stop();
     await this.emulator?.stop();
     await this.lambda?.stop();
@@ -194,6 +204,17 @@ export class LocalSystem extends SystemClients {
     if (this.options.queues) {
       this.messaging = await startMessaging(this.template);
       Object.assign(this.names, this.messaging.names);
+      this.eventBridge = await startEventBridge({
+        template: this.template,
+        messaging: this.messaging,
+        names: this.names,
+        load: (logicalId) => this.functions.load(logicalId),
+        onEvent: this.options.onEvent,
+        onInvocation: (logicalId, invocation) => this.functions.report(logicalId, invocation),
+        log: this.options.log,
+      });
+    } else if (resourcesOfType(this.template, 'AWS::Events::Rule').length > 0) {
+      this.options.log?.('the template\'s event buses and rules are not run: they run on moto, with queues: true');
     }
     await this.startApi();
     if (this.messaging) {

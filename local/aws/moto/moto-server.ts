@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type QueueAttributeName,
@@ -48,7 +49,7 @@ function motoPython(): string {
 }
 
 /**
- * moto's server (real SQS- and SNS-compatible endpoints, from PyPI) in a child process on a free loopback port. Install
+ * moto's server (real SQS-, SNS- and EventBridge-compatible endpoints, from PyPI) in a child process on a free loopback port. Install
  * it first with `local/aws/moto/install-moto.sh`; `start()` fails, never skips, when it is missing.
  */
 export class MotoServer {
@@ -89,10 +90,13 @@ export class MotoServer {
 
   readonly client: SQSClient;
   readonly sns: SNSClient;
+  /** moto's EventBridge: buses, rules, PutEvents with EventBridge's pattern matching, delivery to SQS targets. */
+  readonly events: EventBridgeClient;
 
   private constructor(private readonly child: ChildProcess, readonly endpoint: string) {
     this.client = new SQSClient({ ...localClientConfig(endpoint), maxAttempts: 1 });
     this.sns = new SNSClient(localClientConfig(endpoint));
+    this.events = new EventBridgeClient(localClientConfig(endpoint));
   }
 
   /** A topic; its ARN. */
@@ -152,6 +156,7 @@ export class MotoServer {
   async stop(): Promise<void> {
     this.client.destroy();
     this.sns.destroy();
+    this.events.destroy();
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.kill('SIGTERM');
