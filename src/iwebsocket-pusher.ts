@@ -91,6 +91,24 @@ export interface IWebsocketPusher extends IConstruct {
    * | `SubscriptionsCleaned` | Count | S | Subscription rows deleted because their connection went |
    * | `CleanupFailures` | Count | S | Stream records whose cleanup failed: retried, then kept by the cleanup failures queue |
    *
+   * With `lifecycleEvents`, the connection stream function also publishes per batch of the stream (S) and per batch of
+   * presence checks (C):
+   *
+   * | Metric | Unit | Per | What it counts |
+   * | --- | --- | --- | --- |
+   * | `ConnectedEvents` | Count | S | `Connected` events put on the bus |
+   * | `DisconnectedEvents` | Count | S | `Disconnected` events put on the bus |
+   * | `UserOnlineEvents` | Count | S, C | `UserOnline` events put on the bus |
+   * | `UserOfflineEvents` | Count | S, C | `UserOffline` events put on the bus (a repeat included) |
+   * | `PresenceOnline` | Count | S, C | Users who came online |
+   * | `PresenceReconnected` | Count | S, C | Users who came back within the grace period (no event) |
+   * | `PresenceLeaving` | Count | S, C | Users whose last connection went (a presence check is pending) |
+   * | `PresenceOffline` | Count | S, C | Users who went offline |
+   * | `PresenceChecks` | Count | C | Presence checks processed |
+   * | `StalePresenceChecks` | Count | C | Of those, checks with nothing to do (the user came back, or a later check decides) |
+   * | `InvalidPresenceChecks` | Count | C | Messages of the presence check queue that are not a check (kept by its dead-letter queue) |
+   * | `FailedPresenceChecks` | Count | C | Checks that failed and are retried (then kept by the presence check dead-letter queue) |
+   *
    * @param metricName - the metric's name, as the handler publishes it (the table above)
    * @param props - period, statistic, label and the rest, over the defaults
    */

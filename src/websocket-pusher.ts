@@ -241,8 +241,8 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
   /**
    * Adds a CloudWatch dashboard of this pusher: deliveries, requests, duration, queue depths, the function.
    * With `channels`, also the channel metrics, refusals and cleanup failures, and the connection stream function (its
-   * iterator age); with `lifecycleEvents`, the connection stream function and the presence checks (waiting, delayed,
-   * the oldest).
+   * iterator age); with `lifecycleEvents`, the connection stream function, the presence checks (waiting, delayed, the
+   * oldest), the events put by type, and presence changes and checks.
    *
    * @param id - the dashboard's construct id, under this construct
    * @param dashboardName - its name in CloudWatch

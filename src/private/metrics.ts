@@ -1,8 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { METRICS } from '../shared/constants';
+import { PRESENCE_METRICS } from '../shared/presence';
 
-const NAMES = new Set<string>(Object.values(METRICS));
+/** The pusher's metrics, its channels' and connection stream function's, and (with lifecycle events) presence's. */
+const NAMES = new Set<string>([...Object.values(METRICS), ...Object.values(PRESENCE_METRICS)]);
 /** Metrics in milliseconds: an average makes sense of them; every other metric is a count, summed. */
 const TIMINGS = new Set<string>([METRICS.DURATION, METRICS.WALL_TIME]);
 

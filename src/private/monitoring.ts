@@ -6,6 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PusherAlarmsOptions } from '../pusher-alarms-options';
 import { METRICS } from '../shared/constants';
+import { PRESENCE_METRICS } from '../shared/presence';
 
 /** What the alarms and the dashboard watch. */
 export interface Watched {
@@ -114,6 +115,13 @@ export function createDashboard(scope: Construct, id: string, watched: Watched, 
       ...watched.connectionStreamFunction ? [[
         streamGraph(watched.connectionStreamFunction),
         ...watched.presenceCheckQueue ? [presenceCheckGraph(watched.presenceCheckQueue)] : [],
+      ]] : [],
+      ...watched.presenceCheckQueue ? [[
+        graph('Lifecycle events', [PRESENCE_METRICS.CONNECTED_EVENTS, PRESENCE_METRICS.DISCONNECTED_EVENTS, PRESENCE_METRICS.USER_ONLINE_EVENTS,
+          PRESENCE_METRICS.USER_OFFLINE_EVENTS].map((name) => m(name))),
+        graph('Presence', [PRESENCE_METRICS.PRESENCE_ONLINE, PRESENCE_METRICS.PRESENCE_RECONNECTED, PRESENCE_METRICS.PRESENCE_LEAVING,
+          PRESENCE_METRICS.PRESENCE_OFFLINE].map((name) => m(name)), [PRESENCE_METRICS.PRESENCE_CHECKS, PRESENCE_METRICS.STALE_PRESENCE_CHECKS,
+          PRESENCE_METRICS.INVALID_PRESENCE_CHECKS, PRESENCE_METRICS.FAILED_PRESENCE_CHECKS].map((name) => m(name))),
       ]] : [],
     ],
   });

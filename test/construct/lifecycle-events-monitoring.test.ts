@@ -1,7 +1,10 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { stackWithStage } from './support';
 import { ChannelRule, ConnectionUserId, MessageFormat, WebsocketPusher, type WebsocketPusherProps } from '../../src';
+import { PRESENCE_METRICS } from '../../src/shared/presence';
 
 function synth(extra: Partial<WebsocketPusherProps> = {}) {
   const s = stackWithStage();
@@ -89,5 +92,53 @@ describe('lifecycleEvents: alarms and dashboard', () => {
     const depths = widgets.find((w) => w.properties.title === 'Queue depths');
     expect(depths.properties.metrics.map((m: any[]) => m[m.length - 1].label)).toContain('PresenceCheckDeadLetterQueue');
     expect(widgets.map((w) => w.properties.title)).not.toContain('Channels');
+  });
+
+  test('the dashboard: the events put by type, presence changes and (right axis) presence checks', () => {
+    // GIVEN
+    const { stack, pusher } = synth();
+
+    // WHEN
+    pusher.createDashboard();
+
+    // THEN
+    const widgets = dashboardWidgets(stack);
+    const named = (title: string) => widgets.find((w) => w.properties.title === title).properties.metrics.map((m: any[]) => [m[1], m[m.length - 1].yAxis ?? 'left']);
+    expect(named('Lifecycle events')).toEqual(['ConnectedEvents', 'DisconnectedEvents', 'UserOnlineEvents', 'UserOfflineEvents'].map((n) => [n, 'left']));
+    expect(named('Presence')).toEqual([
+      ...['PresenceOnline', 'PresenceReconnected', 'PresenceLeaving', 'PresenceOffline'].map((n) => [n, 'left']),
+      ...['PresenceChecks', 'StalePresenceChecks', 'InvalidPresenceChecks', 'FailedPresenceChecks'].map((n) => [n, 'right']),
+    ]);
+    const metric = widgets.find((w) => w.properties.title === 'Presence').properties.metrics[0];
+    expect(metric.slice(0, 4)).toEqual(['WebsocketPusher', 'PresenceOnline', 'service', pusher.serviceName]);
+  });
+
+  test('without lifecycleEvents the dashboard has no lifecycle rows', () => {
+    const { stack, stage } = stackWithStage();
+    new WebsocketPusher(stack, 'Pusher', { webSocketStage: stage }).createDashboard();
+    expect(dashboardWidgets(stack).map((w) => w.properties.title)).not.toEqual(expect.arrayContaining(['Presence checks']));
+    expect(dashboardWidgets(stack).map((w) => w.properties.title).filter((t: string) => /Presence|Lifecycle/.test(t))).toEqual([]);
+  });
+});
+
+describe('lifecycleEvents: metrics', () => {
+  test.each(Object.values(PRESENCE_METRICS))('metric(\'%s\'): a count, summed over 5 minutes, in the pusher\'s namespace and service', (name) => {
+    // GIVEN
+    const { pusher } = synth({ serviceName: 'chat', metricsNamespace: 'Chat' });
+
+    // WHEN
+    const metric = pusher.metric(name);
+
+    // THEN
+    expect([metric.namespace, metric.metricName, metric.dimensions, metric.statistic, metric.period.toSeconds()])
+      .toEqual(['Chat', name, { service: 'chat' }, 'Sum', 300]);
+  });
+
+  test('API.md has a table row for every presence metric (IWebsocketPusher.metric)', () => {
+    // WHEN
+    const api = fs.readFileSync(path.join(__dirname, '..', '..', 'API.md'), 'utf8');
+
+    // THEN
+    expect(Object.values(PRESENCE_METRICS).filter((name) => !api.includes(`| \`${name}\``))).toEqual([]);
   });
 });
