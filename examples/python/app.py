@@ -5,10 +5,12 @@ from aws_cdk import App, Duration, Environment, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from cdk_websocket_pusher import (
-    ChannelRule, ChannelsOptions, ConnectionRoutesOptions, ConnectionUserId, JwtAuthorizer, MessageFormat, PusherAlarmsOptions, WebsocketPusher,
+    ChannelRule, ChannelsOptions, ConnectionRoutesOptions, ConnectionUserId, JwtAuthorizer, LifecycleEvent, LifecycleEventsOptions,
+    MessageFormat, PusherAlarmsOptions, WebsocketPusher,
 )
 
 app = App()
@@ -57,6 +59,8 @@ pusher = WebsocketPusher(stack, "Pusher",
         ],
         shards=2,  # each channel's subscriptions over 2 partitions: twice the subscribes a second
     ),
+    # Connected, Disconnected, UserOnline, UserOffline on the account's default event bus; offline once gone a minute.
+    lifecycle_events=LifecycleEventsOptions(offline_grace_period=Duration.minutes(1)),
     # Dead-letter queues not empty, failed requests, errors, throttles, a backlog: to the on-call topic.
     alarms=PusherAlarmsOptions(alarm_actions=[actions.SnsAction(on_call)]),
 )
@@ -79,6 +83,12 @@ backend = lambda_.Function(stack, "Backend",
     },
 )
 pusher.grant_publish(backend)
+
+# The backend is told who comes online and goes offline, to tell everyone else (a request with exclude_users).
+pusher.on_lifecycle_event("PresenceChanges",
+    event_types=[LifecycleEvent.USER_ONLINE, LifecycleEvent.USER_OFFLINE],
+    target=targets.LambdaFunction(backend),
+)
 
 app.synth()
 # example:end

@@ -2,9 +2,10 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { ChannelRule, ConnectionUserId, JwtAuthorizer, MessageFormat, WebsocketPusher } from 'cdk-websocket-pusher';
+import { ChannelRule, ConnectionUserId, JwtAuthorizer, LifecycleEvent, MessageFormat, WebsocketPusher } from 'cdk-websocket-pusher';
 
 const app = new App();
 const stack = new Stack(app, 'PusherExample', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -52,6 +53,8 @@ const pusher = new WebsocketPusher(stack, 'Pusher', {
     ],
     shards: 2, // each channel's subscriptions over 2 partitions: twice the subscribes a second
   },
+  // Connected, Disconnected, UserOnline, UserOffline on the account's default event bus; offline once gone a minute.
+  lifecycleEvents: { offlineGracePeriod: Duration.minutes(1) },
   // Dead-letter queues not empty, failed requests, errors, throttles, a backlog: to the on-call topic.
   alarms: { alarmActions: [new actions.SnsAction(onCall)] },
 });
@@ -74,5 +77,11 @@ const backend = new lambda.Function(stack, 'Backend', {
   },
 });
 pusher.grantPublish(backend);
+
+// The backend is told who comes online and goes offline, to tell everyone else (a request with exclude_users).
+pusher.onLifecycleEvent('PresenceChanges', {
+  eventTypes: [LifecycleEvent.USER_ONLINE, LifecycleEvent.USER_OFFLINE],
+  target: new targets.LambdaFunction(backend),
+});
 
 app.synth();

@@ -7,6 +7,9 @@ import io.github.cdkwebsocketpusher.ConnectionRoutesOptions;
 import io.github.cdkwebsocketpusher.ConnectionUserId;
 import io.github.cdkwebsocketpusher.JwtAuthorizer;
 import io.github.cdkwebsocketpusher.JwtAuthorizerProps;
+import io.github.cdkwebsocketpusher.LifecycleEvent;
+import io.github.cdkwebsocketpusher.LifecycleEventsOptions;
+import io.github.cdkwebsocketpusher.LifecycleRuleOptions;
 import io.github.cdkwebsocketpusher.MessageFormat;
 import io.github.cdkwebsocketpusher.PusherAlarmsOptions;
 import io.github.cdkwebsocketpusher.WebsocketPusher;
@@ -22,6 +25,7 @@ import software.amazon.awscdk.services.apigatewayv2.WebSocketStage;
 import software.amazon.awscdk.services.cloudwatch.Alarm;
 import software.amazon.awscdk.services.cloudwatch.MetricOptions;
 import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
+import software.amazon.awscdk.services.events.targets.LambdaFunction;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.lambda.Runtime;
@@ -80,6 +84,8 @@ public final class PusherExampleApp {
                                 ChannelRule.hook("room/*", roomAccess))) // roomAccess decides
                         .shards(2) // each channel's subscriptions over 2 partitions: twice the subscribes a second
                         .build())
+                // Connected, Disconnected, UserOnline, UserOffline on the account's default event bus; offline once gone a minute.
+                .lifecycleEvents(LifecycleEventsOptions.builder().offlineGracePeriod(Duration.minutes(1)).build())
                 // Dead-letter queues not empty, failed requests, errors, throttles, a backlog: to the on-call topic.
                 .alarms(PusherAlarmsOptions.builder().alarmActions(List.of(new SnsAction(onCall))).build())
                 .build();
@@ -101,6 +107,12 @@ public final class PusherExampleApp {
                         "NOTIFICATIONS_QUEUE_URL", pusher.getQueue().getQueueUrl()))
                 .build();
         pusher.grantPublish(backend);
+
+        // The backend is told who comes online and goes offline, to tell everyone else (a request with exclude_users).
+        pusher.onLifecycleEvent("PresenceChanges", LifecycleRuleOptions.builder()
+                .eventTypes(List.of(LifecycleEvent.USER_ONLINE, LifecycleEvent.USER_OFFLINE))
+                .target(new LambdaFunction(backend))
+                .build());
 
         app.synth();
     }
