@@ -48,10 +48,14 @@ test('the example app synthesizes a stack with the pusher, its connection routes
     .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
     .map((r) => r.Properties.RouteKey);
   expect(routeKeys.sort()).toEqual(['$connect', '$default', '$disconnect', 'ping', 'subscribe', 'unsubscribe']);
-  // The connections table and the subscriptions table.
-  expect(types.filter((t) => t === 'AWS::DynamoDB::Table')).toHaveLength(2);
-  // 8 alarms, and 5 of channels: the cleanup failures queue, both functions' errors, UNAVAILABLE subscribes, the stream's iterator age.
-  expect(types.filter((t) => t === 'AWS::CloudWatch::Alarm')).toHaveLength(13);
+  // The connections table, the subscriptions table and the presence table.
+  expect(types.filter((t) => t === 'AWS::DynamoDB::Table')).toHaveLength(3);
+  // 8 alarms, 5 of channels (the cleanup failures queue, both functions' errors, UNAVAILABLE subscribes, the stream's
+  // iterator age) and 1 of lifecycle events (the presence check dead-letter queue).
+  expect(types.filter((t) => t === 'AWS::CloudWatch::Alarm')).toHaveLength(14);
+  // The lifecycle event rule: UserOnline and UserOffline to the backend.
+  const rules = Object.values(template.Resources as Record<string, any>).filter((r) => r.Type === 'AWS::Events::Rule');
+  expect(rules.map((r) => r.Properties.EventPattern['detail-type'])).toEqual([['UserOnline', 'UserOffline']]);
   expect(types).toEqual(expect.arrayContaining(['AWS::DynamoDB::Table', 'AWS::SNS::Subscription', 'AWS::Lambda::EventSourceMapping']));
   const statements = Object.values(template.Resources as Record<string, any>)
     .filter((r) => r.Type === 'AWS::IAM::Policy')
