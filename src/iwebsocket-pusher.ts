@@ -165,7 +165,7 @@ export interface IWebsocketPusher extends IConstruct {
    * patterns: lists are joined), with `options.target` if given. Throws without `lifecycleEvents`.
    *
    * An event's `detail`: `eventId` (the same on a re-emission: drop repeats by it), `userId`, `time`, and `connectionId`
-   * and the row's authorizer `context` (`Connected`, `Disconnected`) or the user's presence `version`, increasing by one
+   * and the row's authorizer `context` (`Connected`, `Disconnected`) or the user's presence `version`, increasing
    * at each change (`UserOnline`, `UserOffline`: EventBridge does not deliver in order, so order a user's by it).
    *
    * @param id - the rule's construct id, under this construct

@@ -1,6 +1,6 @@
 import type { PresenceRow } from './ports';
 import type { CheckOutcome, RecordCounts } from './reports';
-import { countEvents, seconds, TOMBSTONE_SECONDS, userEvent, withConflictRetry, type PresenceDeps, type StepResult } from './user-presence';
+import { countEvents, offlineEventId, seconds, TOMBSTONE_SECONDS, userEvent, withConflictRetry, type PresenceDeps, type StepResult } from './user-presence';
 import { LIFECYCLE_EVENTS, type PresenceCheck } from '../../../src/shared/presence';
 
 /** A check message that can never be handled: reported (then dead-lettered), never looped or crashed on. */
@@ -63,7 +63,7 @@ export async function runCheck(deps: PresenceDeps, check: PresenceCheck): Promis
 
 /** Puts the row's `UserOffline`, then drops its token; a row changed meanwhile (an `INSERT` took over) stays as it is. */
 async function emitOffline(deps: PresenceDeps, check: PresenceCheck, row: PresenceRow): Promise<RecordCounts> {
-  const events = [userEvent(LIFECYCLE_EVENTS.USER_OFFLINE, check.userId, check.token, row.version)];
+  const events = [userEvent(LIFECYCLE_EVENTS.USER_OFFLINE, check.userId, offlineEventId(check.token), row.version)];
   await deps.publisher.put(events);
   await deps.store.replace(check.userId, { state: 'offline', version: row.version, expiresAt: seconds(deps.now()) + TOMBSTONE_SECONDS }, row);
   return countEvents(events);

@@ -45,6 +45,14 @@ export function userEvent(type: LifecycleEventType, userId: string, eventId: str
   return { type, detail: { eventId, userId, version, time: new Date(version).toISOString() } };
 }
 
+/**
+ * A `UserOffline`'s eventId: its departure's token (the REMOVE record's `eventID`, which is also its `Disconnected`'s
+ * eventId) with `:offline`, as a `UserOnline`'s is its INSERT's with `:online`: every event id names one event.
+ */
+export function offlineEventId(token: string): string {
+  return `${token}:offline`;
+}
+
 /** The next version after `row`'s: the change's time in milliseconds, or one more than the last if that is later. */
 export function nextVersion(row: PresenceRow | undefined, timeMs: number): number {
   return Math.max(Math.floor(timeMs), (row?.version ?? 0) + 1);
@@ -65,7 +73,7 @@ export async function arrive(deps: PresenceDeps, change: ConnectionChange): Prom
       return back ? { done: { counts: { presence: { reconnected: 1 } } } } : { conflict: {} };
     }
     const events: LifecycleEvent[] = [];
-    if (row?.state === 'offline' && row.token !== undefined) events.push(userEvent(LIFECYCLE_EVENTS.USER_OFFLINE, change.userId, row.token, row.version));
+    if (row?.state === 'offline' && row.token !== undefined) events.push(userEvent(LIFECYCLE_EVENTS.USER_OFFLINE, change.userId, offlineEventId(row.token), row.version));
     const version = nextVersion(row, change.timeMs);
     events.push(userEvent(LIFECYCLE_EVENTS.USER_ONLINE, change.userId, `${change.eventId}:online`, version));
     await deps.publisher.put(events);

@@ -119,7 +119,7 @@ describe('the offline tombstone: written before UserOffline is put', () => {
     await w.stream(w.connect('alice', 'a2'));
     const events = w.publisher.events.slice(-2);
     expect(events.map((e) => [e.type, e.detail.eventId, e.detail.version])).toEqual([
-      ['UserOffline', remove.eventID, START_MS + 30_000],
+      ['UserOffline', `${remove.eventID}:offline`, START_MS + 30_000],
       ['UserOnline', expect.stringMatching(/:online$/), START_MS + 30_001],
     ]);
     expect((await w.checks(checks)).report.outcomes).toEqual({ stale: 1 });

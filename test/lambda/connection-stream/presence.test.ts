@@ -103,7 +103,7 @@ test('after the grace period with no live row: UserOffline (the token, a new ver
   });
 
   const offlineAt = START_MS + 30_000;
-  expect(offline(w).map((e) => e.detail)).toEqual([{ eventId: remove.eventID, userId: 'alice', version: offlineAt, time: new Date(offlineAt).toISOString() }]);
+  expect(offline(w).map((e) => e.detail)).toEqual([{ eventId: `${remove.eventID}:offline`, userId: 'alice', version: offlineAt, time: new Date(offlineAt).toISOString() }]);
   // the row is kept a day without its token (emitted), for its version
   expect(w.store.rows.get('alice')).toEqual({ state: 'offline', version: offlineAt, expiresAt: offlineAt / 1000 + 86_400 });
 
