@@ -135,9 +135,17 @@ function parsed(line: string): Record<string, any> | undefined {
   }
 }
 
-/** One line per request, per work item and per connection stream batch that removed anything, from the functions' own report lines. */
+/**
+ * One line per request, per work item, per connection stream batch that removed anything and per batch of presence
+ * checks (the check queue's source, with `lifecycleEvents`), from the functions' own report lines.
+ */
 function report(invocation: Invocation, log: (line: string) => void): void {
   for (const line of invocation.json) {
+    if (line.message === 'presence checks processed') {
+      const outcomes = Object.entries(line.outcomes ?? {}).map(([outcome, n]) => `${outcome}=${n}`).join(' ');
+      log(`  ${now()}  ${'presence checks'.padEnd(18)} ${`checks=${line.checks}`.padEnd(10)} ${outcomes || '-'}${line.failures ? `  failures=${line.failures}` : ''}`);
+      continue;
+    }
     if (line.message === 'stream batch processed') {
       const figures = ['removals', 'ttlRemovals', 'subscriptionsDeleted', 'failures'].filter((f) => line[f]).map((f) => `${f}=${line[f]}`).join(' ');
       // A batch of inserts only (connections arriving) has nothing to clean up: not a line.

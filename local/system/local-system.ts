@@ -1,7 +1,7 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { systemDrained } from './drained';
-import { startFunctionSources, stopFunctionSources, type FunctionSources } from './event-sources';
+import { startTemplateSources, stopFunctionSources, type FunctionSources, type RunningQueueSource } from './event-sources';
 import { startEventBridge, stopEventBridge, type LocalEventBridge } from './eventbridge';
 import { TemplateFunctions } from './functions';
 import { lambdaFunctionNames, templateInvokeTarget } from './lambda-functions';
@@ -32,9 +32,10 @@ export type { LocalSystemOptions } from './local-system-options';
  * A synthesized template running on loopback, without an AWS account: its tables on dynalite (with their indexes, their
  * streams and their TTL), its WebSocket API on the API Gateway emulator (every route the template declares), its
  * functions run locally (the construct's own from its bundles) with a local Lambda Invoke endpoint between them, its
- * DynamoDB stream event source mappings, optionally its queues, topics, event buses and rules on moto with the pusher
- * invoked by local event sources (and the rules' Lambda targets by theirs), and the bundled pusher with the environment
- * the template gives it. What the `local` command, the demo, the e2e tests and the benchmarks all run.
+ * DynamoDB stream event source mappings, optionally its queues, topics, event buses and rules on moto with every
+ * function its SQS event source mappings and `lambda` subscriptions name invoked by local event sources (the pusher, the
+ * connection stream function on its presence check queue; the rules' Lambda targets by theirs), and the bundled pusher
+ * with the environment the template gives it. What the `local` command, the demo, the e2e tests and the benchmarks all run.
  */
 export class LocalSystem extends SystemClients {
   static async start(options: LocalSystemOptions = {}): Promise<LocalSystem> {
@@ -68,6 +69,11 @@ export class LocalSystem extends SystemClients {
   eventBridge?: LocalEventBridge;
   /** The pusher's event sources, with `queues: true`. */
   sources?: FunctionSources;
+  /**
+   * The event sources of the template's other functions, by logical id, with `queues: true`: their SQS event source
+   * mappings (the connection stream function's presence check queue, with `lifecycleEvents`) and `lambda` subscriptions.
+   */
+  otherSources: ReadonlyMap<string, FunctionSources> = new Map();
   /** The template's DynamoDB stream event source mappings, running. */
   streamSources: RunningStreamSource[] = [];
   /** Lambda's Invoke API for the functions (`AWS_ENDPOINT_URL_LAMBDA`): a hook invoked by the channels function. */
@@ -152,18 +158,27 @@ export class LocalSystem extends SystemClients {
     await this.messaging!.moto.sns.send(new PublishCommand({ TopicArn: topicArn, Message: typeof body === 'string' ? body : JSON.stringify(body) }));
   }
 
+  /** Every SQS event source mapping the system runs (with `queues: true`): the pusher's, then the other functions'. */
+  get queueSources(): RunningQueueSource[] {
+    return [this.sources, ...this.otherSources.values()].flatMap((s) => s?.sqs ?? []);
+  }
+
   /**
-   * Resolves once nothing is left to do: the pusher's event sources idle and the queues they read empty (with `queues:
-   * true`; dead-letter queues are not read), and every DynamoDB stream source idle, all of it twice in a row.
+   * Resolves once nothing is left to do: every function's event sources idle and the queues they read empty (with
+   * `queues: true`; dead-letter queues are not read), the local EventBridge's too, and every DynamoDB stream source idle,
+   * all of it twice in a row. A delayed message (`DelaySeconds`) counts as not drained until it has been received and
+   * processed, as a pusher's delayed follow-up always has: a presence check waits out its grace period, so that what
+   * it emits (a `UserOffline`) is there once this resolves; a `timeoutMs` shorter than the delays rejects.
    */
   async drained(timeoutMs = 60_000): Promise<void> {
     const { messaging, sources } = this;
     const streams = this.streamSources.map((s) => s.source);
     if ((!messaging || !sources) && streams.length === 0) throw new Error('the system runs no queues and no streams');
     const eventBridge = this.eventBridge ? [this.eventBridge.tap, ...this.eventBridge.targets.map((t) => t.source)] : [];
+    const all = [sources, ...this.otherSources.values()].filter((s): s is FunctionSources => s !== undefined);
     const queueSide = messaging && sources ? {
-      sources: [...sources.sqs.map((s) => s.source), ...sources.sns, ...eventBridge],
-      queues: [...sources.sqs.map((s) => s.source.queue), ...sources.sns.map((s) => s.queue), ...this.eventBridge?.queues ?? []],
+      sources: [...this.queueSources.map((s) => s.source), ...all.flatMap((s) => s.sns), ...eventBridge],
+      queues: [...this.queueSources.map((s) => s.source.queue), ...all.flatMap((s) => s.sns.map((n) => n.queue)), ...this.eventBridge?.queues ?? []],
       depth: (q: LocalQueue) => messaging.moto.depth(q),
     } : undefined;
     await systemDrained(queueSide, streams, timeoutMs);
@@ -178,7 +193,7 @@ export class LocalSystem extends SystemClients {
   /** Stops the event sources first (before the streams and queues they read), then the functions, the servers, DynamoDB. */
   async stop(): Promise<void> {
     await stopStreamSources(this.streamSources);
-    await stopFunctionSources(this.sources);
+    await Promise.all([this.sources, ...this.otherSources.values()].map(stopFunctionSources));
     await stopEventBridge(this.eventBridge);
     await this.functions.stop();
     await this.emulator?.stop();
@@ -218,14 +233,17 @@ export class LocalSystem extends SystemClients {
     }
     await this.startApi();
     if (this.messaging) {
-      this.sources = await startFunctionSources({
+      const started = await startTemplateSources({
         template: this.template,
-        functionLogicalId: this.pusher,
+        pusher: this.pusher,
         messaging: this.messaging,
-        load: () => this.loadPusher(),
+        loadPusher: () => this.loadPusher(),
+        load: (logicalId) => this.functions.load(logicalId),
         maxConcurrency: this.options.maxEventSourceConcurrency,
         onInvocation: this.options.onInvocation,
       });
+      this.sources = started.pusher;
+      this.otherSources = started.others;
     }
     this.streamSources = await startStreamSources({
       template: this.template,

@@ -55,6 +55,8 @@ export interface EventSourceMappingSpec {
   /** @default 10 */
   readonly batchSize: number;
   readonly maximumConcurrency?: number;
+  /** `FunctionResponseTypes` has `ReportBatchItemFailures`: a response's `batchItemFailures` are the records that failed. */
+  readonly reportBatchItemFailures: boolean;
 }
 
 /** A `lambda` subscription of a function to a topic. */
@@ -152,11 +154,12 @@ export function topics(template: CloudTemplate): string[] {
   return resourcesOfType(template, 'AWS::SNS::Topic').map(([id]) => id);
 }
 
-/** The SQS event source mappings of a function (its DynamoDB stream mappings are `streamMappings`'). */
+/** The enabled SQS event source mappings of a function (its DynamoDB stream mappings are `streamMappings`'). */
 export function eventSourceMappings(template: CloudTemplate, functionLogicalId: string): EventSourceMappingSpec[] {
   return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
     .filter(([, r]) => referencedId(r.Properties.FunctionName) === functionLogicalId)
     .filter(([, r]) => template.Resources[referencedId(r.Properties.EventSourceArn) ?? '']?.Type !== 'AWS::DynamoDB::Table')
+    .filter(([, r]) => r.Properties.Enabled !== false)
     .map(([logicalId, r]) => {
       const queueLogicalId = referencedId(r.Properties.EventSourceArn);
       if (!queueLogicalId || template.Resources[queueLogicalId]?.Type !== 'AWS::SQS::Queue') {
@@ -168,8 +171,24 @@ export function eventSourceMappings(template: CloudTemplate, functionLogicalId: 
         functionLogicalId,
         batchSize: r.Properties.BatchSize ?? 10,
         maximumConcurrency: r.Properties.ScalingConfig?.MaximumConcurrency,
+        reportBatchItemFailures: (r.Properties.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
       };
     });
+}
+
+/**
+ * The functions an SQS event source mapping or a `lambda` subscription of the template invokes, whichever they are (the
+ * pusher, the connection stream function on its presence check queue, an app's own), in template order.
+ */
+export function queueInvokedFunctions(template: CloudTemplate): string[] {
+  const mapped = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
+    .filter(([, r]) => template.Resources[referencedId(r.Properties.EventSourceArn) ?? '']?.Type === 'AWS::SQS::Queue')
+    .map(([, r]) => referencedId(r.Properties.FunctionName));
+  const subscribed = resourcesOfType(template, 'AWS::SNS::Subscription')
+    .filter(([, r]) => r.Properties.Protocol === 'lambda')
+    .map(([, r]) => referencedId(r.Properties.Endpoint));
+  const ids = new Set([...mapped, ...subscribed].filter((id): id is string => template.Resources[id ?? '']?.Type === 'AWS::Lambda::Function'));
+  return [...ids];
 }
 
 /** The `lambda` subscriptions of a function. */

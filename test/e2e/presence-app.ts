@@ -13,8 +13,7 @@ import { functionOfKind } from './channels-app';
 import type { LocalAuthorizer } from '../../local/api-gateway/routes/authorizers';
 import { tapTemplate } from '../../local/aws/moto/event-tap';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/identity';
-import { systemDrained } from '../../local/system/drained';
-import { startFunctionSources, stopFunctionSources, type FunctionSources } from '../../local/system/event-sources';
+import type { FunctionSources } from '../../local/system/event-sources';
 import type { EventBridgeDelivery } from '../../local/system/eventbridge';
 import { LocalSystem, type LocalSystemOptions } from '../../local/system/local-system';
 import { resourcesOfType, type CloudTemplate } from '../../local/template/intrinsics';
@@ -81,9 +80,9 @@ export interface PresenceFixture {
   readonly serviceName: string;
   /** The connection stream function's logical id. */
   readonly streamFunction: string;
-  /** The local event source of the presence check queue (run by the test: the local system runs only the pusher's). */
+  /** The connection stream function's event sources as the local system runs them from the template: the presence check queue. */
   readonly checks: FunctionSources;
-  /** Resolves once the streams, the tap, the check queue (delayed checks included) and the pusher's queues are idle and empty. */
+  /** `system.drained()`: the streams, the tap, the check queue (delayed checks included) and the pusher's queues idle and empty. */
   drained(timeoutMs?: number): Promise<void>;
 }
 
@@ -91,11 +90,11 @@ let template: CloudTemplate | undefined;
 
 /**
  * A fresh local system of the presence app for every test (queues, topics and the bus on moto, the sweeper every
- * `ttlSweepIntervalMs`), with the connection stream function's SQS event source mapping (the presence check queue)
- * run beside it, and every test's events recorded. Everything is stopped after the test, the check source first.
+ * `ttlSweepIntervalMs`; the system runs the connection stream function's SQS event source mapping, the presence check
+ * queue, from the template), and every test's events recorded. Everything is stopped after the test.
  */
 export function usePresenceSystem(options: Pick<LocalSystemOptions, 'ttlSweepIntervalMs'> = {}): PresenceFixture {
-  let current: { system: LocalSystem; checks: FunctionSources; streamFunction: string } | undefined;
+  let current: { system: LocalSystem; streamFunction: string } | undefined;
   const seen: SeenDelivery[] = [];
 
   beforeEach(async () => {
@@ -103,21 +102,11 @@ export function usePresenceSystem(options: Pick<LocalSystemOptions, 'ttlSweepInt
     seen.length = 0;
     const onEvent = (delivery: EventBridgeDelivery) => seen.push({ ...delivery, receivedAt: Date.now() });
     const system = await LocalSystem.start({ template, authorizer, queues: true, onEvent, ...options });
-    const streamFunction = functionOfKind(template, 'connection-stream');
-    try {
-      const checks = await startFunctionSources({
-        template, functionLogicalId: streamFunction, messaging: system.messaging!, load: () => system.functions.load(streamFunction),
-      });
-      current = { system, checks, streamFunction };
-    } catch (error) {
-      await system.stop();
-      throw error;
-    }
+    current = { system, streamFunction: functionOfKind(template, 'connection-stream') };
   }, 120_000);
   afterEach(async () => {
     const running = current;
     current = undefined;
-    await stopFunctionSources(running?.checks);
     await running?.system.stop();
   }, 120_000);
 
@@ -127,23 +116,17 @@ export function usePresenceSystem(options: Pick<LocalSystemOptions, 'ttlSweepInt
   };
   return {
     get system() { return now().system; },
-    get checks() { return now().checks; },
+    get checks() {
+      const { system, streamFunction } = now();
+      const checks = system.otherSources.get(streamFunction);
+      if (!checks) throw new Error('the local system runs no event source of the connection stream function');
+      return checks;
+    },
     get streamFunction() { return now().streamFunction; },
     get busName() { return busName(now().system); },
     get serviceName() { return now().system.functions.environment(now().streamFunction).env.POWERTOOLS_SERVICE_NAME; },
     events: seen,
-    async drained(timeoutMs = 120_000) {
-      const { system, checks } = now();
-      const eventBridge = system.eventBridge!;
-      const pusherSources = system.sources!;
-      await systemDrained({
-        sources: [
-          ...checks.sqs.map((s) => s.source), ...pusherSources.sqs.map((s) => s.source), eventBridge.tap, ...eventBridge.targets.map((t) => t.source),
-        ],
-        queues: [...checks.sqs.map((s) => s.source.queue), ...pusherSources.sqs.map((s) => s.source.queue), ...eventBridge.queues],
-        depth: (queue) => system.messaging!.moto.depth(queue),
-      }, system.streamSources.map((s) => s.source), timeoutMs);
-    },
+    drained: (timeoutMs = 120_000) => now().system.drained(timeoutMs),
   };
 }
 

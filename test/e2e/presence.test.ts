@@ -8,8 +8,9 @@ import type { LocalSystem } from '../../local/system/local-system';
 
 // User presence end to end: real `ws` clients through the template's $connect / $disconnect, the connection stream
 // function on the connections table's stream and on the presence check queue (delayed by the 2 s grace period, on
-// moto), its events put on the app's bus on moto's EventBridge and read back by the local tap. Every assertion is on
-// the events the bus received.
+// moto; both mappings run by the local system from the template), its events put on the app's bus on moto's
+// EventBridge and read back by the local tap. Every assertion is on the events the bus received. A UserOffline's
+// eventId is `<token>:offline`, the token being the eventId of the Disconnected that started its grace period.
 
 type Detail = { eventId: string; userId: string; connectionId?: string; context?: Record<string, string>; version?: number; time: string };
 interface Seen { readonly type: string; readonly detail: Detail; readonly at: number }
@@ -32,6 +33,9 @@ function expectPresenceInOrder(local: PresenceFixture, userId: string): Seen[] {
   for (let i = 1; i < presence.length; i++) expect(presence[i].detail.version).toBeGreaterThan(presence[i - 1].detail.version!);
   return presence;
 }
+
+/** The eventId of the UserOffline whose grace period this Disconnected started: its eventId with `:offline`. */
+const offlineId = (disconnected: Seen): string => `${disconnected.detail.eventId}:offline`;
 
 /** What a client's Connected / Disconnected says: its connection, its user, the row's authorizer context. */
 function connectionEvent(client: RecordingClient): Partial<Detail> {
@@ -103,7 +107,7 @@ describe('user presence on the app\'s bus', () => {
     const disconnected = seen(local, 'Disconnected', 'alice');
     expect(disconnected.map((e) => e.detail)).toEqual(ofClients(phone, laptop));
     expect(offline.detail).toEqual({ eventId: expect.any(String), userId: 'alice', version: expect.any(Number), time: new Date(offline.detail.version!).toISOString() });
-    expect(disconnected.map((e) => e.detail.eventId)).toContain(offline.detail.eventId);
+    expect(disconnected.map((e) => offlineId(e))).toContain(offline.detail.eventId);
     const [online, off] = expectPresenceInOrder(local, 'alice');
     expect([online.type, off]).toEqual(['UserOnline', offline]);
     expect(checkLines(local)).toEqual([expect.objectContaining({ checks: 1, outcomes: { offline: 1 } })]);
@@ -162,7 +166,7 @@ describe('stale rows: expired, swept by TTL, pruned on 410', () => {
     // THEN she is offline after the grace period, though the phone's row is still there
     const [offline] = await waitFor(local, 'UserOffline', 'alice');
     expect(await local.system.keys()).toEqual([{ userId: 'alice', connectionId: phone.connectionId }]);
-    expect(offline.detail.eventId).toBe(seen(local, 'Disconnected', 'alice')[0].detail.eventId);
+    expect(offline.detail.eventId).toBe(offlineId(seen(local, 'Disconnected', 'alice')[0]));
     // AND when the sweeper deletes the expired row: its Disconnected, and nothing more about her presence
     await expect(local.system.dynamodb.sweeper.sweep()).resolves.toBeGreaterThanOrEqual(1);
     await waitFor(local, 'Disconnected', 'alice', 2);
@@ -199,7 +203,7 @@ describe('stale rows: expired, swept by TTL, pruned on 410', () => {
       expect(more).toEqual([]);
       expect(disconnected.detail).toEqual(expect.objectContaining(connectionEvent(client)));
       const [online, offline] = expectPresenceInOrder(local, client.userId);
-      expect([online.type, offline.detail.eventId]).toEqual(['UserOnline', disconnected.detail.eventId]);
+      expect([online.type, offline.detail.eventId]).toEqual(['UserOnline', offlineId(disconnected)]);
     }
   }, LONG);
 });

@@ -12,6 +12,11 @@ export interface EventSourceOptions {
   readonly runners: readonly FunctionRunner[];
   /** Records per invocation. @default 10 */
   readonly batchSize?: number;
+  /**
+   * The mapping's `FunctionResponseTypes` has `ReportBatchItemFailures`: the records in a response's `batchItemFailures`
+   * stay on the queue. Without it Lambda ignores them, and a successful invocation deletes its whole batch. @default true
+   */
+  readonly reportBatchItemFailures?: boolean;
   /** The function timeout the context reports (`getRemainingTimeInMillis`). @default 60000 */
   readonly functionTimeoutMs?: number;
   /** Called after each invocation (e.g. to print its report lines). */
@@ -66,7 +71,8 @@ export class SqsEventSource extends QueuePoller {
     this.options.onInvocation?.(entry);
     // A failed invocation leaves the whole batch; otherwise only the records it reported as failed stay.
     if (invocation.error) return;
-    const failed = new Set((invocation.result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    const reported = this.options.reportBatchItemFailures === false ? [] : invocation.result?.batchItemFailures ?? [];
+    const failed = new Set(reported.map((f) => f.itemIdentifier));
     const done = messages.filter((m) => !failed.has(m.MessageId!));
     if (done.length === 0) return;
     const out = await this.options.client.send(new DeleteMessageBatchCommand({
