@@ -34,13 +34,19 @@
  * export const handler = async (event) => ({ allow: await isMember(event.userId, event.channel) });
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { readTelemetryConfig } from './adapters/config';
+import { DynamoMemberStore } from './channel-presence/adapters/dynamo-member-store';
+import { DynamoSubscribedConnections } from './channel-presence/adapters/dynamo-subscribed-connections';
+import { WorkQueueFrames } from './channel-presence/adapters/work-queue-frames';
+import type { MemberDeps } from './channel-presence/core/members';
 import { DynamoSubscriptionStore } from './channels/adapters/dynamo-subscription-store';
 import { hookClient, LambdaAccessHook } from './channels/adapters/lambda-access-hook';
 import { PowertoolsFrameReporter } from './channels/adapters/powertools-frame-reporter';
-import { readChannelsConfig } from './channels/core/config';
+import { readChannelsConfig, type ChannelsConfig, type ChannelPresenceConfig } from './channels/core/config';
 import { handleFrame, type FrameDeps, type MessageEvent } from './channels/core/handle-frame';
+import { DynamoConnectionDirectory } from './connection-stream/adapters/dynamo-connection-directory';
 
 const telemetry = readTelemetryConfig(process.env);
 const reporter = new PowertoolsFrameReporter(telemetry.serviceName, telemetry.metricsNamespace);
@@ -51,13 +57,31 @@ let deps: FrameDeps | undefined;
 function dependencies(): FrameDeps {
   if (deps) return deps;
   const config = readChannelsConfig(process.env);
+  const dynamo = new DynamoDBClient({});
   deps = {
     config,
-    store: new DynamoSubscriptionStore(new DynamoDBClient({}), config.tableName),
+    store: new DynamoSubscriptionStore(dynamo, config.tableName),
     hook: new LambdaAccessHook(hookClient()),
     now: Date.now,
+    ...(config.presence ? { members: memberDeps(config, config.presence, dynamo) } : {}),
   };
   return deps;
+}
+
+/** Channel presence: the members in the presence table, a user's connections, the frames through the pusher. */
+function memberDeps(config: ChannelsConfig, presence: ChannelPresenceConfig, dynamo: DynamoDBClient): MemberDeps {
+  const connections = new DynamoConnectionDirectory(dynamo, {
+    tableName: presence.connectionsTableName,
+    userIdAttribute: presence.userIdAttribute,
+    connectionIdAttribute: presence.connectionIdAttribute,
+    ttlAttribute: presence.ttlAttribute,
+  });
+  return {
+    members: new DynamoMemberStore(dynamo, presence.presenceTableName),
+    subscribed: new DynamoSubscribedConnections(dynamo, { subscriptionsTableName: config.tableName, shards: config.shards, connections }),
+    frames: new WorkQueueFrames(new SQSClient({}), { queueUrl: presence.workQueueUrl, shards: config.shards, now: Date.now }),
+    now: Date.now,
+  };
 }
 
 export const handler = async (event: MessageEvent, context?: Context): Promise<{ statusCode: 200; body: string }> => {

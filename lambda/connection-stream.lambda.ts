@@ -14,6 +14,10 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { readTelemetryConfig } from './adapters/config';
+import { DynamoMemberStore } from './channel-presence/adapters/dynamo-member-store';
+import { DynamoSubscribedConnections } from './channel-presence/adapters/dynamo-subscribed-connections';
+import { WorkQueueFrames } from './channel-presence/adapters/work-queue-frames';
+import { checkMember } from './channel-presence/core/members';
 import { DynamoConnectionDirectory } from './connection-stream/adapters/dynamo-connection-directory';
 import { DynamoPresenceStore } from './connection-stream/adapters/dynamo-presence-store';
 import { DynamoSubscriptionStore } from './connection-stream/adapters/dynamo-subscription-store';
@@ -24,9 +28,10 @@ import { SqsCheckQueue } from './connection-stream/adapters/sqs-check-queue';
 import { readStreamConfig } from './connection-stream/adapters/stream-config';
 import { processChecks, type CheckBatchDeps } from './connection-stream/core/check-batch';
 import { keyOf } from './connection-stream/core/lifecycle';
-import { runCheck } from './connection-stream/core/presence-check';
+import { runCheck, type CheckResult } from './connection-stream/core/presence-check';
 import { processBatch, type BatchDeps } from './connection-stream/core/process-batch';
 import { orderKeyOf, recordHandlers } from './connection-stream/core/record-handlers';
+import type { ChannelPresenceDeps } from './connection-stream/core/record-handlers';
 import type { PresenceDeps } from './connection-stream/core/user-presence';
 
 /** Records handled at once (different users, or items; one user's records stay in order). */
@@ -48,7 +53,18 @@ function dependencies(): Deps {
   if (deps) return deps;
   const config = readStreamConfig(process.env);
   const dynamo = new DynamoDBClient({});
-  const presence = config.presence && presenceDeps(config.presence, config, dynamo);
+  const directory = config.presence && new DynamoConnectionDirectory(dynamo, {
+    tableName: config.presence.connectionsTableName,
+    userIdAttribute: config.userIdAttribute,
+    connectionIdAttribute: config.connectionIdAttribute,
+    ttlAttribute: config.presence.ttlAttribute,
+  });
+  const presence = config.presence && directory && presenceDeps(config.presence, directory, dynamo);
+  const members = presence && directory && config.channelPresence && config.cleanup
+    ? memberDeps(presence, directory, {
+      ...config.channelPresence, subscriptionsTableName: config.cleanup.subscriptionsTableName, presenceTableName: config.presence!.presenceTableName,
+    }, dynamo)
+    : undefined;
   const handlerDeps = {
     attributes: {
       userIdAttribute: config.userIdAttribute,
@@ -62,8 +78,9 @@ function dependencies(): Deps {
       }),
     } : {}),
     ...(presence ? { presence } : {}),
+    ...(members ? { members } : {}),
   };
-  reporter.features = { cleanup: config.cleanup !== undefined, presence: presence !== undefined };
+  reporter.features = { cleanup: config.cleanup !== undefined, presence: presence !== undefined, channelPresence: members !== undefined };
   deps = {
     stream: {
       handlers: recordHandlers(handlerDeps),
@@ -75,9 +92,12 @@ function dependencies(): Deps {
     },
     checks: {
       queueArn: config.presence?.checkQueueArn,
-      run: async (check) => {
+      run: async (check): Promise<CheckResult> => {
         if (!presence) throw new Error('presence is not configured');
-        return runCheck(presence, check);
+        if (check.channel === undefined) return runCheck(presence, check);
+        if (!members) throw new Error(`a check of channel '${check.channel}', but channel presence is not configured`);
+        const change = await checkMember(members, { ...check, channel: check.channel });
+        return { outcome: change === 'left' ? 'left' : change === 'rejoined' ? 'reconnected' : 'stale', counts: { members: { [change]: 1 } } };
       },
       concurrency: CONCURRENCY,
       now: Date.now,
@@ -86,15 +106,10 @@ function dependencies(): Deps {
   return deps;
 }
 
-function presenceDeps(config: PresenceConfig, ids: { userIdAttribute: string; connectionIdAttribute: string }, dynamo: DynamoDBClient): PresenceDeps {
+function presenceDeps(config: PresenceConfig, connections: DynamoConnectionDirectory, dynamo: DynamoDBClient): PresenceDeps {
   return {
     store: new DynamoPresenceStore(dynamo, config.presenceTableName),
-    connections: new DynamoConnectionDirectory(dynamo, {
-      tableName: config.connectionsTableName,
-      userIdAttribute: ids.userIdAttribute,
-      connectionIdAttribute: ids.connectionIdAttribute,
-      ttlAttribute: config.ttlAttribute,
-    }),
+    connections,
     publisher: new EventBridgePublisher(new EventBridgeClient({}), {
       eventBusName: config.eventBusName,
       source: telemetry.serviceName,
@@ -102,6 +117,22 @@ function presenceDeps(config: PresenceConfig, ids: { userIdAttribute: string; co
     }),
     checks: new SqsCheckQueue(new SQSClient({}), config.checkQueueUrl),
     graceSeconds: config.graceSeconds,
+    now: Date.now,
+  };
+}
+
+function memberDeps(
+  presence: PresenceDeps, connections: DynamoConnectionDirectory,
+  config: { workQueueUrl: string; shards: number; subscriptionsTableName: string; presenceTableName: string }, dynamo: DynamoDBClient,
+): ChannelPresenceDeps {
+  return {
+    members: new DynamoMemberStore(dynamo, config.presenceTableName),
+    subscribed: new DynamoSubscribedConnections(dynamo, {
+      subscriptionsTableName: config.subscriptionsTableName, shards: config.shards, connections,
+    }),
+    frames: new WorkQueueFrames(new SQSClient({}), { queueUrl: config.workQueueUrl, shards: config.shards, now: Date.now }),
+    checks: presence.checks,
+    graceSeconds: presence.graceSeconds,
     now: Date.now,
   };
 }

@@ -10,6 +10,20 @@ export enum ChannelRuleKind {
   HOOK = 'hook',
 }
 
+/** What a channel rule turns on for the channels it covers. */
+export interface ChannelRuleOptions {
+  /**
+   * Presence on these channels: subscribers receive `{"type":"presence","channel":…,"event":"join"|"leave","user":…}`
+   * when a user's first connection subscribes and when their last one leaves (at once on `unsubscribe`; after the
+   * grace period when it dropped, listed until then), never about themselves; `{"action":"presence","channel":…}`
+   * answers the first 100 members in user id order and their exact count. Needs `lifecycleEvents` (its presence table
+   * and grace period).
+   *
+   * @default false
+   */
+  readonly presence?: boolean;
+}
+
 /* eslint-disable tsdoc/syntax -- jsii takes an @example as code, with no fence; TSDoc would read its braces as inline tags */
 /**
  * Which channels a client may subscribe to. A pattern is 1 to 8 segments joined by `/`: a literal segment, `*` (any one
@@ -22,6 +36,7 @@ export enum ChannelRuleKind {
  * ChannelRule.allow('user/{userId}/inbox');         // each user its own inbox only
  * ChannelRule.allow('tenant/{context.tenant}/*');   // the channels of the connection's tenant
  * ChannelRule.hook('room/*', roomAccessFunction);    // the application decides
+ * ChannelRule.allow('lobby/*', { presence: true });  // who is in the lobby
  */
 /* eslint-enable tsdoc/syntax */
 export class ChannelRule {
@@ -29,9 +44,10 @@ export class ChannelRule {
    * Channels matching `pattern`: any connection whose identity fits its placeholders may subscribe.
    *
    * @param pattern - segments, `*`, `{userId}`, `{context.<key>}`, joined by `/`
+   * @param options - presence on the channels
    */
-  public static allow(pattern: string): ChannelRule {
-    return new ChannelRule(pattern, ChannelRuleKind.ALLOW);
+  public static allow(pattern: string, options: ChannelRuleOptions = {}): ChannelRule {
+    return new ChannelRule(pattern, ChannelRuleKind.ALLOW, undefined, options);
   }
 
   /**
@@ -43,9 +59,11 @@ export class ChannelRule {
    *
    * @param pattern - segments, `*`, `{userId}`, `{context.<key>}`, joined by `/`
    * @param handler - the application's function
+   * @param options - presence on the channels (the hook then also judges each `presence` message, its event's `type`
+   * being `presence`)
    */
-  public static hook(pattern: string, handler: lambda.IFunction): ChannelRule {
-    return new ChannelRule(pattern, ChannelRuleKind.HOOK, handler);
+  public static hook(pattern: string, handler: lambda.IFunction, options: ChannelRuleOptions = {}): ChannelRule {
+    return new ChannelRule(pattern, ChannelRuleKind.HOOK, handler, options);
   }
 
   /** The channels the rule covers. */
@@ -57,10 +75,14 @@ export class ChannelRule {
   /** The application's function, for a hook rule. */
   public readonly handler?: lambda.IFunction;
 
-  private constructor(pattern: string, kind: ChannelRuleKind, handler?: lambda.IFunction) {
+  /** Whether the channels it covers have presence. */
+  public readonly presence: boolean;
+
+  private constructor(pattern: string, kind: ChannelRuleKind, handler: lambda.IFunction | undefined, options: ChannelRuleOptions) {
     this.pattern = pattern;
     this.kind = kind;
     this.handler = handler;
+    this.presence = options.presence ?? false;
   }
 }
 

@@ -85,7 +85,11 @@ export interface IWebsocketPusher extends IConstruct {
    * | `Unsubscribes` | Count | F | Unsubscribe frames answered |
    * | `RefusedInvalidFrame` | Count | F | Frames refused with `INVALID_FRAME` (not JSON, no known action, a bad `ref`) |
    * | `RefusedInvalidChannel` | Count | F | Subscribe or unsubscribe frames refused with `INVALID_CHANNEL` |
-   * | `RefusedForbidden` | Count | F | Subscribes refused with `FORBIDDEN`: no rule matches, or the hook answered `allow: false` |
+   * | `RefusedForbidden` | Count | F | Subscribes refused with `FORBIDDEN`: no rule matches, or the hook answered `allow: false` (and `presence` messages so refused, or from a connection not subscribed) |
+   * | `RefusedNotEnabled` | Count | F | `presence` messages refused with `NOT_ENABLED`: the channel's rule does not turn presence on |
+   * | `PresenceQueries` | Count | F | `presence` messages answered with the members |
+   * | `PresenceJoins` | Count | F | Users who joined a presence channel (their first connection subscribed): `join` frames handed to the pusher |
+   * | `PresenceLeaves` | Count | F, S, C | Users who left a presence channel (`leave` frames handed to the pusher): at an unsubscribe (F), or after the grace period (C; S publishes it as 0) |
    * | `RefusedTooManySubscriptions` | Count | F | Subscribes refused with `TOO_MANY_SUBSCRIPTIONS` (`channels.maxSubscriptionsPerConnection`) |
    * | `RefusedUnavailable` | Count | F | Frames refused with `UNAVAILABLE`: the table could not be reached, or the hook failed (not invoked, threw, timed out, no boolean `allow`) |
    * | `SubscriptionsCleaned` | Count | S | Subscription rows deleted because their connection went |
@@ -98,12 +102,12 @@ export interface IWebsocketPusher extends IConstruct {
    * | --- | --- | --- | --- |
    * | `ConnectedEvents` | Count | S | `Connected` events put on the bus |
    * | `DisconnectedEvents` | Count | S | `Disconnected` events put on the bus |
-   * | `UserOnlineEvents` | Count | S, C | `UserOnline` events put on the bus |
+   * | `UserOnlineEvents` | Count | S | `UserOnline` events put on the bus |
    * | `UserOfflineEvents` | Count | S, C | `UserOffline` events put on the bus (a repeat included) |
-   * | `PresenceOnline` | Count | S, C | Users who came online |
+   * | `PresenceOnline` | Count | S | Users who came online |
    * | `PresenceReconnected` | Count | S, C | Users who came back within the grace period (no event) |
-   * | `PresenceLeaving` | Count | S, C | Users whose last connection went (a presence check is pending) |
-   * | `PresenceOffline` | Count | S, C | Users who went offline |
+   * | `PresenceLeaving` | Count | S | Users whose last connection went (a presence check is pending) |
+   * | `PresenceOffline` | Count | C | Users who went offline |
    * | `PresenceChecks` | Count | C | Presence checks processed |
    * | `StalePresenceChecks` | Count | C | Of those, checks with nothing to do (the user came back, or a later check decides) |
    * | `InvalidPresenceChecks` | Count | C | Messages of the presence check queue that are not a check (kept by its dead-letter queue) |

@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { defaultCallbackUrl } from './private/callback-url';
+import { wireChannelPresence } from './private/channel-presence';
 import { addClientRoutes } from './private/client-routes';
 import { createConnectionsTable, tableAttributes } from './private/connections-table';
 import { addDeduplication } from './private/deduplication';
@@ -230,6 +231,7 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
     const work = addWorkQueue(this, this.pusherFunction, role, props.segmentedBroadcast, timeout);
     this.workQueue = work.workQueue;
     this.workDeadLetterQueue = work.workDeadLetterQueue;
+    wireChannelPresence(props.channels, client, { connectionsTable: this.connectionsTable, attributes, workQueue: this.workQueue });
     if (props.deduplication) this.deduplicationTable = addDeduplication(this, this.pusherFunction, role, props.deduplication);
     if (this.failedEventsQueue) {
       this.topic = addTopicSource(this, this.pusherFunction, props, this.failedEventsQueue);

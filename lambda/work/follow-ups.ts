@@ -31,6 +31,8 @@ export interface FollowUpOrigin {
   readonly dataText?: string;
   readonly excludeUsers: ReadonlySet<string>;
   readonly excludeConnections: ReadonlySet<string>;
+  /** `data` is posted as it is, never enveloped (the channel presence frames). */
+  readonly raw?: true;
 }
 
 /** What to enqueue, what to dead-letter, how much was handed on, what was given up. */
@@ -93,6 +95,7 @@ function retryBodies(origin: FollowUpOrigin, remainder: Remainder, attempt: numb
     requestId: origin.requestId,
     ...idField(origin),
     ...actionField(origin),
+    ...rawField(origin),
     segment: origin.segment,
     totalSegments: origin.totalSegments,
     attempt,
@@ -142,6 +145,7 @@ function continuation(origin: FollowUpOrigin, unread: UnreadSegment): string {
     attempt: origin.attempt,
     startedAt: origin.startedAt,
     ...actionField(origin),
+    ...rawField(origin),
     ...(unread.channel !== undefined ? { channel: unread.channel } : {}),
     ...(unread.startKey ? { exclusiveStartKey: unread.startKey } : {}),
     excludeUsers: origin.excludeUsers,
@@ -154,6 +158,7 @@ function continuation(origin: FollowUpOrigin, unread: UnreadSegment): string {
 
 const idField = (origin: FollowUpOrigin) => (origin.id !== undefined ? { id: origin.id } : {});
 const actionField = (origin: FollowUpOrigin) => (origin.action === 'disconnect' ? { action: 'disconnect' as const } : {});
+const rawField = (origin: FollowUpOrigin) => (origin.raw === true ? { raw: true as const } : {});
 
 /**
  * The unread channel shards of a remainder, in groups that cannot hold the same connection, so that each group is
@@ -207,6 +212,7 @@ function readsBody(
     requestId: origin.requestId,
     ...idField(origin),
     ...actionField(origin),
+    ...rawField(origin),
     segment: 0,
     totalSegments: 1,
     attempt,

@@ -8,7 +8,7 @@ import { MAX_REQUEST_ID_LENGTH } from '../core/request';
 
 const TOP_LEVEL = new Set([
   'v', 'requestId', 'id', 'action', 'segment', 'totalSegments', 'attempt', 'startedAt', 'targeting', 'exclusiveStartKey', 'connections', 'users',
-  'channel', 'reads', 'data',
+  'channel', 'reads', 'data', 'raw',
 ]);
 const TARGETING = new Set(['exclude_users', 'exclude_connections']);
 const KEY_FIELDS = new Set(['userId', 'connectionId', 'channel']);
@@ -62,7 +62,8 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
   const dataText = hasData ? JSON.stringify(value.data) : undefined;
   const id = value.id as string | undefined;
   const requestId = value.requestId as string;
-  const format = rules.messageFormat ?? 'data';
+  const raw = value.raw === true;
+  const format = raw ? 'data' : rules.messageFormat ?? 'data';
   const envelopeId = id ?? requestId;
   const payload = dataText === undefined ? undefined : postedPayload(format, dataText, envelopeId);
   if (payload && payload.length > LIMITS.MAX_PAYLOAD_BYTES) {
@@ -74,6 +75,7 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
       requestId,
       ...(id !== undefined ? { id } : {}),
       ...(value.action === 'disconnect' ? { action: 'disconnect' as const } : {}),
+      ...(raw ? { raw: true as const } : {}),
       ...(payload ? { payload, dataText } : {}),
       ...(payload && format === 'envelope' ? { envelopeId } : {}),
       ...(value.channel !== undefined ? { channel: value.channel as string } : {}),
@@ -94,6 +96,7 @@ function parseHeader(value: Record<string, unknown>, rules: WorkItemRules): Retu
   if (!isId(value.requestId) || value.requestId.length > 512) return '`requestId` must be a non-empty string of at most 512 characters';
   if (value.id !== undefined && (!isId(value.id) || value.id.length > MAX_REQUEST_ID_LENGTH)) return (`\`id\` must be a non-empty string of at most ${MAX_REQUEST_ID_LENGTH} characters`);
   if (value.channel !== undefined && !isChannelName(value.channel)) return '`channel` must be a channel name';
+  if (value.raw !== undefined && value.raw !== true) return '`raw` must be true when present';
   const segment = parseSegment(value);
   if (typeof segment === 'string') return segment;
   if (!isCount(value.attempt, 1, rules.maxCarryForwardAttempts)) return (`\`attempt\` must be an integer from 1 to ${rules.maxCarryForwardAttempts}`);

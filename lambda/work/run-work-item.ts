@@ -72,6 +72,7 @@ function origin(item: WorkItem): FollowUpOrigin {
     segment: item.segment,
     totalSegments: item.totalSegments,
     action: item.action ?? 'send',
+    ...(item.raw ? { raw: true as const } : {}),
     ...(item.dataText !== undefined ? { dataText: item.dataText } : {}),
     excludeUsers: item.excludeUsers,
     excludeConnections: item.excludeConnections,

@@ -26,6 +26,11 @@ export interface WorkItem {
   readonly dataText?: string;
   /** With the envelope: its `id`, to envelope `data` for the channel a connection was reached through. */
   readonly envelopeId?: string;
+  /**
+   * `data` is posted to every connection as it is, never enveloped: a frame of the client protocol the pusher itself
+   * sends (a channel presence `join` / `leave`), not a request's message.
+   */
+  readonly raw?: true;
   /** A channel item: the subscribers of this channel's shard `segment` (of `totalSegments` shards), not a Scan segment. */
   readonly channel?: string;
   readonly excludeUsers: ReadonlySet<string>;
@@ -98,6 +103,7 @@ export function serializeWorkItem(fields: WorkItemFields, dataText: string | und
     requestId: fields.requestId,
     ...(fields.id !== undefined ? { id: fields.id } : {}),
     ...(fields.action === 'disconnect' ? { action: 'disconnect' } : {}),
+    ...(fields.raw === true ? { raw: true } : {}),
     ...(fields.channel !== undefined ? { channel: fields.channel } : {}),
     segment: fields.segment,
     totalSegments: fields.totalSegments,

@@ -51,7 +51,10 @@ export function addChannels(scope: Construct, inputs: ChannelsInputs): Channels 
   const channelsFunction = ownFunction(scope, 'ChannelsFunction', 'channels', (props) => new ChannelsFunction(scope, 'ChannelsFunction', props), {
     ...common,
     [CHANNELS_ENV.CHANNEL_RULES]: Stack.of(scope).toJsonString(options.rules.map((rule) => ({
-      pattern: rule.pattern, kind: rule.kind, ...(rule.kind === ChannelRuleKind.HOOK ? { hook: rule.handler!.functionArn } : {}),
+      pattern: rule.pattern,
+      kind: rule.kind,
+      ...(rule.kind === ChannelRuleKind.HOOK ? { hook: rule.handler!.functionArn } : {}),
+      ...(rule.presence ? { presence: true } : {}),
     }))),
     [CHANNELS_ENV.MAX_SUBSCRIPTIONS]: String(options.maxSubscriptionsPerConnection ?? SUBSCRIPTIONS_PER_CONNECTION.DEFAULT),
     [CHANNELS_ENV.USER_ID_SOURCE]: userIdSource(inputs.connectionRoutes),
@@ -62,7 +65,7 @@ export function addChannels(scope: Construct, inputs: ChannelsInputs): Channels 
   const hooks = options.rules.flatMap((rule) => (rule.handler ? [rule.handler.functionArn] : []));
   if (hooks.length > 0) iam.Grant.addToPrincipal({ grantee: channelsFunction, actions: ['lambda:InvokeFunction'], resourceArns: [...new Set(hooks)] });
 
-  const routes = addChannelRoutes(scope, inputs.api, channelsFunction);
+  const routes = addChannelRoutes(scope, inputs.api, channelsFunction, hasPresence(options));
   return { subscriptionsTable, channelsFunction, routes };
 }
 
@@ -107,9 +110,17 @@ function userIdSource(routes: ConnectionRoutesOptions): string {
   }
 }
 
-/** `subscribe`, `unsubscribe`, and `$default` unless the API of this app already has one: two-way Lambda routes. */
-function addChannelRoutes(scope: Construct, api: apigwv2.IWebSocketApi, fn: lambda.Function): apigwv2.WebSocketRoute[] {
-  const keys = ['subscribe', 'unsubscribe', ...(hasDefaultRoute(scope, api) ? [] : ['$default'])];
+/** Whether a rule turns presence on. */
+export function hasPresence(options: ChannelsOptions): boolean {
+  return Array.isArray(options.rules) && options.rules.some((rule) => rule?.presence === true);
+}
+
+/**
+ * `subscribe`, `unsubscribe`, `presence` when a rule turns it on, and `$default` unless the API of this app already has
+ * one: two-way Lambda routes.
+ */
+function addChannelRoutes(scope: Construct, api: apigwv2.IWebSocketApi, fn: lambda.Function, presence: boolean): apigwv2.WebSocketRoute[] {
+  const keys = ['subscribe', 'unsubscribe', ...(presence ? ['presence'] : []), ...(hasDefaultRoute(scope, api) ? [] : ['$default'])];
   const integration = new WebSocketLambdaIntegration('ChannelsIntegration', fn);
   const routes = keys.map((routeKey) => {
     const route = new apigwv2.WebSocketRoute(scope, `${routeKey === '$default' ? 'Default' : routeKey[0].toUpperCase() + routeKey.slice(1)}Route`, {

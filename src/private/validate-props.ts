@@ -87,6 +87,8 @@ function channelsViolations(props: WebsocketPusherProps): string[] {
     const problem = typeof rule?.pattern === 'string' ? patternProblem(rule.pattern) : 'not a string';
     if (problem) violations.push(`WebsocketPusher: channels.rules: the pattern '${rule?.pattern}' is not one: ${problem}`);
   }
+  const presenceRule = (Array.isArray(channels.rules) ? channels.rules : []).find((rule) => rule?.presence === true);
+  if (presenceRule && !props.lifecycleEvents) violations.push(`WebsocketPusher: channels.rules: presence on '${presenceRule.pattern}' needs lifecycleEvents (its presence table and grace period)`);
   if (channels.subscriptionsTable && channels.subscriptionsTableProps) {
     violations.push('WebsocketPusher: give either channels.subscriptionsTable (an existing resource) or channels.subscriptionsTableProps (to customise the created one), not both');
   }

@@ -33,6 +33,8 @@ export const SUBSCRIPTIONS = {
   CHANNEL: 'channel',
   USER_ID: 'user_id',
   EXPIRES_AT: 'expires_at',
+  /** `true` (a Boolean) on a subscription to a presence channel: its connection's departure is a presence `leave`. */
+  PRESENCE: 'presence',
   BY_CONNECTION_INDEX: 'by_connection',
 } as const;
 
@@ -69,6 +71,8 @@ export interface ChannelRuleSpec {
   readonly kind: 'allow' | 'hook';
   /** The hook's function ARN (`kind: 'hook'`). */
   readonly hook?: string;
+  /** Presence on the channels it covers: `join` / `leave` frames and the `presence` message. */
+  readonly presence?: boolean;
 }
 
 /** What a pattern may hold: segments, `*` (any one segment), `{userId}` and `{context.<key>}` (a whole segment). */
@@ -130,7 +134,7 @@ export const CHANNELS_ENV = {
 } as const;
 
 /** The client frames' `action`s the channels function answers. */
-export const CHANNEL_ACTIONS = ['subscribe', 'unsubscribe'] as const;
+export const CHANNEL_ACTIONS = ['subscribe', 'unsubscribe', 'presence'] as const;
 
 /** Error codes of the client protocol. */
 export type ProtocolErrorCode = 'INVALID_FRAME' | 'INVALID_CHANNEL' | 'FORBIDDEN' | 'NOT_ENABLED' | 'TOO_MANY_SUBSCRIPTIONS' | 'UNAVAILABLE';

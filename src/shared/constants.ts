@@ -208,6 +208,13 @@ export const METRICS = {
   REFUSED_FORBIDDEN: 'RefusedForbidden',
   REFUSED_TOO_MANY_SUBSCRIPTIONS: 'RefusedTooManySubscriptions',
   REFUSED_UNAVAILABLE: 'RefusedUnavailable',
+  /** `presence` asked of a channel whose rule does not turn presence on. */
+  REFUSED_NOT_ENABLED: 'RefusedNotEnabled',
+  /** `presence` messages answered with the members. */
+  PRESENCE_QUERIES: 'PresenceQueries',
+  /** Channel presence frames handed to the pusher: a user joined / left a presence channel. */
+  PRESENCE_JOINS: 'PresenceJoins',
+  PRESENCE_LEAVES: 'PresenceLeaves',
   /** The connection stream function: subscription rows deleted because their connection went. */
   SUBSCRIPTIONS_CLEANED: 'SubscriptionsCleaned',
   /** The connection stream function: stream records whose cleanup failed (retried, then kept by the on-failure queue). */

@@ -30,7 +30,7 @@ export interface LifecycleDetail {
   /** `Connected` / `Disconnected`: the authorizer context attributes the connection's row carries. */
   readonly context?: Readonly<Record<string, string>>;
   /**
-   * `UserOnline` / `UserOffline`: the user's presence version, increasing by one at each change: EventBridge does not
+   * `UserOnline` / `UserOffline`: the user's presence version, increasing at each change (the change's time in ms, or one more than the last): EventBridge does not
    * deliver in order, so a consumer orders a user's presence events by it.
    */
   readonly version?: number;
@@ -58,6 +58,26 @@ export function userPresenceKey(userId: string): string {
   return `user#${userId}`;
 }
 
+/**
+ * A channel member's row in the presence table: partition key `channel#<channel>`, sort key the user id, so that a
+ * channel's members are one Query in user id order. `state` is `joined`, or `leaving` (the user's last subscribed
+ * connection dropped: `token` names the pending check; the user is still listed until the check decides).
+ */
+export function channelPresenceKey(channel: string): string {
+  return `channel#${channel}`;
+}
+
+/** Members a `presence` answer lists, at most (the first in user id order); its `count` is exact. */
+export const MAX_LISTED_MEMBERS = 100;
+
+/** What the subscribers of a presence channel receive when a user joins or leaves it. */
+export interface PresenceFrame {
+  readonly type: 'presence';
+  readonly channel: string;
+  readonly event: 'join' | 'leave';
+  readonly user: string;
+}
+
 /** The grace period before `UserOffline`, in seconds: the default, and the most (SQS's longest delay). */
 export const OFFLINE_GRACE_SECONDS = { DEFAULT: 30, MAX: 900 } as const;
 
@@ -69,6 +89,8 @@ export const OFFLINE_GRACE_SECONDS = { DEFAULT: 30, MAX: 900 } as const;
 export interface PresenceCheck {
   readonly userId: string;
   readonly token: string;
+  /** A channel member's check (its `leave` after the grace period), not the user's own presence. */
+  readonly channel?: string;
 }
 
 /**
@@ -90,6 +112,11 @@ export const PRESENCE_ENV = {
   OFFLINE_GRACE_SECONDS: 'OFFLINE_GRACE_SECONDS',
   /** The authorizer context keys a connection's row carries (JSON array), copied into `Connected` / `Disconnected`. */
   CONTEXT_ATTRIBUTES: 'CONTEXT_ATTRIBUTES',
+  /**
+   * `true`: a channel rule turns presence on. A gone connection's subscriptions then leave their presence channels
+   * (after the grace period), with `leave` frames handed to the pusher's work queue (`WORK_QUEUE_URL`).
+   */
+  CHANNEL_PRESENCE: 'CHANNEL_PRESENCE',
 } as const;
 
 /**

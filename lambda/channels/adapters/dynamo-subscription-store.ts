@@ -2,7 +2,7 @@ import {
   DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { SUBSCRIPTIONS } from '../../../src/shared/channels';
-import type { Subscription, SubscriptionKey, SubscriptionStore } from '../core/ports';
+import type { DeletedSubscription, Subscription, SubscriptionKey, SubscriptionStore } from '../core/ports';
 
 /** The subscriptions table (`SUBSCRIPTIONS`): one row per connection and channel, a GSI by connection. */
 export class DynamoSubscriptionStore implements SubscriptionStore {
@@ -48,12 +48,16 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
         [SUBSCRIPTIONS.CHANNEL]: { S: subscription.channel },
         [SUBSCRIPTIONS.USER_ID]: { S: subscription.userId },
         [SUBSCRIPTIONS.EXPIRES_AT]: { N: String(subscription.expiresAt) },
+        ...(subscription.presence === true ? { [SUBSCRIPTIONS.PRESENCE]: { BOOL: true } } : {}),
       },
     }));
   }
 
-  async delete(key: SubscriptionKey): Promise<void> {
-    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: keyOf(key) }));
+  async delete(key: SubscriptionKey): Promise<DeletedSubscription | undefined> {
+    const out = await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: keyOf(key), ReturnValues: 'ALL_OLD' }));
+    if (!out.Attributes) return undefined;
+    const userId = out.Attributes[SUBSCRIPTIONS.USER_ID]?.S;
+    return { ...(userId === undefined ? {} : { userId }), presence: out.Attributes[SUBSCRIPTIONS.PRESENCE]?.BOOL === true };
   }
 }
 

@@ -6,6 +6,8 @@ import { parseUserIdSource, type UserIdSource } from './identity';
 import {
   CHANNEL_SHARDS, CHANNELS_ENV, patternProblem, SUBSCRIPTIONS_PER_CONNECTION, type ChannelRuleSpec,
 } from '../../../src/shared/channels';
+import { DEFAULTS, ENV } from '../../../src/shared/constants';
+import { PRESENCE_ENV } from '../../../src/shared/presence';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -16,6 +18,19 @@ export interface ChannelsConfig {
   readonly maxSubscriptions: number;
   readonly userIdSource: UserIdSource;
   readonly connectionTtlSeconds: number;
+  /** Channel presence: set when a rule turns presence on (`PRESENCE_TABLE_NAME` and the rest are then required). */
+  readonly presence?: ChannelPresenceConfig;
+}
+
+/** Where channel presence keeps its members, finds a user's connections, and hands its frames to the pusher. */
+export interface ChannelPresenceConfig {
+  readonly presenceTableName: string;
+  readonly workQueueUrl: string;
+  readonly connectionsTableName: string;
+  readonly userIdAttribute: string;
+  readonly connectionIdAttribute: string;
+  /** Undefined: connection rows never expire. */
+  readonly ttlAttribute?: string;
 }
 
 /** Thrown when the function is deployed without a setting it cannot work without, or with a malformed one. */
@@ -51,6 +66,7 @@ function ruleProblem(value: unknown): string | undefined {
   if (typeof rule.pattern !== 'string') return 'pattern must be a string';
   const problem = patternProblem(rule.pattern);
   if (problem !== undefined) return `pattern '${rule.pattern}': ${problem}`;
+  if (rule.presence !== undefined && typeof rule.presence !== 'boolean') return 'presence must be a boolean';
   if (rule.kind === 'allow') return rule.hook === undefined ? undefined : 'an allow rule has no hook';
   if (rule.kind !== 'hook') return `kind must be allow or hook, got ${JSON.stringify(rule.kind)}`;
   return typeof rule.hook === 'string' && FUNCTION_ARN.test(rule.hook) ? undefined : `hook must be a Lambda function ARN, got ${JSON.stringify(rule.hook)}`;
@@ -73,18 +89,34 @@ export function parseRules(text: string): ChannelRuleSpec[] {
   return value as ChannelRuleSpec[];
 }
 
+function presenceConfig(env: Env, rules: readonly ChannelRuleSpec[]): ChannelPresenceConfig | undefined {
+  if (!rules.some((rule) => rule.presence === true)) return undefined;
+  const ttl = env[ENV.TTL_ATTRIBUTE];
+  return {
+    presenceTableName: required(env, PRESENCE_ENV.PRESENCE_TABLE_NAME),
+    workQueueUrl: required(env, ENV.WORK_QUEUE_URL),
+    connectionsTableName: required(env, ENV.TABLE_NAME),
+    userIdAttribute: env[ENV.USER_ID_ATTRIBUTE]?.trim() || DEFAULTS.USER_ID_ATTRIBUTE,
+    connectionIdAttribute: env[ENV.CONNECTION_ID_ATTRIBUTE]?.trim() || DEFAULTS.CONNECTION_ID_ATTRIBUTE,
+    ...(ttl === undefined ? { ttlAttribute: DEFAULTS.TTL_ATTRIBUTE } : ttl.trim() === '' ? {} : { ttlAttribute: ttl.trim() }),
+  };
+}
+
 export function readChannelsConfig(env: Env): ChannelsConfig {
   const source = required(env, CHANNELS_ENV.USER_ID_SOURCE);
   const userIdSource = parseUserIdSource(source);
   if (userIdSource === undefined) {
     throw new ChannelsConfigError(`environment variable ${CHANNELS_ENV.USER_ID_SOURCE} must be authorizer:<key>, iam or connection, got '${source}'`);
   }
+  const rules = parseRules(required(env, CHANNELS_ENV.CHANNEL_RULES));
+  const presence = presenceConfig(env, rules);
   return {
     tableName: required(env, CHANNELS_ENV.SUBSCRIPTIONS_TABLE_NAME),
     shards: integer(env, CHANNELS_ENV.CHANNEL_SHARDS, CHANNEL_SHARDS.DEFAULT, 1, CHANNEL_SHARDS.MAX),
-    rules: parseRules(required(env, CHANNELS_ENV.CHANNEL_RULES)),
+    rules,
     maxSubscriptions: integer(env, CHANNELS_ENV.MAX_SUBSCRIPTIONS, SUBSCRIPTIONS_PER_CONNECTION.DEFAULT, 1, SUBSCRIPTIONS_PER_CONNECTION.MAX),
     userIdSource,
     connectionTtlSeconds: integer(env, CHANNELS_ENV.CONNECTION_TTL_SECONDS, undefined, 1, 10 * 365 * 24 * 3600),
+    ...(presence ? { presence } : {}),
   };
 }

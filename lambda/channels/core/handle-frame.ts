@@ -3,13 +3,15 @@
  * store. Client mistakes and refusals are replies, never throws; a failing table or hook is `UNAVAILABLE`; a forbidden
  * subscribe deletes the connection's subscription to the channel, if it had one.
  */
+import { joined, members, unsubscribed } from './channel-presence';
 import type { ChannelsConfig } from './config';
 import { parseFrame, type Frame } from './frame';
 import { describeSource, identityOf, type MessageRequestContext } from './identity';
 import type { AccessHook, HookVerdict, SubscriptionStore } from './ports';
 import { doneReply, errorReply, MESSAGES, type ChannelErrorCode, type Echo, type Reply } from './reply';
 import type { FrameReport } from './report';
-import { channelKey, ruleFor, shardOf, type ChannelIdentity } from '../../../src/shared/channels';
+import { channelKey, ruleFor, shardOf, type ChannelIdentity, type ChannelRuleSpec } from '../../../src/shared/channels';
+import type { MemberDeps } from '../../channel-presence/core/members';
 
 /** The parts of API Gateway's WebSocket MESSAGE event this function reads. */
 export interface MessageEvent {
@@ -24,6 +26,8 @@ export interface FrameDeps {
   readonly hook: AccessHook;
   /** Epoch milliseconds. */
   readonly now: () => number;
+  /** Channel presence, when a rule turns it on. */
+  readonly members?: MemberDeps;
 }
 
 export interface FrameResult {
@@ -50,9 +54,14 @@ function refused(echo: Echo, code: ChannelErrorCode, message: string, extra: Par
   return { reply: errorReply(echo, code, message), fields: { ...echo, ...extra, outcome: 'refused', code } };
 }
 
-function done(frame: Frame, extra: Partial<ReportFields> = {}): Outcome {
+function done(frame: Frame & { readonly action: 'subscribe' | 'unsubscribe' }, extra: Partial<ReportFields> = {}): Outcome {
   const outcome = frame.action === 'subscribe' ? 'subscribed' : 'unsubscribed';
   return { reply: doneReply(frame.action, frame.channel, frame.ref), fields: { ...frame, ...extra, outcome } };
+}
+
+/** What names a frame's presence change (the pusher's work item): API Gateway's id of the message. */
+function changeId(requestContext: MessageRequestContext, connectionId: string, now: number): string {
+  return typeof requestContext.requestId === 'string' && requestContext.requestId !== '' ? requestContext.requestId : `${connectionId}:${now}`;
 }
 
 const errorText = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
@@ -69,35 +78,47 @@ export async function handleFrame(event: MessageEvent, deps: FrameDeps): Promise
   let outcome: Outcome;
   if (!parsed.ok) {
     outcome = refused(parsed.problem.echo, parsed.problem.code, parsed.problem.message, { reason: parsed.problem.message });
-  } else if (parsed.frame.action === 'subscribe') {
-    outcome = await subscribe({ frame: parsed.frame, connectionId, requestContext, deps });
+  } else if (parsed.frame.action === 'unsubscribe') {
+    outcome = await unsubscribe(parsed.frame, connectionId, changeId(requestContext, connectionId, started), deps);
   } else {
-    outcome = await unsubscribe(parsed.frame, connectionId, deps);
+    outcome = await subscribe({ frame: parsed.frame, connectionId, requestContext, deps });
   }
   const routeKey = typeof requestContext.routeKey === 'string' ? { routeKey: requestContext.routeKey } : {};
   return { reply: outcome.reply, report: { connectionId, ...routeKey, ...outcome.fields, durationMs: deps.now() - started } };
 }
 
+/** A `subscribe`, or a `presence` (judged the same way). */
 async function subscribe(request: Subscribe): Promise<Outcome> {
   const { frame, requestContext, deps } = request;
   const identity = identityOf(requestContext, deps.config.userIdSource);
-  const refusal = identity === undefined
-    ? refused(frame, 'FORBIDDEN', MESSAGES.FORBIDDEN, { reason: `the connection has no user id in ${describeSource(deps.config.userIdSource)}` })
+  const judged = identity === undefined
+    ? { refusal: refused(frame, 'FORBIDDEN', MESSAGES.FORBIDDEN, { reason: `the connection has no user id in ${describeSource(deps.config.userIdSource)}` }) }
     : await judge(request, identity);
-  if (refusal === undefined) return store(request, identity!.userId);
-  return refusal.fields.code === 'FORBIDDEN' ? revoke(request, refusal) : refusal;
+  if ('rule' in judged) return frame.action === 'presence' ? presence(request, identity!.userId) : store(request, identity!.userId, judged.rule);
+  return judged.refusal.fields.code === 'FORBIDDEN' && frame.action === 'subscribe' ? revoke(request, judged.refusal) : judged.refusal;
 }
 
 /**
  * `undefined` when the subscribe is allowed; otherwise the refusal. A hook's "no" is `FORBIDDEN`; a hook that could not
  * be asked, failed, or answered no decision is `UNAVAILABLE` (`hookFailed`): the client tries again.
  */
-async function judge({ frame, connectionId, deps }: Subscribe, identity: ChannelIdentity): Promise<Outcome | undefined> {
+async function judge({ frame, connectionId, deps }: Subscribe, identity: ChannelIdentity): Promise<{ refusal: Outcome } | { rule: ChannelRuleSpec }> {
   const userId = identity.userId;
   const rule = ruleFor(deps.config.rules, frame.channel, identity);
-  if (rule === undefined) return refused(frame, 'FORBIDDEN', MESSAGES.FORBIDDEN, { userId, reason: 'no rule matches the channel' });
+  if (rule === undefined) return { refusal: refused(frame, 'FORBIDDEN', MESSAGES.FORBIDDEN, { userId, reason: 'no rule matches the channel' }) };
+  if (frame.action === 'presence' && rule.presence !== true) {
+    return { refusal: refused(frame, 'NOT_ENABLED', MESSAGES.NOT_ENABLED, { userId, rule: rule.pattern, reason: 'the rule does not turn presence on' }) };
+  }
+  const refusal = await hookRefusal({ frame, connectionId, deps } as Subscribe, identity, rule);
+  return refusal ? { refusal } : { rule };
+}
+
+/** A hook rule's refusal, if it refuses (or fails). */
+async function hookRefusal({ frame, connectionId, deps }: Subscribe, identity: ChannelIdentity, rule: ChannelRuleSpec): Promise<Outcome | undefined> {
+  const userId = identity.userId;
   if (rule.kind === 'allow') return undefined;
-  const event = { type: 'subscribe', channel: frame.channel, userId, connectionId, context: identity.context } as const;
+  const type = frame.action === 'presence' ? 'presence' : 'subscribe';
+  const event = { type, channel: frame.channel, userId, connectionId, context: identity.context } as const;
   const fields = { userId, rule: rule.pattern };
   let verdict: HookVerdict;
   try {
@@ -117,18 +138,21 @@ async function judge({ frame, connectionId, deps }: Subscribe, identity: Channel
  * cannot be read or written, the answer is `UNAVAILABLE`, not `FORBIDDEN`: the row may still be there, and the client's
  * retry deletes it.
  */
-async function revoke({ frame, connectionId, deps }: Subscribe, refusal: Outcome): Promise<Outcome> {
+async function revoke({ frame, connectionId, requestContext, deps }: Subscribe, refusal: Outcome): Promise<Outcome> {
   const key = keyOf(frame.channel, connectionId, deps.config.shards);
+  let step = 'DynamoDB';
   try {
     if (!(await deps.store.exists(key))) return refusal;
-    await deps.store.delete(key);
-    return { reply: refusal.reply, fields: { ...refusal.fields, revoked: true } };
+    const deleted = await deps.store.delete(key);
+    step = 'channel presence';
+    const change = await unsubscribed(deps.members, frame.channel, connectionId, deleted, changeId(requestContext, connectionId, deps.now()));
+    return { reply: refusal.reply, fields: { ...refusal.fields, revoked: true, ...(change ? { presence: change } : {}) } };
   } catch (e) {
     const { userId, rule, reason } = refusal.fields;
     return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, {
       ...(userId === undefined ? {} : { userId }),
       ...(rule === undefined ? {} : { rule }),
-      reason: `forbidden (${reason}), but a subscription it may have could not be deleted: DynamoDB: ${errorText(e)}`,
+      reason: `forbidden (${reason}), but a subscription it may have could not be deleted: ${step}: ${errorText(e)}`,
     });
   }
 }
@@ -144,40 +168,73 @@ function expiresAt(connectedAt: unknown, ttlSeconds: number, now: () => number):
   return Math.floor(since / 1000) + ttlSeconds;
 }
 
-async function store({ frame, connectionId, requestContext, deps }: Subscribe, userId: string): Promise<Outcome> {
+/** Writes the row (a subscription to a presence channel says so), then, on a presence channel, joins the user. */
+async function store(request: Subscribe, userId: string, rule: ChannelRuleSpec): Promise<Outcome> {
+  const { frame, connectionId, requestContext, deps } = request;
+  let stored: Outcome;
+  try {
+    stored = await storeRow(request, userId, rule.presence === true);
+  } catch (e) {
+    return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { userId, reason: `DynamoDB: ${errorText(e)}` });
+  }
+  if (rule.presence !== true || stored.fields.outcome === 'refused') return stored;
+  try {
+    const change = await joined(deps.members, frame.channel, userId, changeId(requestContext, connectionId, deps.now()));
+    return { reply: stored.reply, fields: { ...stored.fields, presence: change } };
+  } catch (e) {
+    // The row is written: the client's retry joins again (a joined member is not joined twice).
+    return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { userId, reason: `channel presence: ${errorText(e)}` });
+  }
+}
+
+async function storeRow({ frame, connectionId, requestContext, deps }: Subscribe, userId: string, onPresence: boolean): Promise<Outcome> {
   const { config, store: table } = deps;
   const key = keyOf(frame.channel, connectionId, config.shards);
-  try {
-    const row = { ...key, channel: frame.channel, userId, expiresAt: expiresAt(requestContext.connectedAt, config.connectionTtlSeconds, deps.now) };
-    // A repeat subscribe is not counted against the limit (a connection at its limit can repeat one), but it is still
-    // written: an unsubscribe of the same channel racing it (frames of one connection run concurrently) may delete
-    // the row between the check and the answer, and "subscribed" must then still be true.
-    if (await table.exists(key)) {
-      await table.put(row);
-      return done(frame, { userId, existing: true });
-    }
-    // Count, then put: not atomic. Subscribes of one connection in flight at the same time may each see room for one
-    // more, and together exceed the limit by the number in flight. Acceptable: a connection's frames come from one
-    // client, which sees the overshoot only by not waiting for its replies, and by at most the frames it has in flight;
-    // the limit bounds the rows a connection costs (and its cleanup), it is not a billing quota; an exact limit needs a
-    // counter item written in the same TransactWriteItems as the row, which dynalite (the local stack's DynamoDB) lacks.
-    const count = await table.countForConnection(connectionId, config.maxSubscriptions);
-    if (count >= config.maxSubscriptions) {
-      return refused(frame, 'TOO_MANY_SUBSCRIPTIONS', MESSAGES.TOO_MANY_SUBSCRIPTIONS(config.maxSubscriptions), { userId, reason: `${count} subscriptions` });
-    }
+  const expiry = expiresAt(requestContext.connectedAt, config.connectionTtlSeconds, deps.now);
+  const row = { ...key, channel: frame.channel, userId, expiresAt: expiry, ...(onPresence ? { presence: true } : {}) };
+  // A repeat subscribe is not counted against the limit (a connection at its limit can repeat one), but it is still
+  // written: an unsubscribe of the same channel racing it (frames of one connection run concurrently) may delete
+  // the row between the check and the answer, and "subscribed" must then still be true.
+  if (await table.exists(key)) {
     await table.put(row);
-    return done(frame, { userId });
+    return done(subscribeFrame(frame), { userId, existing: true });
+  }
+  // Count, then put: not atomic. Subscribes of one connection in flight at the same time may each see room for one
+  // more, and together exceed the limit by the number in flight. Acceptable: a connection's frames come from one
+  // client, which sees the overshoot only by not waiting for its replies, and by at most the frames it has in flight;
+  // the limit bounds the rows a connection costs (and its cleanup), it is not a billing quota; an exact limit needs a
+  // counter item written in the same TransactWriteItems as the row, which dynalite (the local stack's DynamoDB) lacks.
+  const count = await table.countForConnection(connectionId, config.maxSubscriptions);
+  if (count >= config.maxSubscriptions) {
+    return refused(frame, 'TOO_MANY_SUBSCRIPTIONS', MESSAGES.TOO_MANY_SUBSCRIPTIONS(config.maxSubscriptions), { userId, reason: `${count} subscriptions` });
+  }
+  await table.put(row);
+  return done(subscribeFrame(frame), { userId });
+}
+
+const subscribeFrame = (frame: Frame) => ({ ...frame, action: 'subscribe' as const });
+
+/** The `presence` answer: the members, if the connection is subscribed. */
+async function presence({ frame, connectionId, deps }: Subscribe, userId: string): Promise<Outcome> {
+  try {
+    return await members(deps.members, frame, userId, await deps.store.exists(keyOf(frame.channel, connectionId, deps.config.shards)));
   } catch (e) {
     return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { userId, reason: `DynamoDB: ${errorText(e)}` });
   }
 }
 
 /** Deletes the row whether or not it exists: unsubscribing from a channel the connection is not in is not an error. */
-async function unsubscribe(frame: Frame, connectionId: string, deps: FrameDeps): Promise<Outcome> {
+async function unsubscribe(frame: Frame, connectionId: string, id: string, deps: FrameDeps): Promise<Outcome> {
+  let step = 'DynamoDB';
   try {
-    await deps.store.delete(keyOf(frame.channel, connectionId, deps.config.shards));
-    return done(frame);
+    const deleted = await deps.store.delete(keyOf(frame.channel, connectionId, deps.config.shards));
+    step = 'channel presence';
+    const change = await unsubscribed(deps.members, frame.channel, connectionId, deleted, id);
+    return done({ ...frame, action: 'unsubscribe' }, {
+      ...(deleted?.userId === undefined ? {} : { userId: deleted.userId }), ...(change === undefined ? {} : { presence: change }),
+    });
   } catch (e) {
-    return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { reason: `DynamoDB: ${errorText(e)}` });
+    // The row is deleted: the client's retry leaves again (a member already gone is not left twice).
+    return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { reason: `${step}: ${errorText(e)}` });
   }
 }

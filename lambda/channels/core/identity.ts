@@ -14,6 +14,8 @@ export type UserIdSource =
 export interface MessageRequestContext {
   readonly connectionId?: unknown;
   readonly routeKey?: unknown;
+  /** API Gateway's id of the message. */
+  readonly requestId?: unknown;
   readonly connectedAt?: unknown;
   readonly authorizer?: unknown;
   readonly identity?: { readonly userArn?: unknown } | null;

@@ -12,6 +12,14 @@ export interface Subscription extends SubscriptionKey {
   readonly userId: string;
   /** Epoch seconds: the connection's own expiry. */
   readonly expiresAt: number;
+  /** A subscription to a presence channel (its end is a presence `leave`). */
+  readonly presence?: boolean;
+}
+
+/** What a deleted row was: its user, and whether it was a presence subscription. */
+export interface DeletedSubscription {
+  readonly userId?: string;
+  readonly presence: boolean;
 }
 
 /** The subscriptions table. Every method rejects on a DynamoDB failure (the frame is then answered `UNAVAILABLE`). */
@@ -22,13 +30,14 @@ export interface SubscriptionStore {
   countForConnection(connectionId: string, atMost: number): Promise<number>;
   /** Writes the row (the same key twice is one row). */
   put(subscription: Subscription): Promise<void>;
-  /** Deletes the row, whether or not it exists. */
-  delete(key: SubscriptionKey): Promise<void>;
+  /** Deletes the row, whether or not it exists; resolves to what it was (`undefined`: there was none). */
+  delete(key: SubscriptionKey): Promise<DeletedSubscription | undefined>;
 }
 
 /** The event a hook rule's function receives (see the entry's TSDoc). */
 export interface HookEvent {
-  readonly type: 'subscribe';
+  /** `presence`: the connection asks for a channel's members (judged as a subscribe is). */
+  readonly type: 'subscribe' | 'presence';
   readonly channel: string;
   readonly userId: string;
   readonly connectionId: string;

@@ -5,10 +5,10 @@
 import type { ProtocolErrorCode } from '../../../src/shared/channels';
 
 /** The actions this function answers. */
-export type ChannelAction = 'subscribe' | 'unsubscribe';
+export type ChannelAction = 'subscribe' | 'unsubscribe' | 'presence';
 
-/** The codes this function answers with (`NOT_ENABLED` belongs to presence and history). */
-export type ChannelErrorCode = Exclude<ProtocolErrorCode, 'NOT_ENABLED'>;
+/** The codes this function answers with. */
+export type ChannelErrorCode = ProtocolErrorCode;
 
 /** `{"type":"subscribed","channel":…,"ref":…}` or `{"type":"unsubscribed",…}`. */
 export interface DoneReply {
@@ -27,7 +27,16 @@ export interface ErrorReply {
   readonly ref?: string;
 }
 
-export type Reply = DoneReply | ErrorReply;
+/** `{"type":"members","channel":…,"users":[…],"count":N,"ref":…}`: the first members in user id order, and how many. */
+export interface MembersReply {
+  readonly type: 'members';
+  readonly channel: string;
+  readonly users: readonly string[];
+  readonly count: number;
+  readonly ref?: string;
+}
+
+export type Reply = DoneReply | ErrorReply | MembersReply;
 
 /** What a reply may echo of the frame: only what was valid (a known action, a channel name, a ref of ≤ 64). */
 export interface Echo {
@@ -36,7 +45,13 @@ export interface Echo {
   readonly ref?: string;
 }
 
-export function doneReply(action: ChannelAction, channel: string, ref: string | undefined): DoneReply {
+export function membersReply(
+  channel: string, members: { readonly users: readonly string[]; readonly count: number }, ref: string | undefined,
+): MembersReply {
+  return { type: 'members', channel, users: members.users, count: members.count, ...(ref === undefined ? {} : { ref }) };
+}
+
+export function doneReply(action: 'subscribe' | 'unsubscribe', channel: string, ref: string | undefined): DoneReply {
   return { type: action === 'subscribe' ? 'subscribed' : 'unsubscribed', channel, ...(ref === undefined ? {} : { ref }) };
 }
 
@@ -57,6 +72,8 @@ export function errorReply(echo: Echo, code: ChannelErrorCode, message: string):
  */
 export const MESSAGES = {
   FORBIDDEN: 'not allowed to subscribe to this channel',
+  NOT_SUBSCRIBED: 'subscribe to the channel first',
+  NOT_ENABLED: 'presence is not enabled on this channel',
   TOO_MANY_SUBSCRIPTIONS: (max: number) => `at most ${max} subscriptions per connection: unsubscribe from one first`,
   UNAVAILABLE: 'the subscription could not be checked or stored: try again',
 } as const;

@@ -4,19 +4,24 @@
  */
 import type { ChannelAction, ChannelErrorCode } from './reply';
 import { METRICS } from '../../../src/shared/constants';
+import type { MemberChange } from '../../channel-presence/core/members';
 
 /** The channels function's metrics (Count): one per successful action, one per refusal code. */
 export const CHANNEL_METRICS = {
   SUBSCRIBES: METRICS.SUBSCRIBES,
   UNSUBSCRIBES: METRICS.UNSUBSCRIBES,
+  PRESENCE_QUERIES: METRICS.PRESENCE_QUERIES,
+  PRESENCE_JOINS: METRICS.PRESENCE_JOINS,
+  PRESENCE_LEAVES: METRICS.PRESENCE_LEAVES,
   REFUSED: {
     INVALID_FRAME: METRICS.REFUSED_INVALID_FRAME,
     INVALID_CHANNEL: METRICS.REFUSED_INVALID_CHANNEL,
     FORBIDDEN: METRICS.REFUSED_FORBIDDEN,
+    NOT_ENABLED: METRICS.REFUSED_NOT_ENABLED,
     TOO_MANY_SUBSCRIPTIONS: METRICS.REFUSED_TOO_MANY_SUBSCRIPTIONS,
     UNAVAILABLE: METRICS.REFUSED_UNAVAILABLE,
   },
-} as const satisfies { SUBSCRIBES: string; UNSUBSCRIBES: string; REFUSED: Record<ChannelErrorCode, string> };
+} as const satisfies Record<string, string | Record<ChannelErrorCode, string>>;
 
 /** One frame's log line (`"message":"frame handled"`). */
 export interface FrameReport {
@@ -26,7 +31,11 @@ export interface FrameReport {
   readonly action?: ChannelAction;
   readonly channel?: string;
   readonly ref?: string;
-  readonly outcome: 'subscribed' | 'unsubscribed' | 'refused';
+  readonly outcome: 'subscribed' | 'unsubscribed' | 'members' | 'refused';
+  /** On a presence channel: what the frame did to the user's membership (`joined`: a `join` frame was sent). */
+  readonly presence?: MemberChange;
+  /** `members`: how many the channel has. */
+  readonly members?: number;
   /** The refusal's code. */
   readonly code?: ChannelErrorCode;
   /** Why it was refused, for the operator (the client's reply does not say). */
@@ -52,6 +61,9 @@ export function frameMetrics(report: FrameReport): Array<[name: string, value: n
   return [
     [CHANNEL_METRICS.SUBSCRIBES, report.outcome === 'subscribed' ? 1 : 0],
     [CHANNEL_METRICS.UNSUBSCRIBES, report.outcome === 'unsubscribed' ? 1 : 0],
+    [CHANNEL_METRICS.PRESENCE_QUERIES, report.outcome === 'members' ? 1 : 0],
+    [CHANNEL_METRICS.PRESENCE_JOINS, report.presence === 'joined' ? 1 : 0],
+    [CHANNEL_METRICS.PRESENCE_LEAVES, report.presence === 'left' ? 1 : 0],
     ...(Object.entries(CHANNEL_METRICS.REFUSED) as Array<[ChannelErrorCode, string]>)
       .map(([c, name]): [string, number] => [name, c === code ? 1 : 0]),
   ];

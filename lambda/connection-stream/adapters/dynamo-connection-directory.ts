@@ -20,6 +20,18 @@ export class DynamoConnectionDirectory implements ConnectionDirectory {
   constructor(private readonly client: DynamoDBClient, private readonly options: DynamoConnectionDirectoryOptions) {}
 
   async hasLiveConnection(userId: string, options: { readonly excluding?: string; readonly nowSeconds: number }): Promise<boolean> {
+    for await (const page of this.pages(userId, options)) if (page.length > 0) return true;
+    return false;
+  }
+
+  /** The user's live connections' ids, `excluding` one. */
+  async liveConnections(userId: string, options: { readonly excluding?: string; readonly nowSeconds: number }): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const page of this.pages(userId, options)) ids.push(...page);
+    return ids;
+  }
+
+  private async *pages(userId: string, options: { readonly excluding?: string; readonly nowSeconds: number }): AsyncIterable<string[]> {
     const { tableName, userIdAttribute, connectionIdAttribute, ttlAttribute } = this.options;
     let startKey: Record<string, AttributeValue> | undefined;
     do {
@@ -32,12 +44,12 @@ export class DynamoConnectionDirectory implements ConnectionDirectory {
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }));
-      const live = (page.Items ?? []).some((item) => item[connectionIdAttribute]?.S !== options.excluding
-        && !expired(item, ttlAttribute, options.nowSeconds));
-      if (live) return true;
+      yield (page.Items ?? []).flatMap((item) => {
+        const id = item[connectionIdAttribute]?.S;
+        return id !== undefined && id !== options.excluding && !expired(item, ttlAttribute, options.nowSeconds) ? [id] : [];
+      });
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return false;
   }
 }
 

@@ -19,6 +19,8 @@ export const CLEANUP_METRICS = {
 export interface ReporterFeatures {
   readonly cleanup: boolean;
   readonly presence: boolean;
+  /** Channel presence: the `leave` frames sent (`PresenceLeaves`, the channels function's name for its own). */
+  readonly channelPresence?: boolean;
 }
 
 /** Powertools logger and metrics: one JSON log line and one EMF blob per stream batch, and per batch of checks. */
@@ -71,6 +73,7 @@ export class PowertoolsStreamReporter implements StreamReporter {
       [PRESENCE_METRICS.PRESENCE_LEAVING, counts.presence.leaving],
       [PRESENCE_METRICS.PRESENCE_OFFLINE, counts.presence.offline],
     ];
+    if (this.features.channelPresence) events.push([METRICS.PRESENCE_LEAVES, counts.members?.left]);
     for (const [name, value] of events) this.metrics.addMetric(name, MetricUnit.Count, value ?? 0);
   }
 }

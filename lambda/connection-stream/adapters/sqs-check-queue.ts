@@ -14,7 +14,7 @@ export class SqsCheckQueue implements CheckQueue {
   async send(check: PresenceCheck, delaySeconds: number): Promise<void> {
     await this.client.send(new SendMessageCommand({
       QueueUrl: this.queueUrl,
-      MessageBody: JSON.stringify({ userId: check.userId, token: check.token }),
+      MessageBody: JSON.stringify({ userId: check.userId, token: check.token, ...(check.channel === undefined ? {} : { channel: check.channel }) }),
       DelaySeconds: delaySeconds,
     }));
   }

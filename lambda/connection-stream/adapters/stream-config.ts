@@ -1,6 +1,6 @@
 import { integer, StreamConfigError, type Env } from './config-values';
 import { readPresenceConfig, type PresenceConfig } from './presence-config';
-import { CHANNELS_ENV } from '../../../src/shared/channels';
+import { CHANNEL_SHARDS, CHANNELS_ENV } from '../../../src/shared/channels';
 import { DEFAULTS, ENV } from '../../../src/shared/constants';
 import { PRESENCE_ENV } from '../../../src/shared/presence';
 import type { RetryPolicy } from '../../core/retry';
@@ -22,6 +22,25 @@ export interface StreamConfig {
   readonly userIdAttribute: string;
   readonly cleanup?: CleanupConfig;
   readonly presence?: PresenceConfig;
+  readonly channelPresence?: ChannelPresenceConfig;
+}
+
+/** Channel presence's settings (`CHANNEL_PRESENCE` = `true`; needs the cleanup and presence). */
+export interface ChannelPresenceConfig {
+  readonly workQueueUrl: string;
+  readonly shards: number;
+}
+
+function readChannelPresence(env: Env, cleanup: boolean, presence: boolean): ChannelPresenceConfig | undefined {
+  const on = env[PRESENCE_ENV.CHANNEL_PRESENCE]?.trim();
+  if (on === undefined || on === '' || on === 'false') return undefined;
+  if (on !== 'true') throw new StreamConfigError(`environment variable ${PRESENCE_ENV.CHANNEL_PRESENCE} must be true or false, got '${on}'`);
+  if (!cleanup || !presence) {
+    throw new StreamConfigError(`${PRESENCE_ENV.CHANNEL_PRESENCE} needs ${CHANNELS_ENV.SUBSCRIPTIONS_TABLE_NAME} and ${PRESENCE_ENV.EVENT_BUS_NAME} set`);
+  }
+  const workQueueUrl = env[ENV.WORK_QUEUE_URL]?.trim();
+  if (!workQueueUrl) throw new StreamConfigError(`environment variable ${ENV.WORK_QUEUE_URL} is required with ${PRESENCE_ENV.CHANNEL_PRESENCE} and was not set`);
+  return { workQueueUrl, shards: integer(env, CHANNELS_ENV.CHANNEL_SHARDS, CHANNEL_SHARDS.DEFAULT, 1, CHANNEL_SHARDS.MAX) };
 }
 
 /** Reads and validates the configuration: the cleanup, presence, or both; throws naming the faulty variable. */
@@ -32,6 +51,7 @@ export function readStreamConfig(env: Env): StreamConfig {
     throw new StreamConfigError(`set environment variable ${CHANNELS_ENV.SUBSCRIPTIONS_TABLE_NAME} (the subscription cleanup) or `
       + `${PRESENCE_ENV.EVENT_BUS_NAME} (lifecycle events and presence), or both: neither was set`);
   }
+  const channelPresence = readChannelPresence(env, Boolean(subscriptionsTableName), presence !== undefined);
   return {
     connectionIdAttribute: env[ENV.CONNECTION_ID_ATTRIBUTE]?.trim() || DEFAULTS.CONNECTION_ID_ATTRIBUTE,
     userIdAttribute: env[ENV.USER_ID_ATTRIBUTE]?.trim() || DEFAULTS.USER_ID_ATTRIBUTE,
@@ -46,6 +66,7 @@ export function readStreamConfig(env: Env): StreamConfig {
       },
     } : {}),
     ...(presence ? { presence } : {}),
+    ...(channelPresence ? { channelPresence } : {}),
   };
 }
 

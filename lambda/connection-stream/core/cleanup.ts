@@ -1,6 +1,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { SubscriptionStore } from './ports';
+import type { SubscriptionKey, SubscriptionStore } from './ports';
 import type { RecordHandler } from './process-batch';
+import type { MemberChange } from '../../channel-presence/core/members';
 
 /** The connection id in a record's `Keys` (the connections table's key), or `undefined`. */
 export function connectionIdOf(record: DynamoDBRecord, connectionIdAttribute: string): string | undefined {
@@ -8,13 +9,37 @@ export function connectionIdOf(record: DynamoDBRecord, connectionIdAttribute: st
   return value ? value : undefined;
 }
 
-/** Deletes a connection's subscriptions, each page as it is read (memory does not grow with them); resolves to how many. */
-export async function removeSubscriptions(store: SubscriptionStore, connectionId: string): Promise<number> {
+/** The channel of a subscription row's key (`<channel>#<shard>`). */
+export function channelOf(key: SubscriptionKey): string {
+  return key.channelKey.slice(0, key.channelKey.lastIndexOf('#'));
+}
+
+/**
+ * A gone connection's departure from a channel (channel presence on): the member leaves after the grace period unless
+ * another of the user's connections is subscribed. Runs before the page's rows are deleted, so that a retried record
+ * finds them again.
+ */
+export type Departure = (channel: string, record: DynamoDBRecord) => Promise<MemberChange>;
+
+/**
+ * Deletes a connection's subscriptions, each page as it is read (memory does not grow with them), each page's
+ * departures first; resolves to how many, and the departures' changes.
+ */
+export async function removeSubscriptions(
+  store: SubscriptionStore, connectionId: string, depart?: (channel: string) => Promise<MemberChange>,
+): Promise<{ deleted: number; members: Partial<Record<MemberChange, number>> }> {
   let deleted = 0;
+  const members: Partial<Record<MemberChange, number>> = {};
   for await (const page of store.subscriptionsOf(connectionId)) {
+    if (depart) {
+      for (const key of page) {
+        const change = await depart(channelOf(key));
+        members[change] = (members[change] ?? 0) + 1;
+      }
+    }
     if (page.length > 0) deleted += await store.delete(page);
   }
-  return deleted;
+  return { deleted, members };
 }
 
 /**
@@ -22,12 +47,13 @@ export async function removeSubscriptions(store: SubscriptionStore, connectionId
  * prune on 410, a disconnect request), its subscriptions go. A record without the connection id cannot be cleaned:
  * it fails (retried, then kept by the on-failure destination) rather than being dropped.
  */
-export function cleanupHandler(store: SubscriptionStore, connectionIdAttribute: string): RecordHandler {
+export function cleanupHandler(store: SubscriptionStore, connectionIdAttribute: string, depart?: Departure): RecordHandler {
   return async (record) => {
     const connectionId = connectionIdOf(record, connectionIdAttribute);
     if (connectionId === undefined) {
       throw new Error(`the record's Keys hold no string ${connectionIdAttribute} (is CONNECTION_ID_ATTRIBUTE the connections table's?)`);
     }
-    return { subscriptionsDeleted: await removeSubscriptions(store, connectionId) };
+    const { deleted, members } = await removeSubscriptions(store, connectionId, depart && ((channel) => depart(channel, record)));
+    return { subscriptionsDeleted: deleted, ...(depart ? { members } : {}) };
   };
 }

@@ -1,6 +1,7 @@
 import type { PresenceRow } from './ports';
 import type { CheckOutcome, RecordCounts } from './reports';
 import { countEvents, offlineEventId, seconds, TOMBSTONE_SECONDS, userEvent, withConflictRetry, type PresenceDeps, type StepResult } from './user-presence';
+import { isChannelName } from '../../../src/shared/channels';
 import { LIFECYCLE_EVENTS, type PresenceCheck } from '../../../src/shared/presence';
 
 /** A check message that can never be handled: reported (then dead-lettered), never looped or crashed on. */
@@ -14,7 +15,10 @@ export class InvalidCheckError extends Error {
 /** Longest user id or token accepted (a DynamoDB key is at most 2,048 bytes; ids and event ids are far shorter). */
 const MAX_FIELD_LENGTH = 1_024;
 
-/** Parses a check message's body: `{"userId": "…", "token": "…"}`; throws an {@link InvalidCheckError} otherwise. */
+/**
+ * Parses a check message's body: `{"userId": "…", "token": "…"}`, with `"channel"` for a channel member's; throws an
+ * {@link InvalidCheckError} otherwise.
+ */
 export function parseCheck(body: string): PresenceCheck {
   let value: unknown;
   try {
@@ -23,13 +27,14 @@ export function parseCheck(body: string): PresenceCheck {
     throw new InvalidCheckError('the body is not JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidCheckError('the body is not a JSON object');
-  const { userId, token } = value as Record<string, unknown>;
+  const { userId, token, channel } = value as Record<string, unknown>;
   for (const [name, field] of [['userId', userId], ['token', token]] as const) {
     if (typeof field !== 'string' || field.length === 0 || field.length > MAX_FIELD_LENGTH) {
       throw new InvalidCheckError(`${name} must be a string of 1 to ${MAX_FIELD_LENGTH} characters`);
     }
   }
-  return { userId: userId as string, token: token as string };
+  if (channel !== undefined && !isChannelName(channel)) throw new InvalidCheckError('channel must be a channel name');
+  return { userId: userId as string, token: token as string, ...(channel === undefined ? {} : { channel }) };
 }
 
 export interface CheckResult {

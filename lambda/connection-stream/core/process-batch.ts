@@ -67,8 +67,11 @@ export async function processBatch(records: readonly DynamoDBRecord[], deps: Bat
 
 /** Events put and presence changes, summed. */
 export function sumPresence(counts: readonly RecordCounts[]): PresenceCounts {
-  return counts.reduce<PresenceCounts>((sum, c) => ({ events: addCounts(sum.events, c.events), presence: addCounts(sum.presence, c.presence) }),
-    { events: {}, presence: {} });
+  return counts.reduce<PresenceCounts>((sum, c) => ({
+    events: addCounts(sum.events, c.events),
+    presence: addCounts(sum.presence, c.presence),
+    ...(sum.members || c.members ? { members: addCounts(sum.members ?? {}, c.members) } : {}),
+  }), { events: {}, presence: {} });
 }
 
 /** A deletion by DynamoDB's TTL process: its service identity, as the stream records it. */

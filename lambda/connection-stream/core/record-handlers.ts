@@ -1,10 +1,14 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { cleanupHandler } from './cleanup';
+import { cleanupHandler, connectionIdOf, type Departure } from './cleanup';
 import { CONNECTION_EVENTS, changeOf, keyOf, putConnectionEvent, type RowAttributes } from './lifecycle';
 import type { SubscriptionStore } from './ports';
 import type { RecordHandler, RecordHandlers } from './process-batch';
 import { mergeCounts } from './reports';
 import { arrive, leave, type PresenceDeps } from './user-presence';
+import { leaveLater, type MemberDeps } from '../../channel-presence/core/members';
+
+/** Channel presence's part of the stream: members of a gone connection's presence channels leave after the grace period. */
+export type ChannelPresenceDeps = MemberDeps & Pick<PresenceDeps, 'checks' | 'graceSeconds'>;
 
 export interface HandlerDeps {
   readonly attributes: RowAttributes;
@@ -12,6 +16,20 @@ export interface HandlerDeps {
   readonly subscriptions?: SubscriptionStore;
   /** Lifecycle events and presence (`EVENT_BUS_NAME` set). */
   readonly presence?: PresenceDeps;
+  /** Channel presence (`CHANNEL_PRESENCE` set; with the cleanup). */
+  readonly members?: ChannelPresenceDeps;
+}
+
+/** A gone connection leaving a channel: its user, its id, the record's `eventID` as the departure's token. */
+function departure(members: ChannelPresenceDeps, attributes: RowAttributes): Departure {
+  return async (channel, record) => {
+    const userId = keyOf(record, attributes.userIdAttribute);
+    const connectionId = connectionIdOf(record, attributes.connectionIdAttribute);
+    if (userId === undefined || connectionId === undefined || !record.eventID) {
+      throw new Error(`the record's Keys hold no string ${attributes.userIdAttribute} or ${attributes.connectionIdAttribute}, or it has no eventID`);
+    }
+    return leaveLater(members, { channel, userId, connectionId, token: record.eventID });
+  };
 }
 
 /**
@@ -21,7 +39,8 @@ export interface HandlerDeps {
  */
 export function recordHandlers(deps: HandlerDeps): RecordHandlers {
   const { presence, subscriptions, attributes } = deps;
-  const cleanup = subscriptions ? cleanupHandler(subscriptions, attributes.connectionIdAttribute) : undefined;
+  const depart = deps.members && departure(deps.members, attributes);
+  const cleanup = subscriptions ? cleanupHandler(subscriptions, attributes.connectionIdAttribute, depart) : undefined;
   const insert: RecordHandler | undefined = presence && (async (record) => {
     const change = changeOf(record, attributes, presence.now);
     const connected = await putConnectionEvent(presence.publisher, CONNECTION_EVENTS.INSERT, change);
@@ -40,7 +59,7 @@ export function recordHandlers(deps: HandlerDeps): RecordHandlers {
 /** Records of one user in order when presence is on (a user's presence is one row); else one item's records. */
 export function orderKeyOf(deps: HandlerDeps): (record: DynamoDBRecord) => string {
   const itemKey = (record: DynamoDBRecord) => JSON.stringify(record.dynamodb?.Keys ?? {});
-  if (!deps.presence) return itemKey;
+  if (!deps.presence && !deps.members) return itemKey;
   return (record) => {
     const userId = keyOf(record, deps.attributes.userIdAttribute);
     return userId === undefined ? `item:${itemKey(record)}` : `user:${userId}`;

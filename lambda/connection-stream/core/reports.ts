@@ -1,4 +1,5 @@
 import type { LifecycleEventType } from '../../../src/shared/presence';
+import type { MemberChange } from '../../channel-presence/core/members';
 
 /** A presence change: came online, came back within the grace period, left (check pending), went offline. */
 export type PresenceChange = 'online' | 'reconnected' | 'leaving' | 'offline';
@@ -7,6 +8,8 @@ export type PresenceChange = 'online' | 'reconnected' | 'leaving' | 'offline';
 export interface PresenceCounts {
   readonly events: Readonly<Partial<Record<LifecycleEventType, number>>>;
   readonly presence: Readonly<Partial<Record<PresenceChange, number>>>;
+  /** Channel presence: members' changes (`leaving`: a check is pending; `left`: a `leave` frame was sent). */
+  readonly members?: Readonly<Partial<Record<MemberChange, number>>>;
 }
 
 /** What handling one stream record or one check did; summed over the batch. */
@@ -14,6 +17,7 @@ export interface RecordCounts {
   readonly subscriptionsDeleted?: number;
   readonly events?: Readonly<Partial<Record<LifecycleEventType, number>>>;
   readonly presence?: Readonly<Partial<Record<PresenceChange, number>>>;
+  readonly members?: Readonly<Partial<Record<MemberChange, number>>>;
 }
 
 /** A record that failed, and why. */
@@ -42,7 +46,7 @@ export interface BatchReport extends PresenceCounts {
 }
 
 /** A presence check's outcome: see `core/presence-check.ts`. */
-export type CheckOutcome = 'offline' | 'reconnected' | 'stale' | 'repeated';
+export type CheckOutcome = 'offline' | 'reconnected' | 'stale' | 'repeated' | 'left';
 
 /** A check message that failed (invalid, or its handling threw), and why. */
 export interface CheckFailure {
@@ -83,5 +87,6 @@ export function mergeCounts(a: RecordCounts, b: RecordCounts): RecordCounts {
     ...(subscriptionsDeleted > 0 ? { subscriptionsDeleted } : {}),
     events: addCounts(a.events ?? {}, b.events),
     presence: addCounts(a.presence ?? {}, b.presence),
+    ...(a.members || b.members ? { members: addCounts(a.members ?? {}, b.members) } : {}),
   };
 }

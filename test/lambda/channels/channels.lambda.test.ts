@@ -91,6 +91,10 @@ describe('subscribe', () => {
     expect(metricsOf(emf()[0])).toEqual({
       Subscribes: 1,
       Unsubscribes: 0,
+      PresenceQueries: 0,
+      PresenceJoins: 0,
+      PresenceLeaves: 0,
+      RefusedNotEnabled: 0,
       RefusedInvalidFrame: 0,
       RefusedInvalidChannel: 0,
       RefusedForbidden: 0,
@@ -147,7 +151,7 @@ describe('unsubscribe', () => {
     const result = await frame({ action: 'unsubscribe', channel: 'room/7', ref: 'u' }, { connectionId: 'Xy=' });
     expect(reply(result)).toEqual({ type: 'unsubscribed', channel: 'room/7', ref: 'u' });
     expect(ddb.calls()).toHaveLength(1);
-    expect(ddb.commandCalls(DeleteItemCommand)[0].args[0].input).toEqual({ TableName: 'subscriptions', Key: key('room/7', 'Xy=') });
+    expect(ddb.commandCalls(DeleteItemCommand)[0].args[0].input).toEqual({ TableName: 'subscriptions', Key: key('room/7', 'Xy='), ReturnValues: 'ALL_OLD' });
     expect(lambda.calls()).toHaveLength(0);
     expect(metricsOf(emf()[0])).toMatchObject({ Unsubscribes: 1, Subscribes: 0 });
   });
@@ -213,7 +217,7 @@ describe('the hook', () => {
 
 describe('hostile frames: always a 200 and an error reply, never a throw, no AWS call', () => {
   test.each([
-    ['$default: an unknown action', { action: 'presence', channel: 'room/42' }, 'INVALID_FRAME'],
+    ['$default: an unknown action', { action: 'publish', channel: 'room/42' }, 'INVALID_FRAME'],
     ['not JSON', '{"action":', 'INVALID_FRAME'],
     ['an array', '[]', 'INVALID_FRAME'],
     ['an empty frame', '', 'INVALID_FRAME'],

@@ -67,10 +67,14 @@ test('put: the row, expires_at a Number', async () => {
   expect(ddb.commandCalls(PutItemCommand)[0].args[0].input.ConditionExpression).toBeUndefined();
 });
 
-test('delete: DeleteItem of the key, unconditional', async () => {
+test('delete: DeleteItem of the key, unconditional, answering what the row was', async () => {
   ddb.on(DeleteItemCommand).resolves({});
-  await store().delete(key);
-  expect(ddb.commandCalls(DeleteItemCommand)[0].args[0].input).toEqual({ TableName: 'subscriptions', Key: dynamoKey });
+  await expect(store().delete(key)).resolves.toBeUndefined();
+  expect(ddb.commandCalls(DeleteItemCommand)[0].args[0].input).toEqual({ TableName: 'subscriptions', Key: dynamoKey, ReturnValues: 'ALL_OLD' });
+  ddb.on(DeleteItemCommand).resolves({ Attributes: { ...dynamoKey, user_id: { S: 'u1' }, presence: { BOOL: true } } });
+  await expect(store().delete(key)).resolves.toEqual({ userId: 'u1', presence: true });
+  ddb.on(DeleteItemCommand).resolves({ Attributes: { ...dynamoKey, user_id: { S: 'u1' } } });
+  await expect(store().delete(key)).resolves.toEqual({ userId: 'u1', presence: false });
 });
 
 test('DynamoDB errors reach the caller', async () => {

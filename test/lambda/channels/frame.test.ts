@@ -65,7 +65,7 @@ describe('frames that are not a JSON object', () => {
 describe('action', () => {
   test.each([
     ['missing', { channel: 'a', ref: 'r' }],
-    ['unknown', { action: 'presence', channel: 'a', ref: 'r' }],
+    ['unknown', { action: 'publish', channel: 'a', ref: 'r' }],
     ['of another case', { action: 'Subscribe', channel: 'a', ref: 'r' }],
     ['an Object.prototype member', { action: 'toString', channel: 'a', ref: 'r' }],
     ['__proto__', { action: '__proto__', channel: 'a', ref: 'r' }],

@@ -120,7 +120,9 @@ describe('unsubscribe', () => {
     await handleFrame(messageEvent(subscribe('public/a')), deps);
     const { reply, report } = await handleFrame(messageEvent(unsubscribe('public/a')), deps);
     expect(JSON.stringify(reply)).toBe('{"type":"unsubscribed","channel":"public/a","ref":"r2"}');
-    expect(report).toEqual({ connectionId: 'conn-1', routeKey: 'unsubscribe', action: 'unsubscribe', channel: 'public/a', ref: 'r2', outcome: 'unsubscribed', durationMs: 5 });
+    expect(report).toEqual({
+      connectionId: 'conn-1', routeKey: 'unsubscribe', action: 'unsubscribe', channel: 'public/a', ref: 'r2', outcome: 'unsubscribed', userId: 'u1', durationMs: 5,
+    });
     expect(deps.store.rows.size).toBe(0);
   });
 
@@ -168,7 +170,7 @@ describe('DynamoDB failing', () => {
 describe('invalid frames touch nothing', () => {
   test.each([
     ['not JSON', 'subscribe!', { type: 'error', code: 'INVALID_FRAME', message: FRAME_MESSAGES.NOT_JSON }],
-    ['an unknown action ($default)', { action: 'presence', channel: 'room/42', ref: 'r9' },
+    ['an unknown action ($default)', { action: 'publish', channel: 'room/42', ref: 'r9' },
       { type: 'error', channel: 'room/42', code: 'INVALID_FRAME', message: FRAME_MESSAGES.UNKNOWN_ACTION, ref: 'r9' }],
     ['a bad ref', { action: 'subscribe', channel: 'room/42', ref: 9 },
       { type: 'error', action: 'subscribe', channel: 'room/42', code: 'INVALID_FRAME', message: FRAME_MESSAGES.BAD_REF }],

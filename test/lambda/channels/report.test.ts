@@ -7,10 +7,14 @@ test('the metric names', () => {
   expect(CHANNEL_METRICS).toEqual({
     SUBSCRIBES: 'Subscribes',
     UNSUBSCRIBES: 'Unsubscribes',
+    PRESENCE_QUERIES: 'PresenceQueries',
+    PRESENCE_JOINS: 'PresenceJoins',
+    PRESENCE_LEAVES: 'PresenceLeaves',
     REFUSED: {
       INVALID_FRAME: 'RefusedInvalidFrame',
       INVALID_CHANNEL: 'RefusedInvalidChannel',
       FORBIDDEN: 'RefusedForbidden',
+      NOT_ENABLED: 'RefusedNotEnabled',
       TOO_MANY_SUBSCRIPTIONS: 'RefusedTooManySubscriptions',
       UNAVAILABLE: 'RefusedUnavailable',
     },
@@ -18,7 +22,8 @@ test('the metric names', () => {
 });
 
 test('every frame emits every metric, one of them 1', () => {
-  const names = ['Subscribes', 'Unsubscribes', 'RefusedInvalidFrame', 'RefusedInvalidChannel', 'RefusedForbidden', 'RefusedTooManySubscriptions', 'RefusedUnavailable'];
+  const names = ['Subscribes', 'Unsubscribes', 'PresenceQueries', 'PresenceJoins', 'PresenceLeaves', 'RefusedInvalidFrame', 'RefusedInvalidChannel',
+    'RefusedForbidden', 'RefusedNotEnabled', 'RefusedTooManySubscriptions', 'RefusedUnavailable'];
   expect(frameMetrics(report({})).map(([name]) => name)).toEqual(names);
   expect(ones(report({ outcome: 'subscribed' }))).toEqual(['Subscribes']);
   expect(ones(report({ outcome: 'unsubscribed' }))).toEqual(['Unsubscribes']);
@@ -27,6 +32,11 @@ test('every frame emits every metric, one of them 1', () => {
   expect(ones(report({ outcome: 'refused', code: 'FORBIDDEN' }))).toEqual(['RefusedForbidden']);
   expect(ones(report({ outcome: 'refused', code: 'TOO_MANY_SUBSCRIPTIONS' }))).toEqual(['RefusedTooManySubscriptions']);
   expect(ones(report({ outcome: 'refused', code: 'UNAVAILABLE' }))).toEqual(['RefusedUnavailable']);
+  expect(ones(report({ outcome: 'refused', code: 'NOT_ENABLED' }))).toEqual(['RefusedNotEnabled']);
+  expect(ones(report({ outcome: 'members' }))).toEqual(['PresenceQueries']);
+  expect(ones(report({ outcome: 'subscribed', presence: 'joined' }))).toEqual(['Subscribes', 'PresenceJoins']);
+  expect(ones(report({ outcome: 'subscribed', presence: 'rejoined' }))).toEqual(['Subscribes']);
+  expect(ones(report({ outcome: 'unsubscribed', presence: 'left' }))).toEqual(['Unsubscribes', 'PresenceLeaves']);
 });
 
 test('levels: INFO when done, WARN for the client\'s refusals, ERROR for failures', () => {

@@ -1,6 +1,6 @@
 import type { ChannelsConfig } from '../../../lambda/channels/core/config';
 import type { FrameDeps, MessageEvent } from '../../../lambda/channels/core/handle-frame';
-import type { AccessHook, HookEvent, HookVerdict, Subscription, SubscriptionKey, SubscriptionStore } from '../../../lambda/channels/core/ports';
+import type { AccessHook, HookEvent, HookVerdict, Subscription, DeletedSubscription, SubscriptionKey, SubscriptionStore } from '../../../lambda/channels/core/ports';
 import type { ChannelRuleSpec } from '../../../src/shared/channels';
 
 export const CONNECTED_AT = 1_767_225_600_123;
@@ -51,9 +51,11 @@ export class MemoryStore implements SubscriptionStore {
     this.rows.set(id(subscription), subscription);
   }
 
-  async delete(key: SubscriptionKey): Promise<void> {
+  async delete(key: SubscriptionKey): Promise<DeletedSubscription | undefined> {
     this.record('delete');
+    const row = this.rows.get(id(key));
     this.rows.delete(id(key));
+    return row === undefined ? undefined : { userId: row.userId, presence: row.presence === true };
   }
 
   private record(call: string): void {

@@ -1,0 +1,58 @@
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { ChannelsOptions } from '../channels-options';
+import { Channels, hasPresence } from './channels';
+import { ConnectionStream } from './connection-stream';
+import { TableAttributes } from './connections-table';
+import { ENV } from '../shared/constants';
+import { PRESENCE_ENV } from '../shared/presence';
+
+export interface ChannelPresenceInputs {
+  readonly connectionsTable: dynamodb.ITable;
+  readonly attributes: TableAttributes;
+  /** The pusher's work queue: the `join` / `leave` frames go through it to the channel's subscribers. */
+  readonly workQueue: sqs.IQueue;
+}
+
+/**
+ * Channel presence (a rule turns it on), once the work queue exists. The channels function joins and leaves members
+ * (a user's member row in the presence table: `GetItem`, conditional `PutItem` / `DeleteItem`; the members listed and
+ * counted: `Query`), finds whether another connection of the user is subscribed (`Query` on the connections table,
+ * `GetItem` on the subscriptions table, which it has), and hands the frames to the work queue (`SendMessage`). The
+ * connection stream function does the same for a gone connection's presence channels after the grace period, with the
+ * check queue it has; it needs `DeleteItem` on the presence table and `GetItem` on the subscriptions table besides.
+ */
+export function wireChannelPresence(
+  options: ChannelsOptions | undefined, made: { readonly channels?: Channels; readonly stream?: ConnectionStream }, inputs: ChannelPresenceInputs,
+): void {
+  const presenceTable = made.stream?.lifecycleEvents?.presenceTable;
+  if (!options || !hasPresence(options) || !made.channels || !made.stream || !presenceTable) return;
+  const { channelsFunction, subscriptionsTable } = made.channels;
+  const { connectionStreamFunction } = made.stream;
+  const { connectionsTable, workQueue, attributes } = inputs;
+  channelsFunction.addEnvironment(PRESENCE_ENV.PRESENCE_TABLE_NAME, presenceTable.tableName);
+  channelsFunction.addEnvironment(ENV.WORK_QUEUE_URL, workQueue.queueUrl);
+  channelsFunction.addEnvironment(ENV.TABLE_NAME, connectionsTable.tableName);
+  channelsFunction.addEnvironment(ENV.USER_ID_ATTRIBUTE, attributes.userIdAttribute);
+  channelsFunction.addEnvironment(ENV.CONNECTION_ID_ATTRIBUTE, attributes.connectionIdAttribute);
+  channelsFunction.addEnvironment(ENV.TTL_ATTRIBUTE, attributes.ttlAttribute);
+  iam.Grant.addToPrincipal({
+    grantee: channelsFunction,
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+    resourceArns: [presenceTable.tableArn],
+  });
+  presenceTable.encryptionKey?.grant(channelsFunction, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+  iam.Grant.addToPrincipal({ grantee: channelsFunction, actions: ['dynamodb:Query'], resourceArns: [connectionsTable.tableArn] });
+  connectionsTable.encryptionKey?.grantDecrypt(channelsFunction);
+
+  connectionStreamFunction.addEnvironment(PRESENCE_ENV.CHANNEL_PRESENCE, 'true');
+  connectionStreamFunction.addEnvironment(ENV.WORK_QUEUE_URL, workQueue.queueUrl);
+  iam.Grant.addToPrincipal({ grantee: connectionStreamFunction, actions: ['dynamodb:DeleteItem'], resourceArns: [presenceTable.tableArn] });
+  iam.Grant.addToPrincipal({ grantee: connectionStreamFunction, actions: ['dynamodb:GetItem'], resourceArns: [subscriptionsTable.tableArn] });
+
+  for (const fn of [channelsFunction, connectionStreamFunction]) {
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['sqs:SendMessage'], resourceArns: [workQueue.queueArn] });
+    workQueue.encryptionMasterKey?.grant(fn, 'kms:Encrypt', 'kms:GenerateDataKey');
+  }
+}
