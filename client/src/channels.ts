@@ -1,20 +1,15 @@
-import { PusherClientError } from './errors.js';
+import { PusherClientError, type ClientErrorKind } from './errors.js';
 import type { ResolvedOptions } from './options.js';
+import { isChannelName, membersOf, type Members } from './protocol.js';
 import { backoffDelay } from './schedule.js';
 import { Timer } from './timers.js';
 
+export { isChannelName };
+
 /**
- * A channel name: 1 to 8 segments joined by `/`, each 1 to 64 characters of `A-Z a-z 0-9 _ - . = @ : + | ~` (the
- * library's `isChannelName`, which a test keeps this equal to).
+ * A subscribe (or a presence request) that got `UNAVAILABLE` or no reply is sent this many times in all, then the channel
+ * is given up (the request rejected).
  */
-const CHANNEL_NAME = /^[\w\-.=@:+|~]{1,64}(\/[\w\-.=@:+|~]{1,64}){0,7}$/;
-
-/** Whether `name` is a channel name the API accepts: 1 to 8 segments joined by `/`, each 1 to 64 of `A-Z a-z 0-9 _ - . = @ : + | ~`. */
-export function isChannelName(name: unknown): name is string {
-  return typeof name === 'string' && CHANNEL_NAME.test(name);
-}
-
-/** A subscribe that got `UNAVAILABLE` or no reply is sent this many times in all, then the channel is given up. */
 export const SUBSCRIBE_ATTEMPTS = 5;
 
 /** What the channels need of the client: its socket, and where they report. */
@@ -27,9 +22,11 @@ export interface ChannelsHost {
   report(channel: string, error: PusherClientError | undefined, again: boolean): void;
 }
 
-/** A reply frame: `subscribed`, `unsubscribed` or `error`. */
+/** A reply frame: `subscribed`, `unsubscribed`, `members` or `error`. */
 interface Reply {
   readonly type: string;
+  readonly users?: unknown;
+  readonly count?: unknown;
   readonly code?: unknown;
   readonly message?: unknown;
   readonly ref?: unknown;
@@ -58,6 +55,8 @@ export class Channels {
   private readonly kept = new Map<string, Channel>();
   /** ref → what handles its reply: true when the reply was its answer. */
   private readonly pending = new Map<string, (reply: Reply) => boolean>();
+  /** The presence requests asked (in flight or waiting to be asked again): each rejected with the code when the socket goes. */
+  private readonly asking = new Set<(code: string) => void>();
   private refs = 0;
 
   constructor(private readonly options: ResolvedOptions, private readonly host: ChannelsHost) {}
@@ -94,6 +93,46 @@ export class Channels {
     });
   }
 
+  /**
+   * Asks for a presence channel's members: a `presence` frame with a fresh ref, resolved by its `members` reply. A final
+   * error reply rejects with its code; `UNAVAILABLE` and no reply within `replyTimeoutMs` are asked again after a
+   * backoff, `SUBSCRIBE_ATTEMPTS` in all, as a subscribe is; no socket open, or the socket gone before the answer,
+   * rejects with `DISCONNECTED` (ask again once the channel is subscribed again).
+   */
+  members(name: string): Promise<Members> {
+    return new Promise((resolve, reject) => {
+      const fail = (code: string, why?: string, reply?: Reply) => failure(code, name, why, reply, 'presence');
+      const refused = this.refused(name, 'presence') ?? (this.host.closed() ? fail('CLOSED', 'the client is closed') : undefined);
+      if (refused) return reject(refused);
+      const timer = new Timer(this.options.timers);
+      let failures = 0;
+      let ref: string | undefined;
+      const done = (error: PusherClientError | undefined, members?: Members) => {
+        timer.stop();
+        if (ref) this.pending.delete(ref);
+        this.asking.delete(lost);
+        if (error) reject(error);
+        else resolve(members!);
+      };
+      const lost = (code: string) => done(fail(code, code === 'CLOSED' ? 'the client is closed' : 'no socket is open, or it closed before the answer'));
+      const retry = (error: PusherClientError) => {
+        if (++failures >= SUBSCRIBE_ATTEMPTS) return done(error);
+        timer.start(backoffDelay(failures - 1, this.options.backoff, this.options.random), attempt);
+      };
+      const attempt = () => {
+        ref = this.ask('presence', name, timer, (reply) => {
+          ref = undefined;
+          if (reply.type === 'error') return reply.code === 'UNAVAILABLE' ? retry(replyFailure(name, reply, 'presence')) : done(replyFailure(name, reply, 'presence'));
+          const members = membersOf(reply);
+          done(members ? undefined : fail('INVALID_REPLY', 'a members reply without its users and count', reply), members);
+        }, retry, 'presence');
+        if (ref === undefined) lost('DISCONNECTED');
+      };
+      this.asking.add(lost);
+      attempt();
+    });
+  }
+
   /** A reply with a ref the client waits for: handled (true), or not one of its replies (false). */
   reply(reply: Reply): boolean {
     const handle = typeof reply.ref === 'string' ? this.pending.get(reply.ref) : undefined;
@@ -113,29 +152,32 @@ export class Channels {
   }
 
   /** The socket is gone: what was in flight on it is not answered; the kept channels wait for the next socket. */
-  lost(): void {
+  lost(code = 'DISCONNECTED'): void {
     for (const channel of this.kept.values()) this.cancel(channel);
+    for (const reject of [...this.asking]) reject(code);
     // What is left are unsubscribes in flight: done, the subscriptions went with the socket.
     for (const handle of [...this.pending.values()]) handle({ type: 'unsubscribed' });
   }
 
-  /** The client is closed: every channel is forgotten, every `subscribe()` waiting rejected. */
+  /** The client is closed: every channel is forgotten, every `subscribe()` and `members()` waiting rejected. */
   close(): void {
     for (const channel of [...this.kept.values()]) this.forget(channel, failure('CLOSED', channel.name));
-    this.lost();
+    this.lost('CLOSED');
   }
 
-  private refused(name: string): PusherClientError | undefined {
-    if (!isChannelName(name)) return failure('INVALID_CHANNEL', JSON.stringify(name), 'not 1 to 8 segments joined by /, each 1 to 64 of A-Z a-z 0-9 _ - . = @ : + | ~');
-    if (this.options.messageFormat !== 'envelope') return failure('NOT_ENVELOPE', name, "channels need messageFormat 'envelope'");
+  private refused(name: string, kind: ClientErrorKind = 'subscription'): PusherClientError | undefined {
+    if (!isChannelName(name)) return failure('INVALID_CHANNEL', JSON.stringify(name), 'not 1 to 8 segments joined by /, each 1 to 64 of A-Z a-z 0-9 _ - . = @ : + | ~', undefined, kind);
+    if (this.options.messageFormat !== 'envelope') return failure('NOT_ENVELOPE', name, "channels need messageFormat 'envelope'", undefined, kind);
     return undefined;
   }
 
   /**
-   * Sends `action` for the channel with a fresh ref, and waits for its reply (`<action>d`, or an `error`) within
-   * `replyTimeoutMs`, else `timedOut`. Returns the ref; undefined when no socket is open.
+   * Sends `action` for the channel with a fresh ref, and waits for its reply (`<action>d`, `members` to `presence`, or
+   * an `error`) within `replyTimeoutMs`, else `timedOut` (an error of `kind`). Returns the ref; undefined when no socket
+   * is open.
    */
-  private ask(action: string, name: string, timer: Timer, answer: (reply: Reply) => void, timedOut: (error: PusherClientError) => void) {
+  private ask(action: string, name: string, timer: Timer, answer: (reply: Reply) => void, timedOut: (error: PusherClientError) => void, kind: ClientErrorKind = 'subscription') {
+    const answers = action === 'presence' ? 'members' : `${action}d`;
     const ref = `wp${this.refs + 1}`;
     if (!this.host.send({ action, channel: name, ref })) return undefined;
     this.refs++;
@@ -143,11 +185,11 @@ export class Channels {
     if (ms > 0) {
       timer.start(ms, () => {
         this.pending.delete(ref);
-        timedOut(failure('TIMEOUT', name, `no reply to ${action} within ${ms} ms`));
+        timedOut(failure('TIMEOUT', name, `no reply to ${action} within ${ms} ms`, undefined, kind));
       });
     }
     this.pending.set(ref, (reply) => {
-      if (reply.type !== `${action}d` && reply.type !== 'error') return false;
+      if (reply.type !== answers && reply.type !== 'error') return false;
       timer.stop();
       this.pending.delete(ref);
       answer(reply);
@@ -201,11 +243,11 @@ export class Channels {
   }
 }
 
-/** A subscription error: its message `<channel>: <code>[: <why>]`. */
-function failure(code: string, channel: string, why?: string, reply?: Reply): PusherClientError {
-  return new PusherClientError('subscription', `${channel}: ${code}${why ? `: ${why}` : ''}`, { code, channel, ref: reply?.ref as string | undefined, frame: reply });
+/** A subscription (or presence) error: its message `<channel>: <code>[: <why>]`. */
+function failure(code: string, channel: string, why?: string, reply?: Reply, kind: ClientErrorKind = 'subscription'): PusherClientError {
+  return new PusherClientError(kind, `${channel}: ${code}${why ? `: ${why}` : ''}`, { code, channel, ref: reply?.ref as string | undefined, frame: reply });
 }
 
-function replyFailure(channel: string, reply: Reply): PusherClientError {
-  return failure(String(reply.code), channel, typeof reply.message === 'string' ? reply.message : undefined, reply);
+function replyFailure(channel: string, reply: Reply, kind?: ClientErrorKind): PusherClientError {
+  return failure(String(reply.code), channel, typeof reply.message === 'string' ? reply.message : undefined, reply, kind);
 }

@@ -5,7 +5,7 @@ import { RecentIds } from './dedupe.js';
 import { Emitter } from './emitter.js';
 import { PusherClientError } from './errors.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
-import { MAX_FRAME_BYTES, parseFrame, type Envelope, type ProtocolFrame } from './protocol.js';
+import { MAX_FRAME_BYTES, parseFrame, type Envelope, type Members, type PresenceEvent, type ProtocolFrame } from './protocol.js';
 import { SendBuffer } from './send-buffer.js';
 
 // Typed here rather than from DOM or Node.js typings (the package compiles against neither); both platforms have it.
@@ -35,7 +35,12 @@ export interface ClientEvents {
    * or it was given up (`error` set: a final refusal, or `UNAVAILABLE` / no reply too many times) and is forgotten.
    */
   subscription: (channel: string, error: PusherClientError | undefined) => void;
-  /** Any other protocol frame (a reply the client was not waiting for, `members`, … as later features add them). */
+  /**
+   * On a presence channel the client is subscribed to, another user joined (its first connection subscribed) or left
+   * (its last one unsubscribed, or dropped and stayed away for the API's grace period). Never the client's own user.
+   */
+  presence: (presence: PresenceEvent) => void;
+  /** Any other protocol frame (a reply the client was not waiting for, a malformed `presence`, … as later features add them). */
   frame: (frame: ProtocolFrame) => void;
 }
 
@@ -150,8 +155,20 @@ export class WebsocketPusherClient {
   }
 
   /**
+   * Asks who is on a presence channel the client is subscribed to (on its current socket: await `subscribe()` first):
+   * the first 100 user ids in ascending order, and the exact count. Rejects with a `PusherClientError` (kind `presence`,
+   * `details.code`) on an error reply (`FORBIDDEN`: not subscribed or not allowed; `NOT_ENABLED`: no presence on the
+   * channel; `INVALID_CHANNEL`), `UNAVAILABLE` or no reply within `replyTimeoutMs` 5 times (asked again with backoff in
+   * between, as a subscribe is), no socket open or the socket gone before the answer (`DISCONNECTED`), `close()`
+   * (`CLOSED`), and, nothing sent, a name that is not a channel's (`INVALID_CHANNEL`) or the `data` format (`NOT_ENVELOPE`).
+   */
+  members(channel: string): Promise<Members> {
+    return this.channels.members(channel);
+  }
+
+  /**
    * Closes the connection for good (until `connect()`): no reconnect; buffered frames are dropped, the channels
-   * forgotten (a `subscribe()` waiting rejects with `CLOSED`).
+   * forgotten (a `subscribe()` or `members()` waiting rejects with `CLOSED`).
    */
   close(): void {
     this.channels.close();
@@ -189,6 +206,9 @@ export class WebsocketPusherClient {
         return;
       case 'pong':
         this.events.emit('pong');
+        return;
+      case 'presence':
+        this.events.emit('presence', frame.presence);
         return;
       case 'error':
         if (this.channels.reply(frame.frame)) return;

@@ -8,10 +8,13 @@
  * - `subscription`: a channel could not be subscribed (or unsubscribed): `code` the API's (`FORBIDDEN`, `INVALID_CHANNEL`,
  *   `TOO_MANY_SUBSCRIPTIONS`, `UNAVAILABLE`, …) or the client's (`INVALID_CHANNEL`, `TIMEOUT`, `CLOSED`, `UNSUBSCRIBED`,
  *   `NOT_ENVELOPE`), `channel` set.
+ * - `presence`: a `members()` request failed: `code` the API's (`FORBIDDEN` when not subscribed or not allowed,
+ *   `NOT_ENABLED`, `INVALID_CHANNEL`, `UNAVAILABLE`, …) or the client's (`INVALID_CHANNEL`, `TIMEOUT`, `DISCONNECTED`,
+ *   `CLOSED`, `NOT_ENVELOPE`, `INVALID_REPLY`), `channel` set.
  * - `frame`: a frame the client cannot read (binary).
  * - `listener`: one of the app's listeners threw.
  */
-export type ClientErrorKind = 'connect' | 'token' | 'ping-timeout' | 'gateway' | 'protocol' | 'subscription' | 'frame' | 'listener';
+export type ClientErrorKind = 'connect' | 'token' | 'ping-timeout' | 'gateway' | 'protocol' | 'subscription' | 'presence' | 'frame' | 'listener';
 
 /** An error the client reports through its `error` event. */
 export class PusherClientError extends Error {
@@ -19,9 +22,9 @@ export class PusherClientError extends Error {
     readonly kind: ClientErrorKind,
     message: string,
     readonly details: {
-      /** A protocol or subscription error's `code`. */
+      /** A protocol, subscription or presence error's `code`. */
       readonly code?: string;
-      /** The channel of a subscription error. */
+      /** The channel of a subscription or presence error. */
       readonly channel?: string;
       /** The `ref` of the frame a protocol error answers. */
       readonly ref?: string;

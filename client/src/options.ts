@@ -35,8 +35,8 @@ export interface ClientOptions {
   /** A dial (the token provider's answer, then the socket's open) not done this long after it began is given up and retried. @default 15000 */
   readonly connectTimeoutMs?: number;
   /**
-   * A subscribe or unsubscribe sent and not answered this long after is given up (a subscribe is tried again, up to 5
-   * times in all); 0 waits forever. @default 10000
+   * A subscribe, unsubscribe or presence request sent and not answered this long after is given up (a subscribe or a
+   * presence request is tried again, up to 5 times in all); 0 waits forever. @default 10000
    */
   readonly replyTimeoutMs?: number;
   /** Re-dialing before API Gateway's 2-hour limit. */

@@ -12,6 +12,17 @@ export const SUBPROTOCOL = 'websocket-pusher';
  */
 export const MAX_FRAME_BYTES = 32 * 1024;
 
+/**
+ * A channel name: 1 to 8 segments joined by `/`, each 1 to 64 characters of `A-Z a-z 0-9 _ - . = @ : + | ~` (the
+ * library's `isChannelName`, which a test keeps this equal to).
+ */
+const CHANNEL_NAME = /^[\w\-.=@:+|~]{1,64}(\/[\w\-.=@:+|~]{1,64}){0,7}$/;
+
+/** Whether `name` is a channel name the API accepts: 1 to 8 segments joined by `/`, each 1 to 64 of `A-Z a-z 0-9 _ - . = @ : + | ~`. */
+export function isChannelName(name: unknown): name is string {
+  return typeof name === 'string' && CHANNEL_NAME.test(name);
+}
+
 /** The keep-alive frame: API Gateway's ping route answers it with `{"type":"pong"}` (a mock integration). */
 export const PING_FRAME = '{"action":"ping"}';
 
@@ -55,6 +66,20 @@ export interface ErrorFrame {
   readonly ref?: string;
 }
 
+/** A user joined or left a presence channel (never the client's own user): `{"type":"presence",…}`, as the `presence` event gets it. */
+export interface PresenceEvent {
+  readonly channel: string;
+  /** `join`: the user's first connection subscribed; `leave`: its last one unsubscribed, or dropped and stayed away for the grace period. */
+  readonly event: 'join' | 'leave';
+  readonly user: string;
+}
+
+/** A presence channel's members, as `members()` resolves: the first 100 user ids in ascending order, and how many there are. */
+export interface Members {
+  readonly users: string[];
+  readonly count: number;
+}
+
 /** Any other frame with a `type` (`subscribed`, `members`, `resumed`, … as later features add them). */
 export interface ProtocolFrame {
   readonly type: string;
@@ -66,6 +91,7 @@ export type IncomingFrame =
   | { readonly kind: 'envelope'; readonly envelope: Envelope }
   | { readonly kind: 'data'; readonly data: unknown }
   | { readonly kind: 'pong' }
+  | { readonly kind: 'presence'; readonly presence: PresenceEvent }
   | { readonly kind: 'error'; readonly frame: ErrorFrame }
   /** API Gateway's own error answer to a frame: `{"message":"Forbidden","connectionId":…,"requestId":…}`. */
   | { readonly kind: 'gateway-error'; readonly message: string; readonly requestId?: string }
@@ -76,7 +102,8 @@ export type IncomingFrame =
  * or another protocol reply; API Gateway's own error answers have none. In the `data` format a frame is the pushed
  * `data` unless it is exactly a `pong`, an API Gateway error answer (`message` with `connectionId` or `requestId`) or
  * an `error` frame: those shapes are the protocol's, so a backend using the `data` format must not push them. A frame
- * that is not JSON is delivered as its text, as `data`.
+ * that is not JSON is delivered as its text, as `data`. A `presence` frame (envelope format) is one only when it has a
+ * channel name, `event` `join` or `leave` and a non-empty `user`; a malformed one is another protocol frame.
  */
 export function parseFrame(text: string, format: MessageFormat): IncomingFrame {
   let value: unknown;
@@ -96,9 +123,20 @@ export function parseFrame(text: string, format: MessageFormat): IncomingFrame {
   if (type === 'message' && typeof value.id === 'string' && 'data' in value) {
     return { kind: 'envelope', envelope: value as unknown as Envelope };
   }
+  if (type === 'presence' && isChannelName(value.channel) && (value.event === 'join' || value.event === 'leave') && typeof value.user === 'string' && value.user !== '') {
+    return { kind: 'presence', presence: { channel: value.channel, event: value.event, user: value.user } };
+  }
   if (typeof type === 'string') return { kind: 'frame', frame: value as ProtocolFrame };
   // An envelope-format API pushed something that is not an envelope (e.g. the API still uses the `data` format).
   return { kind: 'data', data: value };
+}
+
+/** The members of a `members` reply: `users` user ids (non-empty strings), `count` a whole number at least as large; else undefined. */
+export function membersOf(frame: { readonly users?: unknown; readonly count?: unknown }): Members | undefined {
+  const { users, count } = frame;
+  if (!Array.isArray(users) || !users.every((user) => typeof user === 'string' && user !== '')) return undefined;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < users.length) return undefined;
+  return { users: [...users] as string[], count };
 }
 
 /** The URL and subprotocols of one dial, the token placed as `transport` says. */

@@ -1,4 +1,4 @@
-import { dialTarget, parseFrame } from '../../../client/src/protocol';
+import { dialTarget, membersOf, parseFrame } from '../../../client/src/protocol';
 
 describe('parseFrame', () => {
   test('an envelope is a message with its id', () => {
@@ -21,6 +21,25 @@ describe('parseFrame', () => {
   test('other typed frames are protocol frames (later features: subscribed, members, ...)', () => {
     expect(parseFrame('{"type":"subscribed","channel":"room/42"}', 'envelope'))
       .toEqual({ kind: 'frame', frame: { type: 'subscribed', channel: 'room/42' } });
+  });
+
+  test('a presence frame: only with a channel name, event join or leave, and a user; the other fields dropped', () => {
+    expect(parseFrame('{"type":"presence","channel":"room/1","event":"join","user":"bob","extra":1}', 'envelope'))
+      .toEqual({ kind: 'presence', presence: { channel: 'room/1', event: 'join', user: 'bob' } });
+    expect(parseFrame('{"type":"presence","channel":"room/1","event":"leave","user":"b"}', 'envelope')).toMatchObject({ kind: 'presence' });
+    for (const bad of ['{"type":"presence","channel":"room/1","event":"JOIN","user":"bob"}', '{"type":"presence","channel":"room 1","event":"join","user":"bob"}',
+      '{"type":"presence","channel":"room/1","event":"join","user":""}', '{"type":"presence","channel":"room/1","event":"join","user":["bob"]}']) {
+      expect(parseFrame(bad, 'envelope')).toEqual({ kind: 'frame', frame: JSON.parse(bad) });
+    }
+    expect(parseFrame('{"type":"presence","channel":"room/1","event":"join","user":"bob"}', 'data')).toMatchObject({ kind: 'data' });
+  });
+
+  test('membersOf: user ids and a whole count at least as large, or undefined', () => {
+    expect(membersOf({ users: ['a', 'b'], count: 150 })).toEqual({ users: ['a', 'b'], count: 150 });
+    expect(membersOf({ users: [], count: 0 })).toEqual({ users: [], count: 0 });
+    for (const bad of [{}, { users: ['a'] }, { users: ['a'], count: '1' }, { users: ['a', ''], count: 2 }, { users: ['a', 'b'], count: 1 }, { users: [], count: -1 }, { users: null, count: 0 }]) {
+      expect(membersOf(bad)).toBeUndefined();
+    }
   });
 
   test('the data format: every other frame is the pushed data, envelope-looking or not', () => {
