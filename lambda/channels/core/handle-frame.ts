@@ -216,10 +216,13 @@ const subscribeFrame = (frame: Frame) => ({ ...frame, action: 'subscribe' as con
 
 /** The `presence` answer: the members, if the connection is subscribed. */
 async function presence({ frame, connectionId, deps }: Subscribe, userId: string): Promise<Outcome> {
+  let step = 'DynamoDB';
   try {
-    return await members(deps.members, frame, userId, await deps.store.exists(keyOf(frame.channel, connectionId, deps.config.shards)));
+    const subscribed = await deps.store.exists(keyOf(frame.channel, connectionId, deps.config.shards));
+    step = 'channel presence';
+    return await members(deps.members, frame, userId, subscribed);
   } catch (e) {
-    return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { userId, reason: `DynamoDB: ${errorText(e)}` });
+    return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { userId, reason: `${step}: ${errorText(e)}` });
   }
 }
 

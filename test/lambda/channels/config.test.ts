@@ -73,3 +73,43 @@ describe('parseRules', () => {
     expect(parseRules('[]')).toEqual([]);
   });
 });
+
+describe('channel presence settings', () => {
+  const WORK = 'https://sqs.us-east-1.amazonaws.com/123456789012/pusher-work';
+  const presenceRules = JSON.stringify([{ pattern: 'lobby/*', kind: 'allow', presence: true }, { pattern: 'public', kind: 'allow' }]);
+  const withPresence = (overrides: Record<string, string | undefined> = {}) => env({
+    [CHANNELS_ENV.CHANNEL_RULES]: presenceRules,
+    PRESENCE_TABLE_NAME: 'presence',
+    WORK_QUEUE_URL: WORK,
+    CONNECTIONS_TABLE_NAME: 'connections',
+    ...overrides,
+  });
+
+  test('no rule turns presence on: none of its variables is needed, and none is read', () => {
+    expect(readChannelsConfig(env({ PRESENCE_TABLE_NAME: 'presence' }))).not.toHaveProperty('presence');
+    const off = JSON.stringify([{ pattern: 'lobby/*', kind: 'allow', presence: false }]);
+    expect(readChannelsConfig(env({ [CHANNELS_ENV.CHANNEL_RULES]: off }))).not.toHaveProperty('presence');
+  });
+
+  test('a presence rule: the presence table, the work queue, the connections table, the attributes with their defaults', () => {
+    expect(readChannelsConfig(withPresence()).presence).toEqual({
+      presenceTableName: 'presence',
+      workQueueUrl: WORK,
+      connectionsTableName: 'connections',
+      userIdAttribute: 'user_id',
+      connectionIdAttribute: 'connection_id',
+      ttlAttribute: 'expires_at',
+    });
+    expect(readChannelsConfig(withPresence({ USER_ID_ATTRIBUTE: 'uid', CONNECTION_ID_ATTRIBUTE: 'cid', TTL_ATTRIBUTE: 'ttl' })).presence)
+      .toMatchObject({ userIdAttribute: 'uid', connectionIdAttribute: 'cid', ttlAttribute: 'ttl' });
+    expect(readChannelsConfig(withPresence({ TTL_ATTRIBUTE: '' })).presence).not.toHaveProperty('ttlAttribute');
+  });
+
+  test.each(['PRESENCE_TABLE_NAME', 'WORK_QUEUE_URL', 'CONNECTIONS_TABLE_NAME'])('a presence rule without %s: an error naming it', (name) => {
+    expect(() => readChannelsConfig(withPresence({ [name]: undefined }))).toThrow(`environment variable ${name} is required and was not set`);
+  });
+
+  test.each([['"yes"'], ['1'], ['null']])('a rule whose presence is %s: not a boolean', (value) => {
+    expect(() => parseRules(`[{"pattern":"a","kind":"allow","presence":${value}}]`)).toThrow(/rule 1: presence must be a boolean$/);
+  });
+});

@@ -1,7 +1,9 @@
+import type { MemberDeps } from '../../../lambda/channel-presence/core/members';
 import type { ChannelsConfig } from '../../../lambda/channels/core/config';
 import type { FrameDeps, MessageEvent } from '../../../lambda/channels/core/handle-frame';
 import type { AccessHook, HookEvent, HookVerdict, Subscription, DeletedSubscription, SubscriptionKey, SubscriptionStore } from '../../../lambda/channels/core/ports';
 import type { ChannelRuleSpec } from '../../../src/shared/channels';
+import { FakeFrames, FakeMemberStore } from '../channel-presence/fakes';
 
 export const CONNECTED_AT = 1_767_225_600_123;
 export const HOOK_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:room-access';
@@ -14,6 +16,8 @@ export function messageEvent(body: unknown, options: {
   userArn?: string;
   connectedAt?: number;
   isBase64Encoded?: boolean;
+  /** API Gateway's id of the message. */
+  requestId?: string;
 } = {}): MessageEvent {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const action = typeof body === 'object' && body !== null ? (body as { action?: unknown }).action : undefined;
@@ -24,6 +28,7 @@ export function messageEvent(body: unknown, options: {
       routeKey: options.routeKey ?? (action === 'subscribe' || action === 'unsubscribe' ? action : '$default'),
       connectionId: options.connectionId ?? 'conn-1',
       connectedAt: options.connectedAt ?? CONNECTED_AT,
+      ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
       authorizer: options.authorizer === undefined ? { principalId: 'u1', tenant: 'acme', integrationLatency: 12 } : options.authorizer,
       identity: { userArn: options.userArn },
     },
@@ -105,4 +110,27 @@ export function testDeps(overrides: Partial<FrameDeps> = {}): FrameDeps & { stor
     now: () => (clock += 5),
     ...overrides,
   } as FrameDeps & { store: MemoryStore; hook: ScriptedHook };
+}
+
+/** Presence rules: an allow rule and a hook rule turning presence on (the plain rules of {@link testConfig} after them). */
+export const PRESENCE_RULES: ChannelRuleSpec[] = [
+  { pattern: 'lobby/*', kind: 'allow', presence: true },
+  { pattern: 'vip/*', kind: 'hook', hook: HOOK_ARN, presence: true },
+  ...testConfig().rules,
+];
+
+/**
+ * Channel presence's ports for the channels function: the members and frames in memory, a user's subscribed
+ * connections read from `store`'s rows (as the adapter reads the subscriptions table; every connection live).
+ */
+export function memberDeps(store: MemoryStore) {
+  const members = new FakeMemberStore();
+  const frames = new FakeFrames();
+  const subscribed = {
+    async anySubscribed(channel: string, userId: string, options: { readonly excluding?: string }): Promise<boolean> {
+      return [...store.rows.values()].some((r) => r.channel === channel && r.userId === userId && r.connectionId !== options.excluding);
+    },
+  };
+  const deps: MemberDeps = { members, subscribed, frames, now: () => 1_700_000_000_000 };
+  return { members, frames, deps };
 }

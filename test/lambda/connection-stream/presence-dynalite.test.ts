@@ -1,40 +1,19 @@
-/// <reference path="../../../local/aws/dynamodb/dynalite.d.ts" />
-import type { AddressInfo } from 'net';
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoConnectionDirectory } from '../../../lambda/connection-stream/adapters/dynamo-connection-directory';
 import { DynamoPresenceStore } from '../../../lambda/connection-stream/adapters/dynamo-presence-store';
+import { createTable, startDynalite } from '../support/dynalite';
 
 // The presence store's conditions and the live-connection Query against a DynamoDB engine (dynalite): every
 // expression is accepted (no unused name or value), and each condition holds or fails as the core expects.
 
-let server: ReturnType<typeof dynalite>;
 let client: DynamoDBClient;
+let close: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  await client.send(new CreateTableCommand({
-    TableName: 'presence',
-    KeySchema: [{ AttributeName: 'presence_key', KeyType: 'HASH' }, { AttributeName: 'user_id', KeyType: 'RANGE' }],
-    AttributeDefinitions: [{ AttributeName: 'presence_key', AttributeType: 'S' }, { AttributeName: 'user_id', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  }));
-  await client.send(new CreateTableCommand({
-    TableName: 'connections',
-    KeySchema: [{ AttributeName: 'user_id', KeyType: 'HASH' }, { AttributeName: 'connection_id', KeyType: 'RANGE' }],
-    AttributeDefinitions: [{ AttributeName: 'user_id', AttributeType: 'S' }, { AttributeName: 'connection_id', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  }));
+  ({ client, close } = await startDynalite());
+  await createTable(client, 'presence', 'presence_key', 'user_id');
+  await createTable(client, 'connections', 'user_id', 'connection_id');
 });
-afterAll(async () => {
-  client?.destroy();
-  await new Promise((resolve) => server?.close(resolve));
-});
+afterAll(async () => close?.());
 
 test('a user\'s row through its states: each write holds only on the row as read', async () => {
   const store = new DynamoPresenceStore(client, 'presence');

@@ -65,6 +65,34 @@ test.each([
   expect(() => readStreamConfig(env)).toThrow(message);
 });
 
+describe('CHANNEL_PRESENCE', () => {
+  const WORK = 'https://sqs.us-east-1.amazonaws.com/123456789012/pusher-work';
+  const on = { ...PRESENCE, SUBSCRIPTIONS_TABLE_NAME: 'subs', CHANNEL_PRESENCE: 'true', WORK_QUEUE_URL: WORK };
+
+  test('true, with the cleanup and presence: the work queue and the shards (default 1)', () => {
+    expect(readStreamConfig(on).channelPresence).toEqual({ workQueueUrl: WORK, shards: 1 });
+    expect(readStreamConfig({ ...on, CHANNEL_SHARDS: '8' }).channelPresence).toEqual({ workQueueUrl: WORK, shards: 8 });
+  });
+
+  test.each([[undefined], [''], ['false']])('%j: off', (value) => {
+    expect(readStreamConfig({ ...on, CHANNEL_PRESENCE: value })).not.toHaveProperty('channelPresence');
+  });
+
+  test.each([
+    [{ CHANNEL_PRESENCE: 'yes' }, "environment variable CHANNEL_PRESENCE must be true or false, got 'yes'"],
+    [{ SUBSCRIPTIONS_TABLE_NAME: undefined }, 'CHANNEL_PRESENCE needs SUBSCRIPTIONS_TABLE_NAME and EVENT_BUS_NAME set'],
+    [{ WORK_QUEUE_URL: ' ' }, 'environment variable WORK_QUEUE_URL is required with CHANNEL_PRESENCE and was not set'],
+    [{ CHANNEL_SHARDS: '101' }, "CHANNEL_SHARDS must be an integer from 1 to 100, got '101'"],
+  ])('%j: a configuration error', (overrides, message) => {
+    expect(() => readStreamConfig({ ...on, ...overrides })).toThrow(message);
+  });
+
+  test('without presence (no bus): a configuration error', () => {
+    expect(() => readStreamConfig({ SUBSCRIPTIONS_TABLE_NAME: 'subs', CHANNEL_PRESENCE: 'true', WORK_QUEUE_URL: WORK }))
+      .toThrow('CHANNEL_PRESENCE needs SUBSCRIPTIONS_TABLE_NAME and EVENT_BUS_NAME set');
+  });
+});
+
 test('the handler fails the whole batch on a configuration error (Lambda retries it, then keeps it)', async () => {
   // GIVEN neither a subscriptions table nor a bus (the handler reads its configuration on its first invocation)
   delete process.env.SUBSCRIPTIONS_TABLE_NAME;

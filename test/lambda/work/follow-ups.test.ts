@@ -1,5 +1,6 @@
 import type { Remainder } from '../../../lambda/core/reports';
 import { planFollowUps, type FollowUpOrigin } from '../../../lambda/work/follow-ups';
+import { parseWorkItem } from '../../../lambda/work/parse-work-item';
 
 const origin = (fields: Partial<FollowUpOrigin> = {}): FollowUpOrigin => ({
   requestId: 'req-1',
@@ -100,5 +101,51 @@ describe('planFollowUps', () => {
     // THEN
     expect(plan.requeued).toBe(0);
     expect(plan.givenUp).toEqual([{ connections: keys('c'.repeat(140_000)), users: [], why: 'too large to carry forward' }]);
+  });
+});
+
+describe('follow-ups of a raw item (a channel presence frame)', () => {
+  const frame = '{"type":"presence","channel":"room/42","event":"leave","user":"alice"}';
+  const rules = { userIdAttribute: 'user_id', connectionIdAttribute: 'connection_id', maxCarryForwardAttempts: 3, messageFormat: 'envelope' as const };
+  const rawOrigin = (fields: Partial<FollowUpOrigin> = {}) =>
+    origin({ raw: true, dataText: frame, segment: 0, totalSegments: 1, excludeUsers: new Set(['alice']), excludeConnections: new Set(), ...fields });
+  const shardKey = (shard: number) => ({ channel_key: { S: `room/42#${shard}` }, connection_id: { S: 'c9' } });
+  const parsedAll = (messages: Array<{ body: string }>) => messages.map((m) => {
+    const parsed = parseWorkItem(m.body, rules);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    return parsed.item;
+  });
+
+  test('retries, shard continuations and reads items stay raw: the bare frame, the user still excluded', () => {
+    // WHEN a failing connection, a shard handed on for time, and two channels' shard 1 that failed are left
+    const plan = planFollowUps(rawOrigin(), left({
+      connections: [{ userId: 'bob', connectionId: 'c1', channel: 'room/42' }],
+      segments: [
+        { segment: 2, totalSegments: 4, channel: 'room/42', startKey: shardKey(2), progressed: true },
+        { segment: 1, totalSegments: 4, channel: 'room/42', failed: true },
+        { segment: 1, totalSegments: 4, channel: 'room/43', failed: true },
+      ],
+    }), 3);
+
+    // THEN every follow-up parses as raw, its payload the frame as it is
+    const items = parsedAll(plan.messages);
+    expect(items.map((i) => [i.connections ? 'connections' : i.reads ? 'reads' : 'channel', i.raw])).toEqual(
+      expect.arrayContaining([['connections', true], ['channel', true], ['reads', true]]));
+    expect(items).toHaveLength(3);
+    for (const item of items) {
+      expect(item.payload!.toString('utf8')).toBe(frame);
+      expect(item.envelopeId).toBeUndefined();
+    }
+    expect(items.filter((i) => i.connections === undefined).map((i) => [...i.excludeUsers])).toEqual([['alice'], ['alice']]);
+  });
+
+  test('what is dead-lettered at the bound stays raw', () => {
+    const plan = planFollowUps(rawOrigin({ attempt: 3 }), left({ connections: [{ userId: 'bob', connectionId: 'c1' }] }), 3);
+    expect(parsedAll(plan.deadLetters).map((i) => [i.raw, i.payload!.toString('utf8')])).toEqual([[true, frame]]);
+  });
+
+  test('a follow-up of an item that is not raw carries no raw', () => {
+    const plan = planFollowUps(origin({ dataText: frame }), left({ connections: keys('c1') }), 3);
+    expect(JSON.parse(plan.messages[0].body)).not.toHaveProperty('raw');
   });
 });

@@ -152,3 +152,28 @@ describe('work items and the envelope', () => {
     expect(parse({ ...valid, id })).toEqual({ ok: false, reason: '`id` must be a non-empty string of at most 256 characters' });
   });
 });
+
+describe('raw work items (channel presence frames)', () => {
+  const frame = '{"type":"presence","channel":"room/42","event":"join","user":"alice"}';
+
+  test('raw data is posted as it is with messageFormat envelope too, and raw survives serialize / parse', () => {
+    const body = serializeWorkItem({ ...base, id: 'order-7', raw: true }, frame);
+    expect(JSON.parse(body)).toMatchObject({ raw: true, data: JSON.parse(frame) });
+    const parsed = parseWorkItem(body, { ...rules, messageFormat: 'envelope' });
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.item.raw).toBe(true);
+    expect(parsed.item.payload!.toString('utf8')).toBe(frame);
+    expect(parsed.item.envelopeId).toBeUndefined();
+  });
+
+  test('an item without raw is enveloped as before, and carries no raw', () => {
+    const parsed = parseWorkItem(serializeWorkItem(base, frame), { ...rules, messageFormat: 'envelope' });
+    expect(parsed.ok && parsed.item.raw).toBeUndefined();
+    expect(parsed.ok && parsed.item.payload!.toString('utf8')).toBe(`{"type":"message","id":"req-1","data":${frame}}`);
+  });
+
+  test.each([[false], ['true'], [1]])('raw other than true (%j) is invalid', (raw) => {
+    expect(parse({ ...valid, raw })).toEqual({ ok: false, reason: '`raw` must be true when present' });
+  });
+});

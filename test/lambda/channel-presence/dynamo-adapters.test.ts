@@ -1,0 +1,131 @@
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoMemberStore } from '../../../lambda/channel-presence/adapters/dynamo-member-store';
+import { DynamoSubscribedConnections } from '../../../lambda/channel-presence/adapters/dynamo-subscribed-connections';
+import { DynamoConnectionDirectory } from '../../../lambda/connection-stream/adapters/dynamo-connection-directory';
+import { channelKey, shardOf } from '../../../src/shared/channels';
+import { createTable, startDynalite } from '../support/dynalite';
+
+// Channel presence's DynamoDB adapters against a DynamoDB engine (dynalite): every expression is accepted (no unused
+// name or value), each condition holds or fails as the core expects, and the reads find what the tables hold.
+
+let client: DynamoDBClient;
+let close: (() => Promise<void>) | undefined;
+beforeAll(async () => {
+  ({ client, close } = await startDynalite());
+  await createTable(client, 'presence', 'presence_key', 'user_id');
+  await createTable(client, 'connections', 'user_id', 'connection_id');
+  await createTable(client, 'subscriptions', 'channel_key', 'connection_id');
+});
+afterAll(async () => close?.());
+
+const SHARDS = 4;
+const directory = () => new DynamoConnectionDirectory(client, {
+  tableName: 'connections', userIdAttribute: 'user_id', connectionIdAttribute: 'connection_id', ttlAttribute: 'expires_at',
+});
+const putConnection = (user: string, id: string, expiresAt?: number) => client.send(new PutItemCommand({
+  TableName: 'connections',
+  Item: { user_id: { S: user }, connection_id: { S: id }, ...(expiresAt === undefined ? {} : { expires_at: { N: String(expiresAt) } }) },
+}));
+const putSubscription = (channel: string, id: string, user: string, shard = shardOf(id, SHARDS)) => client.send(new PutItemCommand({
+  TableName: 'subscriptions',
+  Item: { channel_key: { S: channelKey(channel, shard) }, connection_id: { S: id }, channel: { S: channel }, user_id: { S: user }, expires_at: { N: '5000' } },
+}));
+
+describe('DynamoMemberStore', () => {
+  const store = () => new DynamoMemberStore(client, 'presence');
+
+  test('a member\'s row through its states: each write holds only on the row as read', async () => {
+    const s = store();
+    expect(await s.get('room/1', 'alice')).toBeUndefined();
+
+    // absent -> joined; a second "absent" write fails
+    expect(await s.replace('room/1', 'alice', { state: 'joined' }, undefined)).toBe(true);
+    expect(await s.replace('room/1', 'alice', { state: 'joined' }, undefined)).toBe(false);
+    expect(await s.get('room/1', 'alice')).toEqual({ state: 'joined' });
+    // the same user in another channel is another row
+    expect(await s.get('room/2', 'alice')).toBeUndefined();
+
+    // joined -> leaving (token); a stale "joined" write then fails, and a delete expecting "joined" too
+    expect(await s.replace('room/1', 'alice', { state: 'leaving', token: 'ev-1' }, { state: 'joined' })).toBe(true);
+    expect(await s.replace('room/1', 'alice', { state: 'leaving', token: 'ev-2' }, { state: 'joined' })).toBe(false);
+    expect(await s.replace('room/1', 'alice', undefined, { state: 'joined' })).toBe(false);
+    expect(await s.get('room/1', 'alice')).toEqual({ state: 'leaving', token: 'ev-1' });
+
+    // leaving under another token, or without one, does not match; with its own it does: back to joined, token gone
+    expect(await s.replace('room/1', 'alice', undefined, { state: 'leaving', token: 'ev-9' })).toBe(false);
+    expect(await s.replace('room/1', 'alice', undefined, { state: 'leaving' })).toBe(false);
+    expect(await s.replace('room/1', 'alice', { state: 'joined' }, { state: 'leaving', token: 'ev-1' })).toBe(true);
+    expect(await s.get('room/1', 'alice')).toEqual({ state: 'joined' });
+
+    // joined -> deleted
+    expect(await s.replace('room/1', 'alice', undefined, { state: 'joined' })).toBe(true);
+    expect(await s.get('room/1', 'alice')).toBeUndefined();
+    // a delete of a row that is gone fails (the core reads again)
+    expect(await s.replace('room/1', 'alice', undefined, { state: 'joined' })).toBe(false);
+  });
+
+  test('a row of no known state is an error, not a non-member', async () => {
+    await client.send(new PutItemCommand({
+      TableName: 'presence', Item: { presence_key: { S: 'channel#room/odd' }, user_id: { S: 'bob' }, state: { S: 'online' } },
+    }));
+    await expect(store().get('room/odd', 'bob')).rejects.toThrow("the member row of user 'bob' in 'room/odd' has no known state (online)");
+  });
+
+  test('list: the first N in user id order and the exact count past N (150 members: 100 listed, count 150)', async () => {
+    const s = store();
+    const ids = Array.from({ length: 150 }, (_, i) => `u${String(i).padStart(3, '0')}`);
+    // written out of order, a user's own presence row and a neighbouring channel alongside
+    for (const id of [...ids].reverse()) await s.replace('room/big', id, id.endsWith('7') ? { state: 'leaving', token: 't' } : { state: 'joined' }, undefined);
+    await s.replace('room/bigger', 'u000', { state: 'joined' }, undefined);
+    await client.send(new PutItemCommand({ TableName: 'presence', Item: { presence_key: { S: 'user#u000' }, user_id: { S: 'u000' }, state: { S: 'online' } } }));
+
+    expect(await s.list('room/big', 100)).toEqual({ users: ids.slice(0, 100), count: 150 });
+    expect(await s.list('room/big', 150)).toEqual({ users: ids, count: 150 });
+    expect(await s.list('room/big', 3)).toEqual({ users: ['u000', 'u001', 'u002'], count: 150 });
+    expect(await s.list('room/bigger', 100)).toEqual({ users: ['u000'], count: 1 });
+    expect(await s.list('room/empty', 100)).toEqual({ users: [], count: 0 });
+  });
+});
+
+describe('DynamoSubscribedConnections', () => {
+  const subscribed = () => new DynamoSubscribedConnections(client, { subscriptionsTableName: 'subscriptions', shards: SHARDS, connections: directory() });
+
+  test('a live connection\'s subscription row is found in its shard; the excluded one is not counted', async () => {
+    await putConnection('alice', 'a-live', 5000);
+    await putSubscription('room/42', 'a-live', 'alice');
+    expect(await subscribed().anySubscribed('room/42', 'alice', { nowSeconds: 1000 })).toBe(true);
+    expect(await subscribed().anySubscribed('room/42', 'alice', { excluding: 'a-live', nowSeconds: 1000 })).toBe(false);
+    // another channel, another user
+    expect(await subscribed().anySubscribed('room/43', 'alice', { nowSeconds: 1000 })).toBe(false);
+    expect(await subscribed().anySubscribed('room/42', 'nobody', { nowSeconds: 1000 })).toBe(false);
+  });
+
+  test('an expired connection\'s row is not counted (its subscription still there); a row without a TTL is', async () => {
+    await putConnection('bob', 'b-expired', 999);
+    await putSubscription('room/42', 'b-expired', 'bob');
+    expect(await subscribed().anySubscribed('room/42', 'bob', { nowSeconds: 1000 })).toBe(false);
+    await putConnection('bob', 'b-no-ttl');
+    await putSubscription('room/42', 'b-no-ttl', 'bob');
+    expect(await subscribed().anySubscribed('room/42', 'bob', { nowSeconds: 1000 })).toBe(true);
+  });
+
+  test('a row in another shard than the connection\'s is not its subscription; a subscription without a connection row is not live', async () => {
+    await putConnection('carol', 'c-live', 5000);
+    await putSubscription('room/42', 'c-live', 'carol', (shardOf('c-live', SHARDS) + 1) % SHARDS);
+    expect(await subscribed().anySubscribed('room/42', 'carol', { nowSeconds: 1000 })).toBe(false);
+    await putSubscription('room/42', 'c-gone', 'carol');
+    expect(await subscribed().anySubscribed('room/42', 'carol', { nowSeconds: 1000 })).toBe(false);
+  });
+});
+
+describe('DynamoConnectionDirectory.liveConnections', () => {
+  test('the user\'s live connection ids: expired rows and the excluded one left out, a row without a TTL kept', async () => {
+    await putConnection('dave', 'd1', 5000);
+    await putConnection('dave', 'd2', 1000);
+    await putConnection('dave', 'd3');
+    await putConnection('dave', 'd4', 1001);
+    expect((await directory().liveConnections('dave', { nowSeconds: 1000 })).sort()).toEqual(['d1', 'd3', 'd4']);
+    expect((await directory().liveConnections('dave', { excluding: 'd1', nowSeconds: 1000 })).sort()).toEqual(['d3', 'd4']);
+    expect(await directory().liveConnections('nobody', { nowSeconds: 1000 })).toEqual([]);
+  });
+});
