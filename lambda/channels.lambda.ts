@@ -34,6 +34,7 @@
  * export const handler = async (event) => ({ allow: await isMember(event.userId, event.channel) });
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { readTelemetryConfig } from './adapters/config';
@@ -47,6 +48,10 @@ import { PowertoolsFrameReporter } from './channels/adapters/powertools-frame-re
 import { readChannelsConfig, type ChannelsConfig, type ChannelPresenceConfig } from './channels/core/config';
 import { handleFrame, type FrameDeps, type MessageEvent } from './channels/core/handle-frame';
 import { DynamoConnectionDirectory } from './connection-stream/adapters/dynamo-connection-directory';
+import { EventBridgePublisher } from './connection-stream/adapters/eventbridge-publisher';
+
+/** PutEvents calls while the event comes back failed (then the frame is `UNAVAILABLE`: the client retries). */
+const PUT_EVENTS_RETRY = { attempts: 3, baseDelayMs: 50, maxDelayMs: 500 } as const;
 
 const telemetry = readTelemetryConfig(process.env);
 const reporter = new PowertoolsFrameReporter(telemetry.serviceName, telemetry.metricsNamespace);
@@ -64,6 +69,11 @@ function dependencies(): FrameDeps {
     hook: new LambdaAccessHook(hookClient()),
     now: Date.now,
     ...(config.presence ? { members: memberDeps(config, config.presence, dynamo) } : {}),
+    ...(config.eventBusName ? {
+      events: new EventBridgePublisher(new EventBridgeClient({}), {
+        eventBusName: config.eventBusName, source: telemetry.serviceName, retry: PUT_EVENTS_RETRY,
+      }),
+    } : {}),
   };
   return deps;
 }

@@ -104,6 +104,8 @@ export interface IWebsocketPusher extends IConstruct {
    * | `DisconnectedEvents` | Count | S | `Disconnected` events put on the bus |
    * | `UserOnlineEvents` | Count | S | `UserOnline` events put on the bus |
    * | `UserOfflineEvents` | Count | S, C | `UserOffline` events put on the bus (a repeat included) |
+   * | `SubscribedEvents` | Count | F | With `channels`: `Subscribed` events put on the bus by the channels function |
+   * | `UnsubscribedEvents` | Count | F, S | With `channels`: `Unsubscribed` events put on the bus, at an unsubscribe or a revoking refusal (F), for a gone connection's subscriptions (S) |
    * | `PresenceOnline` | Count | S | Users who came online |
    * | `PresenceReconnected` | Count | S, C | Users who came back within the grace period (no event) |
    * | `PresenceLeaving` | Count | S | Users whose last connection went (a presence check is pending) |
@@ -215,6 +217,25 @@ export interface IWebsocketPusher extends IConstruct {
    * @returns the rule
    */
   onUserOffline(id: string, options?: events.OnEventOptions): events.Rule;
+
+  /**
+   * A rule matching `Subscribed`: a connection subscribed to a channel (`detail.channel`). As `onLifecycleEvent`.
+   *
+   * @param id - the rule's construct id, under this construct
+   * @param options - the target, a pattern to narrow the events, the rule's name and description
+   * @returns the rule
+   */
+  onSubscribed(id: string, options?: events.OnEventOptions): events.Rule;
+
+  /**
+   * A rule matching `Unsubscribed`: a connection's subscription to a channel ended (its `unsubscribe`, a refused repeat
+   * subscribe, or the connection went). As `onLifecycleEvent`.
+   *
+   * @param id - the rule's construct id, under this construct
+   * @param options - the target, a pattern to narrow the events, the rule's name and description
+   * @returns the rule
+   */
+  onUnsubscribed(id: string, options?: events.OnEventOptions): events.Rule;
 
   /**
    * Lets `grantee` publish notification requests to every source that exists: `sns:Publish` on the topic and

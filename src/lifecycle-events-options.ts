@@ -16,6 +16,10 @@ export enum LifecycleEvent {
   USER_ONLINE = 'UserOnline',
   /** A user's last live connection went and none came back within the grace period. */
   USER_OFFLINE = 'UserOffline',
+  /** A connection subscribed to a channel (not a repeat subscribe). Needs `channels`. */
+  SUBSCRIBED = 'Subscribed',
+  /** A connection's subscription ended: its `unsubscribe`, a refused repeat subscribe, or the connection went. Needs `channels`. */
+  UNSUBSCRIBED = 'Unsubscribed',
 }
 
 /* eslint-disable tsdoc/syntax -- jsii takes an @example as code, with no fence; TSDoc would read its braces as inline tags */
@@ -24,7 +28,9 @@ export enum LifecycleEvent {
  * `Connected`, `Disconnected`, `UserOnline` and `UserOffline` events on an EventBridge bus, with `source` = the pusher's
  * `serviceName` and a `detail` of `eventId`, `userId`, `time`, and `connectionId` and the row's authorizer `context`
  * (`Connected` / `Disconnected`) or the user's presence `version` (`UserOnline` / `UserOffline`). `UserOnline` comes on a
- * user's first live connection; `UserOffline` when the last one is gone and stays gone for `offlineGracePeriod`. Needs
+ * user's first live connection; `UserOffline` when the last one is gone and stays gone for `offlineGracePeriod`. With
+ * `channels`, the channels function and the connection stream function also put `Subscribed` and `Unsubscribed` (with
+ * the `channel`). Needs
  * `connectionRoutes` (the rows `$connect` writes are what the stream carries). Route the events with the pusher's
  * `onLifecycleEvent`, `onConnected`, `onDisconnected`, `onUserOnline` and `onUserOffline`.
  *

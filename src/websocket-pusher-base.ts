@@ -188,6 +188,29 @@ export abstract class WebsocketPusherBase extends Construct implements IWebsocke
   }
 
   /**
+   * A rule matching `Subscribed`: a connection subscribed to a channel (`detail.channel`). As `onLifecycleEvent`.
+   *
+   * @param id - the rule's construct id, under this construct
+   * @param options - the target, a pattern to narrow the events, the rule's name and description
+   * @returns the rule
+   */
+  public onSubscribed(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return this.lifecycleRule('onSubscribed', id, options, [LifecycleEvent.SUBSCRIBED]);
+  }
+
+  /**
+   * A rule matching `Unsubscribed`: a connection's subscription to a channel ended (its `unsubscribe`, a refused repeat
+   * subscribe, or the connection went). As `onLifecycleEvent`.
+   *
+   * @param id - the rule's construct id, under this construct
+   * @param options - the target, a pattern to narrow the events, the rule's name and description
+   * @returns the rule
+   */
+  public onUnsubscribed(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return this.lifecycleRule('onUnsubscribed', id, options, [LifecycleEvent.UNSUBSCRIBED]);
+  }
+
+  /**
    * Lets `grantee` publish notification requests to every source that exists: `sns:Publish` on the topic and
    * `sqs:SendMessage` on the queue (with the KMS permissions their keys need). Throws when the pusher has neither.
    *

@@ -16,6 +16,18 @@ export interface ChannelPresenceInputs {
 }
 
 /**
+ * With channels and lifecycle events, the channels function puts `Subscribed` and `Unsubscribed` on the bus: its name in
+ * `EVENT_BUS_NAME`, exactly `events:PutEvents` on it. (The connection stream function, which puts a gone connection's
+ * `Unsubscribed`, has both already.)
+ */
+function wireChannelEvents(made: { readonly channels?: Channels; readonly stream?: ConnectionStream }): void {
+  const bus = made.stream?.lifecycleEvents?.eventBus;
+  if (!made.channels || !bus) return;
+  made.channels.channelsFunction.addEnvironment(PRESENCE_ENV.EVENT_BUS_NAME, bus.eventBusName);
+  iam.Grant.addToPrincipal({ grantee: made.channels.channelsFunction, actions: ['events:PutEvents'], resourceArns: [bus.eventBusArn] });
+}
+
+/**
  * Channel presence (a rule turns it on), once the work queue exists. The channels function joins and leaves members
  * (a user's member row in the presence table: `GetItem`, conditional `PutItem` / `DeleteItem`; the members listed and
  * counted: `Query`), finds whether another connection of the user is subscribed (`Query` on the connections table,
@@ -26,6 +38,7 @@ export interface ChannelPresenceInputs {
 export function wireChannelPresence(
   options: ChannelsOptions | undefined, made: { readonly channels?: Channels; readonly stream?: ConnectionStream }, inputs: ChannelPresenceInputs,
 ): void {
+  wireChannelEvents(made);
   const presenceTable = made.stream?.lifecycleEvents?.presenceTable;
   if (!options || !hasPresence(options) || !made.channels || !made.stream || !presenceTable) return;
   const { channelsFunction, subscriptionsTable } = made.channels;

@@ -16,6 +16,10 @@ export const LIFECYCLE_EVENTS = {
   USER_ONLINE: 'UserOnline',
   /** A user's last live connection went and none came back within the grace period. */
   USER_OFFLINE: 'UserOffline',
+  /** A connection subscribed to a channel (not a repeat): the channels function. */
+  SUBSCRIBED: 'Subscribed',
+  /** A connection's subscription ended: its `unsubscribe` or a revoking refusal (the channels function), or it went (the stream). */
+  UNSUBSCRIBED: 'Unsubscribed',
 } as const;
 
 export type LifecycleEventType = typeof LIFECYCLE_EVENTS[keyof typeof LIFECYCLE_EVENTS];
@@ -25,8 +29,10 @@ export interface LifecycleDetail {
   /** Identifies the event: the same on every re-emission of it (a retried batch), so a consumer can drop a repeat. */
   readonly eventId: string;
   readonly userId: string;
-  /** `Connected` / `Disconnected`: the connection. */
+  /** `Connected` / `Disconnected` / `Subscribed` / `Unsubscribed`: the connection. */
   readonly connectionId?: string;
+  /** `Subscribed` / `Unsubscribed`: the channel. */
+  readonly channel?: string;
   /** `Connected` / `Disconnected`: the authorizer context attributes the connection's row carries. */
   readonly context?: Readonly<Record<string, string>>;
   /**
@@ -129,6 +135,8 @@ export const PRESENCE_METRICS = {
   DISCONNECTED_EVENTS: 'DisconnectedEvents',
   USER_ONLINE_EVENTS: 'UserOnlineEvents',
   USER_OFFLINE_EVENTS: 'UserOfflineEvents',
+  SUBSCRIBED_EVENTS: 'SubscribedEvents',
+  UNSUBSCRIBED_EVENTS: 'UnsubscribedEvents',
   /** Presence changes: a user came online (`UserOnline`), came back within the grace period, left (a check is pending), went offline. */
   PRESENCE_ONLINE: 'PresenceOnline',
   PRESENCE_RECONNECTED: 'PresenceReconnected',

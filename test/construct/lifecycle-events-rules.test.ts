@@ -52,7 +52,7 @@ describe('routing lifecycle events', () => {
     pusher.onLifecycleEvent('All');
 
     // THEN
-    expect(rules(stack)[0].EventPattern).toEqual({ 'source': ['chat'], 'detail-type': ['Connected', 'Disconnected', 'UserOnline', 'UserOffline'] });
+    expect(rules(stack)[0].EventPattern).toEqual({ 'source': ['chat'], 'detail-type': ['Connected', 'Disconnected', 'UserOnline', 'UserOffline', 'Subscribed', 'Unsubscribed'] });
   });
 
   test('onLifecycleEvent: the given events, the options\' pattern merged, a target, a name and a description, on a given bus', () => {
@@ -107,7 +107,18 @@ describe('routing lifecycle events', () => {
     expect(pusher.serviceName).toMatch(/^TestStack-Pusher-/);
   });
 
-  test.each(['onLifecycleEvent', 'onConnected', 'onDisconnected', 'onUserOnline', 'onUserOffline'] as const)(
+  test.each([['onSubscribed', 'Subscribed'], ['onUnsubscribed', 'Unsubscribed']] as const)('%s: a rule of %s', (method, type) => {
+    // GIVEN
+    const { stack, pusher } = synth();
+
+    // WHEN
+    pusher[method]('Rule', { eventPattern: { detail: { channel: [{ prefix: 'room/' }] } } });
+
+    // THEN
+    expect(rules(stack)[0].EventPattern).toEqual({ 'source': ['chat'], 'detail-type': [type], 'detail': { channel: [{ prefix: 'room/' }] } });
+  });
+
+  test.each(['onLifecycleEvent', 'onConnected', 'onDisconnected', 'onUserOnline', 'onUserOffline', 'onSubscribed', 'onUnsubscribed'] as const)(
     '%s without lifecycleEvents is an error naming the prop', (method) => {
       // GIVEN
       const s = stackWithStage();

@@ -20,6 +20,8 @@ export interface ChannelsConfig {
   readonly connectionTtlSeconds: number;
   /** Channel presence: set when a rule turns presence on (`PRESENCE_TABLE_NAME` and the rest are then required). */
   readonly presence?: ChannelPresenceConfig;
+  /** `Subscribed` / `Unsubscribed` go on this bus (`EVENT_BUS_NAME`, set with lifecycle events); undefined: none. */
+  readonly eventBusName?: string;
 }
 
 /** Where channel presence keeps its members, finds a user's connections, and hands its frames to the pusher. */
@@ -118,5 +120,6 @@ export function readChannelsConfig(env: Env): ChannelsConfig {
     userIdSource,
     connectionTtlSeconds: integer(env, CHANNELS_ENV.CONNECTION_TTL_SECONDS, undefined, 1, 10 * 365 * 24 * 3600),
     ...(presence ? { presence } : {}),
+    ...(env[PRESENCE_ENV.EVENT_BUS_NAME]?.trim() ? { eventBusName: env[PRESENCE_ENV.EVENT_BUS_NAME]!.trim() } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * store. Client mistakes and refusals are replies, never throws; a failing table or hook is `UNAVAILABLE`; a forbidden
  * subscribe deletes the connection's subscription to the channel, if it had one.
  */
+import { announce, LifecycleEventError } from './channel-events';
 import { joined, members, unsubscribed } from './channel-presence';
 import type { ChannelsConfig } from './config';
 import { parseFrame, type Frame } from './frame';
@@ -12,6 +13,7 @@ import { doneReply, errorReply, MESSAGES, type ChannelErrorCode, type Echo, type
 import type { FrameReport } from './report';
 import { channelKey, ruleFor, shardOf, type ChannelIdentity, type ChannelRuleSpec } from '../../../src/shared/channels';
 import type { MemberDeps } from '../../channel-presence/core/members';
+import type { EventPublisher } from '../../connection-stream/core/ports';
 
 /** The parts of API Gateway's WebSocket MESSAGE event this function reads. */
 export interface MessageEvent {
@@ -28,6 +30,8 @@ export interface FrameDeps {
   readonly now: () => number;
   /** Channel presence, when a rule turns it on. */
   readonly members?: MemberDeps;
+  /** `Subscribed` / `Unsubscribed` go on the bus (lifecycle events on). */
+  readonly events?: EventPublisher;
 }
 
 export interface FrameResult {
@@ -79,7 +83,8 @@ export async function handleFrame(event: MessageEvent, deps: FrameDeps): Promise
   if (!parsed.ok) {
     outcome = refused(parsed.problem.echo, parsed.problem.code, parsed.problem.message, { reason: parsed.problem.message });
   } else if (parsed.frame.action === 'unsubscribe') {
-    outcome = await unsubscribe(parsed.frame, connectionId, changeId(requestContext, connectionId, started), deps);
+    const userId = identityOf(requestContext, deps.config.userIdSource)?.userId;
+    outcome = await unsubscribe(parsed.frame, { connectionId, userId, id: changeId(requestContext, connectionId, started) }, deps);
   } else {
     outcome = await subscribe({ frame: parsed.frame, connectionId, requestContext, deps });
   }
@@ -143,10 +148,15 @@ async function revoke({ frame, connectionId, requestContext, deps }: Subscribe, 
   let step = 'DynamoDB';
   try {
     if (!(await deps.store.exists(key))) return refusal;
+    const id = changeId(requestContext, connectionId, deps.now());
+    if (refusal.fields.userId !== undefined) {
+      await announce(deps.events, 'Unsubscribed', { channel: frame.channel, userId: refusal.fields.userId, connectionId }, () => id, deps.now);
+    }
     const deleted = await deps.store.delete(key);
     step = 'channel presence';
-    const change = await unsubscribed(deps.members, frame.channel, connectionId, deleted, changeId(requestContext, connectionId, deps.now()));
-    return { reply: refusal.reply, fields: { ...refusal.fields, revoked: true, ...(change ? { presence: change } : {}) } };
+    const change = await unsubscribed(deps.members, frame.channel, connectionId, deleted, id);
+    const event = deps.events && refusal.fields.userId !== undefined ? { event: 'Unsubscribed' as const } : {};
+    return { reply: refusal.reply, fields: { ...refusal.fields, revoked: true, ...event, ...(change ? { presence: change } : {}) } };
   } catch (e) {
     const { userId, rule, reason } = refusal.fields;
     return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, {
@@ -175,7 +185,7 @@ async function store(request: Subscribe, userId: string, rule: ChannelRuleSpec):
   try {
     stored = await storeRow(request, userId, rule.presence === true);
   } catch (e) {
-    return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { userId, reason: `DynamoDB: ${errorText(e)}` });
+    return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { userId, reason: e instanceof LifecycleEventError ? e.message : `DynamoDB: ${errorText(e)}` });
   }
   if (rule.presence !== true || stored.fields.outcome === 'refused') return stored;
   try {
@@ -208,8 +218,10 @@ async function storeRow({ frame, connectionId, requestContext, deps }: Subscribe
   if (count >= config.maxSubscriptions) {
     return refused(frame, 'TOO_MANY_SUBSCRIPTIONS', MESSAGES.TOO_MANY_SUBSCRIPTIONS(config.maxSubscriptions), { userId, reason: `${count} subscriptions` });
   }
+  const id = () => changeId(requestContext, connectionId, deps.now());
+  const announced = await announce(deps.events, 'Subscribed', { channel: frame.channel, userId, connectionId }, id, deps.now);
   await table.put(row);
-  return done(subscribeFrame(frame), { userId });
+  return done(subscribeFrame(frame), { userId, ...announced });
 }
 
 const subscribeFrame = (frame: Frame) => ({ ...frame, action: 'subscribe' as const });
@@ -226,18 +238,29 @@ async function presence({ frame, connectionId, deps }: Subscribe, userId: string
   }
 }
 
-/** Deletes the row whether or not it exists: unsubscribing from a channel the connection is not in is not an error. */
-async function unsubscribe(frame: Frame, connectionId: string, id: string, deps: FrameDeps): Promise<Outcome> {
+/**
+ * Deletes the row whether or not it exists: unsubscribing from a channel the connection is not in is not an error. With
+ * lifecycle events, the row is read first: `Unsubscribed` is put only for a subscription that was there, before it goes.
+ */
+async function unsubscribe(
+  frame: Frame, who: { readonly connectionId: string; readonly userId?: string; readonly id: string }, deps: FrameDeps,
+): Promise<Outcome> {
+  const { connectionId, userId, id } = who;
+  const key = keyOf(frame.channel, connectionId, deps.config.shards);
   let step = 'DynamoDB';
   try {
-    const deleted = await deps.store.delete(keyOf(frame.channel, connectionId, deps.config.shards));
+    let announced = {};
+    if (deps.events && userId !== undefined && await deps.store.exists(key)) {
+      announced = await announce(deps.events, 'Unsubscribed', { channel: frame.channel, userId, connectionId }, () => id, deps.now);
+    }
+    const deleted = await deps.store.delete(key);
     step = 'channel presence';
     const change = await unsubscribed(deps.members, frame.channel, connectionId, deleted, id);
     return done({ ...frame, action: 'unsubscribe' }, {
-      ...(deleted?.userId === undefined ? {} : { userId: deleted.userId }), ...(change === undefined ? {} : { presence: change }),
+      ...(deleted?.userId === undefined ? {} : { userId: deleted.userId }), ...announced, ...(change === undefined ? {} : { presence: change }),
     });
   } catch (e) {
     // The row is deleted: the client's retry leaves again (a member already gone is not left twice).
-    return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { reason: `${step}: ${errorText(e)}` });
+    return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { reason: e instanceof LifecycleEventError ? e.message : `${step}: ${errorText(e)}` });
   }
 }

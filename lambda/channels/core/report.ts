@@ -4,6 +4,7 @@
  */
 import type { ChannelAction, ChannelErrorCode } from './reply';
 import { METRICS } from '../../../src/shared/constants';
+import { PRESENCE_METRICS } from '../../../src/shared/presence';
 import type { MemberChange } from '../../channel-presence/core/members';
 
 /** The channels function's metrics (Count): one per successful action, one per refusal code. */
@@ -13,6 +14,8 @@ export const CHANNEL_METRICS = {
   PRESENCE_QUERIES: METRICS.PRESENCE_QUERIES,
   PRESENCE_JOINS: METRICS.PRESENCE_JOINS,
   PRESENCE_LEAVES: METRICS.PRESENCE_LEAVES,
+  SUBSCRIBED_EVENTS: PRESENCE_METRICS.SUBSCRIBED_EVENTS,
+  UNSUBSCRIBED_EVENTS: PRESENCE_METRICS.UNSUBSCRIBED_EVENTS,
   REFUSED: {
     INVALID_FRAME: METRICS.REFUSED_INVALID_FRAME,
     INVALID_CHANNEL: METRICS.REFUSED_INVALID_CHANNEL,
@@ -36,6 +39,8 @@ export interface FrameReport {
   readonly presence?: MemberChange;
   /** `members`: how many the channel has. */
   readonly members?: number;
+  /** The lifecycle event put (lifecycle events on): `Subscribed` for a new subscription, `Unsubscribed` for an ended one. */
+  readonly event?: 'Subscribed' | 'Unsubscribed';
   /** The refusal's code. */
   readonly code?: ChannelErrorCode;
   /** Why it was refused, for the operator (the client's reply does not say). */
@@ -64,6 +69,8 @@ export function frameMetrics(report: FrameReport): Array<[name: string, value: n
     [CHANNEL_METRICS.PRESENCE_QUERIES, report.outcome === 'members' ? 1 : 0],
     [CHANNEL_METRICS.PRESENCE_JOINS, report.presence === 'joined' ? 1 : 0],
     [CHANNEL_METRICS.PRESENCE_LEAVES, report.presence === 'left' ? 1 : 0],
+    [CHANNEL_METRICS.SUBSCRIBED_EVENTS, report.event === 'Subscribed' ? 1 : 0],
+    [CHANNEL_METRICS.UNSUBSCRIBED_EVENTS, report.event === 'Unsubscribed' ? 1 : 0],
     ...(Object.entries(CHANNEL_METRICS.REFUSED) as Array<[ChannelErrorCode, string]>)
       .map(([c, name]): [string, number] => [name, c === code ? 1 : 0]),
   ];

@@ -68,6 +68,9 @@ export class PowertoolsStreamReporter implements StreamReporter {
       [PRESENCE_METRICS.DISCONNECTED_EVENTS, counts.events[LIFECYCLE_EVENTS.DISCONNECTED]],
       [PRESENCE_METRICS.USER_ONLINE_EVENTS, counts.events[LIFECYCLE_EVENTS.USER_ONLINE]],
       [PRESENCE_METRICS.USER_OFFLINE_EVENTS, counts.events[LIFECYCLE_EVENTS.USER_OFFLINE]],
+      ...this.features.cleanup
+        ? [[PRESENCE_METRICS.UNSUBSCRIBED_EVENTS, counts.events[LIFECYCLE_EVENTS.UNSUBSCRIBED]] as [string, number | undefined]]
+        : [],
       [PRESENCE_METRICS.PRESENCE_ONLINE, counts.presence.online],
       [PRESENCE_METRICS.PRESENCE_RECONNECTED, counts.presence.reconnected],
       [PRESENCE_METRICS.PRESENCE_LEAVING, counts.presence.leaving],

@@ -1,6 +1,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { SubscriptionKey, SubscriptionStore } from './ports';
 import type { RecordHandler } from './process-batch';
+import { LIFECYCLE_EVENTS } from '../../../src/shared/presence';
 import type { MemberChange } from '../../channel-presence/core/members';
 
 /** The connection id in a record's `Keys` (the connections table's key), or `undefined`. */
@@ -22,15 +23,24 @@ export function channelOf(key: SubscriptionKey): string {
 export type Departure = (channel: string, record: DynamoDBRecord) => Promise<MemberChange>;
 
 /**
+ * Puts `Unsubscribed` for a page of a gone connection's subscriptions (lifecycle events on), before the page is deleted
+ * (a retried record puts them again, with the same ids); resolves to how many.
+ */
+export type Announcement = (channels: readonly string[], record: DynamoDBRecord) => Promise<number>;
+
+/**
  * Deletes a connection's subscriptions, each page as it is read (memory does not grow with them), each page's
  * departures first; resolves to how many, and the departures' changes.
  */
 export async function removeSubscriptions(
-  store: SubscriptionStore, connectionId: string, depart?: (channel: string) => Promise<MemberChange>,
-): Promise<{ deleted: number; members: Partial<Record<MemberChange, number>> }> {
+  store: SubscriptionStore, connectionId: string,
+  depart?: (channel: string) => Promise<MemberChange>, announce?: (channels: readonly string[]) => Promise<number>,
+): Promise<{ deleted: number; members: Partial<Record<MemberChange, number>>; announced: number }> {
   let deleted = 0;
+  let announced = 0;
   const members: Partial<Record<MemberChange, number>> = {};
   for await (const page of store.subscriptionsOf(connectionId)) {
+    if (announce && page.length > 0) announced += await announce(page.map(channelOf));
     if (depart) {
       for (const key of page) {
         const change = await depart(channelOf(key));
@@ -39,7 +49,7 @@ export async function removeSubscriptions(
     }
     if (page.length > 0) deleted += await store.delete(page);
   }
-  return { deleted, members };
+  return { deleted, members, announced };
 }
 
 /**
@@ -47,13 +57,15 @@ export async function removeSubscriptions(
  * prune on 410, a disconnect request), its subscriptions go. A record without the connection id cannot be cleaned:
  * it fails (retried, then kept by the on-failure destination) rather than being dropped.
  */
-export function cleanupHandler(store: SubscriptionStore, connectionIdAttribute: string, depart?: Departure): RecordHandler {
+export function cleanupHandler(store: SubscriptionStore, connectionIdAttribute: string, depart?: Departure, announce?: Announcement): RecordHandler {
   return async (record) => {
     const connectionId = connectionIdOf(record, connectionIdAttribute);
     if (connectionId === undefined) {
       throw new Error(`the record's Keys hold no string ${connectionIdAttribute} (is CONNECTION_ID_ATTRIBUTE the connections table's?)`);
     }
-    const { deleted, members } = await removeSubscriptions(store, connectionId, depart && ((channel) => depart(channel, record)));
-    return { subscriptionsDeleted: deleted, ...(depart ? { members } : {}) };
+    const { deleted, members, announced } = await removeSubscriptions(store, connectionId,
+      depart && ((channel) => depart(channel, record)), announce && ((channels) => announce(channels, record)));
+    const events = announce ? { events: { [LIFECYCLE_EVENTS.UNSUBSCRIBED]: announced } } : {};
+    return { subscriptionsDeleted: deleted, ...(depart ? { members } : {}), ...events };
   };
 }

@@ -1,10 +1,11 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { cleanupHandler, connectionIdOf, type Departure } from './cleanup';
+import { cleanupHandler, connectionIdOf, type Announcement, type Departure } from './cleanup';
 import { CONNECTION_EVENTS, changeOf, keyOf, putConnectionEvent, type RowAttributes } from './lifecycle';
 import type { SubscriptionStore } from './ports';
 import type { RecordHandler, RecordHandlers } from './process-batch';
 import { mergeCounts } from './reports';
 import { arrive, leave, type PresenceDeps } from './user-presence';
+import { LIFECYCLE_EVENTS } from '../../../src/shared/presence';
 import { leaveLater, type MemberDeps } from '../../channel-presence/core/members';
 
 /** Channel presence's part of the stream: members of a gone connection's presence channels leave after the grace period. */
@@ -18,6 +19,24 @@ export interface HandlerDeps {
   readonly presence?: PresenceDeps;
   /** Channel presence (`CHANNEL_PRESENCE` set; with the cleanup). */
   readonly members?: ChannelPresenceDeps;
+}
+
+/** A gone connection's `Unsubscribed`, one per channel: `<eventID>:unsubscribed:<channel>`, at the record's time. */
+function unsubscribedEvents(presence: PresenceDeps, attributes: RowAttributes): Announcement {
+  return async (channels, record) => {
+    const change = changeOf(record, attributes, presence.now);
+    await presence.publisher.put(channels.map((channel) => ({
+      type: LIFECYCLE_EVENTS.UNSUBSCRIBED,
+      detail: {
+        eventId: `${change.eventId}:unsubscribed:${channel}`,
+        userId: change.userId,
+        connectionId: change.connectionId,
+        channel,
+        time: new Date(change.timeMs).toISOString(),
+      },
+    })));
+    return channels.length;
+  };
 }
 
 /** A gone connection leaving a channel: its user, its id, the record's `eventID` as the departure's token. */
@@ -40,7 +59,8 @@ function departure(members: ChannelPresenceDeps, attributes: RowAttributes): Dep
 export function recordHandlers(deps: HandlerDeps): RecordHandlers {
   const { presence, subscriptions, attributes } = deps;
   const depart = deps.members && departure(deps.members, attributes);
-  const cleanup = subscriptions ? cleanupHandler(subscriptions, attributes.connectionIdAttribute, depart) : undefined;
+  const announce = presence && unsubscribedEvents(presence, attributes);
+  const cleanup = subscriptions ? cleanupHandler(subscriptions, attributes.connectionIdAttribute, depart, announce) : undefined;
   const insert: RecordHandler | undefined = presence && (async (record) => {
     const change = changeOf(record, attributes, presence.now);
     const connected = await putConnectionEvent(presence.publisher, CONNECTION_EVENTS.INSERT, change);

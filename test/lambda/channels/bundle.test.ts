@@ -7,8 +7,11 @@ import * as path from 'path';
 import { messageEvent } from './support';
 import { CHANNELS_ENV } from '../../../src/shared/channels';
 
-/** The channels function's bundle: minified, the SDK's DynamoDB and Lambda clients and Powertools logger and metrics. */
-export const CHANNELS_BUNDLE_BUDGET_BYTES = 400_000;
+/**
+ * The channels function's bundle: minified, the SDK's DynamoDB, Lambda, SQS (channel presence's frames) and EventBridge
+ * (`Subscribed` / `Unsubscribed`) clients and Powertools logger and metrics (407 KB when they were added; 373 KB before).
+ */
+export const CHANNELS_BUNDLE_BUDGET_BYTES = 450_000;
 const bundle = path.join(__dirname, '..', '..', '..', 'assets', 'lambda', 'channels.lambda', 'index.js');
 
 test(`the channels bundle is at most ${CHANNELS_BUNDLE_BUDGET_BYTES.toLocaleString('en-US')} bytes`, () => {

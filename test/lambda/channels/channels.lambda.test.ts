@@ -94,6 +94,8 @@ describe('subscribe', () => {
       PresenceQueries: 0,
       PresenceJoins: 0,
       PresenceLeaves: 0,
+      SubscribedEvents: 0,
+      UnsubscribedEvents: 0,
       RefusedNotEnabled: 0,
       RefusedInvalidFrame: 0,
       RefusedInvalidChannel: 0,

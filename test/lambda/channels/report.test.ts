@@ -10,6 +10,8 @@ test('the metric names', () => {
     PRESENCE_QUERIES: 'PresenceQueries',
     PRESENCE_JOINS: 'PresenceJoins',
     PRESENCE_LEAVES: 'PresenceLeaves',
+    SUBSCRIBED_EVENTS: 'SubscribedEvents',
+    UNSUBSCRIBED_EVENTS: 'UnsubscribedEvents',
     REFUSED: {
       INVALID_FRAME: 'RefusedInvalidFrame',
       INVALID_CHANNEL: 'RefusedInvalidChannel',
@@ -22,7 +24,7 @@ test('the metric names', () => {
 });
 
 test('every frame emits every metric, one of them 1', () => {
-  const names = ['Subscribes', 'Unsubscribes', 'PresenceQueries', 'PresenceJoins', 'PresenceLeaves', 'RefusedInvalidFrame', 'RefusedInvalidChannel',
+  const names = ['Subscribes', 'Unsubscribes', 'PresenceQueries', 'PresenceJoins', 'PresenceLeaves', 'SubscribedEvents', 'UnsubscribedEvents', 'RefusedInvalidFrame', 'RefusedInvalidChannel',
     'RefusedForbidden', 'RefusedNotEnabled', 'RefusedTooManySubscriptions', 'RefusedUnavailable'];
   expect(frameMetrics(report({})).map(([name]) => name)).toEqual(names);
   expect(ones(report({ outcome: 'subscribed' }))).toEqual(['Subscribes']);
@@ -34,6 +36,8 @@ test('every frame emits every metric, one of them 1', () => {
   expect(ones(report({ outcome: 'refused', code: 'UNAVAILABLE' }))).toEqual(['RefusedUnavailable']);
   expect(ones(report({ outcome: 'refused', code: 'NOT_ENABLED' }))).toEqual(['RefusedNotEnabled']);
   expect(ones(report({ outcome: 'members' }))).toEqual(['PresenceQueries']);
+  expect(ones(report({ outcome: 'subscribed', event: 'Subscribed' }))).toEqual(['Subscribes', 'SubscribedEvents']);
+  expect(ones(report({ outcome: 'unsubscribed', event: 'Unsubscribed' }))).toEqual(['Unsubscribes', 'UnsubscribedEvents']);
   expect(ones(report({ outcome: 'subscribed', presence: 'joined' }))).toEqual(['Subscribes', 'PresenceJoins']);
   expect(ones(report({ outcome: 'subscribed', presence: 'rejoined' }))).toEqual(['Subscribes']);
   expect(ones(report({ outcome: 'unsubscribed', presence: 'left' }))).toEqual(['Unsubscribes', 'PresenceLeaves']);
