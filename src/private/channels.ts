@@ -110,6 +110,10 @@ function userIdSource(routes: ConnectionRoutesOptions): string {
   }
 }
 
+const INTEGRATION_ID = 'ChannelsIntegration';
+/** The id WebSocketLambdaIntegration gives the invoke permission it adds under a route: `<integration id>-Permission`. */
+const PERMISSION_ID = `${INTEGRATION_ID}-Permission`;
+
 /** Whether a rule turns presence on. */
 export function hasPresence(options: ChannelsOptions): boolean {
   return Array.isArray(options.rules) && options.rules.some((rule) => rule?.presence === true);
@@ -121,7 +125,7 @@ export function hasPresence(options: ChannelsOptions): boolean {
  */
 function addChannelRoutes(scope: Construct, api: apigwv2.IWebSocketApi, fn: lambda.Function, presence: boolean): apigwv2.WebSocketRoute[] {
   const keys = ['subscribe', 'unsubscribe', ...(presence ? ['presence'] : []), ...(hasDefaultRoute(scope, api) ? [] : ['$default'])];
-  const integration = new WebSocketLambdaIntegration('ChannelsIntegration', fn);
+  const integration = new WebSocketLambdaIntegration(INTEGRATION_ID, fn);
   const routes = keys.map((routeKey) => {
     const route = new apigwv2.WebSocketRoute(scope, `${routeKey === '$default' ? 'Default' : routeKey[0].toUpperCase() + routeKey.slice(1)}Route`, {
       webSocketApi: api, routeKey, integration, returnResponse: true,
@@ -129,6 +133,18 @@ function addChannelRoutes(scope: Construct, api: apigwv2.IWebSocketApi, fn: lamb
     suppressNag(route, 'AwsSolutions-APIG4', 'API Gateway authorizes a WebSocket connection once, on $connect; later routes take no authorizer.');
     return route;
   });
+  // Older aws-cdk-lib versions (the floor, 2.189, among them; aws/aws-cdk#38148) bind the shared integration once, for
+  // the first route, whose key alone its invoke permission names (`<api>/*subscribe`): every other route gets the same
+  // permission here, or API Gateway may not invoke the function for it (`presence`, `$default`). Newer ones add it to
+  // every route themselves, under this id.
+  for (const route of routes) {
+    if (route.node.tryFindChild(PERMISSION_ID)) continue;
+    fn.addPermission(PERMISSION_ID, {
+      scope: route,
+      principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      sourceArn: Stack.of(route).formatArn({ service: 'execute-api', resource: api.apiId, resourceName: `*${route.routeKey}` }),
+    });
+  }
   refuseDuplicateRoutes(scope, api, routes, (routeKey, path) =>
     `WebsocketPusher: channels adds the ${routeKey} route to the API, which already has one (${path}): remove it${routeKey === '$default' ? ' (an app\'s own $default added before the pusher is kept: add it first)' : ''}`);
   return routes;

@@ -65,6 +65,17 @@ describe('channels', () => {
     expect(integrationsWithoutResponse(template.toJSON())).toEqual([]);
   });
 
+  test('API Gateway may invoke the channels function for each of its routes ($default included), not only the first', () => {
+    const { stack, api, pusher, template } = synth();
+    const fnId = stack.getLogicalId(pusher.channelsFunction!.node.defaultChild as any);
+    const sourceArns = resources(template, 'AWS::Lambda::Permission')
+      .filter((p) => p.Properties.Principal === 'apigateway.amazonaws.com' && JSON.stringify(p.Properties.FunctionName).includes(fnId))
+      .map((p) => p.Properties.SourceArn['Fn::Join'][1]);
+    const apiRef = { Ref: stack.getLogicalId(api.node.defaultChild as any) };
+    expect(sourceArns.map((parts) => parts.at(-1)).sort()).toEqual(['/*$default', '/*subscribe', '/*unsubscribe']);
+    for (const parts of sourceArns) expect(parts.slice(0, 4)).toEqual(['arn:', { Ref: 'AWS::Partition' }, ':execute-api:eu-west-1:111111111111:', apiRef]);
+  });
+
   test('the channels function\'s settings: the rules (a hook by its ARN), shards, the limit, where the user id is, the TTL', () => {
     const { template } = synth({ channels: { rules: [ChannelRule.allow('user/{userId}'), ChannelRule.hook('room/*', lambda.Function.fromFunctionArn(stackWithStage().stack, 'H', 'arn:aws:lambda:eu-west-1:111111111111:function:hook'))], shards: 4, maxSubscriptionsPerConnection: 10 } });
     const fn = resources(template, 'AWS::Lambda::Function').find((f) => f.Properties.Description === 'WebsocketPusher: channels');

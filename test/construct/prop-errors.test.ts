@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { stackWithStage } from './support';
-import { ConnectionUserId, WebsocketPusher, WebsocketPusherProps } from '../../src';
+import { ChannelRule, ConnectionUserId, MessageFormat, WebsocketPusher, WebsocketPusherProps } from '../../src';
 
 function errorOf(props: Partial<WebsocketPusherProps>): string {
   const { stack, stage } = stackWithStage();
@@ -21,6 +21,8 @@ describe('errors read right from Python and Java too', () => {
       "WebsocketPusher: callbackUrl must be an https:// URL of the Management API (e.g. https://{apiId}.execute-api.{region}.amazonaws.com/{stage}), got 'wss://x' [TestStack/Pusher; Python: callback_url]"],
     [{ connectionRoutes: { userId: ConnectionUserId.fromAuthorizer() } },
       'WebsocketPusher: connectionRoutes.authorizer is required with ConnectionUserId.fromAuthorizer(): without one, nothing vouches for the user id (use ConnectionUserId.anonymous() for connections without users) [TestStack/Pusher; Python: connection_routes.authorizer]'],
+    [{ connectionRoutes: { userId: ConnectionUserId.anonymous() }, messageFormat: MessageFormat.ENVELOPE, channels: { rules: [ChannelRule.allow('lobby/*', { presence: true })] } },
+      "WebsocketPusher: channels.rules: presence on 'lobby/*' needs lifecycleEvents (its presence table and grace period) [TestStack/Pusher; Python: lifecycle_events]"],
   ])('%j: the message names the construct and the Python spelling', (props, message) => {
     // WHEN / THEN
     expect(errorOf(props)).toBe(message);

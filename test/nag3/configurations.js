@@ -65,6 +65,25 @@ const configurations = {
     };
     return props;
   },
+  ChannelPresence: (stack) => ({
+    messageFormat: MessageFormat.ENVELOPE,
+    connectionRoutes: { userId: ConnectionUserId.anonymous() },
+    channels: {
+      rules: [
+        ChannelRule.allow('news/*'),
+        ChannelRule.allow('lobby/*', { presence: true }),
+        ChannelRule.hook('room/*', new lambda.Function(stack, 'RoomAccess', {
+          runtime: lambda.Runtime.NODEJS_22_X,
+          handler: 'index.handler',
+          code: lambda.Code.fromInline('exports.handler = async () => ({ allow: true });'),
+        }), { presence: true }),
+      ],
+      subscriptionsTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED },
+    },
+    connectionsTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED },
+    lifecycleEvents: { presenceTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED } },
+    alarms: {},
+  }),
   LifecycleEventsDefaultBus: () => ({
     connectionRoutes: { userId: ConnectionUserId.anonymous() },
     lifecycleEvents: {},
