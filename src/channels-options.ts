@@ -82,7 +82,8 @@ export class ChannelRule {
     this.pattern = pattern;
     this.kind = kind;
     this.handler = handler;
-    this.presence = options.presence ?? false;
+    // A JavaScript caller may pass anything: kept as given, refused at synth unless a boolean (validate-props.ts).
+    this.presence = options?.presence ?? false;
   }
 }
 

@@ -83,15 +83,15 @@ function channelsViolations(props: WebsocketPusherProps): string[] {
     violations.push('WebsocketPusher: channels needs messageFormat: MessageFormat.ENVELOPE (a client subscribed to two channels tells them apart by the envelope\'s channel)');
   }
   if (!Array.isArray(channels.rules) || channels.rules.length === 0) violations.push('WebsocketPusher: channels.rules needs at least one rule');
-  for (const rule of Array.isArray(channels.rules) ? channels.rules : []) {
+  const rules = Array.isArray(channels.rules) ? channels.rules : [];
+  for (const rule of rules) {
     const problem = typeof rule?.pattern === 'string' ? patternProblem(rule.pattern) : 'not a string';
     if (problem) violations.push(`WebsocketPusher: channels.rules: the pattern '${rule?.pattern}' is not one: ${problem}`);
+    if (rule && typeof rule.presence !== 'boolean') violations.push(`WebsocketPusher: channels.rules: presence on '${rule.pattern}' must be a boolean`);
   }
-  const presenceRule = (Array.isArray(channels.rules) ? channels.rules : []).find((rule) => rule?.presence === true);
+  const presenceRule = rules.find((rule) => rule?.presence === true);
   if (presenceRule && !props.lifecycleEvents) violations.push(`WebsocketPusher: channels.rules: presence on '${presenceRule.pattern}' needs lifecycleEvents (its presence table and grace period)`);
-  if (channels.subscriptionsTable && channels.subscriptionsTableProps) {
-    violations.push('WebsocketPusher: give either channels.subscriptionsTable (an existing resource) or channels.subscriptionsTableProps (to customise the created one), not both');
-  }
+  if (channels.subscriptionsTable && channels.subscriptionsTableProps) violations.push('WebsocketPusher: give either channels.subscriptionsTable (an existing resource) or channels.subscriptionsTableProps (to customise the created one), not both');
   const selection = props.webSocketStage ? routeSelectionViolation(props.webSocketStage.api, 'channels') : undefined;
   if (selection) violations.push(selection);
   return violations;

@@ -69,6 +69,13 @@ describe('channel presence: synth-time errors', () => {
       "WebsocketPusher: channels.rules: presence on 'lobby/*' needs lifecycleEvents (its presence table and grace period) [TestStack/Pusher; Python: lifecycle_events]");
   });
 
+  test('presence that is not a boolean (a JavaScript caller\'s \'yes\'): refused at synth, naming the pattern', () => {
+    const rule = ChannelRule.allow('lobby/*', { presence: 'yes' as unknown as boolean });
+    expect(construct({ channels: { rules: [rule] }, lifecycleEvents: {} })).toThrow(
+      "WebsocketPusher: channels.rules: presence on 'lobby/*' must be a boolean");
+    expect(ChannelRule.allow('lobby/*', null as unknown as {}).presence).toBe(false);
+  });
+
   test('a hook rule with presence, without lifecycleEvents: refused the same way, naming its pattern (placeholders not taken for props)', () => {
     const s = stackWithStage();
     const hook = hookIn(s);

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type { EventBridgeEvent } from 'aws-lambda';
 import { synthesizeChannelsApp } from './channels-app';
 import { until, useLocalSystem, type UseLocalSystemOptions } from './support';
 import type { LocalAuthorizer } from '../../local/api-gateway/routes/authorizers';
@@ -23,8 +24,12 @@ function options(): UseLocalSystemOptions {
       lifecycleEvents: { offlineGracePeriod: Duration.seconds(GRACE_SECONDS) },
     },
   });
-  return { ...synthesized, authorizer, handler: false, queues: true, ttlSweepIntervalMs: 100 };
+  return { ...synthesized, authorizer, handler: false, queues: true, ttlSweepIntervalMs: 100, onEvent: (delivery) => events.push(delivery.event) };
 }
+
+/** Every lifecycle event the local EventBridge received (the account's default bus: the app gives none). */
+const events: Array<EventBridgeEvent<string, any>> = [];
+beforeEach(() => { events.length = 0; });
 
 const local = useLocalSystem(options());
 const open = (user: string, label = user) => local.system.open(label, { query: { token: user } });
@@ -134,3 +139,29 @@ test('150 members: the first 100 user ids listed in order, and the exact count',
   });
   expect(heard).toBeGreaterThanOrEqual((150 * 149) / 2);
 }, 300_000);
+
+test('Subscribed and Unsubscribed: a new subscription, an unsubscribe, and a gone connection\'s subscriptions, each once', async () => {
+  const alice = await open('alice');
+  await subscribe(alice, 'room/1');
+  await subscribe(alice, 'room/1'); // a repeat: no event
+  await subscribe(alice, 'news/today');
+  await subscribe(alice, 'news/sport');
+  expect(await ask(alice, { action: 'unsubscribe', channel: 'news/today' })).toMatchObject({ type: 'unsubscribed' });
+  expect(await ask(alice, { action: 'unsubscribe', channel: 'news/never' })).toMatchObject({ type: 'unsubscribed' }); // not there: no event
+  await local.system.disconnect(alice);
+  await settled();
+
+  const subscriptions = events.filter((e) => e['detail-type'] === 'Subscribed' || e['detail-type'] === 'Unsubscribed');
+  expect(subscriptions.map((e) => `${e['detail-type']} ${e.detail.channel}`).sort()).toEqual([
+    'Subscribed news/sport', 'Subscribed news/today', 'Subscribed room/1',
+    'Unsubscribed news/sport', 'Unsubscribed news/today', 'Unsubscribed room/1',
+  ]);
+  for (const event of subscriptions) {
+    expect(event.detail).toEqual({
+      eventId: expect.any(String), userId: 'alice', connectionId: alice.connectionId, channel: expect.any(String), time: expect.any(String),
+    });
+  }
+  expect(new Set(subscriptions.map((e) => e.detail.eventId)).size).toBe(6);
+  // the gone connection's: named by its REMOVE record, one per channel
+  expect(subscriptions.filter((e) => /:unsubscribed:/.test(e.detail.eventId)).map((e) => e.detail.channel).sort()).toEqual(['news/sport', 'room/1']);
+});
