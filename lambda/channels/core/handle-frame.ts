@@ -83,8 +83,8 @@ export async function handleFrame(event: MessageEvent, deps: FrameDeps): Promise
   if (!parsed.ok) {
     outcome = refused(parsed.problem.echo, parsed.problem.code, parsed.problem.message, { reason: parsed.problem.message });
   } else if (parsed.frame.action === 'unsubscribe') {
-    const userId = identityOf(requestContext, deps.config.userIdSource)?.userId;
-    outcome = await unsubscribe(parsed.frame, { connectionId, userId, id: changeId(requestContext, connectionId, started) }, deps);
+    const identity = identityOf(requestContext, deps.config.userIdSource);
+    outcome = await unsubscribe(parsed.frame, { connectionId, identity, id: changeId(requestContext, connectionId, started) }, deps);
   } else {
     outcome = await subscribe({ frame: parsed.frame, connectionId, requestContext, deps });
   }
@@ -243,9 +243,10 @@ async function presence({ frame, connectionId, deps }: Subscribe, userId: string
  * lifecycle events, the row is read first: `Unsubscribed` is put only for a subscription that was there, before it goes.
  */
 async function unsubscribe(
-  frame: Frame, who: { readonly connectionId: string; readonly userId?: string; readonly id: string }, deps: FrameDeps,
+  frame: Frame, who: { readonly connectionId: string; readonly identity?: ChannelIdentity; readonly id: string }, deps: FrameDeps,
 ): Promise<Outcome> {
-  const { connectionId, userId, id } = who;
+  const { connectionId, identity, id } = who;
+  const userId = identity?.userId;
   const key = keyOf(frame.channel, connectionId, deps.config.shards);
   let step = 'DynamoDB';
   try {
@@ -255,7 +256,11 @@ async function unsubscribe(
     }
     const deleted = await deps.store.delete(key);
     step = 'channel presence';
-    const change = await unsubscribed(deps.members, frame.channel, connectionId, deleted, id);
+    // No row: a retry after a failed leave (the row went, the member did not) leaves again on a presence rule's
+    // channel; leaveNow leaves only when no connection of the user is still subscribed.
+    const retried = deleted === undefined && identity && ruleFor(deps.config.rules, frame.channel, identity)?.presence === true
+      ? { userId: identity.userId, presence: true } : deleted;
+    const change = await unsubscribed(deps.members, frame.channel, connectionId, retried, id);
     return done({ ...frame, action: 'unsubscribe' }, {
       ...(deleted?.userId === undefined ? {} : { userId: deleted.userId }), ...announced, ...(change === undefined ? {} : { presence: change }),
     });

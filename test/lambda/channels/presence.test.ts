@@ -80,9 +80,23 @@ describe('subscribe and unsubscribe on a presence channel', () => {
     const none = await handleFrame(event('unsubscribe', 'lobby/a'), w.deps);
     expect(plain.report).toMatchObject({ outcome: 'unsubscribed', userId: 'u1' });
     expect(plain.report).not.toHaveProperty('presence');
-    expect(none.report).not.toHaveProperty('presence');
+    // lobby/a is a presence channel: an unsubscribe of nothing still looks (a retry after a failed leave), finds no member
+    expect(none.report).toMatchObject({ presence: 'none' });
     expect(w.members.row('public/news', 'u1')).toEqual({ state: 'joined' });
     expect(w.frames.sent).toEqual([]);
+  });
+
+  test('an unsubscribe retried after its leave failed (the row already gone) leaves then', async () => {
+    const w = world();
+    await handleFrame(event('subscribe', 'lobby/a'), w.deps);
+    w.members.set('lobby/a', 'u1', { state: 'joined' });
+    // the row went, the member stayed (as when leaveNow failed after the delete)
+    const [row] = [...w.deps.store.rows.values()];
+    await w.deps.store.delete({ channelKey: row.channelKey, connectionId: row.connectionId });
+    expect(await w.deps.store.countForConnection('conn-1', 10)).toBe(0);
+    const retried = await handleFrame(event('unsubscribe', 'lobby/a'), w.deps);
+    expect(retried.report).toMatchObject({ outcome: 'unsubscribed', presence: 'left' });
+    expect(w.members.row('lobby/a', 'u1')).toBeUndefined();
   });
 
   test('a refused repeat subscribe that revokes a presence subscription leaves at once', async () => {
