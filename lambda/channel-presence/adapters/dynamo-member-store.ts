@@ -2,6 +2,7 @@
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { channelPresenceKey, PRESENCE_TABLE } from '../../../src/shared/presence';
+import { rowCondition } from '../../adapters/presence-row-condition';
 import type { MemberRow, MemberStore } from '../core/ports';
 
 const STATES = ['joined', 'leaving'];
@@ -24,24 +25,7 @@ export class DynamoMemberStore implements MemberStore {
   }
 
   async replace(channel: string, userId: string, next: MemberRow | undefined, expected: MemberRow | undefined): Promise<boolean> {
-    const names: Record<string, string> = {};
-    const values: Record<string, AttributeValue> = {};
-    let condition: string;
-    if (expected === undefined) {
-      names['#k'] = PRESENCE_TABLE.KEY;
-      condition = 'attribute_not_exists(#k)';
-    } else {
-      Object.assign(names, { '#s': PRESENCE_TABLE.STATE, '#t': PRESENCE_TABLE.TOKEN });
-      values[':s'] = { S: expected.state };
-      if (expected.token !== undefined) values[':t'] = { S: expected.token };
-      condition = `#s = :s AND ${expected.token === undefined ? 'attribute_not_exists(#t)' : '#t = :t'}`;
-    }
-    const conditional = {
-      TableName: this.tableName,
-      ConditionExpression: condition,
-      ExpressionAttributeNames: names,
-      ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
-    };
+    const conditional = { TableName: this.tableName, ...rowCondition(expected) };
     try {
       if (next === undefined) await this.client.send(new DeleteItemCommand({ ...conditional, Key: keyOf(channel, userId) }));
       else await this.client.send(new PutItemCommand({ ...conditional, Item: itemOf(channel, userId, next) }));

@@ -2,6 +2,7 @@
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PRESENCE_TABLE, userPresenceKey } from '../../../src/shared/presence';
+import { rowCondition } from '../../adapters/presence-row-condition';
 import type { PresenceRow, PresenceState, PresenceStore } from '../core/ports';
 
 const STATES: readonly PresenceState[] = ['online', 'leaving', 'offline'];
@@ -20,25 +21,11 @@ export class DynamoPresenceStore implements PresenceStore {
   }
 
   async replace(userId: string, next: PresenceRow, expected: PresenceRow | undefined): Promise<boolean> {
-    const names: Record<string, string> = {};
-    const values: Record<string, AttributeValue> = {};
-    let condition: string;
-    if (expected === undefined) {
-      names['#k'] = PRESENCE_TABLE.KEY;
-      condition = 'attribute_not_exists(#k)';
-    } else {
-      Object.assign(names, { '#s': PRESENCE_TABLE.STATE, '#v': PRESENCE_TABLE.VERSION, '#t': PRESENCE_TABLE.TOKEN });
-      Object.assign(values, { ':s': { S: expected.state }, ':v': { N: String(expected.version) } });
-      if (expected.token !== undefined) values[':t'] = { S: expected.token };
-      condition = `#s = :s AND #v = :v AND ${expected.token === undefined ? 'attribute_not_exists(#t)' : '#t = :t'}`;
-    }
     try {
       await this.client.send(new PutItemCommand({
         TableName: this.tableName,
         Item: itemOf(userId, next),
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+        ...rowCondition(expected),
       }));
       return true;
     } catch (e) {
