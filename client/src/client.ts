@@ -5,6 +5,7 @@ import { RecentIds } from './dedupe.js';
 import { Emitter } from './emitter.js';
 import { PusherClientError } from './errors.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
+import { PresenceOrder } from './presence-order.js';
 import { MAX_FRAME_BYTES, parseFrame, type Envelope, type Members, type PresenceEvent, type ProtocolFrame } from './protocol.js';
 import { SendBuffer } from './send-buffer.js';
 
@@ -38,6 +39,7 @@ export interface ClientEvents {
   /**
    * On a presence channel the client is subscribed to, another user joined (its first connection subscribed) or left
    * (its last one unsubscribed, or dropped and stayed away for the API's grace period). Never the client's own user.
+   * In the order of the changes: a frame older than one already emitted for that user (by `version`) is dropped.
    */
   presence: (presence: PresenceEvent) => void;
   /** Any other protocol frame (a reply the client was not waiting for, a malformed `presence`, … as later features add them). */
@@ -59,6 +61,7 @@ export class WebsocketPusherClient {
   private readonly events: Emitter<ClientEvents>;
   private readonly manager: ConnectionManager;
   private readonly recent: RecentIds;
+  private readonly presenceOrder = new PresenceOrder();
   private readonly buffer: SendBuffer;
   private readonly channels: Channels;
 
@@ -151,6 +154,7 @@ export class WebsocketPusherClient {
    * when no socket is open: its subscriptions went with it). A `subscribe()` still waiting rejects (`UNSUBSCRIBED`).
    */
   unsubscribe(channel: string): Promise<void> {
+    this.presenceOrder.forget(channel);
     return this.channels.unsubscribe(channel);
   }
 
@@ -208,7 +212,7 @@ export class WebsocketPusherClient {
         this.events.emit('pong');
         return;
       case 'presence':
-        this.events.emit('presence', frame.presence);
+        if (this.presenceOrder.newer(frame.presence)) this.events.emit('presence', frame.presence);
         return;
       case 'error':
         if (this.channels.reply(frame.frame)) return;

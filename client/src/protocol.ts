@@ -72,6 +72,8 @@ export interface PresenceEvent {
   /** `join`: the user's first connection subscribed; `leave`: its last one unsubscribed, or dropped and stayed away for the grace period. */
   readonly event: 'join' | 'leave';
   readonly user: string;
+  /** Increases with each change of the user's membership in the channel: the later of two frames has the higher one. */
+  readonly version: number;
 }
 
 /** A presence channel's members, as `members()` resolves: the first 100 user ids in ascending order, and how many there are. */
@@ -103,7 +105,7 @@ export type IncomingFrame =
  * `data` unless it is exactly a `pong`, an API Gateway error answer (`message` with `connectionId` or `requestId`) or
  * an `error` frame: those shapes are the protocol's, so a backend using the `data` format must not push them. A frame
  * that is not JSON is delivered as its text, as `data`. A `presence` frame (envelope format) is one only when it has a
- * channel name, `event` `join` or `leave` and a non-empty `user`; a malformed one is another protocol frame.
+ * channel name, `event` `join` or `leave`, a non-empty `user` and a whole-number `version`; a malformed one is another protocol frame.
  */
 export function parseFrame(text: string, format: MessageFormat): IncomingFrame {
   let value: unknown;
@@ -123,8 +125,9 @@ export function parseFrame(text: string, format: MessageFormat): IncomingFrame {
   if (type === 'message' && typeof value.id === 'string' && 'data' in value) {
     return { kind: 'envelope', envelope: value as unknown as Envelope };
   }
-  if (type === 'presence' && isChannelName(value.channel) && (value.event === 'join' || value.event === 'leave') && typeof value.user === 'string' && value.user !== '') {
-    return { kind: 'presence', presence: { channel: value.channel, event: value.event, user: value.user } };
+  if (type === 'presence' && isChannelName(value.channel) && (value.event === 'join' || value.event === 'leave') && typeof value.user === 'string' && value.user !== ''
+    && typeof value.version === 'number' && Number.isSafeInteger(value.version) && value.version >= 0) {
+    return { kind: 'presence', presence: { channel: value.channel, event: value.event, user: value.user, version: value.version } };
   }
   if (typeof type === 'string') return { kind: 'frame', frame: value as ProtocolFrame };
   // An envelope-format API pushed something that is not an envelope (e.g. the API still uses the `data` format).

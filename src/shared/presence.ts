@@ -82,6 +82,12 @@ export interface PresenceFrame {
   readonly channel: string;
   readonly event: 'join' | 'leave';
   readonly user: string;
+  /**
+   * The member row's version after this change: it increases at each change of the user's membership in the channel
+   * (the change's time in ms, or one more than the last). Frames are not delivered in order: a subscriber keeps, per
+   * user, the frame with the highest version and ignores an older one.
+   */
+  readonly version: number;
 }
 
 /** The grace period before `UserOffline`, in seconds: the default, and the most (SQS's longest delay). */

@@ -68,7 +68,7 @@ test('join and leave: the other subscribers see them, the user\'s own connection
   expect(presenceOf(alice)).toEqual(['join bob']);
   expect(presenceOf(bob)).toEqual([]);
   const frame = alice.messages.map((m) => JSON.parse(m)).find((m) => m.type === 'presence');
-  expect(frame).toEqual({ type: 'presence', channel: 'room/1', event: 'join', user: 'bob' });
+  expect(frame).toEqual({ type: 'presence', channel: 'room/1', event: 'join', user: 'bob', version: expect.any(Number) });
 
   // a second device of bob: no join; its unsubscribe while the first stays: no leave
   const bob2 = await open('bob', 'bob-2');

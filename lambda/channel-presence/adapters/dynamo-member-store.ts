@@ -1,16 +1,17 @@
 // Handler libraries are devDependencies: esbuild bundles them into the asset, the npm package never loads them.
 // eslint-disable-next-line import/no-extraneous-dependencies
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { channelPresenceKey, PRESENCE_TABLE } from '../../../src/shared/presence';
 import { rowCondition } from '../../adapters/presence-row-condition';
 import type { MemberRow, MemberStore } from '../core/ports';
 
-const STATES = ['joined', 'leaving'];
+const STATES = ['joined', 'leaving', 'left'];
 
 /**
  * A channel's members in the presence table (partition `channel#<channel>`, sort key the user id): a row read with
- * GetItem (strongly consistent), replaced with a conditional PutItem or DeleteItem (`ConditionalCheckFailedException`
- * is `false`), listed with a Query in user id order and counted with `Select: COUNT` past the listed page.
+ * GetItem (strongly consistent), replaced with a conditional PutItem (`ConditionalCheckFailedException` is `false`),
+ * listed with a Query in user id order that keeps members (`joined`, `leaving`) not past their `expires_at`, and
+ * counted past the listed ones with `Select: COUNT` and the same filter.
  */
 export class DynamoMemberStore implements MemberStore {
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
@@ -19,16 +20,23 @@ export class DynamoMemberStore implements MemberStore {
     const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(channel, userId), ConsistentRead: true }));
     if (!out.Item) return undefined;
     const state = out.Item[PRESENCE_TABLE.STATE]?.S;
-    if (state === undefined || !STATES.includes(state)) throw new Error(`the member row of user '${userId}' in '${channel}' has no known state (${String(state)})`);
+    const version = Number(out.Item[PRESENCE_TABLE.VERSION]?.N);
+    if (state === undefined || !STATES.includes(state) || !Number.isSafeInteger(version)) {
+      throw new Error(`the member row of user '${userId}' in '${channel}' has no known state and version (${String(state)}, ${String(version)})`);
+    }
     const token = out.Item[PRESENCE_TABLE.TOKEN]?.S;
-    return { state: state as MemberRow['state'], ...(token === undefined ? {} : { token }) };
+    const expiresAt = out.Item[PRESENCE_TABLE.EXPIRES_AT]?.N;
+    return {
+      state: state as MemberRow['state'],
+      version,
+      ...(token === undefined ? {} : { token }),
+      ...(expiresAt === undefined ? {} : { expiresAt: Number(expiresAt) }),
+    };
   }
 
-  async replace(channel: string, userId: string, next: MemberRow | undefined, expected: MemberRow | undefined): Promise<boolean> {
-    const conditional = { TableName: this.tableName, ...rowCondition(expected) };
+  async replace(channel: string, userId: string, next: MemberRow, expected: MemberRow | undefined): Promise<boolean> {
     try {
-      if (next === undefined) await this.client.send(new DeleteItemCommand({ ...conditional, Key: keyOf(channel, userId) }));
-      else await this.client.send(new PutItemCommand({ ...conditional, Item: itemOf(channel, userId, next) }));
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, ...rowCondition(expected), Item: itemOf(channel, userId, next) }));
       return true;
     } catch (e) {
       if ((e as Error).name === 'ConditionalCheckFailedException') return false;
@@ -36,26 +44,37 @@ export class DynamoMemberStore implements MemberStore {
     }
   }
 
-  async list(channel: string, atMost: number): Promise<{ users: string[]; count: number }> {
+  async list(channel: string, atMost: number, nowSeconds: number): Promise<{ users: string[]; count: number }> {
     const query = {
       TableName: this.tableName,
       KeyConditionExpression: '#k = :k',
-      ExpressionAttributeValues: { ':k': { S: channelPresenceKey(channel) } },
+      FilterExpression: '#s <> :left AND (attribute_not_exists(#e) OR #e > :now)',
+      ExpressionAttributeValues: { ':k': { S: channelPresenceKey(channel) }, ':left': { S: 'left' }, ':now': { N: String(nowSeconds) } },
       ConsistentRead: true,
     };
-    const first = await this.client.send(new QueryCommand({
-      ...query, ExpressionAttributeNames: { '#k': PRESENCE_TABLE.KEY, '#u': PRESENCE_TABLE.USER_ID }, ProjectionExpression: '#u', Limit: atMost,
-    }));
-    const users = (first.Items ?? []).flatMap((item) => (item[PRESENCE_TABLE.USER_ID]?.S === undefined ? [] : [item[PRESENCE_TABLE.USER_ID].S!]));
-    let count = first.Count ?? users.length;
-    let start = first.LastEvaluatedKey;
-    while (start !== undefined) {
+    const names = { '#k': PRESENCE_TABLE.KEY, '#s': PRESENCE_TABLE.STATE, '#e': PRESENCE_TABLE.EXPIRES_AT };
+    const users: string[] = [];
+    let count = 0;
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      // Until `atMost` are listed, pages of user ids (a filter applies after each page's read); then only counts.
+      const listing = users.length < atMost;
       const page = await this.client.send(new QueryCommand({
-        ...query, ExpressionAttributeNames: { '#k': PRESENCE_TABLE.KEY }, Select: 'COUNT', ExclusiveStartKey: start,
+        ...query,
+        ...(listing
+          ? { ExpressionAttributeNames: { ...names, '#u': PRESENCE_TABLE.USER_ID }, ProjectionExpression: '#u' }
+          : { ExpressionAttributeNames: names, Select: 'COUNT' }),
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
       }));
+      if (listing) {
+        for (const item of page.Items ?? []) {
+          const user = item[PRESENCE_TABLE.USER_ID]?.S;
+          if (user !== undefined && users.length < atMost) users.push(user);
+        }
+      }
       count += page.Count ?? 0;
       start = page.LastEvaluatedKey;
-    }
+    } while (start !== undefined);
     return { users, count };
   }
 }
@@ -68,6 +87,8 @@ function itemOf(channel: string, userId: string, row: MemberRow): Record<string,
   return {
     ...keyOf(channel, userId),
     [PRESENCE_TABLE.STATE]: { S: row.state },
+    [PRESENCE_TABLE.VERSION]: { N: String(row.version) },
     ...(row.token === undefined ? {} : { [PRESENCE_TABLE.TOKEN]: { S: row.token } }),
+    ...(row.expiresAt === undefined ? {} : { [PRESENCE_TABLE.EXPIRES_AT]: { N: String(row.expiresAt) } }),
   };
 }

@@ -3,7 +3,7 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { PresenceFrame } from '../../../src/shared/presence';
 import { serializeWorkItem } from '../../work/work-item';
-import type { PresenceFrames } from '../core/ports';
+import type { MemberFrame, PresenceFrames } from '../core/ports';
 
 /** Longest work item `requestId` the pusher accepts. */
 const MAX_REQUEST_ID = 512;
@@ -19,8 +19,8 @@ export class WorkQueueFrames implements PresenceFrames {
     private readonly options: { readonly queueUrl: string; readonly shards: number; readonly now: () => number },
   ) {}
 
-  async send(channel: string, event: 'join' | 'leave', userId: string, id: string): Promise<void> {
-    const frame: PresenceFrame = { type: 'presence', channel, event, user: userId };
+  async send({ channel, event, userId, version, id }: MemberFrame): Promise<void> {
+    const frame: PresenceFrame = { type: 'presence', channel, event, user: userId, version };
     const body = serializeWorkItem({
       requestId: `presence-${event}:${id}`.slice(0, MAX_REQUEST_ID),
       raw: true,

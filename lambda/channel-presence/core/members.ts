@@ -1,13 +1,20 @@
 /**
- * Channel presence: a user joins a presence channel with their first subscribed connection and leaves it with their
- * last, at once on an `unsubscribe`, after the grace period when the connection dropped (listed until then; a
- * connection of the user subscribing again meanwhile keeps them in without a frame). Each change is a conditional write
- * of the member's row; the frame is sent before the write that depends on it, so a failed write retries and sends it
- * again: at least once, never lost. The subscribers' frames go through the pusher, which excludes the user's own
- * connections.
+ * Channel presence: a user is a member of a presence channel while a connection of theirs is subscribed to it. Each
+ * step runs after its own change to the subscriptions (a subscribe's row written, an unsubscribe's deleted, a gone
+ * connection's row removed) and reconciles the member's row with them: it reads the row, looks at the user's
+ * subscribed connections, and writes the row conditionally on the version it read, always with a later version (a
+ * member kept is written too). So two steps that raced each other cannot both act on what they read: the later write
+ * fails, and its step reads and looks again. A step that makes the user a member looks once more after its write: a
+ * step that found no member before that write had nothing to undo.
+ *
+ * Frames carry the row's version, which a subscriber orders a user's frames by (the pusher does not deliver in
+ * order). A `join` is sent before the write that makes the member (a failed write retries the step: at least once);
+ * a `leave` after its write, as a `left` row with a token, then the token is dropped: the step's retry, or a later
+ * join, sends a pending one again. So a leave is only ever sent for a member that did leave.
  */
 import type { MemberCheckQueue, MemberRow, MemberStore, PresenceFrames, SubscribedConnections } from './ports';
 import type { PresenceCheck } from '../../../src/shared/presence';
+import { nextVersion, seconds, TOMBSTONE_SECONDS } from '../../connection-stream/core/user-presence';
 
 export interface MemberDeps {
   readonly members: MemberStore;
@@ -39,64 +46,128 @@ async function retrying(channel: string, userId: string, step: () => Promise<Mem
   throw new MemberConflictError(channel, userId);
 }
 
-const seconds = (ms: number) => Math.floor(ms / 1000);
+const isMember = (row: MemberRow | undefined): row is MemberRow & { state: 'joined' | 'leaving' } => row?.state === 'joined' || row?.state === 'leaving';
 
-/** A connection of the user subscribed (`id` names the change). Not a member: `join`. Leaving: back, no frame. */
-export async function join(deps: MemberDeps, channel: string, userId: string, id: string): Promise<MemberChange> {
+interface Member {
+  readonly deps: MemberDeps;
+  readonly channel: string;
+  readonly userId: string;
+}
+
+/** The row written again as it is, with a later version: a concurrent step that read it before fails its write. */
+function touched(m: Member, row: MemberRow, changes: Partial<MemberRow> = {}): Promise<boolean> {
+  return m.deps.members.replace(m.channel, m.userId, { ...row, version: nextVersion(row, m.deps.now()), ...changes }, row);
+}
+
+/**
+ * A `left` row's pending `leave` (its token names it), then the row kept a day without the token; resolves to the row
+ * as it now is (changed meanwhile: as it was, and the caller's write conflicts and reads again).
+ */
+async function sendPendingLeave<R extends MemberRow | undefined>(m: Member, row: R): Promise<R | MemberRow> {
+  if (row?.state !== 'left' || row.token === undefined) return row;
+  await m.deps.frames.send({ channel: m.channel, event: 'leave', userId: m.userId, version: row.version, id: row.token });
+  const tombstone: MemberRow = { state: 'left', version: row.version, expiresAt: seconds(m.deps.now()) + TOMBSTONE_SECONDS };
+  return await m.deps.members.replace(m.channel, m.userId, tombstone, row) ? tombstone : row;
+}
+
+/** The member leaves: `left` with `token` (a later version than `floor` too), then its `leave`. False: the row changed. */
+async function leave(m: Member, row: MemberRow, token: string, floor = 0): Promise<boolean> {
+  const left: MemberRow = { state: 'left', version: Math.max(nextVersion(row, m.deps.now()), floor + 1), token };
+  if (!await m.deps.members.replace(m.channel, m.userId, left, row)) return false;
+  await sendPendingLeave(m, left);
+  return true;
+}
+
+/**
+ * A connection subscribed (its row written; `id` names the change, `expiresAt` is the connection's). The user has a
+ * subscribed connection: a member is written again (a leaving one is back, no frame); otherwise its `join`, then the
+ * row, then a second look: if no connection is subscribed any more, it leaves again (a step that ran between found no
+ * member and had nothing to undo). No connection subscribed (an unsubscribe or a drop came first): as they left it.
+ */
+export async function join(
+  deps: MemberDeps, channel: string, userId: string, change: { readonly id: string; readonly expiresAt: number },
+): Promise<MemberChange> {
+  const m: Member = { deps, channel, userId };
+  let sent = 0;
+  const anySubscribed = () => deps.subscribed.anySubscribed(channel, userId, { nowSeconds: seconds(deps.now()) });
   return retrying(channel, userId, async () => {
-    const row = await deps.members.get(channel, userId);
-    if (row?.state === 'joined') return 'none';
-    if (row?.state === 'leaving') return await deps.members.replace(channel, userId, { state: 'joined' }, row) ? 'rejoined' : undefined;
-    await deps.frames.send(channel, 'join', userId, id);
-    return await deps.members.replace(channel, userId, { state: 'joined' }, undefined) ? 'joined' : undefined;
+    const row = await sendPendingLeave(m, await deps.members.get(channel, userId));
+    const subscribed = await anySubscribed();
+    if (isMember(row)) {
+      if (!subscribed && row.state === 'joined') return await leave(m, row, `${change.id}:gone`) ? 'left' : undefined;
+      if (!subscribed) return await touched(m, row) ? 'none' : undefined; // leaving: its check decides
+      const next = { state: 'joined' as const, token: undefined, expiresAt: Math.max(row.expiresAt ?? 0, change.expiresAt) };
+      return await touched(m, row, next) ? (row.state === 'leaving' ? 'rejoined' : 'none') : undefined;
+    }
+    if (!subscribed) return 'none';
+    const joined: MemberRow = { state: 'joined', version: Math.max(nextVersion(row, deps.now()), sent + 1), expiresAt: change.expiresAt };
+    await deps.frames.send({ channel, event: 'join', userId, version: joined.version, id: change.id });
+    sent = joined.version;
+    if (!await deps.members.replace(channel, userId, joined, row)) return undefined;
+    if (await anySubscribed()) return 'joined';
+    return await leave(m, joined, `${change.id}:gone`, sent) ? 'left' : undefined;
   });
 }
 
 /**
- * A connection unsubscribed (its row already deleted): unless another connection of the user is still subscribed,
- * `leave` at once (a pending check then finds no row).
+ * A connection unsubscribed (its row already deleted; `id` names the change): a member with no other connection
+ * subscribed leaves at once, one with another is written again (kept). A pending `leave` (this step's retry) is sent.
  */
 export async function leaveNow(deps: MemberDeps, channel: string, userId: string, connectionId: string, id: string): Promise<MemberChange> {
+  const m: Member = { deps, channel, userId };
   return retrying(channel, userId, async () => {
-    if (await deps.subscribed.anySubscribed(channel, userId, { excluding: connectionId, nowSeconds: seconds(deps.now()) })) return 'kept';
     const row = await deps.members.get(channel, userId);
-    if (row === undefined) return 'none';
-    await deps.frames.send(channel, 'leave', userId, id);
-    return await deps.members.replace(channel, userId, undefined, row) ? 'left' : undefined;
+    if (!isMember(row)) {
+      await sendPendingLeave(m, row);
+      return 'none';
+    }
+    if (await deps.subscribed.anySubscribed(channel, userId, { excluding: connectionId, nowSeconds: seconds(deps.now()) })) {
+      return await touched(m, row) ? 'kept' : undefined;
+    }
+    return await leave(m, row, id) ? 'left' : undefined;
   });
 }
 
 /**
- * A subscribed connection dropped (its subscriptions already deleted; `token` names the departure, the same on a
- * retry): unless another connection of the user is subscribed, the member is `leaving` and a check is sent for after
- * the grace period.
+ * A subscribed connection dropped (its row removed; `token` names the departure, the same on a retry): a member with
+ * no other connection subscribed is `leaving` with this token, and a check is sent for after the grace period; one
+ * with another is written again (kept).
  */
 export async function leaveLater(
   deps: MemberDeps & { readonly checks: MemberCheckQueue; readonly graceSeconds: number },
   departure: { readonly channel: string; readonly userId: string; readonly connectionId: string; readonly token: string },
 ): Promise<MemberChange> {
   const { channel, userId, connectionId, token } = departure;
+  const m: Member = { deps, channel, userId };
   return retrying(channel, userId, async () => {
     const row = await deps.members.get(channel, userId);
-    const retry = row?.state === 'leaving' && row.token === token;
-    if (row?.state !== 'joined' && !retry) return 'none';
-    if (await deps.subscribed.anySubscribed(channel, userId, { excluding: connectionId, nowSeconds: seconds(deps.now()) })) return 'kept';
-    if (!retry && !await deps.members.replace(channel, userId, { state: 'leaving', token }, row)) return undefined;
+    if (!isMember(row)) return 'none';
+    if (await deps.subscribed.anySubscribed(channel, userId, { excluding: connectionId, nowSeconds: seconds(deps.now()) })) {
+      return await touched(m, row) ? 'kept' : undefined;
+    }
+    if (!await touched(m, row, { state: 'leaving', token })) return undefined;
     await deps.checks.send({ userId, token, channel }, deps.graceSeconds);
     return 'leaving';
   });
 }
 
-/** The check after the grace period: still `leaving` with its token and no connection subscribed again → `leave`. */
+/**
+ * The check after the grace period: still `leaving` with its token → back (a connection subscribed again) or `leave`.
+ * `left` with its token: the `leave` again (a retry). Anything else: a later step decided.
+ */
 export async function checkMember(deps: MemberDeps, check: PresenceCheck & { readonly channel: string }): Promise<MemberChange> {
   const { channel, userId, token } = check;
+  const m: Member = { deps, channel, userId };
   return retrying(channel, userId, async () => {
-    const row: MemberRow | undefined = await deps.members.get(channel, userId);
+    const row = await deps.members.get(channel, userId);
+    if (row?.state === 'left' && row.token === token) {
+      await sendPendingLeave(m, row);
+      return 'left';
+    }
     if (row?.state !== 'leaving' || row.token !== token) return 'none';
     if (await deps.subscribed.anySubscribed(channel, userId, { nowSeconds: seconds(deps.now()) })) {
-      return await deps.members.replace(channel, userId, { state: 'joined' }, row) ? 'rejoined' : undefined;
+      return await touched(m, row, { state: 'joined', token: undefined }) ? 'rejoined' : undefined;
     }
-    await deps.frames.send(channel, 'leave', userId, `leave:${token}`);
-    return await deps.members.replace(channel, userId, undefined, row) ? 'left' : undefined;
+    return await leave(m, row, token) ? 'left' : undefined;
   });
 }

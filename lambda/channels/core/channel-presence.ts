@@ -13,9 +13,11 @@ import { join, leaveNow, type MemberChange, type MemberDeps } from '../../channe
 type Fields = Omit<FrameReport, 'connectionId' | 'routeKey' | 'durationMs'>;
 
 /** The user joins the channel (after the subscription row is written). */
-export async function joined(deps: MemberDeps | undefined, channel: string, userId: string, id: string): Promise<MemberChange> {
+export async function joined(
+  deps: MemberDeps | undefined, channel: string, userId: string, change: { readonly id: string; readonly expiresAt: number },
+): Promise<MemberChange> {
   if (!deps) throw new Error('a presence rule without channel presence configured');
-  return join(deps, channel, userId, id);
+  return join(deps, channel, userId, change);
 }
 
 /** The user leaves the channel unless another of its connections is still subscribed (after the row is deleted). */
@@ -34,6 +36,6 @@ export async function members(
     return { reply: errorReply(frame, 'FORBIDDEN', MESSAGES.NOT_SUBSCRIBED), fields: { ...frame, userId, outcome: 'refused', code: 'FORBIDDEN', reason: 'not subscribed' } };
   }
   if (!deps) throw new Error('a presence rule without channel presence configured');
-  const listed = await deps.members.list(frame.channel, MAX_LISTED_MEMBERS);
+  const listed = await deps.members.list(frame.channel, MAX_LISTED_MEMBERS, Math.floor(deps.now() / 1000));
   return { reply: membersReply(frame.channel, listed, frame.ref), fields: { ...frame, userId, outcome: 'members', members: listed.count } };
 }

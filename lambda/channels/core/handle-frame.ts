@@ -189,7 +189,9 @@ async function store(request: Subscribe, userId: string, rule: ChannelRuleSpec):
   }
   if (rule.presence !== true || stored.fields.outcome === 'refused') return stored;
   try {
-    const change = await joined(deps.members, frame.channel, userId, changeId(requestContext, connectionId, deps.now()));
+    const id = changeId(requestContext, connectionId, deps.now());
+    const connectionExpiry = expiresAt(requestContext.connectedAt, deps.config.connectionTtlSeconds, deps.now);
+    const change = await joined(deps.members, frame.channel, userId, { id, expiresAt: connectionExpiry });
     return { reply: stored.reply, fields: { ...stored.fields, presence: change } };
   } catch (e) {
     // The row is written: the client's retry joins again (a joined member is not joined twice).

@@ -3,6 +3,7 @@ import type { SubscriptionKey, SubscriptionStore } from './ports';
 import type { RecordHandler } from './process-batch';
 import { LIFECYCLE_EVENTS } from '../../../src/shared/presence';
 import type { MemberChange } from '../../channel-presence/core/members';
+import { Semaphore } from '../../core/semaphore';
 
 /** The connection id in a record's `Keys` (the connections table's key), or `undefined`. */
 export function connectionIdOf(record: DynamoDBRecord, connectionIdAttribute: string): string | undefined {
@@ -28,9 +29,12 @@ export type Departure = (channel: string, record: DynamoDBRecord) => Promise<Mem
  */
 export type Announcement = (channels: readonly string[], record: DynamoDBRecord) => Promise<number>;
 
+/** A page's departures run at once, at most (each a few strongly consistent reads and a conditional write). */
+export const DEPARTURE_CONCURRENCY = 10;
+
 /**
  * Deletes a connection's subscriptions, each page as it is read (memory does not grow with them), each page's
- * departures first; resolves to how many, and the departures' changes.
+ * departures first ({@link DEPARTURE_CONCURRENCY} at a time); resolves to how many, and the departures' changes.
  */
 export async function removeSubscriptions(
   store: SubscriptionStore, connectionId: string,
@@ -42,8 +46,8 @@ export async function removeSubscriptions(
   for await (const page of store.subscriptionsOf(connectionId)) {
     if (announce && page.length > 0) announced += await announce(page.map(channelOf));
     if (depart) {
-      for (const key of page) {
-        const change = await depart(channelOf(key));
+      const slots = new Semaphore(DEPARTURE_CONCURRENCY);
+      for (const change of await Promise.all(page.map((key) => slots.run(() => depart(channelOf(key)))))) {
         members[change] = (members[change] ?? 0) + 1;
       }
     }

@@ -54,7 +54,7 @@ export function offlineEventId(token: string): string {
 }
 
 /** The next version after `row`'s: the change's time in milliseconds, or one more than the last if that is later. */
-export function nextVersion(row: PresenceRow | undefined, timeMs: number): number {
+export function nextVersion(row: Pick<PresenceRow, 'version'> | undefined, timeMs: number): number {
   return Math.max(Math.floor(timeMs), (row?.version ?? 0) + 1);
 }
 

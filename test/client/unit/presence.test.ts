@@ -19,11 +19,38 @@ describe('the presence event', () => {
     client.on('presence', (presence) => events.push(presence));
     client.on('frame', (frame) => frames.push(frame));
 
-    socket.push({ type: 'presence', channel: 'room/1', event: 'join', user: 'bob' });
-    socket.push({ type: 'presence', channel: 'room/1', event: 'leave', user: 'bob' });
+    socket.push({ type: 'presence', channel: 'room/1', event: 'join', user: 'bob', version: 10 });
+    socket.push({ type: 'presence', channel: 'room/1', event: 'leave', user: 'bob', version: 11 });
 
-    expect(events).toEqual([{ channel: 'room/1', event: 'join', user: 'bob' }, { channel: 'room/1', event: 'leave', user: 'bob' }]);
+    expect(events).toEqual([{ channel: 'room/1', event: 'join', user: 'bob', version: 10 }, { channel: 'room/1', event: 'leave', user: 'bob', version: 11 }]);
     expect([messages, frames, errors]).toEqual([[], [], []]);
+  });
+
+  test('in the order of the changes: a frame not newer than one emitted for its user and channel (overtaken, repeated) is dropped', async () => {
+    const { client, socket } = await open();
+    const events: PresenceEvent[] = [];
+    client.on('presence', (presence) => events.push(presence));
+
+    socket.push({ type: 'presence', channel: 'room/1', event: 'join', user: 'bob', version: 20 });
+    socket.push({ type: 'presence', channel: 'room/1', event: 'leave', user: 'bob', version: 19 }); // overtaken by the join
+    socket.push({ type: 'presence', channel: 'room/1', event: 'join', user: 'bob', version: 20 }); // a repeat
+    socket.push({ type: 'presence', channel: 'room/2', event: 'leave', user: 'bob', version: 19 }); // another channel
+    socket.push({ type: 'presence', channel: 'room/1', event: 'leave', user: 'carol', version: 5 }); // another user
+    socket.push({ type: 'presence', channel: 'room/1', event: 'leave', user: 'bob', version: 21 });
+
+    expect(events.map((e) => `${e.channel} ${e.event} ${e.user} ${e.version}`)).toEqual([
+      'room/1 join bob 20', 'room/2 leave bob 19', 'room/1 leave carol 5', 'room/1 leave bob 21',
+    ]);
+  });
+
+  test('unsubscribe forgets the channel\'s versions: after a new subscribe, its frames are emitted again', async () => {
+    const { client, socket } = await open();
+    const events: PresenceEvent[] = [];
+    client.on('presence', (presence) => events.push(presence));
+    socket.push({ type: 'presence', channel: 'room/1', event: 'join', user: 'bob', version: 20 });
+    void client.unsubscribe('room/1').catch(() => undefined);
+    socket.push({ type: 'presence', channel: 'room/1', event: 'join', user: 'bob', version: 20 });
+    expect(events).toHaveLength(2);
   });
 
   test('a malformed presence frame is no presence event: a frame event, and the connection carries on', async () => {
@@ -33,19 +60,23 @@ describe('the presence event', () => {
     client.on('presence', (presence) => events.push(presence));
     client.on('frame', (frame) => frames.push(frame));
     const malformed = [
-      { type: 'presence', channel: 'room/1', event: 'arrived', user: 'bob' },
+      { type: 'presence', channel: 'room/1', event: 'arrived', user: 'bob', version: 1 },
       { type: 'presence', channel: 'room/1', event: 'join' },
       { type: 'presence', channel: 'room/1', event: 'join', user: '' },
       { type: 'presence', channel: 'room/1', event: 'join', user: 7 },
       { type: 'presence', channel: 'no//channel', event: 'join', user: 'bob' },
       { type: 'presence', event: 'leave', user: 'bob' },
+      { type: 'presence', channel: 'room/1', event: 'join', user: 'bob' },
+      { type: 'presence', channel: 'room/1', event: 'join', user: 'bob', version: '3' },
+      { type: 'presence', channel: 'room/1', event: 'join', user: 'bob', version: 1.5 },
+      { type: 'presence', channel: 'room/1', event: 'join', user: 'bob', version: -1 },
     ];
 
     for (const frame of malformed) socket.push(frame);
-    socket.push({ type: 'presence', channel: 'room/1', event: 'join', user: 'carol' });
+    socket.push({ type: 'presence', channel: 'room/1', event: 'join', user: 'carol', version: 1 });
 
     expect(frames).toEqual(malformed);
-    expect(events).toEqual([{ channel: 'room/1', event: 'join', user: 'carol' }]);
+    expect(events).toEqual([{ channel: 'room/1', event: 'join', user: 'carol', version: 1 }]);
     expect(errors).toEqual([]);
     expect(states[states.length - 1]).toBe('open');
   });
@@ -72,7 +103,7 @@ describe('members', () => {
     expect(lastFrame(socket)).toEqual({ action: 'presence', channel: 'room/1', ref: 'wp1' });
     socket.push({ type: 'members', channel: 'room/1', users: ['x'], count: 1, ref: 'other' });
     // A presence event in between is an event, not the answer
-    socket.push({ type: 'presence', channel: 'room/1', event: 'join', user: 'carol' });
+    socket.push({ type: 'presence', channel: 'room/1', event: 'join', user: 'carol', version: 1 });
     await settle();
     expect(tracked.result).toBe('pending');
     socket.push({ type: 'members', channel: 'room/1', users: ['alice', 'bob'], count: 150, ref: 'wp1' });

@@ -23,12 +23,13 @@ describe('parseFrame', () => {
       .toEqual({ kind: 'frame', frame: { type: 'subscribed', channel: 'room/42' } });
   });
 
-  test('a presence frame: only with a channel name, event join or leave, and a user; the other fields dropped', () => {
-    expect(parseFrame('{"type":"presence","channel":"room/1","event":"join","user":"bob","extra":1}', 'envelope'))
-      .toEqual({ kind: 'presence', presence: { channel: 'room/1', event: 'join', user: 'bob' } });
-    expect(parseFrame('{"type":"presence","channel":"room/1","event":"leave","user":"b"}', 'envelope')).toMatchObject({ kind: 'presence' });
-    for (const bad of ['{"type":"presence","channel":"room/1","event":"JOIN","user":"bob"}', '{"type":"presence","channel":"room 1","event":"join","user":"bob"}',
-      '{"type":"presence","channel":"room/1","event":"join","user":""}', '{"type":"presence","channel":"room/1","event":"join","user":["bob"]}']) {
+  test('a presence frame: only with a channel name, event join or leave, a user and a version; the other fields dropped', () => {
+    expect(parseFrame('{"type":"presence","channel":"room/1","event":"join","user":"bob","version":1700000000123,"extra":1}', 'envelope'))
+      .toEqual({ kind: 'presence', presence: { channel: 'room/1', event: 'join', user: 'bob', version: 1_700_000_000_123 } });
+    expect(parseFrame('{"type":"presence","channel":"room/1","event":"leave","user":"b","version":0}', 'envelope')).toMatchObject({ kind: 'presence' });
+    for (const bad of ['{"type":"presence","channel":"room/1","event":"JOIN","user":"bob","version":1}', '{"type":"presence","channel":"room 1","event":"join","user":"bob","version":1}',
+      '{"type":"presence","channel":"room/1","event":"join","user":"","version":1}', '{"type":"presence","channel":"room/1","event":"join","user":["bob"],"version":1}',
+      '{"type":"presence","channel":"room/1","event":"join","user":"bob"}', '{"type":"presence","channel":"room/1","event":"join","user":"bob","version":"1"}']) {
       expect(parseFrame(bad, 'envelope')).toEqual({ kind: 'frame', frame: JSON.parse(bad) });
     }
     expect(parseFrame('{"type":"presence","channel":"room/1","event":"join","user":"bob"}', 'data')).toMatchObject({ kind: 'data' });

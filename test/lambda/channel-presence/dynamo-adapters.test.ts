@@ -34,56 +34,75 @@ const putSubscription = (channel: string, id: string, user: string, shard = shar
 describe('DynamoMemberStore', () => {
   const store = () => new DynamoMemberStore(client, 'presence');
 
-  test('a member\'s row through its states: each write holds only on the row as read', async () => {
+  test('a member\'s row through its states: each write holds only on the row as read (state, version, token)', async () => {
     const s = store();
     expect(await s.get('room/1', 'alice')).toBeUndefined();
 
     // absent -> joined; a second "absent" write fails
-    expect(await s.replace('room/1', 'alice', { state: 'joined' }, undefined)).toBe(true);
-    expect(await s.replace('room/1', 'alice', { state: 'joined' }, undefined)).toBe(false);
-    expect(await s.get('room/1', 'alice')).toEqual({ state: 'joined' });
+    const joined = { state: 'joined', version: 10, expiresAt: 5000 } as const;
+    expect(await s.replace('room/1', 'alice', joined, undefined)).toBe(true);
+    expect(await s.replace('room/1', 'alice', joined, undefined)).toBe(false);
+    expect(await s.get('room/1', 'alice')).toEqual(joined);
     // the same user in another channel is another row
     expect(await s.get('room/2', 'alice')).toBeUndefined();
 
-    // joined -> leaving (token); a stale "joined" write then fails, and a delete expecting "joined" too
-    expect(await s.replace('room/1', 'alice', { state: 'leaving', token: 'ev-1' }, { state: 'joined' })).toBe(true);
-    expect(await s.replace('room/1', 'alice', { state: 'leaving', token: 'ev-2' }, { state: 'joined' })).toBe(false);
-    expect(await s.replace('room/1', 'alice', undefined, { state: 'joined' })).toBe(false);
-    expect(await s.get('room/1', 'alice')).toEqual({ state: 'leaving', token: 'ev-1' });
+    // joined, written again with a later version: a write expecting the earlier version then fails
+    const again = { ...joined, version: 11 };
+    expect(await s.replace('room/1', 'alice', again, joined)).toBe(true);
+    expect(await s.replace('room/1', 'alice', { state: 'leaving', version: 12, token: 'ev-1' }, joined)).toBe(false);
 
-    // leaving under another token, or without one, does not match; with its own it does: back to joined, token gone
-    expect(await s.replace('room/1', 'alice', undefined, { state: 'leaving', token: 'ev-9' })).toBe(false);
-    expect(await s.replace('room/1', 'alice', undefined, { state: 'leaving' })).toBe(false);
-    expect(await s.replace('room/1', 'alice', { state: 'joined' }, { state: 'leaving', token: 'ev-1' })).toBe(true);
-    expect(await s.get('room/1', 'alice')).toEqual({ state: 'joined' });
+    // joined -> leaving (token); a stale "joined" write then fails
+    const leaving = { state: 'leaving', version: 12, token: 'ev-1', expiresAt: 5000 } as const;
+    expect(await s.replace('room/1', 'alice', leaving, again)).toBe(true);
+    expect(await s.replace('room/1', 'alice', { state: 'left', version: 13 }, again)).toBe(false);
+    expect(await s.get('room/1', 'alice')).toEqual(leaving);
 
-    // joined -> deleted
-    expect(await s.replace('room/1', 'alice', undefined, { state: 'joined' })).toBe(true);
-    expect(await s.get('room/1', 'alice')).toBeUndefined();
-    // a delete of a row that is gone fails (the core reads again)
-    expect(await s.replace('room/1', 'alice', undefined, { state: 'joined' })).toBe(false);
+    // leaving under another token, or without one, or another version, does not match; as read it does
+    expect(await s.replace('room/1', 'alice', { state: 'left', version: 13 }, { ...leaving, token: 'ev-9' })).toBe(false);
+    expect(await s.replace('room/1', 'alice', { state: 'left', version: 13 }, { state: 'leaving', version: 12 })).toBe(false);
+    expect(await s.replace('room/1', 'alice', { state: 'left', version: 13 }, { ...leaving, version: 11 })).toBe(false);
+    const left = { state: 'left', version: 13, token: 'req-1' } as const;
+    expect(await s.replace('room/1', 'alice', left, leaving)).toBe(true);
+    expect(await s.get('room/1', 'alice')).toEqual(left);
+
+    // left with its pending token -> the tombstone without it
+    const tombstone = { state: 'left', version: 13, expiresAt: 90_000 } as const;
+    expect(await s.replace('room/1', 'alice', tombstone, left)).toBe(true);
+    expect(await s.replace('room/1', 'alice', tombstone, left)).toBe(false);
+    expect(await s.get('room/1', 'alice')).toEqual(tombstone);
   });
 
-  test('a row of no known state is an error, not a non-member', async () => {
+  test('a row of no known state or version is an error, not a non-member', async () => {
     await client.send(new PutItemCommand({
-      TableName: 'presence', Item: { presence_key: { S: 'channel#room/odd' }, user_id: { S: 'bob' }, state: { S: 'online' } },
+      TableName: 'presence', Item: { presence_key: { S: 'channel#room/odd' }, user_id: { S: 'bob' }, state: { S: 'online' }, version: { N: '1' } },
     }));
-    await expect(store().get('room/odd', 'bob')).rejects.toThrow("the member row of user 'bob' in 'room/odd' has no known state (online)");
+    await expect(store().get('room/odd', 'bob')).rejects.toThrow("the member row of user 'bob' in 'room/odd' has no known state and version (online, 1)");
+    await client.send(new PutItemCommand({
+      TableName: 'presence', Item: { presence_key: { S: 'channel#room/odd' }, user_id: { S: 'carl' }, state: { S: 'joined' } },
+    }));
+    await expect(store().get('room/odd', 'carl')).rejects.toThrow('no known state and version (joined, NaN)');
   });
 
-  test('list: the first N in user id order and the exact count past N (150 members: 100 listed, count 150)', async () => {
+  test('list: the first N members in user id order and the exact count past N (150 members: 100 listed, count 150)', async () => {
     const s = store();
     const ids = Array.from({ length: 150 }, (_, i) => `u${String(i).padStart(3, '0')}`);
-    // written out of order, a user's own presence row and a neighbouring channel alongside
-    for (const id of [...ids].reverse()) await s.replace('room/big', id, id.endsWith('7') ? { state: 'leaving', token: 't' } : { state: 'joined' }, undefined);
-    await s.replace('room/bigger', 'u000', { state: 'joined' }, undefined);
+    // written out of order, with left users, expired rows, a user's own presence row and a neighbouring channel alongside
+    for (const id of [...ids].reverse()) {
+      await s.replace('room/big', id, id.endsWith('7') ? { state: 'leaving', version: 1, token: 't', expiresAt: 5000 } : { state: 'joined', version: 1 }, undefined);
+    }
+    for (const id of ['u000a', 'u050a', 'u149a']) await s.replace('room/big', id, { state: 'left', version: 2, expiresAt: 90_000 }, undefined);
+    for (const id of ['u001a', 'u099a']) await s.replace('room/big', id, { state: 'joined', version: 2, expiresAt: 1000 }, undefined);
+    await s.replace('room/bigger', 'u000', { state: 'joined', version: 1 }, undefined);
     await client.send(new PutItemCommand({ TableName: 'presence', Item: { presence_key: { S: 'user#u000' }, user_id: { S: 'u000' }, state: { S: 'online' } } }));
 
-    expect(await s.list('room/big', 100)).toEqual({ users: ids.slice(0, 100), count: 150 });
-    expect(await s.list('room/big', 150)).toEqual({ users: ids, count: 150 });
-    expect(await s.list('room/big', 3)).toEqual({ users: ['u000', 'u001', 'u002'], count: 150 });
-    expect(await s.list('room/bigger', 100)).toEqual({ users: ['u000'], count: 1 });
-    expect(await s.list('room/empty', 100)).toEqual({ users: [], count: 0 });
+    expect(await s.list('room/big', 100, 1000)).toEqual({ users: ids.slice(0, 100), count: 150 });
+    expect(await s.list('room/big', 150, 1000)).toEqual({ users: ids, count: 150 });
+    expect(await s.list('room/big', 3, 1000)).toEqual({ users: ['u000', 'u001', 'u002'], count: 150 });
+    // before their expiry the two are members; past the members' expiry (5000) the leaving ones are not
+    expect((await s.list('room/big', 150, 999)).count).toBe(152);
+    expect((await s.list('room/big', 150, 5000)).count).toBe(150 - 15);
+    expect(await s.list('room/bigger', 100, 1000)).toEqual({ users: ['u000'], count: 1 });
+    expect(await s.list('room/empty', 100, 1000)).toEqual({ users: [], count: 0 });
   });
 });
 

@@ -1,17 +1,19 @@
 import type { MemberDeps } from '../../../lambda/channel-presence/core/members';
-import type { MemberCheckQueue, MemberRow, MemberStore, PresenceFrames, SubscribedConnections } from '../../../lambda/channel-presence/core/ports';
+import type { MemberCheckQueue, MemberFrame, MemberRow, MemberStore, PresenceFrames, SubscribedConnections } from '../../../lambda/channel-presence/core/ports';
 import type { PresenceCheck } from '../../../src/shared/presence';
 
 /** Every port's effects, in order, shared by the fakes of one world (`frame join alice`, `write alice joined`, …). */
 export type Log = string[];
 
-const rowText = (row: MemberRow | undefined) => (row === undefined ? 'deleted' : `${row.state}${row.token === undefined ? '' : `:${row.token}`}`);
+const rowText = (row: MemberRow) => `${row.state}${row.token === undefined ? '' : `:${row.token}`}`;
 
-/** The presence table's member rows in memory, with DynamoDB's conditional write (state and token must match). */
+/** The presence table's member rows in memory, with DynamoDB's conditional write (state, version and token must match). */
 export class FakeMemberStore implements MemberStore {
   readonly rows = new Map<string, MemberRow>();
   /** Runs before each replace's condition is evaluated: a test changes the row there to make it conflict. */
-  beforeReplace?: () => void;
+  beforeReplace?: () => void | Promise<void>;
+  /** Awaited at the start of each read and write: a test interleaves concurrent steps there. */
+  jitter?: () => Promise<void>;
   fail?: Error;
   constructor(private readonly log: Log = []) {}
 
@@ -25,28 +27,32 @@ export class FakeMemberStore implements MemberStore {
   }
 
   async get(channel: string, userId: string): Promise<MemberRow | undefined> {
+    await this.jitter?.();
     if (this.fail) throw this.fail;
     return this.row(channel, userId);
   }
 
-  async replace(channel: string, userId: string, next: MemberRow | undefined, expected: MemberRow | undefined): Promise<boolean> {
+  async replace(channel: string, userId: string, next: MemberRow, expected: MemberRow | undefined): Promise<boolean> {
+    await this.jitter?.();
     if (this.fail) throw this.fail;
-    this.beforeReplace?.();
+    await this.beforeReplace?.();
     const current = this.row(channel, userId);
     const same = expected === undefined ? current === undefined
-      : current !== undefined && current.state === expected.state && current.token === expected.token;
+      : current !== undefined && current.state === expected.state && current.version === expected.version && current.token === expected.token;
     if (!same) {
       this.log.push(`conflict ${userId}`);
       return false;
     }
-    this.set(channel, userId, next);
+    this.set(channel, userId, Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as unknown as MemberRow);
     this.log.push(`write ${userId} ${rowText(next)}`);
     return true;
   }
 
-  async list(channel: string, atMost: number): Promise<{ users: string[]; count: number }> {
+  async list(channel: string, atMost: number, nowSeconds: number): Promise<{ users: string[]; count: number }> {
     if (this.fail) throw this.fail;
-    const users = [...this.rows.keys()].filter((k) => k.startsWith(`${channel}|`)).map((k) => k.slice(channel.length + 1)).sort();
+    const users = [...this.rows.entries()]
+      .filter(([k, row]) => k.startsWith(`${channel}|`) && row.state !== 'left' && (row.expiresAt === undefined || row.expiresAt > nowSeconds))
+      .map(([k]) => k.slice(channel.length + 1)).sort();
     return { users: users.slice(0, atMost), count: users.length };
   }
 }
@@ -55,12 +61,21 @@ export class FakeMemberStore implements MemberStore {
 export class FakeSubscribed implements SubscribedConnections {
   readonly subscriptions: Array<{ channel: string; userId: string; connectionId: string; expiresAt?: number }> = [];
   readonly asked: Array<{ channel: string; userId: string; excluding?: string; nowSeconds: number }> = [];
+  jitter?: () => Promise<void>;
 
+  /** A subscription row (one per channel and connection: a repeat replaces it). */
   add(channel: string, userId: string, connectionId: string, expiresAt?: number): void {
+    this.remove(channel, userId, connectionId);
     this.subscriptions.push({ channel, userId, connectionId, ...(expiresAt === undefined ? {} : { expiresAt }) });
   }
 
+  remove(channel: string, userId: string, connectionId: string): void {
+    const at = this.subscriptions.findIndex((s) => s.channel === channel && s.userId === userId && s.connectionId === connectionId);
+    if (at >= 0) this.subscriptions.splice(at, 1);
+  }
+
   async anySubscribed(channel: string, userId: string, options: { readonly excluding?: string; readonly nowSeconds: number }): Promise<boolean> {
+    await this.jitter?.();
     this.asked.push({ channel, userId, ...options });
     return this.subscriptions.some((s) => s.channel === channel && s.userId === userId && s.connectionId !== options.excluding
       && (s.expiresAt === undefined || s.expiresAt > options.nowSeconds));
@@ -69,14 +84,14 @@ export class FakeSubscribed implements SubscribedConnections {
 
 /** The frames handed to the pusher; `fail` refuses them (the work queue unavailable). */
 export class FakeFrames implements PresenceFrames {
-  readonly sent: Array<{ channel: string; event: 'join' | 'leave'; userId: string; id: string }> = [];
+  readonly sent: MemberFrame[] = [];
   fail?: Error;
   constructor(private readonly log: Log = []) {}
 
-  async send(channel: string, event: 'join' | 'leave', userId: string, id: string): Promise<void> {
+  async send(frame: MemberFrame): Promise<void> {
     if (this.fail) throw this.fail;
-    this.sent.push({ channel, event, userId, id });
-    this.log.push(`frame ${event} ${userId}`);
+    this.sent.push(frame);
+    this.log.push(`frame ${frame.event} ${frame.userId}`);
   }
 }
 

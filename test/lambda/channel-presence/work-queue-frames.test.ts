@@ -15,7 +15,7 @@ afterAll(() => sqs.restore());
 
 test('a join: one message on the work queue, a raw reads item over every shard, the user excluded', async () => {
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
-  await frames().send('room/42', 'join', 'alice', 'req-1');
+  await frames().send({ channel: 'room/42', event: 'join', userId: 'alice', version: 1_700_000_000_123, id: 'req-1' });
 
   expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
   expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: QUEUE_URL });
@@ -35,7 +35,7 @@ test('a join: one message on the work queue, a raw reads item over every shard, 
   expect([...parsed.item.excludeUsers]).toEqual(['alice']);
   expect([...parsed.item.excludeConnections]).toEqual([]);
   // the bare frame, even with messageFormat envelope: no envelope id to rebuild one from per channel
-  expect(parsed.item.payload!.toString('utf8')).toBe('{"type":"presence","channel":"room/42","event":"join","user":"alice"}');
+  expect(parsed.item.payload!.toString('utf8')).toBe('{"type":"presence","channel":"room/42","event":"join","user":"alice","version":1700000000123}');
   expect(parsed.item.envelopeId).toBeUndefined();
   expect(parsed.item.channel).toBeUndefined();
   expect(parsed.item.users).toBeUndefined();
@@ -43,17 +43,17 @@ test('a join: one message on the work queue, a raw reads item over every shard, 
 
 test('a leave over one shard; an id too long for a request id is cut to the pusher\'s 512', async () => {
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
-  await frames(1).send('a/b', 'leave', 'bob', 'x'.repeat(600));
+  await frames(1).send({ channel: 'a/b', event: 'leave', userId: 'bob', version: 7, id: 'x'.repeat(600) });
   const parsed = parseWorkItem(sentBody(), rules);
   expect(parsed.ok).toBe(true);
   if (!parsed.ok) return;
   expect(parsed.item.requestId).toBe(`presence-leave:${'x'.repeat(600)}`.slice(0, 512));
   expect(parsed.item.requestId).toHaveLength(512);
   expect(parsed.item.reads).toEqual([{ channel: 'a/b', shard: 0 }]);
-  expect(JSON.parse(parsed.item.payload!.toString('utf8'))).toEqual({ type: 'presence', channel: 'a/b', event: 'leave', user: 'bob' });
+  expect(JSON.parse(parsed.item.payload!.toString('utf8'))).toEqual({ type: 'presence', channel: 'a/b', event: 'leave', user: 'bob', version: 7 });
 });
 
 test('a send the queue refuses rejects (the member\'s row is then not written)', async () => {
   sqs.on(SendMessageCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
-  await expect(frames().send('room/42', 'join', 'alice', 'req-1')).rejects.toThrow('throttled');
+  await expect(frames().send({ channel: 'room/42', event: 'join', userId: 'alice', version: 1, id: 'req-1' })).rejects.toThrow('throttled');
 });
