@@ -123,7 +123,8 @@ test('150 members: the first 100 user ids listed in order, and the exact count',
   const users = Array.from({ length: 150 }, (_, i) => `user-${String(i).padStart(3, '0')}`);
   const clients: RecordingClient[] = [];
   for (const user of users) clients.push(await open(user));
-  await Promise.all(clients.map((client) => subscribe(client)));
+  // Ten at a time: each join is a fan-out to everyone in before it, which a local stack on two cores serves slowly.
+  for (let i = 0; i < clients.length; i += 10) await Promise.all(clients.slice(i, i + 10).map((client) => subscribe(client)));
   const answer = await ask(clients[149], { action: 'presence', channel: 'room/1' });
   expect(answer.count).toBe(150);
   expect(answer.users).toEqual(users.slice(0, 100));
