@@ -29,11 +29,12 @@ function wireChannelEvents(made: { readonly channels?: Channels; readonly stream
 
 /**
  * Channel presence (a rule turns it on), once the work queue exists. The channels function joins and leaves members
- * (a user's member row in the presence table: `GetItem`, conditional `PutItem` / `DeleteItem`; the members listed and
- * counted: `Query`), finds whether another connection of the user is subscribed (`Query` on the connections table,
- * `GetItem` on the subscriptions table, which it has), and hands the frames to the work queue (`SendMessage`). The
- * connection stream function does the same for a gone connection's presence channels after the grace period, with the
- * check queue it has; it needs `DeleteItem` on the presence table and `GetItem` on the subscriptions table besides.
+ * (a user's member row in the presence table: `GetItem`, conditional `PutItem`, never deleted (a member who left is
+ * a tombstone the TTL removes); the members listed and counted: `Query`), finds whether a connection of the user is
+ * subscribed (`Query` on the connections table, `GetItem` on the subscriptions table, which it has), and hands the
+ * frames to the work queue (`SendMessage`; the queue's encryption is SQS's own, no key to grant). The connection stream
+ * function does the same for a gone connection's presence channels after the grace period, with the presence table's
+ * `GetItem` / `PutItem` and the check queue it has; it needs `GetItem` on the subscriptions table besides.
  */
 export function wireChannelPresence(
   options: ChannelsOptions | undefined, made: { readonly channels?: Channels; readonly stream?: ConnectionStream }, inputs: ChannelPresenceInputs,
@@ -52,7 +53,7 @@ export function wireChannelPresence(
   channelsFunction.addEnvironment(ENV.TTL_ATTRIBUTE, attributes.ttlAttribute);
   iam.Grant.addToPrincipal({
     grantee: channelsFunction,
-    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
     resourceArns: [presenceTable.tableArn],
   });
   presenceTable.encryptionKey?.grant(channelsFunction, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
@@ -61,11 +62,9 @@ export function wireChannelPresence(
 
   connectionStreamFunction.addEnvironment(PRESENCE_ENV.CHANNEL_PRESENCE, 'true');
   connectionStreamFunction.addEnvironment(ENV.WORK_QUEUE_URL, workQueue.queueUrl);
-  iam.Grant.addToPrincipal({ grantee: connectionStreamFunction, actions: ['dynamodb:DeleteItem'], resourceArns: [presenceTable.tableArn] });
   iam.Grant.addToPrincipal({ grantee: connectionStreamFunction, actions: ['dynamodb:GetItem'], resourceArns: [subscriptionsTable.tableArn] });
 
   for (const fn of [channelsFunction, connectionStreamFunction]) {
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['sqs:SendMessage'], resourceArns: [workQueue.queueArn] });
-    workQueue.encryptionMasterKey?.grant(fn, 'kms:Encrypt', 'kms:GenerateDataKey');
   }
 }

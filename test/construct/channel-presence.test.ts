@@ -238,14 +238,14 @@ describe('channel presence: least privilege', () => {
       { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [arnOf(stack, pusher.node.findChild('ChannelsFunctionLogGroup'))] },
       { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], resources: [arnOf(stack, pusher.subscriptionsTable)] },
       { actions: ['dynamodb:Query'], resources: [indexOf(stack, pusher.subscriptionsTable)] },
-      { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], resources: [arnOf(stack, pusher.presenceTable)] },
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], resources: [arnOf(stack, pusher.presenceTable)] },
       { actions: ['dynamodb:Query'], resources: [arnOf(stack, pusher.connectionsTable)] },
       { actions: ['sqs:SendMessage'], resources: [arnOf(stack, pusher.workQueue)] },
     ]);
     expectOnlyPutEventsOnTheBus(statements);
   });
 
-  test('the connection stream function: its lifecycle and cleanup statements, then DeleteItem on the presence table, GetItem on the subscriptions table, SendMessage on the work queue', () => {
+  test('the connection stream function: its lifecycle and cleanup statements, then GetItem on the subscriptions table, SendMessage on the work queue', () => {
     // WHEN
     const { stack, pusher, template } = synth();
     const statements = statementsOf(template, stack, pusher.connectionStreamFunction!.role!);
@@ -267,8 +267,7 @@ describe('channel presence: least privilege', () => {
       { actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], resources: [arnOf(stack, pusher.cleanupFailuresQueue)] },
       { actions: ['dynamodb:ListStreams'], resources: ['*'] },
       { actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], resources: [{ 'Fn::GetAtt': [idOf(stack, pusher.connectionsTable), 'StreamArn'] }] },
-      // channel presence
-      { actions: ['dynamodb:DeleteItem'], resources: [arnOf(stack, pusher.presenceTable)] },
+      // channel presence (the member rows: the presence table's GetItem and PutItem above; never a DeleteItem)
       { actions: ['dynamodb:GetItem'], resources: [arnOf(stack, pusher.subscriptionsTable)] },
       { actions: ['sqs:SendMessage'], resources: [arnOf(stack, pusher.workQueue)] },
     ]);
@@ -334,7 +333,7 @@ describe('channel presence: least privilege', () => {
     expect(onKey(channels, 'ConnectionsKey')).toEqual(['kms:Decrypt']);
     expect(onKey(channels, 'SubscriptionsKey')).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
     const stream = pusher.connectionStreamFunction!.role!;
-    // the stream function's DeleteItem on the presence table and GetItem on the subscriptions table: keys it already has
+    // the stream function's member rows and its GetItem on the subscriptions table: keys it already has
     expect(onKey(stream, 'PresenceKey')).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
     expect(onKey(stream, 'SubscriptionsKey')).toEqual(expect.arrayContaining(['kms:Decrypt']));
   });
