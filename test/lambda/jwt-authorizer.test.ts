@@ -14,11 +14,15 @@ describe('the JWT authorizer\'s answer', () => {
     });
   });
 
-  test.each([[{}], [{ sub: '' }], [{ sub: 42 }]])('a verified token whose user id claim is absent or not a string (%j) is denied', (claims) => {
+  test.each([[{}], [{ sub: '' }], [{ sub: 42 }], [{ sub: 'é'.repeat(513) }]])('a verified token whose user id claim is absent, not a string or over 1,024 bytes (%j) is denied', (claims) => {
     const answer = answerFor(claims, 'sub', ['tenant'], ARN);
     expect(answer.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: ARN }]);
     expect(answer.context).toBeUndefined();
   });
+});
+
+test('a user id of exactly 1,024 bytes is allowed (DynamoDB\'s sort key limit, which the presence table has)', () => {
+  expect(answerFor({ sub: 'é'.repeat(512) }, 'sub', [], ARN).policyDocument.Statement[0].Effect).toBe('Allow');
 });
 
 describe('where the token is', () => {
