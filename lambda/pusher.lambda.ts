@@ -53,6 +53,7 @@ function dependencies(): Dependencies {
   });
   const delivery: DeliveryDeps = {
     store,
+    ...(config.disconnectEnabled && config.channelPresence ? { disconnectMarks: store } : {}),
     ...(subscriptions ? { subscriptions } : {}),
     // One keep-alive socket per request in flight; Lambda's credentials (lambdaCredentials: the function's role).
     sender: new SignedHttpSender({ callbackUrl: config.callbackUrl, region: readRegion(process.env), maxSockets: config.maxInFlight }),

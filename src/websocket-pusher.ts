@@ -231,7 +231,8 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
     const work = addWorkQueue(this, this.pusherFunction, role, props.segmentedBroadcast, timeout);
     this.workQueue = work.workQueue;
     this.workDeadLetterQueue = work.workDeadLetterQueue;
-    wireChannelPresence(props.channels, client, { connectionsTable: this.connectionsTable, attributes, workQueue: this.workQueue });
+    const presenceInputs = { connectionsTable: this.connectionsTable, attributes, workQueue: this.workQueue, pusher: this.pusherFunction };
+    wireChannelPresence(props, client, presenceInputs);
     if (props.deduplication) this.deduplicationTable = addDeduplication(this, this.pusherFunction, role, props.deduplication);
     if (this.failedEventsQueue) {
       this.topic = addTopicSource(this, this.pusherFunction, props, this.failedEventsQueue);

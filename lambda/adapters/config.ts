@@ -1,5 +1,6 @@
 import { CHANNEL_SHARDS, CHANNELS_ENV } from '../../src/shared/channels';
 import { DEFAULTS, ENV, LIMITS } from '../../src/shared/constants';
+import { PRESENCE_ENV } from '../../src/shared/presence';
 import type { MessageFormat } from '../core/envelope';
 import type { WorkConfig } from '../work/deps';
 
@@ -25,6 +26,11 @@ export interface PusherConfig {
   readonly deduplication?: DeduplicationConfig;
   /** `DISCONNECT_ENABLED=true`: disconnect requests are accepted (the function may DELETE @connections/{id}). */
   readonly disconnectEnabled: boolean;
+  /**
+   * `CHANNEL_PRESENCE=true` (with disconnect requests): a channel rule turns presence on, so a disconnect request marks
+   * each row (`disconnect_request`) before it closes the connection, for its presence channels to be left at once.
+   */
+  readonly channelPresence: boolean;
   /** `MESSAGE_FORMAT`: what connections receive. */
   readonly messageFormat: MessageFormat;
   /** The subscriptions table (`SUBSCRIPTIONS_TABLE_NAME`), set with the construct's `channels`: requests may name channels. */
@@ -120,6 +126,7 @@ export function readConfig(env: Env): PusherConfig {
     retryBaseDelayMs: integer(env, ENV.RETRY_BASE_DELAY_MS, DEFAULTS.RETRY_BASE_DELAY_MS, 0, 60_000),
     retryMaxDelayMs: integer(env, ENV.RETRY_MAX_DELAY_MS, DEFAULTS.RETRY_MAX_DELAY_MS, 0, 600_000),
     disconnectEnabled: env[ENV.DISCONNECT_ENABLED]?.trim() === 'true',
+    channelPresence: env[PRESENCE_ENV.CHANNEL_PRESENCE]?.trim() === 'true',
     messageFormat: messageFormat(env[ENV.MESSAGE_FORMAT]),
     ...readWorkConfig(env),
     ...readDeduplicationConfig(env),

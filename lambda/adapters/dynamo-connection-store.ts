@@ -1,8 +1,9 @@
 // Handler libraries are devDependencies: esbuild bundles them into the asset, the npm package never loads them.
 // eslint-disable-next-line import/no-extraneous-dependencies
-import { DynamoDBClient, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand, ScanCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { deleteAll } from './batch-delete';
-import type { ConnectionKey, ConnectionRow, PruneResult, SegmentPage, SegmentStore, StartKey } from '../core/ports/connection-store';
+import { DISCONNECT_REQUEST_ATTRIBUTE } from '../../src/shared/presence';
+import type { ConnectionKey, ConnectionRow, DisconnectMarks, PruneResult, SegmentPage, SegmentStore, StartKey } from '../core/ports/connection-store';
 import type { Random, RetryPolicy, Sleep } from '../core/retry';
 
 export interface DynamoConnectionStoreOptions {
@@ -26,7 +27,7 @@ type Item = Record<string, AttributeValue>;
 export const FIRST_PAGE_ROWS = 100;
 
 /** The connections table in DynamoDB, read keys-only (plus the TTL attribute) with Query and parallel Scan. */
-export class DynamoConnectionStore implements SegmentStore {
+export class DynamoConnectionStore implements SegmentStore, DisconnectMarks {
   private readonly names: Record<string, string>;
   private readonly projection: string;
 
@@ -34,6 +35,22 @@ export class DynamoConnectionStore implements SegmentStore {
     this.names = { '#u': options.userIdAttribute, '#c': options.connectionIdAttribute };
     if (options.ttlAttribute) this.names['#t'] = options.ttlAttribute;
     this.projection = Object.keys(this.names).join(', ');
+  }
+
+  /** Sets `disconnect_request` on the row if it is still there (a conditional UpdateItem; a row gone is not an error). */
+  async mark(key: ConnectionKey, requestId: string): Promise<void> {
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.options.tableName,
+        Key: { [this.options.userIdAttribute]: { S: key.userId }, [this.options.connectionIdAttribute]: { S: key.connectionId } },
+        UpdateExpression: 'SET #d = :d',
+        ConditionExpression: 'attribute_exists(#c)',
+        ExpressionAttributeNames: { '#d': DISCONNECT_REQUEST_ATTRIBUTE, '#c': this.options.connectionIdAttribute },
+        ExpressionAttributeValues: { ':d': { S: requestId } },
+      }));
+    } catch (e) {
+      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+    }
   }
 
   async *queryUser(userId: string): AsyncIterable<ConnectionRow[]> {

@@ -1,7 +1,8 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { ChannelsOptions } from '../channels-options';
+import { WebsocketPusherProps } from '../websocket-pusher-props';
 import { Channels, hasPresence } from './channels';
 import { ConnectionStream } from './connection-stream';
 import { TableAttributes } from './connections-table';
@@ -13,6 +14,8 @@ export interface ChannelPresenceInputs {
   readonly attributes: TableAttributes;
   /** The pusher's work queue: the `join` / `leave` frames go through it to the channel's subscribers. */
   readonly workQueue: sqs.IQueue;
+  /** The pusher function: with `enableDisconnect`, it marks a row before a disconnect request closes it. */
+  readonly pusher: lambda.Function;
 }
 
 /**
@@ -37,8 +40,9 @@ function wireChannelEvents(made: { readonly channels?: Channels; readonly stream
  * `GetItem` / `PutItem` and the check queue it has; it needs `GetItem` on the subscriptions table besides.
  */
 export function wireChannelPresence(
-  options: ChannelsOptions | undefined, made: { readonly channels?: Channels; readonly stream?: ConnectionStream }, inputs: ChannelPresenceInputs,
+  props: Pick<WebsocketPusherProps, 'channels' | 'enableDisconnect'>, made: { readonly channels?: Channels; readonly stream?: ConnectionStream }, inputs: ChannelPresenceInputs,
 ): void {
+  const options = props.channels;
   wireChannelEvents(made);
   const presenceTable = made.stream?.lifecycleEvents?.presenceTable;
   if (!options || !hasPresence(options) || !made.channels || !made.stream || !presenceTable) return;
@@ -67,4 +71,16 @@ export function wireChannelPresence(
   for (const fn of [channelsFunction, connectionStreamFunction]) {
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['sqs:SendMessage'], resourceArns: [workQueue.queueArn] });
   }
+  if (props.enableDisconnect) wireDisconnectMarks(inputs);
+}
+
+/**
+ * With disconnect requests, the pusher sets `disconnect_request` on a row before it closes the connection (so that
+ * the stream leaves its presence channels at once): `CHANNEL_PRESENCE` and exactly `dynamodb:UpdateItem` on the
+ * connections table (with its key's encrypt, if customer-managed; the pusher can decrypt already).
+ */
+function wireDisconnectMarks({ pusher, connectionsTable }: ChannelPresenceInputs): void {
+  pusher.addEnvironment(PRESENCE_ENV.CHANNEL_PRESENCE, 'true');
+  iam.Grant.addToPrincipal({ grantee: pusher, actions: ['dynamodb:UpdateItem'], resourceArns: [connectionsTable.tableArn] });
+  connectionsTable.encryptionKey?.grant(pusher, 'kms:Encrypt', 'kms:GenerateDataKey');
 }

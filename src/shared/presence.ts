@@ -90,6 +90,14 @@ export interface PresenceFrame {
   readonly version: number;
 }
 
+/**
+ * The connections table attribute a disconnect request sets on a connection's row just before closing it, when a
+ * channel rule turns presence on (the pusher's `CHANNEL_PRESENCE`): the row's `REMOVE` then carries it in its old
+ * image, and the connection's presence channels are left at once, as an `unsubscribe` leaves, not after the grace
+ * period as a drop. Its value is the request's id.
+ */
+export const DISCONNECT_REQUEST_ATTRIBUTE = 'disconnect_request';
+
 /** The grace period before `UserOffline`, in seconds: the default, and the most (SQS's longest delay). */
 export const OFFLINE_GRACE_SECONDS = { DEFAULT: 30, MAX: 900 } as const;
 

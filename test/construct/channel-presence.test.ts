@@ -296,6 +296,25 @@ describe('channel presence: least privilege', () => {
       .toEqual(statementsOf(without.template, without.stack, without.pusher.role));
   });
 
+  test('with enableDisconnect, the pusher marks the rows a disconnect request closes: CHANNEL_PRESENCE and exactly UpdateItem on the connections table more', () => {
+    // WHEN
+    const marking = synth(() => ({ enableDisconnect: true }));
+    const plain = synth(() => ({ enableDisconnect: true, channels: { rules: [ChannelRule.allow('lobby/*')] } }));
+
+    // THEN
+    const added = statementsOf(marking.template, marking.stack, marking.pusher.role)
+      .filter((s) => !JSON.stringify(statementsOf(plain.template, plain.stack, plain.pusher.role)).includes(JSON.stringify(s.actions)));
+    expect(added).toEqual([{ actions: ['dynamodb:UpdateItem'], resources: [arnOf(marking.stack, marking.pusher.connectionsTable)] }]);
+    const envOf = (t: Template, fn: lambda.IFunction, stack: any) =>
+      t.toJSON().Resources[stack.getLogicalId(fn.node.defaultChild)].Properties.Environment.Variables;
+    expect(envOf(marking.template, marking.pusher.pusherFunction, marking.stack).CHANNEL_PRESENCE).toBe('true');
+    expect(envOf(plain.template, plain.pusher.pusherFunction, plain.stack).CHANNEL_PRESENCE).toBeUndefined();
+    // without enableDisconnect (the default here): nothing of it
+    const { template, pusher, stack } = synth();
+    expect(envOf(template, pusher.pusherFunction, stack).CHANNEL_PRESENCE).toBeUndefined();
+    expect(statementsOf(template, stack, pusher.role).flatMap((s) => s.actions)).not.toContain('dynamodb:UpdateItem');
+  });
+
   test('without a presence rule both functions have exactly what they had before: no presence table for channels, nothing of the work queue', () => {
     // WHEN
     const { stack, pusher, template } = synth(() => ({ channels: { rules: [ChannelRule.allow('lobby/*')] } }));

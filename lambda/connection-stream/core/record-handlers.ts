@@ -5,8 +5,8 @@ import type { SubscriptionStore } from './ports';
 import type { RecordHandler, RecordHandlers } from './process-batch';
 import { mergeCounts } from './reports';
 import { arrive, leave, type PresenceDeps } from './user-presence';
-import { LIFECYCLE_EVENTS } from '../../../src/shared/presence';
-import { leaveLater, type MemberDeps } from '../../channel-presence/core/members';
+import { DISCONNECT_REQUEST_ATTRIBUTE, LIFECYCLE_EVENTS } from '../../../src/shared/presence';
+import { leaveLater, leaveNow, type MemberDeps } from '../../channel-presence/core/members';
 
 /** Channel presence's part of the stream: members of a gone connection's presence channels leave after the grace period. */
 export type ChannelPresenceDeps = MemberDeps & Pick<PresenceDeps, 'checks' | 'graceSeconds'>;
@@ -39,7 +39,11 @@ function unsubscribedEvents(presence: PresenceDeps, attributes: RowAttributes): 
   };
 }
 
-/** A gone connection leaving a channel: its user, its id, the record's `eventID` as the departure's token. */
+/**
+ * A gone connection leaving a channel: its user, its id, the record's `eventID` as the departure's token. A
+ * connection a disconnect request closed (its old image has `disconnect_request`) leaves at once, as an `unsubscribe`;
+ * one that dropped, after the grace period.
+ */
 function departure(members: ChannelPresenceDeps, attributes: RowAttributes): Departure {
   return async (channel, record) => {
     const userId = keyOf(record, attributes.userIdAttribute);
@@ -47,6 +51,8 @@ function departure(members: ChannelPresenceDeps, attributes: RowAttributes): Dep
     if (userId === undefined || connectionId === undefined || !record.eventID) {
       throw new Error(`the record's Keys hold no string ${attributes.userIdAttribute} or ${attributes.connectionIdAttribute}, or it has no eventID`);
     }
+    const requested = record.dynamodb?.OldImage?.[DISCONNECT_REQUEST_ATTRIBUTE]?.S !== undefined;
+    if (requested) return leaveNow(members, channel, userId, connectionId, record.eventID);
     return leaveLater(members, { channel, userId, connectionId, token: record.eventID });
   };
 }

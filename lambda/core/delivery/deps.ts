@@ -1,4 +1,4 @@
-import type { ConnectionStore } from '../ports/connection-store';
+import type { ConnectionStore, DisconnectMarks } from '../ports/connection-store';
 import type { Log } from '../ports/reporter';
 import type { Sender } from '../ports/sender';
 import type { ShardRead, SubscriptionStore } from '../ports/subscription-store';
@@ -20,6 +20,8 @@ export interface DeliveryDeps {
   /** The subscriptions table, with channels (a request's `channels` needs it). */
   readonly subscriptions?: SubscriptionStore;
   readonly sender: Sender;
+  /** With channel presence and disconnect requests: rows are marked before a disconnect request closes them. */
+  readonly disconnectMarks?: DisconnectMarks;
   /** Bounds PostToConnection calls in flight across every request of the invocation (`MAX_IN_FLIGHT`). */
   readonly sendSlots: Semaphore;
   /** Bounds DynamoDB Queries in flight across every request of the invocation (`MAX_QUERIES_IN_FLIGHT`). */

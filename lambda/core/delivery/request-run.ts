@@ -1,6 +1,7 @@
 import { ChannelReads, type Deadline } from './channel-reads';
 import type { ConnectionOrder } from './connection-order';
 import type { DeliveryDeps, DeliveryJob } from './deps';
+import { markBeforeClose } from './disconnect-marks';
 import { InFlight } from './in-flight';
 import { Leftovers } from './leftovers';
 import { Payloads } from './payloads';
@@ -178,6 +179,7 @@ export class RequestRun {
       if (action === 'send' || posted.result.status !== 'delivered') return this.handle(posted.result, posted.post);
       this.delivered(posted.post);
     }
+    await markBeforeClose(this.deps, { connectionId, userId: owner ?? this.targets.ownerOf(connectionId) }, this.job.messageId);
     const closed = await this.attempt(connectionId, owner, () => this.deps.sender.disconnect(connectionId));
     this.handleClose(closed.result, closed.post, payload !== undefined);
   }

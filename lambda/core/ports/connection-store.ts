@@ -50,6 +50,14 @@ export interface ConnectionStore {
   prune(keys: readonly ConnectionKey[]): Promise<PruneResult>;
 }
 
+/**
+ * Marks a connection's row as closed by a disconnect request, before the close (channel presence on): its members then
+ * leave their presence channels at once. A row already gone is not an error; any other failure rejects.
+ */
+export interface DisconnectMarks {
+  mark(key: ConnectionKey, requestId: string): Promise<void>;
+}
+
 /** What a segmented-broadcast worker needs besides the store: resumable pages, and a bounded row count. */
 export interface SegmentStore extends ConnectionStore {
   /** One page (at most `limit` rows) of a Scan segment, from `startKey` (the previous page's `lastKey`). */

@@ -19,10 +19,16 @@ describe('readConfig', () => {
       scanSegments: DEFAULTS.SCAN_SEGMENTS,
       maxQueriesInFlight: DEFAULTS.MAX_QUERIES_IN_FLIGHT,
       disconnectEnabled: false,
+      channelPresence: false,
       messageFormat: 'data',
       retryBaseDelayMs: DEFAULTS.RETRY_BASE_DELAY_MS,
       retryMaxDelayMs: DEFAULTS.RETRY_MAX_DELAY_MS,
     });
+  });
+
+  test('CHANNEL_PRESENCE=true: a disconnect request marks the rows it closes (with DISCONNECT_ENABLED)', () => {
+    expect(readConfig({ ...minimal, CHANNEL_PRESENCE: 'true', [ENV.DISCONNECT_ENABLED]: 'true' })).toMatchObject({ channelPresence: true, disconnectEnabled: true });
+    expect(readConfig({ ...minimal, CHANNEL_PRESENCE: 'yes' }).channelPresence).toBe(false);
   });
 
   test('MESSAGE_FORMAT=envelope: connections receive the envelope', () => {

@@ -1,4 +1,5 @@
-import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoConnectionStore } from '../../../lambda/adapters/dynamo-connection-store';
 import { DynamoMemberStore } from '../../../lambda/channel-presence/adapters/dynamo-member-store';
 import { DynamoSubscribedConnections } from '../../../lambda/channel-presence/adapters/dynamo-subscribed-connections';
 import { DynamoConnectionDirectory } from '../../../lambda/connection-stream/adapters/dynamo-connection-directory';
@@ -146,5 +147,27 @@ describe('DynamoConnectionDirectory.liveConnections', () => {
     expect((await directory().liveConnections('dave', { nowSeconds: 1000 })).sort()).toEqual(['d1', 'd3', 'd4']);
     expect((await directory().liveConnections('dave', { excluding: 'd1', nowSeconds: 1000 })).sort()).toEqual(['d3', 'd4']);
     expect(await directory().liveConnections('nobody', { nowSeconds: 1000 })).toEqual([]);
+  });
+});
+
+describe('DynamoConnectionStore.mark (a disconnect request, channel presence on)', () => {
+  const store = () => new DynamoConnectionStore(client, {
+    tableName: 'connections',
+    userIdAttribute: 'user_id',
+    connectionIdAttribute: 'connection_id',
+    ttlAttribute: 'expires_at',
+    unprocessedRetry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+  });
+  const itemOf = async (user: string, id: string) =>
+    (await client.send(new GetItemCommand({ TableName: 'connections', Key: { user_id: { S: user }, connection_id: { S: id } } }))).Item;
+
+  test('sets disconnect_request on the row, keeping the rest of it; a row already gone stays gone, without an error', async () => {
+    await putConnection('erin', 'e1', 5000);
+    await store().mark({ userId: 'erin', connectionId: 'e1' }, 'msg-7');
+    expect(await itemOf('erin', 'e1')).toEqual({
+      user_id: { S: 'erin' }, connection_id: { S: 'e1' }, expires_at: { N: '5000' }, disconnect_request: { S: 'msg-7' },
+    });
+    await expect(store().mark({ userId: 'erin', connectionId: 'e-gone' }, 'msg-7')).resolves.toBeUndefined();
+    expect(await itemOf('erin', 'e-gone')).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@ import type { SubscriptionKey, SubscriptionStore } from '../../../lambda/connect
 import { InvalidCheckError, parseCheck } from '../../../lambda/connection-stream/core/presence-check';
 import { processBatch } from '../../../lambda/connection-stream/core/process-batch';
 import { orderKeyOf, recordHandlers, type HandlerDeps } from '../../../lambda/connection-stream/core/record-handlers';
-import { memberWorld } from '../channel-presence/fakes';
+import { memberWorld, NOW_MS } from '../channel-presence/fakes';
 import { captureLogLines } from '../support/log-lines';
 
 // The connection stream function with channel presence: a gone connection's subscriptions are deleted page by page,
@@ -90,6 +90,21 @@ describe('departures in the cleanup', () => {
     expect(retried).toMatchObject({ failures: 0, subscriptionsDeleted: 1, members: { leaving: 1 } });
     expect(w.checks.sent).toEqual([{ check: { userId: 'alice', token: 'event-102', channel: 'lobby/a' }, delaySeconds: 20 }]);
     expect(w.subscriptions.rows.get('c1')).toEqual([]);
+  });
+
+  test('a connection a disconnect request closed (disconnect_request in its old image): its members leave at once, no check', async () => {
+    const w = streamWorld();
+    w.subscriptions.rows.set('c1', ['lobby/a#0', 'public/x#0']);
+    w.members.set('lobby/a', 'alice', { state: 'joined', version: 1 });
+    const record = streamRecord('REMOVE', 'c1', '104', { userId: 'alice' });
+    record.dynamodb!.OldImage!.disconnect_request = { S: 'msg-9' };
+
+    const report = await w.stream(record);
+
+    expect(report).toMatchObject({ subscriptionsDeleted: 2, failures: 0, members: { left: 1, none: 1 } });
+    expect(w.checks.sent).toEqual([]);
+    expect(w.frames.sent).toEqual([{ channel: 'lobby/a', event: 'leave', userId: 'alice', version: NOW_MS, id: 'event-104' }]);
+    expect(w.members.row('lobby/a', 'alice')?.state).toBe('left');
   });
 
   test('another connection of the user still subscribed: kept, no check', async () => {

@@ -1,6 +1,8 @@
 import { ConnectionOrder } from '../../../../lambda/core/delivery/connection-order';
+import type { DeliveryDeps } from '../../../../lambda/core/delivery/deps';
 import { BatchPruner } from '../../../../lambda/core/delivery/pruner';
 import { RequestRun } from '../../../../lambda/core/delivery/request-run';
+import type { ConnectionKey, DisconnectMarks } from '../../../../lambda/core/ports/connection-store';
 import { parseRequestValue } from '../../../../lambda/core/request';
 import { planFollowUps } from '../../../../lambda/work/follow-ups';
 import { parseWorkItem } from '../../../../lambda/work/parse-work-item';
@@ -8,14 +10,14 @@ import { fakeDeps, FakeSender, FakeStore, row } from '../../support/fakes';
 
 const ENABLED = { disconnectEnabled: true };
 
-function runFor(value: object, sender = new FakeSender(), followUps = true) {
+function runFor(value: object, sender = new FakeSender(), followUps = true, overrides: Partial<DeliveryDeps> = {}) {
   const parsed = parseRequestValue(value, ENABLED);
   if (!parsed.ok) throw new Error(parsed.error.message);
   const store = new FakeStore([]);
-  const deps = fakeDeps(store, sender);
+  const deps = fakeDeps(store, sender, overrides);
   const run = new RequestRun({ messageId: 'm-1', request: parsed.request }, deps, new BatchPruner(deps),
     new ConnectionOrder(deps.sendSlots), () => 1_000_000, { followUps });
-  return { run, sender, store };
+  return { run, sender, store, deps };
 }
 
 describe('parsing a disconnect request', () => {
@@ -195,5 +197,59 @@ describe('follow-ups of a disconnect', () => {
 
     // THEN
     expect(parsed).toEqual({ ok: false, reason: '`action` must be "disconnect" when given' });
+  });
+});
+
+describe('RequestRun of a disconnect, with channel presence (disconnectMarks)', () => {
+  /** Marks in order, each with what the sender had closed by then; `fail` rejects them. */
+  function marks(sender: FakeSender, fail?: Error) {
+    const made: Array<{ key: ConnectionKey; requestId: string; closedBefore: string[] }> = [];
+    const disconnectMarks: DisconnectMarks = {
+      mark: async (key, requestId) => {
+        if (fail) throw fail;
+        made.push({ key, requestId, closedBefore: [...sender.closes] });
+      },
+    };
+    return { made, disconnectMarks };
+  }
+
+  test('each row is marked with the request id before its connection is closed, after the data', async () => {
+    const sender = new FakeSender();
+    const { made, disconnectMarks } = marks(sender);
+    const { run } = runFor({ action: 'disconnect', users: ['a'], data: 'bye' }, sender, true, { disconnectMarks });
+    await run.offerRows([row('a', 'c1'), row('a', 'c2')]);
+    const outcome = await run.finish();
+    expect(made.map((m) => [m.key, m.requestId])).toEqual([[{ userId: 'a', connectionId: 'c1' }, 'm-1'], [{ userId: 'a', connectionId: 'c2' }, 'm-1']]);
+    expect(made[0].closedBefore).not.toContain('c1');
+    expect(made[1].closedBefore).not.toContain('c2');
+    expect(outcome).toMatchObject({ closed: 2 });
+  });
+
+  test('a direct id whose owner is unknown is closed unmarked (it leaves after the grace period)', async () => {
+    const sender = new FakeSender();
+    const { made, disconnectMarks } = marks(sender);
+    const { run } = runFor({ action: 'disconnect', connections: ['c9'] }, sender, true, { disconnectMarks });
+    await run.offerDirect('c9', new Set());
+    expect(await run.finish()).toMatchObject({ closed: 1 });
+    expect(made).toEqual([]);
+  });
+
+  test('a mark that fails is logged and the connection is closed anyway', async () => {
+    const sender = new FakeSender();
+    const { disconnectMarks } = marks(sender, Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    const { run, deps } = runFor({ action: 'disconnect', users: ['a'] }, sender, true, { disconnectMarks });
+    await run.offerRows([row('a', 'c1')]);
+    expect(await run.finish()).toMatchObject({ status: 'delivered', closed: 1 });
+    expect(sender.closes).toEqual(['c1']);
+    expect(deps.log.lines).toEqual([expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ connectionId: 'c1', error: expect.stringContaining('throttled') }) })]);
+  });
+
+  test('a send request marks nothing', async () => {
+    const sender = new FakeSender();
+    const { made, disconnectMarks } = marks(sender);
+    const { run } = runFor({ users: ['a'], data: 'hi' }, sender, true, { disconnectMarks });
+    await run.offerRows([row('a', 'c1')]);
+    await run.finish();
+    expect(made).toEqual([]);
   });
 });
