@@ -8,9 +8,10 @@
  * step that found no member before that write had nothing to undo.
  *
  * Frames carry the row's version, which a subscriber orders a user's frames by (the pusher does not deliver in
- * order). A `join` is sent before the write that makes the member (a failed write retries the step: at least once);
- * a `leave` after its write, as a `left` row with a token, then the token is dropped: the step's retry, or a later
- * join, sends a pending one again. So a leave is only ever sent for a member that did leave.
+ * order). A frame is sent only for a change that was written: the row is written with a `token` that names its frame
+ * (`joined`: its `join`; `left`: its `leave`), then the frame is sent, then the token dropped. A step that finds a
+ * token sends that frame first (the step's own retry, or any later step): at least once, and a `leave` only for a
+ * member that did leave, a `join` only for one that did join.
  */
 import type { MemberCheckQueue, MemberRow, MemberStore, PresenceFrames, SubscribedConnections } from './ports';
 import type { PresenceCheck } from '../../../src/shared/presence';
@@ -60,38 +61,41 @@ function touched(m: Member, row: MemberRow, changes: Partial<MemberRow> = {}): P
 }
 
 /**
- * A `left` row's pending `leave` (its token names it), then the row kept a day without the token; resolves to the row
- * as it now is (changed meanwhile: as it was, and the caller's write conflicts and reads again).
+ * A row's pending frame (its token names it: the `join` of a `joined` row, the `leave` of a `left` one), then the row
+ * without the token (a `left` one kept a day); resolves to the row as it now is (changed meanwhile: as it was, and the
+ * caller's write conflicts and reads again).
  */
-async function sendPendingLeave<R extends MemberRow | undefined>(m: Member, row: R): Promise<R | MemberRow> {
-  if (row?.state !== 'left' || row.token === undefined) return row;
-  await m.deps.frames.send({ channel: m.channel, event: 'leave', userId: m.userId, version: row.version, id: row.token });
-  const tombstone: MemberRow = { state: 'left', version: row.version, expiresAt: seconds(m.deps.now()) + TOMBSTONE_SECONDS };
-  return await m.deps.members.replace(m.channel, m.userId, tombstone, row) ? tombstone : row;
+async function sendPending(m: Member, row: MemberRow | undefined): Promise<MemberRow | undefined> {
+  if (row === undefined || row.token === undefined || row.state === 'leaving') return row;
+  await m.deps.frames.send({ channel: m.channel, event: row.state === 'joined' ? 'join' : 'leave', userId: m.userId, version: row.version, id: row.token });
+  const sent: MemberRow = row.state === 'left'
+    ? { state: 'left', version: row.version, expiresAt: seconds(m.deps.now()) + TOMBSTONE_SECONDS }
+    : { state: 'joined', version: row.version, ...(row.expiresAt === undefined ? {} : { expiresAt: row.expiresAt }) };
+  return await m.deps.members.replace(m.channel, m.userId, sent, row) ? sent : row;
 }
 
-/** The member leaves: `left` with `token` (a later version than `floor` too), then its `leave`. False: the row changed. */
-async function leave(m: Member, row: MemberRow, token: string, floor = 0): Promise<boolean> {
-  const left: MemberRow = { state: 'left', version: Math.max(nextVersion(row, m.deps.now()), floor + 1), token };
+/** The member leaves: `left` with `token`, then its `leave`. False: the row changed. */
+async function leave(m: Member, row: MemberRow, token: string): Promise<boolean> {
+  const left: MemberRow = { state: 'left', version: nextVersion(row, m.deps.now()), token };
   if (!await m.deps.members.replace(m.channel, m.userId, left, row)) return false;
-  await sendPendingLeave(m, left);
+  await sendPending(m, left);
   return true;
 }
 
 /**
  * A connection subscribed (its row written; `id` names the change, `expiresAt` is the connection's). The user has a
- * subscribed connection: a member is written again (a leaving one is back, no frame); otherwise its `join`, then the
- * row, then a second look: if no connection is subscribed any more, it leaves again (a step that ran between found no
- * member and had nothing to undo). No connection subscribed (an unsubscribe or a drop came first): as they left it.
+ * subscribed connection: a member is written again (a leaving one is back, no frame); otherwise the row `joined`,
+ * then a second look: if no connection is subscribed any more (a step that ran between found no member and had
+ * nothing to undo), it leaves again, its `join` never sent; else its `join`. No connection subscribed (an unsubscribe
+ * or a drop came first): as they left it.
  */
 export async function join(
   deps: MemberDeps, channel: string, userId: string, change: { readonly id: string; readonly expiresAt: number },
 ): Promise<MemberChange> {
   const m: Member = { deps, channel, userId };
-  let sent = 0;
   const anySubscribed = () => deps.subscribed.anySubscribed(channel, userId, { nowSeconds: seconds(deps.now()) });
   return retrying(channel, userId, async () => {
-    const row = await sendPendingLeave(m, await deps.members.get(channel, userId));
+    const row = await sendPending(m, await deps.members.get(channel, userId));
     const subscribed = await anySubscribed();
     if (isMember(row)) {
       if (!subscribed && row.state === 'joined') return await leave(m, row, `${change.id}:gone`) ? 'left' : undefined;
@@ -100,12 +104,11 @@ export async function join(
       return await touched(m, row, next) ? (row.state === 'leaving' ? 'rejoined' : 'none') : undefined;
     }
     if (!subscribed) return 'none';
-    const joined: MemberRow = { state: 'joined', version: Math.max(nextVersion(row, deps.now()), sent + 1), expiresAt: change.expiresAt };
-    await deps.frames.send({ channel, event: 'join', userId, version: joined.version, id: change.id });
-    sent = joined.version;
+    const joined: MemberRow = { state: 'joined', version: nextVersion(row, deps.now()), token: change.id, expiresAt: change.expiresAt };
     if (!await deps.members.replace(channel, userId, joined, row)) return undefined;
-    if (await anySubscribed()) return 'joined';
-    return await leave(m, joined, `${change.id}:gone`, sent) ? 'left' : undefined;
+    if (!await anySubscribed()) return await leave(m, joined, `${change.id}:gone`) ? 'left' : undefined;
+    await sendPending(m, joined);
+    return 'joined';
   });
 }
 
@@ -116,11 +119,8 @@ export async function join(
 export async function leaveNow(deps: MemberDeps, channel: string, userId: string, connectionId: string, id: string): Promise<MemberChange> {
   const m: Member = { deps, channel, userId };
   return retrying(channel, userId, async () => {
-    const row = await deps.members.get(channel, userId);
-    if (!isMember(row)) {
-      await sendPendingLeave(m, row);
-      return 'none';
-    }
+    const row = await sendPending(m, await deps.members.get(channel, userId));
+    if (!isMember(row)) return 'none';
     if (await deps.subscribed.anySubscribed(channel, userId, { excluding: connectionId, nowSeconds: seconds(deps.now()) })) {
       return await touched(m, row) ? 'kept' : undefined;
     }
@@ -140,7 +140,7 @@ export async function leaveLater(
   const { channel, userId, connectionId, token } = departure;
   const m: Member = { deps, channel, userId };
   return retrying(channel, userId, async () => {
-    const row = await deps.members.get(channel, userId);
+    const row = await sendPending(m, await deps.members.get(channel, userId));
     if (!isMember(row)) return 'none';
     if (await deps.subscribed.anySubscribed(channel, userId, { excluding: connectionId, nowSeconds: seconds(deps.now()) })) {
       return await touched(m, row) ? 'kept' : undefined;
@@ -159,11 +159,12 @@ export async function checkMember(deps: MemberDeps, check: PresenceCheck & { rea
   const { channel, userId, token } = check;
   const m: Member = { deps, channel, userId };
   return retrying(channel, userId, async () => {
-    const row = await deps.members.get(channel, userId);
-    if (row?.state === 'left' && row.token === token) {
-      await sendPendingLeave(m, row);
+    const read = await deps.members.get(channel, userId);
+    if (read?.state === 'left' && read.token === token) {
+      await sendPending(m, read);
       return 'left';
     }
+    const row = await sendPending(m, read);
     if (row?.state !== 'leaving' || row.token !== token) return 'none';
     if (await deps.subscribed.anySubscribed(channel, userId, { nowSeconds: seconds(deps.now()) })) {
       return await touched(m, row, { state: 'joined', token: undefined }) ? 'rejoined' : undefined;

@@ -11,11 +11,11 @@ const unavailable = () => Object.assign(new Error('the work queue is unavailable
 const TOMBSTONE = NOW_SECONDS + TOMBSTONE_SECONDS;
 
 describe('join (after the subscription row is written)', () => {
-  test('not a member: the join frame with the new version, then the row joined with the connection\'s expiry', async () => {
+  test('not a member: the row joined with the connection\'s expiry and its join pending, then the join frame, then the token dropped', async () => {
     const w = memberWorld();
     w.subscribed.add(ROOM, 'alice', 'c1');
     expect(await join(w.deps, ROOM, 'alice', subscribing('req-1'))).toBe('joined');
-    expect(w.log).toEqual(['frame join alice', 'write alice joined']);
+    expect(w.log).toEqual(['write alice joined:req-1', 'frame join alice', 'write alice joined']);
     expect(w.frames.sent).toEqual([{ channel: ROOM, event: 'join', userId: 'alice', version: NOW_MS, id: 'req-1' }]);
     expect(w.members.row(ROOM, 'alice')).toEqual({ state: 'joined', version: NOW_MS, expiresAt: EXPIRES });
     // Before the write, and again after it (made a member): no connection excluded.
@@ -66,8 +66,9 @@ describe('join (after the subscription row is written)', () => {
       w.subscribed.remove(ROOM, 'alice', 'c1');
     };
     expect(await join(w.deps, ROOM, 'alice', subscribing('req-6'))).toBe('left');
-    expect(w.log).toEqual(['frame join alice', 'write alice joined', 'write alice left:req-6:gone', 'frame leave alice', 'write alice left']);
-    expect(w.frames.sent.map((f) => [f.event, f.version])).toEqual([['join', NOW_MS], ['leave', NOW_MS + 1]]);
+    // the join is never sent: only its leave, with a later version
+    expect(w.log).toEqual(['write alice joined:req-6', 'write alice left:req-6:gone', 'frame leave alice', 'write alice left']);
+    expect(w.frames.sent.map((f) => [f.event, f.version])).toEqual([['leave', NOW_MS + 1]]);
     expect(w.members.row(ROOM, 'alice')).toEqual({ state: 'left', version: NOW_MS + 1, expiresAt: TOMBSTONE });
     expect(await w.members.list(ROOM, 100, NOW_SECONDS)).toEqual({ users: [], count: 0 });
   });
@@ -84,7 +85,7 @@ describe('join (after the subscription row is written)', () => {
     expect(w.frames.sent).toEqual([{ channel: ROOM, event: 'leave', userId: 'alice', version: NOW_MS, id: 'req-7:gone' }]);
   });
 
-  test('a row written meanwhile: read again and followed; a retried join frame gets a later version than the one sent', async () => {
+  test('a row written meanwhile: read again and followed; no frame for the write that failed', async () => {
     const w = memberWorld();
     w.subscribed.add(ROOM, 'alice', 'c1');
     w.members.beforeReplace = () => {
@@ -92,8 +93,8 @@ describe('join (after the subscription row is written)', () => {
       w.members.set(ROOM, 'alice', { state: 'left', version: NOW_MS - 3 });
     };
     expect(await join(w.deps, ROOM, 'alice', subscribing('req-8'))).toBe('joined');
-    expect(w.log).toEqual(['frame join alice', 'conflict alice', 'frame join alice', 'write alice joined']);
-    expect(w.frames.sent.map((f) => f.version)).toEqual([NOW_MS, NOW_MS + 1]);
+    expect(w.log).toEqual(['conflict alice', 'write alice joined:req-8', 'frame join alice', 'write alice joined']);
+    expect(w.frames.sent.map((f) => f.version)).toEqual([NOW_MS]);
   });
 
   test(`a row changing under every one of ${MEMBER_ATTEMPTS} attempts: MemberConflictError`, async () => {
@@ -107,15 +108,18 @@ describe('join (after the subscription row is written)', () => {
     expect(w.log).toEqual(['conflict alice', 'conflict alice', 'conflict alice']);
   });
 
-  test('a frame that could not be sent: the row stays as it was, so the retry sends it (at least once)', async () => {
+  test('a join frame that could not be sent is pending on the row (listed): the retry, or any later step, sends it first', async () => {
     const w = memberWorld();
     w.subscribed.add(ROOM, 'alice', 'c1');
     w.frames.fail = unavailable();
     await expect(join(w.deps, ROOM, 'alice', subscribing('req-9'))).rejects.toThrow('the work queue is unavailable');
-    expect(w.members.row(ROOM, 'alice')).toBeUndefined();
+    expect(w.members.row(ROOM, 'alice')).toEqual({ state: 'joined', version: NOW_MS, token: 'req-9', expiresAt: EXPIRES });
+    expect(await w.members.list(ROOM, 100, NOW_SECONDS)).toEqual({ users: ['alice'], count: 1 });
     w.frames.fail = undefined;
-    expect(await join(w.deps, ROOM, 'alice', subscribing('req-9'))).toBe('joined');
-    expect(w.frames.sent).toHaveLength(1);
+    // the connection unsubscribes rather than retrying: the pending join goes first, then the leave after it
+    w.subscribed.remove(ROOM, 'alice', 'c1');
+    expect(await leaveNow(w.deps, ROOM, 'alice', 'c1', 'req-10')).toBe('left');
+    expect(w.frames.sent.map((f) => [f.event, f.version, f.id])).toEqual([['join', NOW_MS, 'req-9'], ['leave', NOW_MS + 1, 'req-10']]);
   });
 });
 
