@@ -88,8 +88,8 @@ export interface IWebsocketPusher extends IConstruct {
    * | `RefusedForbidden` | Count | F | Subscribes refused with `FORBIDDEN`: no rule matches, or the hook answered `allow: false` (and `presence` messages so refused, or from a connection not subscribed) |
    * | `RefusedNotEnabled` | Count | F | `presence` messages refused with `NOT_ENABLED`: the channel's rule does not turn presence on |
    * | `PresenceQueries` | Count | F | `presence` messages answered with the members |
-   * | `PresenceJoins` | Count | F | Users who joined a presence channel (their first connection subscribed): `join` frames handed to the pusher |
-   * | `PresenceLeaves` | Count | F, S, C | Users who left a presence channel (`leave` frames handed to the pusher): at an unsubscribe (F), or after the grace period (C; S publishes it as 0) |
+   * | `PresenceJoins` | Count | F | Users who joined a presence channel (their first connection subscribed): `join` frames handed to the pusher, the member written (a join its second look undid counts as a leave) |
+   * | `PresenceLeaves` | Count | F, S, C | Users who left a presence channel (`leave` frames handed to the pusher): at an unsubscribe, or a subscribe that found no connection of the user subscribed any more (F), at a disconnect request (S), or after the grace period (C, a retried check's pending leave included) |
    * | `RefusedTooManySubscriptions` | Count | F | Subscribes refused with `TOO_MANY_SUBSCRIPTIONS` (`channels.maxSubscriptionsPerConnection`) |
    * | `RefusedUnavailable` | Count | F | Frames refused with `UNAVAILABLE`: the table could not be reached, or the hook failed (not invoked, threw, timed out, no boolean `allow`) |
    * | `SubscriptionsCleaned` | Count | S | Subscription rows deleted because their connection went |
