@@ -38,9 +38,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { readTelemetryConfig } from './adapters/config';
-import { DynamoMemberStore } from './channel-presence/adapters/dynamo-member-store';
-import { DynamoSubscribedConnections } from './channel-presence/adapters/dynamo-subscribed-connections';
-import { WorkQueueFrames } from './channel-presence/adapters/work-queue-frames';
+import { dynamoMemberDeps } from './channel-presence/adapters/member-deps';
 import type { MemberDeps } from './channel-presence/core/members';
 import { DynamoSubscriptionStore } from './channels/adapters/dynamo-subscription-store';
 import { hookClient, LambdaAccessHook } from './channels/adapters/lambda-access-hook';
@@ -86,12 +84,12 @@ function memberDeps(config: ChannelsConfig, presence: ChannelPresenceConfig, dyn
     connectionIdAttribute: presence.connectionIdAttribute,
     ttlAttribute: presence.ttlAttribute,
   });
-  return {
-    members: new DynamoMemberStore(dynamo, presence.presenceTableName),
-    subscribed: new DynamoSubscribedConnections(dynamo, { subscriptionsTableName: config.tableName, shards: config.shards, connections }),
-    frames: new WorkQueueFrames(new SQSClient({}), { queueUrl: presence.workQueueUrl, shards: config.shards, now: Date.now }),
-    now: Date.now,
-  };
+  return dynamoMemberDeps({ dynamo, sqs: new SQSClient({}) }, connections, {
+    presenceTableName: presence.presenceTableName,
+    subscriptionsTableName: config.tableName,
+    shards: config.shards,
+    workQueueUrl: presence.workQueueUrl,
+  });
 }
 
 export const handler = async (event: MessageEvent, context?: Context): Promise<{ statusCode: 200; body: string }> => {

@@ -14,9 +14,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { readTelemetryConfig } from './adapters/config';
-import { DynamoMemberStore } from './channel-presence/adapters/dynamo-member-store';
-import { DynamoSubscribedConnections } from './channel-presence/adapters/dynamo-subscribed-connections';
-import { WorkQueueFrames } from './channel-presence/adapters/work-queue-frames';
+import { dynamoMemberDeps, type MemberResources } from './channel-presence/adapters/member-deps';
 import { checkMember } from './channel-presence/core/members';
 import { DynamoConnectionDirectory } from './connection-stream/adapters/dynamo-connection-directory';
 import { DynamoPresenceStore } from './connection-stream/adapters/dynamo-presence-store';
@@ -123,18 +121,10 @@ function presenceDeps(config: PresenceConfig, connections: DynamoConnectionDirec
 
 function memberDeps(
   presence: PresenceDeps, connections: DynamoConnectionDirectory,
-  config: { workQueueUrl: string; shards: number; subscriptionsTableName: string; presenceTableName: string }, dynamo: DynamoDBClient,
+  config: MemberResources, dynamo: DynamoDBClient,
 ): ChannelPresenceDeps {
-  return {
-    members: new DynamoMemberStore(dynamo, config.presenceTableName),
-    subscribed: new DynamoSubscribedConnections(dynamo, {
-      subscriptionsTableName: config.subscriptionsTableName, shards: config.shards, connections,
-    }),
-    frames: new WorkQueueFrames(new SQSClient({}), { queueUrl: config.workQueueUrl, shards: config.shards, now: Date.now }),
-    checks: presence.checks,
-    graceSeconds: presence.graceSeconds,
-    now: Date.now,
-  };
+  const members = dynamoMemberDeps({ dynamo, sqs: new SQSClient({}) }, connections, config);
+  return { ...members, checks: presence.checks, graceSeconds: presence.graceSeconds };
 }
 
 /** SQS records (the presence check queue's); Lambda never mixes sources in one event. */
