@@ -87,11 +87,34 @@ export class Channels {
       const channel = this.kept.get(name);
       if (channel) this.forget(channel, failure('UNSUBSCRIBED', name));
       const timer = new Timer(this.options.timers);
-      // Not sent (no socket is open): the subscription went with the socket.
-      const sent = this.ask('unsubscribe', name, timer, (reply) => (reply.type === 'error' ? reject(replyFailure(name, reply)) : resolve()), reject);
-      if (!sent) resolve();
+      let failures = 0;
+      const done = (error?: PusherClientError) => {
+        timer.stop();
+        this.asking.delete(gone);
+        if (error) reject(error);
+        else resolve();
+      };
+      // The socket went (or the client closed) while waiting to ask again: the subscription went with it.
+      const gone = () => done();
+      // `UNAVAILABLE` or no reply: asked again with backoff, as a subscribe is (on a presence channel the API's leave
+      // may have failed after the subscription went, and its retry leaves).
+      const retry = (error: PusherClientError) => {
+        if (++failures >= SUBSCRIBE_ATTEMPTS) return done(error);
+        timer.start(backoffDelay(failures - 1, this.options.backoff, this.options.random), attempt);
+      };
+      const attempt = () => {
+        const sent = this.ask('unsubscribe', name, timer, (reply) => {
+          if (reply.type !== 'error') return done();
+          return reply.code === 'UNAVAILABLE' ? retry(replyFailure(name, reply)) : done(replyFailure(name, reply));
+        }, retry);
+        // Not sent (no socket is open): the subscription went with the socket.
+        if (!sent) done();
+      };
+      this.asking.add(gone);
+      attempt();
     });
   }
+
 
   /**
    * Asks for a presence channel's members: a `presence` frame with a fresh ref, resolved by its `members` reply. A final

@@ -154,7 +154,6 @@ export class WebsocketPusherClient {
    * when no socket is open: its subscriptions went with it). A `subscribe()` still waiting rejects (`UNSUBSCRIBED`).
    */
   unsubscribe(channel: string): Promise<void> {
-    this.presenceOrder.forget(channel);
     return this.channels.unsubscribe(channel);
   }
 

@@ -4,7 +4,8 @@ import type { PresenceEvent } from './protocol.js';
  * Presence frames are not delivered in order (the API sends each through a queue): each carries its member's version,
  * which increases with every change of that user's membership in the channel. This keeps the highest version seen per
  * channel and user, so that a frame older than one already emitted (a leave overtaken by the join after it, a repeat)
- * is dropped rather than undoing it.
+ * is dropped rather than undoing it. Kept for the client's life, across an unsubscribe and a new subscribe (a frame
+ * delayed past them is still older): one number per user seen per channel.
  */
 export class PresenceOrder {
   private readonly seen = new Map<string, Map<string, number>>();
@@ -16,10 +17,5 @@ export class PresenceOrder {
     if ((users.get(event.user) ?? -1) >= event.version) return false;
     users.set(event.user, event.version);
     return true;
-  }
-
-  /** The channel was unsubscribed: its versions are forgotten with it. */
-  forget(channel: string): void {
-    this.seen.delete(channel);
   }
 }

@@ -32,18 +32,8 @@ const events: Array<EventBridgeEvent<string, any>> = [];
 const local = useLocalSystem(options());
 const open = (user: string) => local.system.open(user, { query: { token: user } });
 
-let refs = 0;
-async function ask(client: RecordingClient, frame: object): Promise<any> {
-  const ref = `r${++refs}`;
-  const seen = client.messages.length;
-  client.send({ ...frame, ref });
-  let reply: any;
-  await until(() => {
-    reply = client.messages.slice(seen).map((m) => JSON.parse(m)).find((m) => m.ref === ref);
-    return reply !== undefined;
-  }, `the reply to ${JSON.stringify(frame)}`, 30_000);
-  return reply;
-}
+/** Sends a frame with a fresh `ref` and resolves with the reply carrying it (presence frames may arrive in between). */
+const ask = (client: RecordingClient, frame: object, timeoutMs?: number): Promise<any> => client.ask(frame, timeoutMs);
 
 const presenceOf = (client: RecordingClient) => client.messages.map((m) => JSON.parse(m))
   .filter((m) => m.type === 'presence').map((m) => `${m.event} ${m.user}`);

@@ -34,19 +34,8 @@ beforeEach(() => { events.length = 0; });
 const local = useLocalSystem(options());
 const open = (user: string, label = user) => local.system.open(label, { query: { token: user } });
 
-let refs = 0;
 /** Sends a frame with a fresh `ref` and resolves with the reply carrying it (presence frames may arrive in between). */
-async function ask(client: RecordingClient, frame: object, timeoutMs = 30_000): Promise<any> {
-  const ref = `r${++refs}`;
-  const seen = client.messages.length;
-  client.send({ ...frame, ref });
-  let reply: any;
-  await until(() => {
-    reply = client.messages.slice(seen).map((m) => JSON.parse(m)).find((m) => m.ref === ref);
-    return reply !== undefined;
-  }, `the reply to ${JSON.stringify(frame)}`, timeoutMs);
-  return reply;
-}
+const ask = (client: RecordingClient, frame: object, timeoutMs?: number): Promise<any> => client.ask(frame, timeoutMs);
 
 /** The presence frames a client received, as `<event> <user>`. */
 const presenceOf = (client: RecordingClient, channel = 'room/1') => client.messages.map((m) => JSON.parse(m))

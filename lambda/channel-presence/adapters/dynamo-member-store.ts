@@ -3,15 +3,22 @@
 import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { channelPresenceKey, PRESENCE_TABLE } from '../../../src/shared/presence';
 import { rowCondition } from '../../adapters/presence-row-condition';
+import { TOMBSTONE_SECONDS } from '../../connection-stream/core/user-presence';
 import type { MemberRow, MemberStore } from '../core/ports';
 
 const STATES = ['joined', 'leaving', 'left'];
 
 /**
+ * How long after a row stops being listed (its `expiresAt`) the table's TTL may remove it (`expires_at` holds the
+ * sum): a departure or a check still finds the member, and a tombstone keeps its version, for a day.
+ */
+export const MEMBER_TTL_MARGIN_SECONDS = TOMBSTONE_SECONDS;
+
+/**
  * A channel's members in the presence table (partition `channel#<channel>`, sort key the user id): a row read with
  * GetItem (strongly consistent), replaced with a conditional PutItem (`ConditionalCheckFailedException` is `false`),
- * listed with a Query in user id order that keeps members (`joined`, `leaving`) not past their `expires_at`, and
- * counted past the listed ones with `Select: COUNT` and the same filter.
+ * listed with a Query in user id order that keeps members (`joined`, `leaving`) still listed (`expires_at` is a day past
+ * that), and counted past the listed ones with `Select: COUNT` and the same filter.
  */
 export class DynamoMemberStore implements MemberStore {
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
@@ -30,7 +37,7 @@ export class DynamoMemberStore implements MemberStore {
       state: state as MemberRow['state'],
       version,
       ...(token === undefined ? {} : { token }),
-      ...(expiresAt === undefined ? {} : { expiresAt: Number(expiresAt) }),
+      ...(expiresAt === undefined ? {} : { expiresAt: Number(expiresAt) - MEMBER_TTL_MARGIN_SECONDS }),
     };
   }
 
@@ -49,7 +56,9 @@ export class DynamoMemberStore implements MemberStore {
       TableName: this.tableName,
       KeyConditionExpression: '#k = :k',
       FilterExpression: '#s <> :left AND (attribute_not_exists(#e) OR #e > :now)',
-      ExpressionAttributeValues: { ':k': { S: channelPresenceKey(channel) }, ':left': { S: 'left' }, ':now': { N: String(nowSeconds) } },
+      ExpressionAttributeValues: {
+        ':k': { S: channelPresenceKey(channel) }, ':left': { S: 'left' }, ':now': { N: String(nowSeconds + MEMBER_TTL_MARGIN_SECONDS) },
+      },
       ConsistentRead: true,
     };
     const names = { '#k': PRESENCE_TABLE.KEY, '#s': PRESENCE_TABLE.STATE, '#e': PRESENCE_TABLE.EXPIRES_AT };
@@ -89,6 +98,6 @@ function itemOf(channel: string, userId: string, row: MemberRow): Record<string,
     [PRESENCE_TABLE.STATE]: { S: row.state },
     [PRESENCE_TABLE.VERSION]: { N: String(row.version) },
     ...(row.token === undefined ? {} : { [PRESENCE_TABLE.TOKEN]: { S: row.token } }),
-    ...(row.expiresAt === undefined ? {} : { [PRESENCE_TABLE.EXPIRES_AT]: { N: String(row.expiresAt) } }),
+    ...(row.expiresAt === undefined ? {} : { [PRESENCE_TABLE.EXPIRES_AT]: { N: String(row.expiresAt + MEMBER_TTL_MARGIN_SECONDS) } }),
   };
 }

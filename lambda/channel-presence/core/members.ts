@@ -15,7 +15,7 @@
  */
 import type { MemberCheckQueue, MemberRow, MemberStore, PresenceFrames, SubscribedConnections } from './ports';
 import type { PresenceCheck } from '../../../src/shared/presence';
-import { nextVersion, seconds, TOMBSTONE_SECONDS } from '../../connection-stream/core/user-presence';
+import { nextVersion, seconds } from '../../connection-stream/core/user-presence';
 
 export interface MemberDeps {
   readonly members: MemberStore;
@@ -55,6 +55,24 @@ interface Member {
   readonly userId: string;
 }
 
+/** A departure's `leaving` row is listed at least this long past its grace period (a check retried, or lost to the DLQ). */
+export const CHECK_MARGIN_SECONDS = 3_600;
+
+/** A member that a `presence` answer lists: not past the expiry of the last connection that joined. */
+function listed(m: Member, row: MemberRow | undefined): row is MemberRow & { state: 'joined' | 'leaving' } {
+  return isMember(row) && (row.expiresAt === undefined || row.expiresAt > seconds(m.deps.now()));
+}
+
+/**
+ * A step that keeps a member writes the row again; when that write conflicts it reads again. A row then `joined` at a
+ * later version than the one it read (and listed at least as long as `until`) was written after the subscription the
+ * step saw was there, so any later leave sees it too: the step is done without another write. (So a user's devices
+ * subscribing at once do not fail each other.)
+ */
+function keptMeanwhile(row: MemberRow | undefined, keptFrom: number | undefined, until = 0): boolean {
+  return keptFrom !== undefined && row?.state === 'joined' && row.version > keptFrom && (row.expiresAt ?? Infinity) >= until;
+}
+
 /** The row written again as it is, with a later version: a concurrent step that read it before fails its write. */
 function touched(m: Member, row: MemberRow, changes: Partial<MemberRow> = {}): Promise<boolean> {
   return m.deps.members.replace(m.channel, m.userId, { ...row, version: nextVersion(row, m.deps.now()), ...changes }, row);
@@ -69,14 +87,14 @@ async function sendPending(m: Member, row: MemberRow | undefined): Promise<Membe
   if (row === undefined || row.token === undefined || row.state === 'leaving') return row;
   await m.deps.frames.send({ channel: m.channel, event: row.state === 'joined' ? 'join' : 'leave', userId: m.userId, version: row.version, id: row.token });
   const sent: MemberRow = row.state === 'left'
-    ? { state: 'left', version: row.version, expiresAt: seconds(m.deps.now()) + TOMBSTONE_SECONDS }
+    ? { state: 'left', version: row.version, expiresAt: seconds(m.deps.now()) }
     : { state: 'joined', version: row.version, ...(row.expiresAt === undefined ? {} : { expiresAt: row.expiresAt }) };
   return await m.deps.members.replace(m.channel, m.userId, sent, row) ? sent : row;
 }
 
-/** The member leaves: `left` with `token`, then its `leave`. False: the row changed. */
+/** The member leaves: `left` with `token` (a tombstone from now on), then its `leave`. False: the row changed. */
 async function leave(m: Member, row: MemberRow, token: string): Promise<boolean> {
-  const left: MemberRow = { state: 'left', version: nextVersion(row, m.deps.now()), token };
+  const left: MemberRow = { state: 'left', version: nextVersion(row, m.deps.now()), token, expiresAt: seconds(m.deps.now()) };
   if (!await m.deps.members.replace(m.channel, m.userId, left, row)) return false;
   await sendPending(m, left);
   return true;
@@ -94,16 +112,21 @@ export async function join(
 ): Promise<MemberChange> {
   const m: Member = { deps, channel, userId };
   const anySubscribed = () => deps.subscribed.anySubscribed(channel, userId, { nowSeconds: seconds(deps.now()) });
+  let keptFrom: number | undefined;
   return retrying(channel, userId, async () => {
     const row = await sendPending(m, await deps.members.get(channel, userId));
+    if (keptMeanwhile(row, keptFrom, change.expiresAt)) return 'none';
     const subscribed = await anySubscribed();
-    if (isMember(row)) {
+    if (listed(m, row)) {
       if (!subscribed && row.state === 'joined') return await leave(m, row, `${change.id}:gone`) ? 'left' : undefined;
       if (!subscribed) return await touched(m, row) ? 'none' : undefined; // leaving: its check decides
       const next = { state: 'joined' as const, token: undefined, expiresAt: Math.max(row.expiresAt ?? 0, change.expiresAt) };
-      return await touched(m, row, next) ? (row.state === 'leaving' ? 'rejoined' : 'none') : undefined;
+      if (await touched(m, row, next)) return row.state === 'leaving' ? 'rejoined' : 'none';
+      keptFrom = row.version;
+      return undefined;
     }
     if (!subscribed) return 'none';
+    // Not a member, or one past its expiry whom no departure reached (announced again).
     const joined: MemberRow = { state: 'joined', version: nextVersion(row, deps.now()), token: change.id, expiresAt: change.expiresAt };
     if (!await deps.members.replace(channel, userId, joined, row)) return undefined;
     if (!await anySubscribed()) return await leave(m, joined, `${change.id}:gone`) ? 'left' : undefined;
@@ -113,16 +136,22 @@ export async function join(
 }
 
 /**
- * A connection unsubscribed (its row already deleted; `id` names the change): a member with no other connection
- * subscribed leaves at once, one with another is written again (kept). A pending `leave` (this step's retry) is sent.
+ * A connection unsubscribed (its row already deleted; `id` names the change), or a disconnect request closed it (its
+ * connection row gone): a member with no connection subscribed leaves at once, one with another is written again
+ * (kept). No connection is excluded: the row is gone, and the same connection subscribing again meanwhile (a
+ * connection's frames run concurrently) must keep the user in.
  */
-export async function leaveNow(deps: MemberDeps, channel: string, userId: string, connectionId: string, id: string): Promise<MemberChange> {
+export async function leaveNow(deps: MemberDeps, channel: string, userId: string, id: string): Promise<MemberChange> {
   const m: Member = { deps, channel, userId };
+  let keptFrom: number | undefined;
   return retrying(channel, userId, async () => {
     const row = await sendPending(m, await deps.members.get(channel, userId));
+    if (keptMeanwhile(row, keptFrom)) return 'kept';
     if (!isMember(row)) return 'none';
-    if (await deps.subscribed.anySubscribed(channel, userId, { excluding: connectionId, nowSeconds: seconds(deps.now()) })) {
-      return await touched(m, row) ? 'kept' : undefined;
+    if (await deps.subscribed.anySubscribed(channel, userId, { nowSeconds: seconds(deps.now()) })) {
+      if (await touched(m, row)) return 'kept';
+      keptFrom = row.version;
+      return undefined;
     }
     return await leave(m, row, id) ? 'left' : undefined;
   });
@@ -139,13 +168,19 @@ export async function leaveLater(
 ): Promise<MemberChange> {
   const { channel, userId, connectionId, token } = departure;
   const m: Member = { deps, channel, userId };
+  let keptFrom: number | undefined;
   return retrying(channel, userId, async () => {
     const row = await sendPending(m, await deps.members.get(channel, userId));
+    if (keptMeanwhile(row, keptFrom)) return 'kept';
     if (!isMember(row)) return 'none';
     if (await deps.subscribed.anySubscribed(channel, userId, { excluding: connectionId, nowSeconds: seconds(deps.now()) })) {
-      return await touched(m, row) ? 'kept' : undefined;
+      if (await touched(m, row)) return 'kept';
+      keptFrom = row.version;
+      return undefined;
     }
-    if (!await touched(m, row, { state: 'leaving', token })) return undefined;
+    // Listed through the grace period, and past it while the check may still come.
+    const expiresAt = Math.max(row.expiresAt ?? 0, seconds(deps.now()) + deps.graceSeconds + CHECK_MARGIN_SECONDS);
+    if (!await touched(m, row, { state: 'leaving', token, expiresAt })) return undefined;
     await deps.checks.send({ userId, token, channel }, deps.graceSeconds);
     return 'leaving';
   });

@@ -2,16 +2,20 @@
 import type { PresenceCheck } from '../../../src/shared/presence';
 
 /**
- * A member's row. `joined`; `leaving` (the user's last subscribed connection dropped: `token` names the pending
- * check; still listed); `left` (a tombstone that keeps the version a day; with a `token` its `leave` frame is not yet
- * sent). Absent: never a member, or left more than a day ago.
+ * A member's row. `joined` (with a `token` its `join` frame is not yet sent); `leaving` (the user's last subscribed
+ * connection dropped: `token` names the pending check; still listed); `left` (a tombstone that keeps the version a day;
+ * with a `token` its `leave` frame is not yet sent). Absent: never a member, or left more than a day ago.
  */
 export interface MemberRow {
   readonly state: 'joined' | 'leaving' | 'left';
   /** Increases at every write of the row (the change's time in ms, or one more): frames carry it, writes are conditional on it. */
   readonly version: number;
   readonly token?: string;
-  /** Epoch seconds: the latest expiry of a connection that joined (a member row no departure reaches is not listed past it), or a tombstone's. */
+  /**
+   * Epoch seconds until which a member is listed: the latest expiry of a connection that joined (a member no departure
+   * reaches is not listed past it), for a `leaving` one at least its grace period and a margin; a tombstone's is the
+   * time it left. The store keeps the row a day longer (its TTL), so that a departure or check still finds it.
+   */
   readonly expiresAt?: number;
 }
 
@@ -24,7 +28,7 @@ export interface MemberStore {
    * resolves to false when it was changed meanwhile.
    */
   replace(channel: string, userId: string, next: MemberRow, expected: MemberRow | undefined): Promise<boolean>;
-  /** The first `atMost` members (`joined` or `leaving`, not expired) in user id order, and how many there are (exact). */
+  /** The first `atMost` members (`joined` or `leaving`, listed at `nowSeconds`) in user id order, and how many there are (exact). */
   list(channel: string, atMost: number, nowSeconds: number): Promise<{ readonly users: readonly string[]; readonly count: number }>;
 }
 

@@ -20,12 +20,12 @@ export async function joined(
   return join(deps, channel, userId, change);
 }
 
-/** The user leaves the channel unless another of its connections is still subscribed (after the row is deleted). */
+/** The user leaves the channel unless a connection of theirs is still (or again) subscribed (after the row is deleted). */
 export async function unsubscribed(
-  deps: MemberDeps | undefined, channel: string, connectionId: string, deleted: DeletedSubscription | undefined, id: string,
+  deps: MemberDeps | undefined, channel: string, deleted: DeletedSubscription | undefined, id: string,
 ): Promise<MemberChange | undefined> {
   if (!deps || !deleted?.presence || deleted.userId === undefined) return undefined;
-  return leaveNow(deps, channel, deleted.userId, connectionId, id);
+  return leaveNow(deps, channel, deleted.userId, id);
 }
 
 /** The `presence` answer, once the frame is judged allowed on a presence rule: the connection must be subscribed. */

@@ -154,7 +154,7 @@ async function revoke({ frame, connectionId, requestContext, deps }: Subscribe, 
     }
     const deleted = await deps.store.delete(key);
     step = 'channel presence';
-    const change = await unsubscribed(deps.members, frame.channel, connectionId, deleted, id);
+    const change = await unsubscribed(deps.members, frame.channel, deleted, id);
     const event = deps.events && refusal.fields.userId !== undefined ? { event: 'Unsubscribed' as const } : {};
     return { reply: refusal.reply, fields: { ...refusal.fields, revoked: true, ...event, ...(change ? { presence: change } : {}) } };
   } catch (e) {
@@ -262,7 +262,7 @@ async function unsubscribe(
     // channel; leaveNow leaves only when no connection of the user is still subscribed.
     const retried = deleted === undefined && identity && ruleFor(deps.config.rules, frame.channel, identity)?.presence === true
       ? { userId: identity.userId, presence: true } : deleted;
-    const change = await unsubscribed(deps.members, frame.channel, connectionId, retried, id);
+    const change = await unsubscribed(deps.members, frame.channel, retried, id);
     return done({ ...frame, action: 'unsubscribe' }, {
       ...(deleted?.userId === undefined ? {} : { userId: deleted.userId }), ...announced, ...(change === undefined ? {} : { presence: change }),
     });

@@ -52,7 +52,7 @@ function departure(members: ChannelPresenceDeps, attributes: RowAttributes): Dep
       throw new Error(`the record's Keys hold no string ${attributes.userIdAttribute} or ${attributes.connectionIdAttribute}, or it has no eventID`);
     }
     const requested = record.dynamodb?.OldImage?.[DISCONNECT_REQUEST_ATTRIBUTE]?.S !== undefined;
-    if (requested) return leaveNow(members, channel, userId, connectionId, record.eventID);
+    if (requested) return leaveNow(members, channel, userId, record.eventID);
     return leaveLater(members, { channel, userId, connectionId, token: record.eventID });
   };
 }

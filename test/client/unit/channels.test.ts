@@ -208,17 +208,42 @@ describe('unsubscribe', () => {
     expect(ws.last().sent).toEqual([]);
   });
 
-  test('an error reply rejects with its code; no reply within replyTimeoutMs rejects with TIMEOUT', async () => {
-    const { client, socket, advance } = await open({ replyTimeoutMs: 3_000 });
+  test('a final error reply rejects with its code at once', async () => {
+    const { client, socket } = await open();
     const refused = track(client.unsubscribe('room/1'));
+    socket.push({ type: 'error', action: 'unsubscribe', channel: 'room/1', code: 'INVALID_CHANNEL', message: 'no', ref: 'wp1' });
+    await settle();
+    expect(refused.result).toMatchObject({ details: { code: 'INVALID_CHANNEL', ref: 'wp1' } });
+  });
+
+  test('UNAVAILABLE or no reply is asked again with backoff (a presence leave that failed is retried), 5 times in all, then rejects', async () => {
+    const { client, socket, advance } = await open({ replyTimeoutMs: 3_000 });
+    const retried = track(client.unsubscribe('room/1'));
     socket.push({ type: 'error', action: 'unsubscribe', channel: 'room/1', code: 'UNAVAILABLE', message: 'busy', ref: 'wp1' });
+    const asked = () => socket.sent.map((f) => JSON.parse(f)).filter((f) => f.action === 'unsubscribe');
+    for (let waited = 0; asked().length < 2 && waited < 30_000; waited += 50) await advance(50);
+    expect(asked()).toHaveLength(2);
+    socket.push({ type: 'unsubscribed', channel: 'room/1', ref: asked()[1].ref });
+    await settle();
+    expect(retried.result).toBe('resolved');
+
     const silent = track(client.unsubscribe('room/2'));
-    await advance(2_999);
-    expect(refused.result).toMatchObject({ details: { code: 'UNAVAILABLE', ref: 'wp1' } });
-    expect(silent.result).toBe('pending');
-    await advance(1);
+    await advance(600_000);
+    expect(socket.sent.map((f) => JSON.parse(f)).filter((f) => f.action === 'unsubscribe' && f.channel === 'room/2')).toHaveLength(5);
     expect(silent.result).toMatchObject({ details: { code: 'TIMEOUT', channel: 'room/2' } });
   });
+});
+
+test('an unsubscribe waiting to ask again when the client closes is done (the subscription went with the socket), its timer stopped', async () => {
+  const { client, socket, timers } = await open();
+  const leaving = track(client.unsubscribe('room/1'));
+  socket.push({ type: 'error', action: 'unsubscribe', channel: 'room/1', code: 'UNAVAILABLE', ref: 'wp1' });
+  await settle();
+  expect(leaving.result).toBe('pending');
+  client.close();
+  await settle();
+  expect(leaving.result).toBe('resolved');
+  expect(timers.count).toBe(0);
 });
 
 describe('close', () => {

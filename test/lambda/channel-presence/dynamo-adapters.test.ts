@@ -1,6 +1,6 @@
 import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoConnectionStore } from '../../../lambda/adapters/dynamo-connection-store';
-import { DynamoMemberStore } from '../../../lambda/channel-presence/adapters/dynamo-member-store';
+import { DynamoMemberStore, MEMBER_TTL_MARGIN_SECONDS } from '../../../lambda/channel-presence/adapters/dynamo-member-store';
 import { DynamoSubscribedConnections } from '../../../lambda/channel-presence/adapters/dynamo-subscribed-connections';
 import { DynamoConnectionDirectory } from '../../../lambda/connection-stream/adapters/dynamo-connection-directory';
 import { channelKey, shardOf } from '../../../src/shared/channels';
@@ -44,6 +44,9 @@ describe('DynamoMemberStore', () => {
     expect(await s.replace('room/1', 'alice', joined, undefined)).toBe(true);
     expect(await s.replace('room/1', 'alice', joined, undefined)).toBe(false);
     expect(await s.get('room/1', 'alice')).toEqual(joined);
+    // the table's TTL removes it a day after it stops being listed
+    const raw = await client.send(new GetItemCommand({ TableName: 'presence', Key: { presence_key: { S: 'channel#room/1' }, user_id: { S: 'alice' } } }));
+    expect(raw.Item?.expires_at).toEqual({ N: String(5000 + MEMBER_TTL_MARGIN_SECONDS) });
     // the same user in another channel is another row
     expect(await s.get('room/2', 'alice')).toBeUndefined();
 

@@ -7,8 +7,7 @@ import { checkMember, join, leaveLater, leaveNow, MemberConflictError, type Memb
  * connection of theirs is subscribed, and the frame with the highest version says so.
  */
 const ROOM = 'room/42';
-const CONNECTIONS = ['cA', 'cB', 'cC'];
-const SCHEDULES = Number(process.env.SCHEDULES ?? 2000);
+const SCHEDULES = Number(process.env.SCHEDULES ?? 20_000);
 
 /** A small seeded generator (Park and Miller's minimal standard): each schedule is reproducible from its seed. */
 function random(seed: number): () => number {
@@ -46,33 +45,51 @@ async function schedule(seed: number) {
     if (seed % 2 === 1 && next() < 0.1) throw new Error('the work queue refused it');
     return send(frame);
   };
+  const live: string[] = [];
   const subscribed = new Set<string>();
-  const steps: Array<Promise<void>> = [];
-  const ops = 2 + Math.floor(next() * 5);
+  let connections = 0;
+  const running = new Set<Promise<void>>();
+  const run = (step: () => Promise<MemberChange>) => {
+    const done: Promise<void> = jitter().then(() => untilDone(step)).finally(() => running.delete(done));
+    running.add(done);
+  };
+  // A check runs once sent (a grace period of no time at all), alongside the steps still going.
+  const sendCheck = w.checks.send.bind(w.checks);
+  w.checks.send = async (check, delaySeconds) => {
+    await sendCheck(check, delaySeconds);
+    run(() => checkMember(w.deps, { ...check, channel: ROOM }));
+  };
+  const pick = (from: readonly string[]) => from[Math.floor(next() * from.length)];
+  const ops = 2 + Math.floor(next() * 7);
   for (let i = 0; i < ops; i++) {
-    const connectionId = CONNECTIONS[Math.floor(next() * CONNECTIONS.length)];
     const id = `op-${i}`;
     const kind = next();
-    if (kind < 0.45) {
-      // A subscribe: its row, then the join.
+    const idle = live.filter((c) => !subscribed.has(c));
+    if (kind < 0.45 || subscribed.size === 0) {
+      // A subscribe, by a connection open and not subscribed, or a new one: its row, then the join.
+      const connectionId = idle.length > 0 && next() < 0.5 ? pick(idle) : `c${++connections}`;
+      if (!live.includes(connectionId)) live.push(connectionId);
       w.subscribed.add(ROOM, 'alice', connectionId);
       subscribed.add(connectionId);
-      steps.push(untilDone(() => join(w.deps, ROOM, 'alice', { id, expiresAt: 2_000_000_000 })));
-    } else if (kind < 0.8) {
-      // An unsubscribe: the row deleted, then the leave.
+      run(() => join(w.deps, ROOM, 'alice', { id, expiresAt: 2_000_000_000 }));
+    } else if (kind < 0.75) {
+      // An unsubscribe of a subscribed connection: the row deleted, then the leave.
+      const connectionId = pick([...subscribed]);
       w.subscribed.remove(ROOM, 'alice', connectionId);
       subscribed.delete(connectionId);
-      steps.push(untilDone(() => leaveNow(w.deps, ROOM, 'alice', connectionId, id)));
+      run(() => leaveNow(w.deps, ROOM, 'alice', id));
     } else {
-      // A drop: the connection gone (so are its subscriptions), then its departure.
-      w.subscribed.remove(ROOM, 'alice', connectionId);
-      subscribed.delete(connectionId);
-      steps.push(untilDone(() => leaveLater(w.deps, { channel: ROOM, userId: 'alice', connectionId, token: id })));
+      // A drop of an open connection (never seen again): if it was subscribed, its departure.
+      const connectionId = pick(live);
+      live.splice(live.indexOf(connectionId), 1);
+      if (subscribed.delete(connectionId)) {
+        w.subscribed.remove(ROOM, 'alice', connectionId);
+        run(() => leaveLater(w.deps, { channel: ROOM, userId: 'alice', connectionId, token: id }));
+      }
     }
     await jitter();
   }
-  await Promise.all(steps);
-  for (const { check } of w.checks.sent) await untilDone(() => checkMember(w.deps, { ...check, channel: ROOM }));
+  while (running.size > 0) await Promise.all([...running]);
   const row = w.members.row(ROOM, 'alice');
   const latest = [...w.frames.sent].sort((a, b) => b.version - a.version)[0];
   return { member: row?.state === 'joined', leaving: row?.state === 'leaving', pending: row?.token !== undefined, subscribed: subscribed.size > 0, latest: latest?.event };

@@ -1,6 +1,5 @@
 import { memberWorld, NOW_MS } from './fakes';
-import { checkMember, join, leaveLater, leaveNow, MEMBER_ATTEMPTS, MemberConflictError } from '../../../lambda/channel-presence/core/members';
-import { TOMBSTONE_SECONDS } from '../../../lambda/connection-stream/core/user-presence';
+import { CHECK_MARGIN_SECONDS, checkMember, join, leaveLater, leaveNow, MEMBER_ATTEMPTS, MemberConflictError } from '../../../lambda/channel-presence/core/members';
 
 const ROOM = 'room/42';
 const NOW_SECONDS = Math.floor(NOW_MS / 1000);
@@ -8,7 +7,8 @@ const EXPIRES = NOW_SECONDS + 7_200;
 const departure = (token = 'ev-1') => ({ channel: ROOM, userId: 'alice', connectionId: 'c1', token });
 const subscribing = (id: string, expiresAt = EXPIRES) => ({ id, expiresAt });
 const unavailable = () => Object.assign(new Error('the work queue is unavailable'), { name: 'ServiceUnavailable' });
-const TOMBSTONE = NOW_SECONDS + TOMBSTONE_SECONDS;
+/** A tombstone is listed until the time it left (not at all); the store keeps it a day past that. */
+const TOMBSTONE = NOW_SECONDS;
 
 describe('join (after the subscription row is written)', () => {
   test('not a member: the row joined with the connection\'s expiry and its join pending, then the join frame, then the token dropped', async () => {
@@ -30,6 +30,41 @@ describe('join (after the subscription row is written)', () => {
     expect(w.log).toEqual(['write alice joined']);
     expect(w.members.row(ROOM, 'alice')).toEqual({ state: 'joined', version: NOW_MS + 6, expiresAt: EXPIRES });
     expect(w.frames.sent).toEqual([]);
+  });
+
+  test('devices subscribing at once: a keep that lost to another device\'s write, re-read joined at a later version and expiry, is done without writing', async () => {
+    const w = memberWorld();
+    w.subscribed.add(ROOM, 'alice', 'c1');
+    w.members.set(ROOM, 'alice', { state: 'joined', version: 5, expiresAt: EXPIRES });
+    w.members.beforeReplace = () => {
+      w.members.beforeReplace = undefined;
+      w.members.set(ROOM, 'alice', { state: 'joined', version: 6, expiresAt: EXPIRES }); // the other device's keep
+    };
+    expect(await join(w.deps, ROOM, 'alice', subscribing('req-2b'))).toBe('none');
+    expect(w.log).toEqual(['conflict alice']);
+    expect(w.members.row(ROOM, 'alice')?.version).toBe(6);
+  });
+
+  test('... but not when the row re-read lists the user for less long than this connection: written again with its expiry', async () => {
+    const w = memberWorld();
+    w.subscribed.add(ROOM, 'alice', 'c1');
+    w.members.set(ROOM, 'alice', { state: 'joined', version: 5, expiresAt: EXPIRES - 600 });
+    w.members.beforeReplace = () => {
+      w.members.beforeReplace = undefined;
+      w.members.set(ROOM, 'alice', { state: 'joined', version: 6, expiresAt: EXPIRES - 600 });
+    };
+    expect(await join(w.deps, ROOM, 'alice', subscribing('req-2c'))).toBe('none');
+    expect(w.log).toEqual(['conflict alice', 'write alice joined']);
+    expect(w.members.row(ROOM, 'alice')?.expiresAt).toBe(EXPIRES);
+  });
+
+  test('a member past its expiry (no departure reached it): announced again, a join frame, listed until the new connection\'s expiry', async () => {
+    const w = memberWorld();
+    w.subscribed.add(ROOM, 'alice', 'c1');
+    w.members.set(ROOM, 'alice', { state: 'joined', version: 5, expiresAt: NOW_SECONDS });
+    expect(await join(w.deps, ROOM, 'alice', subscribing('req-2d'))).toBe('joined');
+    expect(w.frames.sent.map((f) => [f.event, f.version])).toEqual([['join', NOW_MS]]);
+    expect(w.members.row(ROOM, 'alice')).toEqual({ state: 'joined', version: NOW_MS, expiresAt: EXPIRES });
   });
 
   test('leaving (dropped within the grace period): back to joined without a frame, the token gone', async () => {
@@ -101,8 +136,8 @@ describe('join (after the subscription row is written)', () => {
     const w = memberWorld();
     let n = 0;
     w.subscribed.add(ROOM, 'alice', 'c1');
-    w.members.set(ROOM, 'alice', { state: 'joined', version: 1 });
-    w.members.beforeReplace = () => w.members.set(ROOM, 'alice', { state: 'joined', version: 100 + ++n });
+    w.members.set(ROOM, 'alice', { state: 'leaving', version: 1, token: 't0', expiresAt: EXPIRES });
+    w.members.beforeReplace = () => w.members.set(ROOM, 'alice', { state: 'leaving', version: 100 + ++n, token: `t${n}`, expiresAt: EXPIRES });
     await expect(join(w.deps, ROOM, 'alice', subscribing('req-8'))).rejects.toThrow(MemberConflictError);
     expect(n).toBe(MEMBER_ATTEMPTS);
     expect(w.log).toEqual(['conflict alice', 'conflict alice', 'conflict alice']);
@@ -118,29 +153,36 @@ describe('join (after the subscription row is written)', () => {
     w.frames.fail = undefined;
     // the connection unsubscribes rather than retrying: the pending join goes first, then the leave after it
     w.subscribed.remove(ROOM, 'alice', 'c1');
-    expect(await leaveNow(w.deps, ROOM, 'alice', 'c1', 'req-10')).toBe('left');
+    expect(await leaveNow(w.deps, ROOM, 'alice', 'req-10')).toBe('left');
     expect(w.frames.sent.map((f) => [f.event, f.version, f.id])).toEqual([['join', NOW_MS, 'req-9'], ['leave', NOW_MS + 1, 'req-10']]);
   });
 });
 
 describe('leaveNow (after the subscription row is deleted)', () => {
-  test('another connection of the user still subscribed: kept, written again with a later version; the unsubscribing one excluded', async () => {
+  test('another connection of the user still subscribed: kept, written again with a later version; no connection excluded', async () => {
     const w = memberWorld();
     w.members.set(ROOM, 'alice', { state: 'joined', version: 7, expiresAt: EXPIRES });
     w.subscribed.add(ROOM, 'alice', 'c2');
-    expect(await leaveNow(w.deps, ROOM, 'alice', 'c1', 'req-1')).toBe('kept');
-    expect(w.subscribed.asked).toEqual([{ channel: ROOM, userId: 'alice', excluding: 'c1', nowSeconds: NOW_SECONDS }]);
+    expect(await leaveNow(w.deps, ROOM, 'alice', 'req-1')).toBe('kept');
+    expect(w.subscribed.asked).toEqual([{ channel: ROOM, userId: 'alice', nowSeconds: NOW_SECONDS }]);
     expect(w.log).toEqual(['write alice joined']);
     expect(w.members.row(ROOM, 'alice')).toEqual({ state: 'joined', version: NOW_MS, expiresAt: EXPIRES });
   });
 
-  test('no other live subscribed connection (the excluded one, an expired one, another channel\'s): left, then the leave frame, then a tombstone', async () => {
+  test('the same connection subscribed again after its unsubscribe (a connection\'s frames run concurrently): kept', async () => {
     const w = memberWorld();
     w.members.set(ROOM, 'alice', { state: 'joined', version: 7 });
-    w.subscribed.add(ROOM, 'alice', 'c1');
+    w.subscribed.add(ROOM, 'alice', 'c1'); // the unsubscribe deleted c1's row; the subscribe after it wrote it again
+    expect(await leaveNow(w.deps, ROOM, 'alice', 'req-1b')).toBe('kept');
+    expect(w.frames.sent).toEqual([]);
+  });
+
+  test('no live subscribed connection (an expired one, another channel\'s): left, then the leave frame, then a tombstone', async () => {
+    const w = memberWorld();
+    w.members.set(ROOM, 'alice', { state: 'joined', version: 7 });
     w.subscribed.add(ROOM, 'alice', 'c-expired', NOW_SECONDS);
     w.subscribed.add('room/other', 'alice', 'c3');
-    expect(await leaveNow(w.deps, ROOM, 'alice', 'c1', 'req-2')).toBe('left');
+    expect(await leaveNow(w.deps, ROOM, 'alice', 'req-2')).toBe('left');
     expect(w.log).toEqual(['write alice left:req-2', 'frame leave alice', 'write alice left']);
     expect(w.frames.sent).toEqual([{ channel: ROOM, event: 'leave', userId: 'alice', version: NOW_MS, id: 'req-2' }]);
     expect(w.members.row(ROOM, 'alice')).toEqual({ state: 'left', version: NOW_MS, expiresAt: TOMBSTONE });
@@ -149,16 +191,16 @@ describe('leaveNow (after the subscription row is deleted)', () => {
   test('a leaving member (a check pending) leaves at once too; the check then finds it left', async () => {
     const w = memberWorld();
     w.members.set(ROOM, 'alice', { state: 'leaving', version: 7, token: 'ev-1' });
-    expect(await leaveNow(w.deps, ROOM, 'alice', 'c1', 'req-3')).toBe('left');
+    expect(await leaveNow(w.deps, ROOM, 'alice', 'req-3')).toBe('left');
     expect(await checkMember(w.deps, { userId: 'alice', token: 'ev-1', channel: ROOM })).toBe('none');
     expect(w.frames.sent).toHaveLength(1);
   });
 
   test('not a member (no row, a tombstone): none, nothing written', async () => {
     const w = memberWorld();
-    expect(await leaveNow(w.deps, ROOM, 'alice', 'c1', 'req-4')).toBe('none');
+    expect(await leaveNow(w.deps, ROOM, 'alice', 'req-4')).toBe('none');
     w.members.set(ROOM, 'alice', { state: 'left', version: 3, expiresAt: TOMBSTONE });
-    expect(await leaveNow(w.deps, ROOM, 'alice', 'c1', 'req-4')).toBe('none');
+    expect(await leaveNow(w.deps, ROOM, 'alice', 'req-4')).toBe('none');
     expect(w.log).toEqual([]);
   });
 
@@ -166,11 +208,11 @@ describe('leaveNow (after the subscription row is deleted)', () => {
     const w = memberWorld();
     w.members.set(ROOM, 'alice', { state: 'joined', version: 7 });
     w.frames.fail = unavailable();
-    await expect(leaveNow(w.deps, ROOM, 'alice', 'c1', 'req-5')).rejects.toThrow('unavailable');
-    expect(w.members.row(ROOM, 'alice')).toEqual({ state: 'left', version: NOW_MS, token: 'req-5' });
+    await expect(leaveNow(w.deps, ROOM, 'alice', 'req-5')).rejects.toThrow('unavailable');
+    expect(w.members.row(ROOM, 'alice')).toEqual({ state: 'left', version: NOW_MS, token: 'req-5', expiresAt: TOMBSTONE });
     expect(await w.members.list(ROOM, 100, NOW_SECONDS)).toEqual({ users: [], count: 0 });
     w.frames.fail = undefined;
-    expect(await leaveNow(w.deps, ROOM, 'alice', 'c1', 'req-5')).toBe('none');
+    expect(await leaveNow(w.deps, ROOM, 'alice', 'req-5')).toBe('none');
     expect(w.frames.sent).toEqual([{ channel: ROOM, event: 'leave', userId: 'alice', version: NOW_MS, id: 'req-5' }]);
     expect(w.members.row(ROOM, 'alice')).toEqual({ state: 'left', version: NOW_MS, expiresAt: TOMBSTONE });
   });
@@ -184,7 +226,7 @@ describe('leaveNow (after the subscription row is deleted)', () => {
       w.subscribed.add(ROOM, 'alice', 'cB');
       return join(w.deps, ROOM, 'alice', subscribing('req-B')).then(() => undefined);
     };
-    expect(await leaveNow(w.deps, ROOM, 'alice', 'cA', 'req-A')).toBe('kept');
+    expect(await leaveNow(w.deps, ROOM, 'alice', 'req-A')).toBe('kept');
     expect(w.frames.sent).toEqual([]);
     expect(w.members.row(ROOM, 'alice')?.state).toBe('joined');
     expect(w.log).toEqual(['write alice joined', 'conflict alice', 'write alice joined']);
@@ -198,6 +240,11 @@ describe('leaveLater (after a subscribed connection dropped)', () => {
     expect(await leaveLater(w.deps, departure())).toBe('leaving');
     expect(w.members.row(ROOM, 'alice')).toEqual({ state: 'leaving', version: NOW_MS, token: 'ev-1', expiresAt: EXPIRES });
     expect(w.checks.sent).toEqual([{ check: { userId: 'alice', token: 'ev-1', channel: ROOM }, delaySeconds: 45 }]);
+    // a connection that expires sooner than the grace period and a margin: listed until then instead
+    const soon = memberWorld(900);
+    soon.members.set(ROOM, 'alice', { state: 'joined', version: 7, expiresAt: NOW_SECONDS + 60 });
+    await leaveLater(soon.deps, departure());
+    expect(soon.members.row(ROOM, 'alice')?.expiresAt).toBe(NOW_SECONDS + 900 + CHECK_MARGIN_SECONDS);
     expect(w.log).toEqual(['write alice leaving:ev-1', 'check alice ev-1']);
     expect(w.frames.sent).toEqual([]);
     expect(w.subscribed.asked).toEqual([{ channel: ROOM, userId: 'alice', excluding: 'c1', nowSeconds: NOW_SECONDS }]);
@@ -285,7 +332,7 @@ describe('checkMember (after the grace period)', () => {
     w.members.set(ROOM, 'alice', { state: 'leaving', version: 7, token: 'ev-1' });
     w.frames.fail = unavailable();
     await expect(checkMember(w.deps, check())).rejects.toThrow('unavailable');
-    expect(w.members.row(ROOM, 'alice')).toEqual({ state: 'left', version: NOW_MS, token: 'ev-1' });
+    expect(w.members.row(ROOM, 'alice')).toEqual({ state: 'left', version: NOW_MS, token: 'ev-1', expiresAt: TOMBSTONE });
     w.frames.fail = undefined;
     expect(await checkMember(w.deps, check())).toBe('left');
     expect(w.frames.sent).toHaveLength(1);
