@@ -7,7 +7,7 @@ import { PRESENCE_TABLE } from '../../src/shared/presence';
 export interface ExpectedRow {
   readonly state: string;
   readonly token?: string;
-  /** A user's row has a version (checked too); a channel member's has none. */
+  /** The row's version (checked too); every row written now has one. */
   readonly version?: number;
 }
 

@@ -50,6 +50,8 @@ export class RecordingClient {
   /** The close code, once the socket is closed. */
   closeCode?: number;
   private readonly closed: Promise<void>;
+  /** The last `ref` that `ask` gave a frame. */
+  private refs = 0;
 
   private constructor(readonly userId: string, private readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
@@ -81,6 +83,23 @@ export class RecordingClient {
     return JSON.parse(await this.nextMessage(seen, timeoutMs));
   }
 
+  /**
+   * Sends a frame with a fresh `ref` and resolves with the reply that carries it, parsed: frames that arrive in between
+   * (pushed messages, presence frames) are passed over, not taken for the reply.
+   */
+  async ask(frame: object, timeoutMs = 30_000): Promise<any> {
+    const ref = `r${++this.refs}`;
+    const seen = this.messages.length;
+    this.send({ ...frame, ref });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const reply = this.messages.slice(seen).map((m) => parsed(m)).find((m) => m?.ref === ref);
+      if (reply !== undefined) return reply;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for the reply to ${JSON.stringify(frame)}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
   /** Resolves with the message after the first `seen` ones, once it has arrived. */
   async nextMessage(seen = this.messages.length, timeoutMs = 5_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
@@ -107,5 +126,14 @@ export class RecordingClient {
   /** Resolves once the socket is closed, from either side. */
   async whenClosed(): Promise<void> {
     await this.closed;
+  }
+}
+
+/** A received text frame as JSON, or undefined when it is not JSON. */
+function parsed(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

@@ -7,7 +7,7 @@ import { Channels, hasPresence } from './channels';
 import { ConnectionStream } from './connection-stream';
 import { TableAttributes } from './connections-table';
 import { ENV } from '../shared/constants';
-import { PRESENCE_ENV } from '../shared/presence';
+import { DISCONNECT_REQUEST_ATTRIBUTE, PRESENCE_ENV } from '../shared/presence';
 
 export interface ChannelPresenceInputs {
   readonly connectionsTable: dynamodb.ITable;
@@ -77,10 +77,20 @@ export function wireChannelPresence(
 /**
  * With disconnect requests, the pusher sets `disconnect_request` on a row before it closes the connection (so that
  * the stream leaves its presence channels at once): `CHANNEL_PRESENCE` and exactly `dynamodb:UpdateItem` on the
- * connections table (with its key's encrypt, if customer-managed; the pusher can decrypt already).
+ * connections table, on no attribute but the key and `disconnect_request` and returning nothing (with the table key's
+ * encrypt, if customer-managed; the pusher can decrypt already).
  */
-function wireDisconnectMarks({ pusher, connectionsTable }: ChannelPresenceInputs): void {
+function wireDisconnectMarks({ pusher, connectionsTable, attributes }: ChannelPresenceInputs): void {
   pusher.addEnvironment(PRESENCE_ENV.CHANNEL_PRESENCE, 'true');
-  iam.Grant.addToPrincipal({ grantee: pusher, actions: ['dynamodb:UpdateItem'], resourceArns: [connectionsTable.tableArn] });
+  pusher.addToRolePolicy(new iam.PolicyStatement({
+    actions: ['dynamodb:UpdateItem'],
+    resources: [connectionsTable.tableArn],
+    conditions: {
+      'ForAllValues:StringEquals': {
+        'dynamodb:Attributes': [attributes.userIdAttribute, attributes.connectionIdAttribute, DISCONNECT_REQUEST_ATTRIBUTE],
+      },
+      'StringEqualsIfExists': { 'dynamodb:ReturnValues': 'NONE' },
+    },
+  }));
   connectionsTable.encryptionKey?.grant(pusher, 'kms:Encrypt', 'kms:GenerateDataKey');
 }

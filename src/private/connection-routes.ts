@@ -14,6 +14,7 @@ import { ConnectionRoutesOptions, ConnectionUserIdSource } from '../connection-r
 import { JwtAuthorizer } from '../jwt-authorizer';
 import { JwtTokenSource } from '../jwt-authorizer-props';
 import { AUTHORIZER_CONTEXT_KEY, TOKEN_PROTOCOL } from '../shared/constants';
+import { DISCONNECT_REQUEST_ATTRIBUTE } from '../shared/presence';
 
 /** What `connectionRoutes` adds to the API. */
 export interface ConnectionRoutes {
@@ -73,6 +74,8 @@ export function connectionRoutesViolations(options: ConnectionRoutesOptions, att
       violations.push(`WebsocketPusher: connectionRoutes.authorizerContextAttributes: '${key}' is not a key a template can read (letters, digits and _, not starting with a digit)`);
     } else if (Object.values(names).includes(key)) {
       violations.push(`WebsocketPusher: connectionRoutes.authorizerContextAttributes: '${key}' is a key or TTL attribute of the connections table`);
+    } else if (key === DISCONNECT_REQUEST_ATTRIBUTE) {
+      violations.push(`WebsocketPusher: connectionRoutes.authorizerContextAttributes: '${key}' is the connections table attribute a disconnect request sets (reserved)`);
     }
   }
   return table ? [...violations, ...tableKeyViolations(table, attributes)] : violations;

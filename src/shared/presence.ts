@@ -66,8 +66,10 @@ export function userPresenceKey(userId: string): string {
 
 /**
  * A channel member's row in the presence table: partition key `channel#<channel>`, sort key the user id, so that a
- * channel's members are one Query in user id order. `state` is `joined`, or `leaving` (the user's last subscribed
- * connection dropped: `token` names the pending check; the user is still listed until the check decides).
+ * channel's members are one Query in user id order. `state` is `joined`, `leaving` (the user's last subscribed
+ * connection dropped: `token` names the pending check; the user is still listed until the check decides) or `left` (a
+ * tombstone kept a day); a `joined` or `left` row's `token` names its frame not yet sent. `version` increases at every
+ * write (frames carry it); `expires_at` is a day past the time the member stops being listed (the TTL).
  */
 export function channelPresenceKey(channel: string): string {
   return `channel#${channel}`;
@@ -133,8 +135,10 @@ export const PRESENCE_ENV = {
   /** The authorizer context keys a connection's row carries (JSON array), copied into `Connected` / `Disconnected`. */
   CONTEXT_ATTRIBUTES: 'CONTEXT_ATTRIBUTES',
   /**
-   * `true`: a channel rule turns presence on. A gone connection's subscriptions then leave their presence channels
-   * (after the grace period), with `leave` frames handed to the pusher's work queue (`WORK_QUEUE_URL`).
+   * `true`: a channel rule turns presence on. In the connection stream function, a gone connection's subscriptions
+   * then leave their presence channels (after the grace period, or at once when the row has `disconnect_request`), with
+   * `leave` frames handed to the pusher's work queue (`WORK_QUEUE_URL`); in the pusher (with disconnect requests), a
+   * disconnect request marks each row it closes with {@link DISCONNECT_REQUEST_ATTRIBUTE}.
    */
   CHANNEL_PRESENCE: 'CHANNEL_PRESENCE',
 } as const;

@@ -305,6 +305,14 @@ describe('channel presence: least privilege', () => {
     const added = statementsOf(marking.template, marking.stack, marking.pusher.role)
       .filter((s) => !JSON.stringify(statementsOf(plain.template, plain.stack, plain.pusher.role)).includes(JSON.stringify(s.actions)));
     expect(added).toEqual([{ actions: ['dynamodb:UpdateItem'], resources: [arnOf(marking.stack, marking.pusher.connectionsTable)] }]);
+    // on no attribute but the key and the mark, returning nothing
+    const policies = Object.values(marking.template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    expect(policies.filter((st: any) => st.Action === 'dynamodb:UpdateItem')).toEqual([expect.objectContaining({
+      Condition: {
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['user_id', 'connection_id', 'disconnect_request'] },
+        'StringEqualsIfExists': { 'dynamodb:ReturnValues': 'NONE' },
+      },
+    })]);
     const envOf = (t: Template, fn: lambda.IFunction, stack: any) =>
       t.toJSON().Resources[stack.getLogicalId(fn.node.defaultChild)].Properties.Environment.Variables;
     expect(envOf(marking.template, marking.pusher.pusherFunction, marking.stack).CHANNEL_PRESENCE).toBe('true');

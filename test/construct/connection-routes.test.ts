@@ -251,6 +251,8 @@ describe('refused at synth time', () => {
       'WebsocketPusher: connectionRoutes.connectionTtl from a token must be given in seconds (Duration.seconds(token)): the template adds it to the connect time'],
     ['a context attribute that is a key', (s: ReturnType<typeof setup>) => ({ ...fromAuthorizer(s), authorizerContextAttributes: ['user_id'] }),
       "WebsocketPusher: connectionRoutes.authorizerContextAttributes: 'user_id' is a key or TTL attribute of the connections table"],
+    ['a context attribute that is the disconnect request mark', (s: ReturnType<typeof setup>) => ({ ...fromAuthorizer(s), authorizerContextAttributes: ['disconnect_request'] }),
+      "WebsocketPusher: connectionRoutes.authorizerContextAttributes: 'disconnect_request' is the connections table attribute a disconnect request sets (reserved)"],
   ])('%s', (_name, routes, message) => {
     // WHEN / THEN
     expect(() => synth(routes as (s: ReturnType<typeof setup>) => ConnectionRoutesOptions)).toThrow(message);

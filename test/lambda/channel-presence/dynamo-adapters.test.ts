@@ -1,4 +1,4 @@
-import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoConnectionStore } from '../../../lambda/adapters/dynamo-connection-store';
 import { DynamoMemberStore, MEMBER_TTL_MARGIN_SECONDS } from '../../../lambda/channel-presence/adapters/dynamo-member-store';
 import { DynamoSubscribedConnections } from '../../../lambda/channel-presence/adapters/dynamo-subscribed-connections';
@@ -108,6 +108,27 @@ describe('DynamoMemberStore', () => {
     expect(await s.list('room/bigger', 100, 1000)).toEqual({ users: ['u000'], count: 1 });
     expect(await s.list('room/empty', 100, 1000)).toEqual({ users: [], count: 0 });
   });
+});
+
+test('list over more than one 1 MB page: the first 100 members from the first page, the rest counted on the next with Select COUNT', async () => {
+  // 1,100 rows of user ids near 1 KB (DynamoDB's sort key limit): over 1 MB, so the Query pages; every tenth one left
+  const id = (i: number) => `u${String(i).padStart(4, '0')}${'x'.repeat(1_000)}`;
+  const rows = Array.from({ length: 1_100 }, (_, i) => ({
+    PutRequest: {
+      Item: {
+        presence_key: { S: 'channel#room/huge' }, user_id: { S: id(i) },
+        state: { S: i % 10 === 9 ? 'left' : 'joined' }, version: { N: '1' }, expires_at: { N: String(9_000_000) },
+      },
+    },
+  }));
+  for (let i = 0; i < rows.length; i += 25) {
+    await client.send(new BatchWriteItemCommand({ RequestItems: { presence: rows.slice(i, i + 25) } }));
+  }
+  const members = Array.from({ length: 1_100 }, (_, i) => i).filter((i) => i % 10 !== 9).map(id);
+  const queries: string[] = [];
+  const counting = { send: (command: any) => { queries.push(command.input.Select ?? 'ITEMS'); return client.send(command); } } as unknown as DynamoDBClient;
+  expect(await new DynamoMemberStore(counting, 'presence').list('room/huge', 100, 1000)).toEqual({ users: members.slice(0, 100), count: 990 });
+  expect(queries).toEqual(['ITEMS', 'COUNT']);
 });
 
 describe('DynamoSubscribedConnections', () => {

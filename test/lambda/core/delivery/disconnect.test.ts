@@ -203,11 +203,11 @@ describe('follow-ups of a disconnect', () => {
 describe('RequestRun of a disconnect, with channel presence (disconnectMarks)', () => {
   /** Marks in order, each with what the sender had closed by then; `fail` rejects them. */
   function marks(sender: FakeSender, fail?: Error) {
-    const made: Array<{ key: ConnectionKey; requestId: string; closedBefore: string[] }> = [];
+    const made: Array<{ key: ConnectionKey; requestId: string; closedBefore: string[]; postedBefore: string[] }> = [];
     const disconnectMarks: DisconnectMarks = {
       mark: async (key, requestId) => {
         if (fail) throw fail;
-        made.push({ key, requestId, closedBefore: [...sender.closes] });
+        made.push({ key, requestId, closedBefore: [...sender.closes], postedBefore: sender.posts.map((p) => p.connectionId) });
       },
     };
     return { made, disconnectMarks };
@@ -222,6 +222,8 @@ describe('RequestRun of a disconnect, with channel presence (disconnectMarks)', 
     expect(made.map((m) => [m.key, m.requestId])).toEqual([[{ userId: 'a', connectionId: 'c1' }, 'm-1'], [{ userId: 'a', connectionId: 'c2' }, 'm-1']]);
     expect(made[0].closedBefore).not.toContain('c1');
     expect(made[1].closedBefore).not.toContain('c2');
+    expect(made[0].postedBefore).toContain('c1');
+    expect(made[1].postedBefore).toContain('c2');
     expect(outcome).toMatchObject({ closed: 2 });
   });
 
