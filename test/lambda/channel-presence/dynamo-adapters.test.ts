@@ -116,8 +116,11 @@ test('list over more than one 1 MB page: the first 100 members from the first pa
   const rows = Array.from({ length: 1_100 }, (_, i) => ({
     PutRequest: {
       Item: {
-        presence_key: { S: 'channel#room/huge' }, user_id: { S: id(i) },
-        state: { S: i % 10 === 9 ? 'left' : 'joined' }, version: { N: '1' }, expires_at: { N: String(9_000_000) },
+        presence_key: { S: 'channel#room/huge' },
+        user_id: { S: id(i) },
+        state: { S: i % 10 === 9 ? 'left' : 'joined' },
+        version: { N: '1' },
+        expires_at: { N: String(9_000_000) },
       },
     },
   }));
