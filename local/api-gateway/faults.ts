@@ -6,6 +6,11 @@ export interface Faults {
   readonly rateLimitPerSecond?: number;
   /** Token bucket size. @default rateLimitPerSecond */
   readonly burst?: number;
+  /**
+   * The first N POSTs (to any connection) are answered 429 `LimitExceededException`: throttling that happens whatever
+   * the machine's speed (a token bucket throttles only posts that come faster than its rate).
+   */
+  readonly throttleFirstN?: number;
   /** Fraction (0..1) of POSTs answered 500, sampled from the emulator's seeded generator. */
   readonly errorRate?: number;
   /** The first N POSTs to each connection id are answered 500 (deterministic transient failures). */
@@ -37,6 +42,7 @@ export class FaultInjector {
   private tokens = 0;
   private lastRefill = 0;
   private readonly postsByConnection = new Map<string, number>();
+  private posts = 0;
   private random: () => number;
 
   constructor(private readonly seed: number) {
@@ -49,6 +55,7 @@ export class FaultInjector {
     this.tokens = faults.burst ?? faults.rateLimitPerSecond ?? 0;
     this.lastRefill = Date.now();
     this.postsByConnection.clear();
+    this.posts = 0;
     // Each fault configuration samples the same sequence: a run is reproducible from the seed.
     this.random = seededRandom(this.seed);
   }
@@ -62,6 +69,7 @@ export class FaultInjector {
   next(connectionId: string): InjectedFault | undefined {
     const faults = this.faults;
     if (faults.forbidden) return { status: 403, type: 'ForbiddenException' };
+    if (faults.throttleFirstN && ++this.posts <= faults.throttleFirstN) return { status: 429, type: 'LimitExceededException' };
     if (faults.rateLimitPerSecond !== undefined && !this.takeToken(faults.rateLimitPerSecond, faults.burst)) {
       return { status: 429, type: 'LimitExceededException' };
     }

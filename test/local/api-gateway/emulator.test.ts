@@ -234,6 +234,25 @@ describe('faults', () => {
     expect(client.messages).toEqual(['three']);
   });
 
+  test('throttleFirstN answers 429 to the first posts of all, whichever connection, then delivers', async () => {
+    // GIVEN throttleFirstN 2 and two clients
+    const [alice] = await local.system.connect('alice');
+    const [bob] = await local.system.connect('bob');
+    local.system.setFaults({ throttleFirstN: 2 });
+
+    // WHEN
+    const first = await post(alice.connectionId, 'one').catch((e) => e);
+    const second = await post(bob.connectionId, 'two').catch((e) => e);
+    await post(alice.connectionId, 'three');
+    await post(bob.connectionId, 'four');
+    await local.system.deliveries();
+
+    // THEN
+    expect([first, second].map((e) => e.name)).toEqual(['LimitExceededException', 'LimitExceededException']);
+    expect(first.$metadata.httpStatusCode).toBe(429);
+    expect([alice.messages, bob.messages]).toEqual([['three'], ['four']]);
+  });
+
   test('errorRate is reproducible from the seed', async () => {
     // GIVEN a run of 20 posts with half of them failing at random
     const [client] = await local.system.connect('alice');
