@@ -3,7 +3,7 @@
 import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { channelPresenceKey, PRESENCE_TABLE } from '../../../src/shared/presence';
 import { rowCondition } from '../../adapters/presence-row-condition';
-import { TOMBSTONE_SECONDS } from '../../connection-stream/core/user-presence';
+import { TOMBSTONE_SECONDS } from '../../core/presence-versions';
 import type { MemberRow, MemberStore } from '../core/ports';
 
 const STATES = ['joined', 'leaving', 'left'];

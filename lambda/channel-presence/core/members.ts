@@ -15,7 +15,7 @@
  */
 import type { MemberCheckQueue, MemberRow, MemberStore, PresenceFrames, SubscribedConnections } from './ports';
 import type { PresenceCheck } from '../../../src/shared/presence';
-import { nextVersion, seconds } from '../../connection-stream/core/user-presence';
+import { nextVersion, seconds } from '../../core/presence-versions';
 
 export interface MemberDeps {
   readonly members: MemberStore;

@@ -1,7 +1,10 @@
 import type { ConnectionChange } from './lifecycle';
-import type { CheckQueue, ConnectionDirectory, EventPublisher, LifecycleEvent, PresenceRow, PresenceStore } from './ports';
+import type { CheckQueue, ConnectionDirectory, EventPublisher, LifecycleEvent, PresenceStore } from './ports';
 import { mergeCounts, type RecordCounts } from './reports';
 import { LIFECYCLE_EVENTS, type LifecycleEventType } from '../../../src/shared/presence';
+import { nextVersion, seconds } from '../../core/presence-versions';
+
+export { nextVersion, seconds, TOMBSTONE_SECONDS } from '../../core/presence-versions';
 
 export interface PresenceDeps {
   readonly store: PresenceStore;
@@ -15,8 +18,6 @@ export interface PresenceDeps {
 /** Reads of the row, at most, when a concurrent presence check changes it between the read and the write. */
 export const CONFLICT_ATTEMPTS = 3;
 
-/** How long an emitted `offline` row is kept (its version, against clock skew between containers). */
-export const TOMBSTONE_SECONDS = 86_400;
 
 /** The row kept changing under a presence step: the record (or check) fails and is retried. */
 export class PresenceConflictError extends Error {
@@ -51,11 +52,6 @@ export function userEvent(type: LifecycleEventType, userId: string, eventId: str
  */
 export function offlineEventId(token: string): string {
   return `${token}:offline`;
-}
-
-/** The next version after `row`'s: the change's time in milliseconds, or one more than the last if that is later. */
-export function nextVersion(row: Pick<PresenceRow, 'version'> | undefined, timeMs: number): number {
-  return Math.max(Math.floor(timeMs), (row?.version ?? 0) + 1);
 }
 
 /**
@@ -113,8 +109,4 @@ export function countEvents(events: readonly LifecycleEvent[]): RecordCounts {
   const counts: Partial<Record<LifecycleEventType, number>> = {};
   for (const event of events) counts[event.type] = (counts[event.type] ?? 0) + 1;
   return { events: counts };
-}
-
-export function seconds(ms: number): number {
-  return Math.floor(ms / 1000);
 }
