@@ -37,7 +37,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { readTelemetryConfig } from './adapters/config';
+import { readRegion, readTelemetryConfig } from './adapters/config';
+import { DynamoHistoryStore } from './adapters/dynamo-history-store';
+import { SignedHttpSender } from './adapters/signed-http-sender';
 import { dynamoMemberDeps } from './channel-presence/adapters/member-deps';
 import type { MemberDeps } from './channel-presence/core/members';
 import { DynamoSubscriptionStore } from './channels/adapters/dynamo-subscription-store';
@@ -47,6 +49,9 @@ import { readChannelsConfig, type ChannelsConfig, type ChannelPresenceConfig } f
 import { handleFrame, type FrameDeps, type MessageEvent } from './channels/core/handle-frame';
 import { DynamoConnectionDirectory } from './connection-stream/adapters/dynamo-connection-directory';
 import { EventBridgePublisher } from './connection-stream/adapters/eventbridge-publisher';
+
+/** Posts of a replayed message while throttled or failing (then the frame is `UNAVAILABLE`: the client resumes again). */
+const REPLAY_POST_RETRY = { attempts: 4, baseDelayMs: 50, maxDelayMs: 1_000 } as const;
 
 /** PutEvents calls while the event comes back failed (then the frame is `UNAVAILABLE`: the client retries). */
 const PUT_EVENTS_RETRY = { attempts: 3, baseDelayMs: 50, maxDelayMs: 500 } as const;
@@ -67,6 +72,14 @@ function dependencies(): FrameDeps {
     hook: new LambdaAccessHook(hookClient()),
     now: Date.now,
     ...(config.presence ? { members: memberDeps(config, config.presence, dynamo) } : {}),
+    ...(config.history ? {
+      history: {
+        store: new DynamoHistoryStore(dynamo, config.history.historyTableName),
+        // A replay is one post after the other: one socket.
+        sender: new SignedHttpSender({ callbackUrl: config.history.callbackUrl, region: readRegion(process.env), maxSockets: 1 }),
+        postRetry: REPLAY_POST_RETRY,
+      },
+    } : {}),
     ...(config.eventBusName ? {
       events: new EventBridgePublisher(new EventBridgeClient({}), {
         eventBusName: config.eventBusName, source: telemetry.serviceName, retry: PUT_EVENTS_RETRY,

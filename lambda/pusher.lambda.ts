@@ -7,11 +7,13 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { readConfig, readRegion, readTelemetryConfig, type PusherConfig } from './adapters/config';
 import { DynamoConnectionStore } from './adapters/dynamo-connection-store';
+import { DynamoHistoryStore } from './adapters/dynamo-history-store';
 import { DynamoSubscriptionStore } from './adapters/dynamo-subscription-store';
 import { PowertoolsDeduplication } from './adapters/powertools-deduplication';
 import { PowertoolsReporter } from './adapters/powertools-reporter';
 import { SignedHttpSender } from './adapters/signed-http-sender';
 import { SqsWorkQueue } from './adapters/sqs-work-queue';
+import { historyRetention } from '../src/shared/history';
 import type { DeliveryDeps } from './core/delivery/deps';
 import { PacedSender, workerBucket } from './core/pace';
 import type { RetryPolicy } from './core/retry';
@@ -46,10 +48,13 @@ function dependencies(): Dependencies {
     ttlAttribute: config.ttlAttribute,
     unprocessedRetry: postRetry,
   });
+  const history = config.history;
   const subscriptions = config.channels && new DynamoSubscriptionStore(dynamodb, {
     tableName: config.channels.tableName,
     shards: config.channels.shards,
     unprocessed: { policy: postRetry },
+    // A history channel's subscribers are read consistently (see HistoryWriter).
+    ...(history ? { consistent: (channel: string) => historyRetention(history.rules, channel) !== undefined } : {}),
   });
   const delivery: DeliveryDeps = {
     store,
@@ -69,7 +74,13 @@ function dependencies(): Dependencies {
     delivery,
     invocation: {
       work: workDependencies(config, store, delivery),
-      rules: { disconnectEnabled: config.disconnectEnabled, messageFormat: config.messageFormat, channelsEnabled: config.channels !== undefined },
+      rules: {
+        disconnectEnabled: config.disconnectEnabled,
+        messageFormat: config.messageFormat,
+        channelsEnabled: config.channels !== undefined,
+        ...(history ? { history: history.rules } : {}),
+      },
+      ...(history ? { history: { store: new DynamoHistoryStore(dynamodb, history.tableName), rules: history.rules } } : {}),
       ...(deduplication ? { deduplication } : {}),
     },
   };

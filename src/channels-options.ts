@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ConnectionsTableProps } from './connections-table-props';
@@ -22,6 +23,23 @@ export interface ChannelRuleOptions {
    * @default false
    */
   readonly presence?: boolean;
+
+  /**
+   * History on these channels, kept this long: from 1 minute to 30 days, in whole seconds. Each message published to
+   * one of them gets `seq` (consecutive per channel: 1, 2, 3 … no gaps) and the channel's `epoch` in its envelope, and
+   * is kept for the retention (a TTL in the history table); `{"action":"resume","channel":…,"since":N,"epoch":…}`
+   * replays what a client missed after `since`, in order, then answers `resumed` (or `reset`, with the channel's
+   * current position, when the epoch changed or `since` is older than what is kept), and subscribes the connection
+   * as `subscribe` does; `subscribed` then also tells the channel's last `seq` and its `epoch`. Needs
+   * `messageFormat: MessageFormat.ENVELOPE`, as channels do.
+   *
+   * History belongs to the channel, whoever asks: a channel's history is decided by the first rule whose pattern
+   * covers its name with every placeholder (`{userId}`, `{context.<key>}`) read as `*` (the publisher has no
+   * identity), which may be an earlier rule than the one that judges a subscribe.
+   *
+   * @default - no history
+   */
+  readonly history?: Duration;
 }
 
 /* eslint-disable tsdoc/syntax -- jsii takes an @example as code, with no fence; TSDoc would read its braces as inline tags */
@@ -37,6 +55,7 @@ export interface ChannelRuleOptions {
  * ChannelRule.allow('tenant/{context.tenant}/*');   // the channels of the connection's tenant
  * ChannelRule.hook('room/*', roomAccessFunction);    // the application decides
  * ChannelRule.allow('lobby/*', { presence: true });  // who is in the lobby
+ * ChannelRule.allow('feed/*', { history: Duration.hours(1) }); // clients resume what they missed in the last hour
  */
 /* eslint-enable tsdoc/syntax */
 export class ChannelRule {
@@ -44,7 +63,7 @@ export class ChannelRule {
    * Channels matching `pattern`: any connection whose identity fits its placeholders may subscribe.
    *
    * @param pattern - segments, `*`, `{userId}`, `{context.<key>}`, joined by `/`
-   * @param options - presence on the channels
+   * @param options - presence and history on the channels
    */
   public static allow(pattern: string, options: ChannelRuleOptions = {}): ChannelRule {
     return new ChannelRule(pattern, ChannelRuleKind.ALLOW, undefined, options);
@@ -59,8 +78,8 @@ export class ChannelRule {
    *
    * @param pattern - segments, `*`, `{userId}`, `{context.<key>}`, joined by `/`
    * @param handler - the application's function
-   * @param options - presence on the channels (the hook then also judges each `presence` message, its event's `type`
-   * being `presence`)
+   * @param options - presence and history on the channels (the hook then also judges each `presence` message, its
+   * event's `type` being `presence`, and each `resume` as it judges a subscribe)
    */
   public static hook(pattern: string, handler: lambda.IFunction, options: ChannelRuleOptions = {}): ChannelRule {
     return new ChannelRule(pattern, ChannelRuleKind.HOOK, handler, options);
@@ -78,12 +97,17 @@ export class ChannelRule {
   /** Whether the channels it covers have presence. */
   public readonly presence: boolean;
 
+  /** How long the channels it covers keep their messages (undefined without history). */
+  public readonly history?: Duration;
+
   private constructor(pattern: string, kind: ChannelRuleKind, handler: lambda.IFunction | undefined, options: ChannelRuleOptions) {
     this.pattern = pattern;
     this.kind = kind;
     this.handler = handler;
     // A JavaScript caller may pass anything: kept as given, refused at synth unless a boolean (validate-props.ts).
     this.presence = options?.presence ?? false;
+    // Likewise: refused at synth unless a Duration of whole seconds from 1 minute to 30 days.
+    this.history = options?.history;
   }
 }
 
@@ -132,4 +156,19 @@ export interface ChannelsOptions {
    * @default - on demand, point-in-time recovery, `RemovalPolicy.DESTROY` unless `removalPolicy` says otherwise
    */
   readonly subscriptionsTableProps?: ConnectionsTableProps;
+
+  /**
+   * An existing history table, for rules with `history`: partition key `channel_key` (string), sort key `seq`
+   * (number), TTL on `expires_at`.
+   *
+   * @default - a table is created when a rule has history
+   */
+  readonly historyTable?: dynamodb.ITable;
+
+  /**
+   * Settings of the created history table, when a rule has history (not with `historyTable`).
+   *
+   * @default - on demand, point-in-time recovery, `RemovalPolicy.DESTROY` unless `removalPolicy` says otherwise
+   */
+  readonly historyTableProps?: ConnectionsTableProps;
 }

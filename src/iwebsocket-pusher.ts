@@ -86,8 +86,11 @@ export interface IWebsocketPusher extends IConstruct {
    * | `RefusedInvalidFrame` | Count | F | Frames refused with `INVALID_FRAME` (not JSON, no known action, a bad `ref`) |
    * | `RefusedInvalidChannel` | Count | F | Subscribe or unsubscribe frames refused with `INVALID_CHANNEL` |
    * | `RefusedForbidden` | Count | F | Subscribes refused with `FORBIDDEN`: no rule matches, or the hook answered `allow: false` (and `presence` messages so refused, or from a connection not subscribed) |
-   * | `RefusedNotEnabled` | Count | F | `presence` messages refused with `NOT_ENABLED`: the channel's rule does not turn presence on |
+   * | `RefusedNotEnabled` | Count | F | `presence` and `resume` frames refused with `NOT_ENABLED`: the channel's rule does not turn presence on, or keeps no history |
    * | `PresenceQueries` | Count | F | `presence` messages answered with the members |
+   * | `Resumes` | Count | F | `resume` frames answered `resumed` (the replay done, or `more` to come) |
+   * | `Resets` | Count | F | `resume` frames answered `reset`: continuity could not be proven (another epoch, a `since` past the retention or ahead) |
+   * | `ReplayedMessages` | Count | F | Messages replayed to resuming connections |
    * | `PresenceJoins` | Count | F | Users who joined a presence channel (their first connection subscribed): `join` frames handed to the pusher, the member written (a join its second look undid counts as a leave) |
    * | `PresenceLeaves` | Count | F, S, C | Users who left a presence channel (`leave` frames handed to the pusher): at an unsubscribe, or a subscribe that found no connection of the user subscribed any more (F), at a disconnect request (S), or after the grace period (C, a retried check's pending leave included) |
    * | `RefusedTooManySubscriptions` | Count | F | Subscribes refused with `TOO_MANY_SUBSCRIPTIONS` (`channels.maxSubscriptionsPerConnection`) |

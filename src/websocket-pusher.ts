@@ -151,6 +151,12 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
   /** The subscriptions table of `channels`, created or given; undefined without channels. */
   public readonly subscriptionsTable?: dynamodb.ITable;
 
+  /**
+   * The history table of `channels`, created or given: each history channel's head and its messages, kept for the
+   * rule's retention. Undefined unless a channel rule has `history`.
+   */
+  public readonly historyTable?: dynamodb.ITable;
+
   /** The function of the `subscribe`, `unsubscribe` and `$default` routes; undefined without channels. */
   public readonly channelsFunction?: lambda.IFunction;
 
@@ -192,9 +198,7 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
     const stream = props.channels || props.lifecycleEvents ? dynamodb.StreamViewType.NEW_AND_OLD_IMAGES : undefined;
     this.connectionsTable = props.connectionsTable ?? createConnectionsTable(this, props.connectionsTableProps ?? {}, attributes, stream);
     this.callbackUrl = props.callbackUrl ?? defaultCallbackUrl(props.webSocketStage);
-    this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? CONSTRUCT_DEFAULTS.LOG_RETENTION,
-    });
+    this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? CONSTRUCT_DEFAULTS.LOG_RETENTION });
     this.serviceName = props.serviceName ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
     this.metricsNamespace = props.metricsNamespace ?? DEFAULTS.METRICS_NAMESPACE;
     const role = createServiceRole(this, this.logGroup);
@@ -208,12 +212,15 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
     });
     grantTableAccess(role, this.connectionsTable);
     grantManageConnections(this, role, props.webSocketStage, props.enableDisconnect ?? false);
-    const client = addClientRoutes(this, props, { ...shared, pusherFunction: this.pusherFunction, metricsNamespace: this.metricsNamespace });
+    const client = addClientRoutes(this, props, {
+      ...shared, pusherFunction: this.pusherFunction, metricsNamespace: this.metricsNamespace, callbackUrl: this.callbackUrl,
+    });
     this.connectRoute = client.connectRoute;
     this.disconnectRoute = client.disconnectRoute;
     this.connectionRoutesRole = client.connectionRoutesRole;
     this.pingRoute = client.pingRoute;
     this.subscriptionsTable = client.channels?.subscriptionsTable;
+    this.historyTable = client.historyTable;
     this.channelsFunction = client.channels?.channelsFunction;
     this.connectionStreamFunction = client.stream?.connectionStreamFunction;
     this.cleanupFailuresQueue = client.stream?.failuresQueue;

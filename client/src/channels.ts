@@ -1,6 +1,7 @@
-import { PusherClientError, type ClientErrorKind } from './errors.js';
+import { failure, replyFailure, type ClientErrorKind, type PusherClientError } from './errors.js';
+import { isPosition, type History, type PositionReply } from './history.js';
 import type { ResolvedOptions } from './options.js';
-import { isChannelName, membersOf, type Members } from './protocol.js';
+import { isChannelName, membersOf, type HistoryPosition, type Members } from './protocol.js';
 import { backoffDelay } from './schedule.js';
 import { Timer } from './timers.js';
 
@@ -22,9 +23,8 @@ export interface ChannelsHost {
   report(channel: string, error: PusherClientError | undefined, again: boolean): void;
 }
 
-/** A reply frame: `subscribed`, `unsubscribed`, `members` or `error`. */
-interface Reply {
-  readonly type: string;
+/** A reply frame: `subscribed`, `unsubscribed`, `members`, `resumed`, `reset` or `error`. */
+interface Reply extends PositionReply {
   readonly users?: unknown;
   readonly count?: unknown;
   readonly code?: unknown;
@@ -41,6 +41,8 @@ interface Channel {
   ref?: string;
   /** Subscribed at least once since it is kept. */
   confirmed?: boolean;
+  /** Subscribed on the current socket (a later resume of it is no new subscription). */
+  live?: boolean;
   /** Attempts that got `UNAVAILABLE` or no reply since the last success. */
   failures: number;
   /** The reply timeout, or the backoff before the next attempt. */
@@ -59,20 +61,23 @@ export class Channels {
   private readonly asking = new Set<(code: string) => void>();
   private refs = 0;
 
-  constructor(private readonly options: ResolvedOptions, private readonly host: ChannelsHost) {}
+  constructor(private readonly options: ResolvedOptions, private readonly host: ChannelsHost, private readonly history: History) {}
 
   /** The channels kept, in the order they were subscribed. */
   get names(): string[] {
     return [...this.kept.keys()];
   }
 
-  subscribe(name: string): Promise<void> {
+  /** Subscribes (and keeps) a channel; `from`, a history channel's stored position, resumes it from there instead. */
+  subscribe(name: string, from?: HistoryPosition): Promise<void> {
     return new Promise((resolve, reject) => {
-      const refused = this.refused(name) ?? (this.host.closed() ? failure('CLOSED', name, 'the client is closed') : undefined);
+      const refused = this.refused(name) ?? (this.host.closed() ? failure('CLOSED', name, 'the client is closed')
+        : from && !isPosition(from) ? failure('INVALID_POSITION', name, 'since must be a whole number >= 0, epoch a string') : undefined);
       if (refused) return reject(refused);
       let channel = this.kept.get(name);
       if (channel?.confirmed) return resolve();
       if (!channel) {
+        if (from) this.history.start(name, from.since, from.epoch);
         this.kept.set(name, channel = { name, waiters: [], failures: 0, timer: new Timer(this.options.timers) });
         this.request(channel);
       }
@@ -114,7 +119,6 @@ export class Channels {
       attempt();
     });
   }
-
 
   /**
    * Asks for a presence channel's members: a `presence` frame with a fresh ref, resolved by its `members` reply. A final
@@ -169,9 +173,22 @@ export class Channels {
   restore(): Promise<unknown> | undefined {
     if (this.kept.size === 0) return undefined;
     return Promise.all([...this.kept.values()].map((channel) => {
+      channel.live = false;
       this.request(channel);
       return new Promise((settled) => channel.waiters.push(settled));
     }));
+  }
+
+  /** Resumes a history channel now (a gap to fill), unless a request for it is in flight or waits for its backoff. */
+  resume(name: string): void {
+    const channel = this.kept.get(name);
+    if (channel?.live && !channel.ref && !channel.timer.active) this.request(channel);
+  }
+
+  /** Whether the channel is kept, and its first subscribe not answered yet. */
+  awaiting(name: string): boolean {
+    const channel = this.kept.get(name);
+    return !!channel && !channel.confirmed;
   }
 
   /** The socket is gone: what was in flight on it is not answered; the kept channels wait for the next socket. */
@@ -195,14 +212,15 @@ export class Channels {
   }
 
   /**
-   * Sends `action` for the channel with a fresh ref, and waits for its reply (`<action>d`, `members` to `presence`, or
-   * an `error`) within `replyTimeoutMs`, else `timedOut` (an error of `kind`). Returns the ref; undefined when no socket
-   * is open.
+   * Sends `action` for the channel (and the `position` a resume is from) with a fresh ref, and waits for its reply
+   * (`<action>d`, `members` to `presence`, `reset` to `resume` too, or an `error`) within `replyTimeoutMs`, else `timedOut`
+   * (an error of `kind`). Returns the ref; undefined when no socket is open.
    */
-  private ask(action: string, name: string, timer: Timer, answer: (reply: Reply) => void, timedOut: (error: PusherClientError) => void, kind: ClientErrorKind = 'subscription') {
+  private ask(action: string, name: string, timer: Timer, answer: (reply: Reply) => void, timedOut: (error: PusherClientError) => void,
+    kind: ClientErrorKind = 'subscription', position?: HistoryPosition) {
     const answers = action === 'presence' ? 'members' : `${action}d`;
     const ref = `wp${this.refs + 1}`;
-    if (!this.host.send({ action, channel: name, ref })) return undefined;
+    if (!this.host.send({ action, channel: name, ...position, ref })) return undefined;
     this.refs++;
     const ms = this.options.replyTimeoutMs;
     if (ms > 0) {
@@ -212,7 +230,7 @@ export class Channels {
       });
     }
     this.pending.set(ref, (reply) => {
-      if (reply.type !== answers && reply.type !== 'error') return false;
+      if (reply.type !== answers && reply.type !== 'error' && (reply.type !== 'reset' || !position)) return false;
       timer.stop();
       this.pending.delete(ref);
       answer(reply);
@@ -221,22 +239,35 @@ export class Channels {
     return ref;
   }
 
-  /** Subscribes the channel on the current socket (unless none is open: the next one's `restore` does). */
+  /**
+   * Subscribes the channel on the current socket (unless none is open: the next one's `restore` does); a history channel
+   * with a position is resumed from it (which subscribes too), again while the API answers `more`.
+   */
   private request(channel: Channel): void {
     this.cancel(channel);
-    channel.ref = this.ask('subscribe', channel.name, channel.timer, (reply) => {
+    const { name } = channel;
+    const position = this.history.position(name, true);
+    channel.ref = this.ask(position ? 'resume' : 'subscribe', name, channel.timer, (reply) => {
       channel.ref = undefined;
       if (reply.type === 'error') {
-        if (reply.code === 'UNAVAILABLE') this.failed(channel, replyFailure(channel.name, reply));
-        else this.giveUp(channel, replyFailure(channel.name, reply));
+        // A resume of a channel without history: forgotten as one, subscribed as any other.
+        if (position && reply.code === 'NOT_ENABLED') {
+          this.history.forget(name);
+          return this.request(channel);
+        }
+        if (reply.code === 'UNAVAILABLE') this.failed(channel, replyFailure(name, reply));
+        else this.giveUp(channel, replyFailure(name, reply));
         return;
       }
       const again = !!channel.confirmed;
-      channel.confirmed = true;
+      const fresh = !channel.live;
+      channel.confirmed = channel.live = true;
+      const more = this.history.answered(name, reply);
       channel.failures = 0;
       for (const settle of channel.waiters.splice(0)) settle();
-      this.host.report(channel.name, undefined, again);
-    }, (error) => this.failed(channel, error));
+      if (fresh) this.host.report(name, undefined, again);
+      if (more) this.request(channel);
+    }, (error) => this.failed(channel, error), 'subscription', position);
   }
 
   /** `UNAVAILABLE`, or no reply: tried again after a backoff, `SUBSCRIBE_ATTEMPTS` times in all. */
@@ -255,6 +286,7 @@ export class Channels {
   private forget(channel: Channel, error: PusherClientError): void {
     this.cancel(channel);
     this.kept.delete(channel.name);
+    this.history.forget(channel.name);
     for (const settle of channel.waiters.splice(0)) settle(error);
   }
 
@@ -264,13 +296,4 @@ export class Channels {
     if (channel.ref) this.pending.delete(channel.ref);
     channel.ref = undefined;
   }
-}
-
-/** A subscription (or presence) error: its message `<channel>: <code>[: <why>]`. */
-function failure(code: string, channel: string, why?: string, reply?: Reply, kind: ClientErrorKind = 'subscription'): PusherClientError {
-  return new PusherClientError(kind, `${channel}: ${code}${why ? `: ${why}` : ''}`, { code, channel, ref: reply?.ref as string | undefined, frame: reply });
-}
-
-function replyFailure(channel: string, reply: Reply, kind?: ClientErrorKind): PusherClientError {
-  return failure(String(reply.code), channel, typeof reply.message === 'string' ? reply.message : undefined, reply, kind);
 }

@@ -4,9 +4,12 @@ import type { ConnectionState, RetryInfo } from './connection-state.js';
 import { RecentIds } from './dedupe.js';
 import { Emitter } from './emitter.js';
 import { PusherClientError } from './errors.js';
+import { History } from './history.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
 import { PresenceOrder } from './presence-order.js';
-import { MAX_FRAME_BYTES, parseFrame, type Envelope, type Members, type PresenceEvent, type ProtocolFrame } from './protocol.js';
+import {
+  MAX_FRAME_BYTES, parseFrame, type Envelope, type HistoryPosition, type Members, type PresenceEvent, type ProtocolFrame, type ResetEvent,
+} from './protocol.js';
 import { SendBuffer } from './send-buffer.js';
 
 // Typed here rather than from DOM or Node.js typings (the package compiles against neither); both platforms have it.
@@ -16,7 +19,7 @@ declare const TextEncoder: new () => { encode(text: string): Uint8Array };
 export interface ClientEvents {
   /**
    * A message: its `data`, and its envelope (`undefined` with the `data` format; `envelope.channel` the channel it came
-   * through, if any). Each envelope `id` once.
+   * through, if any). Each envelope `id` once; on history channels in `seq` order, without a gap (or a `reset` between).
    */
   message: (data: unknown, envelope: Envelope | undefined) => void;
   /** The connection state changed. */
@@ -29,10 +32,19 @@ export interface ClientEvents {
   redial: () => void;
   /** The API answered a ping. */
   pong: () => void;
-  /** A message whose `id` was already delivered was dropped. */
+  /**
+   * A message was dropped: its `id` was already delivered, or its seq in each of its history channels is already
+   * accounted for (delivered, or covered by a `reset`), or it is of an epoch the channel no longer has.
+   */
   duplicate: (envelope: Envelope) => void;
   /**
-   * A channel was subscribed (`error` undefined): on `subscribe()`, and again on every new socket (reconnect, re-dial);
+   * The API could not prove a history channel's continuity (another epoch, a position older than its retention): the
+   * messages in between are lost, the app reloads the channel's state; messages after `seq` follow, in order.
+   */
+  reset: (reset: ResetEvent) => void;
+  /**
+   * A channel was subscribed (`error` undefined): on `subscribe()`, and again on every new socket (reconnect, re-dial; a
+   * history channel is resumed then, and this comes once its resume is answered);
    * or it was given up (`error` set: a final refusal, or `UNAVAILABLE` / no reply too many times) and is forgotten.
    */
   subscription: (channel: string, error: PusherClientError | undefined) => void;
@@ -64,12 +76,20 @@ export class WebsocketPusherClient {
   private readonly presenceOrder = new PresenceOrder();
   private readonly buffer: SendBuffer;
   private readonly channels: Channels;
+  private readonly history: History;
 
   constructor(options: ClientOptions) {
     this.options = resolveOptions(options);
     this.events = new Emitter<ClientEvents>((error, event) => this.listenerFailed(error, event));
     this.recent = new RecentIds(this.options.dedupeCapacity);
     this.buffer = new SendBuffer(this.options.maxBufferedFrames);
+    this.history = new History(this.options, {
+      deliver: (envelope) => this.deliver(envelope),
+      drop: (envelope) => this.events.emit('duplicate', envelope),
+      resume: (channel) => this.channels.resume(channel),
+      awaiting: (channel) => this.channels.awaiting(channel),
+      reset: (reset) => this.events.emit('reset', reset),
+    });
     this.channels = new Channels(this.options, {
       send: (frame) => this.manager.send(JSON.stringify(frame)),
       closed: () => this.manager.state === 'closed',
@@ -78,7 +98,7 @@ export class WebsocketPusherClient {
         // A re-subscribe (after a reconnect or a re-dial) refused: no `subscribe()` call is there to learn it.
         if (error && again) this.events.emit('error', error);
       },
-    });
+    }, this.history);
     this.manager = new ConnectionManager(this.options, {
       open: (redial) => this.opened(redial),
       state: (state, previous) => {
@@ -144,9 +164,20 @@ export class WebsocketPusherClient {
    * a `PusherClientError` (kind `subscription`, `details.code`) on a name that is not a channel's (nothing sent), a
    * refusal (`FORBIDDEN`, `INVALID_CHANNEL`, `TOO_MANY_SUBSCRIPTIONS`: the channel is forgotten), `UNAVAILABLE` or no
    * reply within `replyTimeoutMs` 5 times (retried with backoff in between), `unsubscribe()` or `close()` first.
+   *
+   * On a history channel, `from` (a position stored from `position()`) resumes it from there: the messages after it are
+   * delivered first (or a `reset` event comes). Ignored when the channel is already kept.
    */
-  subscribe(channel: string): Promise<void> {
-    return this.channels.subscribe(channel);
+  subscribe(channel: string, from?: HistoryPosition): Promise<void> {
+    return this.channels.subscribe(channel, from);
+  }
+
+  /**
+   * A history channel's position (`since`: the last seq delivered, or reset to; `epoch`), to store and pass to
+   * `subscribe()` later; undefined for a channel without history, or not (yet) subscribed.
+   */
+  position(channel: string): HistoryPosition | undefined {
+    return this.history.position(channel);
   }
 
   /**
@@ -174,6 +205,7 @@ export class WebsocketPusherClient {
    * forgotten (a `subscribe()` or `members()` waiting rejects with `CLOSED`).
    */
   close(): void {
+    this.history.clear();
     this.channels.close();
     this.buffer.clear();
     this.manager.close();
@@ -201,8 +233,7 @@ export class WebsocketPusherClient {
     const frame = parseFrame(text, this.options.messageFormat);
     switch (frame.kind) {
       case 'envelope':
-        if (this.recent.add(frame.envelope.id)) this.events.emit('message', frame.envelope.data, frame.envelope);
-        else this.events.emit('duplicate', frame.envelope);
+        this.history.receive(frame.envelope);
         return;
       case 'data':
         this.events.emit('message', frame.data, undefined);
@@ -224,6 +255,11 @@ export class WebsocketPusherClient {
         if (!this.channels.reply(frame.frame)) this.events.emit('frame', frame.frame);
         return;
     }
+  }
+
+  private deliver(envelope: Envelope): void {
+    if (this.recent.add(envelope.id)) this.events.emit('message', envelope.data, envelope);
+    else this.events.emit('duplicate', envelope);
   }
 
   private listenerFailed(error: unknown, event: keyof ClientEvents): void {

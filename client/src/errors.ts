@@ -7,7 +7,7 @@
  * - `protocol`: an `{"type":"error",…}` reply (`code` and `ref` set).
  * - `subscription`: a channel could not be subscribed (or unsubscribed): `code` the API's (`FORBIDDEN`, `INVALID_CHANNEL`,
  *   `TOO_MANY_SUBSCRIPTIONS`, `UNAVAILABLE`, …) or the client's (`INVALID_CHANNEL`, `TIMEOUT`, `CLOSED`, `UNSUBSCRIBED`,
- *   `NOT_ENVELOPE`), `channel` set.
+ *   `NOT_ENVELOPE`, `INVALID_POSITION`), `channel` set. A resume of a history channel fails as a subscribe does.
  * - `presence`: a `members()` request failed: `code` the API's (`FORBIDDEN` when not subscribed or not allowed,
  *   `NOT_ENABLED`, `INVALID_CHANNEL`, `UNAVAILABLE`, …) or the client's (`INVALID_CHANNEL`, `TIMEOUT`, `DISCONNECTED`,
  *   `CLOSED`, `NOT_ENVELOPE`, `INVALID_REPLY`), `channel` set.
@@ -39,4 +39,20 @@ export class PusherClientError extends Error {
     super(message);
     this.name = 'PusherClientError';
   }
+}
+
+/** An error reply: its `code`, `message` and `ref`. */
+interface ErrorReply {
+  readonly code?: unknown;
+  readonly message?: unknown;
+  readonly ref?: unknown;
+}
+
+/** A subscription (or presence) error: its message `<channel>: <code>[: <why>]`. */
+export function failure(code: string, channel: string, why?: string, reply?: ErrorReply, kind: ClientErrorKind = 'subscription'): PusherClientError {
+  return new PusherClientError(kind, `${channel}: ${code}${why ? `: ${why}` : ''}`, { code, channel, ref: reply?.ref as string | undefined, frame: reply });
+}
+
+export function replyFailure(channel: string, reply: ErrorReply, kind?: ClientErrorKind): PusherClientError {
+  return failure(String(reply.code), channel, typeof reply.message === 'string' ? reply.message : undefined, reply, kind);
 }

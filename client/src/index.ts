@@ -5,7 +5,8 @@ export { PusherClientError, type ClientErrorKind } from './errors.js';
 export type { ClientOptions, TokenProvider } from './options.js';
 export {
   MAX_FRAME_BYTES, PING_FRAME, SUBPROTOCOL,
-  type Envelope, type ErrorFrame, type Members, type MessageFormat, type PresenceEvent, type ProtocolFrame, type TokenTransport,
+  type Envelope, type ErrorFrame, type HistoryPosition, type Members, type MessageFormat, type PresenceEvent, type ProtocolFrame, type ResetEvent,
+  type TokenTransport,
 } from './protocol.js';
 export { DEFAULT_BACKOFF, DEFAULT_REDIAL, type BackoffOptions, type RedialOptions } from './schedule.js';
 export type { Timers } from './timers.js';

@@ -41,6 +41,11 @@ export interface ClientOptions {
   readonly replyTimeoutMs?: number;
   /** Re-dialing before API Gateway's 2-hour limit. */
   readonly redial?: RedialOptions;
+  /**
+   * A message of a history channel that arrived ahead of its turn (a seq missing before it) is held this long for the
+   * missing ones, then the channel is resumed from its position. @default 1000
+   */
+  readonly gapTimeoutMs?: number;
   /** How many recent message ids are kept to drop duplicates. @default 1000 */
   readonly dedupeCapacity?: number;
   /** How many frames `send` keeps while no socket is open; more are refused. @default 100 */
@@ -65,6 +70,7 @@ export interface ResolvedOptions {
   readonly connectTimeoutMs: number;
   readonly replyTimeoutMs: number;
   readonly redial: Required<RedialOptions>;
+  readonly gapTimeoutMs: number;
   readonly dedupeCapacity: number;
   readonly maxBufferedFrames: number;
   readonly timers: Timers;
@@ -91,6 +97,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
     replyTimeoutMs: options.replyTimeoutMs ?? 10_000,
     redial: redialOptions(options.redial),
+    gapTimeoutMs: options.gapTimeoutMs ?? 1_000,
     dedupeCapacity: options.dedupeCapacity ?? 1_000,
     maxBufferedFrames: options.maxBufferedFrames ?? 100,
     timers: options.timers ?? systemTimers,
@@ -108,6 +115,7 @@ function validate(options: ResolvedOptions): void {
     'pongTimeoutMs': options.pongTimeoutMs,
     'connectTimeoutMs': options.connectTimeoutMs,
     'replyTimeoutMs': options.replyTimeoutMs,
+    'gapTimeoutMs': options.gapTimeoutMs,
     'dedupeCapacity': options.dedupeCapacity,
     'maxBufferedFrames': options.maxBufferedFrames,
     'backoff.initialDelayMs': options.backoff.initialDelayMs,

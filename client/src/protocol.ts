@@ -48,12 +48,35 @@ export interface Envelope {
   readonly data: unknown;
   /** The channel the message reached this connection through; absent when it was sent to the user or the connection. */
   readonly channel?: string;
-  /** The message's position in `channel` (history channels, a later feature). */
+  /** The message's seq in `channel`, when it is a history channel: consecutive per channel (1, 2, 3 …). */
   readonly seq?: number;
-  /** The history epoch of `channel` (history channels, a later feature). */
+  /** The history epoch of `channel`: it changes when the channel's continuity can no longer be proven. */
   readonly epoch?: string;
-  /** The position in each of the request's history channels this connection is subscribed to (a later feature). */
+  /**
+   * The message's seq in each of the request's history channels this connection is subscribed to (one copy is delivered
+   * for all of them); a replayed message has its resumed channel's only.
+   */
   readonly positions?: Readonly<Record<string, number>>;
+}
+
+/**
+ * A history channel's position: the last seq the client accounted for (every message up to it delivered, or covered by
+ * a `reset`), and the channel's epoch. What `position()` returns and `subscribe(channel, position)` resumes from.
+ */
+export interface HistoryPosition {
+  readonly since: number;
+  readonly epoch: string;
+}
+
+/**
+ * The API could not prove a history channel's continuity (another epoch, a position older than its retention or ahead
+ * of the channel): `seq` and `epoch` are the channel's current position, from which messages are delivered again. The
+ * app reloads the channel's state.
+ */
+export interface ResetEvent {
+  readonly channel: string;
+  readonly seq: number;
+  readonly epoch: string;
 }
 
 /** A protocol error reply: `{"type":"error","code":…,"message":…,"ref":…}`. */
@@ -82,7 +105,7 @@ export interface Members {
   readonly count: number;
 }
 
-/** Any other frame with a `type` (`subscribed`, `members`, `resumed`, … as later features add them). */
+/** Any other frame with a `type` (`subscribed`, `members`, `resumed`, `reset`, …). */
 export interface ProtocolFrame {
   readonly type: string;
   readonly [field: string]: unknown;

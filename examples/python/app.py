@@ -53,7 +53,7 @@ pusher = WebsocketPusher(stack, "Pusher",
     # Clients subscribe to channels ({"action":"subscribe","channel":"room/public-42"}); the first rule that covers one decides.
     channels=ChannelsOptions(
         rules=[
-            ChannelRule.allow("user/{userId}/inbox"),  # each user its own inbox only
+            ChannelRule.allow("user/{userId}/inbox", history=Duration.hours(1)),  # each user its own inbox; an hour of history to resume
             ChannelRule.allow("tenant/{context.tenant}/*"),  # the channels of the connection's tenant (its tenant claim)
             ChannelRule.hook("room/*", room_access),  # room_access decides
         ],

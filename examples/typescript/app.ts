@@ -47,7 +47,7 @@ const pusher = new WebsocketPusher(stack, 'Pusher', {
   // Clients subscribe to channels ({"action":"subscribe","channel":"room/public-42"}); the first rule that covers one decides.
   channels: {
     rules: [
-      ChannelRule.allow('user/{userId}/inbox'), // each user its own inbox only
+      ChannelRule.allow('user/{userId}/inbox', { history: Duration.hours(1) }), // each user its own inbox; an hour of history to resume
       ChannelRule.allow('tenant/{context.tenant}/*'), // the channels of the connection's tenant (its tenant claim)
       ChannelRule.hook('room/*', roomAccess), // roomAccess decides
     ],

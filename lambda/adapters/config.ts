@@ -1,5 +1,6 @@
 import { CHANNEL_SHARDS, CHANNELS_ENV } from '../../src/shared/channels';
 import { DEFAULTS, ENV, LIMITS } from '../../src/shared/constants';
+import { HISTORY_ENV, HISTORY_RETENTION_SECONDS, type HistoryRuleSpec } from '../../src/shared/history';
 import { PRESENCE_ENV } from '../../src/shared/presence';
 import type { MessageFormat } from '../core/envelope';
 import type { WorkConfig } from '../work/deps';
@@ -35,6 +36,14 @@ export interface PusherConfig {
   readonly messageFormat: MessageFormat;
   /** The subscriptions table (`SUBSCRIPTIONS_TABLE_NAME`), set with the construct's `channels`: requests may name channels. */
   readonly channels?: ChannelsConfig;
+  /** The history table and the rules' retentions (`HISTORY_TABLE_NAME`, `HISTORY_RULES`), set when a rule keeps history. */
+  readonly history?: HistoryConfig;
+}
+
+/** History channels: the table, and each rule's pattern and retention in the rules' order. */
+export interface HistoryConfig {
+  readonly tableName: string;
+  readonly rules: readonly HistoryRuleSpec[];
 }
 
 /** Channels: the subscriptions table and its shards per channel. */
@@ -131,7 +140,28 @@ export function readConfig(env: Env): PusherConfig {
     ...readWorkConfig(env),
     ...readDeduplicationConfig(env),
     ...readChannelsConfig(env),
+    ...readHistoryConfig(env),
   };
+}
+
+/** History (a channel rule's `history`): the table and `HISTORY_RULES`, a JSON list of `{pattern, history?}`. */
+function readHistoryConfig(env: Env): { history?: HistoryConfig } {
+  const tableName = env[HISTORY_ENV.HISTORY_TABLE_NAME]?.trim();
+  if (!tableName) return {};
+  const text = required(env, HISTORY_ENV.HISTORY_RULES);
+  let rules: unknown;
+  try {
+    rules = JSON.parse(text);
+  } catch {
+    rules = undefined;
+  }
+  const { MIN, MAX } = HISTORY_RETENTION_SECONDS;
+  const retention = (value: unknown) => value === undefined || (Number.isInteger(value) && (value as number) >= MIN && (value as number) <= MAX);
+  const valid = Array.isArray(rules)
+    && rules.every((rule) => typeof rule === 'object' && rule !== null && typeof rule.pattern === 'string' && retention(rule.history));
+  if (!valid) throw new ConfigError(`environment variable ${HISTORY_ENV.HISTORY_RULES} must be a JSON list of {pattern, history?}, got '${text}'`);
+  const specs = (rules as HistoryRuleSpec[]).map(({ pattern, history }) => ({ pattern, ...(history === undefined ? {} : { history }) }));
+  return { history: { tableName, rules: specs } };
 }
 
 /** Channels (the construct's `channels`): the subscriptions table, and `CHANNEL_SHARDS` as the channels function has it. */

@@ -1,6 +1,6 @@
 // Handler libraries are devDependencies: esbuild bundles them into the asset, the npm package never loads them.
 // eslint-disable-next-line import/no-extraneous-dependencies
-import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { deleteAll, type ItemKey, type UnprocessedRetry } from './batch-delete';
 import { FIRST_PAGE_ROWS } from './dynamo-connection-store';
 import { channelKey, shardOf, SUBSCRIPTIONS } from '../../src/shared/channels';
@@ -14,6 +14,11 @@ export interface DynamoSubscriptionStoreOptions {
   /** Shards per channel (`CHANNEL_SHARDS`, as the construct and the channels function have it). */
   readonly shards: number;
   readonly unprocessed: UnprocessedRetry;
+  /**
+   * Whether a channel's subscribers are read consistently: a history channel's are, so that a connection whose
+   * subscription was written before the pusher stored a message is among those the pusher then reads.
+   */
+  readonly consistent?: (channel: string) => boolean;
 }
 
 type Item = Record<string, AttributeValue>;
@@ -53,6 +58,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       ProjectionExpression: '#c, #u, #t',
       ExclusiveStartKey: startKey as Item | undefined,
       Limit: limit,
+      ...(this.options.consistent?.(channel) ? { ConsistentRead: true } : {}),
     }));
     const rows = rowsOf(page.Items, channel);
     return page.LastEvaluatedKey ? { rows, lastKey: page.LastEvaluatedKey as StartKey } : { rows };
@@ -78,6 +84,24 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       } while (startKey && count < limit);
     }
     return count;
+  }
+
+  /** One BatchGetItem (consistent, keys only); keys DynamoDB leaves unprocessed are asked again, up to 3 calls. */
+  async subscribedTo(connectionId: string, channels: readonly string[]): Promise<string[]> {
+    const shard = shardOf(connectionId, this.shards);
+    let keys: Item[] = channels.map((channel) => ({
+      [SUBSCRIPTIONS.CHANNEL_KEY]: { S: channelKey(channel, shard) }, [SUBSCRIPTIONS.CONNECTION_ID]: { S: connectionId },
+    }));
+    const found = new Set<string>();
+    for (let call = 0; call < 3 && keys.length > 0; call++) {
+      const out = await this.client.send(new BatchGetItemCommand({
+        RequestItems: { [this.options.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: '#k', ExpressionAttributeNames: { '#k': SUBSCRIPTIONS.CHANNEL_KEY } } },
+      }));
+      for (const item of out.Responses?.[this.options.tableName] ?? []) found.add(item[SUBSCRIPTIONS.CHANNEL_KEY]?.S ?? '');
+      keys = (out.UnprocessedKeys?.[this.options.tableName]?.Keys ?? []) as Item[];
+    }
+    if (keys.length > 0) throw new Error(`${keys.length} subscription keys were left unprocessed`);
+    return channels.filter((channel) => found.has(channelKey(channel, shard)));
   }
 
   prune(keys: readonly SubscriptionKey[]): Promise<SubscriptionPruneResult> {

@@ -18,7 +18,7 @@ export interface RequestError {
 }
 
 /** Why a valid request was not fully delivered. `PAYLOAD_TOO_LARGE` is permanent, the others transient. */
-export type DeliveryErrorCode = 'LOOKUP_FAILED' | 'SEND_FAILED' | 'FORBIDDEN' | 'PAYLOAD_TOO_LARGE' | 'GROUP_BLOCKED' | 'IN_PROGRESS';
+export type DeliveryErrorCode = 'LOOKUP_FAILED' | 'SEND_FAILED' | 'FORBIDDEN' | 'PAYLOAD_TOO_LARGE' | 'GROUP_BLOCKED' | 'IN_PROGRESS' | 'HISTORY_FAILED';
 
 export interface DeliveryError {
   readonly code: DeliveryErrorCode | InvalidRequestCode;

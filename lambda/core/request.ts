@@ -2,6 +2,7 @@ import { postedPayload, type MessageFormat } from './envelope';
 import type { InvalidRequestCode, RequestError } from './errors';
 import { isChannelName, MAX_REQUEST_CHANNELS } from '../../src/shared/channels';
 import { LIMITS } from '../../src/shared/constants';
+import { historyRetention, MAX_EPOCH_LENGTH, type HistoryRuleSpec } from '../../src/shared/history';
 
 /** `send` (the default): post `data`. `disconnect`: post `data` if given, then close each connection and delete its row. */
 export type RequestAction = 'send' | 'disconnect';
@@ -48,6 +49,8 @@ export interface RequestRules {
   readonly messageFormat?: MessageFormat;
   /** Whether the deployment has channels (a subscriptions table): a request with `channels` needs them. */
   readonly channelsEnabled?: boolean;
+  /** The rules' retentions, with history: a message to a history channel carries its positions in its envelope. */
+  readonly history?: readonly HistoryRuleSpec[];
 }
 
 const SEND_ONLY: RequestRules = { disconnectEnabled: false };
@@ -99,9 +102,7 @@ export function parseRequestValue(value: unknown, rules: RequestRules = SEND_ONL
   const format = rules.messageFormat ?? 'data';
   const envelopeId = (id as string | undefined) ?? messageId;
   const payload = dataText === undefined ? undefined : postedPayload(format, dataText, envelopeId);
-  // The largest envelope is the one naming the longest channel.
-  const longest = channels.names.reduce<string | undefined>((a, b) => (a === undefined || b.length > a.length ? b : a), undefined);
-  const largest = dataText === undefined ? undefined : postedPayload(format, dataText, envelopeId, longest);
+  const largest = dataText === undefined ? undefined : largestEnvelope(format, dataText, envelopeId, channels.names, rules.history);
   if (largest && largest.length > LIMITS.MAX_PAYLOAD_BYTES) {
     return invalid('PAYLOAD_TOO_LARGE',
       `the serialized ${format === 'envelope' ? 'envelope' : 'data'} is ${largest.length} bytes, over the ${LIMITS.MAX_PAYLOAD_BYTES}-byte API Gateway WebSocket limit`);
@@ -120,6 +121,19 @@ export function parseRequestValue(value: unknown, rules: RequestRules = SEND_ONL
       ...(payload && format === 'envelope' ? { envelopeId } : {}),
     },
   };
+}
+
+/**
+ * The largest envelope a connection can be sent: the one naming the longest channel, with (history) the positions of
+ * every history channel at the largest `seq` and epoch there can be.
+ */
+function largestEnvelope(format: MessageFormat, dataText: string, id: string, channels: readonly string[], history?: readonly HistoryRuleSpec[]) {
+  const longest = channels.reduce<string | undefined>((a, b) => (a === undefined || b.length > a.length ? b : a), undefined);
+  const historyChannels = history ? channels.filter((channel) => historyRetention(history, channel) !== undefined) : [];
+  if (historyChannels.length === 0) return postedPayload(format, dataText, id, longest);
+  const largest = { seq: Number.MAX_SAFE_INTEGER, epoch: 'x'.repeat(MAX_EPOCH_LENGTH) };
+  const positions = new Map(historyChannels.map((channel) => [channel, largest]));
+  return postedPayload(format, dataText, id, longest, { positions, subscribed: historyChannels });
 }
 
 /** `channels`: absent or null, or 1 to 100 channel names (repeats counted once, the first place kept). */

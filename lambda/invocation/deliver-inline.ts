@@ -1,6 +1,8 @@
+import { storeJob } from './store-history';
 import { deliverAll } from '../core/delivery/deliver';
 import type { DeliveryDeps } from '../core/delivery/deps';
 import type { MessageFormat } from '../core/envelope';
+import type { HistoryWriter } from '../core/history/history-writer';
 import { unsentReport, type DeliveryOutcome, type RequestReport } from '../core/reports';
 import { requestKind } from '../core/targets';
 import type { WorkDeps } from '../work/deps';
@@ -40,7 +42,7 @@ export async function deliverStandard(
  * retried by SQS in order) and nothing later in the group is sent. Groups run concurrently.
  */
 export async function deliverFifo(
-  jobs: readonly InlineJob[], deps: DeliveryDeps, decided: ReadonlyMap<InlineJob, RequestReport> = new Map(),
+  jobs: readonly InlineJob[], deps: DeliveryDeps, decided: ReadonlyMap<InlineJob, RequestReport> = new Map(), writer?: HistoryWriter,
 ): Promise<Map<InlineJob, RequestReport>> {
   const groups = new Map<string, InlineJob[]>();
   for (const job of jobs) {
@@ -62,8 +64,9 @@ export async function deliverFifo(
         blocked = before.outcome === 'failed';
         continue;
       }
-      const [outcome] = await deliverAll([job], deps);
-      const report = reportOf(job, outcome);
+      // Stored in history at its turn: a record blocked behind a failed one is not stored until it is retried.
+      const stored = await storeJob(job, writer);
+      const report = 'report' in stored ? stored.report : reportOf(job, (await deliverAll([stored.job], deps))[0]);
       blocked = report.outcome === 'failed';
       reports.set(job, report);
     }
@@ -106,6 +109,7 @@ function originOf(job: InlineJob, startedAt: number, messageFormat?: MessageForm
     segment: 0,
     totalSegments: 1,
     action: job.request.action,
+    ...(job.positions ? { positions: job.positions } : {}),
     ...(job.request.dataText !== undefined ? { dataText: job.request.dataText } : {}),
     excludeUsers: job.request.excludeUsers,
     excludeConnections: job.request.excludeConnections,

@@ -3,7 +3,9 @@ import { claim, settle } from './deduplicate';
 import { deliverFifo, deliverStandard, type InlineJob } from './deliver-inline';
 import { readRecords, type IncomingRecord } from './records';
 import { respond, type DirectSummary, type SqsBatchResponse } from './respond';
+import { storeJobs } from './store-history';
 import type { DeliveryDeps } from '../core/delivery/deps';
+import { HistoryWriter, type HistoryDeps } from '../core/history/history-writer';
 import type { Deduplication } from '../core/ports/deduplication';
 import type { Reporter } from '../core/ports/reporter';
 import { unsentReport, type RequestReport, type WorkReport } from '../core/reports';
@@ -28,6 +30,8 @@ export interface InvocationDeps {
   readonly deduplication?: Deduplication;
   /** What requests the deployment allows. @default send only */
   readonly rules?: RequestRules;
+  /** History channels: each message stored under its `seq` before it is sent. */
+  readonly history?: HistoryDeps;
 }
 
 /**
@@ -48,23 +52,27 @@ export async function processEvent(
     ? await claim(jobs, deduplication, Number.isFinite(remainingMs()) ? remainingMs() : undefined)
     : { fresh: jobs, reports: new Map<InlineJob, RequestReport>() };
   const fifoJobs = jobs.filter((job) => job.groupId !== undefined);
+  // Stored in history before anything is sent, split or handed on; one writer for the invocation, so that a channel's
+  // `seq` order is the batch's order. A FIFO record is stored when its turn in its group comes (deliverFifo).
+  const writer = options.history && new HistoryWriter(options.history);
+  const stored = await storeJobs(claimed.fresh.filter((job) => job.groupId === undefined), writer);
   // A FIFO record is never split: its group's order wins.
-  const standardJobs = claimed.fresh.filter((job) => job.groupId === undefined);
+  const standardJobs = stored.jobs;
   const split = work ? await splitBroadcasts(standardJobs, work) : { inline: standardJobs, reports: new Map<InlineJob, RequestReport>() };
 
   const workReports: WorkReport[] = [];
   const [standard, fifo] = await Promise.all([
     deliverStandard(split.inline, deps, work, remainingMs),
-    deliverFifo(fifoJobs, deps, claimed.reports),
+    deliverFifo(fifoJobs, deps, claimed.reports, writer),
     ...(work ? workItems.map((item) => runWorkItem(item.messageId, item.body, work, remainingMs).then((r) => { workReports.push(r); })) : []),
   ]);
   if (deduplication) {
-    const fresh = new Set(claimed.fresh);
-    await settle(new Map([...split.reports, ...standard, ...fifo].filter(([job]) => fresh.has(job))), deduplication, deps.log);
+    const fresh = new Set([...claimed.fresh, ...standardJobs]);
+    await settle(new Map([...stored.reports, ...split.reports, ...standard, ...fifo].filter(([job]) => fresh.has(job))), deduplication, deps.log);
   }
 
   const byIndex = new Map(invalid);
-  for (const reports of [claimed.reports, split.reports, standard, fifo]) {
+  for (const reports of [claimed.reports, stored.reports, split.reports, standard, fifo]) {
     for (const [job, report] of reports) byIndex.set(job.index, report);
   }
   const requestReports = [...byIndex.keys()].sort((a, b) => a - b).map((index) => byIndex.get(index)!);

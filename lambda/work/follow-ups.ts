@@ -1,5 +1,6 @@
 import { byteLength, carryForwardBodies, serializeWorkItem, type WorkItemFields } from './work-item';
 import { LIMITS } from '../../src/shared/constants';
+import type { Positions } from '../core/history/positions';
 import type { CarriedConnection, StartKey } from '../core/ports/connection-store';
 import type { WorkMessage } from '../core/ports/work-queue';
 import { remainderSize, type Remainder, type UnreadSegment } from '../core/reports';
@@ -33,6 +34,8 @@ export interface FollowUpOrigin {
   readonly excludeConnections: ReadonlySet<string>;
   /** `data` is posted as it is, never enveloped (the channel presence frames). */
   readonly raw?: true;
+  /** The message's positions in its history channels: stored once, carried by every follow-up. */
+  readonly positions?: Positions;
 }
 
 /** What to enqueue, what to dead-letter, how much was handed on, what was given up. */
@@ -158,7 +161,10 @@ function continuation(origin: FollowUpOrigin, unread: UnreadSegment): string {
 
 const idField = (origin: FollowUpOrigin) => (origin.id !== undefined ? { id: origin.id } : {});
 const actionField = (origin: FollowUpOrigin) => (origin.action === 'disconnect' ? { action: 'disconnect' as const } : {});
-const rawField = (origin: FollowUpOrigin) => (origin.raw === true ? { raw: true as const } : {});
+/** `raw` and `positions`, as the origin has them. */
+const rawField = (origin: FollowUpOrigin) => ({
+  ...(origin.raw === true ? { raw: true as const } : {}), ...(origin.positions ? { positions: origin.positions } : {}),
+});
 
 /**
  * The unread channel shards of a remainder, in groups that cannot hold the same connection, so that each group is

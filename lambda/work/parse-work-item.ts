@@ -2,13 +2,14 @@ import { WORK_ITEM_VERSION, type WorkItemParse, type WorkItemRules } from './wor
 import { CHANNEL_SHARDS, channelKey, isChannelName, SUBSCRIPTIONS } from '../../src/shared/channels';
 import { LIMITS } from '../../src/shared/constants';
 import { postedPayload } from '../core/envelope';
+import { positionsOf, type Positions } from '../core/history/positions';
 import type { CarriedConnection, StartKey } from '../core/ports/connection-store';
 import type { ShardRead } from '../core/ports/subscription-store';
 import { MAX_REQUEST_ID_LENGTH } from '../core/request';
 
 const TOP_LEVEL = new Set([
   'v', 'requestId', 'id', 'action', 'segment', 'totalSegments', 'attempt', 'startedAt', 'targeting', 'exclusiveStartKey', 'connections', 'users',
-  'channel', 'reads', 'data', 'raw',
+  'channel', 'reads', 'data', 'raw', 'positions',
 ]);
 const TARGETING = new Set(['exclude_users', 'exclude_connections']);
 const KEY_FIELDS = new Set(['userId', 'connectionId', 'channel']);
@@ -48,17 +49,14 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
 
   const conflict = sliceConflict(value);
   if (conflict !== undefined) return fail(conflict);
-  let exclusiveStartKey: StartKey | undefined;
-  if (value.exclusiveStartKey !== undefined) {
-    const key = startKey(value.exclusiveStartKey, value.channel === undefined
-      ? [rules.userIdAttribute, rules.connectionIdAttribute]
-      : SUBSCRIPTION_KEY);
-    if (typeof key === 'string') return fail(key);
-    exclusiveStartKey = key;
-  }
+  const exclusiveStartKey = value.exclusiveStartKey === undefined ? undefined
+    : startKey(value.exclusiveStartKey, value.channel === undefined ? [rules.userIdAttribute, rules.connectionIdAttribute] : SUBSCRIPTION_KEY);
+  if (typeof exclusiveStartKey === 'string') return fail(exclusiveStartKey);
   const slice = parseSlice(value);
   if (typeof slice === 'string') return fail(slice);
 
+  const positions = carriedPositions(value.positions);
+  if (positions === 'invalid') return fail('`positions` must be a list of [channel, seq ≥ 1, epoch]');
   const dataText = hasData ? JSON.stringify(value.data) : undefined;
   const id = value.id as string | undefined;
   const requestId = value.requestId as string;
@@ -76,6 +74,7 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
       ...(id !== undefined ? { id } : {}),
       ...(value.action === 'disconnect' ? { action: 'disconnect' as const } : {}),
       ...(raw ? { raw: true as const } : {}),
+      ...(positions ? { positions } : {}),
       ...(payload ? { payload, dataText } : {}),
       ...(payload && format === 'envelope' ? { envelopeId } : {}),
       ...(value.channel !== undefined ? { channel: value.channel as string } : {}),
@@ -88,6 +87,13 @@ export function parseWorkItem(text: string, rules: WorkItemRules): WorkItemParse
       ...slice,
     },
   };
+}
+
+/** The positions an item carries: none, valid ones, or `invalid`. */
+function carriedPositions(value: unknown): Positions | undefined | 'invalid' {
+  if (value === undefined) return undefined;
+  const positions = positionsOf(value);
+  return positions === undefined || [...positions.keys()].some((channel) => !isChannelName(channel)) ? 'invalid' : positions;
 }
 
 /** A work item's segment, after its version, ids and channel, and before its attempt, start, action and data; or what is wrong. */

@@ -73,6 +73,7 @@ function origin(item: WorkItem): FollowUpOrigin {
     totalSegments: item.totalSegments,
     action: item.action ?? 'send',
     ...(item.raw ? { raw: true as const } : {}),
+    ...(item.positions ? { positions: item.positions } : {}),
     ...(item.dataText !== undefined ? { dataText: item.dataText } : {}),
     excludeUsers: item.excludeUsers,
     excludeConnections: item.excludeConnections,
@@ -115,7 +116,8 @@ async function sendItem(
     ...(item.payload ? { payload: item.payload, dataText: item.dataText } : {}),
     ...(item.envelopeId !== undefined ? { envelopeId: item.envelopeId } : {}),
   };
-  const run = new RequestRun({ messageId, request, ...(item.reads ? { reads: item.reads } : {}) }, deps.workerDeps,
+  const job = { messageId, request, ...(item.reads ? { reads: item.reads } : {}), ...(item.positions ? { positions: item.positions } : {}) };
+  const run = new RequestRun(job, deps.workerDeps,
     new BatchPruner(deps.workerDeps), new ConnectionOrder(deps.workerDeps.sendSlots), now,
     { followUps: true, deadline: { remainingMs, marginMs: deps.config.timeMarginMs, pageSize: deps.config.pageSize } });
   if (item.connections) {

@@ -69,6 +69,7 @@ export function planSplit(job: DeliveryJob, config: SplitConfig, startedAt: numb
       ...carriedId(job.request.id, messageFormat),
       ...(job.request.action === 'disconnect' ? { action: 'disconnect' as const } : {}),
       ...(channel === undefined ? {} : { channel }),
+      ...(job.positions ? { positions: job.positions } : {}),
       segment,
       totalSegments,
       attempt: 1,

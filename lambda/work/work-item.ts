@@ -1,5 +1,6 @@
 import { LIMITS } from '../../src/shared/constants';
 import type { MessageFormat } from '../core/envelope';
+import { positionEntries, type Positions } from '../core/history/positions';
 import type { CarriedConnection, StartKey } from '../core/ports/connection-store';
 import type { ShardRead } from '../core/ports/subscription-store';
 import type { RequestAction } from '../core/request';
@@ -31,6 +32,8 @@ export interface WorkItem {
    * sends (a channel presence `join` / `leave`), not a request's message.
    */
   readonly raw?: true;
+  /** The message's positions in the request's history channels (stored once, before the request was first sent). */
+  readonly positions?: Positions;
   /** A channel item: the subscribers of this channel's shard `segment` (of `totalSegments` shards), not a Scan segment. */
   readonly channel?: string;
   readonly excludeUsers: ReadonlySet<string>;
@@ -104,6 +107,7 @@ export function serializeWorkItem(fields: WorkItemFields, dataText: string | und
     ...(fields.id !== undefined ? { id: fields.id } : {}),
     ...(fields.action === 'disconnect' ? { action: 'disconnect' } : {}),
     ...(fields.raw === true ? { raw: true } : {}),
+    ...(fields.positions ? { positions: positionEntries(fields.positions) } : {}),
     ...(fields.channel !== undefined ? { channel: fields.channel } : {}),
     segment: fields.segment,
     totalSegments: fields.totalSegments,

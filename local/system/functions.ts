@@ -15,7 +15,12 @@ export interface LocalEndpoints {
   readonly eventbridge?: string;
   /** The local Lambda Invoke endpoint (`AWS_ENDPOINT_URL_LAMBDA`), for a function that invokes another. */
   readonly lambda?: string;
+  /** The emulator's Management API: where a variable holding the stage's execute-api endpoint points. */
+  readonly managementApi?: string;
 }
+
+/** A stage's execute-api endpoint, `https://{api}.execute-api.{region}.{suffix}/{stage}`, as the construct computes it. */
+const EXECUTE_API_ENDPOINT = /^https:\/\/[^/]+\.execute-api\.[^/]+\/[^/]+$/;
 
 /** A function's environment, and the template's variables that name resources the local system does not run. */
 export interface FunctionEnvironment {
@@ -65,7 +70,10 @@ export class TemplateFunctions {
     const unresolved: string[] = [];
     for (const [name, value] of Object.entries<unknown>(properties.Environment?.Variables ?? {})) {
       try {
-        env[name] = String(resolveIntrinsics(value, this.options.names, `${logicalId} environment`));
+        const resolved = String(resolveIntrinsics(value, this.options.names, `${logicalId} environment`));
+        // The stage's endpoint reaches the emulator's Management API, as DNS takes it to API Gateway's.
+        const managementApi = this.options.endpoints().managementApi;
+        env[name] = managementApi !== undefined && EXECUTE_API_ENDPOINT.test(resolved) ? managementApi : resolved;
       } catch (error) {
         if (!this.options.mayLeaveOut?.(value)) throw error;
         unresolved.push(name);

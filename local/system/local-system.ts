@@ -107,6 +107,7 @@ export class LocalSystem extends SystemClients {
         sns: this.messaging?.moto.endpoint,
         eventbridge: this.messaging?.moto.endpoint,
         lambda: this.lambda?.endpoint,
+        managementApi: this.emulator?.callbackUrl,
       }),
     });
   }

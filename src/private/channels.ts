@@ -10,6 +10,7 @@ import { ChannelRuleKind, ChannelsOptions } from '../channels-options';
 import { ConnectionRoutesOptions, ConnectionUserIdSource } from '../connection-routes-options';
 import { connectionTtlSeconds } from './connection-routes';
 import { TableAttributes } from './connections-table';
+import { hasHistory, historyField } from './history';
 import { suppressNag } from './nag';
 import { ownFunction } from './own-function';
 import { refuseDuplicateRoutes } from './route-conflicts';
@@ -35,7 +36,8 @@ export interface ChannelsInputs {
 
 /**
  * The channels: the subscriptions table and the channels function behind the `subscribe`, `unsubscribe` and (unless the
- * API has its own) `$default` routes. The connection stream function, which removes a connection's subscriptions when
+ * API has its own) `$default` routes, and `presence` and `resume` when a rule has presence or history (the history
+ * table and its grants are `addHistory`'s). The connection stream function, which removes a connection's subscriptions when
  * its row goes ($disconnect, TTL, a prune on 410, a disconnect request), is made by `addConnectionStream`.
  */
 export function addChannels(scope: Construct, inputs: ChannelsInputs): Channels {
@@ -55,6 +57,7 @@ export function addChannels(scope: Construct, inputs: ChannelsInputs): Channels 
       kind: rule.kind,
       ...(rule.kind === ChannelRuleKind.HOOK ? { hook: rule.handler!.functionArn } : {}),
       ...(rule.presence ? { presence: true } : {}),
+      ...historyField(rule),
     }))),
     [CHANNELS_ENV.MAX_SUBSCRIPTIONS]: String(options.maxSubscriptionsPerConnection ?? SUBSCRIPTIONS_PER_CONNECTION.DEFAULT),
     [CHANNELS_ENV.USER_ID_SOURCE]: userIdSource(inputs.connectionRoutes),
@@ -65,7 +68,7 @@ export function addChannels(scope: Construct, inputs: ChannelsInputs): Channels 
   const hooks = options.rules.flatMap((rule) => (rule.handler ? [rule.handler.functionArn] : []));
   if (hooks.length > 0) iam.Grant.addToPrincipal({ grantee: channelsFunction, actions: ['lambda:InvokeFunction'], resourceArns: [...new Set(hooks)] });
 
-  const routes = addChannelRoutes(scope, inputs.api, channelsFunction, hasPresence(options));
+  const routes = addChannelRoutes(scope, inputs.api, channelsFunction, { presence: hasPresence(options), resume: hasHistory(options) });
   return { subscriptionsTable, channelsFunction, routes };
 }
 
@@ -120,11 +123,13 @@ export function hasPresence(options: ChannelsOptions): boolean {
 }
 
 /**
- * `subscribe`, `unsubscribe`, `presence` when a rule turns it on, and `$default` unless the API of this app already has
- * one: two-way Lambda routes.
+ * `subscribe`, `unsubscribe`, `presence` when a rule turns it on, `resume` when a rule keeps history, and `$default`
+ * unless the API of this app already has one: two-way Lambda routes.
  */
-function addChannelRoutes(scope: Construct, api: apigwv2.IWebSocketApi, fn: lambda.Function, presence: boolean): apigwv2.WebSocketRoute[] {
-  const keys = ['subscribe', 'unsubscribe', ...(presence ? ['presence'] : []), ...(hasDefaultRoute(scope, api) ? [] : ['$default'])];
+function addChannelRoutes(scope: Construct, api: apigwv2.IWebSocketApi, fn: lambda.Function,
+  optional: { readonly presence: boolean; readonly resume: boolean }): apigwv2.WebSocketRoute[] {
+  const keys = ['subscribe', 'unsubscribe', ...(['presence', 'resume'] as const).filter((key) => optional[key]),
+    ...(hasDefaultRoute(scope, api) ? [] : ['$default'])];
   const integration = new WebSocketLambdaIntegration(INTEGRATION_ID, fn);
   const routes = keys.map((routeKey) => {
     const route = new apigwv2.WebSocketRoute(scope, `${routeKey === '$default' ? 'Default' : routeKey[0].toUpperCase() + routeKey.slice(1)}Route`, {
@@ -135,7 +140,7 @@ function addChannelRoutes(scope: Construct, api: apigwv2.IWebSocketApi, fn: lamb
   });
   // Older aws-cdk-lib versions (the floor, 2.189, among them; aws/aws-cdk#38148) bind the shared integration once, for
   // the first route, whose key alone its invoke permission names (`<api>/*subscribe`): every other route gets the same
-  // permission here, or API Gateway may not invoke the function for it (`presence`, `$default`). Newer ones add it to
+  // permission here, or API Gateway may not invoke the function for it (`presence`, `resume`, `$default`). Newer ones add it to
   // every route themselves, under this id.
   for (const route of routes) {
     if (route.node.tryFindChild(PERMISSION_ID)) continue;

@@ -9,6 +9,7 @@ import { addChannels, Channels } from './channels';
 import { addConnectionRoutes } from './connection-routes';
 import { addConnectionStream, ConnectionStream } from './connection-stream';
 import { TableAttributes } from './connections-table';
+import { addHistory } from './history';
 import { grantChannelReads } from './permissions';
 import { addPingRoute, routeSelectionViolation } from './ping-route';
 
@@ -19,6 +20,8 @@ export interface ClientRoutesInputs {
   readonly attributes: TableAttributes;
   readonly serviceName: string;
   readonly metricsNamespace: string;
+  /** The Management API endpoint the pusher posts to: with history, the channels function posts a `resume`'s replay. */
+  readonly callbackUrl: string;
 }
 
 export interface ClientRoutes {
@@ -27,13 +30,16 @@ export interface ClientRoutes {
   readonly connectionRoutesRole?: iam.IRole;
   readonly pingRoute?: apigwv2.WebSocketRoute;
   readonly channels?: Channels;
+  /** With a channel rule's history: the history table, created or given. */
+  readonly historyTable?: dynamodb.ITable;
   /** With channels or lifecycle events: the connection stream function and what it uses. */
   readonly stream?: ConnectionStream;
 }
 
 /**
- * The routes clients use: `$connect` / `$disconnect`, `ping`, and the channels' `subscribe`, `unsubscribe` and
- * `$default`; and what follows their connections: the connection stream function (channels, lifecycle events).
+ * The routes clients use: `$connect` / `$disconnect`, `ping`, and the channels' `subscribe`, `unsubscribe`, `$default`
+ * (and `presence`, `resume`, with the history table); and what follows their connections: the connection stream
+ * function (channels, lifecycle events).
  */
 export function addClientRoutes(scope: Construct, props: WebsocketPusherProps, inputs: ClientRoutesInputs): ClientRoutes {
   const api = props.webSocketStage.api;
@@ -50,6 +56,15 @@ export function addClientRoutes(scope: Construct, props: WebsocketPusherProps, i
     inputs.pusherFunction.addEnvironment(CHANNELS_ENV.SUBSCRIPTIONS_TABLE_NAME, channels.subscriptionsTable.tableName);
     inputs.pusherFunction.addEnvironment(CHANNELS_ENV.CHANNEL_SHARDS, String(props.channels?.shards ?? CHANNEL_SHARDS.DEFAULT));
   }
+  const historyTable = channels && props.channels ? addHistory(scope, {
+    options: props.channels,
+    stage: props.webSocketStage,
+    callbackUrl: inputs.callbackUrl,
+    pusherRole: inputs.role,
+    pusherFunction: inputs.pusherFunction,
+    channelsFunction: channels.channelsFunction,
+    subscriptionsTable: channels.subscriptionsTable,
+  }) : undefined;
   const lifecycleEvents = props.lifecycleEvents && props.connectionRoutes
     ? { options: props.lifecycleEvents, connectionRoutes: props.connectionRoutes }
     : undefined;
@@ -66,6 +81,7 @@ export function addClientRoutes(scope: Construct, props: WebsocketPusherProps, i
     connectionRoutesRole: connection?.role,
     pingRoute,
     channels,
+    historyTable,
     stream,
   };
 }

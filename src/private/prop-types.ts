@@ -72,7 +72,8 @@ const STRING = type('a string', (value) => typeof value === 'string');
 const NUMBER = type('a number', (value) => typeof value === 'number');
 const BOOLEAN = type('a boolean', (value) => typeof value === 'boolean');
 const STRINGS = arrayOf('an array of strings', STRING);
-const DURATION = withMethods('a Duration (e.g. Duration.minutes(1))', 'toSeconds', 'toMilliseconds', 'toHumanString', 'isUnresolved', 'unitLabel');
+/** A `Duration` (exported for fields checked with their rule: a channel rule's `history`). */
+export const DURATION = withMethods('a Duration (e.g. Duration.minutes(1))', 'toSeconds', 'toMilliseconds', 'toHumanString', 'isUnresolved', 'unitLabel');
 const KEY = resource('an IKey', 'keyArn');
 const ALARM_ACTIONS = arrayOf('an array of IAlarmAction (e.g. new SnsAction(topic))', withMethods('IAlarmAction', 'bind'));
 
@@ -142,6 +143,8 @@ const CHANNELS: Record<keyof ChannelsOptions, PropType> = {
   shards: NUMBER,
   subscriptionsTable: resource('an ITable', 'tableArn', 'tableName'),
   subscriptionsTableProps: struct('a ConnectionsTableProps', CONNECTIONS_TABLE_PROPS),
+  historyTable: resource('an ITable', 'tableArn', 'tableName'),
+  historyTableProps: struct('a ConnectionsTableProps', CONNECTIONS_TABLE_PROPS),
 };
 
 const LIFECYCLE_EVENTS: Record<keyof LifecycleEventsOptions, PropType> = {

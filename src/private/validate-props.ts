@@ -5,6 +5,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { connectionRoutesViolations } from './connection-routes';
 import { tableAttributes } from './connections-table';
 import { functionTimeout } from './defaults';
+import { historyViolations } from './history';
 import { routeSelectionViolation } from './ping-route';
 import { MessageFormat } from '../message-format';
 import { checkPropTypes } from './prop-types';
@@ -21,7 +22,6 @@ type Getter = (props: WebsocketPusherProps) => number | undefined;
 
 /** What SQS uses when a queue sets no visibility timeout. */
 const SQS_DEFAULT_VISIBILITY_SECONDS = 30;
-
 const QUEUE_SETTINGS = ['queue', 'queueProps', 'deadLetterQueueProps', 'maxReceiveCount', 'batchSize', 'maxBatchingWindow', 'maxConcurrency',
   'queueEventSourceProps'] as const;
 const TOPIC_SETTINGS = ['topic', 'topicProps', 'retryAttempts'] as const;
@@ -92,6 +92,7 @@ function channelsViolations(props: WebsocketPusherProps): string[] {
   const presenceRule = rules.find((rule) => rule?.presence === true);
   if (presenceRule && !props.lifecycleEvents) violations.push(`WebsocketPusher: channels.rules: presence on '${presenceRule.pattern}' needs lifecycleEvents (its presence table and grace period)`);
   if (channels.subscriptionsTable && channels.subscriptionsTableProps) violations.push('WebsocketPusher: give either channels.subscriptionsTable (an existing resource) or channels.subscriptionsTableProps (to customise the created one), not both');
+  violations.push(...historyViolations(channels));
   const selection = props.webSocketStage ? routeSelectionViolation(props.webSocketStage.api, 'channels') : undefined;
   if (selection) violations.push(selection);
   return violations;

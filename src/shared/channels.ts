@@ -73,6 +73,8 @@ export interface ChannelRuleSpec {
   readonly hook?: string;
   /** Presence on the channels it covers: `join` / `leave` frames and the `presence` message. */
   readonly presence?: boolean;
+  /** History on the channels it covers: the retention in seconds (`history.ts`). */
+  readonly history?: number;
 }
 
 /** What a pattern may hold: segments, `*` (any one segment), `{userId}` and `{context.<key>}` (a whole segment). */
@@ -134,7 +136,7 @@ export const CHANNELS_ENV = {
 } as const;
 
 /** The client frames' `action`s the channels function answers. */
-export const CHANNEL_ACTIONS = ['subscribe', 'unsubscribe', 'presence'] as const;
+export const CHANNEL_ACTIONS = ['subscribe', 'unsubscribe', 'presence', 'resume'] as const;
 
 /** Error codes of the client protocol. */
 export type ProtocolErrorCode = 'INVALID_FRAME' | 'INVALID_CHANNEL' | 'FORBIDDEN' | 'NOT_ENABLED' | 'TOO_MANY_SUBSCRIPTIONS' | 'UNAVAILABLE';

@@ -212,6 +212,12 @@ export const METRICS = {
   REFUSED_NOT_ENABLED: 'RefusedNotEnabled',
   /** `presence` messages answered with the members. */
   PRESENCE_QUERIES: 'PresenceQueries',
+  /** `resume` frames answered `resumed` (the replay done, or `more` to come). */
+  RESUMES: 'Resumes',
+  /** `resume` frames answered `reset`: continuity could not be proven. */
+  RESETS: 'Resets',
+  /** Messages the channels function replayed to resuming connections. */
+  REPLAYED_MESSAGES: 'ReplayedMessages',
   /** Channel presence frames handed to the pusher: a user joined / left a presence channel. */
   PRESENCE_JOINS: 'PresenceJoins',
   PRESENCE_LEAVES: 'PresenceLeaves',

@@ -4,11 +4,12 @@ import { gzipSync } from 'node:zlib';
 
 // The browser bundle (esbuild, minified, built by the `client:build` task before the tests) is small and stays so: a
 // budget, and the figure client/README.md states kept within 5 % of what is measured. (Issue 23's client was 4,174
-// bytes under a 5 KB budget; issue 24's channels, subscribe / unsubscribe / re-subscribe, brought it to 5,382: 6 KB; issue 25's presence, 5,863.)
+// bytes under a 5 KB budget; issue 24's channels, subscribe / unsubscribe / re-subscribe, brought it to 5,382: 6 KB;
+// issue 25's presence, 5,863; issue 26's history (positions, reorder, resume, reset, the held cap), 7,149: 7.5 KB.)
 
 const ROOT = path.resolve(__dirname, '../..');
 const BUNDLE = path.join(ROOT, 'client/dist/bundle/websocket-pusher-client.min.js');
-const BUDGET_BYTES = 6 * 1024;
+const BUDGET_BYTES = 7.5 * 1024;
 
 function bundle(): Buffer {
   if (!existsSync(BUNDLE)) throw new Error(`no client bundle at ${BUNDLE}: run npx projen client:build`);

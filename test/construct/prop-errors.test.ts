@@ -23,6 +23,12 @@ describe('errors read right from Python and Java too', () => {
       'WebsocketPusher: connectionRoutes.authorizer is required with ConnectionUserId.fromAuthorizer(): without one, nothing vouches for the user id (use ConnectionUserId.anonymous() for connections without users) [TestStack/Pusher; Python: connection_routes.authorizer]'],
     [{ connectionRoutes: { userId: ConnectionUserId.anonymous() }, messageFormat: MessageFormat.ENVELOPE, channels: { rules: [ChannelRule.allow('lobby/*', { presence: true })] } },
       "WebsocketPusher: channels.rules: presence on 'lobby/*' needs lifecycleEvents (its presence table and grace period) [TestStack/Pusher; Python: lifecycle_events]"],
+    [{
+      connectionRoutes: { userId: ConnectionUserId.anonymous() },
+      messageFormat: MessageFormat.ENVELOPE,
+      channels: { rules: [ChannelRule.allow('feed/*', { history: Duration.days(31) })] },
+    },
+    "WebsocketPusher: channels.rules: history on 'feed/*' must be whole seconds from 1 minute to 30 days, got 31 days [TestStack/Pusher]"],
   ])('%j: the message names the construct and the Python spelling', (props, message) => {
     // WHEN / THEN
     expect(errorOf(props)).toBe(message);

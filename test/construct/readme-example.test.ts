@@ -47,9 +47,9 @@ test('the example app synthesizes a stack with the pusher, its connection routes
   const routeKeys = Object.values(template.Resources as Record<string, any>)
     .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
     .map((r) => r.Properties.RouteKey);
-  expect(routeKeys.sort()).toEqual(['$connect', '$default', '$disconnect', 'ping', 'subscribe', 'unsubscribe']);
-  // The connections table, the subscriptions table and the presence table.
-  expect(types.filter((t) => t === 'AWS::DynamoDB::Table')).toHaveLength(3);
+  expect(routeKeys.sort()).toEqual(['$connect', '$default', '$disconnect', 'ping', 'resume', 'subscribe', 'unsubscribe']);
+  // The connections table, the subscriptions table, the presence table and the history table (the inbox's history).
+  expect(types.filter((t) => t === 'AWS::DynamoDB::Table')).toHaveLength(4);
   // 8 alarms, 5 of channels (the cleanup failures queue, both functions' errors, UNAVAILABLE subscribes, the stream's
   // iterator age) and 1 of lifecycle events (the presence check dead-letter queue).
   expect(types.filter((t) => t === 'AWS::CloudWatch::Alarm')).toHaveLength(14);

@@ -1,6 +1,6 @@
 // The configurations .ci/nag3's checks synthesize (those the construct tests check with cdk-nag 2), one stack each,
 // against the packed library and the aws-cdk-lib of package.json.
-const { App, Stack } = require('aws-cdk-lib');
+const { App, Duration, Stack } = require('aws-cdk-lib');
 const apigwv2 = require('aws-cdk-lib/aws-apigatewayv2');
 const dynamodb = require('aws-cdk-lib/aws-dynamodb');
 const ec2 = require('aws-cdk-lib/aws-ec2');
@@ -70,8 +70,8 @@ const configurations = {
     connectionRoutes: { userId: ConnectionUserId.anonymous() },
     channels: {
       rules: [
-        ChannelRule.allow('news/*'),
-        ChannelRule.allow('lobby/*', { presence: true }),
+        ChannelRule.allow('news/*', { history: Duration.days(1) }),
+        ChannelRule.allow('lobby/*', { presence: true, history: Duration.hours(1) }),
         ChannelRule.hook('room/*', new lambda.Function(stack, 'RoomAccess', {
           runtime: lambda.Runtime.NODEJS_22_X,
           handler: 'index.handler',
@@ -79,6 +79,7 @@ const configurations = {
         }), { presence: true }),
       ],
       subscriptionsTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED },
+      historyTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED },
     },
     connectionsTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED },
     lifecycleEvents: { presenceTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED } },

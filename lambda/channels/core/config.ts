@@ -7,6 +7,7 @@ import {
   CHANNEL_SHARDS, CHANNELS_ENV, patternProblem, SUBSCRIPTIONS_PER_CONNECTION, type ChannelRuleSpec,
 } from '../../../src/shared/channels';
 import { DEFAULTS, ENV } from '../../../src/shared/constants';
+import { HISTORY_ENV, HISTORY_RETENTION_SECONDS } from '../../../src/shared/history';
 import { PRESENCE_ENV } from '../../../src/shared/presence';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -22,6 +23,15 @@ export interface ChannelsConfig {
   readonly presence?: ChannelPresenceConfig;
   /** `Subscribed` / `Unsubscribed` go on this bus (`EVENT_BUS_NAME`, set with lifecycle events); undefined: none. */
   readonly eventBusName?: string;
+  /** History: set when a rule keeps it (`HISTORY_TABLE_NAME` and `CALLBACK_URL` are then required). */
+  readonly history?: ChannelHistoryConfig;
+}
+
+/** Where history is kept, and where the replays of `resume` are posted. */
+export interface ChannelHistoryConfig {
+  readonly historyTableName: string;
+  /** The Management API endpoint. */
+  readonly callbackUrl: string;
 }
 
 /** Where channel presence keeps its members, finds a user's connections, and hands its frames to the pusher. */
@@ -69,6 +79,10 @@ function ruleProblem(value: unknown): string | undefined {
   const problem = patternProblem(rule.pattern);
   if (problem !== undefined) return `pattern '${rule.pattern}': ${problem}`;
   if (rule.presence !== undefined && typeof rule.presence !== 'boolean') return 'presence must be a boolean';
+  const { MIN, MAX } = HISTORY_RETENTION_SECONDS;
+  if (rule.history !== undefined && !(Number.isInteger(rule.history) && (rule.history as number) >= MIN && (rule.history as number) <= MAX)) {
+    return `history must be a retention in seconds from ${MIN} to ${MAX}`;
+  }
   if (rule.kind === 'allow') return rule.hook === undefined ? undefined : 'an allow rule has no hook';
   if (rule.kind !== 'hook') return `kind must be allow or hook, got ${JSON.stringify(rule.kind)}`;
   return typeof rule.hook === 'string' && FUNCTION_ARN.test(rule.hook) ? undefined : `hook must be a Lambda function ARN, got ${JSON.stringify(rule.hook)}`;
@@ -89,6 +103,13 @@ export function parseRules(text: string): ChannelRuleSpec[] {
     if (problem !== undefined) throw new ChannelsConfigError(`environment variable ${name}: rule ${i + 1}: ${problem}`);
   });
   return value as ChannelRuleSpec[];
+}
+
+function historyConfig(env: Env, rules: readonly ChannelRuleSpec[]): ChannelHistoryConfig | undefined {
+  if (!rules.some((rule) => rule.history !== undefined)) return undefined;
+  const callbackUrl = required(env, ENV.CALLBACK_URL);
+  if (!/^https?:\/\//.test(callbackUrl)) throw new ChannelsConfigError(`environment variable ${ENV.CALLBACK_URL} must be an http(s) URL, got '${callbackUrl}'`);
+  return { historyTableName: required(env, HISTORY_ENV.HISTORY_TABLE_NAME), callbackUrl: callbackUrl.replace(/\/+$/, '') };
 }
 
 function presenceConfig(env: Env, rules: readonly ChannelRuleSpec[]): ChannelPresenceConfig | undefined {
@@ -112,6 +133,7 @@ export function readChannelsConfig(env: Env): ChannelsConfig {
   }
   const rules = parseRules(required(env, CHANNELS_ENV.CHANNEL_RULES));
   const presence = presenceConfig(env, rules);
+  const history = historyConfig(env, rules);
   return {
     tableName: required(env, CHANNELS_ENV.SUBSCRIPTIONS_TABLE_NAME),
     shards: integer(env, CHANNELS_ENV.CHANNEL_SHARDS, CHANNEL_SHARDS.DEFAULT, 1, CHANNEL_SHARDS.MAX),
@@ -120,6 +142,7 @@ export function readChannelsConfig(env: Env): ChannelsConfig {
     userIdSource,
     connectionTtlSeconds: integer(env, CHANNELS_ENV.CONNECTION_TTL_SECONDS, undefined, 1, 10 * 365 * 24 * 3600),
     ...(presence ? { presence } : {}),
+    ...(history ? { history } : {}),
     ...(env[PRESENCE_ENV.EVENT_BUS_NAME]?.trim() ? { eventBusName: env[PRESENCE_ENV.EVENT_BUS_NAME]!.trim() } : {}),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * A client frame, parsed without trusting it: `{"action":"subscribe"|"unsubscribe","channel":…,"ref":…}`. Anything else
+ * A client frame, parsed without trusting it: `{"action":"subscribe"|"unsubscribe"|"presence","channel":…,"ref":…}`, or
+ * `{"action":"resume","channel":…,"since":N,"epoch":…,"ref":…}`. Anything else
  * is an error naming what is wrong, with only the valid parts kept to echo. Other fields (a `userId` among them) are
  * ignored: who subscribes comes from the connection's authorizer, never from the frame.
  */
@@ -14,7 +15,14 @@ export interface Frame {
   readonly action: ChannelAction;
   readonly channel: string;
   readonly ref?: string;
+  /** `resume`: the last `seq` the client has of the channel. */
+  readonly since?: number;
+  /** `resume`: the epoch that `since` is in (absent: the client has none, and is answered `reset`). */
+  readonly epoch?: string;
 }
+
+/** An epoch in a `resume`, at most this long (the pusher's are 16 characters). */
+export const MAX_FRAME_EPOCH_LENGTH = 64;
 
 /** Why a frame is refused before any rule is looked at, and what of it the reply may echo. */
 export interface FrameProblem {
@@ -35,6 +43,8 @@ export const FRAME_MESSAGES = {
   BAD_REF: `ref must be a string of at most ${MAX_REF_LENGTH} characters`,
   MISSING_CHANNEL: 'channel is required',
   BAD_CHANNEL_TYPE: 'channel must be a string',
+  BAD_SINCE: 'since must be an integer from 0 to 2^53 - 1',
+  BAD_EPOCH: `epoch must be a string of 1 to ${MAX_FRAME_EPOCH_LENGTH} characters`,
   INVALID_CHANNEL: `not a channel name: 1 to ${MAX_CHANNEL_SEGMENTS} segments joined by /, each 1 to 64 of A-Z a-z 0-9 _ - . = @ : + | ~`,
 } as const;
 
@@ -83,5 +93,15 @@ export function parseFrame(body: unknown, isBase64Encoded?: boolean): FrameParse
   if (channel === undefined) return invalid(FRAME_MESSAGES.MISSING_CHANNEL, echo);
   if (typeof channel !== 'string') return invalid(FRAME_MESSAGES.BAD_CHANNEL_TYPE, echo);
   if (!isChannelName(channel)) return { ok: false, problem: { code: 'INVALID_CHANNEL', message: FRAME_MESSAGES.INVALID_CHANNEL, echo } };
-  return { ok: true, frame: { action, channel, ...(validRef === undefined ? {} : { ref: validRef }) } };
+  const frame = { action, channel, ...(validRef === undefined ? {} : { ref: validRef }) };
+  return action === 'resume' ? resumeFrame(frame, read.object, echo) : { ok: true, frame };
+}
+
+/** A `resume`'s position: `since` (required) and `epoch` (optional: without one, the answer is `reset`). */
+function resumeFrame(frame: Frame, object: object, echo: Echo): FrameParse {
+  const since = own(object, 'since');
+  const epoch = own(object, 'epoch');
+  if (!Number.isSafeInteger(since) || (since as number) < 0) return invalid(FRAME_MESSAGES.BAD_SINCE, echo);
+  if (epoch !== undefined && (typeof epoch !== 'string' || epoch === '' || epoch.length > MAX_FRAME_EPOCH_LENGTH)) return invalid(FRAME_MESSAGES.BAD_EPOCH, echo);
+  return { ok: true, frame: { ...frame, since: since as number, ...(epoch === undefined ? {} : { epoch: epoch as string }) } };
 }

@@ -4,6 +4,7 @@
  * subscribe deletes the connection's subscription to the channel, if it had one.
  */
 import { announce, LifecycleEventError } from './channel-events';
+import { historyAnswer, ReplayFailed, type ChannelHistoryDeps } from './channel-history';
 import { joined, members, unsubscribed } from './channel-presence';
 import type { ChannelsConfig } from './config';
 import { parseFrame, type Frame } from './frame';
@@ -12,6 +13,7 @@ import type { AccessHook, HookVerdict, SubscriptionStore } from './ports';
 import { doneReply, errorReply, MESSAGES, type ChannelErrorCode, type Echo, type Reply } from './reply';
 import type { FrameReport } from './report';
 import { channelKey, ruleFor, shardOf, type ChannelIdentity, type ChannelRuleSpec } from '../../../src/shared/channels';
+import { historyRetention } from '../../../src/shared/history';
 import type { MemberDeps } from '../../channel-presence/core/members';
 import type { EventPublisher } from '../../connection-stream/core/ports';
 
@@ -32,6 +34,8 @@ export interface FrameDeps {
   readonly members?: MemberDeps;
   /** `Subscribed` / `Unsubscribed` go on the bus (lifecycle events on). */
   readonly events?: EventPublisher;
+  /** History, when a rule keeps it: positions, and the replay of a `resume`. */
+  readonly history?: ChannelHistoryDeps;
 }
 
 export interface FrameResult {
@@ -99,8 +103,8 @@ async function subscribe(request: Subscribe): Promise<Outcome> {
   const judged = identity === undefined
     ? { refusal: refused(frame, 'FORBIDDEN', MESSAGES.FORBIDDEN, { reason: `the connection has no user id in ${describeSource(deps.config.userIdSource)}` }) }
     : await judge(request, identity);
-  if ('rule' in judged) return frame.action === 'presence' ? presence(request, identity!.userId) : store(request, identity!.userId, judged.rule);
-  return judged.refusal.fields.code === 'FORBIDDEN' && frame.action === 'subscribe' ? revoke(request, judged.refusal) : judged.refusal;
+  if ('rule' in judged) return frame.action === 'presence' ? presence(request, identity!.userId) : withHistory(request, await store(request, identity!.userId, judged.rule));
+  return judged.refusal.fields.code === 'FORBIDDEN' && frame.action !== 'presence' ? revoke(request, judged.refusal) : judged.refusal;
 }
 
 /**
@@ -113,6 +117,9 @@ async function judge({ frame, connectionId, deps }: Subscribe, identity: Channel
   if (rule === undefined) return { refusal: refused(frame, 'FORBIDDEN', MESSAGES.FORBIDDEN, { userId, reason: 'no rule matches the channel' }) };
   if (frame.action === 'presence' && rule.presence !== true) {
     return { refusal: refused(frame, 'NOT_ENABLED', MESSAGES.NOT_ENABLED, { userId, rule: rule.pattern, reason: 'the rule does not turn presence on' }) };
+  }
+  if (frame.action === 'resume' && historyRetention(deps.config.rules, frame.channel) === undefined) {
+    return { refusal: refused(frame, 'NOT_ENABLED', MESSAGES.HISTORY_NOT_ENABLED, { userId, rule: rule.pattern, reason: 'the channel has no history' }) };
   }
   const refusal = await hookRefusal({ frame, connectionId, deps } as Subscribe, identity, rule);
   return refusal ? { refusal } : { rule };
@@ -227,6 +234,20 @@ async function storeRow({ frame, connectionId, requestContext, deps }: Subscribe
 }
 
 const subscribeFrame = (frame: Frame) => ({ ...frame, action: 'subscribe' as const });
+
+/** On a history channel, once stored: the history answer (`channel-history.ts`); a failure is `UNAVAILABLE`. */
+async function withHistory({ frame, connectionId, deps }: Subscribe, stored: Outcome): Promise<Outcome> {
+  const retention = historyRetention(deps.config.rules, frame.channel);
+  if (retention === undefined || stored.fields.outcome === 'refused') return stored;
+  try {
+    const answer = await historyAnswer(deps.history, frame, connectionId, retention, deps.now);
+    return { reply: answer.reply, fields: { ...stored.fields, ...answer.fields } };
+  } catch (e) {
+    const { userId } = stored.fields;
+    const replayed = e instanceof ReplayFailed ? { replayed: e.replayed } : {};
+    return refused(frame, 'UNAVAILABLE', MESSAGES.UNAVAILABLE, { ...(userId === undefined ? {} : { userId }), ...replayed, reason: `history: ${errorText(e)}` });
+  }
+}
 
 /** The `presence` answer: the members, if the connection is subscribed. */
 async function presence({ frame, connectionId, deps }: Subscribe, userId: string): Promise<Outcome> {

@@ -5,15 +5,33 @@
 import type { ProtocolErrorCode } from '../../../src/shared/channels';
 
 /** The actions this function answers. */
-export type ChannelAction = 'subscribe' | 'unsubscribe' | 'presence';
+export type ChannelAction = 'subscribe' | 'unsubscribe' | 'presence' | 'resume';
 
 /** The codes this function answers with. */
 export type ChannelErrorCode = ProtocolErrorCode;
 
-/** `{"type":"subscribed","channel":…,"ref":…}` or `{"type":"unsubscribed",…}`. */
+/**
+ * `{"type":"subscribed","channel":…,"ref":…}` or `{"type":"unsubscribed",…}`; on a history channel `subscribed` also has
+ * the channel's `seq` (its last) and `epoch`.
+ */
 export interface DoneReply {
   readonly type: 'subscribed' | 'unsubscribed';
   readonly channel: string;
+  readonly seq?: number;
+  readonly epoch?: string;
+  readonly ref?: string;
+}
+
+/**
+ * A `resume`'s end: `resumed` after the replay (`seq` the last replayed, or `since`; `more` when the replay stopped at its
+ * bound and the client resumes from `seq`), or `reset` (continuity cannot be proven: the channel's position).
+ */
+export interface PositionReply {
+  readonly type: 'resumed' | 'reset';
+  readonly channel: string;
+  readonly seq: number;
+  readonly epoch: string;
+  readonly more?: true;
   readonly ref?: string;
 }
 
@@ -36,7 +54,7 @@ export interface MembersReply {
   readonly ref?: string;
 }
 
-export type Reply = DoneReply | ErrorReply | MembersReply;
+export type Reply = DoneReply | ErrorReply | MembersReply | PositionReply;
 
 /** What a reply may echo of the frame: only what was valid (a known action, a channel name, a ref of ≤ 64). */
 export interface Echo {
@@ -53,6 +71,13 @@ export function membersReply(
 
 export function doneReply(action: 'subscribe' | 'unsubscribe', channel: string, ref: string | undefined): DoneReply {
   return { type: action === 'subscribe' ? 'subscribed' : 'unsubscribed', channel, ...(ref === undefined ? {} : { ref }) };
+}
+
+export function positionReply(
+  type: 'resumed' | 'reset', channel: string, position: { readonly seq: number; readonly epoch: string; readonly more?: boolean }, ref: string | undefined,
+): PositionReply {
+  const more = position.more ? { more: true as const } : {};
+  return { type, channel, seq: position.seq, epoch: position.epoch, ...more, ...(ref === undefined ? {} : { ref }) };
 }
 
 export function errorReply(echo: Echo, code: ChannelErrorCode, message: string): ErrorReply {
@@ -74,6 +99,7 @@ export const MESSAGES = {
   FORBIDDEN: 'not allowed to subscribe to this channel',
   NOT_SUBSCRIBED: 'subscribe to the channel first',
   NOT_ENABLED: 'presence is not enabled on this channel',
+  HISTORY_NOT_ENABLED: 'history is not enabled on this channel',
   TOO_MANY_SUBSCRIPTIONS: (max: number) => `at most ${max} subscriptions per connection: unsubscribe from one first`,
   UNAVAILABLE: 'the subscription could not be checked or stored: try again',
 } as const;

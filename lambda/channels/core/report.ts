@@ -12,6 +12,9 @@ export const CHANNEL_METRICS = {
   SUBSCRIBES: METRICS.SUBSCRIBES,
   UNSUBSCRIBES: METRICS.UNSUBSCRIBES,
   PRESENCE_QUERIES: METRICS.PRESENCE_QUERIES,
+  RESUMES: METRICS.RESUMES,
+  RESETS: METRICS.RESETS,
+  REPLAYED_MESSAGES: METRICS.REPLAYED_MESSAGES,
   PRESENCE_JOINS: METRICS.PRESENCE_JOINS,
   PRESENCE_LEAVES: METRICS.PRESENCE_LEAVES,
   SUBSCRIBED_EVENTS: PRESENCE_METRICS.SUBSCRIBED_EVENTS,
@@ -34,7 +37,9 @@ export interface FrameReport {
   readonly action?: ChannelAction;
   readonly channel?: string;
   readonly ref?: string;
-  readonly outcome: 'subscribed' | 'unsubscribed' | 'members' | 'refused';
+  readonly outcome: 'subscribed' | 'unsubscribed' | 'members' | 'resumed' | 'reset' | 'refused';
+  /** `resume`: the messages replayed to the connection. */
+  readonly replayed?: number;
   /** On a presence channel: what the frame did to the user's membership (`joined`: a `join` frame was sent). */
   readonly presence?: MemberChange;
   /** `members`: how many the channel has. */
@@ -67,6 +72,9 @@ export function frameMetrics(report: FrameReport): Array<[name: string, value: n
     [CHANNEL_METRICS.SUBSCRIBES, report.outcome === 'subscribed' ? 1 : 0],
     [CHANNEL_METRICS.UNSUBSCRIBES, report.outcome === 'unsubscribed' ? 1 : 0],
     [CHANNEL_METRICS.PRESENCE_QUERIES, report.outcome === 'members' ? 1 : 0],
+    [CHANNEL_METRICS.RESUMES, report.outcome === 'resumed' ? 1 : 0],
+    [CHANNEL_METRICS.RESETS, report.outcome === 'reset' ? 1 : 0],
+    [CHANNEL_METRICS.REPLAYED_MESSAGES, report.replayed ?? 0],
     [CHANNEL_METRICS.PRESENCE_JOINS, report.presence === 'joined' ? 1 : 0],
     [CHANNEL_METRICS.PRESENCE_LEAVES, report.presence === 'left' ? 1 : 0],
     [CHANNEL_METRICS.SUBSCRIBED_EVENTS, report.event === 'Subscribed' ? 1 : 0],

@@ -1,3 +1,4 @@
+import type { Positions } from '../history/positions';
 import type { ConnectionStore, DisconnectMarks } from '../ports/connection-store';
 import type { Log } from '../ports/reporter';
 import type { Sender } from '../ports/sender';
@@ -12,6 +13,8 @@ export interface DeliveryJob {
   readonly request: NotificationRequest;
   /** The shards of the request's channels to read, from where: every shard of each, from its start, when absent. */
   readonly reads?: readonly ShardRead[];
+  /** The message's positions in the request's history channels, once stored (a follow-up carries them). */
+  readonly positions?: Positions;
 }
 
 /** What delivery needs, injected: the ports, the bounds shared by the invocation's requests, the clock. */

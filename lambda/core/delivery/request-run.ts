@@ -2,6 +2,7 @@ import { ChannelReads, type Deadline } from './channel-reads';
 import type { ConnectionOrder } from './connection-order';
 import type { DeliveryDeps, DeliveryJob } from './deps';
 import { markBeforeClose } from './disconnect-marks';
+import { alsoSubscribed } from './history-membership';
 import { InFlight } from './in-flight';
 import { Leftovers } from './leftovers';
 import { Payloads } from './payloads';
@@ -63,7 +64,7 @@ export class RequestRun {
     this.started = now();
     this.kind = requestKind(job.request);
     this.targets = new TargetSet(job.request, Math.floor(this.started / 1000));
-    this.payloads = new Payloads(job.request);
+    this.payloads = new Payloads(job.request, job.positions);
     this.channelReads = new ChannelReads(this.left, job.request.channels, options.followUps ? options.deadline : undefined);
   }
 
@@ -172,7 +173,8 @@ export class RequestRun {
   /** Posts the payload; for a disconnect request, then closes the connection (only once the payload was delivered). */
   private async post(connectionId: string, owner: string | undefined): Promise<void> {
     const action = this.job.request.action;
-    const payload = this.payloads.for(this.targets.channelOf(connectionId));
+    const channel = this.targets.channelOf(connectionId);
+    const payload = this.payloads.for(channel, await alsoSubscribed(this.job, this.deps, connectionId, channel));
     if (payload) {
       const posted = await this.attempt(connectionId, owner, () => this.deps.sender.post(connectionId, payload));
       if (action === 'disconnect' && posted.result.status === 'gone') this.counts.closed += 1;

@@ -45,6 +45,8 @@ export interface SubscriptionStore {
   queryShardPage(channel: string, shard: number, startKey: StartKey | undefined, limit?: number): Promise<SubscriberPage>;
   /** Counts a channel's subscribers up to `limit` (keys-only counting Queries that stop there). */
   countUpTo(channel: string, limit: number): Promise<number>;
+  /** Of `channels` (at most 100), those the connection is subscribed to (consistent reads). */
+  subscribedTo(connectionId: string, channels: readonly string[]): Promise<string[]>;
   /** Deletes subscriptions; never throws, reports what it could not delete. */
   prune(keys: readonly SubscriptionKey[]): Promise<SubscriptionPruneResult>;
 }

@@ -8,6 +8,9 @@ test('the metric names', () => {
     SUBSCRIBES: 'Subscribes',
     UNSUBSCRIBES: 'Unsubscribes',
     PRESENCE_QUERIES: 'PresenceQueries',
+    RESUMES: 'Resumes',
+    RESETS: 'Resets',
+    REPLAYED_MESSAGES: 'ReplayedMessages',
     PRESENCE_JOINS: 'PresenceJoins',
     PRESENCE_LEAVES: 'PresenceLeaves',
     SUBSCRIBED_EVENTS: 'SubscribedEvents',
@@ -24,7 +27,7 @@ test('the metric names', () => {
 });
 
 test('every frame emits every metric, one of them 1', () => {
-  const names = ['Subscribes', 'Unsubscribes', 'PresenceQueries', 'PresenceJoins', 'PresenceLeaves', 'SubscribedEvents', 'UnsubscribedEvents', 'RefusedInvalidFrame', 'RefusedInvalidChannel',
+  const names = ['Subscribes', 'Unsubscribes', 'PresenceQueries', 'Resumes', 'Resets', 'ReplayedMessages', 'PresenceJoins', 'PresenceLeaves', 'SubscribedEvents', 'UnsubscribedEvents', 'RefusedInvalidFrame', 'RefusedInvalidChannel',
     'RefusedForbidden', 'RefusedNotEnabled', 'RefusedTooManySubscriptions', 'RefusedUnavailable'];
   expect(frameMetrics(report({})).map(([name]) => name)).toEqual(names);
   expect(ones(report({ outcome: 'subscribed' }))).toEqual(['Subscribes']);
@@ -36,6 +39,9 @@ test('every frame emits every metric, one of them 1', () => {
   expect(ones(report({ outcome: 'refused', code: 'UNAVAILABLE' }))).toEqual(['RefusedUnavailable']);
   expect(ones(report({ outcome: 'refused', code: 'NOT_ENABLED' }))).toEqual(['RefusedNotEnabled']);
   expect(ones(report({ outcome: 'members' }))).toEqual(['PresenceQueries']);
+  expect(ones(report({ outcome: 'resumed', replayed: 0 }))).toEqual(['Resumes']);
+  expect(ones(report({ outcome: 'reset', replayed: 0 }))).toEqual(['Resets']);
+  expect(frameMetrics(report({ outcome: 'resumed', replayed: 1000 })).find(([name]) => name === 'ReplayedMessages')).toEqual(['ReplayedMessages', 1000]);
   expect(ones(report({ outcome: 'subscribed', event: 'Subscribed' }))).toEqual(['Subscribes', 'SubscribedEvents']);
   expect(ones(report({ outcome: 'unsubscribed', event: 'Unsubscribed' }))).toEqual(['Unsubscribes', 'UnsubscribedEvents']);
   expect(ones(report({ outcome: 'subscribed', presence: 'joined' }))).toEqual(['Subscribes', 'PresenceJoins']);

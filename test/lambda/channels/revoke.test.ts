@@ -98,3 +98,33 @@ describe('a repeat subscribe refused', () => {
     expect(deps.store.rows.size).toBe(0);
   });
 });
+
+describe('a resume refused', () => {
+  test('by the hook, on a history channel: FORBIDDEN, and the existing subscription is deleted, as for a subscribe', async () => {
+    // GIVEN room/* keeping history, and a connection the hook let into room/42
+    const rules = testConfig().rules.map((rule) => (rule.pattern === 'room/*' ? { ...rule, history: 60 } : rule));
+    const head = { epoch: 'e1', last: 0, updatedAt: 0 };
+    const store = {
+      head: async () => head,
+      createHead: async () => head,
+      claim: async () => true,
+      tail: async () => 0,
+      advanceHead: async () => true,
+      after: async () => ({ messages: [], more: false }),
+    };
+    const deps = testDeps({
+      config: testConfig({ rules }),
+      history: { store, sender: { post: async () => ({ status: 'delivered' }), disconnect: async () => ({ status: 'delivered' }) }, postRetry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } },
+    });
+    await expect(handleFrame(subscribe('room/42'), deps)).resolves.toMatchObject({ reply: { type: 'subscribed', seq: 0, epoch: 'e1' } });
+
+    // WHEN the app revokes room/42, and the client (after a reconnect, say) resumes it
+    deps.hook.answer = { verdict: 'deny', reason: 'the hook answered allow: false' };
+    const { reply, report } = await handleFrame(messageEvent({ action: 'resume', channel: 'room/42', since: 0, epoch: 'e1' }), deps);
+
+    // THEN FORBIDDEN, and the subscription is gone
+    expect(reply).toMatchObject({ type: 'error', action: 'resume', code: 'FORBIDDEN' });
+    expect(report).toMatchObject({ revoked: true });
+    expect(channelsOf(deps)).toEqual([]);
+  });
+});

@@ -226,6 +226,10 @@ export class FakeSubscriptionStore implements SubscriptionStore {
     return Math.min(limit, this.rows.filter((r) => r.channel === channel).length);
   }
 
+  async subscribedTo(connectionId: string, channels: readonly string[]): Promise<string[]> {
+    return channels.filter((channel) => this.rows.some((r) => r.channel === channel && r.connectionId === connectionId));
+  }
+
   async prune(keys: readonly SubscriptionKey[]): Promise<SubscriptionPruneResult> {
     this.pruneCalls.push([...keys]);
     const gone = new Set(keys.map((k) => `${k.channel} ${k.connectionId}`));

@@ -2,6 +2,7 @@ package com.example.pusher;
 
 // example:start
 import io.github.cdkwebsocketpusher.ChannelRule;
+import io.github.cdkwebsocketpusher.ChannelRuleOptions;
 import io.github.cdkwebsocketpusher.ChannelsOptions;
 import io.github.cdkwebsocketpusher.ConnectionRoutesOptions;
 import io.github.cdkwebsocketpusher.ConnectionUserId;
@@ -79,7 +80,7 @@ public final class PusherExampleApp {
                 // Clients subscribe to channels ({"action":"subscribe","channel":"room/public-42"}); the first rule that covers one decides.
                 .channels(ChannelsOptions.builder()
                         .rules(List.of(
-                                ChannelRule.allow("user/{userId}/inbox"), // each user its own inbox only
+                                ChannelRule.allow("user/{userId}/inbox", ChannelRuleOptions.builder().history(Duration.hours(1)).build()), // each user its own inbox; an hour of history to resume
                                 ChannelRule.allow("tenant/{context.tenant}/*"), // the channels of the connection's tenant (its tenant claim)
                                 ChannelRule.hook("room/*", roomAccess))) // roomAccess decides
                         .shards(2) // each channel's subscriptions over 2 partitions: twice the subscribes a second
