@@ -70,9 +70,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   eslintOptions: {
     dirs: ['src'],
-    // Handler, local stack, bench and tests are checked with the dev tsconfig and may import devDependencies
+    // Handler, local stack, bench, scripts and tests are checked with the dev tsconfig and may import devDependencies
     // (the handler's libraries are bundled into its asset).
-    devdirs: ['test', 'lambda', 'local', 'bench', 'examples/typescript'],
+    devdirs: ['test', 'lambda', 'local', 'bench', 'scripts', 'examples/typescript'],
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
   },
@@ -90,7 +90,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['/.bench/', '/.venv-moto', '/.venv-moto/', '/.venv-cfn-lint/', '/examples/**/cdk.out/', '/examples/python/.venv/', '/examples/java/target/'],
 });
 
-for (const pattern of ['/lambda/', '/local/', '/bench/', '/examples/', '/.ci/', '/tsconfig.dev.json', '/.bench/', '/.venv-moto', '/.venv-cfn-lint/', '/.nag3/', '/projenrc/']) {
+for (const pattern of ['/lambda/', '/local/', '/bench/', '/scripts/', '/docs/', '/examples/', '/.ci/', '/tsconfig.dev.json', '/.bench/', '/.venv-moto', '/.venv-cfn-lint/', '/.nag3/', '/projenrc/']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -127,15 +127,25 @@ for (const name of Object.keys(bundledFunctions).flatMap((entry) => [`bundle:lam
   });
 }
 
-// The local command (`npx cdk-websocket-pusher local`), bundled like the handler (projenrc/bundle-local-cli.ts).
+// The local command (`npx cdk-websocket-pusher local`), bundled like the handler (projenrc/bundle-local-cli.ts). Its
+// console's page (local/console/page/) is browser code: type-checked against the DOM's types by its own tsconfig, apart
+// from the dev tsconfig (whose Node.js code must not see them: lib.dom's setTimeout returns a number), then bundled too.
+project.bundler.bundleTask.exec('tsc -p local/console/page/tsconfig.json');
 project.bundler.bundleTask.exec('ts-node --project projenrc/tsconfig.json projenrc/bundle-local-cli.ts');
+project.tsconfigDev.addExclude('local/console/page');
+project.eslint?.addOverride({
+  files: ['local/console/page/**/*.ts'],
+  parserOptions: { project: './local/console/page/tsconfig.json' },
+  env: { browser: true, node: false },
+} as javascript.EslintOverride);
 project.addBins({ 'cdk-websocket-pusher': 'assets/local/cli/index.js' });
 
 // local/ by concern, each folder importing only downwards: template/ (reading templates) and events/ run nothing; the
 // API Gateway emulator (api-gateway/) gets its backends injected; the AWS service runners (aws/) and the Lambda runtime
-// (lambda-runtime/) know no API; system/ composes them all; the CLI, the demo and the test client sit on top. The
-// handler is run from its bundle, never imported: local/ shares only its SHA-256 primitive.
-const localFolders = ['template', 'events', 'api-gateway', 'aws', 'lambda-runtime', 'system', 'client', 'cli', 'demo'];
+// (lambda-runtime/) know no API; system/ composes them all; the console in the browser (console/) reads a system; the
+// CLI, the demo and the test client sit on top. The handler is run from its bundle, never imported: local/ shares only
+// its SHA-256 primitive.
+const localFolders = ['template', 'events', 'api-gateway', 'aws', 'lambda-runtime', 'system', 'client', 'console', 'cli', 'demo'];
 const localMayImport: Record<string, string[]> = {
   'template': [],
   'events': [],
@@ -144,8 +154,9 @@ const localMayImport: Record<string, string[]> = {
   'lambda-runtime': ['aws', 'events'],
   'system': ['template', 'events', 'api-gateway', 'aws', 'lambda-runtime', 'client'],
   'client': ['api-gateway'],
-  'cli': ['template', 'api-gateway', 'lambda-runtime', 'system'],
-  'demo': ['api-gateway', 'client', 'events', 'lambda-runtime', 'system'],
+  'console': ['template', 'api-gateway', 'system'],
+  'cli': ['template', 'api-gateway', 'lambda-runtime', 'system', 'console'],
+  'demo': ['api-gateway', 'client', 'events', 'lambda-runtime', 'system', 'console'],
 };
 const localZones = [
   ...localFolders.map((folder) => ({
@@ -245,7 +256,13 @@ project.addTask('tarball', {
 
 project.addTask('demo', {
   description: 'Run the local demo: the bundled pusher against dynalite and the WebSocket emulator (no AWS account)',
-  steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json local/demo/demo.ts' }],
+  steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json local/demo/demo.ts', receiveArgs: true }],
+});
+
+// The README's screenshot of the console (docs/console.png), regenerated from a scripted session in headless Chromium.
+project.addTask('console-screenshot', {
+  description: "Regenerate docs/console.png, the README's screenshot of the local console (needs Chromium: apt-get install chromium)",
+  steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json scripts/console-screenshot.ts' }],
 });
 
 project.addTask('bench', {

@@ -21,5 +21,11 @@ export function bundledFunction(kind: string): string {
 /** The Lambda runtime's worker (`local/lambda-runtime/worker.ts`, bundled): what runs each function. */
 export const RUNTIME_WORKER = path.join(assetsDir(), 'local', 'runtime', 'index.js');
 
+/** The local console's page (`local/console/page/`, its script bundled): what `local` serves under `/console`. */
+export const CONSOLE_PAGE_DIR = path.join(assetsDir(), 'local', 'console');
+
 /** Where `local/aws/moto/install-moto.sh` installs moto's server: `.venv-moto` at the repository's root. */
 export const MOTO_VENV = path.resolve(assetsDir(), '..', '.venv-moto');
+
+/** The package's own package.json (its version, for `--version`). */
+export const PACKAGE_JSON = path.resolve(assetsDir(), '..', 'package.json');

@@ -1,14 +1,15 @@
 /**
  * Bundles the local command (`npx cdk-websocket-pusher local`) into assets/local/cli/index.js, like the handler, so that
  * its libraries (dynalite, ws, velocityjs, the SDK clients) never become dependencies of the construct library; and the
- * Lambda runtime's worker (local/lambda-runtime/worker.ts), which runs every function, into assets/local/runtime/index.js.
+ * Lambda runtime's worker (local/lambda-runtime/worker.ts), which runs every function, into assets/local/runtime/index.js;
+ * and the console's page (local/console/page/: its browser script, its HTML and its style) into assets/local/console/.
  *
  * Two things esbuild's CLI cannot do, done here with its API:
  * - dynalite loads its actions with `require('./actions/' + name)`: rewritten into a static table of requires;
  * - dynalite requires `level` (a native addon) at load but uses it only for tables on disk: replaced by a stub.
  * aws-cdk-lib stays external: the command never synthesizes, so it never loads it.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
@@ -42,4 +43,16 @@ void Promise.all([
     plugins: [dynaliteActions],
   }),
   build({ ...common, entryPoints: ['local/lambda-runtime/worker.ts'], outfile: 'assets/local/runtime/index.js' }),
+  build({
+    bundle: true,
+    platform: 'browser',
+    target: 'es2020',
+    format: 'iife',
+    logLevel: 'warning',
+    entryPoints: ['local/console/page/console.ts'],
+    outfile: 'assets/local/console/console.js',
+  }).then(() => {
+    // esbuild made the folder: the page's other files go next to its script.
+    for (const file of ['index.html', 'console.css']) copyFileSync(path.join('local/console/page', file), path.join('assets/local/console', file));
+  }),
 ]).catch(() => process.exit(1));

@@ -38,7 +38,14 @@ export type ConnectVerdict =
     /** The subprotocol the `$connect` answer selects (its `Sec-WebSocket-Protocol` header), if any. */
     readonly protocol?: string;
   }
-  | { readonly accepted: false; readonly status: number; readonly reason: string };
+  | {
+    readonly accepted: false;
+    readonly status: number;
+    /** The HTTP reason phrase API Gateway answers with. */
+    readonly reason: string;
+    /** Why, for the developer's eyes (API Gateway logs it; the client sees only the status). */
+    readonly detail?: string;
+  };
 
 /**
  * `connect` decides whether the handshake completes; `disconnect` is best effort, as in API Gateway; `message` routes a

@@ -24,6 +24,8 @@ export interface LiveConnection {
   sent: number;
   /** Set when the connection must vanish without its row being deleted. */
   stale: boolean;
+  /** Who closed it, when not its client: a Management API `DELETE` (`api`) or a connection limit (`limit`). */
+  closedBy?: 'api' | 'limit';
   readonly disconnected: Promise<void>;
 }
 
@@ -68,6 +70,11 @@ export class ConnectionRegistry {
 
   clear(): void {
     this.live.clear();
+  }
+
+  /** Every live connection, oldest first. */
+  all(): LiveConnection[] {
+    return [...this.live.values()];
   }
 
   /** Keeps `promise` among the work `settled()` waits for. */

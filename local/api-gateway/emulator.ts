@@ -8,6 +8,7 @@ import { ManagementApi } from './management-api';
 import type { SigningCredentials } from './sigv4';
 import { emptyStats, type EmulatorStats, type MutableStats } from './stats';
 import { WebSocketUpgrades, type ConnectionLimits } from './websocket-upgrades';
+import type { ActivityFeed } from '../activity';
 import { LOOPBACK } from '../net';
 
 export interface EmulatorOptions {
@@ -38,6 +39,25 @@ export interface EmulatorOptions {
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** API Gateway's connection limits, shortened for a test. @default 2 hours, 10 minutes idle */
   readonly limits?: ConnectionLimits;
+  /** Told of connections accepted, refused and gone, and of every post to a connection. */
+  readonly activity?: ActivityFeed;
+  /**
+   * Serves more paths on the emulator's HTTP server (the local console): answers true when it handled the request;
+   * the Management API answers the others.
+   */
+  readonly httpHandler?: (req: IncomingMessage, res: ServerResponse) => boolean;
+}
+
+/** A live connection, as the console lists it. */
+export interface ConnectionView {
+  readonly connectionId: string;
+  /** The authorizer's `principalId`, if it gave one. */
+  readonly principalId?: string;
+  /** The authorizer's context. */
+  readonly context: Readonly<Record<string, string>>;
+  readonly connectedAt: Date;
+  /** Messages posted to it. */
+  readonly sent: number;
 }
 
 /**
@@ -69,11 +89,14 @@ export class ApiGatewayEmulator {
     const seed = options.seed ?? 1;
     this.registry = new ConnectionRegistry(seed);
     this.faults = new FaultInjector(seed);
-    this.upgrades = new WebSocketUpgrades(this.stage, options.routes, this.registry, options.limits);
+    this.upgrades = new WebSocketUpgrades(this.stage, options.routes, this.registry, options.limits, options.activity);
     this.managementApi = new ManagementApi({
-      stage: this.stage, seed, registry: this.registry, faults: this.faults, signing: options.signing, stats: () => this.counters,
+      stage: this.stage, seed, registry: this.registry, faults: this.faults, signing: options.signing, stats: () => this.counters, activity: options.activity,
     });
-    const handler = (req: IncomingMessage, res: ServerResponse) => void this.managementApi.handle(req, res);
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      if (options.httpHandler?.(req, res)) return;
+      void this.managementApi.handle(req, res);
+    };
     this.server = options.tls
       ? createHttpsServer({ keepAliveTimeout: 30_000, cert: options.tls.cert, key: options.tls.key }, handler)
       : createServer({ keepAliveTimeout: 30_000 }, handler);
@@ -124,6 +147,24 @@ export class ApiGatewayEmulator {
   /** How many messages were written to this connection since it connected. */
   sentTo(connectionId: string): number {
     return this.registry.get(connectionId)?.sent ?? 0;
+  }
+
+  /** The live connections, oldest first. */
+  connections(): ConnectionView[] {
+    return this.registry.all().filter((c) => !c.stale).map(({ connectionId, known, connectedAt, sent }) => {
+      const { principalId, ...context } = known.authorizer;
+      return { connectionId, ...(principalId !== undefined ? { principalId } : {}), context, connectedAt, sent };
+    });
+  }
+
+  /** Closes a connection as a Management API `DELETE` does (`$disconnect` runs); false when it is not live. */
+  closeConnection(connectionId: string): boolean {
+    const connection = this.registry.get(connectionId);
+    if (!connection) return false;
+    connection.closedBy = 'api';
+    this.registry.remove(connection);
+    connection.receiver.close();
+    return true;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConnectionRegistry } from './connections';
+import { MAX_ACTIVITY_DATA, type ActivityFeed } from '../activity';
 import type { FaultInjector } from './faults';
 import { NativeSha256, verifySigV4, type SigningCredentials } from './sigv4';
 import type { MutableStats } from './stats';
@@ -29,6 +30,8 @@ export interface ManagementApiOptions {
   readonly signing: { readonly credentials: SigningCredentials; readonly region: string } | 'off';
   /** The counters this API updates (the emulator replaces them on reset). */
   readonly stats: () => MutableStats;
+  /** Told of every post to a connection (delivered or gone). */
+  readonly activity?: ActivityFeed;
 }
 
 /**
@@ -76,14 +79,19 @@ export class ManagementApi {
     if (fault) throw new ManagementApiError(fault.status, fault.type);
     if (method === 'POST' && body.length > LIMITS.MAX_PAYLOAD_BYTES) throw new ManagementApiError(413, 'PayloadTooLargeException');
     const connection = this.options.registry.get(connectionId);
-    if (!connection) throw new ManagementApiError(410, 'GoneException');
+    if (!connection) {
+      if (method === 'POST') this.posted(connectionId, body, 'gone');
+      throw new ManagementApiError(410, 'GoneException');
+    }
     switch (method) {
       case 'POST': {
         connection.sent++;
         if (!(await connection.receiver.deliver(body))) {
           connection.sent--;
+          this.posted(connectionId, body, 'gone');
           throw new ManagementApiError(410, 'GoneException');
         }
+        this.posted(connectionId, body, 'delivered');
         const stats = this.options.stats();
         stats.delivered++;
         stats.deliveredBytes += body.length;
@@ -99,10 +107,15 @@ export class ManagementApi {
           }),
         };
       default:
+        connection.closedBy = 'api';
         this.options.registry.remove(connection);
         connection.receiver.close();
         return { status: 204 };
     }
+  }
+
+  private posted(connectionId: string, body: Buffer, status: 'delivered' | 'gone'): void {
+    this.options.activity?.emit({ kind: 'post', connectionId, bytes: body.length, data: body.toString('utf8', 0, MAX_ACTIVITY_DATA * 4).slice(0, MAX_ACTIVITY_DATA), status });
   }
 
   private async checkSignature(req: IncomingMessage, method: string, body: Buffer): Promise<void> {

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiRoutes, ConnectVerdict, KnownConnection } from './api-routes';
 import type { ConnectionRegistry, LiveConnection } from './connections';
+import type { ActivityFeed } from '../activity';
 import { LIMITS } from '../../src/shared/constants';
 import { LOOPBACK } from '../net';
 
@@ -38,6 +39,7 @@ export class WebSocketUpgrades {
     private readonly routes: ApiRoutes,
     private readonly registry: ConnectionRegistry,
     limits: ConnectionLimits = {},
+    private readonly activity?: ActivityFeed,
   ) {
     this.limits = {
       maxDurationMs: limits.maxDurationMs ?? API_GATEWAY_LIMITS.maxDurationMs,
@@ -47,7 +49,9 @@ export class WebSocketUpgrades {
 
   async handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.replace(/\/+$/, '') !== `/${this.stage}`) return rejectUpgrade(socket, 403, 'Forbidden');
+    if (url.pathname.replace(/\/+$/, '') !== `/${this.stage}`) {
+      return this.refuse(socket, { accepted: false, status: 403, reason: 'Forbidden', detail: `${url.pathname} is not the stage's path /${this.stage}` });
+    }
     if (this.stopping) return rejectUpgrade(socket, 503, 'Service Unavailable');
     const connectionId = this.registry.nextConnectionId();
     const connecting = this.routes.connect({
@@ -63,10 +67,10 @@ export class WebSocketUpgrades {
     try {
       // $connect completes before the handshake does: once a client sees 'open', its row exists and it can be targeted.
       verdict = await connecting;
-    } catch {
-      return rejectUpgrade(socket, 500, 'Internal Server Error');
+    } catch (error) {
+      return this.refuse(socket, { accepted: false, status: 500, reason: 'Internal Server Error', detail: `$connect failed: ${(error as Error).message}` });
     }
-    if (!verdict.accepted) return rejectUpgrade(socket, verdict.status, verdict.reason);
+    if (!verdict.accepted) return this.refuse(socket, verdict);
     if (verdict.protocol) this.protocols.set(req, verdict.protocol);
     const addHeader = (headers: string[], request: IncomingMessage) => {
       if (request === req) headers.push(`${CONNECTION_ID_HEADER}: ${connectionId}`);
@@ -78,9 +82,16 @@ export class WebSocketUpgrades {
     });
   }
 
+  /** Refuses an upgrade with API Gateway's status, and tells why. */
+  private refuse(socket: Socket, verdict: Extract<ConnectVerdict, { accepted: false }>): void {
+    this.activity?.emit({ kind: 'refused', status: verdict.status, reason: verdict.detail ?? verdict.reason });
+    rejectUpgrade(socket, verdict.status, verdict.reason);
+  }
+
   /** `$disconnect`: forget the connection and run the route, unless it vanished (stale) or the emulator is stopping. */
   async onDisconnect(connection: LiveConnection): Promise<void> {
     this.registry.remove(connection);
+    if (!connection.stale) this.activity?.emit({ kind: 'disconnected', connectionId: connection.connectionId, closedBy: connection.closedBy ?? 'client' });
     if (connection.stale || this.stopping) return;
     try {
       await this.routes.disconnect(connection.known);
@@ -125,6 +136,8 @@ export class WebSocketUpgrades {
       },
     };
     this.registry.add(live);
+    const { principalId, ...context } = known.authorizer;
+    this.activity?.emit({ kind: 'connected', connectionId: known.connectionId, ...(principalId !== undefined ? { principalId } : {}), context });
     // A client's frames are routed one after the other, each reply sent before the next frame is routed.
     let routing = Promise.resolve();
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
@@ -136,7 +149,7 @@ export class WebSocketUpgrades {
       });
     });
     ws.on('error', () => ws.terminate());
-    const stopLimits = this.enforceLimits(ws);
+    const stopLimits = this.enforceLimits(ws, live);
     ws.once('close', () => {
       stopLimits();
       this.registry.track(this.onDisconnect(live).then(resolveClosed));
@@ -148,8 +161,9 @@ export class WebSocketUpgrades {
    * client, with close code 1001 (going away); `$disconnect` runs as for any close. Returns what stops the timers.
    * The timers are unref'd: a connection's limits alone never keep a process alive.
    */
-  private enforceLimits(ws: WebSocket): () => void {
+  private enforceLimits(ws: WebSocket, live: LiveConnection): () => void {
     const close = () => {
+      live.closedBy = 'limit';
       if (ws.readyState === ws.OPEN) ws.close(1001, 'Going away');
     };
     const maxDuration = setTimeout(close, this.limits.maxDurationMs).unref();

@@ -2,49 +2,103 @@
  * `cdk-websocket-pusher local [--app cdk.out] [--stack NAME] [--port 8080]`: runs a synthesized app's pusher, its
  * connection routes and its sources on loopback, for developing a frontend and a backend without deploying.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { backendEnv, startLocalCommand, type LocalCommand } from './local-command';
+import { PACKAGE_JSON } from '../paths';
 import { connectionRoutes } from '../template/api';
 import { UsageError } from '../template/assembly';
 
-const USAGE = 'usage: cdk-websocket-pusher local [--app <cloud assembly dir, default cdk.out>] [--stack <name>] [--port <port, default 8080>]'
-  + ' [--authorizer stand-in|assembly]';
+const COMMANDS = ['local'];
+
+const USAGE = `usage: cdk-websocket-pusher local [options]
+
+Runs a synthesized CDK app's WebsocketPusher on loopback, without an AWS account: its WebSocket API (every route of the
+template), its tables, queues, topics and functions, and a console in the browser.
+
+options:
+  --app <dir>                the cloud assembly \`cdk synth\` wrote (default: cdk.out)
+  --stack <name>             the stack to run, when the assembly holds several
+  --pusher <construct path>  the pusher to run, when the stacks hold several (e.g. ChatStack/Pusher)
+  --port <port>              the WebSocket, Management API and console port (default: 8080)
+  --console-port <port>      serve the console on this port instead, under /console
+  --authorizer <mode>        stand-in (default): ?token=<user id> is believed;
+                             assembly: the $connect route's own Lambda authorizer decides
+  --help                     this text
+  --version                  the package's version`;
 
 interface Arguments {
   readonly app?: string;
   readonly stack?: string;
+  readonly pusher?: string;
   readonly port: number;
+  readonly consolePort?: number;
   readonly authorizer: 'stand-in' | 'assembly';
 }
 
-/** The command line, or the exit code of a wrong one (its message already printed). */
+/** A port option's value, or an error message naming it. */
+function portOf(name: string, value: string | undefined, fallback?: number): number | string | undefined {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  return Number.isInteger(port) && port >= 0 && port <= 65535 ? port : `--${name} must be a port number, got ${value}`;
+}
+
+/** The command line, or the exit code of a wrong one (its message already printed), or of `--help` / `--version`. */
 function parse(argv: string[]): Arguments | number {
   let args;
   try {
     args = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { app: { type: 'string' }, stack: { type: 'string' }, port: { type: 'string' }, authorizer: { type: 'string' }, help: { type: 'boolean' } },
+      options: {
+        'app': { type: 'string' },
+        'stack': { type: 'string' },
+        'pusher': { type: 'string' },
+        'port': { type: 'string' },
+        'console-port': { type: 'string' },
+        'authorizer': { type: 'string' },
+        'help': { type: 'boolean', short: 'h' },
+        'version': { type: 'boolean' },
+      },
     });
   } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  if (args.values.help || args.positionals[0] !== 'local') {
-    console.error(USAGE);
-    return args.values.help ? 0 : 2;
+  if (args.values.version) {
+    console.log(JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')).version);
+    return 0;
   }
-  const port = args.values.port === undefined ? 8080 : Number(args.values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`--port must be a port number, got ${args.values.port}\n${USAGE}`);
+  if (args.values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const [command, ...rest] = args.positionals;
+  if (command === undefined || !COMMANDS.includes(command)) {
+    console.error(`${command === undefined ? 'no command' : `unknown command "${command}"`}: the command is local\n\n${USAGE}`);
     return 2;
   }
+  if (rest.length > 0) {
+    console.error(`unexpected argument "${rest[0]}"\n\n${USAGE}`);
+    return 2;
+  }
+  const port = portOf('port', args.values.port, 8080);
+  const consolePort = portOf('console-port', args.values['console-port']);
   const authorizer = args.values.authorizer ?? 'stand-in';
-  if (authorizer !== 'stand-in' && authorizer !== 'assembly') {
-    console.error(`--authorizer must be stand-in or assembly, got ${authorizer}\n${USAGE}`);
+  const wrong = [port, consolePort].find((p): p is string => typeof p === 'string')
+    ?? (authorizer !== 'stand-in' && authorizer !== 'assembly' ? `--authorizer must be stand-in or assembly, got ${authorizer}` : undefined);
+  if (wrong) {
+    console.error(`${wrong}\n\n${USAGE}`);
     return 2;
   }
-  return { app: args.values.app, stack: args.values.stack, port, authorizer };
+  return {
+    app: args.values.app,
+    stack: args.values.stack,
+    pusher: args.values.pusher,
+    port: port as number,
+    consolePort: consolePort as number | undefined,
+    authorizer: authorizer as Arguments['authorizer'],
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -63,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   console.log('stopping…');
-  await command.system.stop();
+  await command.stop();
   return 0;
 }
 
@@ -76,16 +130,20 @@ function describe(error: unknown, port: number): string {
 
 function printBlock(command: LocalCommand): void {
   const { system, pusher } = command;
-  const hasConnect = connectionRoutes(system.template).$connect !== undefined;
+  const connect = connectionRoutes(system.template).$connect;
   console.log(`cdk-websocket-pusher local: ${pusher.stackName}/${pusher.functionLogicalId}, on loopback only (nothing reaches AWS)`);
-  if (command.otherPushers > 0) console.log(`  (${command.otherPushers} more pusher(s) in the assembly: choose one with --stack)`);
-  console.log(`  WebSocket       ${system.emulator.connectUrl()}?token=<user id>`);
-  console.log(hasConnect
-    ? `                  the template's $connect / $disconnect run locally; ${command.authorizer === 'assembly'
+  if (command.otherPushers > 0) console.log(`  (${command.otherPushers} more pusher(s) in the assembly: ${command.otherPusherPaths.join(', ')}; choose with --pusher)`);
+  const parameter = /^route\.request\.querystring\.(.+)$/.exec(connect?.identitySource?.[0] ?? '')?.[1] ?? 'token';
+  const assembly = command.authorizer === 'assembly';
+  console.log(`  WebSocket       ${system.emulator.connectUrl()}?${parameter}=<${assembly ? 'a token your authorizer accepts' : 'user id'}>`);
+  console.log(connect
+    ? `                  the template's $connect / $disconnect run locally; ${assembly
       ? 'the authorizer is the app\'s own Lambda authorizer' : 'the authorizer is a LOCAL STAND-IN: the token is the user id'}`
     : `                  no $connect route: write the rows yourself into the table "${system.table.tableName}" at ${system.dynamoEndpoint}`);
+  console.log(`  Console         ${command.consoleUrl}`);
   console.log(`  Management API  ${system.emulator.callbackUrl}`);
   console.log(`  DynamoDB        ${system.dynamoEndpoint}, connections table "${system.table.tableName}"`);
+  for (const reason of system.routes.unsupportedRoutes) console.log(`  NOT RUN         ${reason}: its frames get API Gateway's error frame`);
   console.log('');
   console.log('Backend environment (paste into the shell that runs your backend):');
   for (const [name, value] of Object.entries(backendEnv(command))) console.log(`  export ${name}=${value}`);

@@ -1,7 +1,10 @@
 import { lambdaAuthorizerVerdict, tokenIsUserId, type LocalAuthorizer } from '../api-gateway/routes/authorizers';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from '../identity';
-import type { Invocation } from '../lambda-runtime/function-runner';
-import type { EventBridgeDelivery } from '../system/eventbridge';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { activityLine } from './activity-log';
+import { consoleBackend } from '../console/console-backend';
+import { consoleHandler, startConsoleServer } from '../console/console-server';
+import { LOOPBACK } from '../net';
 import { LocalSystem } from '../system/local-system';
 import { connectionRoutes } from '../template/api';
 import { findPushers, UsageError, type AssemblyPusher } from '../template/assembly';
@@ -20,6 +23,10 @@ export interface LocalCommandOptions {
    * the assembly runs (a Node.js function), and its answer decides.
    */
   readonly authorizer?: 'stand-in' | 'assembly';
+  /** The pusher to run, by its construct path (`MyStack/Pusher`), when the assembly holds several. */
+  readonly pusher?: string;
+  /** Serves the console on its own port; by default it is served on the WebSocket port, under `/console`. */
+  readonly consolePort?: number;
 }
 
 /** What the command runs: the pusher found in the assembly, and the local system running its stack. */
@@ -29,6 +36,12 @@ export interface LocalCommand {
   readonly otherPushers: number;
   readonly authorizer: 'stand-in' | 'assembly';
   readonly system: LocalSystem;
+  /** The console's URL. */
+  readonly consoleUrl: string;
+  /** The other pushers' construct paths. */
+  readonly otherPusherPaths: readonly string[];
+  /** Stops the console (its own server, with `consolePort`) and the system. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -38,10 +51,11 @@ export interface LocalCommand {
  */
 export async function startLocalCommand(options: LocalCommandOptions = {}): Promise<LocalCommand> {
   const dir = options.app ?? 'cdk.out';
-  const [pusher, ...others] = findPushers(dir, options.stack);
+  const { chosen: pusher, others } = choosePusher(findPushers(dir, options.stack), options.pusher);
   const log = options.log ?? ((line: string) => console.log(line));
   const authorizer = options.authorizer ?? 'stand-in';
   let system: LocalSystem | undefined;
+  let served: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const invoke = (logicalId: string, event: unknown) => system!.functions.invoke(logicalId, event);
   system = await LocalSystem.start({
     template: pusher.template,
@@ -53,11 +67,50 @@ export async function startLocalCommand(options: LocalCommandOptions = {}): Prom
     authorizer: authorizer === 'assembly' ? assemblyAuthorizer(pusher, invoke) : tokenIsUserId,
     queues: true,
     log,
-    onInvocation: (invocation) => report(invocation, log),
-    onFunctionInvocation: (logicalId, invocation) => reportFunction(logicalId, invocation, log),
-    onEvent: (delivery) => reportEvent(delivery, log),
+    // Every function's lines are in the activity feed, which the log below prints.
+    onFunctionInvocation: () => undefined,
+    httpHandler: (req, res) => served?.(req, res) ?? false,
   });
-  return { pusher, otherPushers: others.length, authorizer, system };
+  system.activity.on((activity) => {
+    const line = activityLine(activity);
+    if (line !== undefined) log(line);
+  });
+  const backend = consoleBackend(system, { authorizer });
+  let consoleUrl = `http://${LOOPBACK}:${system.emulator.port}/console`;
+  let stopConsole = async () => {};
+  if (options.consolePort === undefined) {
+    served = consoleHandler(backend);
+  } else {
+    const server = await startConsoleServer(backend, options.consolePort).catch(async (error) => {
+      await system!.stop();
+      throw error;
+    });
+    consoleUrl = server.url;
+    stopConsole = () => server.stop();
+  }
+  const running = system;
+  return {
+    pusher, otherPushers: others.length, otherPusherPaths: others.map(pusherPath), authorizer, system, consoleUrl,
+    stop: async () => {
+      await stopConsole();
+      await running.stop();
+    },
+  };
+}
+
+/** A pusher's construct path: its function's `aws:cdk:path` without the function's own part (`MyStack/Pusher`). */
+export function pusherPath(pusher: AssemblyPusher): string {
+  const cdkPath = String(pusher.template.Resources[pusher.functionLogicalId]?.Metadata?.['aws:cdk:path'] ?? pusher.functionLogicalId);
+  return cdkPath.replace(/\/Function\/Resource$/, '');
+}
+
+/** The pusher `--pusher` names (by construct path), else the first: a path no pusher has is an error naming them all. */
+function choosePusher(pushers: readonly AssemblyPusher[], wanted?: string): { chosen: AssemblyPusher; others: AssemblyPusher[] } {
+  if (wanted === undefined) return { chosen: pushers[0], others: pushers.slice(1) };
+  const trimmed = wanted.replace(/\/+$/, '');
+  const chosen = pushers.find((p) => pusherPath(p) === trimmed || pusherPath(p).startsWith(`${trimmed}/`));
+  if (!chosen) throw new UsageError(`--pusher ${wanted}: no pusher at that construct path (pushers: ${pushers.map(pusherPath).join(', ')})`);
+  return { chosen, others: pushers.filter((p) => p !== chosen) };
 }
 
 /** The environment a backend sets to publish to the local queue and topic with the AWS SDK. */
@@ -75,6 +128,7 @@ export function backendEnv(command: LocalCommand): Record<string, string> {
     AWS_ENDPOINT_URL_EVENTBRIDGE: moto.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: system.dynamoEndpoint,
     ...(system.lambda ? { AWS_ENDPOINT_URL_LAMBDA: system.lambda.endpoint } : {}),
+    AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI: system.emulator.callbackUrl,
     ...(queueUrl ? { PUSHER_QUEUE_URL: queueUrl } : {}),
     ...(topicArn ? { PUSHER_TOPIC_ARN: topicArn } : {}),
   };
@@ -94,68 +148,4 @@ function assemblyAuthorizer(pusher: AssemblyPusher, invoke: (logicalId: string, 
     queryStringParameters: query,
     requestContext: { routeKey: '$connect', eventType: 'CONNECT', apiId: 'local' },
   }));
-}
-
-const now = () => new Date().toISOString().slice(11, 19);
-
-/**
- * The routes' functions: one line per client frame the channels function answered (its `frame handled` line); EMF
- * lines left out; any other line (an app's hook, an error) as the function wrote it, after its logical id.
- */
-function reportFunction(logicalId: string, invocation: Invocation, log: (line: string) => void): void {
-  for (const line of invocation.lines.filter((l) => l.trim())) {
-    const json = parsed(line);
-    if (json?._aws) continue;
-    if (json?.message === 'frame handled') {
-      const what = `${json.action ?? json.routeKey ?? 'frame'} ${json.channel ?? ''}`.trim();
-      log(`  ${now()}  ${'channels'.padEnd(18)} ${String(json.outcome).padEnd(10)} ${what} user=${json.userId ?? '-'}${json.code ? `  ${json.code}` : ''}`);
-      continue;
-    }
-    log(`  ${logicalId}: ${line}`);
-  }
-  if (invocation.error) log(`  ${logicalId} threw ${invocation.error.name}: ${invocation.error.message}`);
-}
-
-/**
- * One line per event put on a bus: its source and detail-type, its bus, and each rule it matched with that rule's
- * targets (`matched`), or none (`unmatched`).
- */
-function reportEvent({ bus, event, rules }: EventBridgeDelivery, log: (line: string) => void): void {
-  const where = rules.map((r) => `${r.logicalId} -> ${r.targets.join(', ') || '-'}`).join('; ');
-  log(`  ${now()}  ${'eventbridge'.padEnd(18)} ${(rules.length ? 'matched' : 'unmatched').padEnd(10)} ${event.source} ${event['detail-type']}`
-    + ` bus=${bus}${where ? `  ${where}` : ''}`);
-}
-
-function parsed(line: string): Record<string, any> | undefined {
-  try {
-    const value = JSON.parse(line);
-    return typeof value === 'object' && value !== null ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * One line per request, per work item, per connection stream batch that removed anything and per batch of presence
- * checks (the check queue's source, with `lifecycleEvents`), from the functions' own report lines.
- */
-function report(invocation: Invocation, log: (line: string) => void): void {
-  for (const line of invocation.json) {
-    if (line.message === 'presence checks processed') {
-      const outcomes = Object.entries(line.outcomes ?? {}).map(([outcome, n]) => `${outcome}=${n}`).join(' ');
-      log(`  ${now()}  ${'presence checks'.padEnd(18)} ${`checks=${line.checks}`.padEnd(10)} ${outcomes || '-'}${line.failures ? `  failures=${line.failures}` : ''}`);
-      continue;
-    }
-    if (line.message === 'stream batch processed') {
-      const figures = ['removals', 'ttlRemovals', 'subscriptionsDeleted', 'failures'].filter((f) => line[f]).map((f) => `${f}=${line[f]}`).join(' ');
-      // A batch of inserts only (connections arriving) has nothing to clean up: not a line.
-      if (figures) log(`  ${now()}  ${'connection stream'.padEnd(18)} ${figures}`);
-      continue;
-    }
-    if (line.message !== 'request processed' && line.message !== 'work item processed') continue;
-    const figures = ['targets', 'delivered', 'gone', 'pruned', 'failed', 'closed'].filter((f) => line[f]).map((f) => `${f}=${line[f]}`).join(' ');
-    const what = line.message === 'request processed' ? `${line.source} ${line.kind}` : `work item ${line.kind}`;
-    log(`  ${now()}  ${what.padEnd(18)} ${String(line.outcome).padEnd(10)} ${figures || '-'}${line.error ? `  ${line.error.code}: ${line.error.message}` : ''}`);
-  }
-  if (invocation.error) log(`  the handler threw ${invocation.error.name}: ${invocation.error.message}`);
 }

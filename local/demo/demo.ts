@@ -7,12 +7,15 @@
  * the connection stream function's cleanup of a leaving subscriber; exits non-zero if anything it demonstrates did
  * not happen.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LOBBY, ROOM_RULES, roomSubscriptions, showCleanup, subscribeClients, subscriptionRows, subscriptionsTable } from './room';
 import { key, rule, runStep } from './run-step';
 import { demoSteps, roomStep, type DemoUsers } from './steps';
 import { ChannelRule, MessageFormat } from '../../src';
 import type { AuthorizerAnswer, LocalAuthorizer } from '../api-gateway/routes/authorizers';
 import { RecordingClient } from '../client/recording-client';
+import { consoleBackend } from '../console/console-backend';
+import { consoleHandler } from '../console/console-server';
 import { LocalSystem } from '../system/local-system';
 
 /** What the `$connect` route's Lambda authorizer would answer for each token: its local stand-in. */
@@ -28,15 +31,37 @@ const DEMO_APP = {
   props: { messageFormat: MessageFormat.ENVELOPE, channels: { rules: ROOM_RULES.map((pattern) => ChannelRule.allow(pattern)) } },
 };
 
-/** Runs the demo, printing as it goes; resolves to its exit code (1 when anything it demonstrates did not happen). */
-export async function runDemo(): Promise<number> {
+/**
+ * Runs the demo, printing as it goes; resolves to its exit code (1 when anything it demonstrates did not happen). With
+ * `console`, the system runs on with its queues and topic (on moto) and the console in the browser, until Ctrl-C.
+ */
+export async function runDemo(options: { readonly console?: boolean } = {}): Promise<number> {
   const started = Date.now();
-  const system = await LocalSystem.start({ seed: 2024, authorizer: tokenAuthorizer, app: DEMO_APP });
+  let served: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  const system = await LocalSystem.start({
+    seed: 2024, authorizer: tokenAuthorizer, app: DEMO_APP,
+    ...(options.console ? { queues: true, httpHandler: (req, res) => served?.(req, res) ?? false } : {}),
+  });
+  // Mounted first: the console replays what the demo did to a page opened later.
+  if (options.console) served = consoleHandler(consoleBackend(system, { authorizer: 'assembly', tokenHint: 'token-alice' }));
   try {
-    return await demo(system, started);
+    const code = await demo(system, started);
+    if (options.console) await runOn(system);
+    return code;
   } finally {
     await system.stop();
   }
+}
+
+/** Keeps the demo's system running, its console served, until Ctrl-C. */
+async function runOn(system: LocalSystem): Promise<void> {
+  console.log(rule('Console'));
+  console.log(`  open http://127.0.0.1:${system.emulator.port}/console in a browser (tokens: token-alice, token-bob, token-carol, token-dave)`);
+  console.log('  the demo\'s clients stay connected; Ctrl-C stops everything');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
 }
 
 async function demo(system: LocalSystem, started: number): Promise<number> {
@@ -107,7 +132,13 @@ async function showRefusedConnect(system: LocalSystem): Promise<number> {
 // Lambda runs the function on Node.js 22: the SDK's notice about older Node.js versions is noise in the demo.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 if (require.main === module) {
-  runDemo().then(
+  const args = process.argv.slice(2);
+  const unknown = args.find((a) => a !== '--console');
+  if (unknown !== undefined) {
+    console.error(`unknown option ${unknown}: usage: npm run demo [-- --console]`);
+    process.exit(2);
+  }
+  runDemo({ console: args.includes('--console') }).then(
     (code) => process.exit(code),
     (error) => {
       console.error(error);

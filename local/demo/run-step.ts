@@ -2,6 +2,7 @@ import type { RecordingClient } from '../client/recording-client';
 import type { ConnectionRow } from '../connection-row';
 import { snsEvent, sqsEvent } from '../events';
 import type { FunctionRunner, Invocation } from '../lambda-runtime/function-runner';
+import { emitInvocation } from '../system/invocation-activity';
 import type { LocalSystem } from '../system/local-system';
 
 export interface Step {
@@ -43,6 +44,8 @@ export async function runStep(
     ? snsEvent(step.request, { messageIds: [messageId] })
     : sqsEvent([step.request], { messageIds: [messageId] });
   const invocation = await pusher.invoke(event);
+  // Invoked directly (no event source): its report goes to the activity feed here, for the console.
+  emitInvocation(system.activity, system.pusher, invocation);
   await system.deliveries();
   await Promise.all((step.closed?.() ?? []).map((c) => c.whenClosed()));
   await system.emulator.settled();

@@ -15,14 +15,24 @@ function errorOf(error: unknown): { name: string; message: string } {
   return { name: e?.name || 'Error', message: String(e?.message) };
 }
 
+/** A function that requires the AWS SDK without bundling it: Lambda provides it, the local runtime finds it in the app. */
+function withSdkHint(error: { name: string; message: string }): { name: string; message: string } {
+  const missing = /Cannot find module '(@aws-sdk\/[^'/]+)/.exec(error.message)?.[1];
+  if (!missing) return error;
+  return { ...error, message: `${error.message}\nLambda's Node.js runtime provides ${missing}; locally, install it where you run the command: npm install --save-dev ${missing}` };
+}
+
 function main(port: NonNullable<typeof parentPort>, data: WorkerData): void {
   let handler: Handler;
   try {
+    // NODE_PATH (the function's, as Lambda sets one) is read by the module loader at start: again, for this worker.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('node:module') as { _initPaths(): void })._initPaths();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     handler = require(data.codePath)[data.exportName];
     port.postMessage({ type: 'ready' } satisfies WorkerMessage);
   } catch (error) {
-    port.postMessage({ type: 'init-error', error: errorOf(error) } satisfies WorkerMessage);
+    port.postMessage({ type: 'init-error', error: withSdkHint(errorOf(error)) } satisfies WorkerMessage);
     return;
   }
   port.on('message', async ({ id, event, timeoutMs }: InvokeMessage) => {

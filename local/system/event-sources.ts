@@ -27,7 +27,8 @@ export interface StartSourcesOptions {
   readonly load: () => Promise<FunctionRunner>;
   /** @default 4: the most execution environments per mapping (Lambda scales further; a laptop need not) */
   readonly maxConcurrency?: number;
-  readonly onInvocation?: (invocation: Invocation) => void;
+  /** Told of each invocation, with the invoked function's logical id. */
+  readonly onInvocation?: (invocation: Invocation, functionLogicalId: string) => void;
 }
 
 /**
@@ -50,7 +51,7 @@ export async function startFunctionSources(options: StartSourcesOptions): Promis
       batchSize: mapping.batchSize,
       reportBatchItemFailures: mapping.reportBatchItemFailures,
       functionTimeoutMs: timeoutMs,
-      onInvocation: ({ invocation }) => options.onInvocation?.(invocation),
+      onInvocation: ({ invocation }) => options.onInvocation?.(invocation, functionLogicalId),
     });
     sqs.push({ mappingLogicalId: mapping.logicalId, functionLogicalId, queueLogicalId: mapping.queueLogicalId, source });
   }
@@ -59,7 +60,7 @@ export async function startFunctionSources(options: StartSourcesOptions): Promis
     const queue = await messaging.moto.createQueue(`${subscription.logicalId}-to-${functionLogicalId}`);
     const subscriptionArn = await messaging.moto.subscribeQueue(messaging.topics.get(subscription.topicLogicalId)!, queue);
     const runner = await options.load();
-    sns.push(new SnsSubscription({ client: messaging.moto.client, queue, subscriptionArn, runner, onInvocation: options.onInvocation }));
+    sns.push(new SnsSubscription({ client: messaging.moto.client, queue, subscriptionArn, runner, onInvocation: (invocation) => options.onInvocation?.(invocation, functionLogicalId) }));
   }
   sqs.forEach(({ source }) => source.start());
   sns.forEach((subscription) => subscription.start());

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { FunctionError } from '../function-error';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../identity';
 import { FunctionRunner, type Invocation } from '../lambda-runtime/function-runner';
@@ -149,6 +150,11 @@ export class TemplateFunctions {
       ...(endpoints.sns ? { AWS_ENDPOINT_URL_SNS: endpoints.sns } : {}),
       ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
       ...(endpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda } : {}),
+      // A function that builds its Management API client without an endpoint reaches the emulator.
+      ...(endpoints.managementApi ? { AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI: endpoints.managementApi } : {}),
+      // Lambda's Node.js runtime provides the AWS SDK (its NODE_PATH holds /var/runtime/node_modules); locally a
+      // function that requires it without bundling it finds it where the command runs, in the app's node_modules.
+      NODE_PATH: path.join(process.cwd(), 'node_modules'),
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_LAMBDA_FUNCTION_NAME: logicalId,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize ?? 128),

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventBridgeDelivery } from './eventbridge';
 import type { EmulatorOptions } from '../api-gateway/emulator';
 import type { LocalAuthorizer } from '../api-gateway/routes/authorizers';
@@ -73,4 +74,6 @@ export interface LocalSystemOptions {
    * rule's Lambda targets go to `onFunctionInvocation`.
    */
   readonly onEvent?: (delivery: EventBridgeDelivery) => void;
+  /** Serves more paths on the emulator's port (the console): true when it handled the request. @default none */
+  readonly httpHandler?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }

@@ -4,6 +4,7 @@ import { systemDrained } from './drained';
 import { startTemplateSources, stopFunctionSources, type FunctionSources, type RunningQueueSource } from './event-sources';
 import { startEventBridge, stopEventBridge, type LocalEventBridge } from './eventbridge';
 import { TemplateFunctions } from './functions';
+import { emitEvent, emitInvocation } from './invocation-activity';
 import { lambdaFunctionNames, templateInvokeTarget } from './lambda-functions';
 import type { LocalSystemOptions } from './local-system-options';
 import { pusherQueues, startMessaging, type LocalMessaging, type PusherQueues } from './messaging';
@@ -12,6 +13,7 @@ import { startStreamSources, stopStreamSources, type RunningStreamSource } from 
 import { SystemClients } from './system-clients';
 import { createTables } from './tables';
 import { ENV } from '../../src/shared/constants';
+import { ActivityFeed } from '../activity';
 import { ApiGatewayEmulator } from '../api-gateway/emulator';
 import { tokenIsUserId } from '../api-gateway/routes/authorizers';
 import { TemplateRoutes } from '../api-gateway/routes/template-routes';
@@ -78,6 +80,11 @@ export class LocalSystem extends SystemClients {
   streamSources: RunningStreamSource[] = [];
   /** Lambda's Invoke API for the functions (`AWS_ENDPOINT_URL_LAMBDA`): a hook invoked by the channels function. */
   lambda?: LambdaInvokeServer;
+  /**
+   * Everything that happens, as it happens: connections, frames routed, posts, the functions' reports (requests,
+   * channel frames, batches), lifecycle events, other function output. The local command's log and console read it.
+   */
+  readonly activity = new ActivityFeed();
 
   private constructor(
     readonly template: CloudTemplate,
@@ -97,7 +104,11 @@ export class LocalSystem extends SystemClients {
       names: this.names,
       assembly: options.assembly,
       log: options.log,
-      onInvocation: options.onFunctionInvocation,
+      onInvocation: (logicalId, invocation) => {
+        emitInvocation(this.activity, logicalId, invocation);
+        if (options.onFunctionInvocation) options.onFunctionInvocation(logicalId, invocation);
+        else for (const line of invocation.lines.filter((l) => l.trim())) options.log?.(`  ${logicalId}: ${line}`);
+      },
       // Without queues, a variable naming a queue or a topic is left out: the pusher then hands nothing to follow-ups.
       mayLeaveOut: (value) => !this.messaging
         && ['AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus'].includes(template.Resources[referencedId(value) ?? '']?.Type),
@@ -204,6 +215,12 @@ export class LocalSystem extends SystemClients {
     await this.dynamodb.stop();
   }
 
+  /** An invocation by an event source: its activities, then `onInvocation`. */
+  private invoked(logicalId: string, invocation: Invocation): void {
+    emitInvocation(this.activity, logicalId, invocation);
+    this.options.onInvocation?.(invocation);
+  }
+
   private pusherOverrides(overrides: Record<string, string>): Record<string, string> {
     return { [ENV.CALLBACK_URL]: this.emulator.callbackUrl, ...this.options.pusherOverrides, ...overrides };
   }
@@ -225,7 +242,10 @@ export class LocalSystem extends SystemClients {
         messaging: this.messaging,
         names: this.names,
         load: (logicalId) => this.functions.load(logicalId),
-        onEvent: this.options.onEvent,
+        onEvent: (delivery) => {
+          emitEvent(this.activity, delivery);
+          this.options.onEvent?.(delivery);
+        },
         onInvocation: (logicalId, invocation) => this.functions.report(logicalId, invocation),
         log: this.options.log,
       });
@@ -241,7 +261,7 @@ export class LocalSystem extends SystemClients {
         loadPusher: () => this.loadPusher(),
         load: (logicalId) => this.functions.load(logicalId),
         maxConcurrency: this.options.maxEventSourceConcurrency,
-        onInvocation: this.options.onInvocation,
+        onInvocation: (invocation, logicalId) => this.invoked(logicalId, invocation),
       });
       this.sources = started.pusher;
       this.otherSources = started.others;
@@ -252,7 +272,7 @@ export class LocalSystem extends SystemClients {
       names: this.names,
       messaging: this.messaging,
       load: (logicalId) => this.functions.load(logicalId),
-      onInvocation: (_mapping, { invocation }) => this.options.onInvocation?.(invocation),
+      onInvocation: (mapping, { invocation }) => this.invoked(mapping.functionLogicalId, invocation),
       log: this.options.log,
     });
   }
@@ -265,6 +285,7 @@ export class LocalSystem extends SystemClients {
       dynamodb: { endpoint: this.dynamodb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, names: this.names },
       authorizer: this.options.authorizer ?? tokenIsUserId,
       invokeFunction: this.options.invokeFunction ?? ((logicalId, event) => this.functions.invoke(logicalId, event)),
+      onFrame: (frame) => this.activity.emit({ kind: 'frame', ...frame }),
       stage,
       apiId: 'local',
     });
@@ -278,6 +299,8 @@ export class LocalSystem extends SystemClients {
       signing: { credentials: LOCAL_CREDENTIALS, region: LOCAL_REGION },
       tls: this.options.tls,
       limits: this.options.connectionLimits,
+      activity: this.activity,
+      httpHandler: this.options.httpHandler,
     });
   }
 }

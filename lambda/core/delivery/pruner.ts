@@ -58,4 +58,23 @@ export class BatchPruner {
   async pruneSubscriptions(keys: readonly SubscriptionKey[], messageId: string): Promise<number> {
     return this.subscriptions ? this.subscriptions.prune(keys, messageId) : 0;
   }
+
+  /**
+   * Deletes the rows and subscriptions of connections found gone (410) and of those a disconnect request closed;
+   * resolves to the number of the gone ones' rows deleted (pruned). A closed connection's rows are deleted as well,
+   * but counted as closed, once, by the run that closed it.
+   */
+  async pruneGoneAndClosed(keys: readonly ConnectionKey[], subscriptions: readonly SubscriptionKey[], closed: ReadonlySet<string>,
+    messageId: string): Promise<number> {
+    const wasClosed = (key: { connectionId: string }) => closed.has(key.connectionId);
+    const [pruned] = await Promise.all([
+      this.prune(keys.filter((k) => !wasClosed(k)), messageId),
+      this.prune(keys.filter(wasClosed), messageId),
+    ]);
+    const [prunedSubscriptions] = await Promise.all([
+      this.pruneSubscriptions(subscriptions.filter((k) => !wasClosed(k)), messageId),
+      this.pruneSubscriptions(subscriptions.filter(wasClosed), messageId),
+    ]);
+    return pruned + prunedSubscriptions;
+  }
 }

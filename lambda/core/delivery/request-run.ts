@@ -48,6 +48,8 @@ export class RequestRun {
   private readonly started: number;
   private readonly inFlight = new InFlight();
   private readonly goneKeys: ConnectionKey[] = [];
+  /** Connections this run closed (a disconnect request): their rows are deleted too, counted as closed, not pruned. */
+  private readonly closedIds = new Set<string>();
   /** Gone or closed connections: their subscriptions to the request's channels are pruned when the run finishes. */
   private readonly goneConnections: string[] = [];
   private readonly payloads: Payloads;
@@ -128,11 +130,7 @@ export class RequestRun {
 
   async finish(): Promise<DeliveryOutcome> {
     await this.settled();
-    if (this.goneKeys.length > 0) this.counts.pruned = await this.pruner.prune(this.goneKeys, this.job.messageId);
-    // Gathered now, not at the 410: a later channel's subscription row of the connection may have been read since.
-    const goneSubscriptions: SubscriptionKey[] = this.goneConnections.flatMap((connectionId) =>
-      this.targets.channelsOf(connectionId).map((channel) => ({ channel, connectionId })));
-    if (goneSubscriptions.length > 0) this.counts.pruned += await this.pruner.pruneSubscriptions(goneSubscriptions, this.job.messageId);
+    await this.pruneRows();
     const error = this.permanent ?? this.transient;
     const remainder = this.options.followUps ? this.left.remainder(this.targets, this.job.request.channels) : undefined;
     return {
@@ -202,6 +200,7 @@ export class RequestRun {
   private handleClose(result: PostResult, post: Post, dataSent: boolean): void {
     if (result.status === 'delivered' || result.status === 'gone') {
       this.counts.closed += 1;
+      this.closedIds.add(post.connectionId);
       return this.forget(post);
     }
     if (result.status === 'retryable' && this.options.followUps && dataSent) {
@@ -230,6 +229,14 @@ export class RequestRun {
   private gone(post: Post): void {
     this.counts.gone += 1;
     this.forget(post);
+  }
+
+  /** Deletes the rows of gone and closed connections, and their subscriptions; only the gone ones count as pruned. */
+  private async pruneRows(): Promise<void> {
+    // Gathered now, not at the 410: a later channel's subscription row of the connection may have been read since.
+    const subscriptions: SubscriptionKey[] = this.goneConnections.flatMap((connectionId) =>
+      this.targets.channelsOf(connectionId).map((channel) => ({ channel, connectionId })));
+    this.counts.pruned = await this.pruner.pruneGoneAndClosed(this.goneKeys, subscriptions, this.closedIds, this.job.messageId);
   }
 
   /** The row of a connection that is gone or closed is deleted when the run finishes. */
@@ -291,3 +298,4 @@ export class RequestRun {
     return { ...(userId === undefined ? {} : { userId }), connectionId: post.connectionId, ...(channel === undefined ? {} : { channel }) };
   }
 }
+

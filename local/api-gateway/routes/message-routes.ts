@@ -13,6 +13,26 @@ export interface MessageRoutesOptions {
   readonly backends: IntegrationBackends;
   readonly context: (route: RouteIntegration, connection: KnownConnection, requestId: string) => RouteContext;
   readonly failed: (failure: RouteFailure) => void;
+  /** Told of every frame routed, once its reply (if any) is known. */
+  readonly onFrame?: (frame: RoutedFrame) => void;
+}
+
+/** What routing a frame came to: the frame sent back (if any), and why the route failed (when it did). */
+interface Routed {
+  readonly reply?: string;
+  readonly failure?: string;
+}
+
+/** A client's frame as it was routed: the route that took it (none: no route matched), its integration, the outcome. */
+export interface RoutedFrame {
+  readonly connectionId: string;
+  readonly route?: string;
+  /** `AWS_PROXY <function>`, `AWS dynamodb:PutItem`, `MOCK`, … */
+  readonly integration?: string;
+  readonly outcome: 'ok' | 'failed' | 'unrouted';
+  readonly reason?: string;
+  /** Whether a frame was sent back: a two-way route's response, or an error frame. */
+  readonly replied: boolean;
 }
 
 /**
@@ -29,10 +49,27 @@ export class MessageRoutes {
   }
 
   async handle(connection: KnownConnection, frame: string): Promise<string | undefined> {
-    const requestId = randomUUID();
     const key = evaluateSelection(this.options.routeSelectionExpression, { body: frame });
     const route = (key !== undefined ? this.byKey.get(key) : undefined) ?? this.byKey.get('$default');
-    if (!route) return errorFrame('Forbidden', connection, requestId);
+    const requestId = randomUUID();
+    if (!route) {
+      const reason = `no route for ${key === undefined ? 'a frame without a route key' : `"${key}"`} and no $default route`;
+      this.options.onFrame?.({ connectionId: connection.connectionId, outcome: 'unrouted', reason, replied: true });
+      return errorFrame('Forbidden', connection, requestId);
+    }
+    const { reply, failure } = await this.route(route, connection, frame, requestId);
+    this.options.onFrame?.({
+      connectionId: connection.connectionId,
+      route: route.routeKey,
+      integration: integrationOf(route),
+      outcome: failure === undefined ? 'ok' : 'failed',
+      ...(failure !== undefined ? { reason: failure } : {}),
+      replied: reply !== undefined,
+    });
+    return reply;
+  }
+
+  private async route(route: RouteIntegration, connection: KnownConnection, frame: string, requestId: string): Promise<Routed> {
     let call: IntegrationCall;
     try {
       call = await runIntegration(route, this.options.context(route, connection, requestId), this.options.backends, {}, frame);
@@ -42,20 +79,27 @@ export class MessageRoutes {
     const twoWay = route.routeResponseSelectionExpression !== undefined && route.routeResponseKeys.length > 0;
     if (route.integrationType === 'AWS_PROXY') {
       if (call.status < 200 || call.status >= 300) return this.fail(route, connection, requestId, call, `${route.lambdaFunction} answered ${call.status}`);
-      return twoWay ? call.answer : undefined;
+      return { reply: twoWay ? call.answer : undefined };
     }
     const selected = selectIntegrationResponse(route.integrationResponses, call.status);
     if (!selected) return this.fail(route, connection, requestId, call, noOutputMapping(call.status));
-    return twoWay ? responseFrame(selected, call.answer, call.status, frame, this.options.context(route, connection, requestId)) : undefined;
+    return { reply: twoWay ? responseFrame(selected, call.answer, call.status, frame, this.options.context(route, connection, requestId)) : undefined };
   }
 
-  private fail(route: RouteIntegration, connection: KnownConnection, requestId: string, call: IntegrationCall, reason: string): string {
+  private fail(route: RouteIntegration, connection: KnownConnection, requestId: string, call: IntegrationCall, reason: string): Routed {
     this.options.failed({ routeKey: route.routeKey, connectionId: connection.connectionId, ...call, reason });
-    return errorFrame('Internal server error', connection, requestId);
+    return { reply: errorFrame('Internal server error', connection, requestId), failure: reason };
   }
 }
 
 /** The frame API Gateway sends a client when its message could not be routed or its route failed. */
 export function errorFrame(message: string, connection: KnownConnection, requestId: string): string {
   return JSON.stringify({ message, connectionId: connection.connectionId, requestId });
+}
+
+/** A route's integration, as a log line names it. */
+export function integrationOf(route: RouteIntegration): string {
+  if (route.integrationType === 'AWS_PROXY') return `AWS_PROXY ${route.lambdaFunction ?? '?'}`;
+  if (route.dynamodbAction) return `AWS dynamodb:${route.dynamodbAction}`;
+  return route.integrationType;
 }

@@ -3,7 +3,7 @@ import { authorizerContext, hasIdentitySources, type AuthorizerAnswer, type Loca
 import { noOutputMapping, selectIntegrationResponse } from './integration-responses';
 import { DynamoDbIntegration, type DynamoDbIntegrationOptions, type IntegrationCall } from './integrations/dynamodb';
 import type { InvokeFunction } from './integrations/lambda-proxy';
-import { MessageRoutes } from './message-routes';
+import { MessageRoutes, type RoutedFrame } from './message-routes';
 import { runIntegration, unsupported, type IntegrationBackends, type RouteFailure } from './run-integration';
 import type { RouteContext } from './vtl';
 import { LOOPBACK } from '../../net';
@@ -25,6 +25,8 @@ export interface TemplateRoutesOptions {
    * WebSocket event; its `statusCode` decides, as API Gateway's does. Without it, such a route fails.
    */
   readonly invokeFunction?: InvokeFunction;
+  /** Told of every client frame routed: its route, integration and outcome (the local command's log, its console). */
+  readonly onFrame?: (frame: RoutedFrame) => void;
 }
 
 /**
@@ -52,6 +54,7 @@ export class TemplateRoutes implements ApiRoutes {
       backends: this.backends,
       context: (route, connection, requestId) => this.context(route, connection, 'MESSAGE', requestId),
       failed: (failure) => this.failures.push(failure),
+      onFrame: options.onFrame,
     });
   }
 
@@ -65,10 +68,12 @@ export class TemplateRoutes implements ApiRoutes {
     let answer: AuthorizerAnswer | undefined = {};
     if (route && route.authorizationType !== 'NONE') {
       // API Gateway refuses a request that lacks an identity source without calling the authorizer.
-      if (!hasIdentitySources(route.identitySource ?? [], request)) return { accepted: false, status: 401, reason: 'Unauthorized' };
+      if (!hasIdentitySources(route.identitySource ?? [], request)) {
+        return refused(401, 'Unauthorized', `no ${(route.identitySource ?? []).join(', ')}: the authorizer is not called without its identity sources`);
+      }
       answer = await this.options.authorizer({ query: request.query, headers: request.headers });
-      if (!answer) return { accepted: false, status: 401, reason: 'Unauthorized' };
-      if (answer.deny) return { accepted: false, status: 403, reason: 'Forbidden' };
+      if (!answer) return refused(401, 'Unauthorized', 'the authorizer refused the token (Unauthorized)');
+      if (answer.deny) return refused(403, 'Forbidden', 'the authorizer denied it (no Allow for $connect)');
     }
     const known: KnownConnection = {
       connectionId: request.connectionId,
@@ -79,7 +84,7 @@ export class TemplateRoutes implements ApiRoutes {
       identity: { sourceIp: request.sourceIp, userAgent: request.userAgent, ...answer.identity },
     };
     const outcome = route ? await this.run(route, known, 'CONNECT') : { ok: true };
-    if (!outcome.ok) return { accepted: false, status: 500, reason: 'Internal Server Error' };
+    if (!outcome.ok) return refused(500, 'Internal Server Error', `the $connect integration failed: ${this.failures[this.failures.length - 1]?.reason}`);
     return { accepted: true, connection: known, ...(outcome.protocol ? { protocol: outcome.protocol } : {}) };
   }
 
@@ -143,6 +148,10 @@ export class TemplateRoutes implements ApiRoutes {
 }
 
 const PROTOCOL_HEADER = 'Sec-WebSocket-Protocol';
+
+function refused(status: number, reason: string, detail: string): ConnectVerdict {
+  return { accepted: false, status, reason, detail };
+}
 
 /** A connection route's outcome: whether it succeeded, and the subprotocol its answer selected. */
 interface RouteOutcome {

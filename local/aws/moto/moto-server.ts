@@ -33,6 +33,9 @@ export interface QueueDepth {
   readonly delayed: number;
 }
 
+/** The moto version the local system is tested with (`install-moto.sh` installs it; the hint below names it). */
+export const MOTO_VERSION = '5.2.5';
+
 /**
  * The Python that has moto's server: `MOTO_PYTHON`, the `.venv-moto` that `local/aws/moto/install-moto.sh` makes (next
  * to this repository's sources, or in the current directory), or `python3` when it can import moto.
@@ -42,8 +45,8 @@ function motoPython(): string {
   const found = candidates.find((p): p is string => !!p && existsSync(p))
     ?? (spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' }).status === 0 ? 'python3' : undefined);
   if (!found) {
-    throw new Error('moto is not installed: run `python3 -m venv .venv-moto && .venv-moto/bin/pip install "moto[server]"` in this directory '
-      + '(or set MOTO_PYTHON to a Python that has it)');
+    throw new Error(`moto is not installed (the local SQS, SNS and EventBridge): run \`python3 -m venv .venv-moto && .venv-moto/bin/pip install "moto[server]==${MOTO_VERSION}"\` `
+      + 'in this directory, or set MOTO_PYTHON to a Python that has it');
   }
   return found;
 }

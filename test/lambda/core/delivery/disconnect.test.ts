@@ -56,7 +56,7 @@ describe('parsing a disconnect request', () => {
 });
 
 describe('RequestRun of a disconnect', () => {
-  test('posts the data, then closes, and the rows are deleted', async () => {
+  test('posts the data, then closes, and the rows are deleted (counted as closed, not as pruned)', async () => {
     // GIVEN
     const { run, sender, store } = runFor({ action: 'disconnect', users: ['a'], data: 'bye' });
     store.rows.push(row('a', 'c1'), row('a', 'c2'));
@@ -68,7 +68,7 @@ describe('RequestRun of a disconnect', () => {
     // THEN
     expect(sender.delivered()).toEqual(['c1', 'c2']);
     expect(sender.closes).toEqual(['c1', 'c2']);
-    expect(outcome).toMatchObject({ status: 'delivered', targets: 2, delivered: 2, closed: 2, pruned: 2, failed: 0 });
+    expect(outcome).toMatchObject({ status: 'delivered', targets: 2, delivered: 2, closed: 2, pruned: 0, failed: 0 });
     expect(store.rows).toEqual([]);
   });
 

@@ -1,0 +1,166 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { WebSocketAwsIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { startCommand, stopCommand, until, type Started } from './command';
+import { RecordingClient } from '../../../local/client/recording-client';
+import { ConnectionUserId, WebsocketPusher } from '../../../src';
+
+// A chat app of the tests' own, as a new user writes one, run through the packaged command: a `sendmessage` route whose
+// Lambda publishes to the pusher's queue with the AWS SDK (which Lambda's runtime provides), a `whoami` two-way Lambda
+// route, an `enqueue` route that is an SQS service integration straight to the pusher's queue, the construct's `ping`
+// (a mock integration), and, in the second run, a `$default` Lambda route; every frame a line in the command's log.
+
+const SEND_MESSAGE = `
+const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');
+const sqs = new SQSClient({});
+exports.handler = async (event) => {
+  const from = event.requestContext.authorizer.principalId;
+  const { to, text } = JSON.parse(event.body);
+  await sqs.send(new SendMessageCommand({
+    QueueUrl: process.env.PUSHER_QUEUE_URL,
+    MessageBody: JSON.stringify({ users: to, data: { from, text } }),
+  }));
+  console.log('sent', from, '->', to.join(','));
+  return { statusCode: 200 };
+};`;
+
+const WHOAMI = `exports.handler = async (event) => ({
+  statusCode: 200,
+  body: JSON.stringify({ you: event.requestContext.authorizer.principalId, route: event.requestContext.routeKey, stage: event.requestContext.stage }),
+});`;
+
+const DEFAULT = `exports.handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ unknown: event.body }) });`;
+
+/** The chat app, synthesized into a cloud assembly; with `withDefault`, a `$default` route too. */
+function synthesizeChatApp(withDefault: boolean): string {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'chat-app-'));
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'ChatStack');
+  const fn = (id: string, code: string) => new lambda.Function(stack, id, {
+    runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline(code), timeout: Duration.seconds(10),
+  });
+  const api = new apigwv2.WebSocketApi(stack, 'Api');
+  const stage = new apigwv2.WebSocketStage(stack, 'Stage', { webSocketApi: api, stageName: 'chat', autoDeploy: true });
+  const authorizer = new WebSocketLambdaAuthorizer('Authorizer', fn('AuthorizerFn', 'exports.handler = async () => { throw new Error("Unauthorized"); };'), {
+    identitySource: ['route.request.querystring.token'],
+  });
+  const pusher = new WebsocketPusher(stack, 'Pusher', {
+    webSocketStage: stage,
+    connectionRoutes: { userId: ConnectionUserId.fromAuthorizer(), authorizer },
+  });
+  const sendMessage = fn('SendMessageFn', SEND_MESSAGE);
+  sendMessage.addEnvironment('PUSHER_QUEUE_URL', pusher.queue!.queueUrl);
+  pusher.queue!.grantSendMessages(sendMessage);
+  api.addRoute('sendmessage', { integration: new WebSocketLambdaIntegration('SendMessage', sendMessage) });
+  api.addRoute('whoami', { integration: new WebSocketLambdaIntegration('WhoAmI', fn('WhoAmIFn', WHOAMI)), returnResponse: true });
+  const role = new iam.Role(stack, 'EnqueueRole', { assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com') });
+  pusher.queue!.grantSendMessages(role);
+  api.addRoute('enqueue', {
+    integration: new WebSocketAwsIntegration({
+      integrationUri: `arn:aws:apigateway:${stack.region}:sqs:path/${stack.account}/${pusher.queue!.queueName}`,
+      integrationMethod: 'POST',
+      credentialsRole: role,
+      requestParameters: { 'integration.request.header.Content-Type': '\'application/x-www-form-urlencoded\'' },
+      requestTemplates: { $default: 'Action=SendMessage&MessageBody=$util.urlEncode($input.json(\'$.request\'))' },
+      templateSelectionExpression: '\\$default',
+    }),
+  });
+  if (withDefault) api.addRoute('$default', { integration: new WebSocketLambdaIntegration('Default', fn('DefaultFn', DEFAULT)), returnResponse: true });
+  app.synth();
+  return outdir;
+}
+
+const frames = (client: RecordingClient) => client.messages.map((m) => JSON.parse(m));
+
+describe('a chat app through the packaged command', () => {
+  let started: Started;
+  afterEach(async () => {
+    if (started) await stopCommand(started.child);
+  });
+
+  test('sendmessage (a Lambda publishing with the SDK), enqueue (SQS), whoami (two-way), ping (mock), an unmatched frame; a line each', async () => {
+    // GIVEN the app without $default, run by the command
+    started = await startCommand(synthesizeChatApp(false), 0);
+    const { webSocketUrl, output } = started;
+    const alice = await RecordingClient.open(webSocketUrl, 'alice', { query: { token: 'alice' } });
+    const bob = await RecordingClient.open(webSocketUrl, 'bob', { query: { token: 'bob' } });
+    const carol = await RecordingClient.open(webSocketUrl, 'carol', { query: { token: 'carol' } });
+
+    // WHEN alice sends a chat message to bob and carol through the sendmessage route
+    alice.send(JSON.stringify({ action: 'sendmessage', to: ['bob', 'carol'], text: 'hi <b>all</b> & 🙂' }));
+
+    // THEN the app's Lambda ran, published to the pusher's queue, and the others received it; alice did not
+    await until(() => bob.messages.length === 1 && carol.messages.length === 1, 'the chat message');
+    for (const client of [bob, carol]) expect(frames(client)[0]).toMatchObject({ type: 'message', data: { from: 'alice', text: 'hi <b>all</b> & 🙂' } });
+    expect(alice.messages).toEqual([]);
+
+    // WHEN bob publishes straight from his socket through the SQS integration route
+    bob.send(JSON.stringify({ action: 'enqueue', request: { users: ['alice'], data: 'via SQS & no Lambda' } }));
+
+    // THEN the pusher got it from the queue
+    await until(() => alice.messages.length === 1, 'the enqueued request');
+    expect(frames(alice)[0]).toMatchObject({ type: 'message', data: 'via SQS & no Lambda' });
+
+    // WHEN carol asks whoami (two-way), pings (the construct's mock route), and sends a frame no route takes
+    carol.send(JSON.stringify({ action: 'whoami' }));
+    await until(() => carol.messages.length === 2, 'the whoami reply');
+    carol.send(JSON.stringify({ action: 'ping' }));
+    await until(() => carol.messages.length === 3, 'the pong');
+    carol.send(JSON.stringify({ action: 'dance' }));
+    await until(() => carol.messages.length === 4, 'the error frame');
+
+    // THEN each got its answer, and the unmatched frame API Gateway's error frame
+    expect(frames(carol).slice(1, 3)).toEqual([{ you: 'carol', route: 'whoami', stage: 'chat' }, { type: 'pong' }]);
+    expect(frames(carol)[3]).toMatchObject({ message: 'Forbidden', connectionId: carol.connectionId });
+
+    // AND the log has a line per frame routed (route, integration, outcome), the app's own line, the requests
+    await until(() => output.filter((l) => / sqs multicast +delivered +targets=/.test(l)).length === 2, 'the request lines');
+    const line = (pattern: RegExp) => expect(output.find((l) => pattern.test(l))).toBeDefined();
+    line(new RegExp(`\\$connect +accepted +${alice.connectionId} user=alice`));
+    line(new RegExp(`frame sendmessage +ok +${alice.connectionId} -> AWS_PROXY SendMessageFn`));
+    line(/SendMessageFn: .*sent alice -> bob,carol/);
+    line(new RegExp(`frame enqueue +ok +${bob.connectionId} -> AWS sqs:SendMessage`));
+    line(new RegExp(`frame whoami +ok +${carol.connectionId} -> AWS_PROXY WhoAmIFn`));
+    line(new RegExp(`frame ping +ok +${carol.connectionId} -> MOCK`));
+    line(new RegExp(`frame \\(no route\\) +unrouted +${carol.connectionId}  no route for "dance" and no \\$default route`));
+    for (const client of [alice, bob, carol]) client.terminate();
+  }, 120_000);
+
+  test('$default takes what no route does; a refused connect is a line with its reason; a request to nobody says so', async () => {
+    // GIVEN the app with $default
+    started = await startCommand(synthesizeChatApp(true), 0);
+    const { webSocketUrl, output, env } = started;
+    const dave = await RecordingClient.open(webSocketUrl, 'dave', { query: { token: 'dave' } });
+
+    // WHEN dave sends an unknown action and a frame that is not JSON
+    dave.send(JSON.stringify({ action: 'dance' }));
+    dave.send('not json');
+    await until(() => dave.messages.length === 2, 'the $default replies');
+
+    // THEN $default answered both (two-way)
+    expect(frames(dave)).toEqual([{ unknown: '{"action":"dance"}' }, { unknown: 'not json' }]);
+    expect(output.filter((l) => new RegExp(`frame \\$default +ok +${dave.connectionId} -> AWS_PROXY DefaultFn`).test(l))).toHaveLength(2);
+
+    // WHEN a client connects without a token, and a request reaches nobody
+    await expect(RecordingClient.open(webSocketUrl, 'nobody')).rejects.toThrow('connect refused: 401');
+    const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
+    const sqs = new SQSClient({
+      region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_SQS,
+      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+    });
+    await sqs.send(new SendMessageCommand({ QueueUrl: env.PUSHER_QUEUE_URL, MessageBody: JSON.stringify({ users: ['zed'], data: 1 }) }));
+    sqs.destroy();
+
+    // THEN the refusal's reason and the request's "no targets" are lines
+    await until(() => output.some((l) => / sqs multicast +no targets +-/.test(l)), 'the no-targets line');
+    expect(output.find((l) => /\$connect +refused +401 no route\.request\.querystring\.token/.test(l))).toBeDefined();
+    dave.terminate();
+    await until(() => output.some((l) => new RegExp(`\\$disconnect +closed +${dave.connectionId}`).test(l)), 'the disconnect line');
+  }, 120_000);
+});
