@@ -7,7 +7,7 @@ import { TemplateFunctions } from './functions';
 import { emitEvent, emitInvocation } from './invocation-activity';
 import { lambdaFunctionNames, templateInvokeTarget } from './lambda-functions';
 import type { LocalSystemOptions } from './local-system-options';
-import { pusherQueues, startMessaging, type LocalMessaging, type PusherQueues } from './messaging';
+import { messagingIntegration, pusherQueues, startMessaging, type LocalMessaging, type PusherQueues } from './messaging';
 import { baseNames, type MutableNames } from './names';
 import { startStreamSources, stopStreamSources, type RunningStreamSource } from './stream-sources';
 import { SystemClients } from './system-clients';
@@ -71,19 +71,13 @@ export class LocalSystem extends SystemClients {
   eventBridge?: LocalEventBridge;
   /** The pusher's event sources, with `queues: true`. */
   sources?: FunctionSources;
-  /**
-   * The event sources of the template's other functions, by logical id, with `queues: true`: their SQS event source
-   * mappings (the connection stream function's presence check queue, with `lifecycleEvents`) and `lambda` subscriptions.
-   */
+  /** The event sources of the template's other functions (SQS mappings, `lambda` subscriptions), with `queues: true`. */
   otherSources: ReadonlyMap<string, FunctionSources> = new Map();
   /** The template's DynamoDB stream event source mappings, running. */
   streamSources: RunningStreamSource[] = [];
   /** Lambda's Invoke API for the functions (`AWS_ENDPOINT_URL_LAMBDA`): a hook invoked by the channels function. */
   lambda?: LambdaInvokeServer;
-  /**
-   * Everything that happens, as it happens: connections, frames routed, posts, the functions' reports (requests,
-   * channel frames, batches), lifecycle events, other function output. The local command's log and console read it.
-   */
+  /** Everything that happens, as it happens (connections, frames, posts, reports): the command's log and console read it. */
   readonly activity = new ActivityFeed();
 
   private constructor(
@@ -176,11 +170,8 @@ export class LocalSystem extends SystemClients {
   }
 
   /**
-   * Resolves once nothing is left to do: every function's event sources idle and the queues they read empty (with
-   * `queues: true`; dead-letter queues are not read), the local EventBridge's too, and every DynamoDB stream source idle,
-   * all of it twice in a row. A delayed message (`DelaySeconds`) counts as not drained until it has been received and
-   * processed, as a pusher's delayed follow-up always has: a presence check waits out its grace period, so that what
-   * it emits (a `UserOffline`) is there once this resolves; a `timeoutMs` shorter than the delays rejects.
+   * Resolves once every event source (queues, EventBridge, streams) is idle and what it reads empty, twice in a row;
+   * delayed messages (a presence check's grace period) included, so a `timeoutMs` shorter than the delays rejects.
    */
   async drained(timeoutMs = 60_000): Promise<void> {
     const { messaging, sources } = this;
@@ -215,7 +206,6 @@ export class LocalSystem extends SystemClients {
     await this.dynamodb.stop();
   }
 
-  /** An invocation by an event source: its activities, then `onInvocation`. */
   private invoked(logicalId: string, invocation: Invocation): void {
     emitInvocation(this.activity, logicalId, invocation);
     this.options.onInvocation?.(invocation);
@@ -283,6 +273,7 @@ export class LocalSystem extends SystemClients {
       routes: apiRoutes(this.template),
       routeSelectionExpression: routeSelectionExpression(this.template),
       dynamodb: { endpoint: this.dynamodb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, names: this.names },
+      messaging: this.messaging && messagingIntegration(this.messaging, this.names),
       authorizer: this.options.authorizer ?? tokenIsUserId,
       invokeFunction: this.options.invokeFunction ?? ((logicalId, event) => this.functions.invoke(logicalId, event)),
       onFrame: (frame) => this.activity.emit({ kind: 'frame', ...frame }),

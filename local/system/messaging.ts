@@ -1,6 +1,8 @@
 import { queueNames, topicNames, type MutableNames } from './names';
 import { ENV } from '../../src/shared/constants';
+import type { MessagingIntegrationOptions } from '../api-gateway/routes/integrations/messaging';
 import { MotoServer, type LocalQueue } from '../aws/moto/moto-server';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../identity';
 import type { CloudTemplate } from '../template/intrinsics';
 import { referencedId } from '../template/intrinsics';
 import { eventSourceMappings, queues, topics } from '../template/resources';
@@ -43,6 +45,17 @@ export async function startMessaging(template: CloudTemplate): Promise<LocalMess
     throw error;
   }
   return { moto, queues: created, topics: createdTopics, names };
+}
+
+/** Where the API's SQS and SNS integrations go: moto, each queue by its name. */
+export function messagingIntegration(messaging: LocalMessaging, names: MutableNames): MessagingIntegrationOptions {
+  return {
+    endpoint: messaging.moto.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    names,
+    queueUrl: (queueName) => [...messaging.queues.values()].find((q) => q.name === queueName)?.url,
+  };
 }
 
 /** The pusher's queues by role: where requests arrive, and its internal work queue with its dead-letter queue. */

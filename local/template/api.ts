@@ -22,6 +22,14 @@ export interface RouteIntegration {
   readonly integrationType: string;
   /** `PutItem`, `DeleteItem`, ... for an `AWS` integration to DynamoDB. */
   readonly dynamodbAction?: string;
+  /** For an `AWS` integration: the service its URI names (`dynamodb`, `sqs`, `sns`, …). */
+  readonly awsService?: string;
+  /** For an `AWS` integration: the action its URI (`…:action/<Action>`) or its request template (`Action=<Action>`) names. */
+  readonly awsAction?: string;
+  /** The integration's URI (intrinsics unresolved). */
+  readonly integrationUri?: unknown;
+  /** The integration's request parameters: `integration.request.header.<name>` or `….querystring.<name>` → a mapping. */
+  readonly requestParameters?: Readonly<Record<string, string>>;
   /** The integration's request templates by key, and the expression that selects one. */
   readonly requestTemplates?: Readonly<Record<string, unknown>>;
   readonly templateSelectionExpression?: string;
@@ -83,6 +91,9 @@ function routeIntegration(template: CloudTemplate, routeLogicalId: string, route
     authorizationType: route.AuthorizationType ?? 'NONE',
     integrationType: integration.IntegrationType,
     dynamodbAction: /:dynamodb:action\/([A-Za-z]+)/.exec(JSON.stringify(integration.IntegrationUri ?? ''))?.[1],
+    ...awsTarget(integration),
+    integrationUri: integration.IntegrationUri,
+    requestParameters: integration.RequestParameters,
     requestTemplates: integration.RequestTemplates,
     templateSelectionExpression: integration.TemplateSelectionExpression,
     routeResponseSelectionExpression: route.RouteResponseSelectionExpression,
@@ -102,6 +113,17 @@ function integrationResponses(template: CloudTemplate, integrationLogicalId: str
       responseTemplates: r.Properties.ResponseTemplates,
       responseParameters: r.Properties.ResponseParameters,
     }));
+}
+
+/** The service an `AWS` integration's URI names (`arn:…:apigateway:<region>:<service>:path|action/…`), and its action. */
+function awsTarget(integration: any): Pick<RouteIntegration, 'awsService' | 'awsAction'> {
+  if (integration.IntegrationType !== 'AWS') return {};
+  // Every Ref and Fn::GetAtt stands for `x`: the service and the action are literal in the URI or the template.
+  const uri = String(resolveIntrinsics(integration.IntegrationUri ?? '', new Proxy({}, { get: () => 'x' }), 'an integration URI'));
+  const [, service, kind, action] = /^arn:[^:]+:apigateway:[^:]*:(?:[\w-]+\.)?([a-z0-9-]+):(path|action)\/([A-Za-z]*)/.exec(uri) ?? [];
+  const template = resolveIntrinsics(Object.values(integration.RequestTemplates ?? {})[0] ?? '', new Proxy({}, { get: () => 'x' }), 'a request template');
+  const fromTemplate = /(?:^|&)Action=([A-Za-z]+)/.exec(String(template))?.[1];
+  return { awsService: service, awsAction: (kind === 'action' ? action : undefined) || fromTemplate };
 }
 
 /** The function a Lambda integration or authorizer URI invokes (`…/functions/${Fn::GetAtt [Fn, Arn]}/invocations`). */

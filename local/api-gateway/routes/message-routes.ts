@@ -27,7 +27,7 @@ interface Routed {
 export interface RoutedFrame {
   readonly connectionId: string;
   readonly route?: string;
-  /** `AWS_PROXY <function>`, `AWS dynamodb:PutItem`, `MOCK`, … */
+  /** `AWS_PROXY <function>`, `AWS dynamodb:PutItem`, `AWS sqs:SendMessage`, `MOCK`, … */
   readonly integration?: string;
   readonly outcome: 'ok' | 'failed' | 'unrouted';
   readonly reason?: string;
@@ -100,6 +100,6 @@ export function errorFrame(message: string, connection: KnownConnection, request
 /** A route's integration, as a log line names it. */
 export function integrationOf(route: RouteIntegration): string {
   if (route.integrationType === 'AWS_PROXY') return `AWS_PROXY ${route.lambdaFunction ?? '?'}`;
-  if (route.dynamodbAction) return `AWS dynamodb:${route.dynamodbAction}`;
+  if (route.integrationType === 'AWS') return `AWS ${route.awsService ?? '?'}:${route.awsAction ?? '?'}`;
   return route.integrationType;
 }

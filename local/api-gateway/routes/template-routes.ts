@@ -3,6 +3,7 @@ import { authorizerContext, hasIdentitySources, type AuthorizerAnswer, type Loca
 import { noOutputMapping, selectIntegrationResponse } from './integration-responses';
 import { DynamoDbIntegration, type DynamoDbIntegrationOptions, type IntegrationCall } from './integrations/dynamodb';
 import type { InvokeFunction } from './integrations/lambda-proxy';
+import { MessagingIntegration, type MessagingIntegrationOptions } from './integrations/messaging';
 import { MessageRoutes, type RoutedFrame } from './message-routes';
 import { runIntegration, unsupported, type IntegrationBackends, type RouteFailure } from './run-integration';
 import type { RouteContext } from './vtl';
@@ -17,6 +18,8 @@ export interface TemplateRoutesOptions {
   readonly routeSelectionExpression?: string;
   /** Where the template's DynamoDB integrations go, and what its intrinsics resolve to. */
   readonly dynamodb: DynamoDbIntegrationOptions;
+  /** Where the template's SQS and SNS integrations go (moto). Without it, such a route cannot run. */
+  readonly messaging?: MessagingIntegrationOptions;
   readonly authorizer: LocalAuthorizer;
   readonly stage: string;
   readonly apiId: string;
@@ -42,7 +45,12 @@ export class TemplateRoutes implements ApiRoutes {
   private readonly messages: MessageRoutes;
 
   constructor(private readonly options: TemplateRoutesOptions) {
-    this.backends = { dynamodb: new DynamoDbIntegration(options.dynamodb), names: options.dynamodb.names, invokeFunction: options.invokeFunction };
+    this.backends = {
+      dynamodb: new DynamoDbIntegration(options.dynamodb),
+      messaging: options.messaging && new MessagingIntegration(options.messaging),
+      names: options.dynamodb.names,
+      invokeFunction: options.invokeFunction,
+    };
     // A `$connect` or `$disconnect` that cannot run would refuse every client: refused at start, loudly.
     for (const route of options.routes.filter((r) => r.routeKey === '$connect' || r.routeKey === '$disconnect')) {
       const reason = unsupported(route, this.backends);

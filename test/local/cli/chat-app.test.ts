@@ -62,7 +62,7 @@ function synthesizeChatApp(withDefault: boolean): string {
   const role = new iam.Role(stack, 'EnqueueRole', { assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com') });
   pusher.queue!.grantSendMessages(role);
   api.addRoute('enqueue', {
-    integration: new WebSocketAwsIntegration({
+    integration: new WebSocketAwsIntegration('Enqueue', {
       integrationUri: `arn:aws:apigateway:${stack.region}:sqs:path/${stack.account}/${pusher.queue!.queueName}`,
       integrationMethod: 'POST',
       credentialsRole: role,

@@ -1,5 +1,5 @@
-import { request as httpRequest } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { postSigned, type BackendAnswer } from './signed-post';
 import type { RouteIntegration } from '../../../template/api';
 import { resolveIntrinsics, type LocalNames } from '../../../template/intrinsics';
 import { NativeSha256, type SigningCredentials } from '../../sigv4';
@@ -40,27 +40,9 @@ export class DynamoDbIntegration {
     return { request, ...(await this.send(route.dynamodbAction!, request)) };
   }
 
-  private async send(action: string, body: string): Promise<{ status: number; answer: string }> {
-    const url = new URL(this.options.endpoint);
-    const signed = await this.signer.sign({
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: '/',
-      headers: { 'host': url.host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${action}` },
-      body,
-    });
-    return new Promise((resolve, reject) => {
-      const req = httpRequest({ hostname: url.hostname, port: url.port, method: 'POST', path: '/', headers: signed.headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, answer: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  private send(action: string, body: string): Promise<BackendAnswer> {
+    const headers = { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${action}` };
+    return postSigned(this.signer, this.options.endpoint, '/', headers, body);
   }
 }
 
