@@ -90,9 +90,9 @@ export class ApiGatewayEmulator {
     this.registry = new ConnectionRegistry(seed);
     this.faults = new FaultInjector(seed);
     this.upgrades = new WebSocketUpgrades(this.stage, options.routes, this.registry, options.limits, options.activity);
-    this.managementApi = new ManagementApi({
-      stage: this.stage, seed, registry: this.registry, faults: this.faults, signing: options.signing, stats: () => this.counters, activity: options.activity,
-    });
+    const { stage, registry, faults } = this;
+    const stats = () => this.counters;
+    this.managementApi = new ManagementApi({ stage, seed, registry, faults, signing: options.signing, stats, activity: options.activity });
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       if (options.httpHandler?.(req, res)) return;
       void this.managementApi.handle(req, res);

@@ -3,8 +3,8 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiRoutes, ConnectVerdict, KnownConnection } from './api-routes';
 import type { ConnectionRegistry, LiveConnection } from './connections';
-import type { ActivityFeed } from '../activity';
 import { LIMITS } from '../../src/shared/constants';
+import type { ActivityFeed } from '../activity';
 import { LOOPBACK } from '../net';
 
 /** Response header carrying the assigned connection id on the WebSocket upgrade (an emulator-only affordance). */

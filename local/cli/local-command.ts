@@ -1,6 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { lambdaAuthorizerVerdict, tokenIsUserId, type LocalAuthorizer } from '../api-gateway/routes/authorizers';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from '../identity';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { activityLine } from './activity-log';
 import { consoleBackend } from '../console/console-backend';
 import { consoleHandler, startConsoleServer } from '../console/console-server';
@@ -90,7 +90,12 @@ export async function startLocalCommand(options: LocalCommandOptions = {}): Prom
   }
   const running = system;
   return {
-    pusher, otherPushers: others.length, otherPusherPaths: others.map(pusherPath), authorizer, system, consoleUrl,
+    pusher,
+    otherPushers: others.length,
+    otherPusherPaths: others.map(pusherPath),
+    authorizer,
+    system,
+    consoleUrl,
     stop: async () => {
       await stopConsole();
       await running.stop();

@@ -39,7 +39,9 @@ export async function runDemo(options: { readonly console?: boolean } = {}): Pro
   const started = Date.now();
   let served: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const system = await LocalSystem.start({
-    seed: 2024, authorizer: tokenAuthorizer, app: DEMO_APP,
+    seed: 2024,
+    authorizer: tokenAuthorizer,
+    app: DEMO_APP,
     ...(options.console ? { queues: true, httpHandler: (req, res) => served?.(req, res) ?? false } : {}),
   });
   // Mounted first: the console replays what the demo did to a page opened later.

@@ -60,7 +60,8 @@ export async function startFunctionSources(options: StartSourcesOptions): Promis
     const queue = await messaging.moto.createQueue(`${subscription.logicalId}-to-${functionLogicalId}`);
     const subscriptionArn = await messaging.moto.subscribeQueue(messaging.topics.get(subscription.topicLogicalId)!, queue);
     const runner = await options.load();
-    sns.push(new SnsSubscription({ client: messaging.moto.client, queue, subscriptionArn, runner, onInvocation: (invocation) => options.onInvocation?.(invocation, functionLogicalId) }));
+    const onInvocation = (invocation: Invocation) => options.onInvocation?.(invocation, functionLogicalId);
+    sns.push(new SnsSubscription({ client: messaging.moto.client, queue, subscriptionArn, runner, onInvocation }));
   }
   sqs.forEach(({ source }) => source.start());
   sns.forEach((subscription) => subscription.start());

@@ -298,4 +298,3 @@ export class RequestRun {
     return { ...(userId === undefined ? {} : { userId }), connectionId: post.connectionId, ...(channel === undefined ? {} : { channel }) };
   }
 }
-

@@ -83,7 +83,8 @@ export class MessageRoutes {
     }
     const selected = selectIntegrationResponse(route.integrationResponses, call.status);
     if (!selected) return this.fail(route, connection, requestId, call, noOutputMapping(call.status));
-    return { reply: twoWay ? responseFrame(selected, call.answer, call.status, frame, this.options.context(route, connection, requestId)) : undefined };
+    const context = this.options.context(route, connection, requestId);
+    return { reply: twoWay ? responseFrame(selected, call.answer, call.status, frame, context) : undefined };
   }
 
   private fail(route: RouteIntegration, connection: KnownConnection, requestId: string, call: IntegrationCall, reason: string): Routed {

@@ -37,8 +37,9 @@ export class MessagingIntegration {
     const { service, path } = this.target(route, uri);
     const query = new URLSearchParams();
     if (/:action\//.test(uri)) query.set('Action', route.awsAction ?? '');
-    // API Gateway's default content type; an action with no body (every parameter in the query string) sends none.
-    const headers: Record<string, string> = request ? { 'content-type': 'application/json' } : {};
+    // API Gateway's default content type; an action with no body (every parameter in the query string) is an AWS query
+    // request, which SQS (JSON by default since 2023) tells from its form content type.
+    const headers: Record<string, string> = { 'content-type': request ? 'application/json' : 'application/x-www-form-urlencoded' };
     const parameters = resolveIntrinsics(route.requestParameters ?? {}, this.options.names, `${route.routeKey} request parameters`) as Record<string, string>;
     for (const [name, mapping] of Object.entries(parameters)) {
       const [, where, parameter] = /^integration\.request\.(header|querystring)\.(.+)$/.exec(name) ?? [];

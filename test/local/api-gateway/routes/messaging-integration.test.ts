@@ -74,7 +74,10 @@ beforeAll(async () => {
   // Resolved as the local system resolves them: the account is the local one (000000000000), moto's URLs its own.
   const names = { ...LOCAL_PSEUDO_PARAMETERS, 'Requests': requests.url, 'Requests.QueueName': 'Requests', 'Topic': topicArn };
   integration = new MessagingIntegration({
-    endpoint: moto.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, names,
+    endpoint: moto.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    names,
     queueUrl: (name) => (name === 'Requests' ? requests.url : undefined),
   });
   routes = new Map(apiRoutes(ROUTES).map((r) => [r.routeKey, r]));
@@ -82,8 +85,17 @@ beforeAll(async () => {
 afterAll(() => moto?.stop());
 
 const context = (routeKey: string): RouteContext => ({
-  connectionId: 'conn-1=', connectedAt: 1, requestTimeEpoch: 2, requestId: 'req', eventType: 'MESSAGE', routeKey,
-  stage: 'local', apiId: 'local', domainName: '127.0.0.1', authorizer: { principalId: 'alice' }, identity: {},
+  connectionId: 'conn-1=',
+  connectedAt: 1,
+  requestTimeEpoch: 2,
+  requestId: 'req',
+  eventType: 'MESSAGE',
+  routeKey,
+  stage: 'local',
+  apiId: 'local',
+  domainName: '127.0.0.1',
+  authorizer: { principalId: 'alice' },
+  identity: {},
 });
 
 async function receive(queue: LocalQueue): Promise<string[]> {
@@ -100,7 +112,6 @@ test('a path integration sends to the template\'s queue, found by name whatever 
 
 test('an action integration takes its parameters from static values and $context', async () => {
   const call = await integration.call(routes.get('hello')!, context('hello'), '{"action":"hello"}');
-  console.log(call);
   expect(call.status).toBe(200);
   expect(await receive(requests)).toEqual(['conn-1=']);
 });
