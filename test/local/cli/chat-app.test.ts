@@ -13,8 +13,8 @@ import { RecordingClient } from '../../../local/client/recording-client';
 import { ConnectionUserId, WebsocketPusher } from '../../../src';
 
 // A chat app of the tests' own, as a new user writes one, run through the packaged command: a `sendmessage` route whose
-// Lambda publishes to the pusher's queue with the AWS SDK (which Lambda's runtime provides), a `whoami` two-way Lambda
-// route, an `enqueue` route that is an SQS service integration straight to the pusher's queue, the construct's `ping`
+// Lambda publishes to the pusher's queue with the AWS SDK (which Lambda's runtime provides), an `echo` Lambda route that
+// replies by the Management API, a `whoami` two-way Lambda route, an `enqueue` route that is an SQS service integration straight to the pusher's queue, the construct's `ping`
 // (a mock integration), and, in the second run, a `$default` Lambda route; every frame a line in the command's log.
 
 const SEND_MESSAGE = `
@@ -35,6 +35,17 @@ const WHOAMI = `exports.handler = async (event) => ({
   statusCode: 200,
   body: JSON.stringify({ you: event.requestContext.authorizer.principalId, route: event.requestContext.routeKey, stage: event.requestContext.stage }),
 });`;
+
+// A reply by the Management API, as apps post back: the endpoint is the command's environment locally, the API's in AWS.
+const ECHO = `
+const { ApiGatewayManagementApiClient, PostToConnectionCommand } = require('@aws-sdk/client-apigatewaymanagementapi');
+exports.handler = async (event) => {
+  const { domainName, stage, connectionId } = event.requestContext;
+  const endpoint = process.env.AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI ?? 'https://' + domainName + '/' + stage;
+  const api = new ApiGatewayManagementApiClient({ endpoint });
+  await api.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: JSON.stringify({ echo: JSON.parse(event.body).text }) }));
+  return { statusCode: 200 };
+};`;
 
 const CATCH_ALL = 'exports.handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ unknown: event.body }) });';
 
@@ -59,6 +70,7 @@ function synthesizeChatApp(withDefault: boolean): string {
   sendMessage.addEnvironment('PUSHER_QUEUE_URL', pusher.queue!.queueUrl);
   pusher.queue!.grantSendMessages(sendMessage);
   api.addRoute('sendmessage', { integration: new WebSocketLambdaIntegration('SendMessage', sendMessage) });
+  api.addRoute('echo', { integration: new WebSocketLambdaIntegration('Echo', fn('EchoFn', ECHO)) });
   api.addRoute('whoami', { integration: new WebSocketLambdaIntegration('WhoAmI', fn('WhoAmIFn', WHOAMI)), returnResponse: true });
   const role = new iam.Role(stack, 'EnqueueRole', { assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com') });
   pusher.queue!.grantSendMessages(role);
@@ -93,7 +105,7 @@ describe('a chat app through the packaged command', () => {
     started = undefined;
   });
 
-  test('sendmessage (a Lambda publishing with the SDK), enqueue (SQS), whoami (two-way), ping (mock), an unmatched frame; a line each', async () => {
+  test('sendmessage (a Lambda publishing with the SDK), enqueue (SQS), echo (a Management API reply), whoami (two-way), ping (mock), an unmatched frame; a line each', async () => {
     // GIVEN the app without $default, run by the command
     started = await startCommand(synthesizeChatApp(false), 0);
     const { webSocketUrl, output } = started;
@@ -116,6 +128,13 @@ describe('a chat app through the packaged command', () => {
     await until(() => alice.messages.length === 1, 'the enqueued request');
     expect(frames(alice)).toEqual([{ note: 'via SQS & no Lambda' }]);
 
+    // WHEN bob asks for an echo, which the app's Lambda posts back through the Management API
+    bob.send(JSON.stringify({ action: 'echo', text: 'ping & pong 🙂' }));
+
+    // THEN it reached bob
+    await until(() => bob.messages.length === 2, 'the echo');
+    expect(frames(bob)[1]).toEqual({ echo: 'ping & pong 🙂' });
+
     // WHEN carol asks whoami (two-way), pings (the construct's mock route), and sends a frame no route takes
     carol.send(JSON.stringify({ action: 'whoami' }));
     await until(() => carol.messages.length === 2, 'the whoami reply');
@@ -135,6 +154,7 @@ describe('a chat app through the packaged command', () => {
     line(new RegExp(`frame sendmessage +ok +${re(alice.connectionId)} -> AWS_PROXY SendMessageFn\\w+$`));
     line(/SendMessageFn\w*: .*sent alice -> bob,carol/);
     line(new RegExp(`frame enqueue +ok +${re(bob.connectionId)} -> AWS sqs:SendMessage`));
+    line(new RegExp(`frame echo +ok +${re(bob.connectionId)} -> AWS_PROXY EchoFn\\w+$`));
     line(new RegExp(`frame whoami +ok +${re(carol.connectionId)} -> AWS_PROXY WhoAmIFn\\w+$`));
     line(new RegExp(`frame ping +ok +${re(carol.connectionId)} -> MOCK`));
     line(new RegExp(`frame \\(no route\\) +unrouted +${re(carol.connectionId)}  no route for "dance" and no \\$default route`));
