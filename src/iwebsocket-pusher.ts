@@ -63,7 +63,7 @@ export interface IWebsocketPusher extends IConstruct {
    * | `Targets` | Count | R, W | Connections a post was attempted to | |
    * | `Delivered` | Count | R, W | Connections a request was delivered to | `metricDelivered()` |
    * | `Gone` | Count | R, W | Connections that answered 410 Gone (closed without `$disconnect`) | `metricGone()` |
-   * | `Pruned` | Count | R, W | Rows deleted: connection rows of Gone connections and of those a disconnect request closed, and the subscription rows a Gone connection was seen in | |
+   * | `Pruned` | Count | R, W | Rows deleted of Gone connections: their connection rows and the subscription rows they were seen in (a connection a disconnect request closed is counted in `Closed`, its rows deleted too) | |
    * | `Retried` | Count | R, W | Post attempts after the first | `metricRetried()` |
    * | `Failed` | Count | R, W | Connections not delivered for any reason but Gone | `metricFailed()` |
    * | `Closed` | Count | R, W | Connections a disconnect request closed, or found closed already | |

@@ -84,6 +84,12 @@ function synthesizeChatApp(withDefault: boolean): string {
       templateSelectionExpression: '\\$default',
     }),
   });
+  // A route the local system cannot run (a Kinesis integration): named at start, its frames refused.
+  api.addRoute('track', {
+    integration: new WebSocketAwsIntegration('Track', {
+      integrationUri: `arn:aws:apigateway:${stack.region}:kinesis:action/PutRecord`, integrationMethod: 'POST', credentialsRole: role,
+    }),
+  });
   // An AWS integration answers through an integration response: without one, API Gateway sends the request and logs
   // "No match for output mapping", and so does the local system.
   const enqueue = stack.node.findAll().find((c): c is apigwv2.CfnIntegration => c instanceof apigwv2.CfnIntegration && c.integrationType === 'AWS')!;
@@ -146,6 +152,14 @@ describe('a chat app through the packaged command', () => {
     // THEN each got its answer, and the unmatched frame API Gateway's error frame
     expect(frames(carol).slice(1, 3)).toEqual([{ you: 'carol', route: 'whoami', stage: 'chat' }, { type: 'pong' }]);
     expect(frames(carol)[3]).toMatchObject({ message: 'Forbidden', connectionId: carol.connectionId });
+
+    // WHEN carol sends a frame to the route that is not run
+    carol.send(JSON.stringify({ action: 'track' }));
+    await until(() => carol.messages.length === 5, 'the error frame of the route not run');
+
+    // THEN she gets API Gateway's error frame, and the banner named the route and why at start
+    expect(frames(carol)[4]).toMatchObject({ message: 'Internal server error', connectionId: carol.connectionId });
+    expect(output).toContainEqual(expect.stringMatching(/^ {2}NOT RUN +track: the local system runs AWS integrations to DynamoDB, SQS and SNS only \(\w*Track\w*: kinesis\): its frames get API Gateway's error frame$/));
 
     // AND the log has a line per frame routed (route, integration, outcome), the app's own line, the requests
     await until(() => output.filter((l) => / sqs multicast +delivered +targets=/.test(l)).length === 2, 'the request lines');
