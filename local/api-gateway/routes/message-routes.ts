@@ -4,6 +4,7 @@ import type { IntegrationCall } from './integrations/dynamodb';
 import { runIntegration, type IntegrationBackends, type RouteFailure } from './run-integration';
 import { evaluateSelection } from './selection';
 import type { RouteContext } from './vtl';
+import type { FrameActivity } from '../../activity';
 import type { RouteIntegration } from '../../template/api';
 import type { KnownConnection } from '../api-routes';
 
@@ -24,16 +25,7 @@ interface Routed {
 }
 
 /** A client's frame as it was routed: the route that took it (none: no route matched), its integration, the outcome. */
-export interface RoutedFrame {
-  readonly connectionId: string;
-  readonly route?: string;
-  /** `AWS_PROXY <function>`, `AWS dynamodb:PutItem`, `AWS sqs:SendMessage`, `MOCK`, … */
-  readonly integration?: string;
-  readonly outcome: 'ok' | 'failed' | 'unrouted';
-  readonly reason?: string;
-  /** Whether a frame was sent back: a two-way route's response, or an error frame. */
-  readonly replied: boolean;
-}
+export type RoutedFrame = Omit<FrameActivity, 'kind' | 'at'>;
 
 /**
  * A client's frame, as API Gateway routes it: the API's route selection expression evaluated on the frame picks the
