@@ -132,6 +132,21 @@ export type ActivityInput = Activity extends infer A ? A extends At ? Omit<A, 'a
 export const MAX_ACTIVITY_DATA = 2_000;
 
 /** Where activities go: every listener, in the order they were added; a listener that throws does not stop the others. */
+/** How the log and the console name a request's outcome: `no targets` for one processed that reached nobody. */
+export function requestOutcome(outcome: string, counts: RequestCounts): string {
+  return outcome === 'delivered' && counts.targets === 0 ? 'no targets' : outcome;
+}
+
+/** A request's counts that are not zero (`targets=2 delivered=2`), or `-`. */
+export function requestCounts(counts: RequestCounts): string {
+  return Object.entries(counts).filter(([, n]) => n).map(([name, n]) => `${name}=${n}`).join(' ') || '-';
+}
+
+/** How the log and the console name a connection's end: `closed` (by its client), `closed by api`, `closed by limit`. */
+export function disconnectedOutcome(closedBy: DisconnectedActivity['closedBy']): string {
+  return closedBy === 'client' ? 'closed' : `closed by ${closedBy}`;
+}
+
 export class ActivityFeed {
   private readonly listeners = new Set<(activity: Activity) => void>();
 

@@ -1,4 +1,4 @@
-import type { Activity, RequestCounts } from '../activity';
+import { disconnectedOutcome, requestCounts, requestOutcome, type Activity } from '../activity';
 
 /**
  * The `local` command's log: one line per activity worth a developer's eyes, in columns (time, what, outcome, detail).
@@ -9,7 +9,10 @@ import type { Activity, RequestCounts } from '../activity';
  */
 export function activityLine(activity: Activity): string | undefined {
   const time = new Date(activity.at).toISOString().slice(11, 19);
-  const row = (what: string, outcome: string, detail: string) => `  ${time}  ${what.padEnd(18)} ${outcome.padEnd(10)} ${detail}`.trimEnd();
+  // What a client or a function chose (a user id, a route key, a context value, a line) cannot forge a line or drive the
+  // terminal: control characters are escaped, and a client's text is cut short.
+  const row = (what: string, outcome: string, detail: string) =>
+    `  ${time}  ${printable(what, 60).padEnd(18)} ${outcome.padEnd(10)} ${printable(detail, 500)}`.trimEnd();
   switch (activity.kind) {
     case 'connected': {
       const context = Object.entries(activity.context).map(([k, v]) => ` ${k}=${v}`).join('');
@@ -18,13 +21,13 @@ export function activityLine(activity: Activity): string | undefined {
     case 'refused':
       return row('$connect', 'refused', `${activity.status} ${activity.reason}`);
     case 'disconnected':
-      return row('$disconnect', activity.closedBy === 'client' ? 'closed' : `closed by ${activity.closedBy}`, activity.connectionId);
+      return row('$disconnect', disconnectedOutcome(activity.closedBy), activity.connectionId);
     case 'frame':
       return row(`frame ${activity.route ?? '(no route)'}`, activity.outcome,
         `${activity.connectionId}${activity.integration ? ` -> ${activity.integration}` : ''}${activity.reason ? `  ${activity.reason}` : ''}`);
     case 'request':
       return row(activity.source === 'work item' ? `work item ${activity.requestKind}` : `${activity.source} ${activity.requestKind}`,
-        requestOutcome(activity.outcome, activity.counts), `${counts(activity.counts)}${activity.error ? `  ${activity.error.code}: ${activity.error.message}` : ''}`);
+        requestOutcome(activity.outcome, activity.counts), `${requestCounts(activity.counts)}${activity.error ? `  ${activity.error.code}: ${activity.error.message}` : ''}`);
     case 'channel':
       return row('channels', activity.outcome,
         `${`${activity.action} ${activity.channel ?? ''}`.trim()} user=${activity.userId ?? '-'}${activity.code ? `  ${activity.code}` : ''}`);
@@ -38,17 +41,16 @@ export function activityLine(activity: Activity): string | undefined {
       return row('eventbridge', activity.rules.length ? 'matched' : 'unmatched', `${activity.source} ${activity.detailType} bus=${activity.bus}${where ? `  ${where}` : ''}`);
     }
     case 'function':
-      return `  ${activity.logicalId}${activity.error ? ' ' : ': '}${activity.line}`;
+      return `  ${activity.logicalId}${activity.error ? ' ' : ': '}${printable(activity.line)}`;
     case 'post':
       return undefined;
   }
 }
 
-/** `no targets` for a request that was processed and reached nobody; the handler's outcome otherwise. */
-function requestOutcome(outcome: string, requestCounts: RequestCounts): string {
-  return outcome === 'delivered' && requestCounts.targets === 0 ? 'no targets' : outcome;
-}
-
-function counts(requestCounts: RequestCounts): string {
-  return Object.entries(requestCounts).filter(([, n]) => n).map(([name, n]) => `${name}=${n}`).join(' ') || '-';
+/** Text with its control characters escaped (`\n`, `\r`, `\u001b`, …), cut to `max` characters with `…`. */
+export function printable(text: string, max = Infinity): string {
+  const escape = (c: string) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // eslint-disable-next-line no-control-regex
+  const escaped = text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g, escape);
+  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { backendEnv, startLocalCommand, type LocalCommand } from './local-command';
+import { identityParameter } from '../api-gateway/routes/authorizers';
 import { PACKAGE_JSON } from '../paths';
 import { connectionRoutes } from '../template/api';
 import { UsageError } from '../template/assembly';
@@ -108,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     command = await startLocalCommand(args);
   } catch (error) {
-    console.error(`cdk-websocket-pusher local: ${describe(error, args.port)}`);
+    console.error(`cdk-websocket-pusher local: ${describe(error, args)}`);
     return 1;
   }
   printBlock(command);
@@ -121,9 +122,12 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-function describe(error: unknown, port: number): string {
-  const e = error as NodeJS.ErrnoException;
-  if (e.code === 'EADDRINUSE') return `port ${port} is in use: pass --port <another>`;
+function describe(error: unknown, args: Arguments): string {
+  const e = error as NodeJS.ErrnoException & { port?: number };
+  if (e.code === 'EADDRINUSE') {
+    const option = args.consolePort !== undefined && e.port === args.consolePort ? '--console-port' : '--port';
+    return `port ${e.port ?? args.port} is in use: pass ${option} <another>`;
+  }
   if (error instanceof UsageError) return e.message;
   return e.message ?? String(error);
 }
@@ -133,9 +137,10 @@ function printBlock(command: LocalCommand): void {
   const connect = connectionRoutes(system.template).$connect;
   console.log(`cdk-websocket-pusher local: ${pusher.stackName}/${pusher.functionLogicalId}, on loopback only (nothing reaches AWS)`);
   if (command.otherPushers > 0) console.log(`  (${command.otherPushers} more pusher(s) in the assembly: ${command.otherPusherPaths.join(', ')}; choose with --pusher)`);
-  const parameter = /^route\.request\.querystring\.(.+)$/.exec(connect?.identitySource?.[0] ?? '')?.[1] ?? 'token';
+  const parameter = identityParameter(connect?.identitySource ?? []);
   const assembly = command.authorizer === 'assembly';
-  console.log(`  WebSocket       ${system.emulator.connectUrl()}?${parameter}=<${assembly ? 'a token your authorizer accepts' : 'user id'}>`);
+  const placeholder = `<${assembly ? 'a token your authorizer accepts' : 'user id'}>`;
+  console.log(`  WebSocket       ${system.emulator.connectUrl()}${'query' in parameter ? `?${parameter.query}=${placeholder}` : ` with the header ${parameter.header}: ${placeholder}`}`);
   console.log(connect
     ? `                  the template's $connect / $disconnect run locally; ${assembly
       ? 'the authorizer is the app\'s own Lambda authorizer' : 'the authorizer is a LOCAL STAND-IN: the token is the user id'}`

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { lambdaAuthorizerVerdict, tokenIsUserId, type LocalAuthorizer } from '../api-gateway/routes/authorizers';
+import { identityIsUserId, identityParameter, lambdaAuthorizerVerdict, type LocalAuthorizer } from '../api-gateway/routes/authorizers';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from '../identity';
 import { activityLine } from './activity-log';
 import { consoleBackend } from '../console/console-backend';
@@ -64,7 +64,9 @@ export async function startLocalCommand(options: LocalCommandOptions = {}): Prom
     pusherCode: pusher.bundlePath,
     tableName: pusherTable(pusher.template, pusher.functionLogicalId).logicalId,
     port: options.port ?? 8080,
-    authorizer: authorizer === 'assembly' ? assemblyAuthorizer(pusher, invoke) : tokenIsUserId,
+    // The stand-in believes the identity source the $connect route's authorizer reads (`?token=` without one).
+    authorizer: authorizer === 'assembly' ? assemblyAuthorizer(pusher, invoke)
+      : identityIsUserId(identityParameter(connectionRoutes(pusher.template).$connect?.identitySource ?? [])),
     queues: true,
     log,
     // Every function's lines are in the activity feed, which the log below prints.
@@ -79,6 +81,10 @@ export async function startLocalCommand(options: LocalCommandOptions = {}): Prom
   let consoleUrl = `http://${LOOPBACK}:${system.emulator.port}/console`;
   let stopConsole = async () => {};
   if (options.consolePort === undefined) {
+    if (system.emulator.stage === 'console') {
+      await system.stop();
+      throw new UsageError('the stage is named "console", the console\'s own path on the WebSocket port: pass --console-port <port>');
+    }
     served = consoleHandler(backend);
   } else {
     const server = await startConsoleServer(backend, options.consolePort).catch(async (error) => {
@@ -113,8 +119,12 @@ export function pusherPath(pusher: AssemblyPusher): string {
 function choosePusher(pushers: readonly AssemblyPusher[], wanted?: string): { chosen: AssemblyPusher; others: AssemblyPusher[] } {
   if (wanted === undefined) return { chosen: pushers[0], others: pushers.slice(1) };
   const trimmed = wanted.replace(/\/+$/, '');
-  const chosen = pushers.find((p) => pusherPath(p) === trimmed || pusherPath(p).startsWith(`${trimmed}/`));
-  if (!chosen) throw new UsageError(`--pusher ${wanted}: no pusher at that construct path (pushers: ${pushers.map(pusherPath).join(', ')})`);
+  const under = pushers.filter((p) => pusherPath(p).startsWith(`${trimmed}/`));
+  const chosen = pushers.find((p) => pusherPath(p) === trimmed) ?? (under.length === 1 ? under[0] : undefined);
+  if (!chosen) {
+    const why = under.length > 1 ? `${under.length} pushers are under that construct path` : 'no pusher at that construct path';
+    throw new UsageError(`--pusher ${wanted}: ${why} (pushers: ${pushers.map(pusherPath).join(', ')})`);
+  }
   return { chosen, others: pushers.filter((p) => p !== chosen) };
 }
 

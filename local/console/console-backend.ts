@@ -4,6 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ConsoleConnection, ConsoleState, PublishTarget, TestClientAuth } from './console-wire';
 import { SUBSCRIPTIONS } from '../../src/shared/channels';
 import type { Activity } from '../activity';
+import { identityParameter } from '../api-gateway/routes/authorizers';
 import type { LocalSystem } from '../system/local-system';
 import { connectionRoutes } from '../template/api';
 import { constructFunctions, pusherTable } from '../template/resources';
@@ -70,16 +71,12 @@ function targets(system: LocalSystem): PublishTarget[] {
   return [...(system.pusherQueues.requests ? ['queue' as const] : []), ...(system.pusherTopic ? ['topic' as const] : [])];
 }
 
-/** How a test client authenticates: the stand-in's `?token=<user id>`, or the identity source of the app's authorizer. */
+/** How a test client authenticates: the query parameter the `$connect` authorizer reads, the stand-in's or the app's own. */
 function testClientAuth(system: LocalSystem, authorizer: 'stand-in' | 'assembly'): TestClientAuth {
-  if (authorizer === 'stand-in') return { asks: 'user id', parameter: 'token' };
-  const sources = connectionRoutes(system.template).$connect?.identitySource ?? [];
-  const query = sources.map((s) => /^route\.request\.querystring\.(.+)$/.exec(s)?.[1]).find((name) => name !== undefined);
-  if (query) return { asks: 'token', parameter: query };
-  const header = sources.map((s) => /^route\.request\.header\.(.+)$/.exec(s)?.[1]).find((name) => name !== undefined);
-  return header
-    ? { asks: 'token', parameter: 'token', unsupported: `the authorizer reads the header ${header}: a browser's WebSocket cannot send headers` }
-    : { asks: 'token', parameter: 'token' };
+  const parameter = identityParameter(connectionRoutes(system.template).$connect?.identitySource ?? []);
+  const asks = authorizer === 'stand-in' ? 'user id' : 'token';
+  if ('query' in parameter) return { asks, parameter: parameter.query };
+  return { asks, parameter: 'token', unsupported: `the authorizer reads the header ${parameter.header}: a browser's WebSocket cannot send headers` };
 }
 
 /** The subscriptions table's local name, when the app has channels: the one its channels function's environment names. */

@@ -20,11 +20,32 @@ export interface AuthorizerAnswer {
 /** The local stand-in for the `$connect` authorizer: the upgrade request's query and headers → an answer. */
 export type LocalAuthorizer = (request: Pick<ConnectRequest, 'query' | 'headers'>) => AuthorizerAnswer | undefined | Promise<AuthorizerAnswer | undefined>;
 
+/** Where an authorizer reads its identity: a query string parameter or a header (lower case). */
+export type IdentityParameter = { readonly query: string } | { readonly header: string };
+
+/** The first query string or header identity source of a route (`route.request.querystring.auth` → `auth`); `token` without one. */
+export function identityParameter(sources: readonly string[]): IdentityParameter {
+  for (const source of sources) {
+    const [, where, name] = /^route\.request\.(querystring|header)\.(.+)$/.exec(source) ?? [];
+    if (where === 'querystring') return { query: name };
+    if (where === 'header') return { header: name.toLowerCase() };
+  }
+  return { query: 'token' };
+}
+
 /**
- * The local stand-in for a Lambda authorizer: `?token=<user id>` is believed (`{ principalId: token }`); no token is
- * refused with 401. Local only: any token is believed.
+ * The local stand-in for a Lambda authorizer: the identity source's value is believed as the user id
+ * (`?token=<user id>` → `{ principalId: <user id> }`); none is refused with 401. Local only: any value is believed.
  */
-export const tokenIsUserId: LocalAuthorizer = ({ query }) => (query.token ? { principalId: query.token } : undefined);
+export function identityIsUserId(parameter: IdentityParameter = { query: 'token' }): LocalAuthorizer {
+  return ({ query, headers }) => {
+    const value = 'query' in parameter ? query[parameter.query] : headers[parameter.header];
+    return value ? { principalId: value } : undefined;
+  };
+}
+
+/** The stand-in of an authorizer whose identity source is `?token=`: `?token=<user id>` is believed. */
+export const tokenIsUserId: LocalAuthorizer = identityIsUserId();
 
 /** Whether every `route.request.querystring.x` / `route.request.header.x` identity source is present and not empty. */
 export function hasIdentitySources(sources: readonly string[], request: Pick<ConnectRequest, 'query' | 'headers'>): boolean {

@@ -45,7 +45,7 @@ export class MessageRoutes {
     const route = (key !== undefined ? this.byKey.get(key) : undefined) ?? this.byKey.get('$default');
     const requestId = randomUUID();
     if (!route) {
-      const reason = `no route for ${key === undefined ? 'a frame without a route key' : `"${key}"`} and no $default route`;
+      const reason = `no route for ${key === undefined ? 'a frame without a route key' : JSON.stringify(key)} and no $default route`;
       this.options.onFrame?.({ connectionId: connection.connectionId, outcome: 'unrouted', reason, replied: true });
       return errorFrame('Forbidden', connection, requestId);
     }
@@ -70,7 +70,9 @@ export class MessageRoutes {
     }
     const twoWay = route.routeResponseSelectionExpression !== undefined && route.routeResponseKeys.length > 0;
     if (route.integrationType === 'AWS_PROXY') {
-      if (call.status < 200 || call.status >= 300) return this.fail(route, connection, requestId, call, `${route.lambdaFunction} answered ${call.status}`);
+      if (call.status < 200 || call.status >= 300) {
+        return this.fail(route, connection, requestId, call, call.error ?? `${route.lambdaFunction} answered ${call.status}`);
+      }
       return { reply: twoWay ? call.answer : undefined };
     }
     const selected = selectIntegrationResponse(route.integrationResponses, call.status);

@@ -4,7 +4,7 @@
  * lifecycle event, and a log of connections coming and going and of the functions' own lines. Newest first, capped.
  */
 import { byId, clock, outcomeClass, prependCapped, tableRow, type Cell } from './dom';
-import type { Activity, RequestCounts } from '../../activity';
+import { disconnectedOutcome, requestCounts, requestOutcome, type Activity } from '../../activity';
 
 const FEEDS = ['requests', 'deliveries', 'frames', 'events', 'log'] as const;
 
@@ -20,7 +20,7 @@ export function showActivity(activity: Activity, userOf: (connectionId: string) 
   const id = (text: string): Cell => ({ text, className: 'id' });
   switch (activity.kind) {
     case 'request':
-      return add('requests', [time, activity.source, activity.requestKind, outcome(activity.outcome), counts(activity.counts),
+      return add('requests', [time, activity.source, activity.requestKind, outcome(requestOutcome(activity.outcome, activity.counts)), requestCounts(activity.counts),
         { text: activity.error ? `${activity.error.code}: ${activity.error.message}` : '', className: 'bad' }]);
     case 'post':
       return add('deliveries', [time, id(activity.connectionId), userOf(activity.connectionId) ?? '', { text: activity.data, className: 'data' },
@@ -50,7 +50,7 @@ function log(activity: Activity, time: string): void {
     case 'refused':
       return add('log', [time, { text: '$connect refused', className: 'bad' }, `${activity.status} ${activity.reason}`]);
     case 'disconnected':
-      return add('log', [time, '$disconnect', `${activity.connectionId} closed by ${activity.closedBy}`]);
+      return add('log', [time, '$disconnect', `${activity.connectionId} ${disconnectedOutcome(activity.closedBy)}`]);
     case 'batch':
       return add('log', [time, activity.what, Object.entries(activity.figures).map(([k, n]) => `${k}=${n}`).join(' ')]);
     case 'function':
@@ -62,9 +62,4 @@ function log(activity: Activity, time: string): void {
 
 function add(feed: typeof FEEDS[number], cells: readonly Cell[]): void {
   prependCapped(byId(feed), tableRow(cells));
-}
-
-/** A request's counts that are not zero (`targets=2 delivered=2`), or `no targets`. */
-function counts(requestCounts: RequestCounts): string {
-  return Object.entries(requestCounts).filter(([, n]) => n).map(([name, n]) => `${name}=${n}`).join(' ') || 'no targets';
 }

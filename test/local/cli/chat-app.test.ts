@@ -47,6 +47,8 @@ exports.handler = async (event) => {
   return { statusCode: 200 };
 };`;
 
+const BOOM = 'exports.handler = async () => { throw new Error("the table is \\u001b[31mon fire\\nreally"); };';
+
 const CATCH_ALL = 'exports.handler = async (event) => ({ statusCode: 200, body: JSON.stringify({ unknown: event.body }) });';
 
 /** The chat app, synthesized into a cloud assembly; with `withDefault`, a `$default` route too. */
@@ -64,12 +66,14 @@ function synthesizeChatApp(withDefault: boolean): string {
   });
   const pusher = new WebsocketPusher(stack, 'Pusher', {
     webSocketStage: stage,
+    enableDisconnect: true,
     connectionRoutes: { userId: ConnectionUserId.fromAuthorizer(), authorizer },
   });
   const sendMessage = fn('SendMessageFn', SEND_MESSAGE);
   sendMessage.addEnvironment('PUSHER_QUEUE_URL', pusher.queue!.queueUrl);
   pusher.queue!.grantSendMessages(sendMessage);
   api.addRoute('sendmessage', { integration: new WebSocketLambdaIntegration('SendMessage', sendMessage) });
+  api.addRoute('boom', { integration: new WebSocketLambdaIntegration('Boom', fn('BoomFn', BOOM)) });
   api.addRoute('echo', { integration: new WebSocketLambdaIntegration('Echo', fn('EchoFn', ECHO)) });
   api.addRoute('whoami', { integration: new WebSocketLambdaIntegration('WhoAmI', fn('WhoAmIFn', WHOAMI)), returnResponse: true });
   const role = new iam.Role(stack, 'EnqueueRole', { assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com') });
@@ -157,6 +161,11 @@ describe('a chat app through the packaged command', () => {
     carol.send(JSON.stringify({ action: 'track' }));
     await until(() => carol.messages.length === 5, 'the error frame of the route not run');
 
+    // AND a frame to a route whose function throws (a message with a newline and a terminal escape) gets the error frame
+    carol.send(JSON.stringify({ action: 'boom' }));
+    await until(() => carol.messages.length === 6, 'the error frame of the throwing function');
+    expect(frames(carol)[5]).toMatchObject({ message: 'Internal server error', connectionId: carol.connectionId });
+
     // THEN she gets API Gateway's error frame, and the banner named the route and why at start
     expect(frames(carol)[4]).toMatchObject({ message: 'Internal server error', connectionId: carol.connectionId });
     expect(output).toContainEqual(expect.stringMatching(/^ {2}NOT RUN +track: the local system runs AWS integrations to DynamoDB, SQS and SNS only \(\w*Track\w*: kinesis\): its frames get API Gateway's error frame$/));
@@ -170,6 +179,9 @@ describe('a chat app through the packaged command', () => {
     line(new RegExp(`frame enqueue +ok +${re(bob.connectionId)} -> AWS sqs:SendMessage`));
     line(new RegExp(`frame echo +ok +${re(bob.connectionId)} -> AWS_PROXY EchoFn\\w+$`));
     line(new RegExp(`frame whoami +ok +${re(carol.connectionId)} -> AWS_PROXY WhoAmIFn\\w+$`));
+    line(new RegExp(`frame track +failed +${re(carol.connectionId)} -> AWS kinesis:PutRecord  .*kinesis`));
+    // The function's error is the line's reason, its control characters escaped: one line, no terminal escape.
+    line(new RegExp(`frame boom +failed +${re(carol.connectionId)} -> AWS_PROXY BoomFn\\w+  BoomFn\\w+ threw Error: the table is \\\\u001b\\[31mon fire\\\\nreally$`));
     line(new RegExp(`frame ping +ok +${re(carol.connectionId)} -> MOCK`));
     line(new RegExp(`frame \\(no route\\) +unrouted +${re(carol.connectionId)}  no route for "dance" and no \\$default route`));
     for (const client of [alice, bob, carol]) client.terminate();
@@ -198,12 +210,20 @@ describe('a chat app through the packaged command', () => {
       credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
     });
     await sqs.send(new SendMessageCommand({ QueueUrl: env.PUSHER_QUEUE_URL, MessageBody: JSON.stringify({ users: ['zed'], data: 1 }) }));
-    sqs.destroy();
 
     // THEN the refusal's reason and the request's "no targets" are lines
-    await until(() => output.some((l) => / sqs multicast +no targets +-/.test(l)), 'the no-targets line');
+    await until(() => output.some((l) => / sqs multicast +no targets +-$/.test(l)), 'the no-targets line');
     expect(output.find((l) => /\$connect +refused +401 no route\.request\.querystring\.token/.test(l))).toBeDefined();
-    dave.terminate();
-    await until(() => output.some((l) => new RegExp(`\\$disconnect +closed +${re(dave.connectionId)}`).test(l)), 'the disconnect line');
+
+    // WHEN a disconnect request closes dave's connection, and a client closes its own
+    await sqs.send(new SendMessageCommand({ QueueUrl: env.PUSHER_QUEUE_URL, MessageBody: JSON.stringify({ action: 'disconnect', users: ['dave'], data: 'bye' }) }));
+    sqs.destroy();
+    const erin = await RecordingClient.open(webSocketUrl, 'erin', { query: { token: 'erin' } });
+    erin.terminate();
+
+    // THEN each is a $disconnect line saying who closed it, and the request counts dave as closed, not pruned
+    await until(() => output.some((l) => new RegExp(`\\$disconnect +closed by api +${re(dave.connectionId)}$`).test(l)), 'the api disconnect line');
+    await until(() => output.some((l) => new RegExp(`\\$disconnect +closed +${re(erin.connectionId)}$`).test(l)), 'the client disconnect line');
+    await until(() => output.some((l) => / sqs multicast +delivered +targets=1 delivered=1 closed=1$/.test(l)), 'the disconnect request line');
   }, 120_000);
 });

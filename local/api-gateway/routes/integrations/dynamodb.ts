@@ -13,6 +13,8 @@ export interface IntegrationCall {
   readonly answer: string;
   /** A proxy function's response headers. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Why a proxy function gave no answer (it threw, timed out or could not load), for the log. */
+  readonly error?: string;
 }
 
 export interface DynamoDbIntegrationOptions {

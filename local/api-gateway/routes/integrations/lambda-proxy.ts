@@ -40,7 +40,17 @@ export async function callLambdaProxy(
     },
   };
   type Answer = { statusCode?: number; body?: unknown; headers?: Record<string, string> } | undefined;
-  const answer = await invoke(functionId, event).catch((e: Error) => ({ statusCode: 500, error: e.message })) as Answer;
+  let error: string | undefined;
+  const answer = await invoke(functionId, event).catch((e: Error) => {
+    error = e.message;
+    return { statusCode: 500 };
+  }) as Answer;
   const text = typeof answer?.body === 'string' ? answer.body : JSON.stringify(answer);
-  return { request: JSON.stringify(event), status: answer?.statusCode ?? 200, answer: text ?? '', ...(answer?.headers ? { headers: answer.headers } : {}) };
+  return {
+    request: JSON.stringify(event),
+    status: answer?.statusCode ?? 200,
+    answer: text ?? '',
+    ...(answer?.headers ? { headers: answer.headers } : {}),
+    ...(error === undefined ? {} : { error }),
+  };
 }
