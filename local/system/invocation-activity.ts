@@ -6,13 +6,14 @@ import type { Invocation } from '../lambda-runtime/function-runner';
  * The functions' own report lines, as activities: a request or work item the pusher processed (its `request processed`
  * / `work item processed` line), a client frame the channels function handled (`frame handled`), a batch of the
  * connection stream function or of presence checks; any other line a function wrote, and a function that threw.
- * Metrics (EMF lines) are left out.
+ * Metrics (EMF lines) are left out. Report lines are read from the construct's own functions only (`reports`).
  */
-export function emitInvocation(feed: ActivityFeed, logicalId: string, invocation: Invocation): void {
+export function emitInvocation(feed: ActivityFeed, logicalId: string, invocation: Invocation, reports = true): void {
   for (const line of invocation.lines.filter((l) => l.trim())) {
     const json = parsed(line);
     if (json?._aws) continue;
-    if (!json || !emitReport(feed, json)) feed.emit({ kind: 'function', logicalId, line });
+    // An app's function that writes a line like a report is not taken for the pusher: `reports` is for the construct's.
+    if (!json || !reports || !emitReport(feed, json)) feed.emit({ kind: 'function', logicalId, line });
   }
   if (invocation.error) feed.emit({ kind: 'function', logicalId, line: `threw ${invocation.error.name}: ${invocation.error.message}`, error: true });
 }

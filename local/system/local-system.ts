@@ -26,7 +26,7 @@ import type { FunctionRunner, Invocation } from '../lambda-runtime/function-runn
 import { BUNDLED_HANDLER } from '../paths';
 import { apiRoutes, routeSelectionExpression, stageName } from '../template/api';
 import { referencedId, resourcesOfType, type CloudTemplate } from '../template/intrinsics';
-import { onlyPusher, pusherTable, subscribedTopics, type TemplateTable } from '../template/resources';
+import { constructFunctions, onlyPusher, pusherTable, subscribedTopics, type TemplateTable } from '../template/resources';
 
 export type { LocalSystemOptions } from './local-system-options';
 
@@ -93,13 +93,14 @@ export class LocalSystem extends SystemClients {
       userIdAttribute: declaredTable.userIdAttribute, connectionIdAttribute: declaredTable.connectionIdAttribute, ttlAttribute: declaredTable.ttlAttribute ?? '',
     });
     this.names = baseNames(resourcesOfType(template, 'AWS::ApiGatewayV2::Api').map(([id]) => id));
+    const constructOwn = constructFunctions(template); // only the construct's functions' report lines are reports
     this.functions = new TemplateFunctions({
       template,
       names: this.names,
       assembly: options.assembly,
       log: options.log,
       onInvocation: (logicalId, invocation) => {
-        emitInvocation(this.activity, logicalId, invocation);
+        emitInvocation(this.activity, logicalId, invocation, constructOwn.has(logicalId));
         if (options.onFunctionInvocation) options.onFunctionInvocation(logicalId, invocation);
         else for (const line of invocation.lines.filter((l) => l.trim())) options.log?.(`  ${logicalId}: ${line}`);
       },

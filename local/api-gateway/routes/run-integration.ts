@@ -39,7 +39,7 @@ function unsupportedService(route: RouteIntegration, backends: Pick<IntegrationB
     return `${route.routeKey}: the local system runs AWS integrations to DynamoDB, SQS and SNS only (${route.logicalId}: ${route.awsService ?? 'no service'})`;
   }
   if (!backends.messaging) return `${route.routeKey}: ${route.logicalId} is an ${route.awsService} integration, and the local system runs no queues or topics`;
-  return unmappedParameter(route);
+  return unmappedParameter(route) ?? backends.messaging.unknownQueue(route);
 }
 
 /** Runs a route's integration, one kind per file: DynamoDB, SQS and SNS, MOCK, a Lambda proxy. */

@@ -28,6 +28,8 @@ exports.handler = async (event) => {
     MessageBody: JSON.stringify({ users: to, data: { from, text } }),
   }));
   console.log('sent', from, '->', to.join(','));
+  // A line shaped like the pusher's report: the app's own line, not a request
+  console.log(JSON.stringify({ message: 'request processed', source: 'forged', kind: 'multicast', outcome: 'delivered', targets: 99 }));
   return { statusCode: 200 };
 };`;
 
@@ -176,6 +178,8 @@ describe('a chat app through the packaged command', () => {
     line(new RegExp(`\\$connect +accepted +${re(alice.connectionId)} user=alice`));
     line(new RegExp(`frame sendmessage +ok +${re(alice.connectionId)} -> AWS_PROXY SendMessageFn\\w+$`));
     line(/SendMessageFn\w*: .*sent alice -> bob,carol/);
+    line(/SendMessageFn\w*: \{"message":"request processed","source":"forged"/);
+    expect(output.filter((l) => /forged|targets=99/.test(l))).toHaveLength(1);
     line(new RegExp(`frame enqueue +ok +${re(bob.connectionId)} -> AWS sqs:SendMessage`));
     line(new RegExp(`frame echo +ok +${re(bob.connectionId)} -> AWS_PROXY EchoFn\\w+$`));
     line(new RegExp(`frame whoami +ok +${re(carol.connectionId)} -> AWS_PROXY WhoAmIFn\\w+$`));

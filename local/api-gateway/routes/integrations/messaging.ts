@@ -51,6 +51,16 @@ export class MessagingIntegration {
     return { request, ...(await postSigned(this.signer(service), this.options.endpoint, search ? `${path}?${search}` : path, headers, request)) };
   }
 
+  /** Why the route cannot run: its URI names a queue the template does not have; `undefined` when it can. */
+  unknownQueue(route: RouteIntegration): string | undefined {
+    try {
+      this.target(route, resolveIntrinsics(route.integrationUri, this.options.names, `${route.routeKey} integration URI`) as string);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
   /** The service, and the path on moto: a queue's own path for `sqs:path/<account>/<queue>`, `/` otherwise. */
   private target(route: RouteIntegration, uri: string): { service: string; path: string } {
     const [, service, kind, rest] = /^arn:[^:]+:apigateway:[^:]*:(?:[\w-]+\.)?([a-z0-9-]+):(path|action)\/(.*)$/.exec(uri) ?? [];

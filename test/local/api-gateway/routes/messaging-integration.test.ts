@@ -135,6 +135,7 @@ test('what cannot run is refused with its reason; each integration is named for 
   expect(unsupported(routes.get('enqueue')!, {})).toBe('enqueue: enqueueIntegration is an sqs integration, and the local system runs no queues or topics');
   expect(unsupported(routes.get('fromBody')!, backends))
     .toBe('fromBody: the local system maps static values and context variables only, not integration.request.querystring.MessageBody = route.request.body.text');
+  expect(unsupported(routes.get('missing')!, backends)).toBe('missing: no queue of this template is named NoSuchQueue');
   expect(unsupported(routes.get('stream')!, backends)).toBe('stream: the local system runs AWS integrations to DynamoDB, SQS and SNS only (streamIntegration: kinesis)');
   expect(['enqueue', 'hello', 'announce'].map((key) => integrationOf(routes.get(key)!))).toEqual(['AWS sqs:SendMessage', 'AWS sqs:SendMessage', 'AWS sns:Publish']);
 });
