@@ -29,7 +29,7 @@ export function startCommand(app: string, port: number, extra: string[] = [], en
       output.push(...lines);
       if (lines.some((l) => l.startsWith('Requests (Ctrl-C'))) {
         const printed = Object.fromEntries(output.filter((l) => l.startsWith('  export ')).map((l) => l.slice(9).split(/=(.*)/s).slice(0, 2)));
-        const webSocketUrl = /ws:\/\/\S+(?=\?token)/.exec(output.join('\n'))![0];
+        const webSocketUrl = /ws:\/\/[^\s?]+/.exec(output.join('\n'))![0];
         const tableName = /connections table "([^"]+)"/.exec(output.join('\n'))![1];
         resolve({ child, output, env: printed, webSocketUrl, tableName });
       }
