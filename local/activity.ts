@@ -75,7 +75,7 @@ export interface RequestActivity extends At {
   readonly kind: 'request';
   /** `sqs`, `sns`, `work item`. */
   readonly source: string;
-  /** `multicast`, `broadcast`, `channels`, `disconnect`, … */
+  /** The handler's kind: `multicast`, `broadcast`, `exclusion`, `direct`, `channel` (`invalid` when it could not tell). */
   readonly requestKind: string;
   /** The handler's outcome (`delivered`, `failed`, `invalid`, `duplicate`, …). */
   readonly outcome: string;

@@ -89,6 +89,7 @@ function synthesizeChatApp(withDefault: boolean): string {
       requestTemplates: { $default: 'Action=SendMessage&MessageBody=$util.urlEncode($input.json(\'$.request\'))' },
       templateSelectionExpression: '\\$default',
     }),
+    returnResponse: true,
   });
   // A route the local system cannot run (a Kinesis integration): named at start, its frames refused.
   api.addRoute('track', {
@@ -96,10 +97,17 @@ function synthesizeChatApp(withDefault: boolean): string {
       integrationUri: `arn:aws:apigateway:${stack.region}:kinesis:action/PutRecord`, integrationMethod: 'POST', credentialsRole: role,
     }),
   });
-  // An AWS integration answers through an integration response: without one, API Gateway sends the request and logs
-  // "No match for output mapping", and so does the local system.
-  const enqueue = stack.node.findAll().find((c): c is apigwv2.CfnIntegration => c instanceof apigwv2.CfnIntegration && c.integrationType === 'AWS')!;
-  new apigwv2.CfnIntegrationResponse(stack, 'EnqueueResponse', { apiId: api.apiId, integrationId: enqueue.ref, integrationResponseKey: '$default' });
+  // An AWS integration answers through an integration response (without one, API Gateway sends the request and logs
+  // "No match for output mapping", and so does the local system); its template is the two-way route's reply.
+  const enqueue = stack.node.findAll().find((c): c is apigwv2.CfnIntegration => c instanceof apigwv2.CfnIntegration
+    && JSON.stringify(stack.resolve(c.integrationUri)).includes(':sqs:path/'))!;
+  new apigwv2.CfnIntegrationResponse(stack, 'EnqueueResponse', {
+    apiId: api.apiId,
+    integrationId: enqueue.ref,
+    integrationResponseKey: '$default',
+    templateSelectionExpression: '\\$default',
+    responseTemplates: { $default: '{"queued": true, "route": "$context.routeKey", "by": "$context.connectionId"}' },
+  });
   // (Not 'Default': CDK leaves a 'Default' id out of logical ids, and the integration's would be the route's own.)
   if (withDefault) api.addRoute('$default', { integration: new WebSocketLambdaIntegration('CatchAll', fn('CatchAllFn', CATCH_ALL)), returnResponse: true });
   app.synth();
@@ -117,7 +125,7 @@ describe('a chat app through the packaged command', () => {
     started = undefined;
   });
 
-  test('sendmessage (a Lambda publishing with the SDK), enqueue (SQS), echo (a Management API reply), whoami (two-way), ping (mock), an unmatched frame; a line each', async () => {
+  test('sendmessage (a Lambda publishing with the SDK), enqueue (SQS, two-way), echo (a Management API reply), whoami (two-way), ping (mock), an unmatched frame; a line each', async () => {
     // GIVEN the app without $default, run by the command
     started = await startCommand(synthesizeChatApp(false), 0);
     const { webSocketUrl, output } = started;
@@ -136,16 +144,17 @@ describe('a chat app through the packaged command', () => {
     // WHEN bob publishes straight from his socket through the SQS integration route
     bob.send(JSON.stringify({ action: 'enqueue', request: { users: ['alice'], data: { note: 'via SQS & no Lambda' } } }));
 
-    // THEN the pusher got it from the queue
-    await until(() => alice.messages.length === 1, 'the enqueued request');
+    // THEN the pusher got it from the queue, and bob the integration response's reply
+    await until(() => alice.messages.length === 1 && bob.messages.length === 2, 'the enqueued request and its reply');
     expect(frames(alice)).toEqual([{ note: 'via SQS & no Lambda' }]);
+    expect(frames(bob)[1]).toEqual({ queued: true, route: 'enqueue', by: bob.connectionId });
 
     // WHEN bob asks for an echo, which the app's Lambda posts back through the Management API
     bob.send(JSON.stringify({ action: 'echo', text: 'ping & pong 🙂' }));
 
     // THEN it reached bob
-    await until(() => bob.messages.length === 2, 'the echo');
-    expect(frames(bob)[1]).toEqual({ echo: 'ping & pong 🙂' });
+    await until(() => bob.messages.length === 3, 'the echo');
+    expect(frames(bob)[2]).toEqual({ echo: 'ping & pong 🙂' });
 
     // WHEN carol asks whoami (two-way), pings (the construct's mock route), and sends a frame no route takes
     carol.send(JSON.stringify({ action: 'whoami' }));

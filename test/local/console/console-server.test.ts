@@ -161,6 +161,12 @@ test('publishes the request as typed, and disconnects a connection', async () =>
   expect(await post('/console/disconnect', { connectionId: 'conn-9' })).toMatchObject({ status: 404, json: { ok: false, message: 'no live connection conn-9' } });
 });
 
+test('refuses a body over 1 MB with 413, and sends nothing', async () => {
+  const huge = await post('/console/publish', { target: 'queue', body: JSON.stringify({ data: 'x'.repeat(1024 * 1024) }) });
+  expect(huge).toMatchObject({ status: 413, json: { ok: false, message: 'the body is over 1048576 bytes' } });
+  expect(backend.published).toEqual([]);
+});
+
 test.each<[string, Record<string, string>]>([
   ['another site\'s page', { origin: 'https://evil.example' }],
   ['a page of another loopback port', { origin: 'http://127.0.0.1:1' }],
