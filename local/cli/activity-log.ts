@@ -16,7 +16,7 @@ export function activityLine(activity: Activity): string | undefined {
   switch (activity.kind) {
     case 'connected': {
       const context = Object.entries(activity.context).map(([k, v]) => ` ${k}=${v}`).join('');
-      return row('$connect', 'accepted', `${activity.connectionId} user=${activity.principalId ?? '-'}${context}`);
+      return row('$connect', 'accepted', `${activity.connectionId} principal=${activity.principalId ?? '-'}${context}`);
     }
     case 'refused':
       return row('$connect', 'refused', `${activity.status} ${activity.reason}`);

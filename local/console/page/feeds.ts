@@ -45,7 +45,7 @@ function log(activity: Activity, time: string): void {
   switch (activity.kind) {
     case 'connected': {
       const context = Object.entries(activity.context).map(([k, v]) => ` ${k}=${v}`).join('');
-      return add('log', [time, { text: '$connect accepted', className: 'ok' }, `${activity.connectionId} user=${activity.principalId ?? '-'}${context}`]);
+      return add('log', [time, { text: '$connect accepted', className: 'ok' }, `${activity.connectionId} principal=${activity.principalId ?? '-'}${context}`]);
     }
     case 'refused':
       return add('log', [time, { text: '$connect refused', className: 'bad' }, `${activity.status} ${activity.reason}`]);

@@ -184,7 +184,7 @@ describe('a chat app through the packaged command', () => {
     // AND the log has a line per frame routed (route, integration, outcome), the app's own line, the requests
     await until(() => output.filter((l) => / sqs multicast +delivered +targets=/.test(l)).length === 2, 'the request lines');
     const line = (pattern: RegExp) => expect(output.find((l) => pattern.test(l)) ?? output).toEqual(expect.stringMatching(pattern));
-    line(new RegExp(`\\$connect +accepted +${re(alice.connectionId)} user=alice`));
+    line(new RegExp(`\\$connect +accepted +${re(alice.connectionId)} principal=alice`));
     line(new RegExp(`frame sendmessage +ok +${re(alice.connectionId)} -> AWS_PROXY SendMessageFn\\w+$`));
     line(/SendMessageFn\w*: .*sent alice -> bob,carol/);
     line(/SendMessageFn\w*: \{"message":"request processed","source":"forged"/);

@@ -131,7 +131,7 @@ describe('the console\'s port, and the stand-in\'s parameter', () => {
       // AND a client with ?auth= connects as that user; ?token= lacks the identity source (401)
       const alice = await RecordingClient.open(started.webSocketUrl, 'alice', { query: { auth: 'alice' } });
       await expect(RecordingClient.open(started.webSocketUrl, 'bob', { query: { token: 'bob' } })).rejects.toThrow('connect refused: 401');
-      expect(started.output).toContainEqual(expect.stringMatching(new RegExp(`\\$connect +accepted +${alice.connectionId.replace(/[+/=]/g, '\\$&')} user=alice$`)));
+      expect(started.output).toContainEqual(expect.stringMatching(new RegExp(`\\$connect +accepted +${alice.connectionId.replace(/[+/=]/g, '\\$&')} principal=alice$`)));
       alice.terminate();
     } finally {
       await stopCommand(started.child);

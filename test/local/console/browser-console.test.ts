@@ -106,7 +106,15 @@ test('shows a hostile user id and hostile data as text', async () => {
   // THEN both are shown as the characters they are: no element was made of them, nothing ran
   expect(await rowOf(page, 'connections', client.connectionId).locator('td').first().textContent()).toBe(HOSTILE);
   expect(await rowOf(page, 'deliveries', client.connectionId).locator('td.data').textContent()).toBe(JSON.stringify(HOSTILE));
+
+  // WHEN it sends a frame whose route key is markup
+  client.send(JSON.stringify({ action: HOSTILE }));
+
+  // THEN the frame's line shows the key as text too
+  await rowOf(page, 'frames', client.connectionId).waitFor();
+  expect(await rowOf(page, 'frames', client.connectionId).textContent()).toContain(JSON.stringify(HOSTILE));
   expect(await page.locator('main img').count()).toBe(0);
+  // (The page's Content-Security-Policy would also block the inline handler: the text checks above are the proof.)
   expect(await page.evaluate('window.pwned')).toBeUndefined();
   expect(browser.pageErrors).toEqual([]);
   await client.close();
