@@ -40,7 +40,10 @@ function dependencies(): Dependencies {
   if (deps) return deps;
   const config = readConfig(process.env);
   const postRetry: RetryPolicy = { attempts: config.maxAttempts, baseDelayMs: config.retryBaseDelayMs, maxDelayMs: config.retryMaxDelayMs };
-  const dynamodb = new DynamoDBClient({});
+  // The SDK's own handler cache: a command class's middleware is resolved once, not on every `send` (a multicast sends
+  // a Query per user). No send of this client passes per-call options or adds middleware to a command, which the cache
+  // would ignore. Measured: BENCHMARKS.md, "Issue 28, first step".
+  const dynamodb = new DynamoDBClient({ cacheMiddleware: true });
   const store = new DynamoConnectionStore(dynamodb, {
     tableName: config.tableName,
     userIdAttribute: config.userIdAttribute,
