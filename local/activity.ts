@@ -131,7 +131,6 @@ export type ActivityInput = Activity extends infer A ? A extends At ? Omit<A, 'a
 /** How many characters of a posted message an activity keeps. */
 export const MAX_ACTIVITY_DATA = 2_000;
 
-/** Where activities go: every listener, in the order they were added; a listener that throws does not stop the others. */
 /** How the log and the console name a request's outcome: `no targets` for one processed that reached nobody. */
 export function requestOutcome(outcome: string, counts: RequestCounts): string {
   return outcome === 'delivered' && counts.targets === 0 ? 'no targets' : outcome;
@@ -147,6 +146,7 @@ export function disconnectedOutcome(closedBy: DisconnectedActivity['closedBy']):
   return closedBy === 'client' ? 'closed' : `closed by ${closedBy}`;
 }
 
+/** Where activities go: every listener, in the order they were added; a listener that throws does not stop the others. */
 export class ActivityFeed {
   private readonly listeners = new Set<(activity: Activity) => void>();
 

@@ -33,8 +33,7 @@ export class MessagingIntegration {
 
   async call(route: RouteIntegration, context: RouteContext, body = ''): Promise<IntegrationCall> {
     const request = renderRequest(route, context, body, this.options.names);
-    const uri = resolveIntrinsics(route.integrationUri, this.options.names, `${route.routeKey} integration URI`) as string;
-    const { service, path } = this.target(route, uri);
+    const { uri, service, path } = this.target(route);
     const query = new URLSearchParams();
     if (/:action\//.test(uri)) query.set('Action', route.awsAction ?? '');
     // API Gateway's default content type; an action with no body (every parameter in the query string) is an AWS query
@@ -54,22 +53,23 @@ export class MessagingIntegration {
   /** Why the route cannot run: its URI names a queue the template does not have; `undefined` when it can. */
   unknownQueue(route: RouteIntegration): string | undefined {
     try {
-      this.target(route, resolveIntrinsics(route.integrationUri, this.options.names, `${route.routeKey} integration URI`) as string);
+      this.target(route);
       return undefined;
     } catch (error) {
       return (error as Error).message;
     }
   }
 
-  /** The service, and the path on moto: a queue's own path for `sqs:path/<account>/<queue>`, `/` otherwise. */
-  private target(route: RouteIntegration, uri: string): { service: string; path: string } {
+  /** The resolved URI, its service, and the path on moto: a queue's own path for `sqs:path/<account>/<queue>`, `/` otherwise. */
+  private target(route: RouteIntegration): { uri: string; service: string; path: string } {
+    const uri = resolveIntrinsics(route.integrationUri, this.options.names, `${route.routeKey} integration URI`) as string;
     const [, service, kind, rest] = /^arn:[^:]+:apigateway:[^:]*:(?:[\w-]+\.)?([a-z0-9-]+):(path|action)\/(.*)$/.exec(uri) ?? [];
     if (!service) throw new Error(`${route.routeKey}: ${uri} is not an API Gateway service integration URI`);
-    if (service !== 'sqs' || kind !== 'path' || !rest.includes('/')) return { service, path: '/' };
+    if (service !== 'sqs' || kind !== 'path' || !rest.includes('/')) return { uri, service, path: '/' };
     const queueName = rest.split('/').pop()!;
     const url = this.options.queueUrl(queueName);
     if (!url) throw new Error(`${route.routeKey}: no queue of this template is named ${queueName}`);
-    return { service, path: new URL(url).pathname };
+    return { uri, service, path: new URL(url).pathname };
   }
 
   private signer(service: string): SignatureV4 {
