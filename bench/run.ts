@@ -39,6 +39,9 @@ const COMMAND = {
     'sweep': { kind: 'integers', arg: '8,16,...', help: 'MAX_IN_FLIGHT values to sweep (default 16,32,64,128,256,512; \'none\' to skip)' },
     'sweep-size': { kind: 'integer', arg: 'N', help: 'broadcast size of the sweep (default 10000)' },
     'multicast-users': { kind: 'integer', arg: 'N', min: 0, help: 'users of the multicast scenario, 3 connections each (default 1000)' },
+    'multicast-one': {
+      kind: 'integer', arg: 'N', min: 0, help: 'users of the one-connection multicast (issue 28), each its own Query (default 10000; 0 to skip)',
+    },
     'sequential-sample': { kind: 'integer', arg: 'N', help: 'posts measured for the sequential baseline (default 200)' },
     'payload-bytes': { kind: 'integer', arg: 'N', help: 'approximate size of the pushed data (default 256)' },
     'subjects': {
@@ -82,6 +85,7 @@ function benchOptions(v: OptionValues<typeof COMMAND.options>): BenchOptions {
     sweep: v.sweep ?? (quick ? [16, 64, 256] : [16, 32, 64, 128, 256, 512]),
     sweepSize: v['sweep-size'] ?? 10_000,
     multicastUsers: v['multicast-users'] ?? 1_000,
+    multicastOnePerUser: v['multicast-one'] ?? 10_000,
     sequentialSample: v['sequential-sample'] ?? 200,
     payloadBytes: v['payload-bytes'] ?? 256,
     subjects: v.subjects ?? ['pusher', 'ceiling', 'unsigned', 'baseline-all', 'baseline-seq'],

@@ -11,6 +11,8 @@ export interface BenchOptions {
   readonly sweep: number[];
   readonly sweepSize: number;
   readonly multicastUsers: number;
+  /** Users of the one-connection multicast (a Query per delivery); 0: none. Absent in results of before issue 28. */
+  readonly multicastOnePerUser?: number;
   readonly sequentialSample: number;
   readonly payloadBytes: number;
   readonly subjects: string[];

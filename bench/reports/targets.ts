@@ -31,6 +31,7 @@ export interface Target {
 const broadcast = (subject: string, connections?: number): RowPick => ({ subject, kind: 'broadcast', connections });
 const senders = (subject: string, latencyMs?: number): RowPick => ({ subject, kind: 'senders', latencyMs });
 const channel = (subject: string): RowPick => ({ subject, kind: 'channel' });
+const multicast = (subject: string): RowPick => ({ subject, kind: 'multicast' });
 
 export const TARGETS: readonly Target[] = [
   {
@@ -89,6 +90,20 @@ export const TARGETS: readonly Target[] = [
     issue: 24,
     name: 'channel: pusher ÷ unsigned raw HTTP, deliveries/s',
     ratio: { metric: 'deliveries/s', of: channel('pusher'), over: channel('unsigned') },
+    threshold: { atLeast: 0.9 },
+  },
+  // Issue 28: a multicast against the ceiling of the same scenario, which makes the pusher's lookups (a signed Query per
+  // user, as many in flight) before the same posts (bench/subjects/ceiling.ts, BENCH_LOOKUPS).
+  {
+    issue: 28,
+    name: 'multicast: pusher ÷ ceiling with lookups, CPU per delivery',
+    ratio: { metric: 'CPU ms / 1k', of: multicast('pusher'), over: multicast('ceiling') },
+    threshold: { atMost: 1.5 },
+  },
+  {
+    issue: 28,
+    name: 'multicast: pusher ÷ ceiling with lookups, deliveries/s',
+    ratio: { metric: 'deliveries/s', of: multicast('pusher'), over: multicast('ceiling') },
     threshold: { atLeast: 0.9 },
   },
 ];

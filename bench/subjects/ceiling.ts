@@ -1,73 +1,120 @@
 /**
  * Benchmark subject: the ceiling. A load generator that POSTs the payload to the Management API for the given
- * connection ids with a fixed number of requests in flight, over a keep-alive agent, and nothing else (no
- * DynamoDB, no SDK middleware, no retries): what the emulator and the loopback network allow.
+ * connection ids with a fixed number of requests in flight, over a keep-alive agent, and nothing else (no SDK
+ * middleware, no retries): what the emulator and the loopback network allow.
  *
  * Each request is SigV4-signed like the SDK signs `PostToConnection` (service `execute-api`): the emulator
- * checks every signature, as API Gateway does, and a real client always pays for the signature. The hash is
- * Node's native crypto, as the SDK's in Node.js (`@smithy/hash-node`), not the slower pure-JS one.
+ * checks every signature, as API Gateway does, and a real client always pays for the signature.
+ *
+ * `BENCH_LOOKUPS=users` (a multicast): it does the lookups the pusher does before it posts, and posts to what they
+ * find instead of the ids file. A signed DynamoDB `Query` per user of the request (`queryUser`: the pusher's key
+ * condition and projection), `MAX_QUERIES_IN_FLIGHT` of them in flight (the pusher's bound, 16 by default) over their
+ * own keep-alive sockets; each user's connections are posted to as soon as its Query answers, under the same bound of
+ * posts in flight as without lookups.
  *
  * `BENCH_SIGNED=false` makes it the unsigned raw-HTTP subject (the bench turns the emulator's check off for it): the
- * same requests without the `Authorization`, `x-amz-date` and `x-amz-content-sha256` headers, to price the signature.
+ * same posts without the `Authorization`, `x-amz-date` and `x-amz-content-sha256` headers, to price the signature.
+ * Its lookups are signed still: dynalite refuses a Query without an `Authorization` header.
  * An `https://` callback URL is posted to over TLS (`--tls`). `BENCH_WARM=true`: one pass over the ids in setup first.
  * `BENCH_BODY`: the text posted, when the pusher posts more than the request's `data` (a channel's envelope).
  */
 import { readFileSync } from 'fs';
-import * as http from 'http';
-import * as https from 'https';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { NativeSha256 } from '../../lambda/adapters/native-sha256';
+import type * as http from 'http';
+import { benchSigner, keepAliveAgent, postToConnection, queryUser, type TableReads } from './direct';
+import { DEFAULTS, ENV } from '../../src/shared/constants';
 import { measureWhenTold, setting } from '../harness/measure';
 
 let ids: string[];
 let agent: http.Agent;
+let lookups: { users: string[]; agent: http.Agent; url: URL; table: TableReads; inFlight: number } | undefined;
 
-function send(url: URL, path: string, headers: Record<string, string>, body: Buffer): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? https : http).request({ agent, method: 'POST', host: url.hostname, port: url.port, path, headers }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.once('error', reject);
-    req.end(body);
-  });
+/** Runs `task` on each of `items` with at most `limit` at once. */
+async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-async function postOnce(url: URL, signer: SignatureV4 | undefined, connectionId: string, body: Buffer): Promise<number> {
-  const path = `${url.pathname.replace(/\/+$/, '')}/@connections/${encodeURIComponent(connectionId)}`;
-  const headers = { 'host': url.host, 'content-type': 'application/json', 'content-length': String(body.length) };
-  if (!signer) return send(url, path, headers, body);
-  const signed = await signer.sign({ method: 'POST', protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path, query: {}, headers, body });
-  return send(url, path, signed.headers, body);
+/** A bound of `limit` tasks at once for tasks that arrive over time; `idle` resolves once none runs or waits. */
+class Slots {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly limit: number) {}
+
+  add(task: () => Promise<void>): void {
+    const run = (async () => {
+      if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+      else this.active++;
+      try {
+        await task();
+      } finally {
+        const next = this.waiting.shift();
+        if (next) next();
+        else this.active--;
+      }
+    })();
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run));
+  }
+
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running);
+  }
 }
 
 async function postAll(): Promise<Record<string, unknown>> {
   const url = new URL(setting('BENCH_CALLBACK_URL'));
   const inFlight = Number(setting('BENCH_IN_FLIGHT'));
-  const signer = process.env.BENCH_SIGNED === 'false' ? undefined : new SignatureV4({
-    service: 'execute-api',
-    region: setting('AWS_REGION'),
-    credentials: { accessKeyId: setting('AWS_ACCESS_KEY_ID'), secretAccessKey: setting('AWS_SECRET_ACCESS_KEY') },
-    sha256: NativeSha256,
-  });
+  const signer = benchSigner('execute-api');
   const body = Buffer.from(process.env.BENCH_BODY ?? JSON.stringify((JSON.parse(setting('BENCH_REQUEST')) as { data: unknown }).data));
   const byStatus: Record<number, number> = {};
-  let next = 0;
-  const worker = async () => {
-    while (next < ids.length) {
-      const status = await postOnce(url, signer, ids[next++], body);
-      byStatus[status] = (byStatus[status] ?? 0) + 1;
-    }
+  const postOne = async (id: string) => {
+    const status = await postToConnection(agent, url, signer, id, body);
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
   };
-  await Promise.all(Array.from({ length: Math.min(inFlight, ids.length) }, worker));
-  return { posted: ids.length, byStatus };
+  if (!lookups) {
+    await pool(ids, inFlight, postOne);
+    return { posted: ids.length, byStatus };
+  }
+  const { users, table } = lookups;
+  const querySigner = benchSigner('dynamodb', true);
+  const posts = new Slots(inFlight);
+  let posted = 0;
+  await pool(users, lookups.inFlight, async (user) => {
+    for (const id of await queryUser(lookups!.agent, lookups!.url, querySigner, table, user)) {
+      posted++;
+      posts.add(() => postOne(id));
+    }
+  });
+  await posts.idle();
+  return { posted, queried: users.length, byStatus };
+}
+
+/** The lookups of a multicast (`BENCH_LOOKUPS=users`): the request's users, and the table as the pusher reads it. */
+function multicastLookups(): typeof lookups {
+  if (process.env.BENCH_LOOKUPS !== 'users') return undefined;
+  const names: Record<string, string> = { '#u': setting(ENV.USER_ID_ATTRIBUTE), '#c': setting(ENV.CONNECTION_ID_ATTRIBUTE) };
+  if (process.env[ENV.TTL_ATTRIBUTE]) names['#t'] = process.env[ENV.TTL_ATTRIBUTE]!;
+  const inFlight = Number(process.env[ENV.MAX_QUERIES_IN_FLIGHT] ?? DEFAULTS.MAX_QUERIES_IN_FLIGHT);
+  const endpoint = setting('AWS_ENDPOINT_URL_DYNAMODB');
+  return {
+    users: (JSON.parse(setting('BENCH_REQUEST')) as { users: string[] }).users,
+    agent: keepAliveAgent(endpoint, inFlight),
+    url: new URL(endpoint),
+    table: { tableName: setting(ENV.TABLE_NAME), names, projection: Object.keys(names).join(', ') },
+    inFlight,
+  };
 }
 
 measureWhenTold(
   async () => {
     ids = JSON.parse(readFileSync(setting('BENCH_IDS_FILE'), 'utf8')) as string[];
-    const options = { keepAlive: true, maxSockets: Number(setting('BENCH_IN_FLIGHT')) };
-    agent = setting('BENCH_CALLBACK_URL').startsWith('https:') ? new https.Agent(options) : new http.Agent(options);
+    agent = keepAliveAgent(setting('BENCH_CALLBACK_URL'), Number(setting('BENCH_IN_FLIGHT')));
+    lookups = multicastLookups();
     if (process.env.BENCH_WARM === 'true') await postAll();
   },
   postAll,

@@ -1,7 +1,15 @@
 import { CONNECTIONS_PER_USER, payload, type FanOut } from './fan-out';
+import { putAll } from './subscriptions';
+import { ENV } from '../../../src/shared/constants';
 import type { Scenario } from '../../reports/results';
 
-/** A multicast to `users` users (their connections are the table's first rows), by every chosen subject. */
+/** The table of the one-connection multicast: a user per connection. */
+const ONE_PER_USER_TABLE = 'connections-one-per-user';
+
+/**
+ * A multicast to `users` users (their connections are the table's first rows), by every chosen subject. The ceiling
+ * and the unsigned client do the pusher's lookups first (`BENCH_LOOKUPS=users`: a Query per user, then the posts).
+ */
 export async function multicast(bench: FanOut, users: number): Promise<void> {
   const { options, table } = bench;
   const request = { data: payload(options.payloadBytes), users: Array.from({ length: users }, (_, u) => `user-${u}`) };
@@ -9,5 +17,36 @@ export async function multicast(bench: FanOut, users: number): Promise<void> {
   const scenario: Scenario = {
     name: `multicast ${users.toLocaleString('en-US')}×${CONNECTIONS_PER_USER}`, kind: 'multicast', connections: targets.length, table: table.ids.length,
   };
-  await bench.runner.run({ scenario, request, targets, inFlight: options.inFlight, subjects: options.subjects });
+  await bench.runner.run({ scenario, request, targets, inFlight: options.inFlight, subjects: options.subjects, env: { BENCH_LOOKUPS: 'users' } });
+}
+
+/**
+ * A multicast to `users` users of one connection each: a table of its own (`connections-one-per-user`, laid out as the
+ * connections table) holds a row per connection of the main table's first `users`, each its own user `one-{i}`. Every
+ * subject reads that table (the pusher's `CONNECTIONS_TABLE_NAME`), and so makes a Query per delivery.
+ */
+export async function multicastOnePerUser(bench: FanOut, users: number): Promise<void> {
+  const { options, table, system } = bench;
+  const pusherEnv = system.pusherEnv();
+  const userId = pusherEnv[ENV.USER_ID_ATTRIBUTE];
+  const connectionId = pusherEnv[ENV.CONNECTION_ID_ATTRIBUTE];
+  const ttl = pusherEnv[ENV.TTL_ATTRIBUTE];
+  const started = Date.now();
+  await system.dynamodb.createTable({
+    tableName: ONE_PER_USER_TABLE,
+    keySchema: [{ AttributeName: userId, KeyType: 'HASH' }, { AttributeName: connectionId, KeyType: 'RANGE' }],
+    attributeDefinitions: [{ AttributeName: userId, AttributeType: 'S' }, { AttributeName: connectionId, AttributeType: 'S' }],
+  });
+  const expiresAt = String(Math.floor(Date.now() / 1000) + 86_400);
+  const targets = table.ids.slice(0, users);
+  await putAll(system.dynamodb, ONE_PER_USER_TABLE, targets.map((id, i) => ({
+    PutRequest: { Item: { [userId]: { S: `one-${i}` }, [connectionId]: { S: id }, ...(ttl ? { [ttl]: { N: expiresAt } } : {}) } },
+  })));
+  console.log(`table ${ONE_PER_USER_TABLE}: ${users.toLocaleString('en-US')} users of one connection (written in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const request = { data: payload(options.payloadBytes), users: targets.map((_, i) => `one-${i}`) };
+  const scenario: Scenario = {
+    name: `multicast ${users.toLocaleString('en-US')}×1`, kind: 'multicast', connections: users, table: users,
+  };
+  const env = { BENCH_LOOKUPS: 'users', [ENV.TABLE_NAME]: ONE_PER_USER_TABLE };
+  await bench.runner.run({ scenario, request, targets, inFlight: options.inFlight, subjects: options.subjects, env });
 }

@@ -44,7 +44,7 @@ export class SubscriptionTables {
         },
       },
     }));
-    await this.putAll(this.tableName(shards), items);
+    await putAll(this.dynamodb, this.tableName(shards), items);
     this.written.set(shards, Math.max(written ?? 0, connections.length));
     return Date.now() - started;
   }
@@ -62,22 +62,22 @@ export class SubscriptionTables {
       }],
     });
   }
+}
 
-  /** BatchWriteItem, 25 items a request, 8 requests at once, unprocessed items written again. */
-  private async putAll(tableName: string, items: readonly WriteRequest[]): Promise<void> {
-    const chunks: WriteRequest[][] = [];
-    for (let i = 0; i < items.length; i += LIMITS.BATCH_WRITE_ITEMS) chunks.push(items.slice(i, i + LIMITS.BATCH_WRITE_ITEMS));
-    let next = 0;
-    const worker = async () => {
-      while (next < chunks.length) {
-        let pending: WriteRequest[] | undefined = chunks[next++];
-        while (pending && pending.length > 0) {
-          const command = new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } });
-          const out: BatchWriteItemCommandOutput = await this.dynamodb.client.send(command);
-          pending = out.UnprocessedItems?.[tableName];
-        }
+/** BatchWriteItem, 25 items a request, 8 requests at once, unprocessed items written again. */
+export async function putAll(dynamodb: LocalDynamoDb, tableName: string, items: readonly WriteRequest[]): Promise<void> {
+  const chunks: WriteRequest[][] = [];
+  for (let i = 0; i < items.length; i += LIMITS.BATCH_WRITE_ITEMS) chunks.push(items.slice(i, i + LIMITS.BATCH_WRITE_ITEMS));
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      let pending: WriteRequest[] | undefined = chunks[next++];
+      while (pending && pending.length > 0) {
+        const command = new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } });
+        const out: BatchWriteItemCommandOutput = await dynamodb.client.send(command);
+        pending = out.UnprocessedItems?.[tableName];
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, chunks.length) }, worker));
-  }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, chunks.length) }, worker));
 }
