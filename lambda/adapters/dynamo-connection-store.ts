@@ -1,7 +1,8 @@
 // Handler libraries are devDependencies: esbuild bundles them into the asset, the npm package never loads them.
 // eslint-disable-next-line import/no-extraneous-dependencies
-import { DynamoDBClient, QueryCommand, ScanCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { deleteAll } from './batch-delete';
+import { sdkQueries, type QueryRequests } from './signed-http-query';
 import { DISCONNECT_REQUEST_ATTRIBUTE } from '../../src/shared/presence';
 import type { ConnectionKey, ConnectionRow, DisconnectMarks, PruneResult, SegmentPage, SegmentStore, StartKey } from '../core/ports/connection-store';
 import type { Random, RetryPolicy, Sleep } from '../core/retry';
@@ -15,6 +16,8 @@ export interface DynamoConnectionStoreOptions {
   readonly unprocessedRetry: RetryPolicy;
   readonly sleep?: Sleep;
   readonly random?: Random;
+  /** How a user's Query is sent; default: the client's `QueryCommand`. The pusher's: `SignedHttpQuery` (issue 28). */
+  readonly queries?: QueryRequests;
 }
 
 type Item = Record<string, AttributeValue>;
@@ -30,8 +33,10 @@ export const FIRST_PAGE_ROWS = 100;
 export class DynamoConnectionStore implements SegmentStore, DisconnectMarks {
   private readonly names: Record<string, string>;
   private readonly projection: string;
+  private readonly queries: QueryRequests;
 
   constructor(private readonly client: DynamoDBClient, private readonly options: DynamoConnectionStoreOptions) {
+    this.queries = options.queries ?? sdkQueries(client);
     this.names = { '#u': options.userIdAttribute, '#c': options.connectionIdAttribute };
     if (options.ttlAttribute) this.names['#t'] = options.ttlAttribute;
     this.projection = Object.keys(this.names).join(', ');
@@ -56,14 +61,14 @@ export class DynamoConnectionStore implements SegmentStore, DisconnectMarks {
   async *queryUser(userId: string): AsyncIterable<ConnectionRow[]> {
     let startKey: Item | undefined;
     do {
-      const page = await this.client.send(new QueryCommand({
+      const page = await this.queries.query({
         TableName: this.options.tableName,
         KeyConditionExpression: '#u = :u',
         ExpressionAttributeNames: this.names,
         ExpressionAttributeValues: { ':u': { S: userId } },
         ProjectionExpression: this.projection,
         ExclusiveStartKey: startKey,
-      }));
+      });
       yield this.rows(page.Items);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
