@@ -1,0 +1,122 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { StandardRetryStrategy } from '@smithy/core/retry';
+import { SignedHttpQuery, type QueryInput } from '../../../lambda/adapters/signed-http-query';
+import { verifySigV4 } from '../../../local/api-gateway/sigv4';
+
+// SignedHttpQuery against the SDK's QueryCommand where a DynamoDB engine cannot go: a local server answers both with
+// the same scripted errors (throttling, server errors, validation, a reset socket, bodies that are not JSON), and
+// checks that both send the same request (headers that matter, the JSON body, a valid SigV4 signature for dynamodb).
+// Both must make the same number of attempts and end the same way.
+
+type Answer = { status: number; body: string; headers?: Record<string, string> } | 'reset';
+const CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret', sessionToken: 'token/with+chars' };
+const INPUT: QueryInput = {
+  TableName: 'connections',
+  KeyConditionExpression: '#u = :u',
+  ExpressionAttributeNames: { '#u': 'user_id', '#c': 'connection_id' },
+  ExpressionAttributeValues: { ':u': { S: 'ü"\\ser' } },
+  ProjectionExpression: '#u, #c',
+};
+const OK: Answer = { status: 200, body: JSON.stringify({ Count: 1, Items: [{ user_id: { S: 'ü"\\ser' }, connection_id: { S: 'c1' } }], ScannedCount: 1 }) };
+const error = (status: number, type: string, message = 'scripted') =>
+  ({ status, body: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message }) });
+
+let server: http.Server;
+let script: Answer[] = [];
+const received: Array<{ headers: http.IncomingHttpHeaders; body: string; verdict: unknown }> = [];
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      const verdict = await verifySigV4(req as { method: string; url: string; headers: http.IncomingHttpHeaders }, body,
+        { credentials: CREDENTIALS, region: 'eu-west-1', service: 'dynamodb' });
+      received.push({ headers: req.headers, body: body.toString('utf8'), verdict });
+      const answer = script.shift() ?? OK;
+      if (answer === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0', ...answer.headers }).end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+});
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+/** A client of the local server whose retries wait for nothing (the SDK's strategy, its backoff at 0 ms). */
+function client(): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    region: 'eu-west-1',
+    credentials: CREDENTIALS,
+    retryStrategy: new StandardRetryStrategy({ maxAttempts: 4, backoff: { computeNextBackoffDelay: () => 0, setDelayBase: () => undefined } }),
+  });
+}
+
+/** Runs `query` on a fresh script: how many requests it made, and how it ended. */
+async function run(answers: Answer[], query: () => Promise<{ Items?: unknown[] }>) {
+  script = [...answers];
+  received.length = 0;
+  try {
+    const page = await query();
+    return { attempts: received.length, items: page.Items };
+  } catch (e) {
+    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { attempts: received.length, error: { name: err.name, status: err.$metadata?.httpStatusCode } };
+  } finally {
+    script = [];
+  }
+}
+
+const CASES: Array<[string, Answer[]]> = [
+  ['throttled twice, then answered', [error(400, 'ProvisionedThroughputExceededException'), error(400, 'ThrottlingException'), OK]],
+  ['throttled every time: the attempts run out', Array(6).fill(error(400, 'RequestLimitExceeded'))],
+  ['a server error, then answered', [error(500, 'InternalServerError'), OK]],
+  ['server errors every time', Array(6).fill(error(500, 'InternalServerError'))],
+  ['503 with a body that is not JSON, then answered', [{ status: 503, body: '<html>busy</html>', headers: { 'content-type': 'text/html' } }, OK]],
+  ['a reset socket, then answered', ['reset', OK]],
+  ['the error type in the x-amzn-ErrorType header', [{ status: 400, body: '{}', headers: { 'x-amzn-errortype': 'ThrottlingException:http://internal' } }, OK]],
+  ['a validation error is not retried', [error(400, 'ValidationException', 'One or more parameter values were invalid')]],
+  ['a missing table is not retried', [error(400, 'ResourceNotFoundException', 'Requested resource not found')]],
+  ['a signature expired is retried', [error(400, 'InvalidSignatureException', 'Signature expired: 20200101T000000Z is now earlier than ...'), OK]],
+  ['access denied is not retried', [error(400, 'AccessDeniedException', 'not authorized')]],
+];
+
+describe('SignedHttpQuery ends as the SDK\'s QueryCommand does', () => {
+  test.each(CASES)('%s', async (_, answers) => {
+    const sdkClient = client();
+    const leanClient = client();
+    const lean = new SignedHttpQuery(leanClient, { maxSockets: 2 });
+    try {
+      const sdk = await run(answers, () => sdkClient.send(new QueryCommand(INPUT)));
+      const sdkRequest = received[0];
+      const ours = await run(answers, () => lean.query(INPUT));
+      const ourRequest = received[0];
+
+      expect(ours).toEqual(sdk);
+      expect(ours.attempts).toBeGreaterThan(0);
+      // The same request: the operation, its JSON body, and a signature that verifies (session token included).
+      expect(ourRequest.verdict).toEqual({ ok: true });
+      expect(sdkRequest.verdict).toEqual({ ok: true });
+      for (const name of ['content-type', 'x-amz-target', 'x-amz-security-token']) expect(ourRequest.headers[name]).toBe(sdkRequest.headers[name]);
+      expect(JSON.parse(ourRequest.body)).toEqual(JSON.parse(sdkRequest.body));
+    } finally {
+      lean.destroy();
+      sdkClient.destroy();
+      leanClient.destroy();
+    }
+  });
+
+  test('an answer of 200 that is not JSON fails after one attempt, as the SDK\'s', async () => {
+    const lean = new SignedHttpQuery(client(), { maxSockets: 1 });
+    const sdk = await run([{ status: 200, body: 'not json' }], () => client().send(new QueryCommand(INPUT)));
+    const ours = await run([{ status: 200, body: 'not json' }], () => lean.query(INPUT));
+    lean.destroy();
+    expect(sdk).toMatchObject({ attempts: 1, error: {} });
+    expect(ours).toMatchObject({ attempts: 1, error: { name: 'SyntaxError' } });
+  });
+});
