@@ -11,7 +11,7 @@ import { DynamoHistoryStore } from './adapters/dynamo-history-store';
 import { DynamoSubscriptionStore } from './adapters/dynamo-subscription-store';
 import { PowertoolsDeduplication } from './adapters/powertools-deduplication';
 import { PowertoolsReporter } from './adapters/powertools-reporter';
-import { SignedHttpQuery } from './adapters/signed-http-query';
+import { SignedHttpReads } from './adapters/signed-http-reads';
 import { SignedHttpSender } from './adapters/signed-http-sender';
 import { SqsWorkQueue } from './adapters/sqs-work-queue';
 import { historyRetention } from '../src/shared/history';
@@ -46,9 +46,9 @@ function dependencies(): Dependencies {
   // would ignore. Measured: BENCHMARKS.md, "Issue 28, first step".
   const dynamodb = new DynamoDBClient({ cacheMiddleware: true });
   const store = new DynamoConnectionStore(dynamodb, {
-    // A user's Query without the SDK's per-command machinery, the client's own endpoint, credentials and retries
-    // (issue 28: BENCHMARKS.md, "Issue 28, second step").
-    queries: new SignedHttpQuery(dynamodb, { maxSockets: config.maxQueriesInFlight }),
+    // A user's Query and a segment's Scan without the SDK's per-command machinery, with the client's own endpoint,
+    // credentials and retries (issue 28: BENCHMARKS.md, "Issue 28, second step"). A socket per Query or Scan in flight.
+    reads: new SignedHttpReads(dynamodb, { maxSockets: Math.max(config.maxQueriesInFlight, config.scanSegments) }),
     tableName: config.tableName,
     userIdAttribute: config.userIdAttribute,
     connectionIdAttribute: config.connectionIdAttribute,

@@ -2,7 +2,7 @@
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { DynamoDBClient, ScanCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { deleteAll } from './batch-delete';
-import { sdkQueries, type QueryRequests } from './signed-http-query';
+import { sdkReads, type ReadRequests } from './signed-http-reads';
 import { DISCONNECT_REQUEST_ATTRIBUTE } from '../../src/shared/presence';
 import type { ConnectionKey, ConnectionRow, DisconnectMarks, PruneResult, SegmentPage, SegmentStore, StartKey } from '../core/ports/connection-store';
 import type { Random, RetryPolicy, Sleep } from '../core/retry';
@@ -16,8 +16,8 @@ export interface DynamoConnectionStoreOptions {
   readonly unprocessedRetry: RetryPolicy;
   readonly sleep?: Sleep;
   readonly random?: Random;
-  /** How a user's Query is sent; default: the client's `QueryCommand`. The pusher's: `SignedHttpQuery` (issue 28). */
-  readonly queries?: QueryRequests;
+  /** How a user's Query and a segment's Scan are sent; default: the client's commands. The pusher's: `SignedHttpReads`. */
+  readonly reads?: ReadRequests;
 }
 
 type Item = Record<string, AttributeValue>;
@@ -33,10 +33,10 @@ export const FIRST_PAGE_ROWS = 100;
 export class DynamoConnectionStore implements SegmentStore, DisconnectMarks {
   private readonly names: Record<string, string>;
   private readonly projection: string;
-  private readonly queries: QueryRequests;
+  private readonly reads: ReadRequests;
 
   constructor(private readonly client: DynamoDBClient, private readonly options: DynamoConnectionStoreOptions) {
-    this.queries = options.queries ?? sdkQueries(client);
+    this.reads = options.reads ?? sdkReads(client);
     this.names = { '#u': options.userIdAttribute, '#c': options.connectionIdAttribute };
     if (options.ttlAttribute) this.names['#t'] = options.ttlAttribute;
     this.projection = Object.keys(this.names).join(', ');
@@ -61,7 +61,7 @@ export class DynamoConnectionStore implements SegmentStore, DisconnectMarks {
   async *queryUser(userId: string): AsyncIterable<ConnectionRow[]> {
     let startKey: Item | undefined;
     do {
-      const page = await this.queries.query({
+      const page = await this.reads.query({
         TableName: this.options.tableName,
         KeyConditionExpression: '#u = :u',
         ExpressionAttributeNames: this.names,
@@ -88,7 +88,7 @@ export class DynamoConnectionStore implements SegmentStore, DisconnectMarks {
 
   /** One page of a segment; without `limit`, DynamoDB's own 1 MB page. */
   async scanPage(segment: number, totalSegments: number, startKey: StartKey | undefined, limit?: number): Promise<SegmentPage> {
-    const page = await this.client.send(new ScanCommand({
+    const page = await this.reads.scan({
       TableName: this.options.tableName,
       Segment: segment,
       TotalSegments: totalSegments,
@@ -96,7 +96,7 @@ export class DynamoConnectionStore implements SegmentStore, DisconnectMarks {
       ProjectionExpression: this.projection,
       ExclusiveStartKey: startKey as Item | undefined,
       Limit: limit,
-    }));
+    });
     const rows = this.rows(page.Items);
     return page.LastEvaluatedKey ? { rows, lastKey: page.LastEvaluatedKey as StartKey } : { rows };
   }

@@ -10,9 +10,9 @@ import { handler } from '../../lambda/pusher.lambda';
 import { CHANNELS_ENV, shardOf } from '../../src/shared/channels';
 import { ENV } from '../../src/shared/constants';
 
-// DynamoDB is mocked: the pusher's Queries go through the mocked client (see support/sdk-queries.ts).
+// DynamoDB is mocked: the pusher's Queries and Scans go through the mocked client (see support/sdk-reads.ts).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-jest.mock('../../lambda/adapters/signed-http-query', () => require('./support/sdk-queries').queriesThroughTheClient());
+jest.mock('../../lambda/adapters/signed-http-reads', () => require('./support/sdk-reads').readsThroughTheClient());
 
 // The handler with the construct's channels: the subscriptions table of 2 shards per channel, the envelope. DynamoDB
 // is mocked; the Management API is a local server that checks every signature (CALLBACK_URL set once it listens).

@@ -9,9 +9,9 @@ import { captureLogLines } from './support/log-lines';
 import { handler } from '../../lambda/pusher.lambda';
 import { ENV } from '../../src/shared/constants';
 
-// DynamoDB is mocked: the pusher's Queries go through the mocked client (see support/sdk-queries.ts).
+// DynamoDB is mocked: the pusher's Queries and Scans go through the mocked client (see support/sdk-reads.ts).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-jest.mock('../../lambda/adapters/signed-http-query', () => require('./support/sdk-queries').queriesThroughTheClient());
+jest.mock('../../lambda/adapters/signed-http-reads', () => require('./support/sdk-reads').readsThroughTheClient());
 
 // The handler with segmented broadcast on, as the construct configures it: DynamoDB and SQS mocked, the
 // Management API a local server that checks signatures (CALLBACK_URL is set once it listens).

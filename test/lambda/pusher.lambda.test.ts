@@ -10,9 +10,9 @@ import { FORBIDDEN_MESSAGE } from '../../lambda/core/errors';
 import { handler } from '../../lambda/pusher.lambda';
 import { ENV, LIMITS } from '../../src/shared/constants';
 
-// DynamoDB is mocked: the pusher's Queries go through the mocked client (see support/sdk-queries.ts).
+// DynamoDB is mocked: the pusher's Queries and Scans go through the mocked client (see support/sdk-reads.ts).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-jest.mock('../../lambda/adapters/signed-http-query', () => require('./support/sdk-queries').queriesThroughTheClient());
+jest.mock('../../lambda/adapters/signed-http-reads', () => require('./support/sdk-reads').readsThroughTheClient());
 
 // The handler reads its configuration on the first invocation (CALLBACK_URL is set once the API below listens).
 // DynamoDB is mocked; the Management API is a local server that checks every SigV4 signature and answers as each

@@ -2,10 +2,10 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { StandardRetryStrategy } from '@smithy/core/retry';
-import { SignedHttpQuery, type QueryInput } from '../../../lambda/adapters/signed-http-query';
+import { SignedHttpReads, type QueryInput } from '../../../lambda/adapters/signed-http-reads';
 import { verifySigV4 } from '../../../local/api-gateway/sigv4';
 
-// SignedHttpQuery against the SDK's QueryCommand where a DynamoDB engine cannot go: a local server answers both with
+// SignedHttpReads against the SDK's QueryCommand where a DynamoDB engine cannot go: a local server answers both with
 // the same scripted errors (throttling, server errors, validation, a reset socket, bodies that are not JSON), and
 // checks that both send the same request (headers that matter, the JSON body, a valid SigV4 signature for dynamodb).
 // Both must make the same number of attempts and end the same way.
@@ -86,11 +86,11 @@ const CASES: Array<[string, Answer[]]> = [
   ['access denied is not retried', [error(400, 'AccessDeniedException', 'not authorized')]],
 ];
 
-describe('SignedHttpQuery ends as the SDK\'s QueryCommand does', () => {
+describe('SignedHttpReads ends as the SDK\'s QueryCommand does', () => {
   test.each(CASES)('%s', async (_, answers) => {
     const sdkClient = client();
     const leanClient = client();
-    const lean = new SignedHttpQuery(leanClient, { maxSockets: 2 });
+    const lean = new SignedHttpReads(leanClient, { maxSockets: 2 });
     try {
       const sdk = await run(answers, () => sdkClient.send(new QueryCommand(INPUT)));
       const sdkRequest = received[0];
@@ -112,7 +112,7 @@ describe('SignedHttpQuery ends as the SDK\'s QueryCommand does', () => {
   });
 
   test('an answer of 200 that is not JSON fails after one attempt, as the SDK\'s', async () => {
-    const lean = new SignedHttpQuery(client(), { maxSockets: 1 });
+    const lean = new SignedHttpReads(client(), { maxSockets: 1 });
     const sdk = await run([{ status: 200, body: 'not json' }], () => client().send(new QueryCommand(INPUT)));
     const ours = await run([{ status: 200, body: 'not json' }], () => lean.query(INPUT));
     lean.destroy();

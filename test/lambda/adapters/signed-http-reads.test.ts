@@ -1,10 +1,11 @@
-import { DynamoDBClient, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoConnectionStore } from '../../../lambda/adapters/dynamo-connection-store';
-import { SignedHttpQuery, sdkQueries, type QueryInput } from '../../../lambda/adapters/signed-http-query';
+import { SignedHttpReads, sdkReads, type QueryInput, type ReadPage, type ReadRequests, type ScanInput } from '../../../lambda/adapters/signed-http-reads';
 import { createTable, startDynalite } from '../support/dynalite';
 
-// SignedHttpQuery against the SDK's QueryCommand on the same DynamoDB engine (dynalite): random tables, keys, items,
-// projections, page sizes and hostile names and values, page by page; the error edges are in its second test file.
+// SignedHttpReads against the SDK's QueryCommand and ScanCommand on the same DynamoDB engine (dynalite): random tables,
+// keys, items, projections, segments, page sizes and hostile names and values, page by page; the error edges are in
+// its second test file.
 
 /** A deterministic generator, so that a failure is reproducible. */
 function generator(seed: number) {
@@ -40,32 +41,33 @@ function value(g: Gen, depth = 0): AttributeValue {
 
 let client: DynamoDBClient;
 let close: () => Promise<void>;
-let lean: SignedHttpQuery;
+let lean: SignedHttpReads;
 beforeAll(async () => {
   ({ client, close } = await startDynalite());
-  lean = new SignedHttpQuery(client, { maxSockets: 4 });
+  lean = new SignedHttpReads(client, { maxSockets: 4 });
 });
 afterAll(async () => {
   lean.destroy();
   await close();
 });
 
-/** Every page of `input` through `query`, from the first: the pages as they came. */
-async function pages(query: (input: QueryInput) => Promise<{ Items?: unknown[]; LastEvaluatedKey?: unknown }>, input: QueryInput) {
-  const all: Array<{ Items?: unknown[]; LastEvaluatedKey?: unknown }> = [];
+/** Every page of `input` through `read`, from the first: the pages as they came. */
+async function pages<I extends QueryInput | ScanInput>(read: (input: I) => Promise<ReadPage>, input: I) {
+  const all: ReadPage[] = [];
   let start: QueryInput['ExclusiveStartKey'];
   do {
-    const page = await query({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) });
+    const page = await read({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) });
     all.push({ Items: page.Items, LastEvaluatedKey: page.LastEvaluatedKey });
-    start = page.LastEvaluatedKey as QueryInput['ExclusiveStartKey'];
+    start = page.LastEvaluatedKey;
   } while (start);
   return all;
 }
 
-describe('SignedHttpQuery equals the SDK\'s QueryCommand', () => {
-  test('40 random tables: every page of every Query the same, items, order and LastEvaluatedKey', async () => {
+describe('SignedHttpReads equals the SDK\'s QueryCommand and ScanCommand', () => {
+  test('40 random tables: every page of every Query and Scan the same, items, order and LastEvaluatedKey', async () => {
     const g = generator(28);
     const sdk = (input: QueryInput) => client.send(new QueryCommand(input));
+    const sdkScan = (input: ScanInput) => client.send(new ScanCommand(input));
     let compared = 0;
     for (let t = 0; t < 40; t++) {
       // GIVEN a table with random key names, users with 0-12 rows each, and random other attributes
@@ -98,11 +100,23 @@ describe('SignedHttpQuery equals the SDK\'s QueryCommand', () => {
         expect(await pages((i) => lean.query(i), input)).toEqual(await pages(sdk, input));
         compared++;
       }
+      // AND a random Scan of the table: whole, or a segment of it, keys only or with an attribute, in small pages or not
+      const total = g.int(1, 4);
+      const scan: ScanInput = {
+        TableName: tableName,
+        ...(g.next() < 0.6 ? { Segment: g.int(0, total - 1), TotalSegments: total } : {}),
+        ...g.pick([{}, { ExpressionAttributeNames: { '#u': hash, '#c': rangeName }, ProjectionExpression: '#u, #c' },
+          { ExpressionAttributeNames: { '#c': rangeName }, ProjectionExpression: '#c, x0' }]),
+        ...(g.next() < 0.5 ? { Limit: g.int(1, 7) } : {}),
+        ...(g.next() < 0.3 ? { ConsistentRead: true } : {}),
+      };
+      expect(await pages((i) => lean.scan(i), scan)).toEqual(await pages(sdkScan, scan));
+      compared++;
     }
-    expect(compared).toBeGreaterThan(80);
+    expect(compared).toBeGreaterThan(120);
   });
 
-  test('the connections store reads the same rows through either (keys, TTL, pages of one row)', async () => {
+  test('the connections store reads the same rows through either: a user\'s, and a segment\'s (keys, TTL, small pages)', async () => {
     const g = generator(7);
     await createTable(client, 'connections', 'user_id', 'connection_id');
     const users = Array.from({ length: 30 }, () => g.text(HOSTILE, 1, 16));
@@ -115,30 +129,45 @@ describe('SignedHttpQuery equals the SDK\'s QueryCommand', () => {
         }));
       }
     }
-    const store = storeWith;
-    const rows = async (s: DynamoConnectionStore, user: string) => {
+    const userRows = async (s: DynamoConnectionStore, user: string) => {
       const all = [];
       for await (const page of s.queryUser(user)) all.push(...page);
       return all;
     };
+    const segmentRows = async (s: DynamoConnectionStore, segment: number, total: number) => {
+      const all = [];
+      for await (const page of s.scanSegment(segment, total)) all.push(page.rows);
+      return all;
+    };
+    // Pages of one or two rows, through the store's own paging (ExclusiveStartKey from each answer).
+    const small: ReadRequests = {
+      query: (input) => lean.query({ ...input, Limit: 1 }),
+      scan: (input) => lean.scan({ ...input, Limit: Math.min(input.Limit ?? 2, 2) }),
+    };
+    const smallSdk: ReadRequests = {
+      query: (input) => client.send(new QueryCommand({ ...input, Limit: 1 })),
+      scan: (input) => client.send(new ScanCommand({ ...input, Limit: Math.min(input.Limit ?? 2, 2) })),
+    };
     for (const user of users) {
-      expect(await rows(store(lean), user)).toEqual(await rows(store(sdkQueries(client)), user));
+      expect(await userRows(storeWith(lean), user)).toEqual(await userRows(storeWith(sdkReads(client)), user));
+      expect(await userRows(storeWith(small), user)).toEqual(await userRows(storeWith(smallSdk), user));
     }
-    // A page of one row at a time, through the store's own paging (ExclusiveStartKey from each answer).
-    const onePerPage = (q: { query: SignedHttpQuery['query'] }) => ({ query: (input: QueryInput) => q.query({ ...input, Limit: 1 }) });
-    for (const user of users.slice(0, 10)) {
-      expect(await rows(store(onePerPage(lean)), user)).toEqual(await rows(store(sdkQueries(client)), user));
+    for (const total of [1, 3]) {
+      for (let segment = 0; segment < total; segment++) {
+        expect(await segmentRows(storeWith(lean), segment, total)).toEqual(await segmentRows(storeWith(sdkReads(client)), segment, total));
+        expect(await segmentRows(storeWith(small), segment, total)).toEqual(await segmentRows(storeWith(smallSdk), segment, total));
+      }
     }
   });
 });
 
-function storeWith(queries: { query: SignedHttpQuery['query'] }): DynamoConnectionStore {
+function storeWith(reads: ReadRequests): DynamoConnectionStore {
   return new DynamoConnectionStore(client, {
     tableName: 'connections',
     userIdAttribute: 'user_id',
     connectionIdAttribute: 'connection_id',
     ttlAttribute: 'expires_at',
     unprocessedRetry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
-    queries,
+    reads,
   });
 }
