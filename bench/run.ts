@@ -42,6 +42,9 @@ const COMMAND = {
     'multicast-one': {
       kind: 'integer', arg: 'N', min: 0, help: 'users of the one-connection multicast (issue 28), each its own Query (default 10000; 0 to skip)',
     },
+    'small-multicast': {
+      kind: 'integer', arg: 'N', min: 0, help: 'invocations of the small multicast (1 user × 3, one after the other; issue 28) (default 200; 0 to skip)',
+    },
     'sequential-sample': { kind: 'integer', arg: 'N', help: 'posts measured for the sequential baseline (default 200)' },
     'payload-bytes': { kind: 'integer', arg: 'N', help: 'approximate size of the pushed data (default 256)' },
     'subjects': {
@@ -86,6 +89,7 @@ function benchOptions(v: OptionValues<typeof COMMAND.options>): BenchOptions {
     sweepSize: v['sweep-size'] ?? 10_000,
     multicastUsers: v['multicast-users'] ?? 1_000,
     multicastOnePerUser: v['multicast-one'] ?? 10_000,
+    smallMulticast: v['small-multicast'] ?? 200,
     sequentialSample: v['sequential-sample'] ?? 200,
     payloadBytes: v['payload-bytes'] ?? 256,
     subjects: v.subjects ?? ['pusher', 'ceiling', 'unsigned', 'baseline-all', 'baseline-seq'],

@@ -18,9 +18,9 @@ export const MEASURED = {
   apiBoundPerSecond: 5_753,
   /**
    * A multicast's CPU per 1,000 deliveries, ms, users of 3 connections each (a lookup Query per user, then its posts):
-   * BENCHMARKS.md, "Issue 28, first step", the SDK's handler cache (first invocations, HTTP, 20 ms, 128 in flight).
+   * BENCHMARKS.md, "Issue 28, second step", the lean reads (warm, HTTP, 20 ms, 128 in flight, median of 3).
    */
-  multicastCpuMsPer1k: 660.1,
+  multicastCpuMsPer1k: 191.8,
   multicastConnectionsPerUser: 3,
   /** The channels function's own duration per subscribe, mean, allow rule, on the local stack: BENCHMARKS.md, Issue 24. */
   channelsFunctionMs: 4.74,
@@ -31,7 +31,7 @@ export const MEASURED = {
   logBytes: { multicast: 1_314, broadcast: 1_342, channelPublish: 1_404, frame: 1_505, streamBatch: 579 },
 } as const;
 
-/** A user's lookup: the multicast figure less its posts (CPU of one DynamoDB call through the SDK, about). */
+/** A user's lookup: the multicast figure less its posts (CPU of one Query, about). */
 export const LOOKUP_CPU_MS = MEASURED.multicastCpuMsPer1k * MEASURED.multicastConnectionsPerUser / 1000
   - MEASURED.multicastConnectionsPerUser * MEASURED.deliveryCpuMs;
 

@@ -3,6 +3,7 @@ import { channelsTable } from './channels-table';
 import { fmt } from './format';
 import type { Results } from './results';
 import { sendersTable } from './senders-table';
+import { smallMulticastTable } from './small-multicast-table';
 import { sweepTable } from './sweep-table';
 import { evaluateTargets } from './target-check';
 
@@ -17,6 +18,10 @@ export function printReport(results: Results): void {
   if (results.rows.some((r) => r.kind === 'channel')) {
     console.log(`\n## Channels (issue 24: a publish to one channel beside the bare client, envelope ${channelBytes(results)}, in-flight ${o.inFlight})\n`);
     console.log(channelsTable(results));
+  }
+  if (results.rows.some((r) => r.kind === 'small-multicast')) {
+    console.log('\n## Small multicast (issue 28: 1 user × 3 connections, one invocation after the other; target: ≤ 2 ms added at p50)\n');
+    console.log(smallMulticastTable(results));
   }
   if (results.rows.some((r) => r.kind === 'senders')) {
     console.log(`\n## Senders (issue 8: broadcast to ${fmt(o.sendersSize)}, payload ${o.sendersPayloadBytes} B, in-flight ${o.inFlight})\n`);

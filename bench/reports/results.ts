@@ -13,6 +13,8 @@ export interface BenchOptions {
   readonly multicastUsers: number;
   /** Users of the one-connection multicast (a Query per delivery); 0: none. Absent in results of before issue 28. */
   readonly multicastOnePerUser?: number;
+  /** Invocations of the small multicast (1 user × 3, one after the other); 0: none. Absent before issue 28. */
+  readonly smallMulticast?: number;
   readonly sequentialSample: number;
   readonly payloadBytes: number;
   readonly subjects: string[];
@@ -38,7 +40,7 @@ export interface BenchOptions {
 
 export interface Scenario {
   readonly name: string;
-  readonly kind: 'broadcast' | 'multicast' | 'sweep' | 'senders' | 'channel';
+  readonly kind: 'broadcast' | 'multicast' | 'small-multicast' | 'sweep' | 'senders' | 'channel';
   /** Target connections. */
   readonly connections: number;
   /** Rows in the table when it ran. */

@@ -8,6 +8,7 @@ const METRICS: Record<Metric, { readonly value: (r: Row) => number; readonly pri
   'deliveries/s': { value: (r) => r.perSecond, print: (n) => fmt(n) },
   'CPU ms / 1k': { value: medianCpu, print: (n) => fmt(n, 1) },
   'max RSS MB': { value: (r) => r.maxRssBytes, print: (n) => fmt(n / MB) },
+  'peak RSS MB': { value: (r) => r.peakRssBytes, print: (n) => fmt(n / MB) },
   'peak heap MB': { value: (r) => r.peakHeapUsedBytes, print: (n) => fmt(n / MB, 1) },
 };
 

@@ -5,7 +5,7 @@
 import type { Row } from './results';
 
 /** The figures a target can compare (CPU per delivery: the median of the repeats). */
-export type Metric = 'deliveries/s' | 'CPU ms / 1k' | 'max RSS MB' | 'peak heap MB';
+export type Metric = 'deliveries/s' | 'CPU ms / 1k' | 'max RSS MB' | 'peak RSS MB' | 'peak heap MB';
 
 /** Rows of a subject in scenarios of one kind, optionally of one size or one latency. */
 export interface RowPick {
@@ -42,8 +42,10 @@ export const TARGETS: readonly Target[] = [
   },
   {
     issue: 6,
-    name: 'pusher peak memory, max RSS',
-    ratio: { metric: 'max RSS MB', of: broadcast('pusher', 50_000), over: broadcast('pusher', 10_000) },
+    name: 'pusher peak memory, peak RSS',
+    // The RSS sampled in the subject's process: Linux carries `ru_maxrss` over from the forking process (the bench,
+    // which holds dynalite's tables), so max RSS rose with the bench's own memory, the bare client's alike.
+    ratio: { metric: 'peak RSS MB', of: broadcast('pusher', 50_000), over: broadcast('pusher', 10_000) },
     threshold: { atMost: 1.5 },
   },
   {

@@ -12,6 +12,8 @@
  * own keep-alive sockets; each user's connections are posted to as soon as its Query answers, under the same bound of
  * posts in flight as without lookups.
  *
+ * With `BENCH_INVOCATIONS=N`, N multicasts one after the other, each timed (the small multicast's latency).
+ *
  * `BENCH_SIGNED=false` makes it the unsigned raw-HTTP subject (the bench turns the emulator's check off for it): the
  * same posts without the `Authorization`, `x-amz-date` and `x-amz-content-sha256` headers, to price the signature.
  * Its lookups are signed still: dynalite refuses a Query without an `Authorization` header.
@@ -110,6 +112,20 @@ function multicastLookups(): typeof lookups {
   };
 }
 
+/** `BENCH_INVOCATIONS=N` (with lookups): the lookups and posts N times one after the other, each one's wall time reported. */
+async function postAllRepeated(): Promise<Record<string, unknown>> {
+  const invocations = Number(process.env.BENCH_INVOCATIONS ?? 1);
+  if (invocations <= 1 || !lookups) return postAll();
+  const latenciesMs: number[] = [];
+  let posted = 0;
+  for (let i = 0; i < invocations; i++) {
+    const started = performance.now();
+    posted += (await postAll()).posted as number;
+    latenciesMs.push(performance.now() - started);
+  }
+  return { posted, latenciesMs };
+}
+
 measureWhenTold(
   async () => {
     ids = JSON.parse(readFileSync(setting('BENCH_IDS_FILE'), 'utf8')) as string[];
@@ -117,5 +133,5 @@ measureWhenTold(
     lookups = multicastLookups();
     if (process.env.BENCH_WARM === 'true') await postAll();
   },
-  postAll,
+  postAllRepeated,
 );

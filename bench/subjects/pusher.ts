@@ -3,6 +3,7 @@
  * request. Configured only through its environment, as the construct configures the Lambda function.
  * `BENCH_WARM=true`: one invocation with the same request (another message id) before the measured one, in setup, so
  * that the measured one is a warm Lambda's (code compiled, sockets open) and not the first of a fresh process.
+ * `BENCH_INVOCATIONS=N`: N invocations one after the other (each its own message), each one's wall time reported.
  */
 import { createRequire } from 'module';
 import { sqsEvent } from '../../local/events';
@@ -23,7 +24,14 @@ measureWhenTold(
   },
   async () => {
     const request = JSON.parse(setting('BENCH_REQUEST'));
-    const result = await handler(sqsEvent([request], { messageIds: ['bench-1'] }), lambdaContext('bench-invocation-1', 15 * 60_000));
-    return { result };
+    const invocations = Number(process.env.BENCH_INVOCATIONS ?? 1);
+    const latenciesMs: number[] = [];
+    let result: unknown;
+    for (let i = 1; i <= invocations; i++) {
+      const started = performance.now();
+      result = await handler(sqsEvent([request], { messageIds: [`bench-${i}`] }), lambdaContext(`bench-invocation-${i}`, 15 * 60_000));
+      latenciesMs.push(performance.now() - started);
+    }
+    return invocations > 1 ? { result, latenciesMs } : { result };
   },
 );

@@ -56,7 +56,7 @@ describe('the small month, by hand', () => {
   });
 
   test('Lambda duration: round trips plus CPU at one vCPU, in GB-seconds', () => {
-    const lookupCpu = 3 * 660.1 / 1000 - 3 * 0.0518; // the multicast figure less its 3 posts: 1.8249 ms
+    const lookupCpu = 3 * 191.8 / 1000 - 3 * 0.0518; // the multicast figure less its 3 posts: 0.42 ms
     expect(LOOKUP_CPU_MS).toBeCloseTo(lookupCpu, 12);
     const multicast = (5 + 20) / 1000 + (lookupCpu + 2 * 0.0518) / 1000; // a Query and a post, then 1 lookup and 2 posts of CPU
     const broadcast = Math.max((88 + 200 * 0.0518) / 1000, 200 / 5_753) + 5 / 1000; // CPU-bound, then the Scan's round trip

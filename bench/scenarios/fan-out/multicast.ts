@@ -47,6 +47,32 @@ export async function multicastOnePerUser(bench: FanOut, users: number): Promise
   const scenario: Scenario = {
     name: `multicast ${users.toLocaleString('en-US')}×1`, kind: 'multicast', connections: users, table: users,
   };
+  // The pusher and the ceiling read the pusher's table setting, the baselines the runner's `tableName`.
   const env = { BENCH_LOOKUPS: 'users', [ENV.TABLE_NAME]: ONE_PER_USER_TABLE };
-  await bench.runner.run({ scenario, request, targets, inFlight: options.inFlight, subjects: options.subjects, env });
+  await bench.runner.run({ scenario, request, targets, inFlight: options.inFlight, subjects: options.subjects, env, tableName: ONE_PER_USER_TABLE });
+}
+
+/** The small multicast's subjects: the pusher (and another build) beside the ceiling, which does the same Query and posts. */
+const SMALL_SUBJECTS = ['ceiling', 'pusher', 'pusher-before'];
+
+/**
+ * Issue 28: a multicast to one user of 3 connections, `invocations` times one after the other on a warm function (with
+ * `--warm`): each invocation's wall time, the pusher's beside the ceiling's (one Query, then the 3 posts at once), whose
+ * difference is what the handler adds to one lookup and one post round trip.
+ */
+export async function smallMulticast(bench: FanOut, invocations: number): Promise<void> {
+  const { options, table } = bench;
+  const request = { data: payload(options.payloadBytes), users: ['user-0'] };
+  const three = table.ids.slice(0, CONNECTIONS_PER_USER);
+  const scenario: Scenario = {
+    name: `multicast 1×${CONNECTIONS_PER_USER}, ${invocations.toLocaleString('en-US')} in a row`, kind: 'small-multicast', connections: three.length, table: table.ids.length,
+  };
+  await bench.runner.run({
+    scenario,
+    request,
+    targets: Array.from({ length: invocations }, () => three).flat(),
+    inFlight: options.inFlight,
+    subjects: SMALL_SUBJECTS.filter((s) => options.subjects.includes(s)),
+    env: { BENCH_LOOKUPS: 'users', BENCH_INVOCATIONS: String(invocations) },
+  });
 }

@@ -29,6 +29,8 @@ export interface ScenarioSpec {
   readonly subjects: readonly string[];
   /** Settings of every subject on top of the scenario's (the pusher's channels, the direct subjects' `BENCH_BODY`). */
   readonly env?: Record<string, string>;
+  /** The connections table the baselines read, when not the stack's (the one-connection multicast's). */
+  readonly tableName?: string;
   /** Checked in each run: each of `receivers` (the targets' virtual connections) received one message, of `bytes` when given. */
   readonly exactlyOnce?: { readonly receivers: readonly VirtualConnection[]; readonly bytes?: number };
 }
@@ -50,7 +52,7 @@ export class ScenarioRunner {
       idsFile,
       inFlight: spec.inFlight,
       scanSegments: this.options.scanSegments,
-      tableName: this.system.table.tableName,
+      tableName: spec.tableName ?? this.system.table.tableName,
       sequentialSample: this.options.sequentialSample,
     }).filter((subject) => spec.subjects.includes(subject.name));
     const runs = new Map<string, Row[]>();

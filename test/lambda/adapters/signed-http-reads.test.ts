@@ -105,7 +105,7 @@ describe('SignedHttpReads equals the SDK\'s QueryCommand and ScanCommand', () =>
       const scan: ScanInput = {
         TableName: tableName,
         ...(g.next() < 0.6 ? { Segment: g.int(0, total - 1), TotalSegments: total } : {}),
-        ...g.pick([{}, { ExpressionAttributeNames: { '#u': hash, '#c': rangeName }, ProjectionExpression: '#u, #c' },
+        ...g.pick<Partial<ScanInput>>([{}, { ExpressionAttributeNames: { '#u': hash, '#c': rangeName }, ProjectionExpression: '#u, #c' },
           { ExpressionAttributeNames: { '#c': rangeName }, ProjectionExpression: '#c, x0' }]),
         ...(g.next() < 0.5 ? { Limit: g.int(1, 7) } : {}),
         ...(g.next() < 0.3 ? { ConsistentRead: true } : {}),
