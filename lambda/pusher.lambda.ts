@@ -45,10 +45,12 @@ function dependencies(): Dependencies {
   // a Query per user). No send of this client passes per-call options or adds middleware to a command, which the cache
   // would ignore. Measured: BENCHMARKS.md, "Issue 28, first step".
   const dynamodb = new DynamoDBClient({ cacheMiddleware: true });
+  // A user's Query, a segment's Scan and a channel shard's Query without the SDK's per-command machinery, with the
+  // client's own endpoint, credentials and retries (issue 28: BENCHMARKS.md, "Issue 28, second step"). A socket per
+  // read in flight (the lookups of a multicast, the segments of a Scan, a channel's shards).
+  const reads = new SignedHttpReads(dynamodb, { maxSockets: Math.max(config.maxQueriesInFlight, config.scanSegments) });
   const store = new DynamoConnectionStore(dynamodb, {
-    // A user's Query and a segment's Scan without the SDK's per-command machinery, with the client's own endpoint,
-    // credentials and retries (issue 28: BENCHMARKS.md, "Issue 28, second step"). A socket per Query or Scan in flight.
-    reads: new SignedHttpReads(dynamodb, { maxSockets: Math.max(config.maxQueriesInFlight, config.scanSegments) }),
+    reads,
     tableName: config.tableName,
     userIdAttribute: config.userIdAttribute,
     connectionIdAttribute: config.connectionIdAttribute,
@@ -60,6 +62,7 @@ function dependencies(): Dependencies {
     tableName: config.channels.tableName,
     shards: config.channels.shards,
     unprocessed: { policy: postRetry },
+    reads,
     // A history channel's subscribers are read consistently (see HistoryWriter).
     ...(history ? { consistent: (channel: string) => historyRetention(history.rules, channel) !== undefined } : {}),
   });

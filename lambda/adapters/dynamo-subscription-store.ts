@@ -3,6 +3,7 @@
 import { BatchGetItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { deleteAll, type ItemKey, type UnprocessedRetry } from './batch-delete';
 import { FIRST_PAGE_ROWS } from './dynamo-connection-store';
+import { sdkReads, type ReadRequests } from './signed-http-reads';
 import { channelKey, shardOf, SUBSCRIPTIONS } from '../../src/shared/channels';
 import type { StartKey } from '../core/ports/connection-store';
 import type {
@@ -19,6 +20,8 @@ export interface DynamoSubscriptionStoreOptions {
    * subscription was written before the pusher stored a message is among those the pusher then reads.
    */
   readonly consistent?: (channel: string) => boolean;
+  /** How a shard's Query is sent; default: the client's `QueryCommand`. The pusher's: `SignedHttpReads` (issue 28). */
+  readonly reads?: ReadRequests;
 }
 
 type Item = Record<string, AttributeValue>;
@@ -32,9 +35,11 @@ const NAMES = { '#k': SUBSCRIPTIONS.CHANNEL_KEY, '#c': SUBSCRIPTIONS.CONNECTION_
  */
 export class DynamoSubscriptionStore implements SubscriptionStore {
   readonly shards: number;
+  private readonly reads: ReadRequests;
 
   constructor(private readonly client: DynamoDBClient, private readonly options: DynamoSubscriptionStoreOptions) {
     this.shards = options.shards;
+    this.reads = options.reads ?? sdkReads(client);
   }
 
   /** A shard's pages: the first one {@link FIRST_PAGE_ROWS} rows (the first posts go out at once), then 1 MB pages. */
@@ -50,7 +55,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 
   async queryShardPage(channel: string, shard: number, startKey: StartKey | undefined, limit?: number): Promise<SubscriberPage> {
-    const page = await this.client.send(new QueryCommand({
+    const page = await this.reads.query({
       TableName: this.options.tableName,
       KeyConditionExpression: '#k = :k',
       ExpressionAttributeNames: NAMES,
@@ -59,7 +64,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       ExclusiveStartKey: startKey as Item | undefined,
       Limit: limit,
       ...(this.options.consistent?.(channel) ? { ConsistentRead: true } : {}),
-    }));
+    });
     const rows = rowsOf(page.Items, channel);
     return page.LastEvaluatedKey ? { rows, lastKey: page.LastEvaluatedKey as StartKey } : { rows };
   }

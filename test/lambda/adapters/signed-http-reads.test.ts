@@ -1,6 +1,8 @@
 import { DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoConnectionStore } from '../../../lambda/adapters/dynamo-connection-store';
+import { DynamoSubscriptionStore } from '../../../lambda/adapters/dynamo-subscription-store';
 import { SignedHttpReads, sdkReads, type QueryInput, type ReadPage, type ReadRequests, type ScanInput } from '../../../lambda/adapters/signed-http-reads';
+import { channelKey, shardOf, SUBSCRIPTIONS } from '../../../src/shared/channels';
 import { createTable, startDynalite } from '../support/dynalite';
 
 // SignedHttpReads against the SDK's QueryCommand and ScanCommand on the same DynamoDB engine (dynalite): random tables,
@@ -156,6 +158,51 @@ describe('SignedHttpReads equals the SDK\'s QueryCommand and ScanCommand', () =>
       for (let segment = 0; segment < total; segment++) {
         expect(await segmentRows(storeWith(lean), segment, total)).toEqual(await segmentRows(storeWith(sdkReads(client)), segment, total));
         expect(await segmentRows(storeWith(small), segment, total)).toEqual(await segmentRows(storeWith(smallSdk), segment, total));
+      }
+    }
+  });
+
+  test('the subscriptions store reads the same shard pages through either (random channels, shards, expiries, consistency)', async () => {
+    const g = generator(24);
+    await createTable(client, 'subscriptions', SUBSCRIPTIONS.CHANNEL_KEY, SUBSCRIPTIONS.CONNECTION_ID);
+    const shards = 3;
+    const channels = Array.from({ length: 6 }, () => `room/${g.text(HOSTILE.replace('#', ''), 1, 12)}`);
+    for (const channel of channels) {
+      for (let r = 0; r < g.int(0, 40); r++) {
+        const connectionId = g.text(HOSTILE, 1, 20);
+        const expiry = g.pick([undefined, { N: String(g.int(1, 2e9)) }]);
+        await client.send(new PutItemCommand({
+          TableName: 'subscriptions',
+          Item: {
+            [SUBSCRIPTIONS.CHANNEL_KEY]: { S: channelKey(channel, shardOf(connectionId, shards)) },
+            [SUBSCRIPTIONS.CONNECTION_ID]: { S: connectionId },
+            [SUBSCRIPTIONS.CHANNEL]: { S: channel },
+            [SUBSCRIPTIONS.USER_ID]: { S: g.text(HOSTILE, 1, 10) },
+            ...(expiry ? { [SUBSCRIPTIONS.EXPIRES_AT]: expiry } : {}),
+          },
+        }));
+      }
+    }
+    const subscriptions = (reads: ReadRequests, consistent: boolean) => new DynamoSubscriptionStore(client, {
+      tableName: 'subscriptions', shards, unprocessed: { policy: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } }, consistent: () => consistent, reads,
+    });
+    const shardPages = async (s: DynamoSubscriptionStore, channel: string, shard: number) => {
+      const all = [];
+      for await (const page of s.queryShard(channel, shard)) all.push(page);
+      return all;
+    };
+    const small: ReadRequests = { query: (input) => lean.query({ ...input, Limit: 3 }), scan: (input) => lean.scan(input) };
+    const smallSdk: ReadRequests = {
+      query: (input) => client.send(new QueryCommand({ ...input, Limit: 3 })),
+      scan: (input) => client.send(new ScanCommand(input)),
+    };
+    for (const channel of channels) {
+      for (let shard = 0; shard < shards; shard++) {
+        const consistent = g.next() < 0.5;
+        expect(await shardPages(subscriptions(lean, consistent), channel, shard))
+          .toEqual(await shardPages(subscriptions(sdkReads(client), consistent), channel, shard));
+        expect(await shardPages(subscriptions(small, consistent), channel, shard))
+          .toEqual(await shardPages(subscriptions(smallSdk, consistent), channel, shard));
       }
     }
   });
