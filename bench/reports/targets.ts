@@ -108,4 +108,18 @@ export const TARGETS: readonly Target[] = [
     ratio: { metric: 'deliveries/s', of: multicast('pusher'), over: multicast('ceiling') },
     threshold: { atLeast: 0.9 },
   },
+  // Issue 28: a channel's fan-out against the ceiling of the same scenario, which reads the channel's shards as the
+  // pusher does (a Query per shard, the first page 100 rows) before the same posts.
+  {
+    issue: 28,
+    name: 'channel: pusher ÷ ceiling with lookups, CPU per delivery',
+    ratio: { metric: 'CPU ms / 1k', of: channel('pusher'), over: channel('ceiling') },
+    threshold: { atMost: 1.5 },
+  },
+  {
+    issue: 28,
+    name: 'channel: pusher ÷ ceiling with lookups, deliveries/s',
+    ratio: { metric: 'deliveries/s', of: channel('pusher'), over: channel('ceiling') },
+    threshold: { atLeast: 0.9 },
+  },
 ];

@@ -6,12 +6,12 @@
  * Each request is SigV4-signed like the SDK signs `PostToConnection` (service `execute-api`): the emulator
  * checks every signature, as API Gateway does, and a real client always pays for the signature.
  *
- * `BENCH_LOOKUPS=users` (a multicast): it does the lookups the pusher does before it posts, and posts to what they
- * find instead of the ids file. A signed DynamoDB `Query` per user of the request (`queryUser`: the pusher's key
- * condition and projection), `MAX_QUERIES_IN_FLIGHT` of them in flight (the pusher's bound, 16 by default) over their
- * own keep-alive sockets; each user's connections are posted to as soon as its Query answers, under the same bound of
- * posts in flight as without lookups.
- *
+ * `BENCH_LOOKUPS` (the ceiling of a multicast or a channel fan-out): it makes the lookups the pusher makes before it
+ * posts, and posts to what they find instead of the ids file: `users`, a signed DynamoDB `Query` per user of the
+ * request (the pusher's key condition and projection); `channel`, a Query per shard of the request's channel on the
+ * subscriptions table (its first page 100 rows, then 1 MB pages). At most `MAX_QUERIES_IN_FLIGHT` of them at once (the
+ * pusher's bound, 16 by default) over their own keep-alive sockets; each page's connections are posted to as soon as it
+ * answers, under the same bound of posts in flight as without lookups.
  * With `BENCH_INVOCATIONS=N`, N multicasts one after the other, each timed (the small multicast's latency).
  *
  * `BENCH_SIGNED=false` makes it the unsigned raw-HTTP subject (the bench turns the emulator's check off for it): the
@@ -22,13 +22,23 @@
  */
 import { readFileSync } from 'fs';
 import type * as http from 'http';
-import { benchSigner, keepAliveAgent, postToConnection, queryUser, type TableReads } from './direct';
+import { benchSigner, keepAliveAgent, postToConnection, queryPages, type QueryJson } from './direct';
+import { FIRST_PAGE_ROWS } from '../../lambda/adapters/dynamo-connection-store';
+import { channelKey, CHANNELS_ENV, SUBSCRIPTIONS } from '../../src/shared/channels';
 import { DEFAULTS, ENV } from '../../src/shared/constants';
 import { measureWhenTold, setting } from '../harness/measure';
 
 let ids: string[];
 let agent: http.Agent;
-let lookups: { users: string[]; agent: http.Agent; url: URL; table: TableReads; inFlight: number } | undefined;
+/** A scenario's lookups: the Queries the pusher makes (each with its pages' limits), and the attribute of their ids. */
+interface Lookups {
+  readonly queries: ReadonlyArray<{ readonly input: QueryJson; readonly limits: readonly number[] }>;
+  readonly connectionAttribute: string;
+  readonly agent: http.Agent;
+  readonly url: URL;
+  readonly inFlight: number;
+}
+let lookups: Lookups | undefined;
 
 /** Runs `task` on each of `items` with at most `limit` at once. */
 async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
@@ -82,34 +92,61 @@ async function postAll(): Promise<Record<string, unknown>> {
     await pool(ids, inFlight, postOne);
     return { posted: ids.length, byStatus };
   }
-  const { users, table } = lookups;
   const querySigner = benchSigner('dynamodb', true);
   const posts = new Slots(inFlight);
   let posted = 0;
-  await pool(users, lookups.inFlight, async (user) => {
-    for (const id of await queryUser(lookups!.agent, lookups!.url, querySigner, table, user)) {
+  const { queries, connectionAttribute, agent: dynamo, url: endpoint } = lookups;
+  await pool(queries, lookups.inFlight, (query) => queryPages(dynamo, endpoint, querySigner, query.input, (items) => {
+    for (const item of items) {
       posted++;
-      posts.add(() => postOne(id));
+      posts.add(() => postOne(item[connectionAttribute].S!));
     }
-  });
+  }, query.limits));
   await posts.idle();
-  return { posted, queried: users.length, byStatus };
+  return { posted, queried: queries.length, byStatus };
 }
 
-/** The lookups of a multicast (`BENCH_LOOKUPS=users`): the request's users, and the table as the pusher reads it. */
-function multicastLookups(): typeof lookups {
-  if (process.env.BENCH_LOOKUPS !== 'users') return undefined;
-  const names: Record<string, string> = { '#u': setting(ENV.USER_ID_ATTRIBUTE), '#c': setting(ENV.CONNECTION_ID_ATTRIBUTE) };
-  if (process.env[ENV.TTL_ATTRIBUTE]) names['#t'] = process.env[ENV.TTL_ATTRIBUTE]!;
+/**
+ * The lookups the pusher makes before it posts, by `BENCH_LOOKUPS`: `users` (a multicast), a Query per user of the
+ * request on the connections table, with its key condition and projection; `channel` (a channel fan-out), a Query per
+ * shard of the request's channel on the subscriptions table, its first page 100 rows and then 1 MB pages, as the
+ * pusher reads it. At most `MAX_QUERIES_IN_FLIGHT` at once (the pusher's bound).
+ */
+function scenarioLookups(): Lookups | undefined {
+  const kind = process.env.BENCH_LOOKUPS;
+  if (kind !== 'users' && kind !== 'channel') return undefined;
   const inFlight = Number(process.env[ENV.MAX_QUERIES_IN_FLIGHT] ?? DEFAULTS.MAX_QUERIES_IN_FLIGHT);
   const endpoint = setting('AWS_ENDPOINT_URL_DYNAMODB');
-  return {
-    users: (JSON.parse(setting('BENCH_REQUEST')) as { users: string[] }).users,
-    agent: keepAliveAgent(endpoint, inFlight),
-    url: new URL(endpoint),
-    table: { tableName: setting(ENV.TABLE_NAME), names, projection: Object.keys(names).join(', ') },
-    inFlight,
-  };
+  const request = JSON.parse(setting('BENCH_REQUEST')) as { users?: string[]; channels?: string[] };
+  const base = { agent: keepAliveAgent(endpoint, inFlight), url: new URL(endpoint), inFlight };
+  if (kind === 'channel') {
+    const names = { '#k': SUBSCRIPTIONS.CHANNEL_KEY, '#c': SUBSCRIPTIONS.CONNECTION_ID, '#u': SUBSCRIPTIONS.USER_ID, '#t': SUBSCRIPTIONS.EXPIRES_AT };
+    const channel = request.channels![0];
+    const queries = Array.from({ length: Number(setting(CHANNELS_ENV.CHANNEL_SHARDS)) }, (_, shard) => ({
+      input: {
+        TableName: setting(CHANNELS_ENV.SUBSCRIPTIONS_TABLE_NAME),
+        KeyConditionExpression: '#k = :k',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':k': { S: channelKey(channel, shard) } },
+        ProjectionExpression: '#c, #u, #t',
+      },
+      limits: [FIRST_PAGE_ROWS],
+    }));
+    return { ...base, queries, connectionAttribute: SUBSCRIPTIONS.CONNECTION_ID };
+  }
+  const names: Record<string, string> = { '#u': setting(ENV.USER_ID_ATTRIBUTE), '#c': setting(ENV.CONNECTION_ID_ATTRIBUTE) };
+  if (process.env[ENV.TTL_ATTRIBUTE]) names['#t'] = process.env[ENV.TTL_ATTRIBUTE]!;
+  const queries = request.users!.map((user) => ({
+    input: {
+      TableName: setting(ENV.TABLE_NAME),
+      KeyConditionExpression: '#u = :u',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':u': { S: user } },
+      ProjectionExpression: Object.keys(names).join(', '),
+    },
+    limits: [],
+  }));
+  return { ...base, queries, connectionAttribute: names['#c'] };
 }
 
 /** `BENCH_INVOCATIONS=N` (with lookups): the lookups and posts N times one after the other, each one's wall time reported. */
@@ -130,7 +167,7 @@ measureWhenTold(
   async () => {
     ids = JSON.parse(readFileSync(setting('BENCH_IDS_FILE'), 'utf8')) as string[];
     agent = keepAliveAgent(setting('BENCH_CALLBACK_URL'), Number(setting('BENCH_IN_FLIGHT')));
-    lookups = multicastLookups();
+    lookups = scenarioLookups();
     if (process.env.BENCH_WARM === 'true') await postAll();
   },
   postAllRepeated,

@@ -64,34 +64,25 @@ export async function postToConnection(
   return (await post(agent, url, signer, path, { 'content-type': 'application/json' }, body)).status;
 }
 
-/** The connections table as the pusher reads it: its name, attributes and the projection its Query asks for. */
-export interface TableReads {
-  readonly tableName: string;
-  readonly names: Record<string, string>;
-  readonly projection: string;
-}
+/** One `Query` input, as DynamoDB's JSON protocol takes it. */
+export type QueryJson = Record<string, unknown>;
 
 /**
- * A user's connection ids: DynamoDB's `Query` on the hash key with the pusher's projection, as one signed JSON POST per
- * page (`X-Amz-Target: DynamoDB_20120810.Query`), pages followed by `ExclusiveStartKey`. A non-200 answer throws.
+ * Every page of a DynamoDB `Query`, as one signed JSON POST per page (`X-Amz-Target: DynamoDB_20120810.Query`), pages
+ * followed by `ExclusiveStartKey`; `limits` gives each page's `Limit` (none: DynamoDB's own 1 MB pages). Each page's
+ * items go to `onPage` as it comes. A non-200 answer throws.
  */
-export async function queryUser(agent: http.Agent, url: URL, signer: SignatureV4 | undefined, table: TableReads, userId: string): Promise<string[]> {
-  const ids: string[] = [];
+export async function queryPages(agent: http.Agent, url: URL, signer: SignatureV4 | undefined, input: QueryJson,
+  onPage: (items: Array<Record<string, { S?: string }>>) => void, limits: readonly number[] = []): Promise<void> {
   let startKey: unknown;
+  let page = 0;
   do {
-    const body = Buffer.from(JSON.stringify({
-      TableName: table.tableName,
-      KeyConditionExpression: '#u = :u',
-      ExpressionAttributeNames: table.names,
-      ExpressionAttributeValues: { ':u': { S: userId } },
-      ProjectionExpression: table.projection,
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-    }));
+    const limit = limits[page++];
+    const body = Buffer.from(JSON.stringify({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}), ...(limit ? { Limit: limit } : {}) }));
     const answer = await post(agent, url, signer, '/', { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.Query' }, body, true);
-    if (answer.status !== 200) throw new Error(`Query of ${userId}: HTTP ${answer.status} ${answer.body.slice(0, 200)}`);
-    const page = JSON.parse(answer.body) as { Items?: Array<Record<string, { S?: string }>>; LastEvaluatedKey?: unknown };
-    for (const item of page.Items ?? []) ids.push(item[table.names['#c']].S!);
-    startKey = page.LastEvaluatedKey;
+    if (answer.status !== 200) throw new Error(`Query: HTTP ${answer.status} ${answer.body.slice(0, 200)}`);
+    const parsed = JSON.parse(answer.body) as { Items?: Array<Record<string, { S?: string }>>; LastEvaluatedKey?: unknown };
+    onPage(parsed.Items ?? []);
+    startKey = parsed.LastEvaluatedKey;
   } while (startKey);
-  return ids;
 }

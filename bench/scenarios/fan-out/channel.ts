@@ -8,8 +8,11 @@ import type { Scenario } from '../../reports/results';
 /** The channel request's `id`: the envelope's, so that the bare client can post the very bytes the pusher posts. */
 const REQUEST_ID = 'bench-channel-0001';
 
-/** What runs in a channel fan-out: the bare client next to the pusher (as in every broadcast, issue 16). */
-const CHANNEL_SUBJECTS = ['unsigned', 'pusher', 'pusher-before'];
+/**
+ * What runs in a channel fan-out: the ceiling, which reads the channel's shards as the pusher does before it posts
+ * (issue 28), the bare client that only posts (issue 16 and 24), and the pusher.
+ */
+const CHANNEL_SUBJECTS = ['ceiling', 'unsigned', 'pusher', 'pusher-before'];
 
 /**
  * Issue 24: a publish to one channel whose `subscribers` are the table's first connections, for each shard count: the
@@ -48,6 +51,7 @@ export async function channelFanOut(
         BENCH_BODY: envelope.toString('utf8'),
       },
       exactlyOnce: { receivers, bytes: envelope.length },
+      lookups: { kind: 'channel', subjects: ['ceiling'] },
     });
   }
 }

@@ -6,9 +6,12 @@ import type { Scenario } from '../../reports/results';
 /** The table of the one-connection multicast: a user per connection. */
 const ONE_PER_USER_TABLE = 'connections-one-per-user';
 
+/** The ceiling and the unsigned client make the pusher's lookups first: a Query per user, then the posts. */
+const LOOKUPS = { kind: 'users', subjects: ['ceiling', 'unsigned'] } as const;
+
 /**
- * A multicast to `users` users (their connections are the table's first rows), by every chosen subject. The ceiling
- * and the unsigned client do the pusher's lookups first (`BENCH_LOOKUPS=users`: a Query per user, then the posts).
+ * A multicast to `users` users (their connections are the table's first rows), by every chosen subject; the ceiling
+ * and the unsigned client make the pusher's lookups first ({@link LOOKUPS}).
  */
 export async function multicast(bench: FanOut, users: number): Promise<void> {
   const { options, table } = bench;
@@ -17,7 +20,7 @@ export async function multicast(bench: FanOut, users: number): Promise<void> {
   const scenario: Scenario = {
     name: `multicast ${users.toLocaleString('en-US')}×${CONNECTIONS_PER_USER}`, kind: 'multicast', connections: targets.length, table: table.ids.length,
   };
-  await bench.runner.run({ scenario, request, targets, inFlight: options.inFlight, subjects: options.subjects, env: { BENCH_LOOKUPS: 'users' } });
+  await bench.runner.run({ scenario, request, targets, inFlight: options.inFlight, subjects: options.subjects, lookups: LOOKUPS });
 }
 
 /**
@@ -48,8 +51,10 @@ export async function multicastOnePerUser(bench: FanOut, users: number): Promise
     name: `multicast ${users.toLocaleString('en-US')}×1`, kind: 'multicast', connections: users, table: users,
   };
   // The pusher and the ceiling read the pusher's table setting, the baselines the runner's `tableName`.
-  const env = { BENCH_LOOKUPS: 'users', [ENV.TABLE_NAME]: ONE_PER_USER_TABLE };
-  await bench.runner.run({ scenario, request, targets, inFlight: options.inFlight, subjects: options.subjects, env, tableName: ONE_PER_USER_TABLE });
+  const env = { [ENV.TABLE_NAME]: ONE_PER_USER_TABLE };
+  await bench.runner.run({
+    scenario, request, targets, inFlight: options.inFlight, subjects: options.subjects, env, lookups: LOOKUPS, tableName: ONE_PER_USER_TABLE,
+  });
 }
 
 /** The small multicast's subjects: the pusher (and another build) beside the ceiling, which does the same Query and posts. */
@@ -73,6 +78,7 @@ export async function smallMulticast(bench: FanOut, invocations: number): Promis
     targets: Array.from({ length: invocations }, () => three).flat(),
     inFlight: options.inFlight,
     subjects: SMALL_SUBJECTS.filter((s) => options.subjects.includes(s)),
-    env: { BENCH_LOOKUPS: 'users', BENCH_INVOCATIONS: String(invocations) },
+    env: { BENCH_INVOCATIONS: String(invocations) },
+    lookups: LOOKUPS,
   });
 }

@@ -29,6 +29,11 @@ export interface ScenarioSpec {
   readonly subjects: readonly string[];
   /** Settings of every subject on top of the scenario's (the pusher's channels, the direct subjects' `BENCH_BODY`). */
   readonly env?: Record<string, string>;
+  /**
+   * The lookups the pusher makes, made by these subjects too (`BENCH_LOOKUPS`, bench/subjects/ceiling.ts): a multicast's
+   * Query per user, a channel's Query per shard.
+   */
+  readonly lookups?: { readonly kind: 'users' | 'channel'; readonly subjects: readonly string[] };
   /** The connections table the baselines read, when not the stack's (the one-connection multicast's). */
   readonly tableName?: string;
   /** Checked in each run: each of `receivers` (the targets' virtual connections) received one message, of `bytes` when given. */
@@ -71,7 +76,12 @@ export class ScenarioRunner {
     const heap = subject.program === 'pusher' && this.options.pusherHeapMb ? [`--max-old-space-size=${this.options.pusherHeapMb}`] : [];
     const once = spec.exactlyOnce && new ExactlyOnce(spec.exactlyOnce.receivers, spec.exactlyOnce.bytes);
     const { run, stack } = await measuredRun(this.system.emulator, subject.program, {
-      env: { ...this.scenarioEnv(spec), ...spec.env, ...subject.env },
+      env: {
+        ...this.scenarioEnv(spec),
+        ...spec.env,
+        ...subject.env,
+        ...(spec.lookups?.subjects.includes(subject.name) ? { BENCH_LOOKUPS: spec.lookups.kind } : {}),
+      },
       nodeArgs: heap,
       signed: subject.signed,
       profile: this.profiler ? { profiler: this.profiler, label } : undefined,
