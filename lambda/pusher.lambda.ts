@@ -11,7 +11,7 @@ import { DynamoHistoryStore } from './adapters/dynamo-history-store';
 import { DynamoSubscriptionStore } from './adapters/dynamo-subscription-store';
 import { PowertoolsDeduplication } from './adapters/powertools-deduplication';
 import { PowertoolsReporter } from './adapters/powertools-reporter';
-import { SignedHttpReads } from './adapters/signed-http-reads';
+import { READ_SOCKETS, SignedHttpReads } from './adapters/signed-http-reads';
 import { SignedHttpSender } from './adapters/signed-http-sender';
 import { SqsWorkQueue } from './adapters/sqs-work-queue';
 import { historyRetention } from '../src/shared/history';
@@ -47,8 +47,9 @@ function dependencies(): Dependencies {
   const dynamodb = new DynamoDBClient({ cacheMiddleware: true });
   // A user's Query, a segment's Scan and a channel shard's Query without the SDK's per-command machinery, with the
   // client's own endpoint, credentials and retries (issue 28: BENCHMARKS.md, "Issue 28, second step"). A socket per
-  // read in flight (the lookups of a multicast, the segments of a Scan, a channel's shards).
-  const reads = new SignedHttpReads(dynamodb, { maxSockets: Math.max(config.maxQueriesInFlight, config.scanSegments) });
+  // read in flight (the lookups of a multicast, the segments of a Scan, a channel's shards), at most the SDK's 50: a
+  // Lambda function has 1,024 file descriptors, and the sender holds MAX_IN_FLIGHT sockets of its own.
+  const reads = new SignedHttpReads(dynamodb, { maxSockets: Math.min(Math.max(config.maxQueriesInFlight, config.scanSegments), READ_SOCKETS) });
   const store = new DynamoConnectionStore(dynamodb, {
     reads,
     tableName: config.tableName,

@@ -22,6 +22,12 @@ export const MEASURED = {
    */
   multicastCpuMsPer1k: 191.8,
   multicastConnectionsPerUser: 3,
+  /**
+   * The CPU of one invocation with a multicast to one user of 3 connections, ms, the invocation's own work included
+   * (the event, the request, the report line and metrics): BENCHMARKS.md, "Issue 28, second step", the small multicast
+   * (warm, 200 invocations one after the other, `bench/results/2026-12-07-issue28-small-multicast.json`).
+   */
+  smallMulticastCpuMs: 2.82,
   /** The channels function's own duration per subscribe, mean, allow rule, on the local stack: BENCHMARKS.md, Issue 24. */
   channelsFunctionMs: 4.74,
   /**

@@ -86,7 +86,8 @@ export function appSyncTable(m: Month): string {
 export function sourcesText(): string {
   const measured = `CPU ${MEASURED.deliveryCpuMs * 1000} ms per 1,000 fan-out deliveries + ${MEASURED.fanOutFixedCpuMs} ms an invocation, `
     + `API bound ${fmt(MEASURED.apiBoundPerSecond)}/s (Issue 16, HTTPS warm); a multicast ${MEASURED.multicastCpuMsPer1k} ms per 1,000 `
-    + `deliveries at ${MEASURED.multicastConnectionsPerUser} connections a user (Issue 28, second step); a subscribe `
+    + `deliveries at ${MEASURED.multicastConnectionsPerUser} connections a user, and ${MEASURED.smallMulticastCpuMs} ms an invocation `
+    + 'of one user\'s multicast (Issue 28, second step); a subscribe '
     + `${MEASURED.channelsFunctionMs} ms in the channels function (Issue 24, local); log bytes per report `
     + `${Object.entries(MEASURED.logBytes).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')} (the reporters' real lines).`;
   const counted = `${COUNTED.pusherMetrics} pusher metrics (+${COUNTED.channelDeliveredMetric} with channel publishes), `

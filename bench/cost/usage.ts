@@ -83,11 +83,16 @@ export function fanOutSeconds(s: Scenario, n: number, roundTrips: number, extraC
   return Math.max(cpuSeconds, n / MEASURED.apiBoundPerSecond) + roundTrips * s.dynamoMs / 1000;
 }
 
-/** Seconds of one invocation of `records` multicasts: one lookup and one post in flight together, then their CPU. */
+/**
+ * Seconds of one invocation of `records` multicasts: one lookup and one post in flight together, then their CPU, each
+ * the small multicast's measured CPU (its invocation's own work included: an upper bound when a batch holds several),
+ * its posts counted for this many connections, and a lookup's CPU for each deduplication call.
+ */
 export function multicastSeconds(s: Scenario, records: number): number {
   const vcpu = s.memory / ASSUMED.mbPerVcpu;
   const dedup = s.deduplication ? COUNTED.deduplicationRoundTrips : 0;
-  const cpuMs = LOOKUP_CPU_MS * (1 + dedup) + s.connectionsPerUser * MEASURED.deliveryCpuMs;
+  const cpuMs = MEASURED.smallMulticastCpuMs + (s.connectionsPerUser - MEASURED.multicastConnectionsPerUser) * MEASURED.deliveryCpuMs
+    + LOOKUP_CPU_MS * dedup;
   return ((1 + dedup) * s.dynamoMs + s.postMs) / 1000 + records * cpuMs / 1000 / vcpu;
 }
 

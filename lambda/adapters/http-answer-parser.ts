@@ -29,7 +29,10 @@ export function socketHangUp(): Error {
 
 /** Node's own limit on an answer's head (`--max-http-header-size`). */
 export const MAX_HEAD_BYTES = 16 * 1024;
-/** Error answers of the Management API are a few hundred bytes: a bigger body is not one of them. */
+/**
+ * The default bound of an answer's body: error answers of the Management API are a few hundred bytes, a bigger body is
+ * not one of them. A client that reads bigger answers (DynamoDB's pages) gives its own bound.
+ */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -46,6 +49,8 @@ export class HttpAnswerParser {
   private bodyBytes = 0;
   /** Bytes of heads (interim ones included) and chunk lines and trailers read so far: bounded like one head. */
   private headBytes = 0;
+
+  constructor(private readonly maxBodyBytes = MAX_BODY_BYTES) {}
 
   /**
    * Takes the next bytes; returns the answer once it is complete. Bytes past the answer (a server that sends what was
@@ -149,7 +154,7 @@ export class HttpAnswerParser {
   private takeBody(bytes: number): void {
     if (bytes === 0) return;
     this.bodyBytes += bytes;
-    if (this.bodyBytes > MAX_BODY_BYTES) throw new HttpParseError(`answer body over ${MAX_BODY_BYTES} bytes`);
+    if (this.bodyBytes > this.maxBodyBytes) throw new HttpParseError(`answer body over ${this.maxBodyBytes} bytes`);
     this.body.push(this.pending.subarray(0, bytes));
     this.pending = this.pending.subarray(bytes);
   }

@@ -16,6 +16,8 @@ export interface KeepAliveClientOptions {
   readonly timeoutMs: number;
   /** Certificates to trust over the system's, for an `https` origin (tests and the local stack; Lambda needs none). */
   readonly ca?: string | Buffer;
+  /** An answer with a bigger body is a parse error (its socket dropped). @default MAX_BODY_BYTES (1 MiB) */
+  readonly maxBodyBytes?: number;
 }
 
 interface Exchange {
@@ -57,7 +59,7 @@ export class KeepAliveClient {
   async request(head: string, body?: Uint8Array): Promise<HttpAnswer> {
     const connection = await this.acquire();
     return new Promise<HttpAnswer>((resolve, reject) => {
-      connection.exchange = { parser: new HttpAnswerParser(), resolve, reject };
+      connection.exchange = { parser: new HttpAnswerParser(this.options.maxBodyBytes), resolve, reject };
       const bytes = Buffer.from(head, 'latin1');
       connection.socket.write(body && body.byteLength > 0 ? Buffer.concat([bytes, body]) : bytes);
     });

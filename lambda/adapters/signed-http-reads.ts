@@ -59,6 +59,15 @@ export function sdkReads(client: DynamoDBClient): ReadRequests {
 /** Names of errors the SDK marks retryable by their model's trait (`$retryable`): DynamoDB's one such error. */
 const RETRYABLE_BY_TRAIT = new Set(['ReplicatedWriteConflictException']);
 
+/**
+ * The bound of an answer's body: a page holds at most 1 MB of item data, and DynamoDB's JSON of it is bigger (about
+ * 1.7 times for a connection row; escaped control characters, up to 6 times).
+ */
+export const READ_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** The most sockets the reads keep open: the SDK's own default (its Node.js handler's `maxSockets`). */
+export const READ_SOCKETS = 50;
+
 /** What a read needs from the SDK client, resolved once: where, as whom, and how it retries. */
 interface Resolved {
   readonly url: URL;
@@ -68,16 +77,20 @@ interface Resolved {
 }
 
 /**
- * DynamoDB's `Query` and `Scan`, each one signed JSON POST (`X-Amz-Target: DynamoDB_20120810.Query`) over the sender's
- * pool of keep-alive sockets, without the SDK's per-command middleware and schema-driven deserialization (issue 28: a
- * multicast makes a Query per user, and that machinery was most of its CPU; a first broadcast's first Scan ran it cold).
- * Items come back as DynamoDB's JSON has them, which is what the SDK returns for every type but binary (`B`, `BS`:
- * base64 text here, bytes there), which the stores never read. Everything that decides behaviour is the SDK client's own, read from its resolved
- * configuration once: the endpoint (a custom one, `AWS_ENDPOINT_URL_DYNAMODB`, or its endpoint rules for the region,
- * FIPS and dual-stack), the credentials provider, the region, and its retry strategy object itself (the same attempts,
- * backoff and retry quota, shared with the client's other calls), with errors classified by the SDK's own functions.
- * The signature is `@smithy/signature-v4`'s. Tested against the SDK's `QueryCommand` on randomized tables and on every
- * error edge (test/lambda/adapters/signed-http-reads.test.ts).
+ * DynamoDB's `Query` and `Scan`, each one signed JSON POST (`X-Amz-Target: DynamoDB_20120810.Query` or `.Scan`) over a
+ * pool of keep-alive sockets of its own (`KeepAliveClient`), without the SDK's per-command middleware and
+ * schema-driven deserialization (issue 28: a multicast makes a Query per user, and that machinery was most of its CPU;
+ * a first broadcast's first Scan ran it cold). Items come back as DynamoDB's JSON has them, which is what the SDK
+ * returns for every type but binary (`B`, `BS`: base64 text here, bytes there), which the stores never read.
+ *
+ * Taken from the SDK client's resolved configuration, once: the endpoint (a custom one, `AWS_ENDPOINT_URL_DYNAMODB`,
+ * or its endpoint rules for the Region, FIPS and dual-stack), the credentials provider, the Region, and its retry
+ * strategy object itself (the same attempts, backoff and quota, shared with the client's other calls), errors
+ * classified by the SDK's own functions; each signature uses the client's clock offset as it stands (the SDK's other
+ * calls correct it; these reads do not). Not carried over: the client's request handler settings (this pool has its
+ * own sockets and a 10 s bound on a silent request, retried), account-based endpoints (the regional one is used), and
+ * an error's request id. Lambda's X-Ray trace header is sent, as the SDK sends it. Tested equal to `QueryCommand` and
+ * `ScanCommand` on random tables (signed-http-reads.test.ts) and on scripted error answers (-errors.test.ts).
  */
 export class SignedHttpReads implements ReadRequests {
   private resolved?: Promise<Resolved>;
@@ -93,7 +106,7 @@ export class SignedHttpReads implements ReadRequests {
   }
 
   private async read(operation: 'Query' | 'Scan', input: QueryInput | ScanInput): Promise<ReadPage> {
-    const { url, http, signer, retry } = await (this.resolved ??= this.resolve());
+    const { url, http, signer, retry } = await this.setUp();
     const body = JSON.stringify(input);
     let token = await retry.acquireInitialRetryToken('');
     for (;;) {
@@ -103,11 +116,14 @@ export class SignedHttpReads implements ReadRequests {
         return page;
       } catch (error) {
         try {
-          // Waits for the backoff, or throws when the SDK would not retry (not retryable, attempts or quota spent).
-          token = await retry.refreshRetryTokenForRetry(token, { errorType: retryErrorType(error as SdkError) });
+          // As the SDK's retry middleware: the strategy refuses (not retryable, attempts or quota spent), or gives a token
+          // whose delay is waited for (this version's strategy waits inside, and its token's delay is 0).
+          token = await retry.refreshRetryTokenForRetry(token, { error: error as SdkError, errorType: retryErrorType(error as SdkError) });
         } catch {
           throw error;
         }
+        const delay = token.getRetryDelay();
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }
@@ -117,8 +133,18 @@ export class SignedHttpReads implements ReadRequests {
     void this.resolved?.then((r) => r.http.destroy(), () => undefined);
   }
 
+  /** The resolved configuration; a failed resolution is tried again by the next read. */
+  private setUp(): Promise<Resolved> {
+    this.resolved ??= this.resolve().catch((error) => {
+      this.resolved = undefined;
+      throw error;
+    });
+    return this.resolved;
+  }
+
   private async send(operation: string, url: URL, http: KeepAliveClient, signer: SignatureV4, body: string): Promise<ReadPage> {
     const bytes = Buffer.from(body, 'utf8');
+    const trace = process.env._X_AMZN_TRACE_ID;
     const signed = await signer.sign({
       method: 'POST',
       protocol: url.protocol,
@@ -131,9 +157,11 @@ export class SignedHttpReads implements ReadRequests {
         'content-type': 'application/x-amz-json-1.0',
         'x-amz-target': `DynamoDB_20120810.${operation}`,
         'content-length': String(bytes.byteLength),
+        // The SDK's recursion detection middleware sends it in Lambda, where it is set; a line break is not a header.
+        ...(trace && !/[\r\n]/.test(trace) ? { 'x-amzn-trace-id': trace } : {}),
       },
       body,
-    });
+    }, { signingDate: new Date(Date.now() + (this.client.config.systemClockOffset ?? 0)) });
     let head = `POST ${url.pathname} HTTP/1.1\r\n`;
     for (const [name, value] of Object.entries(signed.headers)) head += `${name}: ${value}\r\n`;
     const answer = await http.request(`${head}\r\n`, bytes);
@@ -147,11 +175,14 @@ export class SignedHttpReads implements ReadRequests {
   private async resolve(): Promise<Resolved> {
     const config = this.client.config;
     const region = await config.region();
-    const url = new URL(await endpointOf(this.client, region));
+    const url = new URL(await endpointOf(this.client));
     return {
       url,
       http: new KeepAliveClient({
-        origin: url, maxSockets: this.options.maxSockets, timeoutMs: this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        origin: url,
+        maxSockets: this.options.maxSockets,
+        timeoutMs: this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        maxBodyBytes: READ_MAX_BODY_BYTES,
       }),
       signer: new SignatureV4({ service: 'dynamodb', region, credentials: config.credentials, sha256: NativeSha256 }),
       retry: (await config.retryStrategy()) as RetryStrategyV2,
@@ -167,8 +198,17 @@ export function retryErrorType(error: SdkError): RetryErrorType {
   return 'CLIENT_ERROR';
 }
 
-/** The client's endpoint, as it resolves it: a custom `endpoint`, then one configured for the service, then its rules. */
-async function endpointOf(client: DynamoDBClient, region: string): Promise<string> {
+/**
+ * The URL the client's Query goes to: its endpoint as it resolves it (a custom `endpoint`, then one configured for the
+ * service, then its rules), and the operation's path `/` under the endpoint's own path, as the SDK joins them.
+ */
+export async function endpointOf(client: DynamoDBClient): Promise<string> {
+  const url = new URL(await resolvedEndpoint(client));
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url.toString();
+}
+
+async function resolvedEndpoint(client: DynamoDBClient): Promise<string> {
   const config = client.config;
   if (config.isCustomEndpoint && config.endpoint) {
     const e = await config.endpoint();
@@ -177,7 +217,7 @@ async function endpointOf(client: DynamoDBClient, region: string): Promise<strin
   const configured = await config.serviceConfiguredEndpoint?.();
   if (configured) return configured;
   const rules = config.endpointProvider({
-    Region: region, UseFIPS: await config.useFipsEndpoint(), UseDualStack: await config.useDualstackEndpoint(),
+    Region: await config.region(), UseFIPS: await config.useFipsEndpoint(), UseDualStack: await config.useDualstackEndpoint(),
   });
   return rules.url.toString();
 }

@@ -45,6 +45,8 @@ export class RecordingClient {
   connectionId = '';
   /** Every text message received, in arrival order. */
   readonly messages: string[] = [];
+  /** When each of `messages` arrived (`performance.now()`, ms): what a latency benchmark reads. */
+  readonly arrivedAt: number[] = [];
   /** Binary frames received (API Gateway sends PostToConnection data as text frames: expected to stay 0). */
   binaryFrames = 0;
   /** The close code, once the socket is closed. */
@@ -59,6 +61,7 @@ export class RecordingClient {
         this.binaryFrames++;
       }
       this.messages.push(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'));
+      this.arrivedAt.push(performance.now());
     });
     ws.on('error', () => undefined);
     this.closed = new Promise<void>((resolve) => ws.once('close', (code) => {

@@ -1,8 +1,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { StandardRetryStrategy } from '@smithy/core/retry';
-import { SignedHttpReads, type QueryInput } from '../../../lambda/adapters/signed-http-reads';
+import { endpointOf, SignedHttpReads, type QueryInput, type ScanInput } from '../../../lambda/adapters/signed-http-reads';
 import { verifySigV4 } from '../../../local/api-gateway/sigv4';
 
 // SignedHttpReads against the SDK's QueryCommand where a DynamoDB engine cannot go: a local server answers both with
@@ -19,6 +19,7 @@ const INPUT: QueryInput = {
   ExpressionAttributeValues: { ':u': { S: 'ü"\\ser' } },
   ProjectionExpression: '#u, #c',
 };
+const SCAN: ScanInput = { TableName: 'connections', Segment: 1, TotalSegments: 4, Limit: 100 };
 const OK: Answer = { status: 200, body: JSON.stringify({ Count: 1, Items: [{ user_id: { S: 'ü"\\ser' }, connection_id: { S: 'c1' } }], ScannedCount: 1 }) };
 const error = (status: number, type: string, message = 'scripted') =>
   ({ status, body: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message }) });
@@ -86,15 +87,21 @@ const CASES: Array<[string, Answer[]]> = [
   ['access denied is not retried', [error(400, 'AccessDeniedException', 'not authorized')]],
 ];
 
-describe('SignedHttpReads ends as the SDK\'s QueryCommand does', () => {
-  test.each(CASES)('%s', async (_, answers) => {
+/** Each read both ways: the SDK's command, and SignedHttpReads' method. */
+const OPERATIONS = [
+  ['Query', (c: DynamoDBClient) => c.send(new QueryCommand(INPUT)), (r: SignedHttpReads) => r.query(INPUT)],
+  ['Scan', (c: DynamoDBClient) => c.send(new ScanCommand(SCAN)), (r: SignedHttpReads) => r.scan(SCAN)],
+] as const;
+
+describe.each(OPERATIONS)('SignedHttpReads ends as the SDK\'s %s does', (_, sdkRead, leanRead) => {
+  test.each(CASES)('%s', async (__, answers) => {
     const sdkClient = client();
     const leanClient = client();
     const lean = new SignedHttpReads(leanClient, { maxSockets: 2 });
     try {
-      const sdk = await run(answers, () => sdkClient.send(new QueryCommand(INPUT)));
+      const sdk = await run(answers, () => sdkRead(sdkClient));
       const sdkRequest = received[0];
-      const ours = await run(answers, () => lean.query(INPUT));
+      const ours = await run(answers, () => leanRead(lean));
       const ourRequest = received[0];
 
       expect(ours).toEqual(sdk);
@@ -112,11 +119,88 @@ describe('SignedHttpReads ends as the SDK\'s QueryCommand does', () => {
   });
 
   test('an answer of 200 that is not JSON fails after one attempt, as the SDK\'s', async () => {
-    const lean = new SignedHttpReads(client(), { maxSockets: 1 });
-    const sdk = await run([{ status: 200, body: 'not json' }], () => client().send(new QueryCommand(INPUT)));
-    const ours = await run([{ status: 200, body: 'not json' }], () => lean.query(INPUT));
+    const [sdkClient, leanClient] = [client(), client()];
+    const lean = new SignedHttpReads(leanClient, { maxSockets: 1 });
+    try {
+      const sdk = await run([{ status: 200, body: 'not json' }], () => sdkRead(sdkClient));
+      const ours = await run([{ status: 200, body: 'not json' }], () => leanRead(lean));
+      expect(sdk.attempts).toBe(1);
+      expect(sdk.error?.status).toBe(200);
+      expect(ours).toEqual({ attempts: 1, error: { name: 'SyntaxError', status: undefined } });
+    } finally {
+      lean.destroy();
+      sdkClient.destroy();
+      leanClient.destroy();
+    }
+  });
+});
+
+test('each signature uses the client\'s clock offset (the SDK\'s other calls correct it)', async () => {
+  const leanClient = client();
+  leanClient.config.systemClockOffset = 20 * 60_000;
+  const lean = new SignedHttpReads(leanClient, { maxSockets: 1 });
+  try {
+    await run([OK], () => lean.query(INPUT));
+    const amzDate = String(received[0].headers['x-amz-date']);
+    const signedAt = Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+    expect(Math.abs(signedAt - (Date.now() + 20 * 60_000))).toBeLessThan(60_000);
+  } finally {
     lean.destroy();
-    expect(sdk).toMatchObject({ attempts: 1, error: {} });
-    expect(ours).toMatchObject({ attempts: 1, error: { name: 'SyntaxError' } });
+    leanClient.destroy();
+  }
+});
+
+test('a read whose set-up failed is set up again by the next one', async () => {
+  const leanClient = client();
+  const region = leanClient.config.region;
+  let calls = 0;
+  leanClient.config.region = async () => {
+    if (calls++ === 0) throw new Error('no region yet');
+    return region();
+  };
+  const lean = new SignedHttpReads(leanClient, { maxSockets: 1 });
+  try {
+    await expect(lean.query(INPUT)).rejects.toThrow('no region yet');
+    expect((await run([OK], () => lean.query(INPUT))).attempts).toBe(1);
+  } finally {
+    lean.destroy();
+    leanClient.destroy();
+  }
+});
+
+// The endpoint: where the SDK's own Query would go, for every way a client gets one.
+describe('endpointOf equals the URL the SDK sends to', () => {
+  const CLIENTS: Array<[string, ConstructorParameters<typeof DynamoDBClient>[0], Record<string, string>?]> = [
+    ['a Region\'s', { region: 'eu-west-1' }],
+    ['a China Region\'s', { region: 'cn-north-1' }],
+    ['FIPS', { region: 'us-east-1', useFipsEndpoint: true }],
+    ['dual-stack', { region: 'us-west-2', useDualstackEndpoint: true }],
+    ['a custom one', { region: 'eu-west-1', endpoint: 'http://127.0.0.1:1234' }],
+    ['a custom one with a path', { region: 'eu-west-1', endpoint: 'https://proxy.example:8443/ddb' }],
+    ['a custom one with a path and a slash', { region: 'eu-west-1', endpoint: 'https://proxy.example/ddb/' }],
+    ['AWS_ENDPOINT_URL_DYNAMODB', { region: 'eu-west-1' }, { AWS_ENDPOINT_URL_DYNAMODB: 'http://localhost:4566' }],
+    ['AWS_ENDPOINT_URL', { region: 'eu-west-1' }, { AWS_ENDPOINT_URL: 'http://127.0.0.1:4567/base' }],
+  ];
+
+  test.each(CLIENTS)('%s', async (_, options, env = {}) => {
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      const sdkClient = new DynamoDBClient({ ...options, credentials: CREDENTIALS });
+      let sent: { protocol: string; hostname: string; port?: number; path: string } | undefined;
+      sdkClient.middlewareStack.add(() => async (args) => {
+        sent = args.request as typeof sent;
+        throw new Error('captured');
+      }, { step: 'build', priority: 'low' });
+      await expect(sdkClient.send(new QueryCommand(INPUT))).rejects.toThrow('captured');
+      const ours = new URL(await endpointOf(new DynamoDBClient({ ...options, credentials: CREDENTIALS })));
+      expect({ protocol: ours.protocol, hostname: ours.hostname, port: ours.port, path: ours.pathname })
+        .toEqual({ protocol: sent!.protocol, hostname: sent!.hostname, port: sent!.port ? String(sent!.port) : '', path: sent!.path });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 });

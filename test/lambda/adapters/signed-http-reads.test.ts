@@ -1,4 +1,4 @@
-import { DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoConnectionStore } from '../../../lambda/adapters/dynamo-connection-store';
 import { DynamoSubscriptionStore } from '../../../lambda/adapters/dynamo-subscription-store';
 import { SignedHttpReads, sdkReads, type QueryInput, type ReadPage, type ReadRequests, type ScanInput } from '../../../lambda/adapters/signed-http-reads';
@@ -205,6 +205,26 @@ describe('SignedHttpReads equals the SDK\'s QueryCommand and ScanCommand', () =>
           .toEqual(await shardPages(subscriptions(smallSdk, consistent), channel, shard));
       }
     }
+  });
+
+  test('a full page (1 MB of items, more than 1 MiB of JSON) reads the same through either, Query and Scan', async () => {
+    // GIVEN 12,000 rows of one user, as $connect writes them (user, connection id, expiry): ~750 KB of items, one page
+    await createTable(client, 'full-page', 'user_id', 'connection_id');
+    const rows = Array.from({ length: 12_000 }, (_, i) => ({
+      PutRequest: { Item: { user_id: { S: 'crowd' }, connection_id: { S: `Xk3vAbCdEfGhIj${String(i).padStart(6, '0')}=` }, expires_at: { N: String(1_900_000_000 + i) } } },
+    }));
+    for (let i = 0; i < rows.length; i += 25) {
+      await client.send(new BatchWriteItemCommand({ RequestItems: { 'full-page': rows.slice(i, i + 25) } }));
+    }
+    const query: QueryInput = {
+      TableName: 'full-page', KeyConditionExpression: '#u = :u', ExpressionAttributeNames: { '#u': 'user_id' }, ExpressionAttributeValues: { ':u': { S: 'crowd' } },
+    };
+    // WHEN both read it page by page, THEN the pages are the same, and the first one's JSON is over 1 MiB
+    const leanQuery = await pages((i) => lean.query(i), query);
+    expect(JSON.stringify(leanQuery[0].Items).length).toBeGreaterThan(1024 * 1024);
+    expect(leanQuery).toEqual(await pages((i) => client.send(new QueryCommand(i)), query));
+    const scan: ScanInput = { TableName: 'full-page' };
+    expect(await pages((i) => lean.scan(i), scan)).toEqual(await pages((i) => client.send(new ScanCommand(i)), scan));
   });
 });
 
