@@ -24,6 +24,7 @@ import { readFileSync } from 'fs';
 import type * as http from 'http';
 import { benchSigner, keepAliveAgent, postToConnection, queryPages, type QueryJson } from './direct';
 import { FIRST_PAGE_ROWS } from '../../lambda/adapters/dynamo-connection-store';
+import { Semaphore } from '../../lambda/core/semaphore';
 import { channelKey, CHANNELS_ENV, SUBSCRIPTIONS } from '../../src/shared/channels';
 import { DEFAULTS, ENV } from '../../src/shared/constants';
 import { measureWhenTold, setting } from '../harness/measure';
@@ -49,35 +50,6 @@ async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Pr
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** A bound of `limit` tasks at once for tasks that arrive over time; `idle` resolves once none runs or waits. */
-class Slots {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  private readonly running = new Set<Promise<void>>();
-
-  constructor(private readonly limit: number) {}
-
-  add(task: () => Promise<void>): void {
-    const run = (async () => {
-      if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-      else this.active++;
-      try {
-        await task();
-      } finally {
-        const next = this.waiting.shift();
-        if (next) next();
-        else this.active--;
-      }
-    })();
-    this.running.add(run);
-    void run.finally(() => this.running.delete(run));
-  }
-
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.all(this.running);
-  }
-}
-
 async function postAll(): Promise<Record<string, unknown>> {
   const url = new URL(setting('BENCH_CALLBACK_URL'));
   const inFlight = Number(setting('BENCH_IN_FLIGHT'));
@@ -93,17 +65,14 @@ async function postAll(): Promise<Record<string, unknown>> {
     return { posted: ids.length, byStatus };
   }
   const querySigner = benchSigner('dynamodb', true);
-  const posts = new Slots(inFlight);
-  let posted = 0;
+  const slots = new Semaphore(inFlight);
+  const posts: Array<Promise<void>> = [];
   const { queries, connectionAttribute, agent: dynamo, url: endpoint } = lookups;
   await pool(queries, lookups.inFlight, (query) => queryPages(dynamo, endpoint, querySigner, query.input, (items) => {
-    for (const item of items) {
-      posted++;
-      posts.add(() => postOne(item[connectionAttribute].S!));
-    }
+    for (const item of items) posts.push(slots.run(() => postOne(item[connectionAttribute].S!)));
   }, query.limits));
-  await posts.idle();
-  return { posted, queried: queries.length, byStatus };
+  await Promise.all(posts);
+  return { posted: posts.length, queried: queries.length, byStatus };
 }
 
 /**

@@ -4,6 +4,13 @@ import { HttpAnswerParser, socketHangUp, type HttpAnswer } from './http-answer-p
 
 export type { HttpAnswer } from './http-answer-parser';
 
+/** A request's head as `KeepAliveClient.request` takes it: the request line, each header, and the empty line. */
+export function requestHead(method: string, path: string, headers: Readonly<Record<string, string>>): string {
+  let head = `${method} ${path} HTTP/1.1\r\n`;
+  for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
+  return `${head}\r\n`;
+}
+
 export interface KeepAliveClientOptions {
   /** `http://` or `https://` origin; requests give their own paths. */
   readonly origin: URL;

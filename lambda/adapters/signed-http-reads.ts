@@ -5,7 +5,7 @@ import { isServerError, isThrottlingError, isTransientError } from '@smithy/core
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { RetryErrorType, RetryStrategyV2, SdkError } from '@smithy/types';
 /* eslint-enable import/no-extraneous-dependencies */
-import { KeepAliveClient } from './keep-alive-client';
+import { KeepAliveClient, requestHead } from './keep-alive-client';
 import { NativeSha256 } from './native-sha256';
 import { errorFromAnswer } from './post-error';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './signed-http-sender';
@@ -162,9 +162,7 @@ export class SignedHttpReads implements ReadRequests {
       },
       body,
     }, { signingDate: new Date(Date.now() + (this.client.config.systemClockOffset ?? 0)) });
-    let head = `POST ${url.pathname} HTTP/1.1\r\n`;
-    for (const [name, value] of Object.entries(signed.headers)) head += `${name}: ${value}\r\n`;
-    const answer = await http.request(`${head}\r\n`, bytes);
+    const answer = await http.request(requestHead('POST', url.pathname, signed.headers), bytes);
     if (answer.status >= 200 && answer.status < 300) return JSON.parse(answer.body.toString('utf8')) as ReadPage;
     const { name, message, $metadata } = errorFromAnswer(answer.status, answer.headers, answer.body);
     throw Object.assign(new Error(message), {

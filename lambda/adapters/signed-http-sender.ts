@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { ConnectionSigner, uriEscape } from './connection-signer';
-import { KeepAliveClient } from './keep-alive-client';
+import { KeepAliveClient, requestHead } from './keep-alive-client';
 import { lambdaCredentials } from './lambda-credentials';
 import { classifyPostError, errorFromAnswer } from './post-error';
 import type { PostResult, Sender } from '../core/ports/sender';
@@ -86,9 +86,7 @@ export class SignedHttpSender implements Sender {
   }
 
   private async send(method: 'POST' | 'DELETE', path: string, headers: Record<string, string>, payload?: Uint8Array): Promise<PostResult> {
-    let head = `${method} ${path} HTTP/1.1\r\n`;
-    for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
-    const answer = await this.client.request(`${head}\r\n`, payload);
+    const answer = await this.client.request(requestHead(method, path, headers), payload);
     // The body of a 2xx is empty; an error's names the exception.
     if (answer.status >= 200 && answer.status < 300) return DELIVERED;
     return classifyPostError(errorFromAnswer(answer.status, answer.headers, answer.body));
