@@ -50,7 +50,7 @@ const COMMAND = {
     'subjects': {
       kind: 'names',
       arg: 'a,b,...',
-      help: 'pusher,ceiling,unsigned,baseline-all,baseline-seq (default all); pusher-before: the build at\nPUSHER_BEFORE_BUNDLE, in the same run',
+      help: 'pusher,ceiling,ceiling-pusher,unsigned,baseline-all,baseline-seq (default all); pusher-before: the\nbuild at PUSHER_BEFORE_BUNDLE, in the same run',
     },
     'senders': {
       kind: 'integers',
@@ -92,7 +92,7 @@ function benchOptions(v: OptionValues<typeof COMMAND.options>): BenchOptions {
     smallMulticast: v['small-multicast'] ?? 200,
     sequentialSample: v['sequential-sample'] ?? 200,
     payloadBytes: v['payload-bytes'] ?? 256,
-    subjects: v.subjects ?? ['pusher', 'ceiling', 'unsigned', 'baseline-all', 'baseline-seq'],
+    subjects: v.subjects ?? ['pusher', 'ceiling', 'ceiling-pusher', 'unsigned', 'baseline-all', 'baseline-seq'],
     senders: v.senders ?? [0, 20],
     sendersSubjects: v['senders-subjects'] ?? ['pusher', 'sdk', 'ceiling', 'unsigned'],
     sendersSize: v['senders-size'] ?? 10_000,

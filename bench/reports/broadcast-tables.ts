@@ -3,11 +3,11 @@ import { findRow } from './figures';
 import { fmt, MB, ratio, table } from './format';
 import type { Results, Row } from './results';
 
-/** Per scenario and subject: rate, ratios to the ceiling and baselines, CPU per 1,000 deliveries, memory. */
+/** Per scenario and subject: rate, ratios to the ceilings and baselines, CPU per 1,000 deliveries, memory. */
 export function mainTable(results: Results): string {
   const rows = results.rows.filter((r) => r.kind === 'broadcast' || r.kind === 'multicast');
   return table(
-    ['scenario', 'subject', 'in flight', 'deliveries', 'wall s', 'deliveries/s', '÷ ceiling', '÷ baseline all', '÷ baseline seq',
+    ['scenario', 'subject', 'in flight', 'deliveries', 'wall s', 'deliveries/s', '÷ ceiling', '÷ ceiling-pusher', '÷ baseline all', '÷ baseline seq',
       'CPU ms / 1k', 'max RSS MB', 'peak heap MB', 'stack CPU s', 'others CPU s'],
     rows.map((r) => [
       r.scenario,
@@ -17,6 +17,7 @@ export function mainTable(results: Results): string {
       fmt(r.wallMs / 1000, 1),
       fmt(r.perSecond),
       r.subject === 'ceiling' ? '1' : ratio(r.perSecond, findRow(rows, r.scenario, 'ceiling')?.perSecond),
+      r.subject === 'ceiling-pusher' ? '1' : ratio(r.perSecond, findRow(rows, r.scenario, 'ceiling-pusher')?.perSecond),
       ratio(r.perSecond, findRow(rows, r.scenario, 'baseline-all')?.perSecond),
       ratio(r.perSecond, findRow(rows, r.scenario, 'baseline-seq')?.perSecond),
       fmt(r.cpuMsPer1000, 1),

@@ -5,16 +5,18 @@ import type { Results, Row } from './results';
 /**
  * Issue 24: each channel fan-out, the pusher beside the bare client (unsigned raw HTTP) in the same scenario: rate and
  * CPU per 1,000 deliveries (median of the repeats; each run in brackets), and their ratios to the bare client's; and
- * (issue 28) to the ceiling's, which reads the channel's shards as the pusher does before it posts.
+ * (issue 28) to the ceilings', which read the channel's shards as the pusher does before they post (`ceiling-pusher` on
+ * the pusher's own sockets and signers).
  */
 export function channelsTable(results: Results): string {
   const rows = results.rows.filter((r) => r.kind === 'channel');
   return table(
-    ['scenario', 'subject', 'in flight', 'deliveries', 'exactly once', 'wall s', 'deliveries/s', '÷ bare client', '÷ ceiling', 'CPU ms / 1k (median; runs)',
-      '÷ bare client CPU', '÷ ceiling CPU', 'B / delivery', 'first post ms', 'max RSS MB', 'peak heap MB', 'stack CPU s', 'others CPU s'],
+    ['scenario', 'subject', 'in flight', 'deliveries', 'exactly once', 'wall s', 'deliveries/s', '÷ bare client', '÷ ceiling', '÷ ceiling-pusher',
+      'CPU ms / 1k (median; runs)', '÷ bare client CPU', '÷ ceiling CPU', '÷ ceiling-pusher CPU', 'B / delivery', 'first post ms', 'max RSS MB', 'peak heap MB', 'stack CPU s', 'others CPU s'],
     rows.map((r) => {
       const bare = rows.find((x) => x.scenario === r.scenario && x.subject === 'unsigned');
       const ceiling = rows.find((x) => x.scenario === r.scenario && x.subject === 'ceiling');
+      const ceilingPusher = rows.find((x) => x.scenario === r.scenario && x.subject === 'ceiling-pusher');
       return [
         r.scenario,
         r.subject,
@@ -25,9 +27,11 @@ export function channelsTable(results: Results): string {
         fmt(r.perSecond),
         r === bare ? '1' : ratio(r.perSecond, bare?.perSecond),
         r === ceiling ? '1' : ratio(r.perSecond, ceiling?.perSecond),
+        r === ceilingPusher ? '1' : ratio(r.perSecond, ceilingPusher?.perSecond),
         fmt(medianCpu(r), 1) + runs(r),
         r === bare ? '1' : ratio(medianCpu(r), bare ? medianCpu(bare) : undefined),
         r === ceiling ? '1' : ratio(medianCpu(r), ceiling ? medianCpu(ceiling) : undefined),
+        r === ceilingPusher ? '1' : ratio(medianCpu(r), ceilingPusher ? medianCpu(ceilingPusher) : undefined),
         r.emulator.deliveredBytes !== undefined && r.deliveries > 0 ? fmt(r.emulator.deliveredBytes / r.deliveries) : '–',
         r.firstRequestMs === undefined ? '–' : fmt(r.firstRequestMs),
         fmt(r.maxRssBytes / MB),

@@ -14,6 +14,9 @@
  * answers, under the same bound of posts in flight as without lookups.
  * With `BENCH_INVOCATIONS=N`, N multicasts one after the other, each timed (the small multicast's latency).
  *
+ * `BENCH_TRANSPORT=pusher` makes it the ceiling on the pusher's own transport (`ceiling-pusher`; see ./direct.ts): its
+ * sockets and signers, without its orchestration.
+ *
  * `BENCH_SIGNED=false` makes it the unsigned raw-HTTP subject (the bench turns the emulator's check off for it): the
  * same posts without the `Authorization`, `x-amz-date` and `x-amz-content-sha256` headers, to price the signature.
  * Its lookups are signed still: dynalite refuses a Query without an `Authorization` header.
@@ -21,8 +24,7 @@
  * `BENCH_BODY`: the text posted, when the pusher posts more than the request's `data` (a channel's envelope).
  */
 import { readFileSync } from 'fs';
-import type * as http from 'http';
-import { benchSigner, keepAliveAgent, postToConnection, queryPages, type QueryJson } from './direct';
+import { benchTransport, queryPages, type QueryJson, type Transport } from './direct';
 import { FIRST_PAGE_ROWS } from '../../lambda/adapters/dynamo-connection-store';
 import { Semaphore } from '../../lambda/core/semaphore';
 import { channelKey, CHANNELS_ENV, SUBSCRIPTIONS } from '../../src/shared/channels';
@@ -30,13 +32,11 @@ import { DEFAULTS, ENV } from '../../src/shared/constants';
 import { measureWhenTold, setting } from '../harness/measure';
 
 let ids: string[];
-let agent: http.Agent;
+let transport: Transport;
 /** A scenario's lookups: the Queries the pusher makes (each with its pages' limits), and the attribute of their ids. */
 interface Lookups {
   readonly queries: ReadonlyArray<{ readonly input: QueryJson; readonly limits: readonly number[] }>;
   readonly connectionAttribute: string;
-  readonly agent: http.Agent;
-  readonly url: URL;
   readonly inFlight: number;
 }
 let lookups: Lookups | undefined;
@@ -51,24 +51,20 @@ async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Pr
 }
 
 async function postAll(): Promise<Record<string, unknown>> {
-  const url = new URL(setting('BENCH_CALLBACK_URL'));
   const inFlight = Number(setting('BENCH_IN_FLIGHT'));
-  const signer = benchSigner('execute-api');
-  const body = Buffer.from(process.env.BENCH_BODY ?? JSON.stringify((JSON.parse(setting('BENCH_REQUEST')) as { data: unknown }).data));
   const byStatus: Record<number, number> = {};
   const postOne = async (id: string) => {
-    const status = await postToConnection(agent, url, signer, id, body);
+    const status = await transport.postToConnection(id);
     byStatus[status] = (byStatus[status] ?? 0) + 1;
   };
   if (!lookups) {
     await pool(ids, inFlight, postOne);
     return { posted: ids.length, byStatus };
   }
-  const querySigner = benchSigner('dynamodb', true);
   const slots = new Semaphore(inFlight);
   const posts: Array<Promise<void>> = [];
-  const { queries, connectionAttribute, agent: dynamo, url: endpoint } = lookups;
-  await pool(queries, lookups.inFlight, (query) => queryPages(dynamo, endpoint, querySigner, query.input, (items) => {
+  const { queries, connectionAttribute } = lookups;
+  await pool(queries, lookups.inFlight, (query) => queryPages(transport, query.input, (items) => {
     for (const item of items) posts.push(slots.run(() => postOne(item[connectionAttribute].S!)));
   }, query.limits));
   await Promise.all(posts);
@@ -84,10 +80,9 @@ async function postAll(): Promise<Record<string, unknown>> {
 function scenarioLookups(): Lookups | undefined {
   const kind = process.env.BENCH_LOOKUPS;
   if (kind !== 'users' && kind !== 'channel') return undefined;
-  const inFlight = Number(process.env[ENV.MAX_QUERIES_IN_FLIGHT] ?? DEFAULTS.MAX_QUERIES_IN_FLIGHT);
-  const endpoint = setting('AWS_ENDPOINT_URL_DYNAMODB');
+  const inFlight = queriesInFlight();
   const request = JSON.parse(setting('BENCH_REQUEST')) as { users?: string[]; channels?: string[] };
-  const base = { agent: keepAliveAgent(endpoint, inFlight), url: new URL(endpoint), inFlight };
+  const base = { inFlight };
   if (kind === 'channel') {
     const names = { '#k': SUBSCRIPTIONS.CHANNEL_KEY, '#c': SUBSCRIPTIONS.CONNECTION_ID, '#u': SUBSCRIPTIONS.USER_ID, '#t': SUBSCRIPTIONS.EXPIRES_AT };
     const channel = request.channels![0];
@@ -132,11 +127,20 @@ async function postAllRepeated(): Promise<Record<string, unknown>> {
   return { posted, latenciesMs };
 }
 
+const queriesInFlight = () => Number(process.env[ENV.MAX_QUERIES_IN_FLIGHT] ?? DEFAULTS.MAX_QUERIES_IN_FLIGHT);
+
 measureWhenTold(
   async () => {
     ids = JSON.parse(readFileSync(setting('BENCH_IDS_FILE'), 'utf8')) as string[];
-    agent = keepAliveAgent(setting('BENCH_CALLBACK_URL'), Number(setting('BENCH_IN_FLIGHT')));
     lookups = scenarioLookups();
+    transport = benchTransport({
+      callbackUrl: new URL(setting('BENCH_CALLBACK_URL')),
+      inFlight: Number(setting('BENCH_IN_FLIGHT')),
+      body: Buffer.from(process.env.BENCH_BODY ?? JSON.stringify((JSON.parse(setting('BENCH_REQUEST')) as { data: unknown }).data)),
+      dynamodbUrl: lookups ? new URL(setting('AWS_ENDPOINT_URL_DYNAMODB')) : undefined,
+      queriesInFlight: queriesInFlight(),
+      signed: process.env.BENCH_SIGNED !== 'false',
+    });
     if (process.env.BENCH_WARM === 'true') await postAll();
   },
   postAllRepeated,

@@ -48,6 +48,7 @@ export function lineUp(settings: LineUpSettings): Subject[] {
   const before = process.env.PUSHER_BEFORE_BUNDLE;
   return [
     subject('ceiling', 'ceiling', direct),
+    subject('ceiling-pusher', 'ceiling', { ...direct, BENCH_TRANSPORT: 'pusher' }),
     subject('unsigned', 'ceiling', { ...direct, BENCH_SIGNED: 'false' }, false),
     subject('sdk', 'sdk-sender', direct),
     subject('pusher', 'pusher', pusher(process.env.PUSHER_BUNDLE || BUNDLED_HANDLER)),

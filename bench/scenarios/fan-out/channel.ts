@@ -9,10 +9,10 @@ import type { Scenario } from '../../reports/results';
 const REQUEST_ID = 'bench-channel-0001';
 
 /**
- * What runs in a channel fan-out: the ceiling, which reads the channel's shards as the pusher does before it posts
+ * What runs in a channel fan-out: the ceilings, which read the channel's shards as the pusher does before they post
  * (issue 28), the bare client that only posts (issue 16 and 24), and the pusher.
  */
-const CHANNEL_SUBJECTS = ['ceiling', 'unsigned', 'pusher', 'pusher-before'];
+const CHANNEL_SUBJECTS = ['ceiling', 'ceiling-pusher', 'unsigned', 'pusher', 'pusher-before'];
 
 /**
  * Issue 24: a publish to one channel whose `subscribers` are the table's first connections, for each shard count: the
@@ -51,7 +51,7 @@ export async function channelFanOut(
         BENCH_BODY: envelope.toString('utf8'),
       },
       exactlyOnce: { receivers, bytes: envelope.length },
-      lookups: { kind: 'channel', subjects: ['ceiling'] },
+      lookups: { kind: 'channel', subjects: ['ceiling', 'ceiling-pusher'] },
     });
   }
 }

@@ -6,8 +6,8 @@ import type { Scenario } from '../../reports/results';
 /** The table of the one-connection multicast: a user per connection. */
 const ONE_PER_USER_TABLE = 'connections-one-per-user';
 
-/** The ceiling and the unsigned client make the pusher's lookups first: a Query per user, then the posts. */
-const LOOKUPS = { kind: 'users', subjects: ['ceiling', 'unsigned'] } as const;
+/** The ceilings and the unsigned client make the pusher's lookups first: a Query per user, then the posts. */
+const LOOKUPS = { kind: 'users', subjects: ['ceiling', 'ceiling-pusher', 'unsigned'] } as const;
 
 /**
  * A multicast to `users` users (their connections are the table's first rows), by every chosen subject; the ceiling
@@ -58,7 +58,7 @@ export async function multicastOnePerUser(bench: FanOut, users: number): Promise
 }
 
 /** The small multicast's subjects: the pusher (and another build) beside the ceiling, which does the same Query and posts. */
-const SMALL_SUBJECTS = ['ceiling', 'pusher', 'pusher-before'];
+const SMALL_SUBJECTS = ['ceiling', 'ceiling-pusher', 'pusher', 'pusher-before'];
 
 /**
  * Issue 28: a multicast to one user of 3 connections, `invocations` times one after the other on a warm function (with
