@@ -38,12 +38,15 @@ const APPSYNC = 'https://aws.amazon.com/appsync/pricing/';
 
 export const PRICES = {
   apiGatewayMessage: price(1.0, 1e6, 'million messages (32 KB units; the first billion of a month)', API_GATEWAY, 'secondary',
-    'WebSocket APIs: messages sent and received, each 32 KB a message; cheaper past a billion a month (not modelled)'),
+    'WebSocket APIs: messages sent and received; the unit is on the page ("Messages are metered in 32 KB increments"), '
+    + 'the rate only in third parties\' quotes; cheaper past a billion a month (not modelled)'),
   apiGatewayConnectionMinute: price(0.25, 1e6, 'million connection minutes', API_GATEWAY, 'secondary',
     'WebSocket APIs: the minutes clients are connected'),
   lambdaGbSecond: price(0.0000133334, 1, 'GB-second (arm64, the first 7.5 billion of a month)', LAMBDA, 'secondary',
-    'arm64 duration, billed per 1 ms; the construct\'s functions are arm64'),
-  lambdaRequest: price(0.2, 1e6, 'million invocations', LAMBDA, 'secondary', 'requests, any architecture'),
+    'arm64 duration, billed per 1 ms; the construct\'s functions are arm64. AWS\'s own pages give it only as a derivation: '
+    + 'x86 at 0.0000166667 USD per GB-second (What\'s New, Aug 2022, tiered pricing) and arm64 "20 percent lower" (News Blog)'),
+  lambdaRequest: price(0.2, 1e6, 'million invocations', LAMBDA, 'official',
+    'requests, any architecture: "$0.20 per 1 million requests" (the pricing page\'s example; the AWS pricing whitepaper)'),
   dynamoRead: price(0.125, 1e6, 'million read request units', DYNAMODB, 'secondary',
     'on-demand, after the November 2024 cut; 1 unit = a strongly consistent read of 4 KB, or two eventually consistent'),
   dynamoWrite: price(0.625, 1e6, 'million write request units', DYNAMODB, 'secondary',
