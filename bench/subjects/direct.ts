@@ -7,7 +7,9 @@
  *   hash (as the SDK's in Node.js, `@smithy/hash-node`, not the slower pure-JS one): any client's cost.
  * - `pusherTransport` (`BENCH_TRANSPORT=pusher`): the pusher's own primitives, `KeepAliveClient` sockets, posts signed by
  *   `ConnectionSigner` with the payload hashed once, Queries signed by `SignatureV4`: what is left of the pusher once
- *   its orchestration is taken away, so the ratio to it prices that orchestration alone.
+ *   its orchestration is taken away, so the ratio to it prices that orchestration alone. Its signed posts are
+ *   `application/octet-stream` (as `ConnectionSigner` signs them, and the pusher sends), the others' `application/json`;
+ *   the emulator reads neither.
  */
 import { createHash } from 'crypto';
 import * as http from 'http';
@@ -46,7 +48,9 @@ export interface TransportOptions {
   readonly signed: boolean;
 }
 
-const credentials = () => ({ accessKeyId: setting('AWS_ACCESS_KEY_ID'), secretAccessKey: setting('AWS_SECRET_ACCESS_KEY') });
+/** The bench's credentials, one object (the pusher's provider also gives the same one each time). */
+let benchCredentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+const credentials = () => (benchCredentials ??= { accessKeyId: setting('AWS_ACCESS_KEY_ID'), secretAccessKey: setting('AWS_SECRET_ACCESS_KEY') });
 const QUERY_HEADERS = { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.Query' };
 
 /** A keep-alive agent of `maxSockets` sockets for `url`'s protocol. */
@@ -58,6 +62,9 @@ function keepAliveAgent(url: URL, maxSockets: number): http.Agent {
 function sdkSigner(service: string): SignatureV4 {
   return new SignatureV4({ service, region: setting('AWS_REGION'), credentials: credentials(), sha256: NativeSha256 });
 }
+
+/** A Query's path: the endpoint's own, ending in `/` (as the pusher's `endpointOf`). */
+const queryPath = (url: URL) => url.pathname.replace(/\/?$/, '/');
 
 function connectionPath(url: URL, connectionId: string): string {
   return `${url.pathname.replace(/\/+$/, '')}/@connections/${uriEscape(connectionId)}`;
@@ -73,7 +80,7 @@ export function nodeTransport(options: TransportOptions): Transport {
   return {
     postToConnection: async (connectionId) => (await post(posts, options.callbackUrl, postSigner, connectionPath(options.callbackUrl, connectionId),
       { 'content-type': 'application/json' }, options.body)).status,
-    query: async (body) => post(queries!, dynamodb!, querySigner, '/', QUERY_HEADERS, body, true),
+    query: async (body) => post(queries!, dynamodb!, querySigner, queryPath(dynamodb!), QUERY_HEADERS, body, true),
   };
 }
 
@@ -97,8 +104,9 @@ export function pusherTransport(options: TransportOptions): Transport {
       return (await posts.request(requestHead('POST', path, headers), options.body)).status;
     },
     query: async (body) => {
-      const headers = await signedHeaders(querySigner, dynamodb!, '/', QUERY_HEADERS, body);
-      const answer = await queries!.request(requestHead('POST', '/', headers), body);
+      const path = queryPath(dynamodb!);
+      const headers = await signedHeaders(querySigner, dynamodb!, path, QUERY_HEADERS, body);
+      const answer = await queries!.request(requestHead('POST', path, headers), body);
       return { status: answer.status, body: answer.body.toString('utf8') };
     },
   };

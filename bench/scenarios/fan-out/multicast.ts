@@ -10,7 +10,7 @@ const ONE_PER_USER_TABLE = 'connections-one-per-user';
 const LOOKUPS = { kind: 'users', subjects: ['ceiling', 'ceiling-pusher', 'unsigned'] } as const;
 
 /**
- * A multicast to `users` users (their connections are the table's first rows), by every chosen subject; the ceiling
+ * A multicast to `users` users (their connections are the table's first rows), by every chosen subject; the ceilings
  * and the unsigned client make the pusher's lookups first ({@link LOOKUPS}).
  */
 export async function multicast(bench: FanOut, users: number): Promise<void> {
@@ -50,20 +50,20 @@ export async function multicastOnePerUser(bench: FanOut, users: number): Promise
   const scenario: Scenario = {
     name: `multicast ${users.toLocaleString('en-US')}×1`, kind: 'multicast', connections: users, table: users,
   };
-  // The pusher and the ceiling read the pusher's table setting, the baselines the runner's `tableName`.
+  // The pusher and the ceilings read the pusher's table setting, the baselines the runner's `tableName`.
   const env = { [ENV.TABLE_NAME]: ONE_PER_USER_TABLE };
   await bench.runner.run({
     scenario, request, targets, inFlight: options.inFlight, subjects: options.subjects, env, lookups: LOOKUPS, tableName: ONE_PER_USER_TABLE,
   });
 }
 
-/** The small multicast's subjects: the pusher (and another build) beside the ceiling, which does the same Query and posts. */
+/** The small multicast's subjects: the pusher (and another build) beside the ceilings, which make the same Query and posts. */
 const SMALL_SUBJECTS = ['ceiling', 'ceiling-pusher', 'pusher', 'pusher-before'];
 
 /**
  * Issue 28: a multicast to one user of 3 connections, `invocations` times one after the other on a warm function (with
- * `--warm`): each invocation's wall time, the pusher's beside the ceiling's (one Query, then the 3 posts at once), whose
- * difference is what the handler adds to one lookup and one post round trip.
+ * `--warm`): each invocation's wall time, the pusher's beside the ceilings' (one Query, then the 3 posts at once); the
+ * difference from the ceiling-pusher's is what the handler adds to one lookup and one post round trip.
  */
 export async function smallMulticast(bench: FanOut, invocations: number): Promise<void> {
   const { options, table } = bench;
