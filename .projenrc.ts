@@ -247,6 +247,35 @@ project.tsconfigDev.file.addOverride('compilerOptions.paths', { 'cdk-websocket-p
 project.testTask.prependExec('bash local/aws/moto/install-moto.sh');
 project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 
+// Integration tests (test/integ/integ.*.ts): integ-runner compares each app's synthesis with its committed snapshot
+// (no account: the templates, asset hashes masked) with the tests; `integ:deploy` deploys them, with credentials. The
+// probe function they deploy is bundled first (test/integ/probe/dist/, not committed). Versions pinned: a newer
+// integ-runner may bring other feature flags, and integ-tests-alpha must not ask for a newer aws-cdk-lib than the floor.
+project.addDevDeps('@aws-cdk/integ-runner@2.197.10', '@aws-cdk/integ-tests-alpha@2.187.0-alpha.0');
+const integProbe = project.addTask('integ:probe', {
+  description: "Bundle the integration tests' probe function (test/integ/probe/dist/)",
+  exec: 'esbuild --bundle test/integ/probe/probe.lambda.ts --target=node22 --platform=node --minify '
+    + '--outfile=test/integ/probe/dist/index.js --tsconfig=tsconfig.dev.json --main-fields=module,main',
+});
+const integRunner = 'integ-runner --language typescript --directory test/integ';
+const integ = project.addTask('integ', {
+  description: 'Compare every integration test\'s synthesis with its snapshot (test/integ/*.snapshot), without an AWS account',
+  env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
+  steps: [{ spawn: integProbe.name }, { exec: integRunner, receiveArgs: true }],
+});
+project.addTask('integ:snapshot', {
+  description: 'Write the integration tests\' snapshots again from their synthesis, without deploying (after a deliberate change)',
+  env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
+  steps: [{ spawn: integProbe.name }, { exec: `${integRunner} --update-on-failed --dry-run`, receiveArgs: true }],
+});
+project.addTask('integ:deploy', {
+  description: 'Deploy every integration test, run its assertions and destroy it (needs AWS credentials; see the README)',
+  env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
+  steps: [{ spawn: integProbe.name }, { exec: `${integRunner} --force`, receiveArgs: true }],
+});
+project.testTask.spawn(integ);
+project.gitignore.exclude('/test/integ/probe/dist/', '/test/integ/**/cdk-integ.out.*', '/test/integ/*.snapshot/asset.*');
+
 // The npm tarball alone (dist/js/), for installing from source: the bundles, jsii and jsii-pacmak's JavaScript target,
 // without the tests and without Maven or Python (which `npx projen build` needs outside CI, for package-all).
 project.addTask('tarball', {

@@ -3,7 +3,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 
 /**
- * Settings of the connections table that `WebsocketPusher` creates when no existing table is given.
+ * Settings of a table that `WebsocketPusher` creates when no existing table is given: the connections table, and with
+ * channels and lifecycle events the subscriptions, history and presence tables.
  */
 export interface ConnectionsTableProps {
   /**
@@ -14,9 +15,10 @@ export interface ConnectionsTableProps {
   readonly tableName?: string;
 
   /**
-   * What happens to the table when it is removed from the stack.
+   * What happens to the table when it is removed from the stack (or replaced).
    *
-   * @default RemovalPolicy.RETAIN
+   * @default - `RemovalPolicy.RETAIN` for the connections table; `RemovalPolicy.DESTROY` for the subscriptions, history
+   * and presence tables
    */
   readonly removalPolicy?: RemovalPolicy;
 

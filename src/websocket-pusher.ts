@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { defaultCallbackUrl } from './private/callback-url';
 import { wireChannelPresence } from './private/channel-presence';
+import { checkProps } from './private/check-props';
 import { addClientRoutes } from './private/client-routes';
 import { createConnectionsTable, tableAttributes } from './private/connections-table';
 import { addDeduplication } from './private/deduplication';
@@ -19,9 +20,7 @@ import { CONSTRUCT_DEFAULTS, functionTimeout } from './private/defaults';
 import { createPusherFunction } from './private/function';
 import { createAlarms, createDashboard, createQueryDefinitions, type Watched } from './private/monitoring';
 import { createServiceRole, grantManageConnections, grantTableAccess, grantVpcAccess } from './private/permissions';
-import { throwIfInvalid } from './private/prop-errors';
 import { addQueueSource, addTopicSource, createFailedEventsQueue } from './private/sources';
-import { propViolations } from './private/validate-props';
 import { addWorkQueue } from './private/work-queue';
 import { DEFAULTS } from './shared/constants';
 import { WebsocketPusherBase } from './websocket-pusher-base';
@@ -189,7 +188,7 @@ export class WebsocketPusher extends WebsocketPusherBase implements iam.IGrantab
 
   constructor(scope: Construct, id: string, props: WebsocketPusherProps) {
     super(scope, id);
-    throwIfInvalid(this, propViolations(props));
+    checkProps(this, props);
     const timeout = functionTimeout(props.timeout);
     const attributes = tableAttributes(props);
 
