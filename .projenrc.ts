@@ -255,7 +255,9 @@ project.addDevDeps('@aws-cdk/integ-runner@2.197.10', '@aws-cdk/integ-tests-alpha
 const integProbe = project.addTask('integ:probe', {
   description: "Bundle the integration tests' probe function (test/integ/probe/dist/)",
   exec: 'esbuild --bundle test/integ/probe/probe.lambda.ts --target=node22 --platform=node --minify '
-    + '--outfile=test/integ/probe/dist/index.js --tsconfig=tsconfig.dev.json --main-fields=module,main',
+    + '--outfile=test/integ/probe/dist/index.js --tsconfig=tsconfig.dev.json --main-fields=module,main '
+    // ws's optional native add-ons: it runs without them.
+    + '--external:bufferutil --external:utf-8-validate',
 });
 const integRunner = 'integ-runner --language typescript --directory test/integ';
 const integ = project.addTask('integ', {
@@ -274,6 +276,8 @@ project.addTask('integ:deploy', {
   steps: [{ spawn: integProbe.name }, { exec: `${integRunner} --force`, receiveArgs: true }],
 });
 project.testTask.spawn(integ);
+// test/integ/probe.test.ts runs the probe on the local stack: bundled before the tests too.
+project.testTask.prependSpawn(integProbe);
 project.gitignore.exclude('/test/integ/probe/dist/', '/test/integ/**/cdk-integ.out.*', '/test/integ/*.snapshot/asset.*');
 
 // The npm tarball alone (dist/js/), for installing from source: the bundles, jsii and jsii-pacmak's JavaScript target,

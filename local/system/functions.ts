@@ -18,10 +18,14 @@ export interface LocalEndpoints {
   readonly lambda?: string;
   /** The emulator's Management API: where a variable holding the stage's execute-api endpoint points. */
   readonly managementApi?: string;
+  /** The emulator's WebSocket URL: where a variable holding the stage's `wss://` URL (`WebSocketStage.url`) points. */
+  readonly webSocket?: string;
 }
 
 /** A stage's execute-api endpoint, `https://{api}.execute-api.{region}.{suffix}/{stage}`, as the construct computes it. */
 const EXECUTE_API_ENDPOINT = /^https:\/\/[^/]+\.execute-api\.[^/]+\/[^/]+$/;
+/** A stage's WebSocket URL, `wss://{api}.execute-api.{region}.{suffix}/{stage}` (`WebSocketStage.url`). */
+const WEBSOCKET_URL = /^wss:\/\/[^/]+\.execute-api\.[^/]+\/[^/]+$/;
 
 /** A function's environment, and the template's variables that name resources the local system does not run. */
 export interface FunctionEnvironment {
@@ -72,9 +76,11 @@ export class TemplateFunctions {
     for (const [name, value] of Object.entries<unknown>(properties.Environment?.Variables ?? {})) {
       try {
         const resolved = String(resolveIntrinsics(value, this.options.names, `${logicalId} environment`));
-        // The stage's endpoint reaches the emulator's Management API, as DNS takes it to API Gateway's.
-        const managementApi = this.options.endpoints().managementApi;
-        env[name] = managementApi !== undefined && EXECUTE_API_ENDPOINT.test(resolved) ? managementApi : resolved;
+        // The stage's endpoint and URL reach the emulator's Management API and WebSocket, as DNS takes them to API Gateway.
+        const { managementApi, webSocket } = this.options.endpoints();
+        if (managementApi !== undefined && EXECUTE_API_ENDPOINT.test(resolved)) env[name] = managementApi;
+        else if (webSocket !== undefined && WEBSOCKET_URL.test(resolved)) env[name] = webSocket;
+        else env[name] = resolved;
       } catch (error) {
         if (!this.options.mayLeaveOut?.(value)) throw error;
         unresolved.push(name);

@@ -114,6 +114,7 @@ export class LocalSystem extends SystemClients {
         eventbridge: this.messaging?.moto.endpoint,
         lambda: this.lambda?.endpoint,
         managementApi: this.emulator?.callbackUrl,
+        webSocket: this.emulator?.connectUrl(),
       }),
     });
   }

@@ -44,9 +44,12 @@ export interface ProbeStack {
   readonly connectionRoutes: ConnectionRoutesOptions;
 }
 
-/** The app, its stack (named `name`, every resource deleted with it), the API, its stage and the test authorizer. */
-export function probeStack(name: string): ProbeStack {
-  const app = new App();
+/**
+ * The app (synthesized into `outdir`, when given), its stack (named `name`, every resource deleted with it), the API, its
+ * stage and the test authorizer.
+ */
+export function probeStack(name: string, outdir?: string): ProbeStack {
+  const app = new App(outdir ? { outdir } : {});
   const stack = new Stack(app, name);
   Aspects.of(stack).add(new DestroyEverything());
   const api = new apigwv2.WebSocketApi(stack, 'Api');

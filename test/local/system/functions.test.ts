@@ -49,6 +49,31 @@ describe('a function\'s environment, as the template declares it', () => {
   });
 });
 
+describe('the stage\'s URLs in a function\'s environment', () => {
+  // As WebSocketStage.url and .callbackUrl render: wss:// and https:// {api}.execute-api.{region}.{suffix}/{stage}.
+  const stageUrl = (scheme: string) => ({ 'Fn::Join': ['', [`${scheme}://`, { Ref: 'Api' }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/live']] });
+  const withUrls: CloudTemplate = {
+    Resources: {
+      Fn: {
+        Type: 'AWS::Lambda::Function',
+        Properties: { Environment: { Variables: { WS_URL: stageUrl('wss'), CALLBACK_URL: stageUrl('https'), OTHER: 'wss://example.com/live' } } },
+      },
+    },
+  };
+  const local = { 'Api': 'abc123', 'AWS::Region': 'us-east-1', 'AWS::URLSuffix': 'amazonaws.com' };
+  const endpoints = { dynamodb: 'http://127.0.0.1:1', managementApi: 'http://127.0.0.1:9/live', webSocket: 'ws://127.0.0.1:9/live' };
+
+  test('reach the emulator: the WebSocket URL its WebSocket, the endpoint its Management API; any other URL as it is', () => {
+    const { env } = new TemplateFunctions({ template: withUrls, names: local, endpoints: () => endpoints }).environment('Fn');
+    expect(env).toMatchObject({ WS_URL: 'ws://127.0.0.1:9/live', CALLBACK_URL: 'http://127.0.0.1:9/live', OTHER: 'wss://example.com/live' });
+  });
+
+  test('without an emulator, they stay the template\'s', () => {
+    const { env } = new TemplateFunctions({ template: withUrls, names: local, endpoints: () => ({ dynamodb: 'http://127.0.0.1:1' }) }).environment('Fn');
+    expect(env.WS_URL).toBe('wss://abc123.execute-api.us-east-1.amazonaws.com/live');
+  });
+});
+
 describe('where a function\'s code comes from without a cloud assembly', () => {
   const code: CloudTemplate = {
     Resources: {
