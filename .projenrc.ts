@@ -273,7 +273,8 @@ project.addTask('integ:snapshot', {
 project.addTask('integ:deploy', {
   description: 'Deploy every integration test, run its assertions and destroy it (needs AWS credentials; see the README)',
   env: { TS_NODE_PROJECT: 'tsconfig.dev.json' },
-  steps: [{ spawn: integProbe.name }, { exec: `${integRunner} --force`, receiveArgs: true }],
+  // integ-runner deploys to us-east-1, us-east-2 and us-west-2 unless told: the Region of the credentials' environment.
+  steps: [{ spawn: integProbe.name }, { exec: `${integRunner} --force --parallel-regions "\${AWS_REGION:-us-east-1}"`, receiveArgs: true }],
 });
 project.testTask.spawn(integ);
 // test/integ/probe.test.ts runs the probe on the local stack: bundled before the tests too.

@@ -29,9 +29,9 @@ const set = (entries: Record<string, unknown>) => Object.keys(entries).filter((n
 
 /** The replacements the set props would cause, each with the props that cause it (empty: none set). */
 function replacementsOf(props: WebsocketPusherProps): Replacement[] {
-  const retainedTable = 'every row: the new table starts empty, and the old one stays in the account (its default removal '
+  const retainedTable = 'every row: the new table starts empty, and the old one stays in the account (with the default removal '
     + 'policy, RETAIN) or is deleted with its rows';
-  const destroyedTable = 'every row: the old table is deleted with them (its default removal policy, DESTROY)';
+  const destroyedTable = 'every row: the old table is deleted with them (with the default removal policy, DESTROY)';
   return [
     {
       id: REPLACEMENT_WARNING_IDS.connectionsTable,
@@ -41,16 +41,20 @@ function replacementsOf(props: WebsocketPusherProps): Replacement[] {
         'connectionIdAttribute': props.connectionIdAttribute,
         'connectionsTableProps.tableName': props.connectionsTableProps?.tableName,
       }),
-      loss: `${retainedTable}; every connected client is unreachable until it reconnects`,
+      loss: `${retainedTable}; every connected client is unreachable until it reconnects, which nothing makes it do (the `
+        + 'client package re-dials within API Gateway\'s 2-hour limit)',
     },
     {
       id: REPLACEMENT_WARNING_IDS.queue,
-      resource: 'the request queue',
+      resource: 'the request queue or its dead-letter queue',
       props: set({
         'queueProps.queueName': props.queueProps?.queueName,
         'queueProps.fifo': props.queueProps?.fifo,
+        'deadLetterQueueProps.queueName': props.deadLetterQueueProps?.queueName,
+        'deadLetterQueueProps.fifo': props.deadLetterQueueProps?.fifo,
       }),
-      loss: 'the requests waiting in it: the old queue is deleted with them (its removal policy, DESTROY)',
+      loss: 'the requests waiting in it (`queueProps.fifo` replaces its dead-letter queue too, and the failed requests kept '
+        + 'there): with the default removal policy, DESTROY, the old queues are deleted with them',
     },
     {
       id: REPLACEMENT_WARNING_IDS.topic,

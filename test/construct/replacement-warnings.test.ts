@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Annotations as CdkAnnotations, Duration } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -49,7 +51,9 @@ describe('warnings of props that replace a stateful resource when they change', 
 
   test.each<[string, Partial<WebsocketPusherProps>, string, string]>([
     ['the request queue\'s name', { queueProps: { queueName: 'requests' } }, REPLACEMENT_WARNING_IDS.queue, 'the requests waiting in it'],
-    ['the request queue\'s FIFO-ness', { queueProps: { fifo: true } }, REPLACEMENT_WARNING_IDS.queue, 'replaces the request queue'],
+    ['the request queue\'s FIFO-ness', { queueProps: { fifo: true } }, REPLACEMENT_WARNING_IDS.queue, 'replaces its dead-letter queue too'],
+    ['the dead-letter queue\'s name', { deadLetterQueueProps: { queueName: 'failed' } }, REPLACEMENT_WARNING_IDS.queue,
+      'replaces the request queue or its dead-letter queue'],
     ['the topic\'s name', { topicProps: { topicName: 'requests' } }, REPLACEMENT_WARNING_IDS.topic, 'replaces the request topic'],
     ['the subscriptions table\'s name', { channels: { rules: [ChannelRule.allow('room/*')], subscriptionsTableProps: { tableName: 'subs' } } },
       REPLACEMENT_WARNING_IDS.subscriptionsTable, 'every subscription until its client subscribes again'],
@@ -80,5 +84,43 @@ describe('warnings of props that replace a stateful resource when they change', 
       topicProps: undefined,
     });
     expect(Annotations.fromStack(s.stack).findWarning('/TestStack/Pusher', Match.anyValue())).toEqual([]);
+  });
+});
+
+describe('README: the table of props that replace a stateful resource', () => {
+  /** Each row: the props it names, and the id that acknowledges them. */
+  function readmeRows(): Array<{ props: string[]; id: string }> {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const table = readme.split('**Props that replace a stateful resource.**')[1].split('\n\n')[1];
+    return table.split('\n').slice(2).filter((line) => line.startsWith('|')).map((line) => {
+      const cells = line.split('|').map((cell) => cell.trim());
+      return { props: [...cells[1].matchAll(/`([^`]+)`/g)].map((m) => m[1]), id: /`([^`]+)`/.exec(cells[4])![1] };
+    });
+  }
+
+  /** The test's props with one more set at `dotted` (a name, or `true` for a FIFO flag). */
+  function withProp(dotted: string): Partial<WebsocketPusherProps> {
+    const props = JSON.parse(JSON.stringify({ channels: {}, lifecycleEvents: {} })) as Record<string, any>;
+    const keys = dotted.split('.');
+    let at = props;
+    for (const key of keys.slice(0, -1)) at = (at[key] ??= {});
+    at[keys[keys.length - 1]] = keys[keys.length - 1] === 'fifo' ? true : 'chosen-name';
+    const base = everything({});
+    return {
+      ...props,
+      channels: { ...base.channels!, ...props.channels },
+      lifecycleEvents: { ...base.lifecycleEvents, ...props.lifecycleEvents },
+    };
+  }
+
+  test('its ids are every warning\'s, once', () => {
+    expect(readmeRows().map((r) => r.id).sort()).toEqual(Object.values(REPLACEMENT_WARNING_IDS).sort());
+  });
+
+  test.each(readmeRows().flatMap((row) => row.props.map((prop) => [prop, row.id] as const)))('%s alone warns with %s', (prop, id) => {
+    const found = warnings(withProp(prop));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain(`\`${prop}\``);
+    expect(found[0]).toContain(`[ack: ${id}]`);
   });
 });

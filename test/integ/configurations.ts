@@ -3,11 +3,12 @@
  * its probe, and the report the probe must give on it. The integ tests assert that report on AWS; probe.test.ts on the
  * local stack, from the same synthesized template.
  */
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { ProbeEvent } from './probe/probe.lambda';
 import { addProbe, probeStack, type ProbeStack } from './probe-stack';
-import { ChannelRule, MessageFormat, WebsocketPusher } from '../../src';
+import { ChannelRule, MessageFormat, WebsocketPusher, type WebsocketPusherProps } from '../../src';
 
 export interface Configuration extends ProbeStack {
   readonly pusher: WebsocketPusher;
@@ -19,32 +20,49 @@ export interface Configuration extends ProbeStack {
 }
 
 /**
- * The default pusher with `connectionRoutes` (the test authorizer's user id), the envelope and disconnect requests:
+ * A stack named `name` with a pusher of `props` (over the test authorizer's `connectionRoutes` and the envelope) and
+ * its probe.
+ */
+function configuration(name: string, outdir: string | undefined, props: Partial<WebsocketPusherProps>,
+  event: ProbeEvent, expected: Record<string, unknown>): Configuration {
+  const base = probeStack(name, outdir);
+  const pusher = new WebsocketPusher(base.stack, 'Pusher', {
+    webSocketStage: base.stage,
+    connectionRoutes: base.connectionRoutes,
+    messageFormat: MessageFormat.ENVELOPE,
+    ...props,
+  });
+  return { ...base, pusher, probe: addProbe(base.stack, base.stage, pusher), event, expected };
+}
+
+/**
+ * The integration test of a configuration: its stack, and the assertion that invokes the probe and compares its report,
+ * invoked again every 30 s for up to 3 minutes until the report matches (`waitForAssertions`; each run of the probe is
+ * its own, see probe.lambda.ts).
+ */
+export function integTest(id: string, { app, stack, probe, event, expected }: Configuration): IntegTest {
+  const integ = new IntegTest(app, id, { testCases: [stack], stackUpdateWorkflow: false });
+  integ.assertions
+    .invokeFunction({ functionName: probe.functionName, payload: JSON.stringify(event) })
+    .expect(ExpectedResult.objectLike({ Payload: Match.serializedJson(expected) }))
+    .waitForAssertions({ totalTimeout: Duration.minutes(3), interval: Duration.seconds(30) });
+  return integ;
+}
+
+/**
+ * The default pusher (the `data` format) with `connectionRoutes` (the test authorizer's user id) and disconnect requests:
  * a multicast through the queue reaches alice's two connections; a broadcast through the topic that excludes carol
  * reaches alice and bob, not carol; a stale row (a gone connection) is pruned on 410; a disconnect request sends carol
  * its `data` (`goodbye`), then closes her connection.
  */
 export function users(outdir?: string): Configuration {
-  const base = probeStack('WebsocketPusherUsers', outdir);
-  const pusher = new WebsocketPusher(base.stack, 'Pusher', {
-    webSocketStage: base.stage,
-    connectionRoutes: base.connectionRoutes,
-    messageFormat: MessageFormat.ENVELOPE,
-    enableDisconnect: true,
+  return configuration('WebsocketPusherUsers', outdir, { enableDisconnect: true, messageFormat: MessageFormat.DATA }, { scenario: 'users' }, {
+    alice: [['broadcast', 'multicast'], ['broadcast', 'multicast']],
+    bob: ['broadcast'],
+    carol: ['goodbye'],
+    pruned: true,
+    carolClosed: true,
   });
-  return {
-    ...base,
-    pusher,
-    probe: addProbe(base.stack, base.stage, pusher),
-    event: { scenario: 'users' },
-    expected: {
-      alice: [['broadcast', 'multicast'], ['broadcast', 'multicast']],
-      bob: ['broadcast'],
-      carol: ['goodbye'],
-      pruned: true,
-      carolClosed: true,
-    },
-  };
 }
 
 /**
@@ -53,42 +71,21 @@ export function users(outdir?: string): Configuration {
  * meanwhile, once and in `seq` order; the channel's members are both.
  */
 export function channels(outdir?: string): Configuration {
-  const base = probeStack('WebsocketPusherChannels', outdir);
-  const pusher = new WebsocketPusher(base.stack, 'Pusher', {
-    webSocketStage: base.stage,
-    connectionRoutes: base.connectionRoutes,
-    messageFormat: MessageFormat.ENVELOPE,
+  return configuration('WebsocketPusherChannels', outdir, {
     enableDisconnect: true,
     channels: { rules: [ChannelRule.allow('room/*', { presence: true, history: Duration.hours(1) })] },
     lifecycleEvents: {},
+  }, { scenario: 'channels' }, {
+    alice: ['first', 'while-away'], bob: ['first', 'while-away'], bobSeqs: [1, 2], bobClosed: true, members: ['alice', 'bob'],
   });
-  return {
-    ...base,
-    pusher,
-    probe: addProbe(base.stack, base.stage, pusher),
-    event: { scenario: 'channels' },
-    expected: { alice: ['first', 'while-away'], bob: ['first', 'while-away'], bobSeqs: [1, 2], members: ['alice', 'bob'] },
-  };
 }
 
 /**
  * A segmented broadcast (every broadcast split, 4 segments) with deduplication: the same broadcast (one request id)
- * sent twice through the queue reaches each of 20 clients once, and no client gets a second copy to drop.
+ * sent twice through the queue reaches each of 20 clients once, and no client gets a second copy to drop. `props` over
+ * the configuration's (probe.test.ts turns deduplication off, to see the test fail).
  */
-export function segmented(outdir?: string): Configuration {
-  const base = probeStack('WebsocketPusherSegmented', outdir);
-  const pusher = new WebsocketPusher(base.stack, 'Pusher', {
-    webSocketStage: base.stage,
-    connectionRoutes: base.connectionRoutes,
-    messageFormat: MessageFormat.ENVELOPE,
-    segmentedBroadcast: { threshold: 0, totalSegments: 4 },
-    deduplication: {},
-  });
-  return {
-    ...base,
-    pusher,
-    probe: addProbe(base.stack, base.stage, pusher),
-    event: { scenario: 'segmented' },
-    expected: { received: Array.from({ length: 20 }, () => 1), duplicates: Array.from({ length: 20 }, () => 0) },
-  };
+export function segmented(outdir?: string, props: Partial<WebsocketPusherProps> = {}): Configuration {
+  return configuration('WebsocketPusherSegmented', outdir, { segmentedBroadcast: { threshold: 0, totalSegments: 4 }, deduplication: {}, ...props },
+    { scenario: 'segmented' }, { received: Array.from({ length: 20 }, () => 1), duplicates: Array.from({ length: 20 }, () => 0) });
 }

@@ -7,13 +7,6 @@
  *
  * `npx projen integ` compares this app's synthesis with its snapshot, without an account (README, *Integration tests*).
  */
-import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { Duration } from 'aws-cdk-lib';
-import { users } from './configurations';
+import { integTest, users } from './configurations';
 
-const { app, stack, probe, event, expected } = users();
-const integ = new IntegTest(app, 'Users', { testCases: [stack], stackUpdateWorkflow: false });
-integ.assertions
-  .invokeFunction({ functionName: probe.functionName, payload: JSON.stringify(event) })
-  .expect(ExpectedResult.objectLike({ Payload: Match.serializedJson(expected) }))
-  .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(30) });
+integTest('Users', users());

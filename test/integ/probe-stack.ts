@@ -8,6 +8,7 @@ import { App, Aspects, CfnResource, Duration, RemovalPolicy, Stack, type IAspect
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import { ConnectionUserId, type ConnectionRoutesOptions, type WebsocketPusher } from '../../src';
 
@@ -59,6 +60,7 @@ export function probeStack(name: string, outdir?: string): ProbeStack {
     architecture: lambda.Architecture.ARM_64,
     handler: 'index.handler',
     code: lambda.Code.fromInline(AUTHORIZER_SOURCE),
+    logGroup: new logs.LogGroup(stack, 'AuthorizerLogGroup', { retention: logs.RetentionDays.ONE_WEEK }),
   });
   const authorizer = new WebSocketLambdaAuthorizer('Authorizer', authorizerFunction, { identitySource: ['route.request.querystring.token'] });
   return { app, stack, stage, connectionRoutes: { userId: ConnectionUserId.fromAuthorizer(), authorizer } };
@@ -74,7 +76,9 @@ export function addProbe(stack: Stack, stage: apigwv2.WebSocketStage, pusher: We
     architecture: lambda.Architecture.ARM_64,
     handler: 'index.handler',
     code: lambda.Code.fromAsset(PROBE_BUNDLE_DIR),
-    timeout: Duration.minutes(3),
+    // Above the probe's own deadline (80 s), under the assertion provider's 2 minutes.
+    timeout: Duration.seconds(100),
+    logGroup: new logs.LogGroup(stack, 'ProbeLogGroup', { retention: logs.RetentionDays.ONE_WEEK }),
     memorySize: 512,
     environment: {
       WS_URL: stage.url,

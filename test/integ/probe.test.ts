@@ -32,4 +32,10 @@ describe('the integration tests\' probe, on the local stack', () => {
     const { report, expected } = await runProbe(build);
     expect(report).toEqual(expected);
   });
+
+  test('segmented, without deduplication: the assertion would fail (each client drops a second copy)', async () => {
+    const { report, expected } = await runProbe((outdir) => segmented(outdir, { deduplication: undefined }));
+    expect(report).not.toEqual(expected);
+    expect(report).toEqual({ received: Array.from({ length: 20 }, () => 1), duplicates: Array.from({ length: 20 }, () => 1) });
+  });
 });
