@@ -47,6 +47,7 @@ export async function runStep(
   // Invoked directly (no event source): its report goes to the activity feed here, for the console.
   emitInvocation(system.activity, system.pusher, invocation);
   await system.deliveries();
+  await framesRead(system.clients, seen, deliveredBy(invocation, messageId));
   await Promise.all((step.closed?.() ?? []).map((c) => c.whenClosed()));
   await system.emulator.settled();
 
@@ -71,6 +72,23 @@ export async function runStep(
   printHandlerOutput(invocation, messageId);
 
   return verify(step, received, pruned, invocation, messageId);
+}
+
+/** The posts the handler reported delivered for the request. */
+function deliveredBy(invocation: Invocation, messageId: string): number {
+  const report = invocation.json.find((line) => line.message === 'request processed' && line.messageId === messageId);
+  return typeof report?.delivered === 'number' ? report.delivered : 0;
+}
+
+/**
+ * Waits (5 s at most) until the clients have read `delivered` frames since `seen`. `system.deliveries()` compares each
+ * client's frames with the posts the emulator answered, but a client's frames include its routes' replies (a
+ * subscribe's), so on a loaded machine a post already answered 200 could still be unread when it returned.
+ */
+async function framesRead(clients: readonly RecordingClient[], seen: ReadonlyMap<RecordingClient, number>, delivered: number): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  const read = () => clients.reduce((sum, c) => sum + c.messages.length - (seen.get(c) ?? c.messages.length), 0);
+  while (read() < delivered && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 function printHandlerOutput(invocation: Invocation, messageId: string): void {
