@@ -1,24 +1,14 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { CfnResource, Duration } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import { stackWithStage } from './support';
-import { ChannelRule, ConnectionUserId, JwtAuthorizer, MessageFormat, WebsocketPusher } from '../../src';
+import { everythingOn, readmeTable } from './support';
 
 // README's "What survives `cdk destroy`" table, checked against a template with every feature on: each row's stated
 // default removal policy is the one its resources get, and every resource that survives is in a row.
 
 /** The README table's rows: the first cell, and the stated default (`RETAIN` or `DESTROY`). */
 function readmeRows(): Array<{ resource: string; policy: 'Retain' | 'Delete' }> {
-  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const section = readme.split('**What survives `cdk destroy`**')[1];
-  const rows = section.split('\n\n')[1].split('\n').slice(2).filter((line) => line.startsWith('|'));
-  return rows.map((line) => {
-    const cells = line.split('|').map((cell) => cell.trim());
-    const policy = /^`(RETAIN|DESTROY)`/.exec(cells[2])?.[1];
-    if (!policy) throw new Error(`no default removal policy in the row: ${line}`);
-    return { resource: cells[1], policy: policy === 'RETAIN' ? 'Retain' : 'Delete' };
+  return readmeTable('**What survives `cdk destroy`**').map((cells) => {
+    const policy = /^`(RETAIN|DESTROY)`/.exec(cells[1])?.[1];
+    if (!policy) throw new Error(`no default removal policy in the row: ${cells.join(' | ')}`);
+    return { resource: cells[0], policy: policy === 'RETAIN' ? 'Retain' : 'Delete' };
   });
 }
 
@@ -33,26 +23,9 @@ const COVERS: Array<[RegExp, RegExp]> = [
   [/^deduplication table, every queue$/, /\/Pusher\/(DeduplicationTable\/Resource|[A-Za-z]*Queue\/Resource)$/],
 ];
 
-function everythingOn() {
-  const s = stackWithStage();
-  const authorizer = new JwtAuthorizer(s.stack, 'Jwt', { issuer: 'https://issuer.example.com/', audience: ['app'] });
-  new WebsocketPusher(s.stack, 'Pusher', {
-    webSocketStage: s.stage,
-    connectionRoutes: { userId: ConnectionUserId.fromAuthorizer(), authorizer },
-    messageFormat: MessageFormat.ENVELOPE,
-    channels: { rules: [ChannelRule.allow('room/*', { presence: true, history: Duration.hours(1) })] },
-    lifecycleEvents: {},
-    deduplication: {},
-    connectionsTableProps: { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED },
-  });
-  const template = Template.fromStack(s.stack).toJSON() as { Resources: Record<string, { Type: string; DeletionPolicy?: string }> };
-  // Each resource's construct path and its policy in the template (no DeletionPolicy: deleted).
-  return s.stack.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource)
-    .map((c) => ({ path: c.node.path, type: c.cfnResourceType, policy: template.Resources[s.stack.getLogicalId(c)]?.DeletionPolicy ?? 'Delete' }));
-}
-
 describe('README: what survives cdk destroy', () => {
-  const resources = everythingOn();
+  // Each resource's construct path and its policy in the template (no DeletionPolicy: deleted).
+  const resources = everythingOn().resources.map((r) => ({ ...r, policy: r.DeletionPolicy ?? 'Delete' }));
   const rows = readmeRows();
 
   test('the table has the rows this test knows', () => {

@@ -1,10 +1,8 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Annotations as CdkAnnotations, Duration } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { stackWithStage } from './support';
+import { readmeTable, stackWithStage } from './support';
 import { ChannelRule, ConnectionUserId, MessageFormat, WebsocketPusher, type WebsocketPusherProps } from '../../src';
 import { REPLACEMENT_WARNING_IDS } from '../../src/private/replacement-warnings';
 
@@ -90,12 +88,10 @@ describe('warnings of props that replace a stateful resource when they change', 
 describe('README: the table of props that replace a stateful resource', () => {
   /** Each row: the props it names, and the id that acknowledges them. */
   function readmeRows(): Array<{ props: string[]; id: string }> {
-    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-    const table = readme.split('**Props that replace a stateful resource.**')[1].split('\n\n')[1];
-    return table.split('\n').slice(2).filter((line) => line.startsWith('|')).map((line) => {
-      const cells = line.split('|').map((cell) => cell.trim());
-      return { props: [...cells[1].matchAll(/`([^`]+)`/g)].map((m) => m[1]), id: /`([^`]+)`/.exec(cells[4])![1] };
-    });
+    return readmeTable('**Props that replace a stateful resource.**').map((cells) => ({
+      props: [...cells[0].matchAll(/`([^`]+)`/g)].map((m) => m[1]),
+      id: /`([^`]+)`/.exec(cells[3])![1],
+    }));
   }
 
   /** The test's props with one more set at `dotted` (a name, or `true` for a FIFO flag). */
