@@ -73,11 +73,11 @@ export class TemplateFunctions {
     const properties = this.options.template.Resources[logicalId]?.Properties ?? {};
     const env: Record<string, string> = {};
     const unresolved: string[] = [];
+    // The stage's endpoint and URL reach the emulator's Management API and WebSocket, as DNS takes them to API Gateway.
+    const { managementApi, webSocket } = this.options.endpoints();
     for (const [name, value] of Object.entries<unknown>(properties.Environment?.Variables ?? {})) {
       try {
         const resolved = String(resolveIntrinsics(value, this.options.names, `${logicalId} environment`));
-        // The stage's endpoint and URL reach the emulator's Management API and WebSocket, as DNS takes them to API Gateway.
-        const { managementApi, webSocket } = this.options.endpoints();
         if (managementApi !== undefined && EXECUTE_API_ENDPOINT.test(resolved)) env[name] = managementApi;
         else if (webSocket !== undefined && WEBSOCKET_URL.test(resolved)) env[name] = webSocket;
         else env[name] = resolved;
