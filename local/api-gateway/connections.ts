@@ -21,7 +21,10 @@ export interface LiveConnection {
   readonly receiver: Receiver;
   /** What `$disconnect` is run with. */
   readonly known: KnownConnection;
+  /** Frames the Management API's posts wrote to it. */
   sent: number;
+  /** Frames its routes' replies wrote to it (a `subscribe`'s answer, a `pong`). */
+  replies: number;
   /** Set when the connection must vanish without its row being deleted. */
   stale: boolean;
   /** Who closed it, when not its client: a Management API `DELETE` (`api`) or a connection limit (`limit`). */
@@ -112,6 +115,7 @@ export class ConnectionRegistry {
         userAgent: 'virtual',
         known: { connectionId, connectedAt: now.getTime(), authorizer: { principalId: userId }, identity: { sourceIp: LOOPBACK, userAgent: 'virtual' } },
         sent: 0,
+        replies: 0,
         stale: false,
         disconnected,
         receiver: {

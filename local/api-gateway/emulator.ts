@@ -144,9 +144,10 @@ export class ApiGatewayEmulator {
     this.counters = { ...emptyStats(), inFlight, maxInFlight: inFlight };
   }
 
-  /** How many messages were written to this connection since it connected. */
-  sentTo(connectionId: string): number {
-    return this.registry.get(connectionId)?.sent ?? 0;
+  /** How many frames were written to this connection since it connected: the Management API's posts and its routes' replies. */
+  framesTo(connectionId: string): number {
+    const connection = this.registry.get(connectionId);
+    return connection ? connection.sent + connection.replies : 0;
   }
 
   /** The live connections, oldest first. */

@@ -120,6 +120,7 @@ export class WebSocketUpgrades {
       userAgent: headerValue(req, 'user-agent') ?? '',
       known,
       sent: 0,
+      replies: 0,
       stale: false,
       disconnected,
       receiver: {
@@ -145,7 +146,9 @@ export class WebSocketUpgrades {
       const frame = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
       routing = routing.then(async () => {
         const reply = await this.routes.message(known, frame).catch(() => undefined);
-        if (reply !== undefined && ws.readyState === ws.OPEN) ws.send(reply, { binary: false });
+        if (reply === undefined || ws.readyState !== ws.OPEN) return;
+        live.replies++;
+        ws.send(reply, { binary: false });
       });
     });
     ws.on('error', () => ws.terminate());

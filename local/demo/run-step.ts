@@ -47,7 +47,6 @@ export async function runStep(
   // Invoked directly (no event source): its report goes to the activity feed here, for the console.
   emitInvocation(system.activity, system.pusher, invocation);
   await system.deliveries();
-  await framesRead(system.clients, seen, deliveredBy(invocation, messageId));
   await Promise.all((step.closed?.() ?? []).map((c) => c.whenClosed()));
   await system.emulator.settled();
 
@@ -74,25 +73,13 @@ export async function runStep(
   return verify(step, received, pruned, invocation, messageId);
 }
 
-/** The posts the handler reported delivered for the request. */
-function deliveredBy(invocation: Invocation, messageId: string): number {
-  const report = invocation.json.find((line) => line.message === 'request processed' && line.messageId === messageId);
-  return typeof report?.delivered === 'number' ? report.delivered : 0;
-}
-
-/**
- * Waits (5 s at most) until the clients have read `delivered` frames since `seen`. `system.deliveries()` compares each
- * client's frames with the posts the emulator answered, but a client's frames include its routes' replies (a
- * subscribe's), so on a loaded machine a post already answered 200 could still be unread when it returned.
- */
-async function framesRead(clients: readonly RecordingClient[], seen: ReadonlyMap<RecordingClient, number>, delivered: number): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  const read = () => clients.reduce((sum, c) => sum + c.messages.length - (seen.get(c) ?? c.messages.length), 0);
-  while (read() < delivered && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+/** The handler's report of the request (its `request processed` line). */
+function reportOf(invocation: Invocation, messageId: string) {
+  return invocation.json.find((line) => line.message === 'request processed' && line.messageId === messageId);
 }
 
 function printHandlerOutput(invocation: Invocation, messageId: string): void {
-  const report = invocation.json.find((line) => line.message === 'request processed' && line.messageId === messageId);
+  const report = reportOf(invocation, messageId);
   if (report) {
     const fields = ['outcome', 'kind', 'targets', 'delivered', 'gone', 'pruned', 'retried', 'failed', ...(report.closed ? ['closed'] : []), 'durationMs'];
     console.log(`  ${label('handler')}${report.level} "${report.message}" ${fields.map((f) => `${f}=${report[f]}`).join(' ')}`);
@@ -130,7 +117,7 @@ function verify(
   if (JSON.stringify(pruned.map(key).sort()) !== JSON.stringify(expectedPruned)) {
     problems.push(`pruned ${JSON.stringify(pruned.map(key))}, expected ${JSON.stringify(expectedPruned)}`);
   }
-  const report = invocation.json.find((line) => line.message === 'request processed' && line.messageId === messageId);
+  const report = reportOf(invocation, messageId);
   if (report?.outcome !== step.outcome) {
     problems.push(`the handler reported outcome ${report?.outcome}, expected ${step.outcome}`);
   }

@@ -100,13 +100,14 @@ export abstract class SystemClients {
   }
 
   /**
-   * Resolves once every live client has received every message the emulator wrote to it. Call it after the
-   * handler returned (all its POSTs are answered by then), before asserting what clients received.
+   * Resolves once every live client has read every frame the emulator wrote to it: the posts it answered and the
+   * routes' replies. Call it after the handler returned (all its POSTs are answered by then), before asserting what
+   * clients received.
    */
   async deliveries(timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const behind = this.clients.filter((c) => c.isOpen && c.messages.length < this.emulator.sentTo(c.connectionId));
+      const behind = this.clients.filter((c) => c.isOpen && c.messages.length < this.emulator.framesTo(c.connectionId));
       if (behind.length === 0) return;
       if (Date.now() > deadline) throw new Error(`${behind.length} clients still waiting for messages the emulator sent`);
       await new Promise((resolve) => setTimeout(resolve, 5));

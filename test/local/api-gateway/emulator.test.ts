@@ -84,6 +84,21 @@ describe('connections', () => {
 });
 
 describe('Management API', () => {
+  test('frames written to a connection count its routes\' replies too: deliveries() waits for a post after a reply', async () => {
+    // GIVEN alice, answered once by the ping route
+    const [client] = await local.system.connect('alice');
+    await expect(client.request({ action: 'ping' })).resolves.toEqual({ type: 'pong' });
+    expect(local.system.emulator.framesTo(client.connectionId)).toBe(1);
+
+    // WHEN a post follows
+    await post(client.connectionId, 'after the pong');
+    await local.system.deliveries();
+
+    // THEN both frames are counted, and the post was read before deliveries() returned (the reply did not stand in for it)
+    expect(local.system.emulator.framesTo(client.connectionId)).toBe(2);
+    expect(client.messages).toEqual([JSON.stringify({ type: 'pong' }), 'after the pong']);
+  });
+
   test('POST delivers the bytes as one text frame to that connection only', async () => {
     // GIVEN alice with two connections
     const [a1, a2] = await local.system.connect('alice', 2);
