@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CfnResource } from 'aws-cdk-lib';
-import { channels, segmented, users, type Configuration } from './configurations';
+import { channels, integTest, segmented, users, type Configuration } from './configurations';
 import { startLocalCommand } from '../../local/cli/local-command';
 
 // The integration tests' stacks (test/integ/integ.*.ts), synthesized as integ-runner does and run on the local stack
@@ -38,4 +38,21 @@ describe('the integration tests\' probe, on the local stack', () => {
     expect(report).not.toEqual(expected);
     expect(report).toEqual({ received: Array.from({ length: 20 }, () => 1), duplicates: Array.from({ length: 20 }, () => 1) });
   });
+});
+
+describe('the integration tests\' stacks', () => {
+  test.each([['users', users], ['channels', channels], ['segmented', segmented]] as const)(
+    '%s: every function, the assertion providers\' too, on Node.js 22 (the pinned alpha\'s own map of 18 and 20 stops deploying in 2027)',
+    (name, build) => {
+      const configuration = build(undefined);
+      integTest(name, configuration);
+      const stacks = configuration.app.synth().stacks;
+      expect(stacks.map((stack) => stack.stackName)).toEqual(expect.arrayContaining([configuration.stack.stackName, expect.stringContaining('DeployAssert')]));
+      const runtimes = stacks.flatMap((stack) => Object.entries<any>(stack.template.Resources)
+        .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+        .map(([id, resource]) => `${stack.stackName}/${id}: ${JSON.stringify(resource.Properties.Runtime)}`));
+      expect(runtimes.filter((r) => r.includes('DeployAssert')).length).toBeGreaterThan(0);
+      expect(runtimes.filter((r) => !r.endsWith(': "nodejs22.x"'))).toEqual([]);
+    },
+  );
 });
