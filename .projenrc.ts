@@ -293,6 +293,14 @@ project.addTask('demo', {
   steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json local/demo/demo.ts', receiveArgs: true }],
 });
 
+// A release refuses placeholder metadata (repositoryUrl, author, the Maven namespace): npm, PyPI and Maven Central would
+// show it on every version, and Maven Central never unpublishes one.
+const releaseCheck = project.addTask('release:check', {
+  description: 'Fails when the repository URL, the author or the Maven namespace is still a placeholder (the release task\'s first step)',
+  exec: 'ts-node --project tsconfig.dev.json scripts/release-check.ts',
+});
+project.tasks.tryFind('release')!.prependSpawn(releaseCheck);
+
 // The README's screenshot of the console (docs/console.png), regenerated from a scripted session in headless Chromium.
 project.addTask('console-screenshot', {
   description: "Regenerate docs/console.png, the README's screenshot of the local console (needs Chromium: apt-get install chromium)",
