@@ -47,10 +47,25 @@ export function releaseProblems(manifest: ReleaseManifest): string[] {
   return problems;
 }
 
+/**
+ * What keeps the client package (`client/package.json`, written by hand, released with the library) from being
+ * released: its repository and author must be the library's.
+ */
+export function clientProblems(library: ReleaseManifest, client: ReleaseManifest): string[] {
+  const fields: Array<[string, (m: ReleaseManifest) => string | undefined]> = [
+    ['repository.url', (m) => m.repository?.url],
+    ['author.name', (m) => m.author?.name],
+    ['author.email', (m) => m.author?.email],
+  ];
+  return fields.filter(([, of]) => of(client) !== of(library))
+    .map(([field, of]) => `client/package.json: ${field} is ${JSON.stringify(of(client))}, the library's ${JSON.stringify(of(library))}: make them equal`);
+}
+
 if (require.main === module) {
-  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as ReleaseManifest;
-  const problems = releaseProblems(manifest);
+  const read = (file: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', file), 'utf8')) as ReleaseManifest;
+  const manifest = read('package.json');
+  const problems = [...releaseProblems(manifest), ...clientProblems(manifest, read('client/package.json'))];
   for (const problem of problems) console.error(`release:check: ${problem}`);
   if (problems.length > 0) process.exit(1);
-  console.log('release:check: the repository, author and Maven namespace are set');
+  console.log('release:check: the repository, author and Maven namespace are set, and the client package has them too');
 }

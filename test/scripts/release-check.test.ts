@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { releaseProblems, type ReleaseManifest } from '../../scripts/release-check';
+import { clientProblems, releaseProblems, type ReleaseManifest } from '../../scripts/release-check';
 
 // The release task refuses placeholder metadata: what npm, PyPI and Maven Central would show on every version.
 
@@ -50,6 +50,16 @@ test('a look-alike is not a placeholder: examples.dev, example-corp', () => {
     author: { name: 'Example Corp', email: 'oss@examples.dev' },
     jsii: { targets: { java: { maven: { groupId: 'io.github.example-corp' } } } },
   })).toEqual([]);
+});
+
+test('the client package must name the library\'s repository and author; today it does', () => {
+  expect(clientProblems(real, { repository: { url: real.repository!.url }, author: real.author })).toEqual([]);
+  expect(clientProblems(real, { repository: { url: 'https://github.com/example/cdk-websocket-pusher.git' }, author: real.author })).toEqual([
+    'client/package.json: repository.url is "https://github.com/example/cdk-websocket-pusher.git", '
+      + 'the library\'s "https://github.com/acme-labs/cdk-websocket-pusher.git": make them equal',
+  ]);
+  const read = (file: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', file), 'utf8')) as ReleaseManifest;
+  expect(clientProblems(read('package.json'), read('client/package.json'))).toEqual([]);
 });
 
 test('the release task checks first, before it bumps or builds', () => {
