@@ -37,10 +37,10 @@ function configuration(name: string, outdir: string | undefined, props: Partial<
 }
 
 /**
- * The assertion providers' functions (in the assertions stack integ-tests-alpha adds) run on Node.js 22. The pinned
- * alpha picks its runtime from a per-Region map of Node.js 18 and 20, which Lambda no longer lets a stack create from
- * 2027-02-01 (cfn-lint W1034): a deployment of the tests would fail on the assertions stack. Their bundled handler needs
- * nothing of the runtime but Node.js itself.
+ * The assertion providers' functions (in the assertions stack integ-tests-alpha adds) run on Node.js 22, as every other
+ * function of the tests. The pinned alpha picks its runtime from a per-Region map of Node.js 18 and 20, which Lambda no
+ * longer lets a stack create from 2027-02-01 (cfn-lint W1034): a deployment of the tests would fail on the assertions
+ * stack. Their bundled handler loads the AWS SDK v3 the Node.js runtimes provide, Node.js 22's too.
  */
 class CurrentRuntimeForAssertions implements IAspect {
   constructor(private readonly testCase: Stack) {}
