@@ -293,13 +293,14 @@ project.addTask('demo', {
   steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json local/demo/demo.ts', receiveArgs: true }],
 });
 
-// A release refuses placeholder metadata (repositoryUrl, author, the Maven namespace): npm, PyPI and Maven Central would
-// show it on every version, and Maven Central never unpublishes one.
+// A release refuses placeholder metadata (repositoryUrl, author, the Maven namespace, and the client package's, which
+// must equal the library's): npm, PyPI and Maven Central would show it on every version, and Maven Central never
+// unpublishes one. Checked last, so that the release workflow on main still builds and tests before it fails.
 const releaseCheck = project.addTask('release:check', {
-  description: 'Fails when the repository URL, the author or the Maven namespace is still a placeholder (the release task\'s first step)',
+  description: 'Fails when the repository URL, the author or the Maven namespace is a placeholder, or the client package\'s differ (the release task\'s last step)',
   exec: 'ts-node --project tsconfig.dev.json scripts/release-check.ts',
 });
-project.tasks.tryFind('release')!.prependSpawn(releaseCheck);
+project.tasks.tryFind('release')!.spawn(releaseCheck);
 
 // The README's screenshot of the console (docs/console.png), regenerated from a scripted session in headless Chromium.
 project.addTask('console-screenshot', {
