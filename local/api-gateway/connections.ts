@@ -3,6 +3,9 @@ import type { KnownConnection } from './api-routes';
 import type { ConnectionRow } from '../connection-row';
 import { LOOPBACK } from '../net';
 
+/** How many removed connections' frame counts are kept (for `framesTo`); the oldest go first. */
+const DEPARTED_FRAMES_KEPT = 10_000;
+
 /** How the emulator writes to a connection, real or virtual. */
 export interface Receiver {
   /** Resolves false when the connection can no longer take data (it is gone). */
@@ -23,7 +26,7 @@ export interface LiveConnection {
   readonly known: KnownConnection;
   /** Frames the Management API's posts wrote to it. */
   sent: number;
-  /** Frames its routes' replies wrote to it (a `subscribe`'s answer, a `pong`). */
+  /** Frames its routes' replies wrote to it (a `subscribe`'s answer, a `pong`, a `Forbidden` or `Internal server error`). */
   replies: number;
   /** Set when the connection must vanish without its row being deleted. */
   stale: boolean;
@@ -48,6 +51,8 @@ export interface VirtualConnection {
  */
 export class ConnectionRegistry {
   private readonly live = new Map<string, LiveConnection>();
+  /** The frame counts of the last `DEPARTED_FRAMES_KEPT` connections removed, oldest first. */
+  private readonly departedFrames = new Map<string, number>();
   private readonly pending = new Set<Promise<void>>();
   private idCounter = 0;
 
@@ -68,11 +73,22 @@ export class ConnectionRegistry {
 
   /** Forgets the connection (only if it is still this one: an id is never reused, but a stale one may be gone). */
   remove(connection: LiveConnection): void {
-    if (this.live.get(connection.connectionId) === connection) this.live.delete(connection.connectionId);
+    if (this.live.get(connection.connectionId) !== connection) return;
+    this.live.delete(connection.connectionId);
+    // Its frame count outlives it: a client may still be reading frames written just before a DELETE closed it.
+    this.departedFrames.set(connection.connectionId, connection.sent + connection.replies);
+    if (this.departedFrames.size > DEPARTED_FRAMES_KEPT) this.departedFrames.delete(this.departedFrames.keys().next().value!);
+  }
+
+  /** How many frames were written to the connection (posts and route replies), live or among the last departed. */
+  framesTo(connectionId: string): number {
+    const connection = this.live.get(connectionId);
+    return connection ? connection.sent + connection.replies : this.departedFrames.get(connectionId) ?? 0;
   }
 
   clear(): void {
     this.live.clear();
+    this.departedFrames.clear();
   }
 
   /** Every live connection, oldest first. */

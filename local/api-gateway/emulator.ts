@@ -144,10 +144,12 @@ export class ApiGatewayEmulator {
     this.counters = { ...emptyStats(), inFlight, maxInFlight: inFlight };
   }
 
-  /** How many frames were written to this connection since it connected: the Management API's posts and its routes' replies. */
+  /**
+   * How many frames were written to this connection since it connected: the Management API's posts and its routes'
+   * replies; still known for a while once it is gone (its client may be reading the last of them).
+   */
   framesTo(connectionId: string): number {
-    const connection = this.registry.get(connectionId);
-    return connection ? connection.sent + connection.replies : 0;
+    return this.registry.framesTo(connectionId);
   }
 
   /** The live connections, oldest first. */

@@ -79,8 +79,8 @@ export class ManagementApi {
     if (fault) throw new ManagementApiError(fault.status, fault.type);
     if (method === 'POST' && body.length > LIMITS.MAX_PAYLOAD_BYTES) throw new ManagementApiError(413, 'PayloadTooLargeException');
     const connection = this.options.registry.get(connectionId);
-    // An id that is not live, whether it never was or is not even an id, is 410 on API Gateway too: "410 GoneException"
-    // lists "the connectionID isn't valid" among its causes (AWS re:Post knowledge center, 410-gone-api-gateway).
+    // An id no connection has is 410 on API Gateway too: its knowledge center lists "the connectionID isn't valid" among
+    // GoneException's causes (re:Post, 410-gone-api-gateway). Whether a malformed id gets a 400 instead is not verified.
     if (!connection) {
       if (method === 'POST') this.posted(connectionId, body, 'gone');
       throw new ManagementApiError(410, 'GoneException');

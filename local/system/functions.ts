@@ -74,7 +74,8 @@ export class TemplateFunctions {
     const env: Record<string, string> = {};
     const unresolved: string[] = [];
     // The stage's endpoint and URL reach the emulator's Management API and WebSocket, as DNS takes them to API Gateway.
-    const { managementApi, webSocket } = this.options.endpoints();
+    const endpoints = this.options.endpoints();
+    const { managementApi, webSocket } = endpoints;
     for (const [name, value] of Object.entries<unknown>(properties.Environment?.Variables ?? {})) {
       try {
         const resolved = String(resolveIntrinsics(value, this.options.names, `${logicalId} environment`));
@@ -86,7 +87,7 @@ export class TemplateFunctions {
         unresolved.push(name);
       }
     }
-    return { env: { ...this.runtimeEnv(logicalId, properties.MemorySize), ...env, ...overrides }, unresolved };
+    return { env: { ...this.runtimeEnv(logicalId, endpoints, properties.MemorySize), ...env, ...overrides }, unresolved };
   }
 
   /** Loads a new execution environment of the function (a cold start) with this code, or its staged code. */
@@ -144,8 +145,7 @@ export class TemplateFunctions {
   }
 
   /** What Lambda's runtime sets, and the local endpoints and credentials. */
-  private runtimeEnv(logicalId: string, memorySize?: number): Record<string, string> {
-    const endpoints = this.options.endpoints();
+  private runtimeEnv(logicalId: string, endpoints: LocalEndpoints, memorySize?: number): Record<string, string> {
     return {
       AWS_REGION: LOCAL_REGION,
       AWS_DEFAULT_REGION: LOCAL_REGION,

@@ -1,4 +1,6 @@
-import { everythingOn, readmeTable, type SynthesizedResource } from './support';
+import { Template } from 'aws-cdk-lib/assertions';
+import { everythingOn, readmeTable, stackWithStage, type SynthesizedResource } from './support';
+import { WebsocketPusher } from '../../src';
 
 // README's "What the construct creates", checked row by row against a template with every feature on: every resource
 // the construct (and a `JwtAuthorizer`) creates is in exactly one row, every row has resources, and what a row states
@@ -95,6 +97,7 @@ const ROWS: Row[] = [
     facts: [
       ['SSE, TLS only', () => {
         expect(props('Pusher/WorkQueue/Resource').SqsManagedSseEnabled).toBe(true);
+        expect(props('Pusher/WorkDeadLetterQueue/Resource').SqsManagedSseEnabled).toBe(true);
         tlsOnly('Pusher/WorkQueue/Policy/Resource');
         tlsOnly('Pusher/WorkDeadLetterQueue/Policy/Resource');
       }],
@@ -113,7 +116,9 @@ const ROWS: Row[] = [
         expect(JSON.stringify(props('Pusher/DisconnectRoute/DisconnectIntegration/Resource').IntegrationUri)).toContain('dynamodb:action/DeleteItem');
       }],
       ['the authorizer on `$connect`', () => {
-        expect(props('Pusher/ConnectRoute/Resource')).toMatchObject({ RouteKey: '$connect', AuthorizationType: 'CUSTOM' });
+        expect(props('Pusher/ConnectRoute/Resource')).toMatchObject({
+          RouteKey: '$connect', AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: at('Api/Jwt/Resource').logicalId },
+        });
         expect(props('Pusher/DisconnectRoute/Resource')).toMatchObject({ RouteKey: '$disconnect', AuthorizationType: 'NONE' });
       }],
     ],
@@ -171,7 +176,11 @@ const ROWS: Row[] = [
       ['`subscribe`, `unsubscribe`, `presence`, `resume`, `$default` routes', () => expect(routeKeys(/\/(Subscribe|Unsubscribe|Presence|Resume|Default)Route\//))
         .toEqual(['$default', 'presence', 'resume', 'subscribe', 'unsubscribe'])],
       ['AWS_PROXY integrations with route responses', () => {
-        expect(props('Pusher/SubscribeRoute/ChannelsIntegration/Resource').IntegrationType).toBe('AWS_PROXY');
+        const channelRoutes = resources.filter((r) => /Pusher\/(Subscribe|Unsubscribe|Presence|Resume|Default)Route\/Resource$/.test(r.path));
+        for (const route of channelRoutes) {
+          const integration = resources.find((r) => JSON.stringify(route.Properties.Target).includes(`"${r.logicalId}"`))!;
+          expect({ route: route.path, type: integration.Properties.IntegrationType }).toEqual({ route: route.path, type: 'AWS_PROXY' });
+        }
         expect(resources.filter((r) => /Pusher\/(Subscribe|Unsubscribe|Presence|Resume|Default)Route\/Response$/.test(r.path))).toHaveLength(5);
       }],
       ['an invoke permission per route', () => expect(ofType('AWS::Lambda::Permission')
@@ -185,6 +194,8 @@ const ROWS: Row[] = [
       ['Node.js 22, ARM64, 512 MB, 30 s, own role and log group', () => {
         sized('Pusher/ConnectionStreamFunction/Resource', 512, 30);
         expect(props('Pusher/ConnectionStreamFunction/Resource').Role).toEqual(arnOf('Pusher/ConnectionStreamFunctionRole/Resource'));
+        expect(props('Pusher/ConnectionStreamFunction/Resource').LoggingConfig.LogGroup)
+          .toEqual({ Ref: at('Pusher/ConnectionStreamFunctionLogGroup/Resource').logicalId });
       }],
       ['`NEW_AND_OLD_IMAGES` on the created table', () => expect(props('Pusher/ConnectionsTable/Resource').StreamSpecification)
         .toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' })],
@@ -215,7 +226,9 @@ const ROWS: Row[] = [
     facts: [
       ['SSE, TLS only', () => {
         expect(props('Pusher/PresenceCheckQueue/Resource').SqsManagedSseEnabled).toBe(true);
+        expect(props('Pusher/PresenceCheckDeadLetterQueue/Resource').SqsManagedSseEnabled).toBe(true);
         tlsOnly('Pusher/PresenceCheckQueue/Policy/Resource');
+        tlsOnly('Pusher/PresenceCheckDeadLetterQueue/Policy/Resource');
       }],
       ['visibility 6 × 30 s, DLQ after 5 receives (kept 14 days)', () => {
         expect(props('Pusher/PresenceCheckQueue/Resource')).toMatchObject({
@@ -256,8 +269,15 @@ const ROWS: Row[] = [
     resource: /^alarms$/,
     covers: /^AWS::CloudWatch::Alarm TestStack\/Pusher\//,
     facts: [
-      ['each dead-letter queue not empty', () => expect(ofType('AWS::CloudWatch::Alarm').filter((r) => r.path.endsWith('DeadLetterQueueNotEmpty/Resource')))
-        .toHaveLength(ofType('AWS::SQS::Queue').filter((r) => /DeadLetterQueue\/Resource$/.test(r.path)).length)],
+      ['each dead-letter queue not empty', () => {
+        const deadLetterQueues = ofType('AWS::SQS::Queue').filter((r) => /DeadLetterQueue\/Resource$/.test(r.path));
+        expect(deadLetterQueues.length).toBeGreaterThanOrEqual(3);
+        for (const queue of deadLetterQueues) {
+          expect(ofType('AWS::CloudWatch::Alarm').filter((alarm) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible'
+            && JSON.stringify(alarm.Properties.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue.logicalId, 'QueueName'] } }])))
+            .toHaveLength(1);
+        }
+      }],
       ['the queue\'s oldest message (5 minutes)', () => expect(props('Pusher/BacklogAlarm/Resource')).toMatchObject({
         MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 300,
       })],
@@ -269,7 +289,12 @@ const ROWS: Row[] = [
   {
     resource: /^dashboard$/,
     covers: /^AWS::CloudWatch::Dashboard TestStack\/Pusher\/Dashboard\//,
-    facts: [['only by `createDashboard()`', () => expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(1)]],
+    facts: [['only by `createDashboard()`', () => {
+      expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
+      const s = stackWithStage();
+      new WebsocketPusher(s.stack, 'Pusher', { webSocketStage: s.stage, alarms: {} });
+      Template.fromStack(s.stack).resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    }]],
   },
   {
     resource: /^Logs Insights queries$/,

@@ -84,7 +84,7 @@ describe('connections', () => {
 });
 
 describe('Management API', () => {
-  test('frames written to a connection count its routes\' replies too: deliveries() waits for a post after a reply', async () => {
+  test('frames written to a connection count its routes\' replies too (deliveries() waits for both)', async () => {
     // GIVEN alice, answered once by the ping route
     const [client] = await local.system.connect('alice');
     await expect(client.request({ action: 'ping' })).resolves.toEqual({ type: 'pong' });
@@ -94,9 +94,22 @@ describe('Management API', () => {
     await post(client.connectionId, 'after the pong');
     await local.system.deliveries();
 
-    // THEN both frames are counted, and the post was read before deliveries() returned (the reply did not stand in for it)
+    // THEN both frames are counted, and both were read when deliveries() returned
     expect(local.system.emulator.framesTo(client.connectionId)).toBe(2);
     expect(client.messages).toEqual([JSON.stringify({ type: 'pong' }), 'after the pong']);
+  });
+
+  test('a connection\'s frame count outlives it: a post just before a DELETE is still waited for', async () => {
+    // GIVEN alice, sent a frame, then closed by the Management API
+    const [client] = await local.system.connect('alice');
+    await post(client.connectionId, 'last words');
+    await api.send(new DeleteConnectionCommand({ ConnectionId: client.connectionId }));
+
+    // THEN the emulator no longer knows the connection, but still how many frames it wrote to it
+    await expect(post(client.connectionId, 'too late')).rejects.toBeInstanceOf(GoneException);
+    expect(local.system.emulator.framesTo(client.connectionId)).toBe(1);
+    await client.whenClosed();
+    expect(client.messages).toEqual(['last words']);
   });
 
   test('POST delivers the bytes as one text frame to that connection only', async () => {
