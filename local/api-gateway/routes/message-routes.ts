@@ -77,8 +77,13 @@ export class MessageRoutes {
     }
     const selected = selectIntegrationResponse(route.integrationResponses, call.status);
     if (!selected) return this.fail(route, connection, requestId, call, noOutputMapping(call.status));
-    const context = this.options.context(route, connection, requestId);
-    return { reply: twoWay ? responseFrame(selected, call.answer, call.status, frame, context) : undefined };
+    if (!twoWay) return { reply: undefined };
+    try {
+      return { reply: responseFrame(selected, call.answer, call.status, frame, this.options.context(route, connection, requestId)) };
+    } catch (error) {
+      // A response template that does not render fails the route as an integration does: the client gets the error frame.
+      return this.fail(route, connection, requestId, call, `Execution failed: the response template: ${(error as Error).message}`);
+    }
   }
 
   private fail(route: RouteIntegration, connection: KnownConnection, requestId: string, call: IntegrationCall, reason: string): Routed {

@@ -53,6 +53,7 @@ const ROUTES: MockRoute[] = [
   { key: 'ping', requestTemplate: '{"statusCode": 200}', responses: { '/200/': '{"type":"pong","connectionId":"$context.connectionId"}' }, twoWay: true },
   { key: 'quiet', requestTemplate: '{"statusCode": 200}', responses: { '/200/': '{"type":"unseen"}' } },
   { key: 'broken', requestTemplate: '{"statusCode": 200}', twoWay: true },
+  { key: 'unrenderable', requestTemplate: '{"statusCode": 200}', responses: { '/200/': '#if($context.routeKey' }, twoWay: true },
   {
     key: 'status',
     requestTemplate: '{"statusCode": $input.path(\'$.code\')}',
@@ -89,6 +90,16 @@ describe('frames routed as API Gateway routes them (the template\'s MOCK routes)
     expect(local.system.routes.failures).toEqual([expect.objectContaining({
       routeKey: 'broken', status: 200, reason: expect.stringContaining('No match for output mapping and no default output mapping configured'),
     })]);
+  });
+
+  test('a response template that does not render fails the route the same way: an error frame, not silence', async () => {
+    const [client] = await local.system.connect('alice');
+    const reply = await client.request({ action: 'unrenderable' });
+    expect(reply).toEqual({ message: 'Internal server error', connectionId: client.connectionId, requestId: expect.any(String) });
+    expect(local.system.routes.failures).toEqual([expect.objectContaining({
+      routeKey: 'unrenderable', status: 200, reason: expect.stringContaining('Execution failed: the response template'),
+    })]);
+    await expect(client.request({ action: 'ping' })).resolves.toMatchObject({ type: 'pong' });
   });
 
   test('no matching route and no $default: Forbidden, as API Gateway answers; not JSON at all: the same', async () => {
